@@ -1,0 +1,14 @@
+//! ipamsim: a deterministic discrete-event simulator of the AWS VPC CNI's IP address
+//! manager (ipamd) across a Kubernetes cluster.
+//!
+//! Layers: [`engine`] (generic event queue), [`model`] (the cluster and ipamd),
+//! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run).
+
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod output;
+pub mod scenario;
+pub mod sim;
+pub mod time;

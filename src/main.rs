@@ -1,0 +1,113 @@
+//! `ipamsim` binary: parse the command line, call the library, report errors, exit.
+//! Exit codes: 0 success, 2 invalid input (scenario, flags, unwritable output), 1 other failure.
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ipamsim::cli::{Cli, Command};
+use ipamsim::scenario;
+use ipamsim::sim;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { scenario } => validate(&scenario),
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            quiet,
+        } => run(&scenario, &out, seed, quiet),
+    }
+}
+
+fn validate(path: &Path) -> ExitCode {
+    match scenario::load(path) {
+        Ok(sc) => {
+            let nodes: u32 = sc.nodegroups.iter().map(|g| g.count).sum();
+            println!(
+                "{}: valid ({} nodegroups, {} nodes at start, {} workloads, {} simulated)",
+                path.display(),
+                sc.nodegroups.len(),
+                nodes,
+                sc.workloads.len(),
+                sc.duration
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("{}: {} problem(s) found", path.display(), e.problems.len());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(path: &Path, out: &Path, seed: Option<u64>, quiet: bool) -> ExitCode {
+    let mut sc = match scenario::load(path) {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!(
+                "{}: {} problem(s) found; nothing was run",
+                path.display(),
+                e.problems.len()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(s) = seed {
+        sc.seed = s;
+    }
+    if let Err(e) = check_output_dir(out) {
+        eprintln!(
+            "error: cannot write to output directory {}: {e}",
+            out.display()
+        );
+        return ExitCode::from(2);
+    }
+    let total_s = sc.duration.as_secs_f64().ceil() as u64;
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::with_draw_target(Some(total_s), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} simulated s  [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    };
+    let mut progress = |t: ipamsim::time::SimTime| bar.set_position(t.as_secs_f64() as u64);
+    let started = std::time::Instant::now();
+    let result = sim::run_to_dir(sc, out, &mut progress);
+    bar.finish_and_clear();
+    match result {
+        Ok((summary, stats)) => {
+            if !quiet {
+                print!("{summary}");
+                let wall = started.elapsed().as_secs_f64();
+                println!(
+                    "run:             {} events in {:.2} s wall; outputs in {}",
+                    stats.events,
+                    wall,
+                    out.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: writing outputs to {} failed: {e}", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Creates the directory and proves a file can be written there, before any simulation.
+fn check_output_dir(out: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let probe = out.join(".ipamsim-write-test");
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(probe)
+}

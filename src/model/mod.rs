@@ -1,0 +1,12 @@
+//! The simulated cluster: ipamd's pool rules and state machine, the Kubernetes side,
+//! subnets and EC2.
+
+pub mod datastore;
+pub mod ec2;
+pub mod ipamd;
+mod kube;
+pub mod pool;
+pub mod subnet;
+pub mod world;
+
+pub use world::{Event, World};

@@ -1,0 +1,380 @@
+//! The simulated cluster: nodes with their ipamd, pods, subnets, EC2. One owned struct,
+//! mutated through `&mut self`; every entity is an index into a `Vec`.
+
+use super::datastore::{Datastore, PodIndex};
+use super::ec2::Ec2;
+use super::ipamd::Ipamd;
+use super::pool::Targets;
+use super::subnet::Subnet;
+use crate::engine::{EventQueue, Model};
+use crate::output::recorder::{NodeRow, Recorder, TimelineRow};
+use crate::scenario::{Placement, Scenario, SchedulerPolicy};
+use crate::time::{SimDuration, SimTime};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeSet, VecDeque};
+
+/// Index of a node in [`World::nodes`].
+pub type NodeIndex = u32;
+
+/// The closed set of events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The node's instance is running: ipamd starts `nodeInit`.
+    NodeStart(NodeIndex),
+    /// The node's ipamd loop resumes (an EC2 call returned, a sleep ended, an IMDS poll is due).
+    IpamdWake {
+        /// The node.
+        node: NodeIndex,
+        /// Must equal the node's ipamd generation, or the wake is stale.
+        gen: u32,
+    },
+    /// A workload's replica count changes.
+    WorkloadStep {
+        /// Index into the scenario's workloads.
+        workload: u32,
+        /// Index into its steps.
+        step: u32,
+    },
+    /// The kubelet retries sandbox creation (CNI ADD) for a pod waiting for an IP.
+    KubeletRetry {
+        /// The pod.
+        pod: PodIndex,
+        /// Must equal the pod's retry generation, or the retry is stale.
+        gen: u32,
+    },
+}
+
+/// Where a pod is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodState {
+    /// No node can take it.
+    Unschedulable,
+    /// Bound to a node, waiting for an IP.
+    WaitingIp,
+    /// Has an IP (or host network).
+    Running,
+    /// Deleted.
+    Deleted,
+}
+
+impl PodState {
+    /// The `final_state` word in `pods.csv`.
+    pub fn word(self) -> &'static str {
+        match self {
+            PodState::Unschedulable => "unschedulable",
+            PodState::WaitingIp => "waiting_ip",
+            PodState::Running => "running",
+            PodState::Deleted => "deleted",
+        }
+    }
+}
+
+/// Who owns a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// Workload index and the pod's ordinal within it (from 1).
+    Workload(u32, u32),
+    /// DaemonSet index and its node.
+    DaemonSet(u32, NodeIndex),
+}
+
+/// One pod.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Owner (gives the pod's name).
+    pub owner: Owner,
+    /// Host-network pods need no IP.
+    pub host_network: bool,
+    /// Current state.
+    pub state: PodState,
+    /// Bound node.
+    pub node: Option<NodeIndex>,
+    /// Creation time.
+    pub created: SimTime,
+    /// Binding time.
+    pub scheduled: Option<SimTime>,
+    /// When the CNI gave it an IP.
+    pub ip_assigned: Option<SimTime>,
+    /// Deletion time.
+    pub deleted: Option<SimTime>,
+    /// `(eni id, address)` held.
+    pub ip: Option<(u32, u32)>,
+    /// Last address it held (kept after delete, for `pods.csv`).
+    pub last_ip: Option<u32>,
+    /// Kubelet retry generation (stale retries are ignored).
+    pub retry_gen: u32,
+}
+
+/// One node.
+pub struct Node {
+    /// `<nodegroup>-<n>`.
+    pub name: String,
+    /// Index into the scenario's nodegroups.
+    pub group: u32,
+    /// Index into [`World::subnets`].
+    pub subnet: u32,
+    /// Network-ready: ipamd init finished.
+    pub ready: bool,
+    /// Pods bound (host-network ones included).
+    pub bound: u32,
+    /// kubelet max pods.
+    pub max_pods: u32,
+    /// The instance's primary address (primary ENI's primary IP).
+    pub primary_ip: Option<u32>,
+    /// The ipamd datastore.
+    pub ds: Datastore,
+    /// The pool manager's state.
+    pub ipamd: Ipamd,
+}
+
+/// Counters for the summary, kept as the run goes.
+#[derive(Clone, Debug, Default)]
+pub struct RunTotals {
+    /// Samples taken.
+    pub samples: u64,
+    /// Sum of `ips_available` over samples.
+    pub ips_available_sum: u64,
+    /// Peak `ips_available` over samples.
+    pub ips_available_peak: u32,
+    /// Peak pods waiting for an IP (exact, not sampled).
+    pub peak_waiting_ip: u32,
+    /// Peak unschedulable pods (exact).
+    pub peak_unschedulable: u32,
+    /// Last timeline row.
+    pub last_row: TimelineRow,
+}
+
+/// RNG stream numbers, one per component (design.md §3).
+pub mod streams {
+    /// EC2 call latencies.
+    pub const EC2: u64 = 1;
+    /// IMDS visibility delays and poll jitter.
+    pub const IMDS: u64 = 2;
+    /// Kubelet retry jitter.
+    pub const KUBELET: u64 = 3;
+    /// ipamd's Go-map-order choices.
+    pub const PLACEMENT: u64 = 4;
+}
+
+/// A seeded ChaCha stream for one component.
+pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+/// The whole simulated cluster.
+pub struct World<R: Recorder> {
+    /// The validated scenario.
+    pub sc: Scenario,
+    /// Warm-pool targets from the CNI settings.
+    pub targets: Targets,
+    /// Nodes.
+    pub nodes: Vec<Node>,
+    /// Every pod ever created.
+    pub pods: Vec<Pod>,
+    /// Subnets (scenario order).
+    pub subnets: Vec<Subnet>,
+    /// The EC2 endpoint.
+    pub ec2: Ec2,
+    /// Where outputs go.
+    pub recorder: R,
+    /// Summary counters.
+    pub totals: RunTotals,
+    /// Pods per state (Unschedulable, WaitingIp, Running).
+    pub(crate) state_counts: [u32; 3],
+    /// Alive pods per workload, in creation order.
+    pub(crate) workload_pods: Vec<Vec<PodIndex>>,
+    /// Next ordinal per workload.
+    pub(crate) workload_next: Vec<u32>,
+    /// Unschedulable pods in arrival order (stale entries skipped lazily).
+    pub(crate) pending: VecDeque<PodIndex>,
+    /// Ready nodes with a free slot, keyed for the scheduler policy.
+    pub(crate) schedulable: BTreeSet<(u32, NodeIndex)>,
+    pub(crate) imds_rng: ChaCha8Rng,
+    pub(crate) kubelet_rng: ChaCha8Rng,
+    pub(crate) placement_rng: ChaCha8Rng,
+}
+
+impl<R: Recorder> World<R> {
+    /// Builds the cluster at t = 0 and schedules its first events.
+    pub fn new(sc: Scenario, recorder: R, queue: &mut EventQueue<Event>) -> World<R> {
+        let seed = sc.seed;
+        let targets = Targets {
+            warm_eni: sc.cni.warm_eni_target,
+            warm_ip: sc.cni.warm_ip_target,
+            minimum_ip: sc.cni.minimum_ip_target,
+        };
+        let subnets = sc
+            .subnets
+            .iter()
+            .map(|s| Subnet::new(&s.name, s.cidr))
+            .collect();
+        let ec2 = Ec2::new(sc.ec2.clone(), rng_stream(seed, streams::EC2));
+        let n_workloads = sc.workloads.len();
+        let mut world = World {
+            sc,
+            targets,
+            nodes: Vec::new(),
+            pods: Vec::new(),
+            subnets,
+            ec2,
+            recorder,
+            totals: RunTotals::default(),
+            state_counts: [0; 3],
+            workload_pods: vec![Vec::new(); n_workloads],
+            workload_next: vec![1; n_workloads],
+            pending: VecDeque::new(),
+            schedulable: BTreeSet::new(),
+            imds_rng: rng_stream(seed, streams::IMDS),
+            kubelet_rng: rng_stream(seed, streams::KUBELET),
+            placement_rng: rng_stream(seed, streams::PLACEMENT),
+        };
+        for g in 0..world.sc.nodegroups.len() {
+            for _ in 0..world.sc.nodegroups[g].count {
+                world.launch_node(SimTime::ZERO, g as u32, queue);
+            }
+        }
+        for (w, spec) in world.sc.workloads.iter().enumerate() {
+            for (s, &(at, _)) in spec.steps.iter().enumerate() {
+                queue.schedule(
+                    at,
+                    Event::WorkloadStep {
+                        workload: w as u32,
+                        step: s as u32,
+                    },
+                );
+            }
+        }
+        world
+    }
+
+    /// A Go-map-order draw: a random rotation, or 0 in canonical placement.
+    pub(crate) fn map_order(&mut self) -> u32 {
+        match self.sc.ipamd.placement {
+            Placement::Random => self.placement_rng.gen(),
+            Placement::Canonical => 0,
+        }
+    }
+
+    /// The scheduler key of a node with `bound` pods.
+    pub(crate) fn sched_key(&self, bound: u32) -> u32 {
+        match self.sc.scheduler.policy {
+            SchedulerPolicy::LeastAllocated => bound,
+            SchedulerPolicy::MostAllocated => u32::MAX - bound,
+        }
+    }
+
+    /// A pod's display name.
+    pub fn pod_name(&self, pod: PodIndex) -> String {
+        match self.pods[pod as usize].owner {
+            Owner::Workload(w, n) => format!("{}-{}", self.sc.workloads[w as usize].name, n),
+            Owner::DaemonSet(d, node) => format!(
+                "{}-{}",
+                self.sc.daemonsets[d as usize].name, self.nodes[node as usize].name
+            ),
+        }
+    }
+
+    /// The name of the workload or DaemonSet that owns a pod.
+    pub fn owner_name(&self, pod: PodIndex) -> &str {
+        match self.pods[pod as usize].owner {
+            Owner::Workload(w, _) => &self.sc.workloads[w as usize].name,
+            Owner::DaemonSet(d, _) => &self.sc.daemonsets[d as usize].name,
+        }
+    }
+
+    /// Records an event for a node.
+    pub(crate) fn event(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        kind: &str,
+        detail: std::fmt::Arguments<'_>,
+    ) {
+        let name = &self.nodes[node as usize].name;
+        self.recorder.event(now, name, kind, detail);
+    }
+
+    fn take_sample(&mut self, now: SimTime) {
+        let mut row = TimelineRow {
+            time: now,
+            nodes: self.nodes.len() as u32,
+            pods_unschedulable: self.state_counts[0],
+            pods_waiting_ip: self.state_counts[1],
+            pods_running: self.state_counts[2],
+            pods_total: self.state_counts.iter().sum(),
+            ec2_calls: self.ec2.total_calls(),
+            ..TimelineRow::default()
+        };
+        for node in &self.nodes {
+            let s = node.ds.stats(now);
+            let enis = node.ds.enis.len() as u32;
+            row.enis += enis;
+            row.ips_total += s.total;
+            row.ips_assigned += s.assigned;
+            row.ips_cooldown += s.cooldown;
+            let group = &self.sc.nodegroups[node.group as usize];
+            self.recorder.node(&NodeRow {
+                time: now,
+                node: &node.name,
+                nodegroup: &group.name,
+                instance_type: &group.instance_type.name,
+                ready: node.ready,
+                enis,
+                ips_total: s.total,
+                ips_assigned: s.assigned,
+                ips_cooldown: s.cooldown,
+                ips_available: s.available(),
+                prefixes: 0,
+                pods: node.bound,
+            });
+        }
+        row.ips_available = row.ips_total - row.ips_assigned;
+        row.subnet_free_ips = self.subnets.iter().map(|s| u64::from(s.free())).sum();
+        self.recorder.timeline(&row);
+        let t = &mut self.totals;
+        t.samples += 1;
+        t.ips_available_sum += u64::from(row.ips_available);
+        t.ips_available_peak = t.ips_available_peak.max(row.ips_available);
+        t.last_row = row;
+    }
+}
+
+impl<R: Recorder> Model for World<R> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
+        match event {
+            Event::NodeStart(node) => self.on_node_start(now, node, queue),
+            Event::IpamdWake { node, gen } => {
+                if self.nodes[node as usize].ipamd.gen == gen {
+                    self.on_ipamd_wake(now, node, queue);
+                }
+            }
+            Event::WorkloadStep { workload, step } => {
+                self.on_workload_step(now, workload, step, queue)
+            }
+            Event::KubeletRetry { pod, gen } => {
+                if self.pods[pod as usize].retry_gen == gen {
+                    self.on_kubelet_retry(now, pod, queue);
+                }
+            }
+        }
+    }
+
+    fn sample(&mut self, now: SimTime) {
+        self.take_sample(now);
+    }
+}
+
+/// Kubelet retry delay: `interval × (1 + U(0, jitter))` (`wait.Jitter`).
+pub(crate) fn jittered(interval: SimDuration, jitter: f64, rng: &mut ChaCha8Rng) -> SimDuration {
+    let extra = if jitter > 0.0 {
+        rng.gen::<f64>() * jitter
+    } else {
+        0.0
+    };
+    SimDuration((interval.micros() as f64 * (1.0 + extra)).round() as u64)
+}

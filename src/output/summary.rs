@@ -1,0 +1,238 @@
+//! `pods.csv` and the summary printed on stdout.
+
+use super::recorder::{Recorder, PODS_HEADER};
+use crate::engine::RunStats;
+use crate::model::world::{PodState, World};
+use crate::scenario::Ec2Action;
+use std::fmt;
+use std::io::{self, Write};
+use std::net::Ipv4Addr;
+
+/// Writes `pods.csv`: one row per pod ever created, in creation order.
+pub fn write_pods_csv<R: Recorder, W: Write>(world: &World<R>, w: &mut W) -> io::Result<()> {
+    writeln!(w, "{PODS_HEADER}")?;
+    let opt = |t: Option<crate::time::SimTime>| t.map(|t| t.secs_str()).unwrap_or_default();
+    for (i, p) in world.pods.iter().enumerate() {
+        let node = p
+            .node
+            .map(|n| world.nodes[n as usize].name.as_str())
+            .unwrap_or("");
+        let ip = p
+            .last_ip
+            .map(|a| Ipv4Addr::from(a).to_string())
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{},{},{},{}",
+            world.pod_name(i as u32),
+            world.owner_name(i as u32),
+            node,
+            p.host_network,
+            p.created.secs_str(),
+            opt(p.scheduled),
+            opt(p.ip_assigned),
+            opt(p.deleted),
+            ip,
+            p.state.word()
+        )?;
+    }
+    Ok(())
+}
+
+/// p50/p90/p99/max of a set of durations (s), nearest-rank.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Percentiles {
+    /// Samples.
+    pub count: usize,
+    /// Median (s).
+    pub p50: f64,
+    /// 90th percentile (s).
+    pub p90: f64,
+    /// 99th percentile (s).
+    pub p99: f64,
+    /// Maximum (s).
+    pub max: f64,
+}
+
+impl Percentiles {
+    /// Nearest-rank percentiles: the value at rank `ceil(p/100 × n)` of the sorted samples.
+    pub fn of(mut v: Vec<f64>) -> Percentiles {
+        if v.is_empty() {
+            return Percentiles::default();
+        }
+        v.sort_by(f64::total_cmp);
+        let rank = |p: f64| v[((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        Percentiles {
+            count: v.len(),
+            p50: rank(50.0),
+            p90: rank(90.0),
+            p99: rank(99.0),
+            max: v[v.len() - 1],
+        }
+    }
+}
+
+/// What a run ended with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Scenario name.
+    pub name: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Simulated duration (s).
+    pub duration_s: f64,
+    /// Nodes at the end.
+    pub nodes: u32,
+    /// Pods by final state: running, unschedulable, waiting_ip, deleted.
+    pub pods_by_state: [u32; 4],
+    /// Time to IP (s): from binding to a node until the CNI gave an IP, pods that got one
+    /// (host-network pods excluded).
+    pub time_to_ip: Percentiles,
+    /// Time to running (s): from creation until the IP, pods that got one.
+    pub time_to_running: Percentiles,
+    /// Peak pods waiting for an IP at once.
+    pub peak_waiting_ip: u32,
+    /// Peak unschedulable pods at once.
+    pub peak_unschedulable: u32,
+    /// ENIs at the end.
+    pub enis: u32,
+    /// IPs held (`ips_total`) and assigned at the end.
+    pub ips_total: u32,
+    /// IPs assigned at the end.
+    pub ips_assigned: u32,
+    /// Mean of `ips_available` over samples.
+    pub idle_ips_mean: f64,
+    /// Peak of `ips_available` over samples.
+    pub idle_ips_peak: u32,
+    /// Free subnet addresses at the end.
+    pub subnet_free_ips: u64,
+    /// EC2 calls per action (index `Ec2Action as usize`).
+    pub ec2_calls: [u64; 10],
+    /// Events handled.
+    pub events: u64,
+}
+
+impl Summary {
+    /// Computes the summary of a finished run.
+    pub fn from_world<R: Recorder>(world: &World<R>, stats: &RunStats) -> Summary {
+        let mut by_state = [0u32; 4];
+        let mut to_ip = Vec::new();
+        let mut to_running = Vec::new();
+        for p in &world.pods {
+            let i = match p.state {
+                PodState::Running => 0,
+                PodState::Unschedulable => 1,
+                PodState::WaitingIp => 2,
+                PodState::Deleted => 3,
+            };
+            by_state[i] += 1;
+            if p.host_network {
+                continue;
+            }
+            if let (Some(s), Some(a)) = (p.scheduled, p.ip_assigned) {
+                to_ip.push(a.since(s).as_secs_f64());
+                to_running.push(a.since(p.created).as_secs_f64());
+            }
+        }
+        let t = &world.totals;
+        Summary {
+            name: world.sc.name.clone(),
+            seed: world.sc.seed,
+            duration_s: world.sc.duration.as_secs_f64(),
+            nodes: world.nodes.len() as u32,
+            pods_by_state: by_state,
+            time_to_ip: Percentiles::of(to_ip),
+            time_to_running: Percentiles::of(to_running),
+            peak_waiting_ip: t.peak_waiting_ip,
+            peak_unschedulable: t.peak_unschedulable,
+            enis: t.last_row.enis,
+            ips_total: t.last_row.ips_total,
+            ips_assigned: t.last_row.ips_assigned,
+            idle_ips_mean: if t.samples == 0 {
+                0.0
+            } else {
+                t.ips_available_sum as f64 / t.samples as f64
+            },
+            idle_ips_peak: t.ips_available_peak,
+            subnet_free_ips: t.last_row.subnet_free_ips,
+            ec2_calls: *world.ec2.calls(),
+            events: stats.events,
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [running, unsched, waiting, deleted] = self.pods_by_state;
+        writeln!(
+            f,
+            "scenario {} (seed {}): {:.0} s simulated, {} nodes",
+            self.name, self.seed, self.duration_s, self.nodes
+        )?;
+        writeln!(
+            f,
+            "pods at end:     {running} running, {unsched} unschedulable, {waiting} waiting for an IP, {deleted} deleted"
+        )?;
+        let p = &self.time_to_ip;
+        if p.count > 0 {
+            writeln!(
+                f,
+                "time to IP:      p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({} pods; from binding to IP)",
+                p.p50, p.p90, p.p99, p.max, p.count
+            )?;
+            let r = &self.time_to_running;
+            writeln!(
+                f,
+                "time to running: p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  (from creation)",
+                r.p50, r.p90, r.p99, r.max
+            )?;
+        } else {
+            writeln!(f, "time to IP:      no pod got an IP")?;
+        }
+        writeln!(
+            f,
+            "peak waiting:    {} pods waiting for an IP, {} unschedulable",
+            self.peak_waiting_ip, self.peak_unschedulable
+        )?;
+        writeln!(
+            f,
+            "at end:          {} ENIs, {} IPs held, {} assigned; subnet free IPs {}",
+            self.enis, self.ips_total, self.ips_assigned, self.subnet_free_ips
+        )?;
+        writeln!(
+            f,
+            "idle IPs:        mean {:.1}, peak {} (ips_available, cooldown included)",
+            self.idle_ips_mean, self.idle_ips_peak
+        )?;
+        let total: u64 = self.ec2_calls.iter().sum();
+        write!(f, "EC2 calls:       {total}")?;
+        let mut first = true;
+        for a in Ec2Action::ALL {
+            let n = self.ec2_calls[a as usize];
+            if n > 0 {
+                write!(f, "{} {} {n}", if first { " (" } else { "," }, a.name())?;
+                first = false;
+            }
+        }
+        if !first {
+            write!(f, ")")?;
+        }
+        writeln!(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        // 1..=100: p50 = rank 50 -> 50, p90 -> 90, p99 -> 99, max 100
+        let p = Percentiles::of((1..=100).map(f64::from).collect());
+        assert_eq!((p.p50, p.p90, p.p99, p.max), (50.0, 90.0, 99.0, 100.0));
+        // 3 samples: p50 = rank ceil(1.5) = 2 -> 20; p90 = rank ceil(2.7) = 3 -> 30
+        let p = Percentiles::of(vec![30.0, 10.0, 20.0]);
+        assert_eq!((p.p50, p.p90, p.count), (20.0, 30.0, 3));
+        assert_eq!(Percentiles::of(vec![]).count, 0);
+    }
+}

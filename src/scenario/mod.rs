@@ -1,0 +1,396 @@
+//! Scenario files: raw YAML structs ([`raw`]), validation into the domain types below
+//! ([`validate`]), and the diagnostics both produce.
+//!
+//! The model only ever sees the validated [`Scenario`].
+
+pub mod raw;
+pub mod validate;
+
+use crate::catalog::InstanceType;
+use crate::time::{SimDuration, SimTime};
+use std::fmt;
+
+pub use validate::{load, parse};
+
+/// One problem found in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Field path such as `nodegroups[1].instance_type`, or empty for the whole file.
+    pub path: String,
+    /// 1-based line and column in the file, when known.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((line, col)) = self.location {
+            write!(f, "{line}:{col}: ")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in one scenario file (never empty).
+#[derive(Clone, Debug)]
+pub struct ScenarioErrors {
+    /// The file as the user named it.
+    pub file: String,
+    /// The problems, in file order where known.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{d}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+/// A validated scenario: everything the simulation needs, with defaults filled in.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `name`, or the file stem.
+    pub name: String,
+    /// Master seed (`seed`, default 1; `--seed` overrides).
+    pub seed: u64,
+    /// Simulated time to run.
+    pub duration: SimDuration,
+    /// Timeline sampling period (default 1 s).
+    pub sample_interval: SimDuration,
+    /// aws-node environment (CNI settings) after parsing.
+    pub cni: CniConfig,
+    /// Subnets, in file order.
+    pub subnets: Vec<SubnetSpec>,
+    /// Nodegroups, in file order.
+    pub nodegroups: Vec<NodeGroupSpec>,
+    /// DaemonSets: one pod per node.
+    pub daemonsets: Vec<DaemonSetSpec>,
+    /// Workloads: replica counts over time.
+    pub workloads: Vec<WorkloadSpec>,
+    /// EC2 and instance-metadata latency model.
+    pub ec2: Ec2Config,
+    /// Kubelet sandbox-retry timing.
+    pub kubelet: KubeletConfig,
+    /// Simulator knobs for ipamd that the real daemon does not expose.
+    pub ipamd: IpamdConfig,
+    /// Scheduler policy.
+    pub scheduler: SchedulerConfig,
+}
+
+/// The CNI settings after the real ipamd's parsing rules (spec §a.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CniConfig {
+    /// `WARM_ENI_TARGET` (ENIs; default 1; negative means 1).
+    pub warm_eni_target: u32,
+    /// `WARM_IP_TARGET` (IPs; 0 = unset; negative means 0).
+    pub warm_ip_target: u32,
+    /// `MINIMUM_IP_TARGET` (IPs; 0 = unset; negative means 0).
+    pub minimum_ip_target: u32,
+    /// `WARM_PREFIX_TARGET` (prefixes; default 1 as in the shipped manifest).
+    pub warm_prefix_target: u32,
+    /// `ENABLE_PREFIX_DELEGATION`.
+    pub enable_prefix_delegation: bool,
+    /// `MAX_ENI` when ≥ 1, else `None` (unset).
+    pub max_eni: Option<u32>,
+    /// `IP_COOLDOWN_PERIOD` in seconds (default 30; negative behaves as no cooldown).
+    pub ip_cooldown_period_s: i64,
+    /// `AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG`.
+    pub custom_network_cfg: bool,
+    /// `ENABLE_SUBNET_DISCOVERY` (default true).
+    pub enable_subnet_discovery: bool,
+}
+
+impl Default for CniConfig {
+    fn default() -> Self {
+        CniConfig {
+            warm_eni_target: 1,
+            warm_ip_target: 0,
+            minimum_ip_target: 0,
+            warm_prefix_target: 1,
+            enable_prefix_delegation: false,
+            max_eni: None,
+            ip_cooldown_period_s: 30,
+            custom_network_cfg: false,
+            enable_subnet_discovery: true,
+        }
+    }
+}
+
+/// An IPv4 CIDR block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ipv4Cidr {
+    /// Network address as a big-endian `u32` (host bits zero).
+    pub base: u32,
+    /// Prefix length, 0–32.
+    pub prefix_len: u8,
+}
+
+impl Ipv4Cidr {
+    /// Number of addresses in the block.
+    pub fn size(&self) -> u64 {
+        1u64 << (32 - u32::from(self.prefix_len))
+    }
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}",
+            std::net::Ipv4Addr::from(self.base),
+            self.prefix_len
+        )
+    }
+}
+
+/// A VPC subnet.
+#[derive(Clone, Debug)]
+pub struct SubnetSpec {
+    /// Name used by nodegroups.
+    pub name: String,
+    /// The subnet's CIDR (at most /28, as AWS allows).
+    pub cidr: Ipv4Cidr,
+}
+
+/// A group of identical nodes.
+#[derive(Clone, Debug)]
+pub struct NodeGroupSpec {
+    /// Name, used in node names (`<name>-<n>`).
+    pub name: String,
+    /// The instance type's limits.
+    pub instance_type: InstanceType,
+    /// Nodes present at t = 0.
+    pub count: u32,
+    /// Index into [`Scenario::subnets`].
+    pub subnet: usize,
+    /// kubelet max pods (pods); `max_pods` key or the instance table's default.
+    pub max_pods: u32,
+}
+
+/// A DaemonSet: one pod on every node from the node's creation.
+#[derive(Clone, Debug)]
+pub struct DaemonSetSpec {
+    /// Name, used in pod names (`<name>-<node>`).
+    pub name: String,
+    /// Host-network pods take a max-pods slot and no IP.
+    pub host_network: bool,
+}
+
+/// A workload (Deployment-like): a desired replica count that changes over time.
+#[derive(Clone, Debug)]
+pub struct WorkloadSpec {
+    /// Name, used in pod names (`<name>-<n>`, n from 1).
+    pub name: String,
+    /// Host-network pods take a max-pods slot and no IP.
+    pub host_network: bool,
+    /// `(time, replicas)` in strictly increasing time order; from `replicas`/`at` or `steps`.
+    pub steps: Vec<(SimTime, u32)>,
+}
+
+/// EC2 API actions ipamd calls. The discriminant indexes per-action arrays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ec2Action {
+    /// `AssignPrivateIpAddresses`
+    AssignPrivateIpAddresses = 0,
+    /// `UnassignPrivateIpAddresses`
+    UnassignPrivateIpAddresses = 1,
+    /// `CreateNetworkInterface`
+    CreateNetworkInterface = 2,
+    /// `AttachNetworkInterface`
+    AttachNetworkInterface = 3,
+    /// `ModifyNetworkInterfaceAttribute`
+    ModifyNetworkInterfaceAttribute = 4,
+    /// `DetachNetworkInterface`
+    DetachNetworkInterface = 5,
+    /// `DeleteNetworkInterface`
+    DeleteNetworkInterface = 6,
+    /// `DescribeNetworkInterfaces`
+    DescribeNetworkInterfaces = 7,
+    /// `DescribeInstances`
+    DescribeInstances = 8,
+    /// `DescribeSubnets`
+    DescribeSubnets = 9,
+}
+
+impl Ec2Action {
+    /// Every action, in index order.
+    pub const ALL: [Ec2Action; 10] = [
+        Ec2Action::AssignPrivateIpAddresses,
+        Ec2Action::UnassignPrivateIpAddresses,
+        Ec2Action::CreateNetworkInterface,
+        Ec2Action::AttachNetworkInterface,
+        Ec2Action::ModifyNetworkInterfaceAttribute,
+        Ec2Action::DetachNetworkInterface,
+        Ec2Action::DeleteNetworkInterface,
+        Ec2Action::DescribeNetworkInterfaces,
+        Ec2Action::DescribeInstances,
+        Ec2Action::DescribeSubnets,
+    ];
+
+    /// The EC2 API name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ec2Action::AssignPrivateIpAddresses => "AssignPrivateIpAddresses",
+            Ec2Action::UnassignPrivateIpAddresses => "UnassignPrivateIpAddresses",
+            Ec2Action::CreateNetworkInterface => "CreateNetworkInterface",
+            Ec2Action::AttachNetworkInterface => "AttachNetworkInterface",
+            Ec2Action::ModifyNetworkInterfaceAttribute => "ModifyNetworkInterfaceAttribute",
+            Ec2Action::DetachNetworkInterface => "DetachNetworkInterface",
+            Ec2Action::DeleteNetworkInterface => "DeleteNetworkInterface",
+            Ec2Action::DescribeNetworkInterfaces => "DescribeNetworkInterfaces",
+            Ec2Action::DescribeInstances => "DescribeInstances",
+            Ec2Action::DescribeSubnets => "DescribeSubnets",
+        }
+    }
+
+    /// Looks an action up by its EC2 API name.
+    pub fn from_name(name: &str) -> Option<Ec2Action> {
+        Ec2Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// How long something takes: fixed, or drawn from a distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Latency {
+    /// Always this long.
+    Fixed(SimDuration),
+    /// Uniform between `min` and `max` (inclusive).
+    Uniform {
+        /// Shortest.
+        min: SimDuration,
+        /// Longest.
+        max: SimDuration,
+    },
+    /// Exponential with this mean.
+    Exponential {
+        /// Mean.
+        mean: SimDuration,
+    },
+}
+
+/// EC2 API and instance-metadata timing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ec2Config {
+    /// Round-trip time of each action, indexed by `Ec2Action as usize`.
+    pub latency: [Latency; 10],
+    /// Time from `AttachNetworkInterface` returning until the ENI and its IPs appear in IMDS.
+    pub imds_delay: Latency,
+}
+
+impl Default for Ec2Config {
+    /// Defaults and their sources (README "Defaults and sources"):
+    /// - AssignPrivateIpAddresses 400–600 ms uniform: PR aws/amazon-vpc-cni-k8s#648 ("adds a
+    ///   400 - 600ms delay before marking a node as Ready" for the init-time top-up).
+    /// - DescribeInstances 100 ms + AttachNetworkInterface 1.5 s + ModifyNetworkInterfaceAttribute
+    ///   200 ms = 1.8 s: issue #1872 logs 1.81 s from "Created a new ENI" to "Allocated 3 private
+    ///   IP addresses".
+    /// - IMDS delay 1–4 s uniform after attach: #1872 shows the ENI in IMDS ~0.3 s after attach
+    ///   and its IPs later than 0.76 s; the docs bound create-and-attach at "up to 10 seconds".
+    /// - Everything else: assumptions (100 ms reads, 200–500 ms writes).
+    fn default() -> Self {
+        use Ec2Action::*;
+        let ms = |m| Latency::Fixed(SimDuration::from_millis(m));
+        let mut latency = [ms(100); 10];
+        latency[AssignPrivateIpAddresses as usize] = Latency::Uniform {
+            min: SimDuration::from_millis(400),
+            max: SimDuration::from_millis(600),
+        };
+        latency[UnassignPrivateIpAddresses as usize] = ms(200);
+        latency[CreateNetworkInterface as usize] = ms(400);
+        latency[AttachNetworkInterface as usize] = ms(1500);
+        latency[ModifyNetworkInterfaceAttribute as usize] = ms(200);
+        latency[DetachNetworkInterface as usize] = ms(500);
+        latency[DeleteNetworkInterface as usize] = ms(300);
+        latency[DescribeNetworkInterfaces as usize] = ms(100);
+        latency[DescribeInstances as usize] = ms(100);
+        latency[DescribeSubnets as usize] = ms(100);
+        Ec2Config {
+            latency,
+            imds_delay: Latency::Uniform {
+                min: SimDuration::from_secs(1),
+                max: SimDuration::from_secs(4),
+            },
+        }
+    }
+}
+
+/// Kubelet sandbox-creation retry after a CNI ADD failure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KubeletConfig {
+    /// Base retry period (default 10 s, kubelet `backOffPeriod`).
+    pub retry_interval: SimDuration,
+    /// Extra random fraction of the period, uniform in `[0, jitter]` (default 0.5).
+    pub retry_jitter: f64,
+}
+
+impl Default for KubeletConfig {
+    fn default() -> Self {
+        KubeletConfig {
+            retry_interval: SimDuration::from_secs(10),
+            retry_jitter: 0.5,
+        }
+    }
+}
+
+/// Where the real ipamd picks by Go map order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Seeded random order (faithful to the real daemon's behaviour distribution).
+    Random,
+    /// ENI device number ascending, then address ascending (the docs' tables).
+    Canonical,
+}
+
+/// Simulator knobs for ipamd that the real daemon does not expose.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IpamdConfig {
+    /// Map-order model (default random).
+    pub placement: Placement,
+    /// CPU time charged to each pool-manager half-cycle (default 1 ms; spec §b.3).
+    pub tick_overhead: SimDuration,
+}
+
+impl Default for IpamdConfig {
+    fn default() -> Self {
+        IpamdConfig {
+            placement: Placement::Random,
+            tick_overhead: SimDuration::from_millis(1),
+        }
+    }
+}
+
+/// How the scheduler picks among nodes with a free slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchedulerPolicy {
+    /// Fewest bound pods first (kube-scheduler's default spreading), ties by node order.
+    LeastAllocated,
+    /// Most bound pods first (bin packing), ties by node order.
+    MostAllocated,
+}
+
+/// Scheduler settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchedulerConfig {
+    /// Node choice policy (default least-allocated).
+    pub policy: SchedulerPolicy,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            policy: SchedulerPolicy::LeastAllocated,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Simulated time: integer microseconds, never floating point.
+//!
+//! [`SimTime`] is an instant measured from the scenario start; [`SimDuration`] is a span.
+//! Seconds as decimals appear only when output is written ([`SimTime::secs_str`]).
+
+use std::fmt;
+
+/// Microseconds in one second.
+pub const MICROS_PER_SEC: u64 = 1_000_000;
+
+/// An instant of simulated time, in microseconds since the scenario start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+/// A span of simulated time, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(pub u64);
+
+impl SimDuration {
+    /// Zero length.
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    /// A duration of `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> Self {
+        SimDuration(ms * 1000)
+    }
+
+    /// A duration of `s` whole seconds.
+    pub const fn from_secs(s: u64) -> Self {
+        SimDuration(s * MICROS_PER_SEC)
+    }
+
+    /// A duration from fractional seconds, rounded to the nearest microsecond
+    /// (negative values clamp to zero).
+    pub fn from_secs_f64(s: f64) -> Self {
+        if s <= 0.0 || !s.is_finite() {
+            SimDuration(0)
+        } else {
+            SimDuration((s * MICROS_PER_SEC as f64).round() as u64)
+        }
+    }
+
+    /// Length in microseconds.
+    pub const fn micros(self) -> u64 {
+        self.0
+    }
+
+    /// Length in seconds, as a float (for statistics only, never for scheduling).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MICROS_PER_SEC as f64
+    }
+}
+
+impl SimTime {
+    /// The scenario start.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Time since the scenario start, in microseconds.
+    pub const fn micros(self) -> u64 {
+        self.0
+    }
+
+    /// Time since the scenario start, in seconds as a float (statistics only).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MICROS_PER_SEC as f64
+    }
+
+    /// `self - earlier`, saturating at zero.
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+
+    /// Seconds with millisecond precision, as written to CSV (`12.345`).
+    /// Sub-millisecond parts are rounded half up.
+    pub fn secs_str(self) -> String {
+        let ms = (self.0 + 500) / 1000;
+        format!("{}.{:03}", ms / 1000, ms % 1000)
+    }
+}
+
+impl std::ops::Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl std::ops::Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.secs_str())
+    }
+}
+
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&SimTime(self.0).secs_str())?;
+        f.write_str("s")
+    }
+}
+
+/// Parses a duration string such as `250ms`, `30s`, `2.5s`, `10m`, `1h`, `1h30m` or `500us`.
+///
+/// A string is one or more `<number><unit>` parts; numbers may have a decimal fraction;
+/// units are `us`, `ms`, `s`, `m`, `h`. A bare `0` is accepted. The error says what is
+/// allowed.
+pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    const ALLOWED: &str = "expected a duration like 250ms, 30s, 2.5s, 10m, 1h or 1h30m";
+    let s = text.trim();
+    if s.is_empty() {
+        return Err(format!("empty duration; {ALLOWED}"));
+    }
+    if s == "0" {
+        return Ok(SimDuration::ZERO);
+    }
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let mut total: f64 = 0.0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+            i += 1;
+        }
+        if start == i {
+            return Err(format!("\"{text}\" is not a duration; {ALLOWED}"));
+        }
+        let number: f64 = s[start..i]
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a duration; {ALLOWED}"))?;
+        let unit_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let scale = match &s[unit_start..i] {
+            "us" => 1.0,
+            "ms" => 1e3,
+            "s" => 1e6,
+            "m" => 60e6,
+            "h" => 3600e6,
+            "" => return Err(format!("\"{text}\" has a number without a unit; {ALLOWED}")),
+            other => {
+                return Err(format!(
+                    "\"{text}\" has unknown unit \"{other}\"; {ALLOWED}"
+                ))
+            }
+        };
+        total += number * scale;
+    }
+    if !total.is_finite() || total > 1e17 {
+        return Err(format!("\"{text}\" is too long a duration"));
+    }
+    Ok(SimDuration(total.round() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_forms() {
+        assert_eq!(parse_duration("250ms").unwrap(), SimDuration(250_000));
+        assert_eq!(parse_duration("30s").unwrap(), SimDuration::from_secs(30));
+        assert_eq!(parse_duration("2.5s").unwrap(), SimDuration(2_500_000));
+        assert_eq!(parse_duration("10m").unwrap(), SimDuration::from_secs(600));
+        assert_eq!(parse_duration("1h").unwrap(), SimDuration::from_secs(3600));
+        // 1h30m = 3600 + 1800 = 5400 s
+        assert_eq!(
+            parse_duration("1h30m").unwrap(),
+            SimDuration::from_secs(5400)
+        );
+        assert_eq!(parse_duration("0").unwrap(), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn rejects_bad_forms() {
+        for bad in ["", "10", "ten s", "5x", "s", "-3s", "1.2.3s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn formats_seconds_with_millisecond_precision() {
+        assert_eq!(SimTime(12_345_000).secs_str(), "12.345");
+        assert_eq!(SimTime(0).secs_str(), "0.000");
+        // 1.2345 s rounds half up to 1.235 (1_234_500 us + 500 = 1_235_000 -> 1235 ms)
+        assert_eq!(SimTime(1_234_500).secs_str(), "1.235");
+    }
+}

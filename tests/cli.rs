@@ -1,0 +1,210 @@
+//! The binary's contract: exit codes, located messages, nothing half-written.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ipamsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ipamsim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let o = ipamsim(&["validate", path.to_str().unwrap()]);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}: {}",
+                path.display(),
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn run_writes_the_four_files_with_the_contract_headers() {
+    let out = tmp("run");
+    let o = ipamsim(&[
+        "run",
+        "scenarios/three-t3-medium.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    let header = |f: &str| {
+        std::fs::read_to_string(out.join(f))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(header("timeline.csv"), "time_s,nodes,pods_total,pods_running,pods_unschedulable,pods_waiting_ip,enis,ips_total,ips_assigned,ips_cooldown,ips_available,prefixes,subnet_free_ips,ec2_calls,ec2_throttled");
+    assert_eq!(header("nodes.csv"), "time_s,node,nodegroup,instance_type,ready,enis,ips_total,ips_assigned,ips_cooldown,ips_available,prefixes,pods");
+    assert_eq!(header("pods.csv"), "pod,workload,node,host_network,created_s,scheduled_s,ip_assigned_s,deleted_s,ip,final_state");
+    assert_eq!(header("events.csv"), "time_s,node,kind,detail");
+    // 10 min at 1 s: samples at 0..=600 -> 601 rows + header
+    let rows = std::fs::read_to_string(out.join("timeline.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(rows, 602);
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            n.starts_with('.').then_some(n)
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn run_prints_a_summary() {
+    let out = tmp("summary");
+    let o = ipamsim(&[
+        "run",
+        "scenarios/three-t3-medium.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&o.stdout);
+    // 3 nodes × 2 DaemonSet pods + 2 coredns + 50 nginx = 58 pods; 45 + 2 + 6 slots... see README
+    for phrase in [
+        "pods at end:",
+        "time to IP:",
+        "peak waiting:",
+        "idle IPs:",
+        "EC2 calls:",
+    ] {
+        assert!(s.contains(phrase), "summary lacks {phrase:?}:\n{s}");
+    }
+}
+
+const BAD: &str = "duration: 10m
+subnets:
+  - name: a
+    cidr: 10.0.0.0/24
+nodegroups:
+  - name: ng
+    instance_type: m5.huge
+    count: 2
+    subnet: a
+workloads:
+  - name: web
+    replicas: 5
+    colour: blue
+";
+
+#[test]
+fn invalid_scenario_exits_2_with_every_problem_located_and_writes_nothing() {
+    let dir = tmp("bad");
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, BAD).unwrap();
+    let out = dir.join("out");
+    let o = ipamsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("bad.yaml:"), "{e}");
+    assert!(e.contains("nodegroups[0].instance_type"), "{e}");
+    assert!(e.contains("m5.large"), "suggests a near name: {e}");
+    assert!(e.contains("colour"), "{e}");
+    assert!(
+        !out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(),
+        "nothing written"
+    );
+    let v = ipamsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(2));
+}
+
+#[test]
+fn yaml_syntax_error_gives_line_and_column() {
+    let dir = tmp("syntax");
+    let file = dir.join("broken.yaml");
+    std::fs::write(&file, "duration: 10m\nnodegroups:\n  - name: [unclosed\n").unwrap();
+    let o = ipamsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    // file:line:col:
+    let located = e.lines().any(|l| {
+        let rest = l.split("broken.yaml:").nth(1).unwrap_or("");
+        let mut parts = rest.split(':');
+        parts
+            .next()
+            .is_some_and(|p| p.trim().parse::<u32>().is_ok())
+            && parts
+                .next()
+                .is_some_and(|p| p.trim().parse::<u32>().is_ok())
+    });
+    assert!(located, "{e}");
+}
+
+#[test]
+fn missing_scenario_file_exits_2() {
+    let o = ipamsim(&["validate", "no/such/file.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no/such/file.yaml"));
+}
+
+#[test]
+fn unwritable_output_exits_2_before_running() {
+    let dir = tmp("unwritable");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = blocker.join("out");
+    let o = ipamsim(&[
+        "run",
+        "scenarios/three-t3-medium.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_flags_exit_2_and_help_explains_flags() {
+    assert_eq!(
+        ipamsim(&["run", "scenarios/three-t3-medium.yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        ipamsim(&["run", "x.yaml", "--out", "o", "--seed", "minus-one"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let help = ipamsim(&["run", "--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--out", "--seed", "--quiet"] {
+        assert!(text.contains(flag), "{text}");
+    }
+}

@@ -1,0 +1,70 @@
+//! Shared helpers for integration tests: run a YAML scenario in memory.
+#![allow(dead_code)]
+
+use ipamsim::engine::RunStats;
+use ipamsim::model::World;
+use ipamsim::output::recorder::MemoryRecorder;
+use ipamsim::scenario;
+use ipamsim::sim::simulate;
+
+/// Parses and runs `yaml`; panics with the diagnostics if it is invalid.
+pub fn run_yaml(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
+    let sc = scenario::parse(yaml, "test.yaml")
+        .unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
+    simulate(sc, MemoryRecorder::default(), &mut |_| {})
+}
+
+/// `(ENIs, IPs held, IPs assigned)` of node `i` at the end of the run.
+pub fn node_pool(world: &World<MemoryRecorder>, i: usize) -> (u32, u32, u32) {
+    let n = &world.nodes[i];
+    let now = ipamsim::time::SimTime(world.sc.duration.micros());
+    let s = n.ds.stats(now);
+    (n.ds.enis.len() as u32, s.total, s.assigned)
+}
+
+/// Times (s) of events of `kind` on any node.
+pub fn event_times(world: &World<MemoryRecorder>, kind: &str) -> Vec<f64> {
+    world
+        .recorder
+        .events
+        .iter()
+        .filter(|e| e.split(',').nth(2) == Some(kind))
+        .map(|e| e.split(',').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Events whose kind is `kind`, as full lines.
+pub fn events_of<'a>(world: &'a World<MemoryRecorder>, kind: &str) -> Vec<&'a str> {
+    world
+        .recorder
+        .events
+        .iter()
+        .filter(|e| e.split(',').nth(2) == Some(kind))
+        .map(String::as_str)
+        .collect()
+}
+
+/// A one-node scenario: `itype`, the `cni:` lines given, `pods` replicas created at 10 s,
+/// canonical placement, run for `duration`.
+pub fn one_node(itype: &str, cni: &str, pods: u32, duration: &str) -> String {
+    format!(
+        "duration: {duration}
+cni:
+{cni}
+ipamd:
+  placement: canonical
+subnets:
+  - name: a
+    cidr: 10.0.0.0/20
+nodegroups:
+  - name: ng
+    instance_type: {itype}
+    count: 1
+    subnet: a
+workloads:
+  - name: web
+    at: 10s
+    replicas: {pods}
+"
+    )
+}
