@@ -210,7 +210,7 @@ impl fmt::Display for Summary {
         for a in Ec2Action::ALL {
             let n = self.ec2_calls[a as usize];
             if n > 0 {
-                write!(f, "{} {} {n}", if first { " (" } else { "," }, a.name())?;
+                write!(f, "{}{} {n}", if first { " (" } else { ", " }, a.name())?;
                 first = false;
             }
         }
