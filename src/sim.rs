@@ -125,42 +125,8 @@ mod tests {
     fn smoke_default_m5_large() {
         let sc = cluster("m5.large", 1, &[(30, 5)], 120);
         let (world, _) = simulate(sc, MemoryRecorder::default(), &mut |_| {});
-        for e in &world.recorder.events {
-            eprintln!("{e}");
-        }
         let last = world.totals.last_row;
-        eprintln!("{last:?}");
         // 5 pods: A = 9 - 5 = 4 < 9 -> a second ENI with 9: 2 ENIs, 18 IPs
         assert_eq!((last.enis, last.ips_total, last.pods_running), (2, 18, 5));
-    }
-}
-
-#[cfg(test)]
-mod explore {
-    use super::testkit::cluster;
-    use super::*;
-    use crate::output::recorder::MemoryRecorder;
-
-    fn show(sc: crate::scenario::Scenario) {
-        let (world, _) = simulate(sc, MemoryRecorder::default(), &mut |_| {});
-        for e in &world.recorder.events {
-            eprintln!("{e}");
-        }
-        eprintln!("{:?}", world.totals.last_row);
-    }
-
-    #[test]
-    #[ignore]
-    fn explore_warm_ip() {
-        let mut sc = cluster("m5.large", 1, &[(10, 12), (100, 3)], 200);
-        sc.cni.warm_ip_target = 2;
-        show(sc);
-        eprintln!("---- min only");
-        let mut sc = cluster("m5.large", 1, &[(10, 12)], 100);
-        sc.cni.minimum_ip_target = 10;
-        show(sc);
-        eprintln!("---- default, scale in");
-        let sc = cluster("m5.large", 1, &[(10, 20), (100, 0)], 300);
-        show(sc);
     }
 }

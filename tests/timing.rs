@@ -163,7 +163,7 @@ workloads:
         .pods
         .iter()
         .enumerate()
-        .find(|(i, _)| w.pod_name(*i as u32) == "b-2")
+        .find(|(i, _)| w.pod_name(*i as u32).to_string() == "b-2")
         .map(|(_, p)| p.clone())
         .unwrap();
     let got = b2.ip_assigned.unwrap().as_secs_f64();

@@ -123,10 +123,11 @@ impl Datastore {
         }
     }
 
-    /// Lowest device index not in use (`DescribeInstances` in `attachENI`).
-    pub fn lowest_free_device_index(&self, also_used: &[u32]) -> u32 {
+    /// Lowest device index used neither by a datastore ENI nor per `also_used`
+    /// (`DescribeInstances` in `attachENI`).
+    pub fn lowest_free_device_index(&self, also_used: impl Fn(u32) -> bool) -> u32 {
         (0..)
-            .find(|d| !self.enis.iter().any(|e| e.device_index == *d) && !also_used.contains(d))
+            .find(|&d| !self.enis.iter().any(|e| e.device_index == d) && !also_used(d))
             .unwrap_or(0)
     }
 

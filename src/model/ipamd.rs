@@ -237,9 +237,9 @@ impl<R: Recorder> World<R> {
             Step::Created => self.create_returned(now, node, queue),
             Step::InstancesDescribed => {
                 let n = &mut self.nodes[node as usize];
-                let orphan_devs: Vec<u32> =
-                    n.ipamd.orphans.iter().map(|o| o.device_index).collect();
-                let dev = n.ds.lowest_free_device_index(&orphan_devs);
+                let orphans = &n.ipamd.orphans;
+                let dev =
+                    n.ds.lowest_free_device_index(|d| orphans.iter().any(|o| o.device_index == d));
                 if let Some(e) = n.ipamd.new_eni.as_mut() {
                     e.device_index = dev;
                 }

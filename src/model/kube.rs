@@ -2,7 +2,7 @@
 
 use super::datastore::{Datastore, PodIndex};
 use super::ipamd::Ipamd;
-use super::world::{jittered, Event, Node, NodeIndex, Owner, Pod, PodState, World};
+use super::world::{jittered, pod_name_of, Event, Node, NodeIndex, Owner, Pod, PodState, World};
 use crate::engine::EventQueue;
 use crate::output::recorder::Recorder;
 use crate::time::SimTime;
@@ -194,10 +194,10 @@ impl<R: Recorder> World<R> {
             }
             None => {
                 let s = self.nodes[node as usize].ds.stats(now);
-                let name = self.pod_name(pod);
-                self.event(
+                let name = pod_name_of(&self.sc, &self.nodes, &self.pods[pod as usize]);
+                self.recorder.event(
                     now,
-                    node,
+                    &self.nodes[node as usize].name,
                     "no_ip",
                     format_args!(
                         "pod/{name} available={} cooling={} total={}",

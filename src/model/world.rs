@@ -128,6 +128,39 @@ pub struct Node {
     pub ipamd: Ipamd,
 }
 
+/// The part of a pod name after its owner's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameSuffix<'a> {
+    /// A workload pod's ordinal.
+    Ordinal(u32),
+    /// A DaemonSet pod's node name.
+    Node(&'a str),
+}
+
+/// A pod's name, displayed as `<owner>-<suffix>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodName<'a>(pub &'a str, pub NameSuffix<'a>);
+
+impl std::fmt::Display for PodName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            NameSuffix::Ordinal(n) => write!(f, "{}-{n}", self.0),
+            NameSuffix::Node(node) => write!(f, "{}-{node}", self.0),
+        }
+    }
+}
+
+/// A pod's name from the tables it depends on (lets callers borrow other fields mutably).
+pub fn pod_name_of<'a>(sc: &'a Scenario, nodes: &'a [Node], pod: &Pod) -> PodName<'a> {
+    match pod.owner {
+        Owner::Workload(w, n) => PodName(&sc.workloads[w as usize].name, NameSuffix::Ordinal(n)),
+        Owner::DaemonSet(d, node) => PodName(
+            &sc.daemonsets[d as usize].name,
+            NameSuffix::Node(&nodes[node as usize].name),
+        ),
+    }
+}
+
 /// Counters for the summary, kept as the run goes.
 #[derive(Clone, Debug, Default)]
 pub struct RunTotals {
@@ -266,15 +299,9 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    /// A pod's display name.
-    pub fn pod_name(&self, pod: PodIndex) -> String {
-        match self.pods[pod as usize].owner {
-            Owner::Workload(w, n) => format!("{}-{}", self.sc.workloads[w as usize].name, n),
-            Owner::DaemonSet(d, node) => format!(
-                "{}-{}",
-                self.sc.daemonsets[d as usize].name, self.nodes[node as usize].name
-            ),
-        }
+    /// A pod's name (`<workload>-<n>` or `<daemonset>-<node>`), formatted without allocating.
+    pub fn pod_name(&self, pod: PodIndex) -> PodName<'_> {
+        pod_name_of(&self.sc, &self.nodes, &self.pods[pod as usize])
     }
 
     /// The name of the workload or DaemonSet that owns a pod.
