@@ -28,9 +28,45 @@ impl InstanceType {
         self.max_enis * (self.ipv4_per_eni - 1) + 2
     }
 
-    /// Whether the CNI supports prefix delegation here (Nitro or bare metal).
+    /// Whether the CNI supports prefix delegation here (Nitro or bare metal,
+    /// `IsPrefixDelegationSupported`).
     pub fn supports_prefix_delegation(&self) -> bool {
         self.hypervisor == "nitro" || self.bare_metal
+    }
+
+    /// The EKS max-pods calculator's value (`max-pods-calculator.sh`, default output):
+    /// ENIs (minus one with custom networking) × IPs per ENI (× 16 with prefix delegation on
+    /// a Nitro type) + 2, capped at 110 for ≤ 30 vCPUs and 250 above. An unknown vCPU count
+    /// is treated as ≤ 30 (pods).
+    pub fn calculator_max_pods(&self, prefix_delegation: bool, custom_networking: bool) -> u32 {
+        let enis = if custom_networking {
+            self.max_enis.saturating_sub(1)
+        } else {
+            self.max_enis
+        };
+        let per_eni = self.ipv4_per_eni - 1;
+        let raw = if prefix_delegation && self.hypervisor == "nitro" {
+            enis * per_eni * 16 + 2
+        } else {
+            enis * per_eni + 2
+        };
+        let ceiling = if self.vcpus.is_some_and(|v| v > 30) {
+            250
+        } else {
+            110
+        };
+        raw.min(ceiling)
+    }
+
+    /// kubelet max pods when a nodegroup does not set `max_pods` (pods): the
+    /// `eni-max-pods.txt` value in plain secondary-IP mode, the max-pods calculator's value
+    /// when prefix delegation or custom networking is on (as EKS documents for those modes).
+    pub fn kubelet_max_pods(&self, prefix_delegation: bool, custom_networking: bool) -> u32 {
+        if prefix_delegation || custom_networking {
+            self.calculator_max_pods(prefix_delegation, custom_networking)
+        } else {
+            self.default_max_pods()
+        }
     }
 }
 
@@ -133,6 +169,67 @@ mod tests {
             rows += 1;
         }
         assert_eq!(rows, all().len());
+    }
+
+    #[test]
+    fn prefix_delegation_max_pods_equals_published_table_for_every_type() {
+        let published = include_str!("../data/max-pods-prefix-delegation.csv");
+        let mut rows = 0;
+        for line in published.lines().skip(1) {
+            let (name, pods) = line.split_once(',').unwrap();
+            let t = lookup(name).unwrap();
+            assert_eq!(
+                t.calculator_max_pods(true, false),
+                pods.parse::<u32>().unwrap(),
+                "{name}"
+            );
+            rows += 1;
+        }
+        // data/README.md: 1390 rows (bmn-sf1.metal left out: unknown vCPUs)
+        assert_eq!(rows, 1390);
+    }
+
+    /// C50: calculator values with and without custom networking.
+    #[test]
+    fn c50_calculator_examples() {
+        let v = |n: &str, pd, cn| lookup(n).unwrap().calculator_max_pods(pd, cn);
+        // t3.small: SIP 11; PD 3·3·16+2 = 146 -> 110; CN SIP 2·3+2 = 8
+        assert_eq!(
+            (
+                v("t3.small", false, false),
+                v("t3.small", true, false),
+                v("t3.small", false, true)
+            ),
+            (11, 110, 8)
+        );
+        // m5.large: 29; 434 -> 110; CN 2·9+2 = 20
+        assert_eq!(
+            (
+                v("m5.large", false, false),
+                v("m5.large", true, false),
+                v("m5.large", false, true)
+            ),
+            (29, 110, 20)
+        );
+        // m5.4xlarge (16 vCPU): SIP 234 -> 110; CN 7·29+2 = 205 -> 110
+        assert_eq!(
+            (v("m5.4xlarge", false, false), v("m5.4xlarge", false, true)),
+            (110, 110)
+        );
+        // c5.18xlarge (72 vCPU): 737 -> 250; PD 11762 -> 250; CN 14·49+2 = 688 -> 250
+        assert_eq!(
+            (
+                v("c5.18xlarge", false, false),
+                v("c5.18xlarge", true, false),
+                v("c5.18xlarge", false, true)
+            ),
+            (250, 250, 250)
+        );
+        // plain secondary-IP default stays uncapped: m5.4xlarge 234
+        assert_eq!(
+            lookup("m5.4xlarge").unwrap().kubelet_max_pods(false, false),
+            234
+        );
     }
 
     #[test]

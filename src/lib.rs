@@ -4,11 +4,13 @@
 //! Layers: [`engine`] (generic event queue), [`model`] (the cluster and ipamd),
 //! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run).
 
+pub mod capacity;
 pub mod catalog;
 pub mod cli;
 pub mod engine;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod time;

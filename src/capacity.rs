@@ -1,0 +1,1 @@
+//! Capacity reports (in progress).
