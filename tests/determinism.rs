@@ -2,7 +2,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FILES: [&str; 4] = ["timeline.csv", "nodes.csv", "pods.csv", "events.csv"];
+const FILES: [&str; 5] = [
+    "timeline.csv",
+    "nodes.csv",
+    "pods.csv",
+    "subnets.csv",
+    "events.csv",
+];
+const GOLDEN: [&str; 4] = ["timeline.csv", "pods.csv", "subnets.csv", "events.csv"];
 
 fn run(scenario: &str, seed: Option<&str>, tag: &str) -> PathBuf {
     let out = std::env::temp_dir().join(format!("ipamsim-det-{}-{tag}", std::process::id()));
@@ -50,11 +57,11 @@ fn golden_three_t3_medium() {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/three-t3-medium");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(&golden).unwrap();
-        for f in ["timeline.csv", "pods.csv", "events.csv"] {
+        for f in GOLDEN {
             std::fs::copy(out.join(f), golden.join(f)).unwrap();
         }
     }
-    for f in ["timeline.csv", "pods.csv", "events.csv"] {
+    for f in GOLDEN {
         let want = std::fs::read_to_string(golden.join(f)).expect("golden file (see doc comment)");
         let got = std::fs::read_to_string(out.join(f)).unwrap();
         if want != got {

@@ -2,7 +2,7 @@
 //! machine driven by [`Event::IpamdWake`]. The loop is sequential: while an EC2 call or
 //! an IMDS wait is in flight, no other pool decision happens on that node.
 
-use super::datastore::{Eni, IpSlot};
+use super::datastore::Eni;
 use super::ec2;
 use super::pool::{self, PoolStats};
 use super::world::{Event, NodeIndex, World};
@@ -24,11 +24,21 @@ pub const INSUFFICIENT_COOLDOWN_US: u64 = 120_000_000;
 pub const IMDS_MAX_ATTEMPTS: u8 = 12;
 /// Fixed sleep between detach and delete in `FreeENI`.
 pub const DETACH_TO_DELETE: SimDuration = SimDuration(2_000_000);
+/// First restart delay of a crashed aws-node container (kubelet CrashLoopBackOff: 10 s,
+/// doubling, at most 5 minutes).
+pub const RESTART_BACKOFF: SimDuration = SimDuration(10_000_000);
+/// Longest CrashLoopBackOff delay.
+pub const RESTART_BACKOFF_MAX: SimDuration = SimDuration(300_000_000);
+
+/// EC2's error when a subnet has too few free addresses.
+pub const INSUFFICIENT_ADDRESSES: &str = "InsufficientFreeAddressesInSubnet";
+/// EC2's error when a subnet has no free aligned /28 block.
+pub const INSUFFICIENT_CIDR_BLOCKS: &str = "InsufficientCidrBlocks";
 
 /// What the loop is doing now, i.e. what the next wake continues.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Step {
-    /// Not started (instance booting).
+    /// Not started (instance booting) or stopped.
     #[default]
     Off,
     /// `DescribeNetworkInterfaces` of `nodeInit` returned.
@@ -37,11 +47,12 @@ pub enum Step {
     PoolUpdate,
     /// The 2.5 s sleep before `nodeIPPoolReconcile` ended.
     Reconcile,
-    /// `AssignPrivateIpAddresses` for `n` IPs on ENI `eni` returned (`retry` = the 1-IP retry).
+    /// `AssignPrivateIpAddresses` for `n` IPs or prefixes on ENI `eni` returned
+    /// (`retry` = the 1-CIDR retry).
     Assigned {
         /// ENI id.
         eni: u32,
-        /// IPs requested.
+        /// IPs or prefixes requested.
         n: u32,
         /// This was the retry with 1.
         retry: bool,
@@ -94,14 +105,28 @@ pub enum Caller {
 pub struct NewEni {
     /// Node-local id.
     pub id: u32,
+    /// Subnet it was created in.
+    pub subnet: u32,
     /// Device index (set by `DescribeInstances`).
     pub device_index: u32,
+    /// Attached to the instance.
+    pub attached: bool,
     /// The ENI's primary address.
     pub primary_ip: u32,
     /// Secondary IPs EC2 assigned at creation.
     pub ips: Vec<u32>,
+    /// Prefixes (base addresses) EC2 assigned at creation.
+    pub prefixes: Vec<u32>,
     /// When it appears in IMDS.
     pub visible_at: SimTime,
+}
+
+/// Addresses on their way back to a subnet (a release or delete in flight).
+#[derive(Clone, Debug, Default)]
+struct Releasing {
+    subnet: u32,
+    ips: Vec<u32>,
+    prefixes: Vec<u32>,
 }
 
 /// The pool manager's state for one node.
@@ -115,38 +140,41 @@ pub struct Ipamd {
     pub last_pool_action: Option<SimTime>,
     /// `lastDecreaseIPPool`.
     pub last_decrease: Option<SimTime>,
-    /// `lastInsufficientCidrError`.
-    pub last_insufficient: Option<SimTime>,
-    /// Who the running increase returns to.
+    /// `lastInsufficientCidrError`, and which EC2 error set it.
+    pub last_insufficient: Option<(SimTime, &'static str)>,
+    /// "max ENI limit reached" already reported (until the ENI count changes); also the
+    /// reason pods wait when set.
+    pub at_max_eni: bool,
+    /// ENIs attached but never seen in IMDS, until reconcile adopts them.
+    pub orphans: Vec<NewEni>,
+    /// Times aws-node restarted (CrashLoopBackOff doubling).
+    pub restarts: u32,
     caller: Caller,
-    /// `shouldRemoveExtraENIs` on this tick's pre-action snapshot.
     remove_extra: bool,
-    /// A decrease ran this tick.
     decreased: bool,
-    /// IPs the running increase wants (`toAllocate`).
     to_allocate: u32,
-    /// Candidate ENI ids for the running increase, and the next one to try.
     candidates: Vec<u32>,
     next_candidate: usize,
-    /// Decrease: IPs still over, ENI visit order and position.
+    subnets_to_try: Vec<u32>,
+    next_subnet: usize,
     over: u32,
     visit_rot: u32,
     visit_pos: u32,
     visit_len: u32,
-    /// Addresses on their way back to the subnet (release or delete in flight).
-    releasing: Vec<u32>,
-    /// The ENI being created or adopted.
-    new_eni: Option<NewEni>,
-    /// ENIs attached but never seen in IMDS, until reconcile adopts them.
-    pub orphans: Vec<NewEni>,
-    /// Next node-local ENI id.
-    next_eni_id: u32,
-    /// Reusable buffer for addresses being added.
+    releasing: Releasing,
     scratch: Vec<u32>,
-    /// "max ENI limit reached" already reported (until the ENI count changes).
-    max_eni_reported: bool,
-    /// An insufficient-address cooldown already reported.
-    cooldown_reported: bool,
+    new_eni: Option<NewEni>,
+    next_eni_id: u32,
+}
+
+impl Ipamd {
+    /// Whether increases are blocked by the insufficient-address back-off at `now`, and by
+    /// which EC2 error.
+    pub fn backoff_cause(&self, now: SimTime) -> Option<&'static str> {
+        self.last_insufficient
+            .filter(|(t, _)| now.since(*t).micros() <= INSUFFICIENT_COOLDOWN_US)
+            .map(|(_, cause)| cause)
+    }
 }
 
 impl<R: Recorder> World<R> {
@@ -179,30 +207,57 @@ impl<R: Recorder> World<R> {
         self.nodes[node as usize].ds.stats(now)
     }
 
-    fn ips_per_eni(&self, node: NodeIndex) -> u32 {
-        let g = self.nodes[node as usize].group as usize;
-        self.sc.nodegroups[g].instance_type.ipv4_per_eni - 1
+    fn cidr_noun(&self, node: NodeIndex) -> &'static str {
+        if self.nodes[node as usize].ds.pd {
+            "prefixes"
+        } else {
+            "IPs"
+        }
     }
 
-    fn max_eni(&self, node: NodeIndex) -> u32 {
-        let g = self.nodes[node as usize].group as usize;
-        pool::effective_max_eni(
-            self.sc.cni.max_eni,
-            self.sc.nodegroups[g].instance_type.max_enis,
-        )
-    }
-
-    /// `nodeInit` starts: one `DescribeNetworkInterfaces` (with the IMDS read of `DescribeAllENIs`).
+    /// `nodeInit` starts (also after an aws-node restart): one `DescribeNetworkInterfaces`
+    /// with the IMDS read of `DescribeAllENIs`.
     pub(crate) fn on_node_start(
         &mut self,
         now: SimTime,
         node: NodeIndex,
         queue: &mut EventQueue<Event>,
     ) {
-        let ip = &mut self.nodes[node as usize].ipamd;
-        ip.caller = Caller::Init;
-        ip.next_eni_id = 1;
-        self.event(now, node, "ipamd_start", format_args!("nodeInit"));
+        let n = &mut self.nodes[node as usize];
+        n.ipamd.caller = Caller::Init;
+        if n.ipamd.next_eni_id == 0 {
+            n.ipamd.next_eni_id = 1;
+        }
+        let restart = n.ipamd.restarts > 0;
+        self.event(
+            now,
+            node,
+            "ipamd_start",
+            format_args!(
+                "{}",
+                if restart {
+                    "nodeInit after an aws-node restart"
+                } else {
+                    "nodeInit"
+                }
+            ),
+        );
+        let group = &self.sc.nodegroups[self.nodes[node as usize].group as usize];
+        if self.sc.cni.enable_prefix_delegation
+            && !group.instance_type.supports_prefix_delegation()
+            && !restart
+        {
+            let (it, hv) = (
+                group.instance_type.name.clone(),
+                group.instance_type.hypervisor.clone(),
+            );
+            self.event(
+                now,
+                node,
+                "pd_unsupported",
+                format_args!("ENABLE_PREFIX_DELEGATION is set but {it} ({hv}) is neither Nitro nor bare metal: secondary IPs are used"),
+            );
+        }
         self.ec2_call(
             now,
             node,
@@ -221,19 +276,13 @@ impl<R: Recorder> World<R> {
         let step = self.nodes[node as usize].ipamd.step;
         match step {
             Step::Off => {}
-            Step::InitDescribed => self.init_adopt_primary(now, node, queue),
+            Step::InitDescribed => self.init_adopt(now, node, queue),
             Step::PoolUpdate => self.pool_update(now, node, queue),
             Step::Reconcile => self.reconcile(now, node, queue),
             Step::Assigned { eni, n, retry } => {
                 self.assign_returned(now, node, eni, n, retry, queue)
             }
-            Step::SubnetsDescribed => self.ec2_call(
-                now,
-                node,
-                Ec2Action::CreateNetworkInterface,
-                Step::Created,
-                queue,
-            ),
+            Step::SubnetsDescribed => self.create_next_subnet(now, node, queue),
             Step::Created => self.create_returned(now, node, queue),
             Step::InstancesDescribed => {
                 let n = &mut self.nodes[node as usize];
@@ -257,6 +306,7 @@ impl<R: Recorder> World<R> {
                 }
                 let delay = ec2::draw(self.ec2.imds_delay(), &mut self.imds_rng);
                 if let Some(e) = self.nodes[node as usize].ipamd.new_eni.as_mut() {
+                    e.attached = true;
                     e.visible_at = now + delay;
                 }
                 self.ec2_call(
@@ -304,31 +354,40 @@ impl<R: Recorder> World<R> {
     }
 
     fn return_releasing(&mut self, node: NodeIndex) {
-        let n = &mut self.nodes[node as usize];
-        let subnet = &mut self.subnets[n.subnet as usize];
-        for &a in &n.ipamd.releasing {
-            subnet.release(a);
+        let r = &mut self.nodes[node as usize].ipamd.releasing;
+        let subnet = &mut self.subnets[r.subnet as usize];
+        for &a in &r.ips {
+            subnet.release_ip(a);
         }
-        n.ipamd.releasing.clear();
+        for &p in &r.prefixes {
+            subnet.release_prefix(p);
+        }
+        r.ips.clear();
+        r.prefixes.clear();
     }
 
-    /// `nodeInit` step 4: the primary ENI enters the datastore; then pre-scaling (§g.8).
-    fn init_adopt_primary(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+    /// `nodeInit` step 4: attached ENIs enter the datastore (on a fresh node the primary
+    /// only; after a restart every attached ENI, all counted as new); then pre-scaling (§g.8).
+    fn init_adopt(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         let n = &mut self.nodes[node as usize];
-        let primary_ip = n.primary_ip.expect("started nodes have a primary IP");
-        let id = n.ipamd.next_eni_id;
-        n.ipamd.next_eni_id += 1;
-        n.ds.add_eni(Eni {
-            id,
-            device_index: 0,
-            primary_ip,
-            is_primary: true,
-            create_time: now,
-            ips: Vec::new(),
-        });
+        if n.ds.enis.is_empty() {
+            let primary_ip = n.primary_ip.expect("started nodes have a primary IP");
+            let id = n.ipamd.next_eni_id;
+            n.ipamd.next_eni_id += 1;
+            n.ds.add_eni(Eni::new(id, 0, primary_ip, n.subnet, true, now));
+        } else {
+            for e in &mut n.ds.enis {
+                e.create_time = now;
+            }
+            let mut attached: Vec<NewEni> = std::mem::take(&mut n.ipamd.orphans);
+            attached.extend(n.ipamd.new_eni.take().filter(|e| e.attached));
+            for e in attached {
+                Self::add_new_eni(&mut n.ds, e, now);
+            }
+        }
         let stats = self.stats(node, now);
-        let max_pods = self.nodes[node as usize].max_pods;
-        if pool::is_too_low(stats, self.targets, self.ips_per_eni(node), max_pods) {
+        let n = &self.nodes[node as usize];
+        if pool::is_too_low(stats, n.targets, n.ips_per_eni, n.max_pods) {
             self.nodes[node as usize].ipamd.caller = Caller::Init;
             self.increase(now, node, stats, queue);
         } else {
@@ -336,27 +395,89 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    /// `nodeInit` returns: the node becomes Ready and the loop starts (first tick 2.5 s later).
+    fn add_new_eni(ds: &mut super::datastore::Datastore, e: NewEni, now: SimTime) {
+        ds.add_eni(Eni::new(
+            e.id,
+            e.device_index,
+            e.primary_ip,
+            e.subnet,
+            false,
+            now,
+        ));
+        let idx = ds.position(e.id).expect("just added");
+        ds.add_ips(idx, &e.ips);
+        ds.add_prefixes(idx, &e.prefixes);
+    }
+
+    /// `nodeInit` returns: the node becomes Ready and the loop starts (first tick 2.5 s
+    /// later). With custom networking and still no pod IPs, init fails and aws-node restarts.
     fn init_done(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+        if self.sc.cni.custom_network_cfg && self.stats(node, now).total == 0 {
+            return self.restart_aws_node(
+                now,
+                node,
+                "Failed to attach any ENIs for custom networking",
+                queue,
+            );
+        }
         let d = HALF_PERIOD + self.sc.ipamd.tick_overhead;
         self.ipamd_sleep(now, node, d, Step::PoolUpdate, queue);
-        self.node_ready(now, node, queue);
+        if !self.nodes[node as usize].ready {
+            self.node_ready(now, node, queue);
+        }
+    }
+
+    /// aws-node exits and the kubelet restarts it after CrashLoopBackOff (10 s, doubling,
+    /// at most 5 min). Whatever the loop was doing is abandoned; attached ENIs are found
+    /// again by the next `nodeInit`.
+    pub(crate) fn restart_aws_node(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        why: &str,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let ip = &mut self.nodes[node as usize].ipamd;
+        let k = ip.restarts.min(5);
+        ip.restarts += 1;
+        ip.gen += 1;
+        ip.step = Step::Off;
+        let delay = SimDuration(RESTART_BACKOFF.micros() << k).min(RESTART_BACKOFF_MAX);
+        if let Some(e) = ip.new_eni.take() {
+            if e.attached {
+                ip.new_eni = Some(e);
+            } else {
+                // created but never attached: leaked, and deleted by the leaked-ENI cleanup
+                ip.releasing.subnet = e.subnet;
+                ip.releasing.ips.push(e.primary_ip);
+                ip.releasing.ips.extend_from_slice(&e.ips);
+                ip.releasing.prefixes.extend_from_slice(&e.prefixes);
+            }
+        }
+        self.return_releasing(node);
+        self.event(
+            now,
+            node,
+            "aws_node_restart",
+            format_args!("{why}; aws-node restarts in {delay}"),
+        );
+        queue.schedule(now + delay, Event::NodeStart(node));
     }
 
     /// `updateIPPoolIfRequired` (§b.4).
     fn pool_update(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         let stats = self.stats(node, now);
-        let m_ip = self.ips_per_eni(node);
-        let max_pods = self.nodes[node as usize].max_pods;
-        let t = self.targets;
-        let ip = &mut self.nodes[node as usize].ipamd;
+        let n = &mut self.nodes[node as usize];
+        let t = n.targets;
+        let freeable = t.pd && n.ds.freeable_eni_exists();
+        let ip = &mut n.ipamd;
         ip.caller = Caller::Tick;
         ip.decreased = false;
-        ip.remove_extra = pool::should_remove_extra_enis(stats, t, m_ip);
+        ip.remove_extra = pool::should_remove_extra_enis(stats, t, n.ips_per_eni, freeable);
         let skip_decrease = ip
             .last_decrease
             .is_some_and(|d| now.since(d).micros() <= DECREASE_INTERVAL_US);
-        if pool::is_too_low(stats, t, m_ip, max_pods) {
+        if pool::is_too_low(stats, t, n.ips_per_eni, n.max_pods) {
             self.increase(now, node, stats, queue);
         } else if pool::is_too_high(stats, t) && !skip_decrease {
             self.decrease(now, node, stats, queue);
@@ -365,7 +486,7 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    /// `increaseDatastorePool` (§c.6) for SIP.
+    /// `increaseDatastorePool` (§c.6).
     fn increase(
         &mut self,
         now: SimTime,
@@ -373,51 +494,79 @@ impl<R: Recorder> World<R> {
         stats: PoolStats,
         queue: &mut EventQueue<Event>,
     ) {
-        let ip = &mut self.nodes[node as usize].ipamd;
-        if let Some(last) = ip.last_insufficient {
-            if now.since(last).micros() <= INSUFFICIENT_COOLDOWN_US {
-                return self.increase_done(now, node, queue);
-            }
+        if self.nodes[node as usize].ipamd.backoff_cause(now).is_some() {
+            return self.increase_done(now, node, queue);
         }
-        ip.cooldown_reported = false;
-        let m_ip = self.ips_per_eni(node);
-        match pool::ips_to_allocate(stats, self.targets, m_ip) {
+        let n = &self.nodes[node as usize];
+        match pool::cidrs_to_allocate(stats, n.targets, n.ips_per_eni) {
             None => self.alloc_eni(now, node, queue),
             Some(want) => {
                 let rot = self.map_order();
+                let skip_primary = self.sc.cni.custom_network_cfg;
                 let n = &mut self.nodes[node as usize];
                 n.ipamd.to_allocate = want;
                 n.ipamd.next_candidate = 0;
                 let mut cands = std::mem::take(&mut n.ipamd.candidates);
-                n.ds.allocatable(m_ip, rot, &mut cands);
+                n.ds.allocatable(n.cidrs_per_eni, skip_primary, rot, &mut cands);
                 n.ipamd.candidates = cands;
                 self.try_next_candidate(now, node, queue);
             }
         }
     }
 
-    /// `tryAssignIPs` (§c.7): fill the next candidate ENI, or fall through to a new ENI.
+    /// `tryAssignIPs` / `tryAssignPrefixes` (§c.7, §c.8): fill the next candidate ENI, or
+    /// fall through to a new ENI.
     fn try_next_candidate(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
-        let m_ip = self.ips_per_eni(node);
         let n = &self.nodes[node as usize];
         let ip = &n.ipamd;
         let Some(&eni) = ip.candidates.get(ip.next_candidate) else {
             return self.alloc_eni(now, node, queue);
         };
         let idx = n.ds.position(eni).expect("candidate ENI exists");
-        let have = n.ds.enis[idx].ips.len() as u32;
-        let want = (m_ip - have).min(ip.to_allocate).min(m_ip);
-        self.ec2_call(
-            now,
-            node,
-            Ec2Action::AssignPrivateIpAddresses,
-            Step::Assigned {
-                eni,
-                n: want,
-                retry: false,
-            },
-            queue,
-        );
+        let room = n.cidrs_per_eni - n.ds.enis[idx].cidrs();
+        let want = room.min(ip.to_allocate).min(n.cidrs_per_eni);
+        let step = Step::Assigned {
+            eni,
+            n: want,
+            retry: false,
+        };
+        self.ec2_call(now, node, Ec2Action::AssignPrivateIpAddresses, step, queue);
+    }
+
+    /// Takes `want` IPs (or prefixes) from `subnet` into the node's scratch buffer, all or
+    /// nothing; on failure returns EC2's error name.
+    fn take_from_subnet(
+        &mut self,
+        node: NodeIndex,
+        subnet: u32,
+        want: u32,
+    ) -> Result<(), &'static str> {
+        let pd = self.nodes[node as usize].ds.pd;
+        let mut got = std::mem::take(&mut self.nodes[node as usize].ipamd.scratch);
+        got.clear();
+        let s = &mut self.subnets[subnet as usize];
+        let result = if pd {
+            for _ in 0..want {
+                match s.allocate_prefix() {
+                    Some(p) => got.push(p),
+                    None => break,
+                }
+            }
+            if got.len() as u32 == want {
+                Ok(())
+            } else {
+                got.iter().for_each(|&p| s.release_prefix(p));
+                got.clear();
+                Err(INSUFFICIENT_CIDR_BLOCKS)
+            }
+        } else if s.free_for_ips() >= want {
+            got.extend((0..want).map(|_| s.allocate_ip().expect("counted free")));
+            Ok(())
+        } else {
+            Err(INSUFFICIENT_ADDRESSES)
+        };
+        self.nodes[node as usize].ipamd.scratch = got;
+        result
     }
 
     fn assign_returned(
@@ -429,83 +578,146 @@ impl<R: Recorder> World<R> {
         retry: bool,
         queue: &mut EventQueue<Event>,
     ) {
-        let subnet_idx = self.nodes[node as usize].subnet as usize;
-        if self.subnets[subnet_idx].free() >= want {
-            let n = &mut self.nodes[node as usize];
-            let mut got = std::mem::take(&mut n.ipamd.scratch);
-            got.clear();
-            for _ in 0..want {
-                got.push(self.subnets[subnet_idx].allocate().expect("checked free"));
+        let idx = self.nodes[node as usize]
+            .ds
+            .position(eni)
+            .expect("ENI exists");
+        let subnet = self.nodes[node as usize].ds.enis[idx].subnet;
+        let noun = self.cidr_noun(node);
+        match self.take_from_subnet(node, subnet, want) {
+            Ok(()) => {
+                let n = &mut self.nodes[node as usize];
+                let got = std::mem::take(&mut n.ipamd.scratch);
+                if n.ds.pd {
+                    n.ds.add_prefixes(idx, &got);
+                } else {
+                    n.ds.add_ips(idx, &got);
+                }
+                n.ipamd.scratch = got;
+                n.ipamd.last_pool_action = Some(now);
+                let s = n.ds.stats(now);
+                let kind = if n.ds.pd {
+                    "assign_prefixes"
+                } else {
+                    "assign_ips"
+                };
+                self.event(
+                    now,
+                    node,
+                    kind,
+                    format_args!(
+                        "eni-{eni} +{want} {noun} (total={} assigned={})",
+                        s.total, s.assigned
+                    ),
+                );
+                self.increase_done(now, node, queue)
             }
-            let idx = n.ds.position(eni).expect("ENI exists");
-            n.ds.add_ips(idx, &got);
-            n.ipamd.scratch = got;
-            n.ipamd.last_pool_action = Some(now);
-            let s = n.ds.stats(now);
-            self.event(
-                now,
-                node,
-                "assign_ips",
-                format_args!(
-                    "eni-{eni} +{want} (total={} assigned={})",
-                    s.total, s.assigned
-                ),
-            );
-            return self.increase_done(now, node, queue);
-        }
-        let sn = self.subnets[subnet_idx].name.clone();
-        if !retry {
-            self.event(
-                now,
-                node,
-                "insufficient_addresses",
-                format_args!("AssignPrivateIpAddresses eni-{eni} +{want} failed: InsufficientFreeAddressesInSubnet in {sn}; retrying with 1"),
-            );
-            return self.ec2_call(
-                now,
-                node,
-                Ec2Action::AssignPrivateIpAddresses,
-                Step::Assigned {
-                    eni,
-                    n: 1,
-                    retry: true,
-                },
-                queue,
-            );
-        }
-        if self.sc.cni.enable_subnet_discovery {
-            // §e.6: with subnet discovery the ENI is skipped, no cooldown.
-            self.event(
-                now,
-                node,
-                "insufficient_addresses",
-                format_args!("eni-{eni} skipped: subnet {sn} has no free address (subnet discovery on: no back-off)"),
-            );
-            self.nodes[node as usize].ipamd.next_candidate += 1;
-            self.try_next_candidate(now, node, queue)
-        } else {
-            self.insufficient(now, node, format_args!("AssignPrivateIpAddresses in {sn}"));
-            self.increase_done(now, node, queue)
+            Err(error) => {
+                let sn = self.subnets[subnet as usize].name.clone();
+                if !retry {
+                    self.event(
+                        now,
+                        node,
+                        "insufficient_addresses",
+                        format_args!("AssignPrivateIpAddresses eni-{eni} +{want} {noun} failed: {error} in subnet {sn}; retrying with 1"),
+                    );
+                    let step = Step::Assigned {
+                        eni,
+                        n: 1,
+                        retry: true,
+                    };
+                    return self.ec2_call(
+                        now,
+                        node,
+                        Ec2Action::AssignPrivateIpAddresses,
+                        step,
+                        queue,
+                    );
+                }
+                if self.sc.cni.enable_subnet_discovery {
+                    // §e.6: with subnet discovery the ENI is skipped, no back-off.
+                    self.event(
+                        now,
+                        node,
+                        "insufficient_addresses",
+                        format_args!("eni-{eni} skipped: {error} in subnet {sn} (subnet discovery on: no back-off)"),
+                    );
+                    self.nodes[node as usize].ipamd.next_candidate += 1;
+                    self.try_next_candidate(now, node, queue)
+                } else {
+                    self.insufficient(
+                        now,
+                        node,
+                        error,
+                        format_args!("AssignPrivateIpAddresses in subnet {sn}"),
+                    );
+                    self.increase_done(now, node, queue)
+                }
+            }
         }
     }
 
-    fn insufficient(&mut self, now: SimTime, node: NodeIndex, what: std::fmt::Arguments<'_>) {
-        self.nodes[node as usize].ipamd.last_insufficient = Some(now);
+    fn insufficient(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        error: &'static str,
+        what: std::fmt::Arguments<'_>,
+    ) {
+        self.nodes[node as usize].ipamd.last_insufficient = Some((now, error));
         self.event(
             now,
             node,
             "insufficient_cooldown",
-            format_args!("{what} failed: InsufficientFreeAddressesInSubnet; no increase for 120s"),
+            format_args!(
+                "{what} failed: {error}; no increase for 120s (until {})",
+                now + SimDuration(INSUFFICIENT_COOLDOWN_US)
+            ),
         );
+    }
+
+    /// Subnets `CreateNetworkInterface` tries, in order (§e.1 step 3): the ENIConfig subnet
+    /// with custom networking; with subnet discovery every subnet of the node's AZ that
+    /// qualifies (the node's own unless tagged `kubernetes.io/role/cni=0`, others only if
+    /// tagged non-zero), most free addresses first; else the node's own subnet.
+    fn subnets_for_new_eni(&mut self, node: NodeIndex) -> Vec<u32> {
+        let n = &self.nodes[node as usize];
+        let own = n.subnet;
+        let az = &self.subnets[own as usize].az;
+        if self.sc.cni.custom_network_cfg {
+            return self
+                .sc
+                .eniconfigs
+                .iter()
+                .find(|e| &e.az == az)
+                .map(|e| vec![e.subnet as u32])
+                .unwrap_or_default();
+        }
+        if !self.sc.cni.enable_subnet_discovery {
+            return vec![own];
+        }
+        let mut list: Vec<u32> = (0..self.subnets.len() as u32)
+            .filter(|&i| {
+                let s = &self.subnets[i as usize];
+                &s.az == az
+                    && if i == own {
+                        s.role_cni != Some(false)
+                    } else {
+                        s.role_cni == Some(true)
+                    }
+            })
+            .collect();
+        list.sort_by_key(|&i| std::cmp::Reverse(self.subnets[i as usize].free()));
+        list
     }
 
     /// `hasRoomForEni` then `tryAllocateENI` (§c.6 step 5, §e.1).
     fn alloc_eni(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
-        let max_eni = self.max_eni(node);
-        let enis = self.nodes[node as usize].ds.enis.len() as u32;
-        if enis >= max_eni {
-            if !self.nodes[node as usize].ipamd.max_eni_reported {
-                self.nodes[node as usize].ipamd.max_eni_reported = true;
+        let n = &self.nodes[node as usize];
+        let max_eni = n.max_eni;
+        if n.ds.enis.len() as u32 >= max_eni {
+            if !n.ipamd.at_max_eni {
+                self.nodes[node as usize].ipamd.at_max_eni = true;
                 self.event(
                     now,
                     node,
@@ -516,31 +728,35 @@ impl<R: Recorder> World<R> {
             return self.increase_done(now, node, queue);
         }
         let stats = self.stats(node, now);
-        let want = pool::new_eni_ips(stats, self.targets, self.ips_per_eni(node));
+        let n = &self.nodes[node as usize];
+        let want = pool::new_eni_cidrs(stats, n.targets, n.cidrs_per_eni);
         if want == 0 {
             self.nodes[node as usize].ipamd.last_pool_action = Some(now);
             return self.increase_done(now, node, queue);
         }
+        let subnets = self.subnets_for_new_eni(node);
+        let noun = self.cidr_noun(node);
         let n = &mut self.nodes[node as usize];
         let id = n.ipamd.next_eni_id;
         n.ipamd.next_eni_id += 1;
         n.ipamd.new_eni = Some(NewEni {
             id,
-            ips: Vec::with_capacity(want as usize),
             ..NewEni::default()
         });
         n.ipamd.to_allocate = want;
+        n.ipamd.subnets_to_try = subnets;
+        n.ipamd.next_subnet = 0;
         self.event(
             now,
             node,
             "create_eni",
             format_args!(
-                "eni-{id} +{want} (available={} total={})",
+                "eni-{id} +{want} {noun} (available={} total={})",
                 stats.available(),
                 stats.total
             ),
         );
-        if self.sc.cni.enable_subnet_discovery {
+        if self.sc.cni.enable_subnet_discovery && !self.sc.cni.custom_network_cfg {
             self.ec2_call(
                 now,
                 node,
@@ -549,14 +765,78 @@ impl<R: Recorder> World<R> {
                 queue,
             )
         } else {
-            self.ec2_call(
+            self.create_next_subnet(now, node, queue)
+        }
+    }
+
+    /// One `CreateNetworkInterface` in the next subnet to try.
+    fn create_next_subnet(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+        let ip = &self.nodes[node as usize].ipamd;
+        if ip.next_subnet >= ip.subnets_to_try.len() {
+            // every candidate failed (or none qualified): the last error starts the back-off
+            let n = &mut self.nodes[node as usize];
+            n.ipamd.new_eni = None;
+            let error = if n.ds.pd {
+                INSUFFICIENT_CIDR_BLOCKS
+            } else {
+                INSUFFICIENT_ADDRESSES
+            };
+            self.insufficient(now, node, error, format_args!("CreateNetworkInterface"));
+            return self.increase_done(now, node, queue);
+        }
+        self.ec2_call(
+            now,
+            node,
+            Ec2Action::CreateNetworkInterface,
+            Step::Created,
+            queue,
+        )
+    }
+
+    fn create_returned(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+        let n = &self.nodes[node as usize];
+        let subnet = n.ipamd.subnets_to_try[n.ipamd.next_subnet];
+        let want = n.ipamd.to_allocate;
+        let primary = self.subnets[subnet as usize].allocate_ip();
+        let result = match primary {
+            None => Err(INSUFFICIENT_ADDRESSES),
+            Some(p) => self.take_from_subnet(node, subnet, want).inspect_err(|_| {
+                self.subnets[subnet as usize].release_ip(p);
+            }),
+        };
+        if let Err(error) = result {
+            let sn = self.subnets[subnet as usize].name.clone();
+            let noun = self.cidr_noun(node);
+            self.event(
                 now,
                 node,
-                Ec2Action::CreateNetworkInterface,
-                Step::Created,
-                queue,
-            )
+                "insufficient_addresses",
+                format_args!(
+                    "CreateNetworkInterface +{want} {noun} in subnet {sn} failed: {error}"
+                ),
+            );
+            self.nodes[node as usize].ipamd.next_subnet += 1;
+            return self.create_next_subnet(now, node, queue);
         }
+        let n = &mut self.nodes[node as usize];
+        let pd = n.ds.pd;
+        let got = std::mem::take(&mut n.ipamd.scratch);
+        let e = n.ipamd.new_eni.as_mut().expect("creating");
+        e.subnet = subnet;
+        e.primary_ip = primary.expect("allocated");
+        if pd {
+            e.prefixes.extend_from_slice(&got);
+        } else {
+            e.ips.extend_from_slice(&got);
+        }
+        n.ipamd.scratch = got;
+        self.ec2_call(
+            now,
+            node,
+            Ec2Action::DescribeInstances,
+            Step::InstancesDescribed,
+            queue,
+        )
     }
 
     /// EC2 refuses an attach beyond the instance's interface limit; datastore ENIs and
@@ -567,14 +847,15 @@ impl<R: Recorder> World<R> {
         n.ds.enis.len() + n.ipamd.orphans.len() >= limit
     }
 
-    /// Attach failed (AttachmentLimitExceeded): the new ENI is deleted again, no cooldown
+    /// Attach failed (AttachmentLimitExceeded): the new ENI is deleted again, no back-off
     /// (`awsutils.go:984-992`).
     fn attach_failed(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
-        let n = &mut self.nodes[node as usize];
-        let e = n.ipamd.new_eni.take().expect("attaching");
-        n.ipamd.releasing.clear();
-        n.ipamd.releasing.push(e.primary_ip);
-        n.ipamd.releasing.extend_from_slice(&e.ips);
+        let ip = &mut self.nodes[node as usize].ipamd;
+        let e = ip.new_eni.take().expect("attaching");
+        ip.releasing.subnet = e.subnet;
+        ip.releasing.ips.push(e.primary_ip);
+        ip.releasing.ips.extend_from_slice(&e.ips);
+        ip.releasing.prefixes.extend_from_slice(&e.prefixes);
         self.event(
             now,
             node,
@@ -589,30 +870,6 @@ impl<R: Recorder> World<R> {
             node,
             Ec2Action::DeleteNetworkInterface,
             Step::AttachFailedDeleted,
-            queue,
-        )
-    }
-
-    fn create_returned(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
-        let n = &mut self.nodes[node as usize];
-        let want = n.ipamd.to_allocate;
-        let subnet = &mut self.subnets[n.subnet as usize];
-        if subnet.free() < want + 1 {
-            let sn = subnet.name.clone();
-            n.ipamd.new_eni = None;
-            self.insufficient(now, node, format_args!("CreateNetworkInterface in {sn}"));
-            return self.increase_done(now, node, queue);
-        }
-        let e = n.ipamd.new_eni.as_mut().expect("creating");
-        e.primary_ip = subnet.allocate().expect("checked");
-        for _ in 0..want {
-            e.ips.push(subnet.allocate().expect("checked"));
-        }
-        self.ec2_call(
-            now,
-            node,
-            Ec2Action::DescribeInstances,
-            Step::InstancesDescribed,
             queue,
         )
     }
@@ -663,47 +920,25 @@ impl<R: Recorder> World<R> {
         }
         let base = (100_000u64 << (attempt - 1)).min(60_000_000);
         let jitter = self.imds_rng.gen_range(0..=base * 15 / 100);
-        self.ipamd_sleep(
-            now,
-            node,
-            SimDuration(base + jitter),
-            Step::ImdsPoll {
-                attempt: attempt + 1,
-            },
-            queue,
-        );
+        let step = Step::ImdsPoll {
+            attempt: attempt + 1,
+        };
+        self.ipamd_sleep(now, node, SimDuration(base + jitter), step, queue);
     }
 
-    /// `setupENI`: the ENI and the IPs IMDS shows enter the datastore; `createTime` starts now.
+    /// `setupENI`: the ENI and the IPs or prefixes IMDS shows enter the datastore;
+    /// `createTime` starts now.
     fn setup_eni(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         let n = &mut self.nodes[node as usize];
         let e = n.ipamd.new_eni.take().expect("setting up");
-        let count = e.ips.len();
-        n.ds.add_eni(Eni {
-            id: e.id,
-            device_index: e.device_index,
-            primary_ip: e.primary_ip,
-            is_primary: false,
-            create_time: now,
-            ips: e
-                .ips
-                .iter()
-                .map(|&addr| IpSlot {
-                    addr,
-                    pod: None,
-                    unassigned_at: None,
-                })
-                .collect(),
-        });
+        let (id, count) = (e.id, e.ips.len() + e.prefixes.len());
+        Self::add_new_eni(&mut n.ds, e, now);
         n.ipamd.last_pool_action = Some(now);
-        n.ipamd.max_eni_reported = false;
+        n.ipamd.at_max_eni = false;
         let adopting = n.ipamd.step == Step::AdoptDescribed;
-        self.event(
-            now,
-            node,
-            if adopting { "eni_adopted" } else { "eni_ready" },
-            format_args!("eni-{} ips={count}", e.id),
-        );
+        let noun = self.cidr_noun(node);
+        let kind = if adopting { "eni_adopted" } else { "eni_ready" };
+        self.event(now, node, kind, format_args!("eni-{id} {noun}={count}"));
         if adopting {
             self.adopt_next_orphan(now, node, queue)
         } else {
@@ -718,7 +953,7 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    /// `decreaseDatastorePool` (§c.11): release `over` unassigned IPs, ENI by ENI.
+    /// `decreaseDatastorePool` (§c.11): release `over` IPs or prefixes, ENI by ENI.
     fn decrease(
         &mut self,
         now: SimTime,
@@ -726,7 +961,7 @@ impl<R: Recorder> World<R> {
         stats: PoolStats,
         queue: &mut EventQueue<Event>,
     ) {
-        let over = pool::target_state(stats, self.targets).map_or(0, |(_, o)| o);
+        let over = pool::decrease_amount(stats, self.nodes[node as usize].targets);
         let rot = self.map_order();
         let n = &mut self.nodes[node as usize];
         let len = n.ds.enis.len() as u32;
@@ -747,21 +982,36 @@ impl<R: Recorder> World<R> {
             if ip.over == 0 || ip.visit_pos >= ip.visit_len || n.ds.enis.is_empty() {
                 return self.free_eni_phase(now, node, queue);
             }
-            let idx = ((ip.visit_rot as usize) + ip.visit_pos as usize) % n.ds.enis.len();
+            let idx = (ip.visit_rot as usize + ip.visit_pos as usize) % n.ds.enis.len();
             ip.visit_pos += 1;
-            let mut out = std::mem::take(&mut ip.releasing);
+            let mut out = std::mem::take(&mut ip.scratch);
+            out.clear();
             let taken = n.ds.take_freeable(idx, ip.over, ip_rot, &mut out);
-            n.ipamd.releasing = out;
             if taken > 0 {
                 n.ipamd.over -= taken;
+                let r = &mut n.ipamd.releasing;
+                r.subnet = n.ds.enis[idx].subnet;
+                if n.ds.pd {
+                    r.prefixes.extend_from_slice(&out);
+                } else {
+                    r.ips.extend_from_slice(&out);
+                }
+            }
+            n.ipamd.scratch = out;
+            if taken > 0 {
                 let eni = n.ds.enis[idx].id;
                 let s = n.ds.stats(now);
+                let (kind, noun) = if n.ds.pd {
+                    ("unassign_prefixes", "prefixes")
+                } else {
+                    ("unassign_ips", "IPs")
+                };
                 self.event(
                     now,
                     node,
-                    "unassign_ips",
+                    kind,
                     format_args!(
-                        "eni-{eni} -{taken} (total={} assigned={})",
+                        "eni-{eni} -{taken} {noun} (total={} assigned={})",
                         s.total, s.assigned
                     ),
                 );
@@ -783,21 +1033,23 @@ impl<R: Recorder> World<R> {
         }
         self.nodes[node as usize].ipamd.remove_extra = false;
         let rot = self.map_order();
-        let t = self.targets;
         let n = &mut self.nodes[node as usize];
-        let Some(idx) = n.ds.deletable_eni(now, t, rot) else {
+        let Some(idx) = n.ds.deletable_eni(now, n.targets, rot) else {
             return self.end_tick(now, node, queue);
         };
         let eni = n.ds.enis.remove(idx);
-        n.ipamd.releasing.clear();
-        n.ipamd.releasing.push(eni.primary_ip);
-        n.ipamd.releasing.extend(eni.ips.iter().map(|s| s.addr));
-        n.ipamd.max_eni_reported = false;
+        let r = &mut n.ipamd.releasing;
+        r.subnet = eni.subnet;
+        r.ips.push(eni.primary_ip);
+        r.ips.extend(eni.ips.iter().map(|s| s.addr));
+        r.prefixes.extend(eni.prefixes.iter().map(|p| p.base));
+        n.ipamd.at_max_eni = false;
+        let noun = self.cidr_noun(node);
         self.event(
             now,
             node,
             "free_eni",
-            format_args!("eni-{} with {} idle IPs", eni.id, eni.ips.len()),
+            format_args!("eni-{} with {} idle {noun}", eni.id, eni.cidrs()),
         );
         self.ec2_call(
             now,
@@ -835,9 +1087,8 @@ impl<R: Recorder> World<R> {
 
     fn adopt_next_orphan(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         let n = &mut self.nodes[node as usize];
-        let visible = n.ipamd.orphans.iter().position(|o| o.visible_at <= now);
-        match visible {
-            Some(i) if (n.ds.enis.len() as u32) < u32::MAX => {
+        match n.ipamd.orphans.iter().position(|o| o.visible_at <= now) {
+            Some(i) => {
                 let e = n.ipamd.orphans.remove(i);
                 n.ipamd.new_eni = Some(e);
                 self.ec2_call(
@@ -848,8 +1099,8 @@ impl<R: Recorder> World<R> {
                     queue,
                 )
             }
-            _ => {
-                self.nodes[node as usize].ipamd.last_pool_action = Some(now);
+            None => {
+                n.ipamd.last_pool_action = Some(now);
                 self.reconcile_done(now, node, queue)
             }
         }

@@ -2,6 +2,7 @@
 
 use super::datastore::{Datastore, PodIndex};
 use super::ipamd::Ipamd;
+use super::pool::{self, Targets};
 use super::world::{jittered, pod_name_of, Event, Node, NodeIndex, Owner, Pod, PodState, World};
 use crate::engine::EventQueue;
 use crate::output::recorder::Recorder;
@@ -13,8 +14,19 @@ impl<R: Recorder> World<R> {
     pub(crate) fn launch_node(&mut self, now: SimTime, group: u32, queue: &mut EventQueue<Event>) {
         let spec = &self.sc.nodegroups[group as usize];
         let ordinal = self.nodes.iter().filter(|n| n.group == group).count() + 1;
-        let subnet = spec.subnet as u32;
-        let primary_ip = self.subnets[subnet as usize].allocate();
+        let subnet = spec.subnets[(ordinal - 1) % spec.subnets.len()] as u32;
+        let it = &spec.instance_type;
+        let pd = self.sc.cni.enable_prefix_delegation && it.supports_prefix_delegation();
+        let cidrs_per_eni = it.ipv4_per_eni - 1;
+        let targets = Targets {
+            warm_eni: self.sc.cni.warm_eni_target,
+            warm_ip: self.sc.cni.warm_ip_target,
+            minimum_ip: self.sc.cni.minimum_ip_target,
+            warm_prefix: self.sc.cni.warm_prefix_target,
+            pd,
+        };
+        let max_eni = pool::effective_max_eni(self.sc.cni.max_eni, it.max_enis);
+        let primary_ip = self.subnets[subnet as usize].allocate_ip();
         let node = self.nodes.len() as NodeIndex;
         self.nodes.push(Node {
             name: format!("{}-{}", spec.name, ordinal),
@@ -24,8 +36,16 @@ impl<R: Recorder> World<R> {
             bound: 0,
             max_pods: spec.max_pods,
             primary_ip,
-            ds: Datastore::new(self.sc.cni.ip_cooldown_period_s),
+            ds: Datastore::new(self.sc.cni.ip_cooldown_period_s, pd),
             ipamd: Ipamd::default(),
+            targets,
+            cidrs_per_eni,
+            ips_per_eni: if pd {
+                cidrs_per_eni * pool::IPS_PER_PREFIX
+            } else {
+                cidrs_per_eni
+            },
+            max_eni,
         });
         for d in 0..self.sc.daemonsets.len() {
             let host_network = self.sc.daemonsets[d].host_network;
@@ -193,17 +213,29 @@ impl<R: Recorder> World<R> {
                 self.set_state(pod, PodState::Running);
             }
             None => {
-                let s = self.nodes[node as usize].ds.stats(now);
+                let n = &self.nodes[node as usize];
+                let s = n.ds.stats(now);
                 let name = pod_name_of(&self.sc, &self.nodes, &self.pods[pod as usize]);
+                let blocked = match (n.ipamd.backoff_cause(now), n.ipamd.at_max_eni) {
+                    (Some(cause), _) => cause,
+                    (None, true) => "max ENI limit",
+                    (None, false) => "",
+                };
                 self.recorder.event(
                     now,
-                    &self.nodes[node as usize].name,
+                    &n.name,
                     "no_ip",
                     format_args!(
-                        "pod/{name} available={} cooling={} total={}",
+                        "pod/{name} available={} cooling={} total={}{}{}",
                         s.available(),
                         s.cooldown,
-                        s.total
+                        s.total,
+                        if blocked.is_empty() {
+                            ""
+                        } else {
+                            " pool growth blocked by "
+                        },
+                        blocked
                     ),
                 );
                 let delay = jittered(

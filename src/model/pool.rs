@@ -1,17 +1,25 @@
 //! ipamd's pool decisions as pure functions of datastore statistics (spec §c).
 //!
-//! Secondary-IP mode (SIP) on network card 0. Every function cites the rule it follows;
-//! units are IP addresses unless a name says otherwise.
+//! Network card 0, secondary-IP mode (SIP) or prefix-delegation mode (PD). Every function
+//! cites the rule it follows. Units: IP addresses unless a name says prefixes; in PD,
+//! "short" and "over" are counted in /28 prefixes of 16 addresses, as the real code does.
 
-/// The warm-pool settings after parsing (spec §a.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Addresses in one /28 prefix.
+pub const IPS_PER_PREFIX: u32 = 16;
+
+/// The warm-pool settings after parsing (spec §a.1), and the mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Targets {
-    /// `WARM_ENI_TARGET` (ENIs).
+    /// `WARM_ENI_TARGET` (ENIs; ignored in PD and in warm-IP mode).
     pub warm_eni: u32,
     /// `WARM_IP_TARGET` (IPs, 0 = unset).
     pub warm_ip: u32,
     /// `MINIMUM_IP_TARGET` (IPs, 0 = unset).
     pub minimum_ip: u32,
+    /// `WARM_PREFIX_TARGET` (prefixes; PD only).
+    pub warm_prefix: u32,
+    /// Prefix delegation is in effect on this node.
+    pub pd: bool,
 }
 
 impl Targets {
@@ -21,15 +29,19 @@ impl Targets {
     }
 }
 
-/// Datastore statistics (spec §c.1): `T`, `U` and `C`.
+/// Datastore statistics (spec §c.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
-    /// `T`: addresses held by the datastore.
+    /// `T`: addresses held by the datastore (16 per prefix in PD).
     pub total: u32,
     /// `U`: addresses assigned to pods.
     pub assigned: u32,
     /// `C`: unassigned addresses still in cooldown (logged only; no decision uses it).
     pub cooldown: u32,
+    /// `P`: prefixes held (0 in SIP).
+    pub prefixes: u32,
+    /// `F`: prefixes with no assigned address (cooling ones count as free).
+    pub free_prefixes: u32,
 }
 
 impl PoolStats {
@@ -39,8 +51,12 @@ impl PoolStats {
     }
 }
 
-/// `datastoreTargetState` (spec §c.3) for SIP on card 0: `(short, over)` in IPs, or `None`
-/// when warm-IP mode is off.
+fn div_ceil(a: i64, b: i64) -> i64 {
+    (a + b - 1).div_euclid(b)
+}
+
+/// `datastoreTargetState` (spec §c.3) on card 0: `(short, over)`, in IPs (SIP) or prefixes
+/// (PD), or `None` when warm-IP mode is off.
 pub fn target_state(stats: PoolStats, t: Targets) -> Option<(u32, u32)> {
     if !t.warm_ip_mode() {
         return None;
@@ -49,14 +65,25 @@ pub fn target_state(stats: PoolStats, t: Targets) -> Option<(u32, u32)> {
     let available = i64::from(stats.available());
     let warm = i64::from(t.warm_ip);
     let min = i64::from(t.minimum_ip);
-    let short = (warm - available).max(0).max(min - total);
-    let over = (available - warm).max(0).min(total - min).max(0);
-    Some((short as u32, over as u32))
+    let short_ip = (warm - available).max(0).max(min - total);
+    let over_ip = (available - warm).max(0).min(total - min).max(0);
+    if !t.pd {
+        return Some((short_ip as u32, over_ip as u32));
+    }
+    let per = i64::from(IPS_PER_PREFIX);
+    let short_pfx = div_ceil(short_ip, per);
+    let need_warm = div_ceil(i64::from(stats.assigned) + warm, per);
+    let need_min = div_ceil(min, per);
+    let p = i64::from(stats.prefixes);
+    let over_pfx = i64::from(stats.free_prefixes).min(p - need_warm).max(0);
+    let over_pfx = over_pfx.min(p - need_min).max(0);
+    Some((short_pfx as u32, over_pfx as u32))
 }
 
-/// `isDatastorePoolTooLow` (spec §c.2) for SIP.
+/// `isDatastorePoolTooLow` (spec §c.2).
 ///
-/// `ips_per_eni` is `M_ip`; `max_pods` is the node's pod capacity (pods).
+/// `ips_per_eni` is `M_ip` (SIP: IPv4 per ENI − 1; PD: 16 × that); `max_pods` is the node's
+/// pod capacity (pods).
 pub fn is_too_low(stats: PoolStats, t: Targets, ips_per_eni: u32, max_pods: u32) -> bool {
     if stats.total >= max_pods {
         return false;
@@ -64,30 +91,67 @@ pub fn is_too_low(stats: PoolStats, t: Targets, ips_per_eni: u32, max_pods: u32)
     if let Some((short, _)) = target_state(stats, t) {
         return short > 0;
     }
+    let (per, target) = if t.pd {
+        (IPS_PER_PREFIX, t.warm_prefix)
+    } else {
+        (ips_per_eni, t.warm_eni)
+    };
     let available = stats.available();
-    available < ips_per_eni.saturating_mul(t.warm_eni) || (t.warm_eni == 0 && available == 0)
+    available < per.saturating_mul(target) || (target == 0 && available == 0)
 }
 
-/// `isDatastorePoolTooHigh` (spec §c.4) for SIP: only in warm-IP mode, when `over > 0`.
-/// SIP with `WARM_ENI_TARGET` never releases single IPs.
+/// `isDatastorePoolTooHigh` (spec §c.4): warm-IP mode when `over > 0`; PD when
+/// `F > WARM_PREFIX_TARGET`; SIP with `WARM_ENI_TARGET` never (it frees whole ENIs only).
 pub fn is_too_high(stats: PoolStats, t: Targets) -> bool {
-    matches!(target_state(stats, t), Some((_, over)) if over > 0)
+    match target_state(stats, t) {
+        Some((_, over)) => over > 0,
+        None => t.pd && stats.free_prefixes > t.warm_prefix,
+    }
 }
 
-/// `shouldRemoveExtraENIs` (spec §c.5) for SIP, on the stats snapshot taken before the
-/// tick's increase or decrease.
-pub fn should_remove_extra_enis(stats: PoolStats, t: Targets, ips_per_eni: u32) -> bool {
+/// How many IPs (SIP) or prefixes (PD) a decrease releases (spec §c.11 step 1).
+pub fn decrease_amount(stats: PoolStats, t: Targets) -> u32 {
+    match target_state(stats, t) {
+        Some((_, over)) => over,
+        None if t.pd => stats.free_prefixes.saturating_sub(t.warm_prefix),
+        None => 0,
+    }
+}
+
+/// `shouldRemoveExtraENIs` (spec §c.5), on the stats snapshot taken before the tick's
+/// increase or decrease. `freeable_eni_exists` is `CheckFreeableENIexists` (PD fallback).
+pub fn should_remove_extra_enis(
+    stats: PoolStats,
+    t: Targets,
+    ips_per_eni: u32,
+    freeable_eni_exists: bool,
+) -> bool {
     if t.warm_ip_mode() {
         return true;
     }
-    let k = t.warm_eni + 1;
-    stats.available() >= k.saturating_mul(ips_per_eni)
+    let k = if t.pd { t.warm_prefix } else { t.warm_eni } + 1;
+    if stats.available() >= k.saturating_mul(ips_per_eni) {
+        return true;
+    }
+    t.pd && freeable_eni_exists
 }
 
-/// How many IPs one `tryAssignIPs` asks for before per-ENI capping (spec §c.7 step 2):
-/// `short` in warm-IP mode, a whole ENI (`M_ip`) otherwise. `None` means warm-IP mode
-/// with nothing short, where `tryAssignIPs` returns without a call.
-pub fn ips_to_allocate(stats: PoolStats, t: Targets, ips_per_eni: u32) -> Option<u32> {
+/// `getPrefixesNeeded` (spec §c.8): at least one prefix; the shortfall in warm-IP mode,
+/// else `WARM_PREFIX_TARGET − F`.
+pub fn prefixes_needed(stats: PoolStats, t: Targets) -> u32 {
+    match target_state(stats, t) {
+        Some((short, _)) => short.max(1),
+        None => t.warm_prefix.saturating_sub(stats.free_prefixes).max(1),
+    }
+}
+
+/// What one fill of an existing ENI asks for before per-ENI capping (spec §c.7 step 2,
+/// §c.8): SIP: `short` in warm-IP mode, a whole ENI (`M_ip`) otherwise, and `None` (no
+/// call) in warm-IP mode with nothing short; PD: [`prefixes_needed`] prefixes.
+pub fn cidrs_to_allocate(stats: PoolStats, t: Targets, ips_per_eni: u32) -> Option<u32> {
+    if t.pd {
+        return Some(prefixes_needed(stats, t));
+    }
     match target_state(stats, t) {
         Some((0, _)) => None,
         Some((short, _)) => Some(short),
@@ -95,12 +159,16 @@ pub fn ips_to_allocate(stats: PoolStats, t: Targets, ips_per_eni: u32) -> Option
     }
 }
 
-/// `GetENIResourcesToAllocate` (spec §c.12) for SIP: the size of a new ENI, in IPs.
-/// 0 means no ENI is created (but the attempt counts as a pool action).
-pub fn new_eni_ips(stats: PoolStats, t: Targets, ips_per_eni: u32) -> u32 {
+/// `GetENIResourcesToAllocate` (spec §c.12): the size of a new ENI in IPs (SIP) or
+/// prefixes (PD); `cidrs_per_eni` is IPv4 per ENI − 1. 0 means no ENI is created (but the
+/// attempt counts as a pool action).
+pub fn new_eni_cidrs(stats: PoolStats, t: Targets, cidrs_per_eni: u32) -> u32 {
+    if t.pd {
+        return prefixes_needed(stats, t).min(cidrs_per_eni);
+    }
     match target_state(stats, t) {
-        Some((short, _)) => short.min(ips_per_eni),
-        None => ips_per_eni,
+        Some((short, _)) => short.min(cidrs_per_eni),
+        None => cidrs_per_eni,
     }
 }
 
@@ -112,16 +180,31 @@ pub fn effective_max_eni(max_eni_env: Option<u32>, instance_max_enis: u32) -> u3
     }
 }
 
+/// The "required" targets of §c.10 in addresses: SIP `W`, PD `16 × ceil(W / 16)`.
+fn required_target(target: u32, pd: bool) -> u32 {
+    if pd {
+        target.div_ceil(IPS_PER_PREFIX) * IPS_PER_PREFIX
+    } else {
+        target
+    }
+}
+
 /// `requiredForWarmIP` (spec §c.10): the other ENIs' unassigned addresses (cooling
-/// included) fall short of `WARM_IP_TARGET`.
-pub fn required_for_warm_ip(others_unassigned: u32, warm_ip: u32) -> bool {
-    warm_ip != 0 && others_unassigned < warm_ip
+/// included) fall short of `WARM_IP_TARGET` (rounded up to whole prefixes in PD).
+pub fn required_for_warm_ip(others_unassigned: u32, warm_ip: u32, pd: bool) -> bool {
+    warm_ip != 0 && others_unassigned < required_target(warm_ip, pd)
 }
 
 /// `requiredForMin` (spec §c.10): the other ENIs' total addresses fall short of
-/// `MINIMUM_IP_TARGET`.
-pub fn required_for_min(others_total: u32, minimum_ip: u32) -> bool {
-    minimum_ip != 0 && others_total < minimum_ip
+/// `MINIMUM_IP_TARGET` (rounded up to whole prefixes in PD).
+pub fn required_for_min(others_total: u32, minimum_ip: u32, pd: bool) -> bool {
+    minimum_ip != 0 && others_total < required_target(minimum_ip, pd)
+}
+
+/// `requiredForWarmPrefix` (spec §c.10, PD with `WARM_PREFIX_TARGET ≠ 0`): the other ENIs
+/// hold fewer free prefixes than the target.
+pub fn required_for_warm_prefix(others_free_prefixes: u32, warm_prefix: u32) -> bool {
+    warm_prefix != 0 && others_free_prefixes < warm_prefix
 }
 
 /// Whether an address released at `unassigned_at_us` is still cooling at `now_us`
@@ -142,7 +225,7 @@ mod tests {
         PoolStats {
             total,
             assigned,
-            cooldown: 0,
+            ..PoolStats::default()
         }
     }
     fn tg(warm_eni: u32, warm_ip: u32, minimum_ip: u32) -> Targets {
@@ -150,6 +233,7 @@ mod tests {
             warm_eni,
             warm_ip,
             minimum_ip,
+            ..Targets::default()
         }
     }
 
@@ -209,19 +293,19 @@ mod tests {
     /// C08 / C13: size of a new ENI: a full ENI in WARM_ENI mode, the shortfall in warm-IP mode.
     #[test]
     fn c08_c13_new_eni_size() {
-        assert_eq!(new_eni_ips(st(0, 0), tg(1, 0, 0), 14), 14);
+        assert_eq!(new_eni_cidrs(st(0, 0), tg(1, 0, 0), 14), 14);
         // C13: W_ip = 3, empty: min(short 3, 14) = 3
-        assert_eq!(new_eni_ips(st(0, 0), tg(1, 3, 0), 14), 3);
+        assert_eq!(new_eni_cidrs(st(0, 0), tg(1, 3, 0), 14), 3);
         // shortfall larger than an ENI is capped at M_ip: W_ip = 40 -> min(40, 14)
-        assert_eq!(new_eni_ips(st(0, 0), tg(1, 40, 0), 14), 14);
+        assert_eq!(new_eni_cidrs(st(0, 0), tg(1, 40, 0), 14), 14);
     }
 
     /// C14: T = 3, U = 1, W_ip = 3 -> short = 3 - 2 = 1: one IP requested.
     #[test]
     fn c14_prescale_asks_for_shortfall() {
-        assert_eq!(ips_to_allocate(st(3, 1), tg(1, 3, 0), 14), Some(1));
-        assert_eq!(ips_to_allocate(st(0, 0), tg(1, 0, 0), 14), Some(14));
-        assert_eq!(ips_to_allocate(st(5, 0), tg(1, 5, 0), 14), None);
+        assert_eq!(cidrs_to_allocate(st(3, 1), tg(1, 3, 0), 14), Some(1));
+        assert_eq!(cidrs_to_allocate(st(0, 0), tg(1, 0, 0), 14), Some(14));
+        assert_eq!(cidrs_to_allocate(st(5, 0), tg(1, 5, 0), 14), None);
     }
 
     /// C17: W_ip = 1, T = 4, U = 2 -> (short, over) = (0, 1); after releasing 1 -> (0, 0).
@@ -241,7 +325,7 @@ mod tests {
         assert_eq!(target_state(st(5, 0), t), Some((0, 0)));
         assert!(!is_too_high(st(5, 0), t));
         // ENI-2 with 2 IPs: the other ENI holds 3 < 5 -> required for MINIMUM_IP_TARGET.
-        assert!(required_for_min(3, 5));
+        assert!(required_for_min(3, 5, false));
     }
 
     /// C20: WARM_ENI mode is never "too high", however many IPs are idle.
@@ -255,16 +339,16 @@ mod tests {
     #[test]
     fn c21_required_checks() {
         // (3, 1): eni-2's others have 1 free < 3; eni-3's others have 2 free < 3 -> both required.
-        assert!(required_for_warm_ip(1, 3));
-        assert!(required_for_warm_ip(2, 3));
+        assert!(required_for_warm_ip(1, 3, false));
+        assert!(required_for_warm_ip(2, 3, false));
         // (2, 4): eni-2 required (others 1 free < 2); eni-3 not (others 2 free, total 4 >= 4).
-        assert!(required_for_warm_ip(1, 2));
-        assert!(!required_for_warm_ip(2, 2));
-        assert!(!required_for_min(4, 4));
+        assert!(required_for_warm_ip(1, 2, false));
+        assert!(!required_for_warm_ip(2, 2, false));
+        assert!(!required_for_min(4, 4, false));
         // then (0, 3): eni-2's others total 2 < 3 -> required; (0, 2): not.
-        assert!(!required_for_warm_ip(0, 0));
-        assert!(required_for_min(2, 3));
-        assert!(!required_for_min(2, 2));
+        assert!(!required_for_warm_ip(0, 0, false));
+        assert!(required_for_min(2, 3, false));
+        assert!(!required_for_min(2, 2, false));
     }
 
     /// C24: m5.large W_eni = 1, 3 x 9 IPs, 0 pods: A = 27 >= 18 -> remove extra; after one
@@ -272,11 +356,11 @@ mod tests {
     #[test]
     fn c24_remove_extra_threshold() {
         let t = tg(1, 0, 0);
-        assert!(should_remove_extra_enis(st(27, 0), t, 9));
-        assert!(should_remove_extra_enis(st(18, 0), t, 9));
-        assert!(!should_remove_extra_enis(st(9, 0), t, 9));
+        assert!(should_remove_extra_enis(st(27, 0), t, 9, false));
+        assert!(should_remove_extra_enis(st(18, 0), t, 9, false));
+        assert!(!should_remove_extra_enis(st(9, 0), t, 9, false));
         // warm-IP mode always runs tryFreeENI
-        assert!(should_remove_extra_enis(st(0, 0), tg(1, 1, 0), 9));
+        assert!(should_remove_extra_enis(st(0, 0), tg(1, 1, 0), 9, false));
     }
 
     /// C29: churn: T = 6, U = 5 with the one free IP cooling: A = 1 >= W_ip = 1, short = 0.
@@ -286,6 +370,7 @@ mod tests {
             total: 6,
             assigned: 5,
             cooldown: 1,
+            ..PoolStats::default()
         };
         assert!(!is_too_low(stats, tg(1, 1, 0), 9, 29));
         // once the pod takes it: A = 0 < 1 -> low
@@ -299,7 +384,7 @@ mod tests {
         let t = tg(1, 0, 10);
         assert!(!is_too_low(st(10, 10), t, 9, 29));
         assert!(is_too_low(st(9, 0), t, 9, 29)); // after init: 9 < 10 -> short 1
-        assert_eq!(new_eni_ips(st(9, 0), t, 9), 1);
+        assert_eq!(new_eni_cidrs(st(9, 0), t, 9), 1);
     }
 
     /// C41: W_eni = 0, 9 pods on a full ENI: A = 0 -> low; with ENI-2 (9 free) A = 9 >= 9
@@ -308,7 +393,7 @@ mod tests {
     fn c41_warm_eni_zero() {
         let t = tg(0, 0, 0);
         assert!(is_too_low(st(9, 9), t, 9, 29));
-        assert!(should_remove_extra_enis(st(18, 9), t, 9));
+        assert!(should_remove_extra_enis(st(18, 9), t, 9, false));
     }
 
     /// C43: MAX_ENI can only lower the cap.
@@ -318,6 +403,129 @@ mod tests {
         assert_eq!(effective_max_eni(None, 4), 4);
         assert_eq!(effective_max_eni(Some(0), 4), 4);
         assert_eq!(effective_max_eni(Some(10), 4), 4);
+    }
+
+    fn pd(warm_ip: u32, minimum_ip: u32, warm_prefix: u32) -> Targets {
+        Targets {
+            warm_eni: 1,
+            warm_ip,
+            minimum_ip,
+            warm_prefix,
+            pd: true,
+        }
+    }
+    fn pst(prefixes: u32, assigned: u32, free_prefixes: u32) -> PoolStats {
+        PoolStats {
+            total: prefixes * 16,
+            assigned,
+            cooldown: 0,
+            prefixes,
+            free_prefixes,
+        }
+    }
+
+    /// C02: `TestIPAMContext_nodePrefixPoolTooLow` (M_pfx 16, M_ip 256).
+    #[test]
+    fn c02_pd_too_low_table() {
+        // (W_pfx, prefixes, assigned, maxPods, expected)
+        let rows = [
+            (1, 0, 0, 500, true),  // A = 0 < 16
+            (0, 0, 0, 500, true),  // target 0 and A = 0
+            (1, 1, 0, 500, false), // A = 16, not < 16
+            (1, 1, 1, 500, true),  // A = 15 < 16
+            (0, 1, 1, 500, false), // A = 15
+            (1, 1, 3, 500, true),  // A = 13 < 16
+            (0, 1, 3, 500, false), // A = 13
+            (1, 1, 3, 4, false),   // T = 16 >= 4
+        ];
+        for (i, (w_pfx, p, u, max_pods, want)) in rows.into_iter().enumerate() {
+            let free = u32::from(u == 0 && p > 0);
+            assert_eq!(
+                is_too_low(pst(p, u, free), pd(0, 0, w_pfx), 256, max_pods),
+                want,
+                "C02 row {}",
+                i + 1
+            );
+        }
+    }
+
+    /// C05: `TestGetWarmIPTargetStateWithPDenabled`, W_ip = 5.
+    #[test]
+    fn c05_pd_target_state() {
+        assert_eq!(target_state(pst(0, 0, 0), pd(0, 0, 1)), None);
+        // empty: shortIP 5 -> ceil(5/16) = 1 prefix
+        assert_eq!(target_state(pst(0, 0, 0), pd(5, 0, 1)), Some((1, 0)));
+        // 2 free prefixes: needW = ceil((0+5)/16) = 1, over = min(F 2, P 2 - 1) = 1
+        assert_eq!(target_state(pst(2, 0, 2), pd(5, 0, 1)), Some((0, 1)));
+        // one prefix: over = min(1, 1 - 1) = 0
+        assert_eq!(target_state(pst(1, 0, 1), pd(5, 0, 1)), Some((0, 0)));
+    }
+
+    /// C12: empty PD datastore, W_pfx = 1: getPrefixesNeeded = max(1, 1 - 0) = 1.
+    #[test]
+    fn c12_pd_new_eni_gets_one_prefix() {
+        assert_eq!(new_eni_cidrs(pst(0, 0, 0), pd(0, 0, 1), 16), 1);
+        // W_pfx = 3 with one free prefix: max(1, 3 - 1) = 2
+        assert_eq!(prefixes_needed(pst(1, 0, 1), pd(0, 0, 3)), 2);
+        // warm-IP W_ip = 40 on empty: shortPfx = ceil(40/16) = 3
+        assert_eq!(prefixes_needed(pst(0, 0, 0), pd(40, 0, 1)), 3);
+    }
+
+    /// C15: PD, W_ip = 3, one prefix with one pod: A = 15, short = 0 -> not low.
+    #[test]
+    fn c15_pd_headroom_no_allocation() {
+        assert!(!is_too_low(pst(1, 1, 0), pd(3, 0, 1), 224, 110));
+    }
+
+    /// C19: PD, W_pfx = 1, 4 prefixes all free (cooling): not low (A = 64), high (F 4 > 1),
+    /// release 4 - 1 = 3.
+    #[test]
+    fn c19_pd_release_surplus_prefixes() {
+        let s = pst(4, 0, 4);
+        let t = pd(0, 0, 1);
+        assert!(!is_too_low(s, t, 144, 110));
+        assert!(is_too_high(s, t));
+        assert_eq!(decrease_amount(s, t), 3);
+        assert!(!is_too_high(pst(1, 0, 1), t));
+    }
+
+    /// C42: m5.large PD W_pfx = 1, maxPods 110: prefixes for p pods settle at
+    /// min(ceil((p + 16) / 16), 7): growth stops once T >= 110 (7 prefixes = 112).
+    #[test]
+    fn c42_max_pods_caps_prefix_growth() {
+        let t = pd(0, 0, 1);
+        let settle = |pods: u32| {
+            let mut p = 1;
+            while is_too_low(pst(p, pods, 0), t, 144, 110) {
+                p += 1;
+            }
+            p
+        };
+        for (pods, want) in [(0, 1), (1, 2), (16, 2), (17, 3), (96, 7), (97, 7), (108, 7)] {
+            assert_eq!(settle(pods), want, "{pods} pods");
+        }
+    }
+
+    /// §c.5 PD: with W_pfx = 1 a whole spare ENI's worth is (1+1) × M_ip; otherwise the
+    /// fallback `CheckFreeableENIexists` decides.
+    #[test]
+    fn pd_remove_extra_enis() {
+        let t = pd(0, 0, 1);
+        assert!(!should_remove_extra_enis(pst(2, 10, 1), t, 144, false));
+        assert!(should_remove_extra_enis(pst(2, 10, 1), t, 144, true));
+        assert!(should_remove_extra_enis(pst(20, 0, 20), t, 144, false)); // A = 320 >= 288
+    }
+
+    /// §c.10 PD: required targets round up to whole prefixes.
+    #[test]
+    fn pd_required_checks_round_to_prefixes() {
+        // W_ip = 5 -> 16 addresses needed elsewhere
+        assert!(required_for_warm_ip(15, 5, true));
+        assert!(!required_for_warm_ip(16, 5, true));
+        assert!(required_for_min(16, 17, true)); // 16 < 32
+        assert!(required_for_warm_prefix(0, 1));
+        assert!(!required_for_warm_prefix(1, 1));
+        assert!(!required_for_warm_prefix(0, 0));
     }
 
     /// C28 / spec §b.2: cooling while now − unassigned ≤ cooldown.

@@ -1,10 +1,19 @@
-//! A subnet as real addresses: a bitmap over its CIDR.
+//! A subnet as real addresses: bitmaps over its CIDR.
 //!
-//! AWS reserves the first four addresses and the last one of every subnet. Addresses are
-//! handed out lowest-free first (EC2 does not document its choice; lowest-first keeps runs
-//! readable and deterministic).
+//! AWS reserves the first four addresses and the last one of every subnet. Secondary IPs
+//! and ENI primary IPs are handed out lowest-free first, never inside a prefix reservation.
+//! A /28 prefix needs an aligned block of 16 free addresses: reservation blocks are used
+//! first, then the rest of the subnet. (EC2 does not document its choices; lowest-first keeps
+//! runs readable and deterministic.)
 
-use crate::scenario::Ipv4Cidr;
+use crate::scenario::{Ipv4Cidr, SubnetSpec, UsedSpec};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// Addresses AWS reserves in every subnet (network, router, DNS, future use, broadcast).
+pub const AWS_RESERVED: u32 = 5;
+/// Addresses in a /28 prefix.
+pub const PREFIX_SIZE: u32 = 16;
 
 /// One subnet's address space.
 #[derive(Clone, Debug)]
@@ -13,55 +22,119 @@ pub struct Subnet {
     pub name: String,
     /// The subnet's CIDR.
     pub cidr: Ipv4Cidr,
+    /// Availability zone.
+    pub az: String,
+    /// The `kubernetes.io/role/cni` tag.
+    pub role_cni: Option<bool>,
     used: Vec<u64>,
+    prefix_only: Vec<u64>,
     free: u32,
-    /// Lowest offset that may be free (every offset below it is used).
+    /// Every offset below it is used or prefix-only (search start for single addresses).
     hint: u32,
 }
 
-/// Addresses AWS reserves in every subnet (network, router, DNS, future use, broadcast).
-pub const AWS_RESERVED: u32 = 5;
+fn bit(map: &[u64], off: u32) -> bool {
+    map[(off / 64) as usize] & (1 << (off % 64)) != 0
+}
 
 impl Subnet {
-    /// A fresh subnet with only the AWS-reserved addresses in use.
-    pub fn new(name: &str, cidr: Ipv4Cidr) -> Subnet {
-        let size = cidr.size() as u32;
+    /// The subnet at t = 0: AWS-reserved addresses, reservations and `used` applied
+    /// (`used: <count>` draws its addresses from `rng`).
+    pub fn new(spec: &SubnetSpec, rng: &mut ChaCha8Rng) -> Subnet {
+        let size = spec.cidr.size() as u32;
+        let words = (size as usize).div_ceil(64);
         let mut s = Subnet {
-            name: name.to_string(),
-            cidr,
-            used: vec![0; (size as usize).div_ceil(64)],
+            name: spec.name.clone(),
+            cidr: spec.cidr,
+            az: spec.az.clone(),
+            role_cni: spec.role_cni,
+            used: vec![0; words],
+            prefix_only: vec![0; words],
             free: size,
             hint: 0,
         };
         for off in [0, 1, 2, 3, size - 1] {
             s.mark(off);
         }
+        for r in &spec.reservations {
+            let start = r.base - spec.cidr.base;
+            for off in start..start + r.size() as u32 {
+                s.prefix_only[(off / 64) as usize] |= 1 << (off % 64);
+            }
+        }
+        match &spec.used {
+            UsedSpec::None => {}
+            UsedSpec::Ranges(ranges) => {
+                for &(a, b) in ranges {
+                    for addr in a..=b {
+                        let off = addr - spec.cidr.base;
+                        if !bit(&s.used, off) {
+                            s.mark(off);
+                        }
+                    }
+                }
+            }
+            UsedSpec::Count(n) => {
+                // A partial Fisher–Yates shuffle over the free addresses outside reservations.
+                let mut candidates: Vec<u32> = (0..size)
+                    .filter(|&o| !bit(&s.used, o) && !bit(&s.prefix_only, o))
+                    .collect();
+                let n = (*n as usize).min(candidates.len());
+                for i in 0..n {
+                    let j = rng.gen_range(i..candidates.len());
+                    candidates.swap(i, j);
+                    s.mark(candidates[i]);
+                }
+            }
+        }
         s
     }
 
     fn mark(&mut self, off: u32) {
-        let (w, b) = ((off / 64) as usize, off % 64);
-        debug_assert!(self.used[w] & (1 << b) == 0);
-        self.used[w] |= 1 << b;
+        debug_assert!(!bit(&self.used, off), "address handed out twice");
+        self.used[(off / 64) as usize] |= 1 << (off % 64);
         self.free -= 1;
     }
 
-    /// Free addresses.
+    fn unmark(&mut self, off: u32) {
+        assert!(
+            bit(&self.used, off),
+            "release of an address that is not in use"
+        );
+        self.used[(off / 64) as usize] &= !(1 << (off % 64));
+        self.free += 1;
+    }
+
+    /// Free addresses, reservations included (what `DescribeSubnets` reports as available).
     pub fn free(&self) -> u32 {
         self.free
     }
 
-    /// Takes the lowest free address, if any.
-    pub fn allocate(&mut self) -> Option<u32> {
-        if self.free == 0 {
-            return None;
-        }
+    /// Free addresses outside prefix reservations (what single addresses can use).
+    pub fn free_for_ips(&self) -> u32 {
+        self.used
+            .iter()
+            .zip(&self.prefix_only)
+            .map(|(u, p)| (!(u | p)).count_ones())
+            .sum::<u32>()
+            - self.padding_bits()
+    }
+
+    fn padding_bits(&self) -> u32 {
+        (self.used.len() as u32 * 64).saturating_sub(self.cidr.size() as u32)
+    }
+
+    /// Takes the lowest free address outside prefix reservations, if any.
+    pub fn allocate_ip(&mut self) -> Option<u32> {
+        let size = self.cidr.size() as u32;
         let mut w = (self.hint / 64) as usize;
         while w < self.used.len() {
-            let word = self.used[w];
-            if word != u64::MAX {
-                let b = (!word).trailing_zeros();
-                let off = w as u32 * 64 + b;
+            let taken = self.used[w] | self.prefix_only[w];
+            if taken != u64::MAX {
+                let off = w as u32 * 64 + (!taken).trailing_zeros();
+                if off >= size {
+                    return None;
+                }
                 self.mark(off);
                 self.hint = off + 1;
                 return Some(self.cidr.base + off);
@@ -71,60 +144,175 @@ impl Subnet {
         None
     }
 
-    /// Returns an address to the subnet.
-    pub fn release(&mut self, addr: u32) {
+    /// Returns a single address.
+    pub fn release_ip(&mut self, addr: u32) {
         let off = addr - self.cidr.base;
-        let (w, b) = ((off / 64) as usize, off % 64);
-        debug_assert!(self.used[w] & (1 << b) != 0, "double release");
-        self.used[w] &= !(1 << b);
-        self.free += 1;
+        self.unmark(off);
         self.hint = self.hint.min(off);
+    }
+
+    fn block_free(&self, off: u32) -> bool {
+        (self.used[(off / 64) as usize] >> (off % 64)) & 0xFFFF == 0
+    }
+
+    fn block_reserved(&self, off: u32) -> bool {
+        (self.prefix_only[(off / 64) as usize] >> (off % 64)) & 0xFFFF == 0xFFFF
+    }
+
+    /// Takes a free aligned /28 (reservation blocks first); returns its base address.
+    /// `None` is EC2's InsufficientCidrBlocks.
+    pub fn allocate_prefix(&mut self) -> Option<u32> {
+        let blocks = self.cidr.size() as u32 / PREFIX_SIZE;
+        let pick = (0..blocks)
+            .map(|b| b * PREFIX_SIZE)
+            .find(|&o| self.block_free(o) && self.block_reserved(o))
+            .or_else(|| {
+                (0..blocks)
+                    .map(|b| b * PREFIX_SIZE)
+                    .find(|&o| self.block_free(o))
+            })?;
+        for off in pick..pick + PREFIX_SIZE {
+            self.mark(off);
+        }
+        Some(self.cidr.base + pick)
+    }
+
+    /// Returns a /28 prefix by its base address.
+    pub fn release_prefix(&mut self, base: u32) {
+        let start = base - self.cidr.base;
+        for off in start..start + PREFIX_SIZE {
+            self.unmark(off);
+        }
+        self.hint = self.hint.min(start);
+    }
+
+    /// Aligned /28 blocks entirely free (reservations included).
+    pub fn free_prefix_blocks(&self) -> u32 {
+        let blocks = self.cidr.size() as u32 / PREFIX_SIZE;
+        (0..blocks)
+            .filter(|b| self.block_free(b * PREFIX_SIZE))
+            .count() as u32
     }
 
     /// Whether `addr` lies inside the subnet.
     pub fn contains(&self, addr: u32) -> bool {
         addr.wrapping_sub(self.cidr.base) < self.cidr.size() as u32
     }
+
+    /// Whether `addr` lies inside a prefix reservation.
+    pub fn is_prefix_only(&self, addr: u32) -> bool {
+        self.contains(addr) && bit(&self.prefix_only, addr - self.cidr.base)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
-    fn cidr(a: [u8; 4], len: u8) -> Ipv4Cidr {
-        Ipv4Cidr {
-            base: u32::from_be_bytes(a),
-            prefix_len: len,
+    fn spec(a: [u8; 4], len: u8) -> SubnetSpec {
+        SubnetSpec {
+            name: "a".into(),
+            cidr: Ipv4Cidr {
+                base: u32::from_be_bytes(a),
+                prefix_len: len,
+            },
+            az: "default".into(),
+            role_cni: None,
+            used: UsedSpec::None,
+            reservations: vec![],
         }
+    }
+    fn rng() -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(1)
+    }
+    fn ip(a: [u8; 4]) -> u32 {
+        u32::from_be_bytes(a)
     }
 
     #[test]
-    fn a_slash_24_has_251_usable_addresses() {
-        // 256 - 5 AWS-reserved = 251
-        let mut s = Subnet::new("a", cidr([10, 0, 1, 0], 24));
+    fn a_slash_24_has_251_usable_addresses_and_15_free_blocks() {
+        // 256 - 5 AWS-reserved = 251; 16 blocks, the first (.0-.3 reserved) and the last
+        // (.255 reserved) are not entirely free: 14.
+        let mut s = Subnet::new(&spec([10, 0, 1, 0], 24), &mut rng());
         assert_eq!(s.free(), 251);
-        let first = s.allocate().unwrap();
-        assert_eq!(first, u32::from_be_bytes([10, 0, 1, 4]));
+        assert_eq!(s.free_prefix_blocks(), 14);
+        let first = s.allocate_ip().unwrap();
+        assert_eq!(first, ip([10, 0, 1, 4]));
         let mut n = 1;
-        while s.allocate().is_some() {
+        while s.allocate_ip().is_some() {
             n += 1;
         }
         assert_eq!(n, 251);
         assert_eq!(s.free(), 0);
-        s.release(first);
-        assert_eq!(s.allocate(), Some(first));
+        s.release_ip(first);
+        assert_eq!(s.allocate_ip(), Some(first));
     }
 
     #[test]
-    fn release_makes_lowest_address_reusable() {
-        let mut s = Subnet::new("a", cidr([10, 0, 0, 0], 28));
-        // /28: 16 - 5 = 11 usable
-        assert_eq!(s.free(), 11);
-        let a = s.allocate().unwrap();
-        let b = s.allocate().unwrap();
-        s.release(a);
-        assert_eq!(s.allocate(), Some(a));
-        assert!(s.contains(b));
-        assert!(!s.contains(u32::from_be_bytes([10, 0, 0, 16])));
+    fn prefixes_are_aligned_and_skip_partly_used_blocks() {
+        let mut s = Subnet::new(&spec([10, 0, 0, 0], 26), &mut rng());
+        // /26 = 4 blocks; block 0 holds .0-.3 (reserved), block 3 holds .63: 2 free
+        assert_eq!(s.free_prefix_blocks(), 2);
+        let a = s.allocate_ip().unwrap(); // .4 (block 0)
+        assert_eq!(a, ip([10, 0, 0, 4]));
+        assert_eq!(s.allocate_prefix(), Some(ip([10, 0, 0, 16])));
+        assert_eq!(s.allocate_prefix(), Some(ip([10, 0, 0, 32])));
+        assert_eq!(s.allocate_prefix(), None); // InsufficientCidrBlocks
+        s.release_prefix(ip([10, 0, 0, 16]));
+        assert_eq!(s.free_prefix_blocks(), 1);
+        // single IPs may now use the released block again
+        assert_eq!(s.allocate_ip(), Some(ip([10, 0, 0, 5])));
+    }
+
+    #[test]
+    fn fragmented_subnet_has_addresses_but_no_blocks() {
+        // /24 with one address used in every block: 251 - 14 = 237 free, no free /28.
+        let mut sp = spec([10, 0, 0, 0], 24);
+        sp.used = UsedSpec::Ranges(
+            (1..15)
+                .map(|b| (ip([10, 0, 0, b * 16]), ip([10, 0, 0, b * 16])))
+                .collect(),
+        );
+        let mut s = Subnet::new(&sp, &mut rng());
+        assert_eq!(s.free(), 237);
+        assert_eq!(s.free_prefix_blocks(), 0);
+        assert_eq!(s.allocate_prefix(), None);
+        assert!(s.allocate_ip().is_some());
+    }
+
+    #[test]
+    fn reservations_hold_prefixes_only() {
+        // /24 with 10.0.0.128/26 reserved: 64 addresses only prefixes may use.
+        let mut sp = spec([10, 0, 0, 0], 24);
+        sp.reservations = vec![Ipv4Cidr {
+            base: ip([10, 0, 0, 128]),
+            prefix_len: 26,
+        }];
+        sp.used = UsedSpec::Count(150);
+        let mut s = Subnet::new(&sp, &mut rng());
+        // 251 usable - 150 used = 101 free, 64 of them reserved
+        assert_eq!(s.free(), 101);
+        assert_eq!(s.free_for_ips(), 37);
+        // the first prefix comes from the reservation
+        assert_eq!(s.allocate_prefix(), Some(ip([10, 0, 0, 128])));
+        for _ in 0..37 {
+            let a = s.allocate_ip().unwrap();
+            assert!(!s.is_prefix_only(a));
+        }
+        assert_eq!(s.allocate_ip(), None);
+        assert_eq!(s.free(), 48);
+    }
+
+    #[test]
+    fn used_count_is_deterministic_per_seed() {
+        let mut sp = spec([10, 0, 0, 0], 24);
+        sp.used = UsedSpec::Count(100);
+        let a = Subnet::new(&sp, &mut ChaCha8Rng::seed_from_u64(3));
+        let b = Subnet::new(&sp, &mut ChaCha8Rng::seed_from_u64(3));
+        let c = Subnet::new(&sp, &mut ChaCha8Rng::seed_from_u64(4));
+        assert_eq!(a.used, b.used);
+        assert_ne!(a.used, c.used);
+        assert_eq!(a.free(), 151);
     }
 }

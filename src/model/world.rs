@@ -7,7 +7,7 @@ use super::ipamd::Ipamd;
 use super::pool::Targets;
 use super::subnet::Subnet;
 use crate::engine::{EventQueue, Model};
-use crate::output::recorder::{NodeRow, Recorder, TimelineRow};
+use crate::output::recorder::{NodeRow, Recorder, SubnetRow, TimelineRow};
 use crate::scenario::{Placement, Scenario, SchedulerPolicy};
 use crate::time::{SimDuration, SimTime};
 use rand::{Rng, SeedableRng};
@@ -126,6 +126,14 @@ pub struct Node {
     pub ds: Datastore,
     /// The pool manager's state.
     pub ipamd: Ipamd,
+    /// Warm-pool targets and mode (prefix delegation only where the instance supports it).
+    pub targets: Targets,
+    /// IPs or prefixes one ENI can hold (IPv4 per ENI − 1).
+    pub cidrs_per_eni: u32,
+    /// Addresses one ENI can hold for pods (`M_ip`: `cidrs_per_eni`, × 16 with prefixes).
+    pub ips_per_eni: u32,
+    /// Effective ENI cap (`maxENI`).
+    pub max_eni: u32,
 }
 
 /// The part of a pod name after its owner's name.
@@ -188,6 +196,8 @@ pub mod streams {
     pub const KUBELET: u64 = 3;
     /// ipamd's Go-map-order choices.
     pub const PLACEMENT: u64 = 4;
+    /// Addresses already used in subnets (`used: <count>`).
+    pub const SUBNETS: u64 = 5;
 }
 
 /// A seeded ChaCha stream for one component.
@@ -201,8 +211,6 @@ pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
 pub struct World<R: Recorder> {
     /// The validated scenario.
     pub sc: Scenario,
-    /// Warm-pool targets from the CNI settings.
-    pub targets: Targets,
     /// Nodes.
     pub nodes: Vec<Node>,
     /// Every pod ever created.
@@ -234,21 +242,16 @@ impl<R: Recorder> World<R> {
     /// Builds the cluster at t = 0 and schedules its first events.
     pub fn new(sc: Scenario, recorder: R, queue: &mut EventQueue<Event>) -> World<R> {
         let seed = sc.seed;
-        let targets = Targets {
-            warm_eni: sc.cni.warm_eni_target,
-            warm_ip: sc.cni.warm_ip_target,
-            minimum_ip: sc.cni.minimum_ip_target,
-        };
+        let mut subnet_rng = rng_stream(seed, streams::SUBNETS);
         let subnets = sc
             .subnets
             .iter()
-            .map(|s| Subnet::new(&s.name, s.cidr))
+            .map(|s| Subnet::new(s, &mut subnet_rng))
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone(), rng_stream(seed, streams::EC2));
         let n_workloads = sc.workloads.len();
         let mut world = World {
             sc,
-            targets,
             nodes: Vec::new(),
             pods: Vec::new(),
             subnets,
@@ -342,6 +345,7 @@ impl<R: Recorder> World<R> {
             row.ips_total += s.total;
             row.ips_assigned += s.assigned;
             row.ips_cooldown += s.cooldown;
+            row.prefixes += s.prefixes;
             let group = &self.sc.nodegroups[node.group as usize];
             self.recorder.node(&NodeRow {
                 time: now,
@@ -354,12 +358,20 @@ impl<R: Recorder> World<R> {
                 ips_assigned: s.assigned,
                 ips_cooldown: s.cooldown,
                 ips_available: s.available(),
-                prefixes: 0,
+                prefixes: s.prefixes,
                 pods: node.bound,
             });
         }
         row.ips_available = row.ips_total - row.ips_assigned;
         row.subnet_free_ips = self.subnets.iter().map(|s| u64::from(s.free())).sum();
+        for s in &self.subnets {
+            self.recorder.subnet(&SubnetRow {
+                time: now,
+                subnet: &s.name,
+                free_ips: s.free(),
+                free_prefix_blocks: s.free_prefix_blocks(),
+            });
+        }
         self.recorder.timeline(&row);
         let t = &mut self.totals;
         t.samples += 1;

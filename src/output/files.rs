@@ -6,12 +6,18 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 /// The output files, in the order they are listed to the user.
-pub const FILES: [&str; 4] = ["timeline.csv", "nodes.csv", "pods.csv", "events.csv"];
+pub const FILES: [&str; 5] = [
+    "timeline.csv",
+    "nodes.csv",
+    "pods.csv",
+    "subnets.csv",
+    "events.csv",
+];
 
 /// Open output files (temporary names until [`OutputDir::commit`]).
 pub struct OutputDir {
     dir: PathBuf,
-    /// Buffered writers for `timeline.csv`, `nodes.csv`, `pods.csv`, `events.csv`.
+    /// Buffered writers, in [`FILES`] order.
     pub writers: Vec<BufWriter<File>>,
 }
 
@@ -20,7 +26,7 @@ fn temp_name(name: &str) -> String {
 }
 
 impl OutputDir {
-    /// Creates `dir` if missing and opens the four files under temporary names.
+    /// Creates `dir` if missing and opens the output files under temporary names.
     pub fn create(dir: &Path) -> io::Result<OutputDir> {
         fs::create_dir_all(dir)?;
         let mut writers = Vec::new();

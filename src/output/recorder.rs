@@ -12,6 +12,8 @@ pub const NODES_HEADER: &str = "time_s,node,nodegroup,instance_type,ready,enis,i
 /// `pods.csv` column names.
 pub const PODS_HEADER: &str =
     "pod,workload,node,host_network,created_s,scheduled_s,ip_assigned_s,deleted_s,ip,final_state";
+/// `subnets.csv` column names.
+pub const SUBNETS_HEADER: &str = "time_s,subnet,free_ips,free_prefix_blocks";
 /// `events.csv` column names.
 pub const EVENTS_HEADER: &str = "time_s,node,kind,detail";
 
@@ -79,33 +81,51 @@ pub struct NodeRow<'a> {
     pub pods: u32,
 }
 
+/// One subnet's sample.
+#[derive(Clone, Copy, Debug)]
+pub struct SubnetRow<'a> {
+    /// Sample time.
+    pub time: SimTime,
+    /// Subnet name.
+    pub subnet: &'a str,
+    /// Free addresses (prefix reservations included).
+    pub free_ips: u32,
+    /// Aligned /28 blocks entirely free.
+    pub free_prefix_blocks: u32,
+}
+
 /// Receives what the model records.
 pub trait Recorder {
     /// A cluster-wide sample.
     fn timeline(&mut self, row: &TimelineRow);
     /// A per-node sample.
     fn node(&mut self, row: &NodeRow<'_>);
+    /// A per-subnet sample.
+    fn subnet(&mut self, row: &SubnetRow<'_>);
     /// An event worth explaining; `detail` must not contain commas or newlines.
     fn event(&mut self, time: SimTime, node: &str, kind: &str, detail: fmt::Arguments<'_>);
 }
 
-/// Writes the streamed CSV files (`timeline.csv`, `nodes.csv`, `events.csv`).
+/// Writes the streamed CSV files (`timeline.csv`, `nodes.csv`, `subnets.csv`, `events.csv`).
 pub struct CsvRecorder<W: Write> {
     timeline: W,
     nodes: W,
+    subnets: W,
     events: W,
     error: Option<io::Error>,
 }
 
 impl<W: Write> CsvRecorder<W> {
     /// Writes the three headers and returns the recorder.
-    pub fn new(mut timeline: W, mut nodes: W, mut events: W) -> io::Result<Self> {
+    pub fn new(mut timeline: W, mut nodes: W, mut subnets: W, mut events: W) -> io::Result<Self> {
         writeln!(timeline, "{TIMELINE_HEADER}")?;
         writeln!(nodes, "{NODES_HEADER}")?;
+        writeln!(subnets, "{SUBNETS_HEADER}")?;
         writeln!(events, "{EVENTS_HEADER}")?;
         Ok(CsvRecorder {
             timeline,
             nodes,
+            subnets,
             events,
             error: None,
         })
@@ -117,15 +137,15 @@ impl<W: Write> CsvRecorder<W> {
         }
     }
 
-    /// Flushes and returns the writers, or the first write error.
-    pub fn finish(mut self) -> io::Result<(W, W, W)> {
+    /// Flushes the writers; returns the first write error.
+    pub fn finish(mut self) -> io::Result<()> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         self.timeline.flush()?;
         self.nodes.flush()?;
-        self.events.flush()?;
-        Ok((self.timeline, self.nodes, self.events))
+        self.subnets.flush()?;
+        self.events.flush()
     }
 }
 
@@ -173,6 +193,15 @@ impl<W: Write> Recorder for CsvRecorder<W> {
         self.keep(res);
     }
 
+    fn subnet(&mut self, r: &SubnetRow<'_>) {
+        let res = writeln!(
+            self.subnets,
+            "{},{},{},{}",
+            r.time, r.subnet, r.free_ips, r.free_prefix_blocks
+        );
+        self.keep(res);
+    }
+
     fn event(&mut self, time: SimTime, node: &str, kind: &str, detail: fmt::Arguments<'_>) {
         let res = writeln!(self.events, "{time},{node},{kind},{detail}");
         self.keep(res);
@@ -190,6 +219,8 @@ pub struct MemoryRecorder {
     pub nodes: Vec<String>,
     /// Keep `nodes` rows (off by default: large).
     pub keep_nodes: bool,
+    /// `subnets.csv` lines without header.
+    pub subnets: Vec<String>,
 }
 
 impl Recorder for MemoryRecorder {
@@ -212,6 +243,12 @@ impl Recorder for MemoryRecorder {
                 r.pods
             ));
         }
+    }
+    fn subnet(&mut self, r: &SubnetRow<'_>) {
+        self.subnets.push(format!(
+            "{},{},{},{}",
+            r.time, r.subnet, r.free_ips, r.free_prefix_blocks
+        ));
     }
     fn event(&mut self, time: SimTime, node: &str, kind: &str, detail: fmt::Arguments<'_>) {
         self.events.push(format!("{time},{node},{kind},{detail}"));

@@ -73,6 +73,8 @@ pub struct Scenario {
     pub cni: CniConfig,
     /// Subnets, in file order.
     pub subnets: Vec<SubnetSpec>,
+    /// ENIConfigs (custom networking), one per AZ.
+    pub eniconfigs: Vec<EniConfigSpec>,
     /// Nodegroups, in file order.
     pub nodegroups: Vec<NodeGroupSpec>,
     /// DaemonSets: one pod per node.
@@ -155,13 +157,45 @@ impl fmt::Display for Ipv4Cidr {
     }
 }
 
+/// Addresses of a subnet already taken by other resources at t = 0.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum UsedSpec {
+    /// Nothing besides the AWS-reserved addresses.
+    #[default]
+    None,
+    /// This many addresses, scattered with the seeded RNG over the subnet (outside
+    /// reservations): a fragmented subnet.
+    Count(u32),
+    /// Explicit inclusive address ranges `(first, last)` as big-endian `u32`s.
+    Ranges(Vec<(u32, u32)>),
+}
+
 /// A VPC subnet.
 #[derive(Clone, Debug)]
 pub struct SubnetSpec {
-    /// Name used by nodegroups.
+    /// Name used by nodegroups and ENIConfigs.
     pub name: String,
-    /// The subnet's CIDR (at most /28, as AWS allows).
+    /// The subnet's CIDR (/16 to /28, as AWS allows).
     pub cidr: Ipv4Cidr,
+    /// Availability zone (default `default`).
+    pub az: String,
+    /// The subnet's `kubernetes.io/role/cni` tag: `Some(true)` = "1", `Some(false)` = "0",
+    /// `None` = untagged. Subnet discovery uses another subnet only when it is `Some(true)`
+    /// and skips the node's own subnet only when it is `Some(false)`.
+    pub role_cni: Option<bool>,
+    /// Addresses taken by other resources at t = 0.
+    pub used: UsedSpec,
+    /// Subnet CIDR reservations of type `prefix`: only /28 prefixes may use them.
+    pub reservations: Vec<Ipv4Cidr>,
+}
+
+/// An ENIConfig: with custom networking, the subnet for pod ENIs of nodes in one AZ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EniConfigSpec {
+    /// Availability zone it applies to.
+    pub az: String,
+    /// Index into [`Scenario::subnets`] (a subnet in that AZ).
+    pub subnet: usize,
 }
 
 /// A group of identical nodes.
@@ -173,9 +207,11 @@ pub struct NodeGroupSpec {
     pub instance_type: InstanceType,
     /// Nodes present at t = 0.
     pub count: u32,
-    /// Index into [`Scenario::subnets`].
-    pub subnet: usize,
-    /// kubelet max pods (pods); `max_pods` key or the instance table's default.
+    /// Indexes into [`Scenario::subnets`]: the nodes' primary subnets, used round-robin
+    /// (node 1 in the first, node 2 in the second, …).
+    pub subnets: Vec<usize>,
+    /// kubelet max pods (pods); the `max_pods` key, or the default for the CNI mode
+    /// ([`crate::catalog::InstanceType::kubelet_max_pods`]).
     pub max_pods: u32,
 }
 

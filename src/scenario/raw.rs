@@ -144,6 +144,8 @@ pub struct RawScenario {
     pub kubelet: Option<Deferred<RawKubelet>>,
     /// `ipamd`: simulator knobs.
     pub ipamd: Option<Deferred<RawIpamd>>,
+    /// `eniconfigs`: ENIConfig per AZ for custom networking.
+    pub eniconfigs: Option<Deferred<Vec<RawEniConfig>>>,
     /// `scheduler`: node choice.
     pub scheduler: Option<Deferred<RawScheduler>>,
 }
@@ -163,6 +165,7 @@ impl Keys for RawScenario {
         "kubelet",
         "ipamd",
         "scheduler",
+        "eniconfigs",
     ];
 }
 
@@ -222,10 +225,33 @@ pub struct RawSubnet {
     pub name: Option<Scalar>,
     /// `cidr`: IPv4 CIDR, /16 to /28.
     pub cidr: Option<Scalar>,
+    /// `az`: availability zone name; default `default`.
+    pub az: Option<Scalar>,
+    /// `role_cni`: the `kubernetes.io/role/cni` tag as a boolean; default untagged.
+    pub role_cni: Option<Scalar>,
+    /// `used`: a count of scattered addresses, or a list of ranges.
+    pub used: Option<Deferred<Value>>,
+    /// `reservations`: prefix-type CIDR reservations.
+    pub reservations: Option<Deferred<Vec<Scalar>>>,
 }
 
 impl Keys for RawSubnet {
-    const KEYS: &'static [&'static str] = &["name", "cidr"];
+    const KEYS: &'static [&'static str] =
+        &["name", "cidr", "az", "role_cni", "used", "reservations"];
+}
+
+/// One `eniconfigs` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEniConfig {
+    /// `az`: the availability zone it serves.
+    pub az: Option<Scalar>,
+    /// `subnet`: the pod subnet (a subnet name).
+    pub subnet: Option<Scalar>,
+}
+
+impl Keys for RawEniConfig {
+    const KEYS: &'static [&'static str] = &["az", "subnet"];
 }
 
 /// One `nodegroups` entry.
@@ -240,12 +266,21 @@ pub struct RawNodeGroup {
     pub count: Option<Scalar>,
     /// `subnet`: a subnet name.
     pub subnet: Option<Scalar>,
+    /// `subnets`: several subnet names (nodes spread round-robin).
+    pub subnets: Option<Deferred<Vec<Scalar>>>,
     /// `max_pods`: optional, ≥ 1.
     pub max_pods: Option<Scalar>,
 }
 
 impl Keys for RawNodeGroup {
-    const KEYS: &'static [&'static str] = &["name", "instance_type", "count", "subnet", "max_pods"];
+    const KEYS: &'static [&'static str] = &[
+        "name",
+        "instance_type",
+        "count",
+        "subnet",
+        "subnets",
+        "max_pods",
+    ];
 }
 
 /// One `daemonsets` entry.

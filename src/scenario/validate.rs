@@ -17,14 +17,14 @@
 //! module: a best-effort search of the text for a field path (see its documentation).
 
 use super::raw::{
-    self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawIpamd, RawKubelet, RawLatency,
-    RawLatencyDistribution, RawNodeGroup, RawScenario, RawScheduler, RawStep, RawSubnet,
-    RawWorkload, Scalar,
+    self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawEniConfig, RawIpamd, RawKubelet,
+    RawLatency, RawLatencyDistribution, RawNodeGroup, RawScenario, RawScheduler, RawStep,
+    RawSubnet, RawWorkload, Scalar,
 };
 use super::{
-    CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, IpamdConfig, Ipv4Cidr,
-    KubeletConfig, Latency, NodeGroupSpec, Placement, Scenario, ScenarioErrors, SchedulerConfig,
-    SchedulerPolicy, SubnetSpec, WorkloadSpec,
+    CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec, IpamdConfig,
+    Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement, Scenario, ScenarioErrors,
+    SchedulerConfig, SchedulerPolicy, SubnetSpec, UsedSpec, WorkloadSpec,
 };
 use crate::catalog;
 use crate::time::{parse_duration, SimDuration, SimTime};
@@ -501,7 +501,12 @@ impl<'t> Checker<'t> {
             &top.key("nodegroups"),
             &subnets,
             no_subnets,
+            &cni,
         );
+        let eniconfigs = self.eniconfigs(raw.eniconfigs.as_ref(), &top.key("eniconfigs"), &subnets);
+        if cni.custom_network_cfg {
+            self.check_eniconfig_coverage(&nodegroups, &subnets, &eniconfigs, &top);
+        }
         let daemonsets = self.daemonsets(raw.daemonsets.as_ref(), &top.key("daemonsets"));
         let workloads = self.workloads(raw.workloads.as_ref(), &top.key("workloads"));
         let ec2 = self.ec2(raw.ec2.as_ref(), &top.key("ec2"));
@@ -516,6 +521,7 @@ impl<'t> Checker<'t> {
             sample_interval: sample_interval?,
             cni,
             subnets: subnets.into_iter().map(|s| s.spec).collect::<Option<_>>()?,
+            eniconfigs,
             nodegroups: nodegroups.into_iter().collect::<Option<_>>()?,
             daemonsets: daemonsets.into_iter().collect::<Option<_>>()?,
             workloads: workloads.into_iter().collect::<Option<_>>()?,
@@ -571,16 +577,10 @@ impl<'t> Checker<'t> {
             false,
         ) {
             cni.enable_prefix_delegation = b;
-            if b {
-                self.not_modelled(&path.key("ENABLE_PREFIX_DELEGATION"), "prefix delegation");
-            }
         }
         let custom_key = "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG";
         if let Some(b) = flag(self, &raw.custom_network_cfg, custom_key, false) {
             cni.custom_network_cfg = b;
-            if b {
-                self.not_modelled(&path.key(custom_key), "custom networking");
-            }
         }
         if let Some(b) = flag(
             self,
@@ -591,16 +591,6 @@ impl<'t> Checker<'t> {
             cni.enable_subnet_discovery = b;
         }
         cni
-    }
-
-    fn not_modelled(&mut self, path: &FieldPath, feature: &str) {
-        self.error(
-            path,
-            format!(
-                "{feature} is not modelled yet in this version of ipamsim; \
-                 remove the key or set it to false"
-            ),
-        );
     }
 
     /// An aws-node integer setting, as Go's `strconv.Atoi` reads it (optional sign, digits).
@@ -687,10 +677,42 @@ impl<'t> Checker<'t> {
                     "an IPv4 CIDR such as 192.168.1.0/24",
                 )
                 .and_then(|v| self.cidr(&at.key("cidr"), v));
-            let spec = match (&name, cidr) {
-                (Some(name), Some(cidr)) => Some(SubnetSpec {
+            let az = match &raw.az {
+                Some(v) => self.name(&at.key("az"), v, false),
+                None => Some("default".to_string()),
+            };
+            let role_cni = match &raw.role_cni {
+                Some(v) => self.boolean(&at.key("role_cni"), v).map(Some),
+                None => Some(None),
+            };
+            let reservations = match (&raw.reservations, cidr) {
+                (Some(r), Some(c)) => self.reservations(&r.value, &at.key("reservations"), c),
+                (Some(r), None) => {
+                    let _ = self.list(&r.value, &at.key("reservations"), "CIDRs");
+                    None
+                }
+                (None, _) => Some(Vec::new()),
+            };
+            let used = match (&raw.used, cidr, &reservations) {
+                (Some(u), Some(c), Some(res)) => self.used(&u.value, &at.key("used"), c, res),
+                (Some(_), _, _) => None,
+                (None, _, _) => Some(UsedSpec::None),
+            };
+            let spec = match (&name, cidr, az, role_cni, used, reservations) {
+                (
+                    Some(name),
+                    Some(cidr),
+                    Some(az),
+                    Some(role_cni),
+                    Some(used),
+                    Some(reservations),
+                ) => Some(SubnetSpec {
                     name: name.clone(),
                     cidr,
+                    az,
+                    role_cni,
+                    used,
+                    reservations,
                 }),
                 _ => None,
             };
@@ -698,6 +720,190 @@ impl<'t> Checker<'t> {
         }
         self.check_overlaps(&entries, path);
         entries
+    }
+
+    /// `reservations`: prefix-type CIDR reservations, inside the subnet, /28 or larger,
+    /// not overlapping each other.
+    fn reservations(
+        &mut self,
+        value: &Value,
+        path: &FieldPath,
+        subnet: Ipv4Cidr,
+    ) -> Option<Vec<Ipv4Cidr>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in self.list(value, path, "CIDRs").iter().enumerate() {
+            let at = path.index(i);
+            let Some(text) = self.string(&at, &Scalar::from_value(item)) else {
+                ok = false;
+                continue;
+            };
+            let c = match parse_cidr_any(&text) {
+                Ok(c) => c,
+                Err(m) => {
+                    self.error(&at, m);
+                    ok = false;
+                    continue;
+                }
+            };
+            if c.prefix_len > 28 {
+                self.error(&at, format!("reservation {c} is smaller than a /28 prefix; a prefix reservation must be /28 or larger"));
+                ok = false;
+            } else if !contains(subnet, c) {
+                self.error(
+                    &at,
+                    format!(
+                        "reservation {c} lies outside the subnet {subnet}; it must be inside it"
+                    ),
+                );
+                ok = false;
+            } else if let Some(prev) = out.iter().find(|p: &&Ipv4Cidr| overlaps(**p, c)) {
+                self.error(&at, format!("reservation {c} overlaps reservation {prev}; reservations must not overlap"));
+                ok = false;
+            } else {
+                out.push(c);
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// `used`: a count of addresses scattered over the subnet, or a list of ranges
+    /// (`10.0.0.16-10.0.0.40`, a CIDR, or one address).
+    fn used(
+        &mut self,
+        value: &Value,
+        path: &FieldPath,
+        subnet: Ipv4Cidr,
+        reservations: &[Ipv4Cidr],
+    ) -> Option<UsedSpec> {
+        let reserved: u64 = reservations.iter().map(|r| r.size()).sum();
+        let usable = subnet.size().saturating_sub(5 + reserved);
+        match value {
+            Value::Number(_) => {
+                let n = self.u32_at_least(
+                    path,
+                    &Scalar::from_value(value),
+                    0,
+                    "a count of used addresses",
+                )?;
+                if u64::from(n) > usable {
+                    self.error(path, format!("{n} used addresses do not fit: subnet {subnet} has {usable} usable addresses outside AWS-reserved ones and reservations"));
+                    return None;
+                }
+                Some(UsedSpec::Count(n))
+            }
+            Value::Sequence(items) => {
+                let mut ranges = Vec::new();
+                let mut ok = true;
+                for (i, item) in items.iter().enumerate() {
+                    let at = path.index(i);
+                    let Some(text) = self.string(&at, &Scalar::from_value(item)) else {
+                        ok = false;
+                        continue;
+                    };
+                    match parse_range(&text) {
+                        Ok((a, b)) if contains_range(subnet, a, b) => ranges.push((a, b)),
+                        Ok(_) => {
+                            self.error(
+                                &at,
+                                format!("range {text} lies outside the subnet {subnet}"),
+                            );
+                            ok = false;
+                        }
+                        Err(m) => {
+                            self.error(&at, m);
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(UsedSpec::Ranges(ranges))
+            }
+            other => {
+                self.error(path, format!("expected a count of used addresses or a list of ranges such as [10.0.0.16-10.0.0.40, 10.0.1.0/26]; found {}", raw::kind_of(other)));
+                None
+            }
+        }
+    }
+
+    /// `eniconfigs`: one per AZ, each naming a subnet in that AZ.
+    fn eniconfigs(
+        &mut self,
+        section: Option<&Deferred<Vec<RawEniConfig>>>,
+        path: &FieldPath,
+        subnets: &[SubnetEntry],
+    ) -> Vec<EniConfigSpec> {
+        let Some(section) = section else {
+            return Vec::new();
+        };
+        let mut out: Vec<EniConfigSpec> = Vec::new();
+        for (i, item) in self
+            .list(&section.value, path, "eniconfigs")
+            .iter()
+            .enumerate()
+        {
+            let at = path.index(i);
+            let raw: RawEniConfig = self.mapping(item, &at).unwrap_or_default();
+            let az = self
+                .required(
+                    &raw.az,
+                    &at,
+                    "az",
+                    "an availability zone name such as us-east-1a",
+                )
+                .and_then(|v| self.name(&at.key("az"), v, false));
+            let subnet = self
+                .required(&raw.subnet, &at, "subnet", "the name of the pod subnet")
+                .and_then(|v| self.subnet_ref(&at.key("subnet"), v, subnets));
+            let (Some(az), Some(subnet)) = (az, subnet) else {
+                continue;
+            };
+            if out.iter().any(|e| e.az == az) {
+                self.error(
+                    &at.key("az"),
+                    format!("a second ENIConfig for AZ \"{az}\"; one per AZ"),
+                );
+                continue;
+            }
+            if let Some(spec) = &subnets[subnet].spec {
+                if spec.az != az {
+                    self.error(&at.key("subnet"), format!("subnet \"{}\" is in AZ \"{}\", not \"{az}\"; an ENIConfig's subnet must be in its AZ", spec.name, spec.az));
+                    continue;
+                }
+            }
+            out.push(EniConfigSpec { az, subnet });
+        }
+        out
+    }
+
+    /// With custom networking, every AZ a nodegroup launches into needs an ENIConfig.
+    fn check_eniconfig_coverage(
+        &mut self,
+        nodegroups: &[Option<NodeGroupSpec>],
+        subnets: &[SubnetEntry],
+        eniconfigs: &[EniConfigSpec],
+        top: &FieldPath,
+    ) {
+        for (i, ng) in nodegroups.iter().enumerate() {
+            let Some(ng) = ng else { continue };
+            for &sn in &ng.subnets {
+                let Some(spec) = &subnets[sn].spec else {
+                    continue;
+                };
+                if !eniconfigs.iter().any(|e| e.az == spec.az) {
+                    let known: Vec<&str> = eniconfigs.iter().map(|e| e.az.as_str()).collect();
+                    self.error(
+                        &top.key("nodegroups").index(i),
+                        format!(
+                            "custom networking is on but subnet \"{}\" is in AZ \"{}\", which no ENIConfig lists (eniconfigs cover: {}); add eniconfigs: [{{az: {}, subnet: <pod subnet>}}]",
+                            spec.name,
+                            spec.az,
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") },
+                            spec.az
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     fn cidr(&mut self, path: &FieldPath, value: &Scalar) -> Option<Ipv4Cidr> {
@@ -740,6 +946,7 @@ impl<'t> Checker<'t> {
         path: &FieldPath,
         subnets: &[SubnetEntry],
         no_subnets: bool,
+        cni: &CniConfig,
     ) -> Vec<Option<NodeGroupSpec>> {
         let Some(section) = section else {
             return Vec::new();
@@ -757,7 +964,7 @@ impl<'t> Checker<'t> {
         for (i, item) in items.iter().enumerate() {
             let at = path.index(i);
             let raw: RawNodeGroup = self.mapping(item, &at).unwrap_or_default();
-            out.push(self.nodegroup(&raw, &at, subnets, &mut seen));
+            out.push(self.nodegroup(&raw, &at, subnets, &mut seen, cni));
         }
         out
     }
@@ -768,6 +975,7 @@ impl<'t> Checker<'t> {
         at: &FieldPath,
         subnets: &[SubnetEntry],
         seen: &mut SeenNames,
+        cni: &CniConfig,
     ) -> Option<NodeGroupSpec> {
         let name = self
             .required(
@@ -796,19 +1004,52 @@ impl<'t> Checker<'t> {
                 "the number of nodes at t=0 (0 or more)",
             )
             .and_then(|v| self.u32_at_least(&at.key("count"), v, 0, "a node count"));
-        let subnet = self
-            .required(&raw.subnet, at, "subnet", "the name of a subnet")
-            .and_then(|v| self.subnet_ref(&at.key("subnet"), v, subnets));
+        let subnet_list: Option<Vec<usize>> = match (&raw.subnet, &raw.subnets) {
+            (Some(v), None) => self
+                .subnet_ref(&at.key("subnet"), v, subnets)
+                .map(|i| vec![i]),
+            (None, Some(list)) => {
+                let path = at.key("subnets");
+                let items = self.list(&list.value, &path, "subnet names");
+                if items.is_empty() {
+                    self.error(&path, "an empty list; name at least one subnet");
+                    None
+                } else {
+                    let mut found = Vec::new();
+                    let mut ok = true;
+                    for (i, item) in items.iter().enumerate() {
+                        match self.subnet_ref(&path.index(i), &Scalar::from_value(item), subnets) {
+                            Some(idx) => found.push(idx),
+                            None => ok = false,
+                        }
+                    }
+                    ok.then_some(found)
+                }
+            }
+            (Some(_), Some(_)) => {
+                self.error(
+                    at,
+                    "both `subnet` and `subnets`; give one subnet name or a list, not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.error(at, "missing key \"subnet\"; expected the name of a subnet (or `subnets:` with a list of names)");
+                None
+            }
+        };
         let max_pods = match (&raw.max_pods, instance_type) {
             (Some(v), _) => self.u32_at_least(&at.key("max_pods"), v, 1, "max_pods"),
-            (None, Some(t)) => Some(t.default_max_pods()),
+            (None, Some(t)) => {
+                Some(t.kubelet_max_pods(cni.enable_prefix_delegation, cni.custom_network_cfg))
+            }
             (None, None) => None,
         };
         Some(NodeGroupSpec {
             name: name?,
             instance_type: instance_type?.clone(),
             count: count?,
-            subnet: subnet?,
+            subnets: subnet_list?,
             max_pods: max_pods?,
         })
     }
@@ -1278,6 +1519,68 @@ fn parse_subnet_cidr(text: &str) -> Result<Ipv4Cidr, String> {
     Ok(Ipv4Cidr { base, prefix_len })
 }
 
+/// Parses any IPv4 CIDR `a.b.c.d/n` (n ≤ 32, host bits zero).
+fn parse_cidr_any(text: &str) -> Result<Ipv4Cidr, String> {
+    let bad = || format!("\"{text}\" is not an IPv4 CIDR such as 10.0.8.0/22");
+    let (addr, len) = text.split_once('/').ok_or_else(bad)?;
+    let addr: Ipv4Addr = addr.trim().parse().map_err(|_| bad())?;
+    let prefix_len: u8 = len.trim().parse().map_err(|_| bad())?;
+    if prefix_len > 32 {
+        return Err(bad());
+    }
+    let mask = if prefix_len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix_len))
+    };
+    let base = u32::from(addr);
+    if base & !mask != 0 {
+        let net = Ipv4Cidr {
+            base: base & mask,
+            prefix_len,
+        };
+        return Err(format!("{text} has host bits set; did you mean {net}?"));
+    }
+    Ok(Ipv4Cidr { base, prefix_len })
+}
+
+/// Parses `a-b` (inclusive addresses), a CIDR, or one address into an inclusive range.
+fn parse_range(text: &str) -> Result<(u32, u32), String> {
+    let bad = || {
+        format!("\"{text}\" is not an address range; expected 10.0.0.16-10.0.0.40, a CIDR such as 10.0.1.0/26, or one address")
+    };
+    if text.contains('/') {
+        let c = parse_cidr_any(text)?;
+        return Ok((c.base, (u64::from(c.base) + c.size() - 1) as u32));
+    }
+    if let Some((a, b)) = text.split_once('-') {
+        let a: Ipv4Addr = a.trim().parse().map_err(|_| bad())?;
+        let b: Ipv4Addr = b.trim().parse().map_err(|_| bad())?;
+        let (a, b) = (u32::from(a), u32::from(b));
+        if a > b {
+            return Err(format!("range {text} ends before it starts"));
+        }
+        return Ok((a, b));
+    }
+    let a: Ipv4Addr = text.trim().parse().map_err(|_| bad())?;
+    Ok((u32::from(a), u32::from(a)))
+}
+
+/// Whether `inner` lies entirely inside `outer`.
+fn contains(outer: Ipv4Cidr, inner: Ipv4Cidr) -> bool {
+    contains_range(
+        outer,
+        inner.base,
+        (u64::from(inner.base) + inner.size() - 1) as u32,
+    )
+}
+
+/// Whether the inclusive range `a..=b` lies inside `outer`.
+fn contains_range(outer: Ipv4Cidr, a: u32, b: u32) -> bool {
+    let end = u64::from(outer.base) + outer.size() - 1;
+    u64::from(a) >= u64::from(outer.base) && u64::from(b) <= end
+}
+
 /// Whether two CIDR blocks share an address.
 fn overlaps(a: Ipv4Cidr, b: Ipv4Cidr) -> bool {
     let end = |c: Ipv4Cidr| u64::from(c.base) + c.size() - 1;
@@ -1733,13 +2036,13 @@ nodegroups:
         assert_eq!(s.subnets[1].cidr.to_string(), "192.168.2.0/24");
         let ng1 = &s.nodegroups[0];
         assert_eq!(
-            (ng1.name.as_str(), ng1.count, ng1.subnet, ng1.max_pods),
+            (ng1.name.as_str(), ng1.count, ng1.subnets[0], ng1.max_pods),
             ("ng1", 3, 1, 11)
         );
         assert_eq!(ng1.instance_type.name, "t3.medium");
         // m5.large: 3 ENIs x (10 - 1) + 2 = 29 pods by default.
         let ng2 = &s.nodegroups[1];
-        assert_eq!((ng2.count, ng2.subnet, ng2.max_pods), (0, 0, 29));
+        assert_eq!((ng2.count, ng2.subnets[0], ng2.max_pods), (0, 0, 29));
         assert_eq!(s.daemonsets.len(), 2);
         assert!(s.daemonsets[0].host_network);
         assert!(!s.daemonsets[1].host_network);
@@ -1908,7 +2211,7 @@ nodegroups:
         );
         assert!(d
             .message
-            .contains("allowed: name, instance_type, count, subnet, max_pods"));
+            .contains("allowed: name, instance_type, count, subnet, subnets, max_pods"));
 
         // The typo also leaves the workload without `replicas`: both are reported.
         let problems = errors(&minimal_plus("workloads:\n  - name: w\n    replica: 3\n"));
@@ -2262,24 +2565,112 @@ nodegroups:
     }
 
     #[test]
-    fn unmodelled_features_are_errors() {
-        let d = one_error(&minimal_plus(
+    fn prefix_delegation_and_custom_networking_set_default_max_pods() {
+        // t3.medium with prefix delegation: calculator 3·5·16+2 = 242, capped at 110.
+        let sc = ok(&minimal_plus(
             "cni:\n  ENABLE_PREFIX_DELEGATION: \"true\"\n",
         ));
-        check(
-            &d,
-            "cni.ENABLE_PREFIX_DELEGATION",
-            Some((11, 3)),
-            "not modelled yet in this version of ipamsim",
-        );
+        assert!(sc.cni.enable_prefix_delegation);
+        assert_eq!(sc.nodegroups[0].max_pods, 110);
+        // Custom networking needs an ENIConfig for the nodes' AZ ("default" here).
         let d = one_error(&minimal_plus(
             "cni:\n  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true\n",
         ));
-        check(
+        assert_eq!(d.path, "nodegroups[0]");
+        assert!(d.message.contains("no ENIConfig lists"), "{}", d.message);
+        let sc = ok(&minimal_plus(
+            "cni:\n  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true\neniconfigs:\n  - {az: default, subnet: a}\n",
+        ));
+        // t3.medium with custom networking: (3 − 1) × 5 + 2 = 12
+        assert_eq!(sc.nodegroups[0].max_pods, 12);
+        assert_eq!(
+            sc.eniconfigs,
+            vec![EniConfigSpec {
+                az: "default".into(),
+                subnet: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn subnet_extensions_parse_and_are_checked() {
+        let base = "duration: 1m
+subnets:
+  - name: a
+    cidr: 10.0.0.0/24
+    az: us-east-1a
+    role_cni: true
+    used: 20
+    reservations: [10.0.0.128/26]
+  - name: b
+    cidr: 10.0.1.0/24
+    az: us-east-1a
+    used: [10.0.1.16-10.0.1.40, 10.0.1.64/28, 10.0.1.200]
+nodegroups:
+  - {name: ng, instance_type: m5.large, count: 2, subnets: [a, b]}
+";
+        // path, a location, and a phrase
+        let located = |d: &Diagnostic, path: &str, _: Option<()>, phrase: &str| {
+            assert_eq!(d.path, path, "{d:?}");
+            assert!(d.location.is_some(), "{d:?}");
+            assert!(d.message.contains(phrase), "{d:?}");
+        };
+        let sc = ok(base);
+        assert_eq!(sc.subnets[0].az, "us-east-1a");
+        assert_eq!(sc.subnets[0].role_cni, Some(true));
+        assert_eq!(sc.subnets[0].used, UsedSpec::Count(20));
+        assert_eq!(sc.subnets[0].reservations[0].to_string(), "10.0.0.128/26");
+        let ip = |s: &str| u32::from(s.parse::<Ipv4Addr>().unwrap());
+        assert_eq!(
+            sc.subnets[1].used,
+            UsedSpec::Ranges(vec![
+                (ip("10.0.1.16"), ip("10.0.1.40")),
+                (ip("10.0.1.64"), ip("10.0.1.79")),
+                (ip("10.0.1.200"), ip("10.0.1.200"))
+            ])
+        );
+        assert_eq!(sc.nodegroups[0].subnets, vec![0, 1]);
+
+        // reservation outside the subnet
+        let d = one_error(&base.replace(
+            "reservations: [10.0.0.128/26]",
+            "reservations: [10.0.9.0/26]",
+        ));
+        located(
             &d,
-            "cni.AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
-            Some((11, 3)),
-            "not modelled yet",
+            "subnets[0].reservations[0]",
+            None,
+            "lies outside the subnet 10.0.0.0/24",
+        );
+        // a reservation smaller than a prefix
+        let d = one_error(&base.replace(
+            "reservations: [10.0.0.128/26]",
+            "reservations: [10.0.0.128/29]",
+        ));
+        located(&d, "subnets[0].reservations[0]", None, "smaller than a /28");
+        // used larger than the subnet: 256 − 5 − 64 reserved = 187 usable
+        let d = one_error(&base.replace("used: 20", "used: 200"));
+        located(&d, "subnets[0].used", None, "187 usable addresses");
+        // a used range outside the subnet
+        let d = one_error(&base.replace("10.0.1.200]", "10.0.2.200]"));
+        located(&d, "subnets[1].used[2]", None, "outside the subnet");
+        // subnet and subnets together
+        let d = one_error(&base.replace("subnets: [a, b]}", "subnet: a, subnets: [a, b]}"));
+        located(&d, "nodegroups[0]", None, "both `subnet` and `subnets`");
+        // an ENIConfig whose subnet is in another AZ
+        let cn = base.replace("az: us-east-1a\n    used: [", "az: us-east-1b\n    used: [")
+            + "cni:\n  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true\neniconfigs:\n  - {az: us-east-1a, subnet: b}\n";
+        let errs = errors(&cn);
+        assert!(
+            errs.iter().any(|d| d.path == "eniconfigs[0].subnet"
+                && d.message.contains("is in AZ \"us-east-1b\"")),
+            "{errs:?}"
+        );
+        // nodes in us-east-1b (subnet b) have no ENIConfig
+        assert!(
+            errs.iter()
+                .any(|d| d.path == "nodegroups[0]" && d.message.contains("us-east-1b")),
+            "{errs:?}"
         );
     }
 
