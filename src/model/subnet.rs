@@ -199,6 +199,11 @@ impl Subnet {
         addr.wrapping_sub(self.cidr.base) < self.cidr.size() as u32
     }
 
+    /// Whether `addr` is taken (by an ENI, a pod's IP, another resource or AWS).
+    pub fn is_used(&self, addr: u32) -> bool {
+        self.contains(addr) && bit(&self.used, addr - self.cidr.base)
+    }
+
     /// Whether `addr` lies inside a prefix reservation.
     pub fn is_prefix_only(&self, addr: u32) -> bool {
         self.contains(addr) && bit(&self.prefix_only, addr - self.cidr.base)
