@@ -38,7 +38,7 @@ fn main() {
     let nodes: u32 = sc.nodegroups.iter().map(|g| g.count).sum();
 
     let start = Instant::now();
-    let rec = CsvRecorder::new(io::sink(), io::sink(), io::sink()).expect("sink");
+    let rec = CsvRecorder::new(io::sink(), io::sink(), io::sink(), io::sink()).expect("sink");
     let (world, stats) = sim::simulate(sc.clone(), rec, &mut |_| {});
     let wall = start.elapsed().as_secs_f64();
     let pods = world.pods.len();

@@ -1,6 +1,6 @@
 //! Command-line definitions (clap). No logic here.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// A deterministic simulator of the AWS VPC CNI's IP address manager (ipamd) across a
@@ -29,10 +29,40 @@ pub enum Command {
         /// Print nothing but errors (no summary, no progress bar).
         #[arg(long, short)]
         quiet: bool,
+        /// Also write DIR/report.html (charts of the run; see `ipamsim report`).
+        #[arg(long)]
+        report: bool,
     },
     /// Check a scenario file and print every problem found; exit 0 only if it is valid.
     Validate {
         /// Scenario file (YAML).
         scenario: PathBuf,
     },
+    /// Print pod capacity per instance type: max pods and pod IPs in secondary-IP mode, with
+    /// prefix delegation and with custom networking, plus warnings.
+    Capacity {
+        /// Instance type to show (repeatable), e.g. `--instance-type m5.large`.
+        #[arg(long = "instance-type", short = 't', value_name = "T")]
+        instance_type: Vec<String>,
+        /// Show every instance type in the catalog (1,391), sorted by name.
+        #[arg(long)]
+        all: bool,
+        /// Output format: an aligned table or CSV.
+        #[arg(long, value_enum, default_value_t = CapacityFormat::Table)]
+        format: CapacityFormat,
+    },
+    /// Write DIR/report.html: charts of a run's timeline.csv and/or a comparison.csv.
+    Report {
+        /// An output directory of `run --out` (or of a compare).
+        dir: PathBuf,
+    },
+}
+
+/// Output format of `capacity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CapacityFormat {
+    /// Aligned columns with a legend.
+    Table,
+    /// CSV with a header row.
+    Csv,
 }

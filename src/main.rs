@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use ipamsim::cli::{Cli, Command};
+use ipamsim::cli::{CapacityFormat, Cli, Command};
 use ipamsim::scenario;
 use ipamsim::sim;
 use std::io::IsTerminal;
@@ -19,7 +19,21 @@ fn main() -> ExitCode {
             out,
             seed,
             quiet,
-        } => run(&scenario, &out, seed, quiet),
+            report: with_report,
+        } => {
+            let code = run(&scenario, &out, seed, quiet);
+            if with_report && code == ExitCode::SUCCESS {
+                report(&out, quiet)
+            } else {
+                code
+            }
+        }
+        Command::Capacity {
+            instance_type,
+            all,
+            format,
+        } => capacity(&instance_type, all, format),
+        Command::Report { dir } => report(&dir, false),
     }
 }
 
@@ -110,4 +124,50 @@ fn check_output_dir(out: &Path) -> std::io::Result<()> {
     let probe = out.join(".ipamsim-write-test");
     std::fs::write(&probe, b"")?;
     std::fs::remove_file(probe)
+}
+
+/// `capacity`: exit 2 for unknown types or a missing selection, 1 if stdout fails.
+fn capacity(names: &[String], all: bool, format: CapacityFormat) -> ExitCode {
+    use ipamsim::capacity;
+    let types = match capacity::select(names, all) {
+        Ok(t) => t,
+        Err(e) => {
+            for line in e.lines() {
+                eprintln!("error: {line}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let rows = capacity::capacity_rows(&types);
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        CapacityFormat::Table => capacity::write_table(&rows, out),
+        CapacityFormat::Csv => capacity::write_csv(&rows, out),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        // `ipamsim capacity --all | head`: the reader left; not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing the table failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `report`: exit 2 when DIR is missing, holds nothing to report or a malformed CSV; 1 on
+/// I/O failure.
+fn report(dir: &Path, quiet: bool) -> ExitCode {
+    match ipamsim::report::write_report(dir) {
+        Ok(path) => {
+            if !quiet {
+                println!("report:          {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(if e.is_user_error() { 2 } else { 1 })
+        }
+    }
 }

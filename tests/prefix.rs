@@ -8,7 +8,12 @@ use ipamsim::output::recorder::MemoryRecorder;
 use std::collections::HashSet;
 
 fn prefixes(w: &World<MemoryRecorder>, node: usize) -> u32 {
-    w.nodes[node].ds.enis.iter().map(|e| e.prefixes.len() as u32).sum()
+    w.nodes[node]
+        .ds
+        .enis
+        .iter()
+        .map(|e| e.prefixes.len() as u32)
+        .sum()
 }
 
 fn pd(itype: &str, cni: &str, pods: u32) -> (u32, u32, u32, u32) {
@@ -24,7 +29,11 @@ fn pd(itype: &str, cni: &str, pods: u32) -> (u32, u32, u32, u32) {
 #[test]
 fn warm_prefix_target_1() {
     for (pods, p) in [(0, 1), (20, 3), (40, 4)] {
-        assert_eq!(pd("m5.large", "  WARM_PREFIX_TARGET: 1", pods), (1, p, 16 * p, pods), "{pods} pods");
+        assert_eq!(
+            pd("m5.large", "  WARM_PREFIX_TARGET: 1", pods),
+            (1, p, 16 * p, pods),
+            "{pods} pods"
+        );
     }
 }
 
@@ -34,7 +43,11 @@ fn warm_prefix_target_1() {
 #[test]
 fn warm_prefix_target_2() {
     for (pods, p) in [(0, 2), (20, 4)] {
-        assert_eq!(pd("m5.large", "  WARM_PREFIX_TARGET: 2", pods).1, p, "{pods} pods");
+        assert_eq!(
+            pd("m5.large", "  WARM_PREFIX_TARGET: 2", pods).1,
+            p,
+            "{pods} pods"
+        );
     }
 }
 
@@ -51,8 +64,24 @@ fn warm_prefix_target_0() {
 /// Release: needW = ceil((U + 5) / 16) = ceil(17/16) = 2, over = min(F, 2 − 2) = 0.
 #[test]
 fn warm_ip_target_in_prefix_mode() {
-    assert_eq!(pd("m5.large", "  WARM_IP_TARGET: 5\n  WARM_PREFIX_TARGET: 3", 0).1, 1);
-    assert_eq!(pd("m5.large", "  WARM_IP_TARGET: 5\n  WARM_PREFIX_TARGET: 3", 12).1, 2);
+    assert_eq!(
+        pd(
+            "m5.large",
+            "  WARM_IP_TARGET: 5\n  WARM_PREFIX_TARGET: 3",
+            0
+        )
+        .1,
+        1
+    );
+    assert_eq!(
+        pd(
+            "m5.large",
+            "  WARM_IP_TARGET: 5\n  WARM_PREFIX_TARGET: 3",
+            12
+        )
+        .1,
+        2
+    );
 }
 
 /// MINIMUM_IP_TARGET=40 alone in PD: short = max(0, 40 − T) -> T = 48 (3 prefixes), then
@@ -64,7 +93,11 @@ fn minimum_ip_target_in_prefix_mode() {
     assert_eq!((p, assigned), (3, 0));
     let (_, p, _, assigned) = pd("m5.large", "  MINIMUM_IP_TARGET: 40", 50);
     assert_eq!((p, assigned), (3, 48));
-    let (_, p, _, assigned) = pd("m5.large", "  MINIMUM_IP_TARGET: 40\n  WARM_IP_TARGET: 5", 50);
+    let (_, p, _, assigned) = pd(
+        "m5.large",
+        "  MINIMUM_IP_TARGET: 40\n  WARM_IP_TARGET: 5",
+        50,
+    );
     assert_eq!((p, assigned), (4, 50));
 }
 
@@ -72,7 +105,10 @@ fn minimum_ip_target_in_prefix_mode() {
 /// (T = 112 ≥ 110) the pool is never low: all 100 run on 7 prefixes, one ENI.
 #[test]
 fn max_pods_caps_prefixes() {
-    assert_eq!(pd("m5.large", "  WARM_PREFIX_TARGET: 1", 100), (1, 7, 112, 100));
+    assert_eq!(
+        pd("m5.large", "  WARM_PREFIX_TARGET: 1", 100),
+        (1, 7, 112, 100)
+    );
 }
 
 /// A second ENI only when the primary is full: t3.small has M_pfx = 3 (L_ip 4). 40 pods
@@ -86,7 +122,12 @@ fn new_eni_when_primary_is_full() {
         40,
         "10m",
     ));
-    let per_eni: Vec<usize> = w.nodes[0].ds.enis.iter().map(|e| e.prefixes.len()).collect();
+    let per_eni: Vec<usize> = w.nodes[0]
+        .ds
+        .enis
+        .iter()
+        .map(|e| e.prefixes.len())
+        .collect();
     assert_eq!(per_eni, vec![3, 1]);
 }
 
@@ -111,7 +152,12 @@ fn scale_in_releases_surplus_prefixes_at_once() {
 /// one node the first pod's IP is the first prefix's base.
 #[test]
 fn pod_addresses_ascend_within_a_prefix() {
-    let (w, _) = run_yaml(&one_node("m5.large", "  ENABLE_PREFIX_DELEGATION: true", 3, "2m"));
+    let (w, _) = run_yaml(&one_node(
+        "m5.large",
+        "  ENABLE_PREFIX_DELEGATION: true",
+        3,
+        "2m",
+    ));
     let base = w.nodes[0].ds.enis[0].prefixes[0].base;
     let ips: Vec<u32> = w.pods.iter().filter_map(|p| p.ip.map(|(_, a)| a)).collect();
     assert_eq!(ips, vec![base, base + 1, base + 2]);
@@ -121,7 +167,12 @@ fn pod_addresses_ascend_within_a_prefix() {
 /// max pods is the calculator's secondary-IP value (m4.large: 2 ENIs × 9 + 2 = 20).
 #[test]
 fn non_nitro_falls_back_to_secondary_ips() {
-    let (w, _) = run_yaml(&one_node("m4.large", "  ENABLE_PREFIX_DELEGATION: true", 5, "5m"));
+    let (w, _) = run_yaml(&one_node(
+        "m4.large",
+        "  ENABLE_PREFIX_DELEGATION: true",
+        5,
+        "5m",
+    ));
     assert_eq!(events_of(&w, "pd_unsupported").len(), 1);
     assert_eq!(prefixes(&w, 0), 0);
     assert_eq!(w.nodes[0].max_pods, 20);
@@ -130,7 +181,9 @@ fn non_nitro_falls_back_to_secondary_ips() {
 }
 
 fn run_file(name: &str) -> World<MemoryRecorder> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
     let sc = ipamsim::scenario::load(&path).unwrap();
     ipamsim::sim::simulate(sc, MemoryRecorder::default(), &mut |_| {}).0
 }
@@ -146,7 +199,9 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     // (416 after the three instances' own addresses).
     assert!(w.recorder.subnets.last().unwrap().ends_with(",416,0"));
     let backoffs = events_of(&w, "insufficient_cooldown");
-    assert!(backoffs.iter().all(|e| e.contains("InsufficientCidrBlocks")));
+    assert!(backoffs
+        .iter()
+        .all(|e| e.contains("InsufficientCidrBlocks")));
     let node1: Vec<f64> = backoffs
         .iter()
         .filter(|e| e.contains(",workers-1,"))
@@ -154,14 +209,23 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
         .collect();
     assert!(node1.len() >= 4, "{node1:?}");
     for pair in node1.windows(2) {
-        assert!(pair[1] - pair[0] > 120.0 && pair[1] - pair[0] < 127.0, "{node1:?}");
+        assert!(
+            pair[1] - pair[0] > 120.0 && pair[1] - pair[0] < 127.0,
+            "{node1:?}"
+        );
     }
     // every no_ip on workers-1 inside a back-off window [t, t + 120 s] names the cause
     let mut inside = 0;
-    for e in events_of(&w, "no_ip").iter().filter(|e| e.contains(",workers-1,")) {
+    for e in events_of(&w, "no_ip")
+        .iter()
+        .filter(|e| e.contains(",workers-1,"))
+    {
         let t: f64 = e.split(',').next().unwrap().parse().unwrap();
         if node1.iter().any(|&b| t >= b && t <= b + 120.0) {
-            assert!(e.ends_with("pool growth blocked by InsufficientCidrBlocks"), "{e}");
+            assert!(
+                e.ends_with("pool growth blocked by InsufficientCidrBlocks"),
+                "{e}"
+            );
             inside += 1;
         }
     }
@@ -176,7 +240,10 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     let reserved = |a: u32| (a >> 8) == u32::from_be_bytes([0, 10, 0, 3]);
     for n in &w.nodes {
         for e in &n.ds.enis {
-            assert!(e.prefixes.iter().all(|p| reserved(p.base)), "prefixes come from 10.0.3.0/24");
+            assert!(
+                e.prefixes.iter().all(|p| reserved(p.base)),
+                "prefixes come from 10.0.3.0/24"
+            );
             assert!(!reserved(e.primary_ip));
         }
     }
@@ -206,12 +273,20 @@ workloads:
     let created = event_times(&w, "create_eni");
     assert!(created[0] < ready, "the first pod ENI is made during init");
     assert_eq!(w.nodes[0].max_pods, 20);
-    assert_eq!(w.nodes[0].ds.enis[0].ips.len(), 0, "primary ENI holds no pod IPs");
+    assert_eq!(
+        w.nodes[0].ds.enis[0].ips.len(),
+        0,
+        "primary ENI holds no pod IPs"
+    );
     // 20 pods, 18 pod IPs
     assert_eq!(node_pool(&w, 0), (3, 18, 18));
     assert_eq!(w.totals.last_row.pods_waiting_ip, 2);
     for p in w.pods.iter().filter_map(|p| p.ip) {
-        assert_eq!(p.1 >> 16, u32::from_be_bytes([0, 0, 100, 64]), "pod IP in 100.64.0.0/16");
+        assert_eq!(
+            p.1 >> 16,
+            u32::from_be_bytes([0, 0, 100, 64]),
+            "pod IP in 100.64.0.0/16"
+        );
     }
 }
 
@@ -275,9 +350,15 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
             let subnet = &w.subnets[e.subnet as usize];
             let mut hold = |a: u32, single: bool| {
                 assert!(seen.insert(a), "{label}: {a:#x} held twice");
-                assert!(subnet.contains(a) && subnet.is_used(a), "{label}: {a:#x} not from its subnet");
+                assert!(
+                    subnet.contains(a) && subnet.is_used(a),
+                    "{label}: {a:#x} not from its subnet"
+                );
                 if single {
-                    assert!(!subnet.is_prefix_only(a), "{label}: single IP inside a reservation");
+                    assert!(
+                        !subnet.is_prefix_only(a),
+                        "{label}: single IP inside a reservation"
+                    );
                 }
             };
             hold(e.primary_ip, true);
@@ -290,7 +371,11 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
                     hold(s.addr, false);
                 }
             }
-            for s in e.ips.iter().chain(e.prefixes.iter().flat_map(|p| p.slots.iter())) {
+            for s in e
+                .ips
+                .iter()
+                .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
+            {
                 if let Some(pod) = s.pod {
                     let p = &w.pods[pod as usize];
                     assert_eq!(p.ip, Some((e.id, s.addr)), "{label}: slot and pod disagree");
@@ -302,7 +387,10 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
     }
     for p in &w.pods {
         if let Some((_, a)) = p.ip {
-            assert!(pod_ips.contains(&a), "{label}: pod IP not held by a datastore slot");
+            assert!(
+                pod_ips.contains(&a),
+                "{label}: pod IP not held by a datastore slot"
+            );
         }
     }
 }
