@@ -39,7 +39,7 @@ fn main() {
 
     let start = Instant::now();
     let rec = CsvRecorder::new(io::sink(), io::sink(), io::sink(), io::sink()).expect("sink");
-    let (world, stats) = sim::simulate(sc.clone(), rec, &mut |_| {});
+    let (world, stats) = sim::simulate(sc.clone(), rec, &mut |_| true);
     let wall = start.elapsed().as_secs_f64();
     let pods = world.pods.len();
     drop(world);
@@ -52,7 +52,7 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("ipamsim-bench-{}", std::process::id()));
     let start = Instant::now();
-    let (_summary, stats) = sim::run_to_dir(sc, &dir, &mut |_| {}).expect("run");
+    let (_summary, stats) = sim::run_to_dir(sc, &dir, &mut |_| true).expect("run");
     let wall = start.elapsed().as_secs_f64();
     let bytes: u64 = std::fs::read_dir(&dir)
         .map(|d| {

@@ -93,7 +93,10 @@ fn run(path: &Path, out: &Path, seed: Option<u64>, quiet: bool) -> ExitCode {
         );
         b
     };
-    let mut progress = |t: ipamsim::time::SimTime| bar.set_position(t.as_secs_f64() as u64);
+    let mut progress = |t: ipamsim::time::SimTime| {
+        bar.set_position(t.as_secs_f64() as u64);
+        true
+    };
     let started = std::time::Instant::now();
     let result = sim::run_to_dir(sc, out, &mut progress);
     bar.finish_and_clear();

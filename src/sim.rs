@@ -14,7 +14,7 @@ use std::path::Path;
 pub fn simulate<R: Recorder>(
     scenario: Scenario,
     recorder: R,
-    progress: &mut dyn FnMut(SimTime),
+    progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> (World<R>, RunStats) {
     let mut queue = EventQueue::new();
     let end = SimTime(scenario.duration.micros());
@@ -29,7 +29,7 @@ pub fn simulate<R: Recorder>(
 pub fn run_to_dir(
     scenario: Scenario,
     out: &Path,
-    progress: &mut dyn FnMut(SimTime),
+    progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> std::io::Result<(Summary, RunStats)> {
     let dir = OutputDir::create(out)?;
     let result = write_run(scenario, dir, progress);
@@ -48,7 +48,7 @@ pub fn run_to_dir(
 fn write_run(
     scenario: Scenario,
     dir: OutputDir,
-    progress: &mut dyn FnMut(SimTime),
+    progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> std::io::Result<(Summary, RunStats)> {
     let mut writers = dir.writers.into_iter();
     let mut next = || writers.next().expect("one writer per output file");

@@ -185,7 +185,7 @@ fn run_file(name: &str) -> World<MemoryRecorder> {
         .join("scenarios")
         .join(name);
     let sc = ipamsim::scenario::load(&path).unwrap();
-    ipamsim::sim::simulate(sc, MemoryRecorder::default(), &mut |_| {}).0
+    ipamsim::sim::simulate(sc, MemoryRecorder::default(), &mut |_| true).0
 }
 
 /// Acceptance: in the fragmented subnet prefix mode waits with InsufficientCidrBlocks and

@@ -98,18 +98,21 @@ pub struct RunStats {
     pub events: u64,
     /// Samples taken.
     pub samples: u64,
+    /// The run was stopped early by its progress callback.
+    pub cancelled: bool,
 }
 
 /// Runs `model` until `end` (inclusive): samples at 0, every `interval`, and at `end`.
 ///
 /// `progress` is called about every 64k events with the current time; nothing computed
-/// depends on it.
+/// depends on it. When it returns `false` the run stops there (`cancelled`), without the
+/// final sample.
 pub fn run<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     end: SimTime,
     interval: SimDuration,
-    progress: &mut dyn FnMut(SimTime),
+    progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> RunStats {
     let interval = interval.micros().max(1);
     let mut stats = RunStats::default();
@@ -130,8 +133,9 @@ pub fn run<M: Model>(
         let (now, event) = queue.pop().expect("peeked");
         model.handle(now, event, queue);
         stats.events += 1;
-        if stats.events & 0xFFFF == 0 {
-            progress(now);
+        if stats.events & 0xFFFF == 0 && !progress(now) {
+            stats.cancelled = true;
+            return stats;
         }
     }
     if !final_sampled {
@@ -175,7 +179,7 @@ mod tests {
             log: vec![],
             samples: vec![],
         };
-        let stats = run(&mut m, &mut q, SimTime(25), SimDuration(10), &mut |_| {});
+        let stats = run(&mut m, &mut q, SimTime(25), SimDuration(10), &mut |_| true);
         assert_eq!(m.log, vec![(5, 1), (5, 4), (5, 99), (10, 2), (10, 3)]);
         // samples at 0, 10, 20 and a final one at 25 (not a multiple of 10)
         assert_eq!(m.samples, vec![0, 10, 20, 25]);
@@ -191,7 +195,7 @@ mod tests {
             log: vec![],
             samples: vec![],
         };
-        run(&mut m, &mut q, SimTime(20), SimDuration(10), &mut |_| {});
+        run(&mut m, &mut q, SimTime(20), SimDuration(10), &mut |_| true);
         assert_eq!(m.log, vec![(20, 1), (20, 99)]);
         assert_eq!(m.samples, vec![0, 10, 20]);
     }

@@ -28,23 +28,22 @@ pub fn draw(latency: Latency, rng: &mut ChaCha8Rng) -> SimDuration {
 pub struct Ec2 {
     config: Ec2Config,
     calls: [u64; 10],
-    rng: ChaCha8Rng,
 }
 
 impl Ec2 {
-    /// An endpoint with the scenario's latencies, drawing from `rng`.
-    pub fn new(config: Ec2Config, rng: ChaCha8Rng) -> Ec2 {
+    /// An endpoint with the scenario's latencies.
+    pub fn new(config: Ec2Config) -> Ec2 {
         Ec2 {
             config,
             calls: [0; 10],
-            rng,
         }
     }
 
-    /// Counts one call of `action` and returns how long it takes.
-    pub fn call(&mut self, action: Ec2Action) -> SimDuration {
+    /// Counts one call of `action` and returns how long it takes, drawn from the caller's
+    /// stream.
+    pub fn call(&mut self, action: Ec2Action, rng: &mut ChaCha8Rng) -> SimDuration {
         self.calls[action as usize] += 1;
-        draw(self.config.latency[action as usize], &mut self.rng)
+        draw(self.config.latency[action as usize], rng)
     }
 
     /// Calls made so far, per action (indexed by `Ec2Action as usize`).
@@ -94,10 +93,11 @@ mod tests {
 
     #[test]
     fn calls_are_counted_per_action() {
-        let mut ec2 = Ec2::new(Ec2Config::default(), ChaCha8Rng::seed_from_u64(1));
-        ec2.call(Ec2Action::CreateNetworkInterface);
-        ec2.call(Ec2Action::CreateNetworkInterface);
-        let d = ec2.call(Ec2Action::AttachNetworkInterface);
+        let mut ec2 = Ec2::new(Ec2Config::default());
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        ec2.call(Ec2Action::CreateNetworkInterface, &mut rng);
+        ec2.call(Ec2Action::CreateNetworkInterface, &mut rng);
+        let d = ec2.call(Ec2Action::AttachNetworkInterface, &mut rng);
         assert_eq!(d, SimDuration::from_millis(1500)); // default fixed 1.5 s
         assert_eq!(ec2.calls()[Ec2Action::CreateNetworkInterface as usize], 2);
         assert_eq!(ec2.total_calls(), 3);

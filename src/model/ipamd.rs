@@ -199,7 +199,9 @@ impl<R: Recorder> World<R> {
         step: Step,
         queue: &mut EventQueue<Event>,
     ) {
-        let d = self.ec2.call(action);
+        let d = self
+            .ec2
+            .call(action, &mut self.nodes[node as usize].rng.ec2);
         self.ipamd_sleep(now, node, d, step, queue);
     }
 
@@ -304,7 +306,10 @@ impl<R: Recorder> World<R> {
                 if self.attach_exceeds_instance_limit(node) {
                     return self.attach_failed(now, node, queue);
                 }
-                let delay = ec2::draw(self.ec2.imds_delay(), &mut self.imds_rng);
+                let delay = ec2::draw(
+                    self.ec2.imds_delay(),
+                    &mut self.nodes[node as usize].rng.imds,
+                );
                 if let Some(e) = self.nodes[node as usize].ipamd.new_eni.as_mut() {
                     e.attached = true;
                     e.visible_at = now + delay;
@@ -501,7 +506,7 @@ impl<R: Recorder> World<R> {
         match pool::cidrs_to_allocate(stats, n.targets, n.ips_per_eni) {
             None => self.alloc_eni(now, node, queue),
             Some(want) => {
-                let rot = self.map_order();
+                let rot = self.map_order(node);
                 let skip_primary = self.sc.cni.custom_network_cfg;
                 let n = &mut self.nodes[node as usize];
                 n.ipamd.to_allocate = want;
@@ -919,7 +924,10 @@ impl<R: Recorder> World<R> {
             return self.increase_done(now, node, queue);
         }
         let base = (100_000u64 << (attempt - 1)).min(60_000_000);
-        let jitter = self.imds_rng.gen_range(0..=base * 15 / 100);
+        let jitter = self.nodes[node as usize]
+            .rng
+            .imds
+            .gen_range(0..=base * 15 / 100);
         let step = Step::ImdsPoll {
             attempt: attempt + 1,
         };
@@ -938,6 +946,7 @@ impl<R: Recorder> World<R> {
         let adopting = n.ipamd.step == Step::AdoptDescribed;
         let noun = self.cidr_noun(node);
         let kind = if adopting { "eni_adopted" } else { "eni_ready" };
+        self.totals.enis_attached += 1;
         self.event(now, node, kind, format_args!("eni-{id} {noun}={count}"));
         if adopting {
             self.adopt_next_orphan(now, node, queue)
@@ -962,7 +971,7 @@ impl<R: Recorder> World<R> {
         queue: &mut EventQueue<Event>,
     ) {
         let over = pool::decrease_amount(stats, self.nodes[node as usize].targets);
-        let rot = self.map_order();
+        let rot = self.map_order(node);
         let n = &mut self.nodes[node as usize];
         let len = n.ds.enis.len() as u32;
         let ip = &mut n.ipamd;
@@ -976,7 +985,7 @@ impl<R: Recorder> World<R> {
 
     fn decrease_next_eni(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         loop {
-            let ip_rot = self.map_order();
+            let ip_rot = self.map_order(node);
             let n = &mut self.nodes[node as usize];
             let ip = &mut n.ipamd;
             if ip.over == 0 || ip.visit_pos >= ip.visit_len || n.ds.enis.is_empty() {
@@ -1032,7 +1041,7 @@ impl<R: Recorder> World<R> {
             return self.end_tick(now, node, queue);
         }
         self.nodes[node as usize].ipamd.remove_extra = false;
-        let rot = self.map_order();
+        let rot = self.map_order(node);
         let n = &mut self.nodes[node as usize];
         let Some(idx) = n.ds.deletable_eni(now, n.targets, rot) else {
             return self.end_tick(now, node, queue);
@@ -1044,6 +1053,7 @@ impl<R: Recorder> World<R> {
         r.ips.extend(eni.ips.iter().map(|s| s.addr));
         r.prefixes.extend(eni.prefixes.iter().map(|p| p.base));
         n.ipamd.at_max_eni = false;
+        self.totals.enis_freed += 1;
         let noun = self.cidr_noun(node);
         self.event(
             now,

@@ -3,7 +3,9 @@
 use super::datastore::{Datastore, PodIndex};
 use super::ipamd::Ipamd;
 use super::pool::{self, Targets};
-use super::world::{jittered, pod_name_of, Event, Node, NodeIndex, Owner, Pod, PodState, World};
+use super::world::{
+    jittered, pod_name_of, Event, Node, NodeIndex, NodeRngs, Owner, Pod, PodState, World,
+};
 use crate::engine::EventQueue;
 use crate::output::recorder::Recorder;
 use crate::time::SimTime;
@@ -46,6 +48,7 @@ impl<R: Recorder> World<R> {
                 cidrs_per_eni
             },
             max_eni,
+            rng: NodeRngs::new(self.sc.seed, node),
         });
         for d in 0..self.sc.daemonsets.len() {
             let host_network = self.sc.daemonsets[d].host_network;
@@ -87,7 +90,7 @@ impl<R: Recorder> World<R> {
         idx
     }
 
-    fn set_state(&mut self, pod: PodIndex, state: PodState) {
+    fn set_state(&mut self, now: SimTime, pod: PodIndex, state: PodState) {
         let old = self.pods[pod as usize].state;
         if old == state {
             return;
@@ -104,7 +107,17 @@ impl<R: Recorder> World<R> {
         if let Some(i) = slot(state) {
             self.state_counts[i] += 1;
         }
-        self.totals.peak_waiting_ip = self.totals.peak_waiting_ip.max(self.state_counts[1]);
+        let waiting = self.state_counts[1];
+        let t = &mut self.totals;
+        t.peak_waiting_ip = t.peak_waiting_ip.max(waiting);
+        match (t.waiting_since, waiting) {
+            (None, w) if w > 0 => t.waiting_since = Some(now),
+            (Some(since), 0) => {
+                t.any_waiting_us += now.since(since).micros();
+                t.waiting_since = None;
+            }
+            _ => {}
+        }
         self.totals.peak_unschedulable = self.totals.peak_unschedulable.max(self.state_counts[0]);
         self.pods[pod as usize].state = state;
     }
@@ -144,9 +157,9 @@ impl<R: Recorder> World<R> {
         p.scheduled = Some(now);
         if p.host_network {
             p.ip_assigned = Some(now);
-            self.set_state(pod, PodState::Running);
+            self.set_state(now, pod, PodState::Running);
         } else {
-            self.set_state(pod, PodState::WaitingIp);
+            self.set_state(now, pod, PodState::WaitingIp);
             if self.nodes[node as usize].ready {
                 self.cni_add(now, pod, queue);
             }
@@ -199,8 +212,8 @@ impl<R: Recorder> World<R> {
     /// CNI ADD: ipamd assigns an address or the pod waits for the kubelet's retry (§d.1).
     pub(crate) fn cni_add(&mut self, now: SimTime, pod: PodIndex, queue: &mut EventQueue<Event>) {
         let node = self.pods[pod as usize].node.expect("bound pod");
-        let eni_rot = self.map_order();
-        let ip_rot = self.map_order();
+        let eni_rot = self.map_order(node);
+        let ip_rot = self.map_order(node);
         let got = self.nodes[node as usize]
             .ds
             .assign(now, pod, eni_rot, ip_rot);
@@ -210,7 +223,7 @@ impl<R: Recorder> World<R> {
                 p.ip = Some(ip);
                 p.last_ip = Some(ip.1);
                 p.ip_assigned = Some(now);
-                self.set_state(pod, PodState::Running);
+                self.set_state(now, pod, PodState::Running);
             }
             None => {
                 let n = &self.nodes[node as usize];
@@ -241,7 +254,7 @@ impl<R: Recorder> World<R> {
                 let delay = jittered(
                     self.sc.kubelet.retry_interval,
                     self.sc.kubelet.retry_jitter,
-                    &mut self.kubelet_rng,
+                    &mut self.nodes[node as usize].rng.kubelet,
                 );
                 let p = &mut self.pods[pod as usize];
                 p.retry_gen += 1;
@@ -331,6 +344,6 @@ impl<R: Recorder> World<R> {
         let p = &mut self.pods[pod as usize];
         p.deleted = Some(now);
         p.retry_gen += 1;
-        self.set_state(pod, PodState::Deleted);
+        self.set_state(now, pod, PodState::Deleted);
     }
 }

@@ -134,6 +134,35 @@ pub struct Node {
     pub ips_per_eni: u32,
     /// Effective ENI cap (`maxENI`).
     pub max_eni: u32,
+    /// This node's random streams.
+    pub(crate) rng: NodeRngs,
+}
+
+/// One node's random streams, one per component, so that a draw on one node never shifts
+/// another node's numbers (common random numbers across `compare` settings).
+pub(crate) struct NodeRngs {
+    /// EC2 call latencies of this node's ipamd.
+    pub ec2: ChaCha8Rng,
+    /// IMDS visibility delays and poll jitter.
+    pub imds: ChaCha8Rng,
+    /// Kubelet retry jitter for pods on this node.
+    pub kubelet: ChaCha8Rng,
+    /// ipamd's Go-map-order choices.
+    pub placement: ChaCha8Rng,
+}
+
+impl NodeRngs {
+    /// The streams of node `node` under master seed `seed`: ChaCha stream
+    /// `component << 32 | node`.
+    pub fn new(seed: u64, node: NodeIndex) -> NodeRngs {
+        let s = |component: u64| rng_stream(seed, component << 32 | u64::from(node));
+        NodeRngs {
+            ec2: s(streams::EC2),
+            imds: s(streams::IMDS),
+            kubelet: s(streams::KUBELET),
+            placement: s(streams::PLACEMENT),
+        }
+    }
 }
 
 /// The part of a pod name after its owner's name.
@@ -184,9 +213,30 @@ pub struct RunTotals {
     pub peak_unschedulable: u32,
     /// Last timeline row.
     pub last_row: TimelineRow,
+    /// Since when some pod has been waiting for an IP (none waiting: `None`).
+    pub waiting_since: Option<SimTime>,
+    /// Time with at least one pod waiting for an IP, closed intervals (µs).
+    pub any_waiting_us: u64,
+    /// ENIs that became usable (created, or adopted by reconcile).
+    pub enis_attached: u64,
+    /// ENIs freed by ipamd.
+    pub enis_freed: u64,
+    /// Peak `ips_total` over samples.
+    pub peak_ips_total: u32,
+    /// Lowest `subnet_free_ips` over samples.
+    pub min_subnet_free_ips: u64,
 }
 
-/// RNG stream numbers, one per component (design.md §3).
+impl RunTotals {
+    /// Seconds with at least one pod waiting for an IP, up to `end`.
+    pub fn seconds_any_waiting(&self, end: SimTime) -> f64 {
+        let open = self.waiting_since.map_or(0, |s| end.since(s).micros());
+        (self.any_waiting_us + open) as f64 / 1e6
+    }
+}
+
+/// RNG component numbers (design.md §3). Node components get one stream per node
+/// (`component << 32 | node`).
 pub mod streams {
     /// EC2 call latencies.
     pub const EC2: u64 = 1;
@@ -233,9 +283,6 @@ pub struct World<R: Recorder> {
     pub(crate) pending: VecDeque<PodIndex>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
     pub(crate) schedulable: BTreeSet<(u32, NodeIndex)>,
-    pub(crate) imds_rng: ChaCha8Rng,
-    pub(crate) kubelet_rng: ChaCha8Rng,
-    pub(crate) placement_rng: ChaCha8Rng,
 }
 
 impl<R: Recorder> World<R> {
@@ -248,7 +295,7 @@ impl<R: Recorder> World<R> {
             .iter()
             .map(|s| Subnet::new(s, &mut subnet_rng))
             .collect();
-        let ec2 = Ec2::new(sc.ec2.clone(), rng_stream(seed, streams::EC2));
+        let ec2 = Ec2::new(sc.ec2.clone());
         let n_workloads = sc.workloads.len();
         let mut world = World {
             sc,
@@ -263,9 +310,6 @@ impl<R: Recorder> World<R> {
             workload_next: vec![1; n_workloads],
             pending: VecDeque::new(),
             schedulable: BTreeSet::new(),
-            imds_rng: rng_stream(seed, streams::IMDS),
-            kubelet_rng: rng_stream(seed, streams::KUBELET),
-            placement_rng: rng_stream(seed, streams::PLACEMENT),
         };
         for g in 0..world.sc.nodegroups.len() {
             for _ in 0..world.sc.nodegroups[g].count {
@@ -286,10 +330,10 @@ impl<R: Recorder> World<R> {
         world
     }
 
-    /// A Go-map-order draw: a random rotation, or 0 in canonical placement.
-    pub(crate) fn map_order(&mut self) -> u32 {
+    /// A Go-map-order draw on `node`: a random rotation, or 0 in canonical placement.
+    pub(crate) fn map_order(&mut self, node: NodeIndex) -> u32 {
         match self.sc.ipamd.placement {
-            Placement::Random => self.placement_rng.gen(),
+            Placement::Random => self.nodes[node as usize].rng.placement.gen(),
             Placement::Canonical => 0,
         }
     }
@@ -377,6 +421,12 @@ impl<R: Recorder> World<R> {
         t.samples += 1;
         t.ips_available_sum += u64::from(row.ips_available);
         t.ips_available_peak = t.ips_available_peak.max(row.ips_available);
+        t.peak_ips_total = t.peak_ips_total.max(row.ips_total);
+        t.min_subnet_free_ips = if t.samples == 1 {
+            row.subnet_free_ips
+        } else {
+            t.min_subnet_free_ips.min(row.subnet_free_ips)
+        };
         t.last_row = row;
     }
 }

@@ -108,6 +108,18 @@ pub struct Summary {
     pub subnet_free_ips: u64,
     /// EC2 calls per action (index `Ec2Action as usize`).
     pub ec2_calls: [u64; 10],
+    /// Non-host-network pods that never got an IP (whatever their final state).
+    pub pods_never_ip: u32,
+    /// Simulated seconds with at least one pod waiting for an IP.
+    pub seconds_any_waiting: f64,
+    /// Peak `ips_total` over samples.
+    pub peak_ips_total: u32,
+    /// Lowest `subnet_free_ips` over samples.
+    pub min_subnet_free_ips: u64,
+    /// ENIs that became usable during the run.
+    pub enis_attached: u64,
+    /// ENIs ipamd freed during the run.
+    pub enis_freed: u64,
     /// Events handled.
     pub events: u64,
 }
@@ -118,6 +130,7 @@ impl Summary {
         let mut by_state = [0u32; 4];
         let mut to_ip = Vec::new();
         let mut to_running = Vec::new();
+        let mut never = 0;
         for p in &world.pods {
             let i = match p.state {
                 PodState::Running => 0,
@@ -129,6 +142,7 @@ impl Summary {
             if p.host_network {
                 continue;
             }
+            never += u32::from(p.ip_assigned.is_none());
             if let (Some(s), Some(a)) = (p.scheduled, p.ip_assigned) {
                 to_ip.push(a.since(s).as_secs_f64());
                 to_running.push(a.since(p.created).as_secs_f64());
@@ -156,6 +170,13 @@ impl Summary {
             idle_ips_peak: t.ips_available_peak,
             subnet_free_ips: t.last_row.subnet_free_ips,
             ec2_calls: *world.ec2.calls(),
+            pods_never_ip: never,
+            seconds_any_waiting: t
+                .seconds_any_waiting(crate::time::SimTime(world.sc.duration.micros())),
+            peak_ips_total: t.peak_ips_total,
+            min_subnet_free_ips: t.min_subnet_free_ips,
+            enis_attached: t.enis_attached,
+            enis_freed: t.enis_freed,
             events: stats.events,
         }
     }

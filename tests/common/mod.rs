@@ -11,7 +11,7 @@ use ipamsim::sim::simulate;
 pub fn run_yaml(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
     let sc = scenario::parse(yaml, "test.yaml")
         .unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
-    simulate(sc, MemoryRecorder::default(), &mut |_| {})
+    simulate(sc, MemoryRecorder::default(), &mut |_| true)
 }
 
 /// `(ENIs, IPs held, IPs assigned)` of node `i` at the end of the run.
