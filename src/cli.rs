@@ -38,6 +38,34 @@ pub enum Command {
         /// Scenario file (YAML).
         scenario: PathBuf,
     },
+    /// Run one scenario under every combination of CNI settings and compare them: writes
+    /// DIR/comparison.csv and prints a table sorted by p99 time to IP with the Pareto front.
+    Compare {
+        /// Scenario file (YAML); its `sweep:` block, if any, adds settings to compare.
+        scenario: PathBuf,
+        /// A CNI setting and the values to try, e.g. `--set WARM_IP_TARGET=0,2,5`
+        /// (repeatable; every combination runs; replaces the same key of `sweep:`).
+        #[arg(long = "set", value_name = "KEY=V1,V2,...")]
+        set: Vec<String>,
+        /// Output directory (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        /// Runs at once (default: every core). Results do not depend on it.
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Master seed for every run; overrides the scenario's `seed`.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Also keep each run's CSV files in DIR/runs/<setting>/ (off: big sweeps stay small).
+        #[arg(long)]
+        keep_runs: bool,
+        /// Also write DIR/report.html with the trade-off chart.
+        #[arg(long)]
+        report: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Print pod capacity per instance type: max pods and pod IPs in secondary-IP mode, with
     /// prefix delegation and with custom networking, plus warnings.
     Capacity {

@@ -7,6 +7,7 @@
 pub mod capacity;
 pub mod catalog;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod model;
 pub mod output;

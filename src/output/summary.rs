@@ -90,6 +90,10 @@ pub struct Summary {
     pub time_to_ip: Percentiles,
     /// Time to running (s): from creation until the IP, pods that got one.
     pub time_to_running: Percentiles,
+    /// Wait for an IP (s) of every non-host-network pod bound to a node, a pod that never
+    /// got one counted until it was deleted or the run ended (censored): a setting that
+    /// leaves pods without IPs cannot look fast.
+    pub ip_wait: Percentiles,
     /// Peak pods waiting for an IP at once.
     pub peak_waiting_ip: u32,
     /// Peak unschedulable pods at once.
@@ -131,6 +135,8 @@ impl Summary {
         let mut to_ip = Vec::new();
         let mut to_running = Vec::new();
         let mut never = 0;
+        let mut waits = Vec::new();
+        let end = crate::time::SimTime(world.sc.duration.micros());
         for p in &world.pods {
             let i = match p.state {
                 PodState::Running => 0,
@@ -143,6 +149,10 @@ impl Summary {
                 continue;
             }
             never += u32::from(p.ip_assigned.is_none());
+            if let Some(s) = p.scheduled {
+                let until = p.ip_assigned.or(p.deleted).unwrap_or(end);
+                waits.push(until.since(s).as_secs_f64());
+            }
             if let (Some(s), Some(a)) = (p.scheduled, p.ip_assigned) {
                 to_ip.push(a.since(s).as_secs_f64());
                 to_running.push(a.since(p.created).as_secs_f64());
@@ -157,6 +167,7 @@ impl Summary {
             pods_by_state: by_state,
             time_to_ip: Percentiles::of(to_ip),
             time_to_running: Percentiles::of(to_running),
+            ip_wait: Percentiles::of(waits),
             peak_waiting_ip: t.peak_waiting_ip,
             peak_unschedulable: t.peak_unschedulable,
             enis: t.last_row.enis,
@@ -209,6 +220,14 @@ impl fmt::Display for Summary {
             )?;
         } else {
             writeln!(f, "time to IP:      no pod got an IP")?;
+        }
+        if self.pods_never_ip > 0 {
+            let w = &self.ip_wait;
+            writeln!(
+                f,
+                "never got an IP: {} pods; counting their wait until deleted or the end: p50 {:.3} s, p99 {:.3} s, max {:.3} s",
+                self.pods_never_ip, w.p50, w.p99, w.max
+            )?;
         }
         writeln!(
             f,

@@ -10,7 +10,7 @@ use crate::catalog::InstanceType;
 use crate::time::{SimDuration, SimTime};
 use std::fmt;
 
-pub use validate::{load, parse};
+pub use validate::{check_cni_value, load, parse};
 
 /// One problem found in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +75,8 @@ pub struct Scenario {
     pub subnets: Vec<SubnetSpec>,
     /// ENIConfigs (custom networking), one per AZ.
     pub eniconfigs: Vec<EniConfigSpec>,
+    /// `sweep`: CNI settings and the values `ipamsim compare` tries (file order).
+    pub sweep: Vec<(String, Vec<String>)>,
     /// Nodegroups, in file order.
     pub nodegroups: Vec<NodeGroupSpec>,
     /// DaemonSets: one pod per node.

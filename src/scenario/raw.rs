@@ -146,6 +146,8 @@ pub struct RawScenario {
     pub ipamd: Option<Deferred<RawIpamd>>,
     /// `eniconfigs`: ENIConfig per AZ for custom networking.
     pub eniconfigs: Option<Deferred<Vec<RawEniConfig>>>,
+    /// `sweep`: CNI setting name → list of values, for `ipamsim compare`.
+    pub sweep: Option<Deferred<Value>>,
     /// `scheduler`: node choice.
     pub scheduler: Option<Deferred<RawScheduler>>,
 }
@@ -166,6 +168,7 @@ impl Keys for RawScenario {
         "ipamd",
         "scheduler",
         "eniconfigs",
+        "sweep",
     ];
 }
 

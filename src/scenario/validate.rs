@@ -507,6 +507,7 @@ impl<'t> Checker<'t> {
         if cni.custom_network_cfg {
             self.check_eniconfig_coverage(&nodegroups, &subnets, &eniconfigs, &top);
         }
+        let sweep = self.sweep(raw.sweep.as_ref(), &top.key("sweep"));
         let daemonsets = self.daemonsets(raw.daemonsets.as_ref(), &top.key("daemonsets"));
         let workloads = self.workloads(raw.workloads.as_ref(), &top.key("workloads"));
         let ec2 = self.ec2(raw.ec2.as_ref(), &top.key("ec2"));
@@ -522,6 +523,7 @@ impl<'t> Checker<'t> {
             cni,
             subnets: subnets.into_iter().map(|s| s.spec).collect::<Option<_>>()?,
             eniconfigs,
+            sweep,
             nodegroups: nodegroups.into_iter().collect::<Option<_>>()?,
             daemonsets: daemonsets.into_iter().collect::<Option<_>>()?,
             workloads: workloads.into_iter().collect::<Option<_>>()?,
@@ -823,6 +825,54 @@ impl<'t> Checker<'t> {
                 None
             }
         }
+    }
+
+    /// `sweep`: a mapping from CNI setting names to non-empty lists of values.
+    fn sweep(
+        &mut self,
+        section: Option<&Deferred<Value>>,
+        path: &FieldPath,
+    ) -> Vec<(String, Vec<String>)> {
+        let Some(section) = section else {
+            return Vec::new();
+        };
+        let Value::Mapping(map) = &section.value else {
+            self.error(path, format!("expected a mapping of CNI settings to lists of values, such as {{WARM_IP_TARGET: [0, 2, 5]}}; found {}", raw::kind_of(&section.value)));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in map {
+            let key = match k {
+                Value::String(k) => k.clone(),
+                other => {
+                    self.error(
+                        path,
+                        format!("setting names are strings; found {}", raw::kind_of(other)),
+                    );
+                    continue;
+                }
+            };
+            let at = path.key(&key);
+            if !RawCni::KEYS.contains(&key.as_str()) {
+                self.unknown_key(path, &key, RawCni::KEYS, "CNI setting");
+                continue;
+            }
+            let items = self.list(v, &at, "values");
+            if items.is_empty() {
+                self.error(&at, "an empty list; give at least one value");
+                continue;
+            }
+            let mut values = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let text = Scalar::from_value(item).text();
+                match check_cni_value(&key, &text) {
+                    Ok(()) => values.push(text),
+                    Err(m) => self.error(&at.index(i), m),
+                }
+            }
+            out.push((key, values));
+        }
+        out
     }
 
     /// `eniconfigs`: one per AZ, each naming a subnet in that AZ.
@@ -1517,6 +1567,33 @@ fn parse_subnet_cidr(text: &str) -> Result<Ipv4Cidr, String> {
         ));
     }
     Ok(Ipv4Cidr { base, prefix_len })
+}
+
+/// CNI settings that are booleans; the others are integers.
+const CNI_BOOL_KEYS: [&str; 3] = [
+    "ENABLE_PREFIX_DELEGATION",
+    "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
+    "ENABLE_SUBNET_DISCOVERY",
+];
+
+/// Checks one value for a CNI setting as aws-node would parse it (Go `Atoi` or
+/// `ParseBool`); the error says what is allowed. Unknown names are errors too.
+pub fn check_cni_value(key: &str, value: &str) -> Result<(), String> {
+    if !RawCni::KEYS.contains(&key) {
+        return Err(format!(
+            "unknown CNI setting \"{key}\"; allowed: {}",
+            RawCni::KEYS.join(", ")
+        ));
+    }
+    if CNI_BOOL_KEYS.contains(&key) {
+        parse_go_bool(value).map(|_| ()).ok_or_else(|| {
+            format!("{key}: \"{value}\" is not a boolean; allowed: true, false, 1, 0, t, f")
+        })
+    } else {
+        parse_go_int(value)
+            .map(|_| ())
+            .ok_or_else(|| format!("{key}: \"{value}\" is not an integer"))
+    }
 }
 
 /// Parses any IPv4 CIDR `a.b.c.d/n` (n ≤ 32, host bits zero).

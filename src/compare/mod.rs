@@ -1,0 +1,319 @@
+//! `ipamsim compare`: one scenario under every combination of CNI settings.
+//!
+//! Each combination is the scenario file with its `cni:` values replaced, validated again
+//! (so defaults that depend on the mode, such as max pods, follow). Every run uses the same
+//! seed and per-node random streams, so the workload and every draw that does not depend
+//! on the setting are the same in all runs (common random numbers). Runs are independent and
+//! deterministic, so the results do not depend on how many run at once.
+
+pub mod rows;
+pub mod table;
+
+use crate::output::recorder::CsvRecorder;
+use crate::output::summary::Summary;
+use crate::scenario::{self, check_cni_value, Scenario, ScenarioErrors};
+use crate::sim;
+use serde_yaml::Value;
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// One swept setting: a CNI name and its values, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Axis {
+    /// aws-node environment variable name.
+    pub key: String,
+    /// Values as written.
+    pub values: Vec<String>,
+}
+
+/// One combination: `(key, value)` per axis, in axis order.
+pub type Setting = Vec<(String, String)>;
+
+/// Parses `--set KEY=v1,v2,...`; the key must be a CNI setting and every value valid for it.
+pub fn parse_set(arg: &str) -> Result<Axis, String> {
+    let (key, values) = arg.split_once('=').ok_or_else(|| {
+        format!("--set {arg}: expected KEY=v1,v2,... such as WARM_IP_TARGET=0,2,5")
+    })?;
+    let key = key.trim().to_string();
+    let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
+    if values.iter().any(String::is_empty) {
+        return Err(format!(
+            "--set {arg}: an empty value; separate values with commas"
+        ));
+    }
+    for v in &values {
+        check_cni_value(&key, v).map_err(|e| format!("--set {arg}: {e}"))?;
+    }
+    Ok(Axis { key, values })
+}
+
+/// The axes of a comparison: the scenario's `sweep:` block, with `--set` axes replacing
+/// the same key or added after it.
+pub fn axes(sweep: &[(String, Vec<String>)], sets: &[Axis]) -> Vec<Axis> {
+    let mut out: Vec<Axis> = sweep
+        .iter()
+        .map(|(k, v)| Axis {
+            key: k.clone(),
+            values: v.clone(),
+        })
+        .collect();
+    for a in sets {
+        match out.iter_mut().find(|x| x.key == a.key) {
+            Some(x) => x.values = a.values.clone(),
+            None => out.push(a.clone()),
+        }
+    }
+    out
+}
+
+/// Every combination (cartesian product), the first axis varying slowest.
+pub fn combinations(axes: &[Axis]) -> Vec<Setting> {
+    let mut out: Vec<Setting> = vec![Vec::new()];
+    for a in axes {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                a.values.iter().map(move |v| {
+                    let mut s = prefix.clone();
+                    s.push((a.key.clone(), v.clone()));
+                    s
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// A setting's label, e.g. `WARM_IP_TARGET=2 MINIMUM_IP_TARGET=10`.
+pub fn label(setting: &Setting) -> String {
+    setting
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A setting's directory name under `runs/`, e.g. `WARM_IP_TARGET=2,MINIMUM_IP_TARGET=10`.
+pub fn dir_name(setting: &Setting) -> String {
+    label(setting).replace(' ', ",")
+}
+
+/// The scenario text with `cni:` values replaced by `setting` and `sweep:` removed,
+/// validated again. Errors name the setting.
+pub fn scenario_for(text: &str, file: &str, setting: &Setting) -> Result<Scenario, ScenarioErrors> {
+    let as_errors = |message: String| ScenarioErrors {
+        file: file.to_string(),
+        problems: vec![scenario::Diagnostic {
+            path: String::new(),
+            location: None,
+            message,
+        }],
+    };
+    let mut root: Value = serde_yaml::from_str(text).map_err(|e| as_errors(e.to_string()))?;
+    let Value::Mapping(map) = &mut root else {
+        return scenario::parse(text, file);
+    };
+    map.remove("sweep");
+    let cni = map
+        .entry(Value::String("cni".into()))
+        .or_insert_with(|| Value::Mapping(Default::default()));
+    if cni.is_null() {
+        *cni = Value::Mapping(Default::default());
+    }
+    if let Value::Mapping(cni) = cni {
+        for (k, v) in setting {
+            cni.insert(Value::String(k.clone()), Value::String(v.clone()));
+        }
+    }
+    let edited = serde_yaml::to_string(&root).map_err(|e| as_errors(e.to_string()))?;
+    scenario::parse(&edited, &format!("{file} [{}]", label(setting)))
+}
+
+/// One finished run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The setting.
+    pub setting: Setting,
+    /// What the run ended with.
+    pub summary: Summary,
+}
+
+/// Runs every scenario on `jobs` threads. `out_dir` given: each run also writes its CSV
+/// files to `out_dir/runs/<dir_name>/`. `cancel` set: no new run starts and running ones
+/// stop; their slots stay `None`. `done` is called after each finished run with the count.
+pub fn run_all(
+    scenarios: &[(Setting, Scenario)],
+    jobs: usize,
+    out_dir: Option<&Path>,
+    cancel: &AtomicBool,
+    done: &(dyn Fn(usize) + Sync),
+) -> io::Result<Vec<Option<RunResult>>> {
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; scenarios.len()]);
+    let error: Mutex<Option<io::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1).min(scenarios.len().max(1)) {
+            scope.spawn(|| loop {
+                if cancel.load(Ordering::Relaxed) {
+                    return;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((setting, sc)) = scenarios.get(i) else {
+                    return;
+                };
+                let mut keep_going = |_| !cancel.load(Ordering::Relaxed);
+                let outcome = match out_dir {
+                    Some(dir) => sim::run_to_dir(
+                        sc.clone(),
+                        &dir.join("runs").join(dir_name(setting)),
+                        &mut keep_going,
+                    )
+                    .map(|(summary, stats)| (!stats.cancelled).then_some(summary)),
+                    None => summary_only(sc.clone(), &mut keep_going),
+                };
+                match outcome {
+                    Ok(Some(summary)) => {
+                        results.lock().expect("no panics while locked")[i] = Some(RunResult {
+                            setting: setting.clone(),
+                            summary,
+                        });
+                        done(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        error
+                            .lock()
+                            .expect("no panics while locked")
+                            .get_or_insert(e);
+                        cancel.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = error.into_inner().expect("threads joined") {
+        return Err(e);
+    }
+    Ok(results.into_inner().expect("threads joined"))
+}
+
+/// Runs a scenario writing nothing, for its summary; `None` if cancelled.
+fn summary_only(
+    sc: Scenario,
+    progress: &mut dyn FnMut(crate::time::SimTime) -> bool,
+) -> io::Result<Option<Summary>> {
+    let recorder = CsvRecorder::new(io::sink(), io::sink(), io::sink(), io::sink())?;
+    let (world, stats) = sim::simulate(sc, recorder, progress);
+    Ok((!stats.cancelled).then(|| Summary::from_world(&world, &stats)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cartesian_product_first_axis_slowest() {
+        let axes = vec![
+            parse_set("WARM_IP_TARGET=0,2").unwrap(),
+            parse_set("ENABLE_PREFIX_DELEGATION=false,true").unwrap(),
+        ];
+        let combos = combinations(&axes);
+        let labels: Vec<String> = combos.iter().map(label).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "WARM_IP_TARGET=0 ENABLE_PREFIX_DELEGATION=false",
+                "WARM_IP_TARGET=0 ENABLE_PREFIX_DELEGATION=true",
+                "WARM_IP_TARGET=2 ENABLE_PREFIX_DELEGATION=false",
+                "WARM_IP_TARGET=2 ENABLE_PREFIX_DELEGATION=true",
+            ]
+        );
+        assert_eq!(
+            dir_name(&combos[1]),
+            "WARM_IP_TARGET=0,ENABLE_PREFIX_DELEGATION=true"
+        );
+    }
+
+    #[test]
+    fn set_values_are_checked_like_aws_node_parses_them() {
+        assert!(parse_set("WARM_IP_TARGET=0,x")
+            .unwrap_err()
+            .contains("not an integer"));
+        assert!(parse_set("WARM_IP_TARGETS=1")
+            .unwrap_err()
+            .contains("unknown CNI setting"));
+        assert!(parse_set("ENABLE_PREFIX_DELEGATION=yes")
+            .unwrap_err()
+            .contains("not a boolean"));
+        assert!(parse_set("WARM_IP_TARGET")
+            .unwrap_err()
+            .contains("KEY=v1,v2"));
+        assert!(parse_set("WARM_IP_TARGET=1,,2")
+            .unwrap_err()
+            .contains("empty value"));
+    }
+
+    #[test]
+    fn set_replaces_sweep_axis_of_the_same_key() {
+        let sweep = vec![
+            (
+                "WARM_IP_TARGET".to_string(),
+                vec!["0".to_string(), "1".to_string()],
+            ),
+            ("MINIMUM_IP_TARGET".to_string(), vec!["0".to_string()]),
+        ];
+        let a = axes(
+            &sweep,
+            &[
+                parse_set("WARM_IP_TARGET=5").unwrap(),
+                parse_set("MAX_ENI=2").unwrap(),
+            ],
+        );
+        let keys: Vec<(&str, usize)> = a.iter().map(|x| (x.key.as_str(), x.values.len())).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("WARM_IP_TARGET", 1),
+                ("MINIMUM_IP_TARGET", 1),
+                ("MAX_ENI", 1)
+            ]
+        );
+        assert_eq!(combinations(&a).len(), 1);
+    }
+
+    #[test]
+    fn settings_are_applied_and_revalidated() {
+        let text = "duration: 1m
+sweep: {WARM_IP_TARGET: [1, 2]}
+subnets: [{name: a, cidr: 10.0.0.0/24}]
+nodegroups: [{name: ng, instance_type: m5.large, count: 1, subnet: a}]
+";
+        let sc = scenario_for(
+            text,
+            "x.yaml",
+            &vec![("ENABLE_PREFIX_DELEGATION".into(), "true".into())],
+        )
+        .unwrap();
+        assert!(sc.cni.enable_prefix_delegation);
+        assert!(sc.sweep.is_empty());
+        // the default max pods follows the mode: 110 with prefix delegation (was 29)
+        assert_eq!(sc.nodegroups[0].max_pods, 110);
+        // custom networking without an ENIConfig is invalid, and the error names the setting
+        let err = scenario_for(
+            text,
+            "x.yaml",
+            &vec![("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG".into(), "true".into())],
+        )
+        .unwrap_err();
+        assert!(
+            err.file
+                .contains("[AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true]"),
+            "{}",
+            err.file
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! `ipamsim compare`: determinism across job counts, the direction of a trade-off derived
+//! from the spec, `sweep:` blocks, errors, Ctrl-C, and the report of a compare directory.
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn ipamsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ipamsim-cmp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn column(csv: &str, name: &str) -> Vec<String> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    lines
+        .map(|l| l.split(',').nth(i).unwrap().to_string())
+        .collect()
+}
+
+/// Acceptance: 12 settings of the shipped scale-out; identical comparison.csv with 1 and 2
+/// jobs (and the kept per-run files too).
+#[test]
+fn twelve_settings_identical_with_one_and_two_jobs() {
+    let (a, b) = (tmp("j1"), tmp("j2"));
+    let args = |out: &PathBuf, jobs: &'static str| {
+        vec![
+            "compare".to_string(),
+            "scenarios/scale-out.yaml".into(),
+            "--set".into(),
+            "WARM_IP_TARGET=0,1,3,5".into(),
+            "--set".into(),
+            "MINIMUM_IP_TARGET=0,10,20".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--jobs".into(),
+            jobs.into(),
+            "--keep-runs".into(),
+        ]
+    };
+    let run = |v: Vec<String>| ipamsim(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let o1 = run(args(&a, "1"));
+    assert!(
+        o1.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o1.stderr)
+    );
+    let o2 = run(args(&b, "2"));
+    assert!(o2.status.success());
+    let c1 = std::fs::read_to_string(a.join("comparison.csv")).unwrap();
+    let c2 = std::fs::read_to_string(b.join("comparison.csv")).unwrap();
+    assert_eq!(c1, c2);
+    assert_eq!(c1.lines().count(), 13, "header + 12 settings");
+    let run_dir = "runs/WARM_IP_TARGET=3,MINIMUM_IP_TARGET=10/events.csv";
+    assert_eq!(
+        std::fs::read(a.join(run_dir)).unwrap(),
+        std::fs::read(b.join(run_dir)).unwrap()
+    );
+    // MINIMUM_IP_TARGET=10 alone freezes each node at 10 IPs (C40): 12 × 10 = 120 < 300
+    // pods. Pods made at 2 min that never get an IP are the first deleted at 12 min (they
+    // are not running), so their censored wait is 600 s, and that is the p99.
+    let labels = column(&c1, "setting");
+    let frozen = labels
+        .iter()
+        .position(|l| l == "WARM_IP_TARGET=0 MINIMUM_IP_TARGET=10")
+        .unwrap();
+    let never: u32 = column(&c1, "pods_never_ip")[frozen].parse().unwrap();
+    let p99: f64 = column(&c1, "time_to_ip_p99_s")[frozen].parse().unwrap();
+    assert!(never > 100, "{never}");
+    assert!((p99 - 600.0).abs() < 0.001, "{p99}");
+    // the table marks the Pareto front and says what it means
+    let table = String::from_utf8_lossy(&o1.stdout);
+    assert!(table.contains("Pareto front"), "{table}");
+    assert!(column(&c1, "pareto").iter().any(|p| p == "1"));
+}
+
+/// Churn: 4 × m5.large with a workload swinging 16 ↔ 36 pods every minute.
+/// WARM_ENI_TARGET=1 keeps a whole spare ENI per node (grow while A < 9, §c.2) and never
+/// releases single IPs (§c.4), so idle IPs stay ≥ 9 per node and, once 3 ENIs are attached,
+/// the swings cost no EC2 call. WARM_IP_TARGET=1 keeps A ≈ 1 (§c.3): each swing up adds IPs
+/// (AssignPrivateIpAddresses) and each swing down releases the surplus after the 30 s gate
+/// (UnassignPrivateIpAddresses, §c.11). So: fewer idle IPs, more EC2 calls.
+#[test]
+fn warm_ip_target_trades_idle_ips_for_ec2_calls_under_churn() {
+    let dir = tmp("churn");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut steps = String::new();
+    for k in 0..20 {
+        steps += &format!(
+            "      - {{at: {}s, replicas: {}}}\n",
+            10 + 60 * k,
+            if k % 2 == 0 { 36 } else { 16 }
+        );
+    }
+    let yaml = format!(
+        "duration: 20m
+sweep:
+  WARM_IP_TARGET: [0, 1]
+subnets: [{{name: a, cidr: 10.0.0.0/22}}]
+nodegroups: [{{name: ng, instance_type: m5.large, count: 4, subnet: a}}]
+workloads:
+  - name: churn
+    steps:
+{steps}"
+    );
+    let file = dir.join("churn.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = dir.join("out");
+    let o = ipamsim(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let idle: Vec<f64> = column(&csv, "idle_ips_mean")
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let calls: Vec<u64> = column(&csv, "ec2_calls_total")
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let unassign: Vec<u64> = column(&csv, "ec2_UnassignPrivateIpAddresses")
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    // row 0: WARM_IP_TARGET=0 (WARM_ENI_TARGET=1 rules), row 1: WARM_IP_TARGET=1
+    assert!(idle[1] < idle[0] / 2.0, "idle {idle:?}");
+    assert!(
+        idle[0] >= 4.0 * 9.0,
+        "a spare ENI of 9 IPs per node: {idle:?}"
+    );
+    assert!(calls[1] > calls[0], "calls {calls:?}");
+    assert_eq!(
+        unassign[0], 0,
+        "WARM_ENI_TARGET mode never releases single IPs"
+    );
+    assert!(unassign[1] >= 10, "{unassign:?}");
+}
+
+#[test]
+fn errors_exit_2_and_run_nothing() {
+    let out = tmp("errors");
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/scale-out.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to compare"));
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/scale-out.yaml",
+        "--set",
+        "WARM_IP_TARGET=a",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not an integer"));
+    // custom networking without an ENIConfig makes the scenario invalid for that setting
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/scale-out.yaml",
+        "--set",
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=false,true",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("[AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true]") && e.contains("ENIConfig"),
+        "{e}"
+    );
+    assert!(!out.join("comparison.csv").exists());
+}
+
+/// Ctrl-C: a long sweep of the large scenario, interrupted after about a second, stops
+/// cleanly with exit 1 and a comparison.csv holding only finished runs.
+#[test]
+fn ctrl_c_keeps_finished_runs() {
+    let out = tmp("sigint");
+    let child = Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args([
+            "compare",
+            "scenarios/large-1000-nodes.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19",
+            "--jobs",
+            "1",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let rows = csv.lines().count() - 1;
+    assert!(rows >= 1 && rows < 20, "{rows} rows");
+}
+
+/// `--report` on a compare directory: report.html with the trade-off scatter, one point per
+/// setting.
+#[test]
+fn report_of_a_compare_directory() {
+    let out = tmp("report");
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/scale-out.yaml",
+        "--set",
+        "WARM_IP_TARGET=0,2,5",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<svg").count(),
+        1,
+        "one chart: the trade-off scatter"
+    );
+    assert_eq!(html.matches("<circle").count(), 3, "one point per setting");
+}
