@@ -221,7 +221,7 @@ fn ctrl_c_keeps_finished_runs() {
     assert_eq!(o.status.code(), Some(1));
     let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
     let rows = csv.lines().count() - 1;
-    assert!(rows >= 1 && rows < 20, "{rows} rows");
+    assert!((1..20).contains(&rows), "{rows} rows");
 }
 
 /// `--report` on a compare directory: report.html with the trade-off scatter, one point per
