@@ -123,11 +123,10 @@ fn warnings(r: &CapacityRow, prefix_delegation: bool) -> Vec<String> {
 /// "did you mean" suggestions; neither names nor `all`, or both, is an error.
 pub fn select(names: &[String], all: bool) -> Result<Vec<&'static InstanceType>, String> {
     match (names.is_empty(), all) {
-        (true, false) => {
-            return Err(
-                "no instance type given: use --instance-type T (repeatable) or --all".into(),
-            )
-        }
+        (true, false) => return Err(
+            "no instance type given: use --instance-type T (repeatable), --all, or --scenario FILE"
+                .into(),
+        ),
         (false, true) => {
             return Err("give either --instance-type or --all, not both".into());
         }

@@ -78,6 +78,10 @@ pub enum Command {
         /// Output format: an aligned table or CSV.
         #[arg(long, value_enum, default_value_t = CapacityFormat::Table)]
         format: CapacityFormat,
+        /// Scenario file (YAML): per nodegroup, the IPs one node holds with no workload pods
+        /// and at max pods (simulated), and how many more nodes fit in each subnet.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["instance_type", "all"])]
+        scenario: Option<PathBuf>,
     },
     /// Write DIR/report.html: charts of a run's timeline.csv and/or a comparison.csv.
     Report {

@@ -5,6 +5,7 @@
 //! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run).
 
 pub mod capacity;
+pub mod capacity_scenario;
 pub mod catalog;
 pub mod cli;
 pub mod compare;

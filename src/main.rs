@@ -32,7 +32,11 @@ fn main() -> ExitCode {
             instance_type,
             all,
             format,
-        } => capacity(&instance_type, all, format),
+            scenario,
+        } => match scenario {
+            Some(path) => capacity_scenario(&path, format),
+            None => capacity(&instance_type, all, format),
+        },
         Command::Report { dir } => report(&dir, false),
         Command::Compare {
             scenario,
@@ -355,4 +359,33 @@ fn write_comparison(
     let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     ipamsim::compare::rows::write_csv(file, keys, rows)?;
     std::fs::rename(tmp, out.join("comparison.csv"))
+}
+
+/// `capacity --scenario`: exit 2 for an invalid scenario (printed as `validate` does), 1 if
+/// stdout fails.
+fn capacity_scenario(path: &Path, format: CapacityFormat) -> ExitCode {
+    use ipamsim::capacity_scenario as cs;
+    let sc = match scenario::load(path) {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("{}: {} problem(s) found", path.display(), e.problems.len());
+            return ExitCode::from(2);
+        }
+    };
+    let groups = cs::scenario_capacity(&sc);
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        CapacityFormat::Table => cs::write_table(&groups, out),
+        CapacityFormat::Csv => cs::write_csv(&groups, out),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        // `| head`: the reader left; not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing the capacity report failed: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! an IMDS wait is in flight, no other pool decision happens on that node.
 
 use super::datastore::Eni;
-use super::ec2;
+use super::ec2::{self, Response};
 use super::pool::{self, PoolStats};
 use super::world::{Event, NodeIndex, World};
 use crate::engine::EventQueue;
@@ -24,6 +24,19 @@ pub const INSUFFICIENT_COOLDOWN_US: u64 = 120_000_000;
 pub const IMDS_MAX_ATTEMPTS: u8 = 12;
 /// Fixed sleep between detach and delete in `FreeENI`.
 pub const DETACH_TO_DELETE: SimDuration = SimDuration(2_000_000);
+/// How long an ENI hit by the "missing from IMDS" fault stays invisible: longer than
+/// ipamd's whole wait (about 162–187 s), so reconcile adopts it later.
+pub const MISSING_FROM_IMDS_FOR: SimDuration = SimDuration(200_000_000);
+
+/// This node's leaked-ENI cleanup offset: the real task starts 0–300 s after aws-node
+/// (`awsutils.go:2294-2320`); drawn from a hash of (seed, node) so no stream is disturbed.
+fn leak_cleanup_offset_us(seed: u64, node: NodeIndex) -> u64 {
+    let mut x = seed ^ (u64::from(node) << 32) ^ 0x9E37_79B9_7F4A_7C15;
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)) % 300_000_000
+}
+
 /// First restart delay of a crashed aws-node container (kubelet CrashLoopBackOff: 10 s,
 /// doubling, at most 5 minutes).
 pub const RESTART_BACKOFF: SimDuration = SimDuration(10_000_000);
@@ -88,6 +101,68 @@ pub enum Step {
     Deleted,
     /// `DescribeNetworkInterfaces` while reconcile adopts an orphan ENI returned.
     AdoptDescribed,
+    /// The SDK's backoff before the next attempt of the call in flight ended.
+    Retry,
+    /// ipamd's own backoff before calling again (init describe, detach, delete retries).
+    Recall(Ec2Action, StepAfter),
+}
+
+/// Where a re-issued call returns to (ipamd-level retries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepAfter {
+    /// `nodeInit`'s `DescribeNetworkInterfaces`.
+    InitDescribed,
+    /// `FreeENI`'s `DetachNetworkInterface`.
+    Detached,
+    /// `FreeENI`'s `DeleteNetworkInterface`.
+    Deleted,
+}
+
+impl StepAfter {
+    fn step(self) -> Step {
+        match self {
+            StepAfter::InitDescribed => Step::InitDescribed,
+            StepAfter::Detached => Step::Detached,
+            StepAfter::Deleted => Step::Deleted,
+        }
+    }
+}
+
+/// An EC2 call in flight through the SDK's standard retryer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Call {
+    action: Ec2Action,
+    attempt: u32,
+    then: Step,
+}
+
+/// Why an EC2 call finally failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallError {
+    /// `RequestLimitExceeded` on the last attempt.
+    Throttled,
+    /// A server error on the last attempt.
+    ServerError,
+}
+
+impl CallError {
+    fn name(self) -> &'static str {
+        match self {
+            CallError::Throttled => "RequestLimitExceeded",
+            CallError::ServerError => "InternalError",
+        }
+    }
+}
+
+/// After a failed attach or modify, or a normal free: where the detach/delete sequence
+/// returns to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum FreeThen {
+    /// A tick's `tryFreeENI`: end the tick.
+    #[default]
+    EndTick,
+    /// An ENI that could not be set up: the increase is over.
+    IncreaseDone,
 }
 
 /// Which routine an increase returns to.
@@ -149,6 +224,25 @@ pub struct Ipamd {
     pub orphans: Vec<NewEni>,
     /// Times aws-node restarted (CrashLoopBackOff doubling).
     pub restarts: u32,
+    /// ipamd's gRPC server answers CNI ADDs (after `nodeInit`, until a restart).
+    pub serving: bool,
+    /// Last throttled request of this node and when.
+    pub last_throttled: Option<(SimTime, Ec2Action)>,
+    /// CIDRs removed from the datastore whose `UnassignPrivateIpAddresses` failed: still on
+    /// the ENI in EC2, re-added by reconcile 60 s later. `(eni id, address or prefix base,
+    /// prefix, when, subnet)`.
+    pub unreleased: Vec<(u32, u32, bool, SimTime, u32)>,
+    call: Option<Call>,
+    call_error: Option<CallError>,
+    releasing_eni: u32,
+    retry_quota: u32,
+    retry_cost_in_flight: u32,
+    ipamd_tries: u32,
+    free_then: FreeThen,
+    freeing: Option<NewEni>,
+    /// The last `CreateNetworkInterface` of this increase failed with an EC2 error
+    /// (throttling, server error) rather than insufficient addresses.
+    create_failed_ec2: bool,
     caller: Caller,
     remove_extra: bool,
     decreased: bool,
@@ -168,6 +262,23 @@ pub struct Ipamd {
 }
 
 impl Ipamd {
+    /// What blocks pool growth at `now`, for `no_ip` events: the insufficient-address
+    /// back-off, the ENI limit, or a throttled EC2 request in the last 30 s.
+    pub fn growth_blocker(&self, now: SimTime) -> Option<String> {
+        if let Some(cause) = self.backoff_cause(now) {
+            return Some(cause.to_string());
+        }
+        if self.at_max_eni {
+            return Some("max ENI limit".to_string());
+        }
+        if !self.serving {
+            return Some("ipamd not serving (starting or restarting)".to_string());
+        }
+        self.last_throttled
+            .filter(|(t, _)| now.since(*t).micros() <= 30_000_000)
+            .map(|(_, a)| format!("RequestLimitExceeded on {}", a.name()))
+    }
+
     /// Whether increases are blocked by the insufficient-address back-off at `now`, and by
     /// which EC2 error.
     pub fn backoff_cause(&self, now: SimTime) -> Option<&'static str> {
@@ -191,18 +302,138 @@ impl<R: Recorder> World<R> {
         queue.schedule(now + d, Event::IpamdWake { node, gen: ip.gen });
     }
 
+    /// One EC2 call through the SDK's standard retryer (spec §e.7): up to `max_attempts`
+    /// requests with full-jitter backoff `U(0, 1) × 2^attempt` s (at most `max_backoff`),
+    /// each retry costing 5 tokens of the node's retry quota. The loop resumes at `then`
+    /// when the call succeeds, or when it finally fails (then `call_error` says why).
     fn ec2_call(
         &mut self,
         now: SimTime,
         node: NodeIndex,
         action: Ec2Action,
-        step: Step,
+        then: Step,
         queue: &mut EventQueue<Event>,
     ) {
-        let d = self
+        let ip = &mut self.nodes[node as usize].ipamd;
+        ip.call = Some(Call {
+            action,
+            attempt: 1,
+            then,
+        });
+        ip.retry_cost_in_flight = 0;
+        self.attempt(now, node, queue);
+    }
+
+    fn attempt(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+        const RETRY_COST: u32 = 5;
+        let call = self.nodes[node as usize]
+            .ipamd
+            .call
+            .expect("a call in flight");
+        let response = self
             .ec2
-            .call(action, &mut self.nodes[node as usize].rng.ec2);
-        self.ipamd_sleep(now, node, d, step, queue);
+            .request(call.action, now, &mut self.nodes[node as usize].rng.ec2);
+        let (latency, error) = match response {
+            Response::Ok(d) => (d, None),
+            Response::Throttled(d) => (d, Some(CallError::Throttled)),
+            Response::ServerError(d) => (d, Some(CallError::ServerError)),
+        };
+        let retry = &self.sc.ec2.retry;
+        let (max_attempts, max_backoff, quota_max) =
+            (retry.max_attempts, retry.max_backoff, retry.quota);
+        let n = &mut self.nodes[node as usize];
+        let Some(err) = error else {
+            let ip = &mut n.ipamd;
+            let refund = if ip.retry_cost_in_flight > 0 {
+                ip.retry_cost_in_flight
+            } else {
+                1
+            };
+            ip.retry_quota = (ip.retry_quota + refund).min(quota_max);
+            ip.call = None;
+            return self.ipamd_sleep(now, node, latency, call.then, queue);
+        };
+        if err == CallError::Throttled {
+            n.ipamd.last_throttled = Some((now, call.action));
+        }
+        let action = call.action.name();
+        let k = call.attempt;
+        if call.attempt < max_attempts && n.ipamd.retry_quota >= RETRY_COST {
+            n.ipamd.retry_quota -= RETRY_COST;
+            n.ipamd.retry_cost_in_flight += RETRY_COST;
+            let u: f64 = n.rng.ec2.gen();
+            let ceiling = SimDuration::from_secs(1u64 << call.attempt.min(30)).min(max_backoff);
+            let backoff = SimDuration((u * ceiling.micros() as f64) as u64);
+            n.ipamd.call = Some(Call {
+                attempt: call.attempt + 1,
+                ..call
+            });
+            self.event(
+                now,
+                node,
+                "ec2_retry",
+                format_args!(
+                    "{action} attempt {k}: {}; SDK retries in {backoff}",
+                    err.name()
+                ),
+            );
+            self.ipamd_sleep(now, node, latency + backoff, Step::Retry, queue);
+        } else {
+            n.ipamd.call = None;
+            n.ipamd.call_error = Some(err);
+            self.event(
+                now,
+                node,
+                "ec2_failed",
+                format_args!("{action} failed after {k} attempts: {}", err.name()),
+            );
+            self.ipamd_sleep(now, node, latency, call.then, queue);
+        }
+    }
+
+    /// ipamd's own retry of a failed call (§e.3, §e.5): after the policy's sleep for this
+    /// try, call the action again, resuming at `after`; false once the policy's tries are
+    /// spent.
+    fn ipamd_retry(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        after: StepAfter,
+        queue: &mut EventQueue<Event>,
+    ) -> bool {
+        let (action, first_sleep_us, doubling, max_tries) = match after {
+            // DescribeAllENIs: 12 tries, 10 ms × try apart
+            StepAfter::InitDescribed => (Ec2Action::DescribeNetworkInterfaces, 10_000, false, 12),
+            // DetachNetworkInterface: 12 tries, 200 ms doubling, at most 60 s, +15 %
+            StepAfter::Detached => (Ec2Action::DetachNetworkInterface, 200_000, true, 12),
+            // DeleteNetworkInterface: 12 tries, 500 ms doubling, at most 60 s, +15 %
+            StepAfter::Deleted => (Ec2Action::DeleteNetworkInterface, 500_000, true, 12),
+        };
+        let n = &mut self.nodes[node as usize];
+        n.ipamd.ipamd_tries += 1;
+        let tries = n.ipamd.ipamd_tries;
+        if tries >= max_tries {
+            n.ipamd.ipamd_tries = 0;
+            return false;
+        }
+        let base: u64 = if doubling {
+            (first_sleep_us << (tries - 1).min(20)).min(60_000_000)
+        } else {
+            first_sleep_us * u64::from(tries)
+        };
+        let jitter = if doubling {
+            n.rng.ec2.gen_range(0..=base * 15 / 100)
+        } else {
+            0
+        };
+        self.ipamd_sleep(
+            now,
+            node,
+            SimDuration(base + jitter),
+            Step::Recall(action, after),
+            queue,
+        );
+        true
     }
 
     fn stats(&self, node: NodeIndex, now: SimTime) -> PoolStats {
@@ -227,6 +458,8 @@ impl<R: Recorder> World<R> {
     ) {
         let n = &mut self.nodes[node as usize];
         n.ipamd.caller = Caller::Init;
+        n.ipamd.retry_quota = self.sc.ec2.retry.quota;
+        n.ipamd.ipamd_tries = 0;
         if n.ipamd.next_eni_id == 0 {
             n.ipamd.next_eni_id = 1;
         }
@@ -275,18 +508,85 @@ impl<R: Recorder> World<R> {
         node: NodeIndex,
         queue: &mut EventQueue<Event>,
     ) {
-        let step = self.nodes[node as usize].ipamd.step;
-        match step {
-            Step::Off => {}
-            Step::InitDescribed => self.init_adopt(now, node, queue),
-            Step::PoolUpdate => self.pool_update(now, node, queue),
-            Step::Reconcile => self.reconcile(now, node, queue),
-            Step::Assigned { eni, n, retry } => {
+        let ip = &mut self.nodes[node as usize].ipamd;
+        let step = ip.step;
+        let error = ip.call_error.take();
+        match (step, error) {
+            (Step::Off, _) => {}
+            (Step::Retry, _) => self.attempt(now, node, queue),
+            (Step::Recall(action, after), _) => {
+                self.ec2_call(now, node, action, after.step(), queue)
+            }
+            (Step::InitDescribed, None) => {
+                self.nodes[node as usize].ipamd.ipamd_tries = 0;
+                self.init_adopt(now, node, queue)
+            }
+            // DescribeAllENIs: up to 12 tries, 10 ms × try apart; then nodeInit fails
+            (Step::InitDescribed, Some(e)) => {
+                let retried = self.ipamd_retry(now, node, StepAfter::InitDescribed, queue);
+                if !retried {
+                    let why = format!("nodeInit failed: DescribeNetworkInterfaces {}", e.name());
+                    self.restart_aws_node(now, node, &why, queue);
+                }
+            }
+            (Step::PoolUpdate, _) => self.pool_update(now, node, queue),
+            (Step::Reconcile, _) => self.reconcile(now, node, queue),
+            (Step::Assigned { eni, n, retry }, None) => {
                 self.assign_returned(now, node, eni, n, retry, queue)
             }
-            Step::SubnetsDescribed => self.create_next_subnet(now, node, queue),
-            Step::Created => self.create_returned(now, node, queue),
-            Step::InstancesDescribed => {
+            (Step::Assigned { eni, n, retry }, Some(e)) => {
+                if !retry {
+                    // §c.7: one retry with 1 IP or prefix
+                    let step = Step::Assigned {
+                        eni,
+                        n: 1,
+                        retry: true,
+                    };
+                    return self.ec2_call(
+                        now,
+                        node,
+                        Ec2Action::AssignPrivateIpAddresses,
+                        step,
+                        queue,
+                    );
+                }
+                // §c.6: any other error is logged and the increase returns
+                self.event(
+                    now,
+                    node,
+                    "increase_failed",
+                    format_args!(
+                        "AssignPrivateIpAddresses eni-{eni} +{n} {}: the tick goes on",
+                        e.name()
+                    ),
+                );
+                self.increase_done(now, node, queue)
+            }
+            (Step::SubnetsDescribed, None) => self.create_next_subnet(now, node, queue),
+            (Step::SubnetsDescribed, Some(e)) => {
+                self.nodes[node as usize].ipamd.new_eni = None;
+                self.event(
+                    now,
+                    node,
+                    "increase_failed",
+                    format_args!("DescribeSubnets {}: no ENI this tick", e.name()),
+                );
+                self.increase_done(now, node, queue)
+            }
+            (Step::Created, None) => self.create_returned(now, node, queue),
+            (Step::Created, Some(e)) => {
+                // the next qualifying subnet is tried; the last error decides the back-off
+                self.nodes[node as usize].ipamd.create_failed_ec2 = true;
+                self.event(
+                    now,
+                    node,
+                    "increase_failed",
+                    format_args!("CreateNetworkInterface {}", e.name()),
+                );
+                self.nodes[node as usize].ipamd.next_subnet += 1;
+                self.create_next_subnet(now, node, queue)
+            }
+            (Step::InstancesDescribed, None) => {
                 let n = &mut self.nodes[node as usize];
                 let orphans = &n.ipamd.orphans;
                 let dev =
@@ -302,17 +602,37 @@ impl<R: Recorder> World<R> {
                     queue,
                 )
             }
-            Step::Attached => {
+            (Step::InstancesDescribed, Some(e)) | (Step::Attached, Some(e)) => {
+                self.attach_failed(now, node, e.name(), queue)
+            }
+            (Step::Attached, None) => {
                 if self.attach_exceeds_instance_limit(node) {
-                    return self.attach_failed(now, node, queue);
+                    return self.attach_failed(
+                        now,
+                        node,
+                        "AttachmentLimitExceeded (instance interface limit)",
+                        queue,
+                    );
                 }
-                let delay = ec2::draw(
-                    self.ec2.imds_delay(),
-                    &mut self.nodes[node as usize].rng.imds,
-                );
-                if let Some(e) = self.nodes[node as usize].ipamd.new_eni.as_mut() {
+                let n = &mut self.nodes[node as usize];
+                let mut delay = ec2::draw(self.ec2.imds_delay(), &mut n.rng.imds);
+                let p = self.sc.faults.eni_missing_from_imds;
+                let missing = p > 0.0 && n.rng.imds.gen::<f64>() < p;
+                if missing {
+                    delay = MISSING_FROM_IMDS_FOR;
+                }
+                if let Some(e) = n.ipamd.new_eni.as_mut() {
                     e.attached = true;
                     e.visible_at = now + delay;
+                }
+                if missing {
+                    let id = n.ipamd.new_eni.as_ref().map_or(0, |e| e.id);
+                    self.event(
+                        now,
+                        node,
+                        "fault",
+                        format_args!("eni-{id} will not show in IMDS for {delay} (injected)"),
+                    );
                 }
                 self.ec2_call(
                     now,
@@ -322,40 +642,206 @@ impl<R: Recorder> World<R> {
                     queue,
                 )
             }
-            Step::AttachFailedDeleted => {
-                self.return_releasing(node);
+            (Step::AttachFailedDeleted, None) => {
+                self.release_freeing(node);
                 self.increase_done(now, node, queue)
             }
-            Step::Modified => self.imds_poll(now, node, 1, queue),
-            Step::ImdsPoll { attempt } => self.imds_poll(now, node, attempt, queue),
-            Step::SetupDescribed => self.setup_eni(now, node, queue),
-            Step::Unassigned => {
+            (Step::AttachFailedDeleted, Some(_)) => {
+                self.leak_freeing(now, node, queue);
+                self.increase_done(now, node, queue)
+            }
+            (Step::Modified, None) => self.imds_poll(now, node, 1, queue),
+            (Step::Modified, Some(e)) => {
+                // ModifyNetworkInterfaceAttribute failed: the ENI is freed (detach + delete)
+                let ip = &mut self.nodes[node as usize].ipamd;
+                ip.freeing = ip.new_eni.take();
+                ip.free_then = FreeThen::IncreaseDone;
+                let id = ip.freeing.as_ref().map_or(0, |e| e.id);
+                self.event(
+                    now,
+                    node,
+                    "increase_failed",
+                    format_args!(
+                        "ModifyNetworkInterfaceAttribute {}: freeing eni-{id}",
+                        e.name()
+                    ),
+                );
+                self.ec2_call(
+                    now,
+                    node,
+                    Ec2Action::DetachNetworkInterface,
+                    Step::Detached,
+                    queue,
+                )
+            }
+            (Step::ImdsPoll { attempt }, _) => self.imds_poll(now, node, attempt, queue),
+            // a failed subnet-exclusion check is ignored: the ENI is set up
+            (Step::SetupDescribed, _) => self.setup_eni(now, node, queue),
+            (Step::Unassigned, None) => {
                 self.return_releasing(node);
                 self.decrease_next_eni(now, node, queue);
             }
-            Step::FreeDescribed => self.ec2_call(
+            (Step::Unassigned, Some(e)) => {
+                self.keep_unreleased(now, node);
+                self.event(now, node, "release_failed", format_args!("UnassignPrivateIpAddresses {}: the addresses stay on the ENI in EC2; reconcile adds them back", e.name()));
+                self.decrease_next_eni(now, node, queue);
+            }
+            (Step::FreeDescribed, None) => self.ec2_call(
                 now,
                 node,
                 Ec2Action::DetachNetworkInterface,
                 Step::Detached,
                 queue,
             ),
-            Step::Detached => {
+            (Step::FreeDescribed, Some(e)) => {
+                // no attachment ID: FreeENI returns early; the ENI stays attached (§c.10)
+                self.orphan_freeing(now, node, e.name());
+                self.free_done(now, node, queue)
+            }
+            (Step::Detached, None) => {
+                self.nodes[node as usize].ipamd.ipamd_tries = 0;
                 self.ipamd_sleep(now, node, DETACH_TO_DELETE, Step::DetachSlept, queue)
             }
-            Step::DetachSlept => self.ec2_call(
+            (Step::Detached, Some(e)) => {
+                if !self.ipamd_retry(now, node, StepAfter::Detached, queue) {
+                    self.orphan_freeing(now, node, e.name());
+                    self.free_done(now, node, queue)
+                }
+            }
+            (Step::DetachSlept, _) => self.ec2_call(
                 now,
                 node,
                 Ec2Action::DeleteNetworkInterface,
                 Step::Deleted,
                 queue,
             ),
-            Step::Deleted => {
-                self.return_releasing(node);
-                self.end_tick(now, node, queue);
+            (Step::Deleted, None) => {
+                self.nodes[node as usize].ipamd.ipamd_tries = 0;
+                self.release_freeing(node);
+                self.free_done(now, node, queue)
             }
-            Step::AdoptDescribed => self.setup_eni(now, node, queue),
+            (Step::Deleted, Some(_)) => {
+                if !self.ipamd_retry(now, node, StepAfter::Deleted, queue) {
+                    self.leak_freeing(now, node, queue);
+                    self.free_done(now, node, queue)
+                }
+            }
+            (Step::AdoptDescribed, None) => self.setup_eni(now, node, queue),
+            (Step::AdoptDescribed, Some(_)) => {
+                let ip = &mut self.nodes[node as usize].ipamd;
+                if let Some(e) = ip.new_eni.take() {
+                    ip.orphans.push(e);
+                }
+                self.reconcile_done(now, node, queue)
+            }
         }
+    }
+
+    /// The ENI being freed returns its addresses to its subnet (delete succeeded).
+    fn release_freeing(&mut self, node: NodeIndex) {
+        let ip = &mut self.nodes[node as usize].ipamd;
+        if let Some(e) = ip.freeing.take() {
+            ip.releasing.subnet = e.subnet;
+            ip.releasing.ips.push(e.primary_ip);
+            ip.releasing.ips.extend_from_slice(&e.ips);
+            ip.releasing.prefixes.extend_from_slice(&e.prefixes);
+        }
+        self.return_releasing(node);
+    }
+
+    /// The ENI being freed stays attached: reconcile will adopt it again.
+    fn orphan_freeing(&mut self, now: SimTime, node: NodeIndex, why: &str) {
+        let ip = &mut self.nodes[node as usize].ipamd;
+        if let Some(mut e) = ip.freeing.take() {
+            e.visible_at = now;
+            let id = e.id;
+            ip.orphans.push(e);
+            self.event(
+                now,
+                node,
+                "free_failed",
+                format_args!("eni-{id}: {why}; it stays attached and reconcile adopts it again"),
+            );
+        }
+    }
+
+    /// The ENI being freed could not be deleted: it is leaked until the leaked-ENI cleanup
+    /// (hourly per node, from a 0–300 s offset; ENIs at least 5 minutes old) deletes it.
+    fn leak_freeing(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+        let Some(e) = self.nodes[node as usize].ipamd.freeing.take() else {
+            return;
+        };
+        let offset_us = leak_cleanup_offset_us(self.sc.seed, node);
+        let due = now.micros() + 300_000_000;
+        let k = due.saturating_sub(offset_us).div_ceil(3_600_000_000);
+        let at = SimTime(offset_us + k * 3_600_000_000);
+        self.event(
+            now,
+            node,
+            "eni_leaked",
+            format_args!(
+                "eni-{}: delete failed; the leaked-ENI cleanup deletes it at {at}",
+                e.id
+            ),
+        );
+        let index = self.leaked.len() as u32;
+        self.leaked.push((node, e));
+        queue.schedule(at, Event::LeakedEniCleanup(index));
+    }
+
+    /// The leaked-ENI cleanup deletes a leaked ENI (one `DeleteNetworkInterface`; if it is
+    /// throttled the next hourly run tries again).
+    pub(crate) fn on_leaked_eni_cleanup(
+        &mut self,
+        now: SimTime,
+        index: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let (node, ref e) = self.leaked[index as usize];
+        if e.primary_ip == 0 && e.ips.is_empty() && e.prefixes.is_empty() {
+            return; // already cleaned up
+        }
+        let r = self.ec2.request(
+            Ec2Action::DeleteNetworkInterface,
+            now,
+            &mut self.nodes[node as usize].rng.ec2,
+        );
+        if !matches!(r, Response::Ok(_)) {
+            return queue.schedule(
+                now + SimDuration::from_secs(3600),
+                Event::LeakedEniCleanup(index),
+            );
+        }
+        let e = std::mem::take(&mut self.leaked[index as usize].1);
+        let subnet = &mut self.subnets[e.subnet as usize];
+        subnet.release_ip(e.primary_ip);
+        e.ips.iter().for_each(|&a| subnet.release_ip(a));
+        e.prefixes.iter().for_each(|&p| subnet.release_prefix(p));
+        self.event(
+            now,
+            node,
+            "eni_cleaned_up",
+            format_args!("leaked eni-{} deleted", e.id),
+        );
+    }
+
+    /// After a free (or a failed setup's cleanup), continue where it was started.
+    fn free_done(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+        match std::mem::take(&mut self.nodes[node as usize].ipamd.free_then) {
+            FreeThen::EndTick => self.end_tick(now, node, queue),
+            FreeThen::IncreaseDone => self.increase_done(now, node, queue),
+        }
+    }
+
+    /// A failed `UnassignPrivateIpAddresses`: the CIDRs left the datastore but stay on the
+    /// ENI in EC2; reconcile re-adds them after its 60 s cooldown (§b.5).
+    fn keep_unreleased(&mut self, now: SimTime, node: NodeIndex) {
+        let n = &mut self.nodes[node as usize];
+        let r = &mut n.ipamd.releasing;
+        let (eni, subnet) = (n.ipamd.releasing_eni, r.subnet);
+        let list = &mut n.ipamd.unreleased;
+        list.extend(r.ips.drain(..).map(|a| (eni, a, false, now, subnet)));
+        list.extend(r.prefixes.drain(..).map(|p| (eni, p, true, now, subnet)));
     }
 
     fn return_releasing(&mut self, node: NodeIndex) {
@@ -427,6 +913,7 @@ impl<R: Recorder> World<R> {
         }
         let d = HALF_PERIOD + self.sc.ipamd.tick_overhead;
         self.ipamd_sleep(now, node, d, Step::PoolUpdate, queue);
+        self.nodes[node as usize].ipamd.serving = true;
         if !self.nodes[node as usize].ready {
             self.node_ready(now, node, queue);
         }
@@ -447,6 +934,22 @@ impl<R: Recorder> World<R> {
         ip.restarts += 1;
         ip.gen += 1;
         ip.step = Step::Off;
+        ip.serving = false;
+        ip.call = None;
+        ip.call_error = None;
+        // a new process: its timers start from zero
+        ip.last_pool_action = None;
+        ip.last_decrease = None;
+        ip.last_insufficient = None;
+        ip.at_max_eni = false;
+        // a free in flight is abandoned as if it finished; a release in flight is lost
+        // from the datastore already and comes back as unreleased addresses
+        if let Some(e) = ip.freeing.take() {
+            ip.releasing.subnet = e.subnet;
+            ip.releasing.ips.push(e.primary_ip);
+            ip.releasing.ips.extend_from_slice(&e.ips);
+            ip.releasing.prefixes.extend_from_slice(&e.prefixes);
+        }
         let delay = SimDuration(RESTART_BACKOFF.micros() << k).min(RESTART_BACKOFF_MAX);
         if let Some(e) = ip.new_eni.take() {
             if e.attached {
@@ -778,9 +1281,13 @@ impl<R: Recorder> World<R> {
     fn create_next_subnet(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         let ip = &self.nodes[node as usize].ipamd;
         if ip.next_subnet >= ip.subnets_to_try.len() {
-            // every candidate failed (or none qualified): the last error starts the back-off
+            // every candidate failed (or none qualified): an insufficient-address last
+            // error starts the back-off; an EC2 error (throttling) does not
             let n = &mut self.nodes[node as usize];
             n.ipamd.new_eni = None;
+            if std::mem::take(&mut n.ipamd.create_failed_ec2) {
+                return self.increase_done(now, node, queue);
+            }
             let error = if n.ds.pd {
                 INSUFFICIENT_CIDR_BLOCKS
             } else {
@@ -821,6 +1328,7 @@ impl<R: Recorder> World<R> {
                 ),
             );
             self.nodes[node as usize].ipamd.next_subnet += 1;
+            self.nodes[node as usize].ipamd.create_failed_ec2 = false;
             return self.create_next_subnet(now, node, queue);
         }
         let n = &mut self.nodes[node as usize];
@@ -852,23 +1360,24 @@ impl<R: Recorder> World<R> {
         n.ds.enis.len() + n.ipamd.orphans.len() >= limit
     }
 
-    /// Attach failed (AttachmentLimitExceeded): the new ENI is deleted again, no back-off
-    /// (`awsutils.go:984-992`).
-    fn attach_failed(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
+    /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new
+    /// ENI is deleted again, no back-off (`awsutils.go:984-992`).
+    fn attach_failed(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        why: &str,
+        queue: &mut EventQueue<Event>,
+    ) {
         let ip = &mut self.nodes[node as usize].ipamd;
         let e = ip.new_eni.take().expect("attaching");
-        ip.releasing.subnet = e.subnet;
-        ip.releasing.ips.push(e.primary_ip);
-        ip.releasing.ips.extend_from_slice(&e.ips);
-        ip.releasing.prefixes.extend_from_slice(&e.prefixes);
+        let id = e.id;
+        ip.freeing = Some(e);
         self.event(
             now,
             node,
             "attach_failed",
-            format_args!(
-                "eni-{}: AttachmentLimitExceeded (instance interface limit); deleting it",
-                e.id
-            ),
+            format_args!("eni-{id}: {why}; deleting it"),
         );
         self.ec2_call(
             now,
@@ -998,6 +1507,7 @@ impl<R: Recorder> World<R> {
             let taken = n.ds.take_freeable(idx, ip.over, ip_rot, &mut out);
             if taken > 0 {
                 n.ipamd.over -= taken;
+                n.ipamd.releasing_eni = n.ds.enis[idx].id;
                 let r = &mut n.ipamd.releasing;
                 r.subnet = n.ds.enis[idx].subnet;
                 if n.ds.pd {
@@ -1047,11 +1557,17 @@ impl<R: Recorder> World<R> {
             return self.end_tick(now, node, queue);
         };
         let eni = n.ds.enis.remove(idx);
-        let r = &mut n.ipamd.releasing;
-        r.subnet = eni.subnet;
-        r.ips.push(eni.primary_ip);
-        r.ips.extend(eni.ips.iter().map(|s| s.addr));
-        r.prefixes.extend(eni.prefixes.iter().map(|p| p.base));
+        n.ipamd.freeing = Some(NewEni {
+            id: eni.id,
+            subnet: eni.subnet,
+            device_index: eni.device_index,
+            attached: true,
+            primary_ip: eni.primary_ip,
+            ips: eni.ips.iter().map(|s| s.addr).collect(),
+            prefixes: eni.prefixes.iter().map(|p| p.base).collect(),
+            visible_at: now,
+        });
+        n.ipamd.free_then = FreeThen::EndTick;
         n.ipamd.at_max_eni = false;
         self.totals.enis_freed += 1;
         let noun = self.cidr_noun(node);
@@ -1090,9 +1606,52 @@ impl<R: Recorder> World<R> {
             .last_pool_action
             .is_none_or(|t| now.since(t).micros() > RECONCILE_INTERVAL_US);
         if due {
+            self.readd_unreleased(now, node);
             return self.adopt_next_orphan(now, node, queue);
         }
         self.reconcile_done(now, node, queue);
+    }
+
+    /// Reconcile finds CIDRs that EC2 still has on an ENI but the datastore lost (a failed
+    /// release): after the 60 s reconcile cooldown it asks EC2 and adds them back (§b.5).
+    /// CIDRs of an ENI that is gone return to the subnet.
+    fn readd_unreleased(&mut self, now: SimTime, node: NodeIndex) {
+        let n = &mut self.nodes[node as usize];
+        if !n
+            .ipamd
+            .unreleased
+            .iter()
+            .any(|u| now.since(u.3).micros() > RECONCILE_INTERVAL_US)
+        {
+            return;
+        }
+        let r = self
+            .ec2
+            .request(Ec2Action::DescribeNetworkInterfaces, now, &mut n.rng.ec2);
+        if !matches!(r, Response::Ok(_)) {
+            return;
+        }
+        let mut readded = 0;
+        let list = std::mem::take(&mut n.ipamd.unreleased);
+        for (eni, addr, prefix, when, subnet) in list {
+            if now.since(when).micros() <= RECONCILE_INTERVAL_US {
+                n.ipamd.unreleased.push((eni, addr, prefix, when, subnet));
+                continue;
+            }
+            match n.ds.position(eni) {
+                Some(idx) if prefix => n.ds.add_prefixes(idx, &[addr]),
+                Some(idx) => n.ds.add_ips(idx, &[addr]),
+                None if prefix => self.subnets[subnet as usize].release_prefix(addr),
+                None => self.subnets[subnet as usize].release_ip(addr),
+            }
+            readded += 1;
+        }
+        self.event(
+            now,
+            node,
+            "reconcile",
+            format_args!("{readded} CIDRs still on ENIs in EC2 added back to the datastore"),
+        );
     }
 
     fn adopt_next_orphan(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {

@@ -214,9 +214,14 @@ impl<R: Recorder> World<R> {
         let node = self.pods[pod as usize].node.expect("bound pod");
         let eni_rot = self.map_order(node);
         let ip_rot = self.map_order(node);
-        let got = self.nodes[node as usize]
-            .ds
-            .assign(now, pod, eni_rot, ip_rot);
+        // ipamd answers CNI ADDs only while it is serving (not during a restart's nodeInit)
+        let got = if self.nodes[node as usize].ipamd.serving {
+            self.nodes[node as usize]
+                .ds
+                .assign(now, pod, eni_rot, ip_rot)
+        } else {
+            None
+        };
         match got {
             Some(ip) => {
                 let p = &mut self.pods[pod as usize];
@@ -229,11 +234,7 @@ impl<R: Recorder> World<R> {
                 let n = &self.nodes[node as usize];
                 let s = n.ds.stats(now);
                 let name = pod_name_of(&self.sc, &self.nodes, &self.pods[pod as usize]);
-                let blocked = match (n.ipamd.backoff_cause(now), n.ipamd.at_max_eni) {
-                    (Some(cause), _) => cause,
-                    (None, true) => "max ENI limit",
-                    (None, false) => "",
-                };
+                let blocked = n.ipamd.growth_blocker(now).unwrap_or_default();
                 self.recorder.event(
                     now,
                     &n.name,

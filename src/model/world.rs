@@ -36,6 +36,10 @@ pub enum Event {
         /// Index into its steps.
         step: u32,
     },
+    /// The leaked-ENI cleanup deletes leaked ENI number `.0` (index into `World::leaked`).
+    LeakedEniCleanup(u32),
+    /// aws-node restarts on a node (injected fault).
+    AwsNodeRestart(NodeIndex),
     /// The kubelet retries sandbox creation (CNI ADD) for a pod waiting for an IP.
     KubeletRetry {
         /// The pod.
@@ -273,6 +277,8 @@ pub struct World<R: Recorder> {
     pub recorder: R,
     /// Summary counters.
     pub totals: RunTotals,
+    /// ENIs whose delete failed, with their node, until the leaked-ENI cleanup (emptied then).
+    pub leaked: Vec<(NodeIndex, super::ipamd::NewEni)>,
     /// Pods per state (Unschedulable, WaitingIp, Running).
     pub(crate) state_counts: [u32; 3],
     /// Alive pods per workload, in creation order.
@@ -305,6 +311,7 @@ impl<R: Recorder> World<R> {
             ec2,
             recorder,
             totals: RunTotals::default(),
+            leaked: Vec::new(),
             state_counts: [0; 3],
             workload_pods: vec![Vec::new(); n_workloads],
             workload_next: vec![1; n_workloads],
@@ -314,6 +321,11 @@ impl<R: Recorder> World<R> {
         for g in 0..world.sc.nodegroups.len() {
             for _ in 0..world.sc.nodegroups[g].count {
                 world.launch_node(SimTime::ZERO, g as u32, queue);
+            }
+        }
+        for (at, name) in &world.sc.faults.aws_node_restarts {
+            if let Some(i) = world.nodes.iter().position(|n| &n.name == name) {
+                queue.schedule(*at, Event::AwsNodeRestart(i as NodeIndex));
             }
         }
         for (w, spec) in world.sc.workloads.iter().enumerate() {
@@ -380,6 +392,7 @@ impl<R: Recorder> World<R> {
             pods_running: self.state_counts[2],
             pods_total: self.state_counts.iter().sum(),
             ec2_calls: self.ec2.total_calls(),
+            ec2_throttled: self.ec2.total_throttled(),
             ..TimelineRow::default()
         };
         for node in &self.nodes {
@@ -441,6 +454,10 @@ impl<R: Recorder> Model for World<R> {
                 if self.nodes[node as usize].ipamd.gen == gen {
                     self.on_ipamd_wake(now, node, queue);
                 }
+            }
+            Event::LeakedEniCleanup(index) => self.on_leaked_eni_cleanup(now, index, queue),
+            Event::AwsNodeRestart(node) => {
+                self.restart_aws_node(now, node, "aws-node restarted (injected fault)", queue)
             }
             Event::WorkloadStep { workload, step } => {
                 self.on_workload_step(now, workload, step, queue)

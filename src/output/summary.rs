@@ -112,6 +112,8 @@ pub struct Summary {
     pub subnet_free_ips: u64,
     /// EC2 calls per action (index `Ec2Action as usize`).
     pub ec2_calls: [u64; 10],
+    /// EC2 requests answered `RequestLimitExceeded`.
+    pub ec2_throttled: u64,
     /// Non-host-network pods that never got an IP (whatever their final state).
     pub pods_never_ip: u32,
     /// Simulated seconds with at least one pod waiting for an IP.
@@ -182,6 +184,7 @@ impl Summary {
             subnet_free_ips: t.last_row.subnet_free_ips,
             ec2_calls: *world.ec2.calls(),
             pods_never_ip: never,
+            ec2_throttled: world.ec2.total_throttled(),
             seconds_any_waiting: t
                 .seconds_any_waiting(crate::time::SimTime(world.sc.duration.micros())),
             peak_ips_total: t.peak_ips_total,
@@ -257,7 +260,15 @@ impl fmt::Display for Summary {
         if !first {
             write!(f, ")")?;
         }
-        writeln!(f)
+        writeln!(f)?;
+        if self.ec2_throttled > 0 {
+            writeln!(
+                f,
+                "EC2 throttled:   {} requests answered RequestLimitExceeded (retried by the SDK)",
+                self.ec2_throttled
+            )?;
+        }
+        Ok(())
     }
 }
 

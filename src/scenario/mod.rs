@@ -83,8 +83,10 @@ pub struct Scenario {
     pub daemonsets: Vec<DaemonSetSpec>,
     /// Workloads: replica counts over time.
     pub workloads: Vec<WorkloadSpec>,
-    /// EC2 and instance-metadata latency model.
+    /// EC2 and instance-metadata latency model, throttling, retries and error rates.
     pub ec2: Ec2Config,
+    /// Faults: ENIs missing from IMDS, aws-node restarts.
+    pub faults: FaultConfig,
     /// Kubelet sandbox-retry timing.
     pub kubelet: KubeletConfig,
     /// Simulator knobs for ipamd that the real daemon does not expose.
@@ -318,13 +320,108 @@ pub enum Latency {
     },
 }
 
-/// EC2 API and instance-metadata timing.
+impl Ec2Action {
+    /// Whether EC2 counts the action as mutating (the `Describe*` actions are not).
+    pub fn is_mutating(self) -> bool {
+        !matches!(
+            self,
+            Ec2Action::DescribeNetworkInterfaces
+                | Ec2Action::DescribeInstances
+                | Ec2Action::DescribeSubnets
+        )
+    }
+}
+
+/// One account-wide token bucket (EC2 request rate limiting).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BucketSpec {
+    /// Maximum tokens (requests in a burst).
+    pub capacity: u32,
+    /// Tokens added back every second.
+    pub refill_per_s: u32,
+}
+
+/// EC2 API throttling: one bucket per action, shared by every node of the account.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThrottlingConfig {
+    /// Throttling on (default) or off (unlimited EC2).
+    pub enabled: bool,
+    /// Bucket per action, indexed by `Ec2Action as usize`.
+    pub buckets: [BucketSpec; 10],
+    /// Other tenants' requests per second per action, taken from the same buckets.
+    pub background_per_s: [u32; 10],
+}
+
+impl Default for ThrottlingConfig {
+    /// EC2 API Reference, "Request throttling for the Amazon EC2 API": non-mutating
+    /// (`Describe*`) actions bucket 100, refill 20/s; mutating actions bucket 50, refill 5/s.
+    fn default() -> Self {
+        let mut buckets = [BucketSpec {
+            capacity: 50,
+            refill_per_s: 5,
+        }; 10];
+        for a in Ec2Action::ALL {
+            if !a.is_mutating() {
+                buckets[a as usize] = BucketSpec {
+                    capacity: 100,
+                    refill_per_s: 20,
+                };
+            }
+        }
+        ThrottlingConfig {
+            enabled: true,
+            buckets,
+            background_per_s: [0; 10],
+        }
+    }
+}
+
+/// The AWS SDK for Go v2 standard retryer that ipamd's EC2 client uses (spec §e.7).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryConfig {
+    /// Attempts per call, the first included (default 3).
+    pub max_attempts: u32,
+    /// Longest backoff between attempts (default 20 s).
+    pub max_backoff: SimDuration,
+    /// Client-side retry quota per node (default 500 tokens; a retry costs 5).
+    pub quota: u32,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_attempts: 3,
+            max_backoff: SimDuration::from_secs(20),
+            quota: 500,
+        }
+    }
+}
+
+/// EC2 API and instance-metadata timing, throttling, retries and faults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ec2Config {
     /// Round-trip time of each action, indexed by `Ec2Action as usize`.
     pub latency: [Latency; 10],
     /// Time from `AttachNetworkInterface` returning until the ENI and its IPs appear in IMDS.
     pub imds_delay: Latency,
+    /// Account-wide request throttling.
+    pub throttling: ThrottlingConfig,
+    /// Time EC2 takes to answer a throttled or failed request (default 50 ms).
+    pub error_latency: SimDuration,
+    /// The SDK's retries.
+    pub retry: RetryConfig,
+    /// Probability that one request fails with a server error (retried by the SDK), per action.
+    pub fault_rate: [f64; 10],
+}
+
+/// Faults beyond EC2 errors.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultConfig {
+    /// Probability that a newly attached ENI does not show in instance metadata during
+    /// ipamd's wait (it shows 200 s after attach, and reconcile adopts it).
+    pub eni_missing_from_imds: f64,
+    /// aws-node restarts: `(time, node name)`.
+    pub aws_node_restarts: Vec<(SimTime, String)>,
 }
 
 impl Default for Ec2Config {
@@ -360,6 +457,10 @@ impl Default for Ec2Config {
                 min: SimDuration::from_secs(1),
                 max: SimDuration::from_secs(4),
             },
+            throttling: ThrottlingConfig::default(),
+            error_latency: SimDuration::from_millis(50),
+            retry: RetryConfig::default(),
+            fault_rate: [0.0; 10],
         }
     }
 }

@@ -148,6 +148,8 @@ pub struct RawScenario {
     pub eniconfigs: Option<Deferred<Vec<RawEniConfig>>>,
     /// `sweep`: CNI setting name → list of values, for `ipamsim compare`.
     pub sweep: Option<Deferred<Value>>,
+    /// `faults`: ENIs missing from IMDS, aws-node restarts.
+    pub faults: Option<Deferred<Value>>,
     /// `scheduler`: node choice.
     pub scheduler: Option<Deferred<RawScheduler>>,
 }
@@ -169,6 +171,7 @@ impl Keys for RawScenario {
         "scheduler",
         "eniconfigs",
         "sweep",
+        "faults",
     ];
 }
 
@@ -342,10 +345,25 @@ pub struct RawEc2 {
     pub latency: Option<Deferred<BTreeMap<String, RawLatency>>>,
     /// `imds_delay`: a [`RawLatency`].
     pub imds_delay: Option<Deferred<RawLatency>>,
+    /// `throttling`: `false`, or buckets per action class / action and background rates.
+    pub throttling: Option<Deferred<Value>>,
+    /// `retry`: the SDK retryer (`max_attempts`, `max_backoff`, `quota`).
+    pub retry: Option<Deferred<Value>>,
+    /// `error_latency`: how long a throttled or failed request takes.
+    pub error_latency: Option<Scalar>,
+    /// `faults`: per-action probability of a server error.
+    pub faults: Option<Deferred<Value>>,
 }
 
 impl Keys for RawEc2 {
-    const KEYS: &'static [&'static str] = &["latency", "imds_delay"];
+    const KEYS: &'static [&'static str] = &[
+        "latency",
+        "imds_delay",
+        "throttling",
+        "retry",
+        "error_latency",
+        "faults",
+    ];
 }
 
 /// A latency as written: a duration, or a mapping for a distribution.

@@ -22,9 +22,10 @@ use super::raw::{
     RawSubnet, RawWorkload, Scalar,
 };
 use super::{
-    CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec, IpamdConfig,
-    Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement, Scenario, ScenarioErrors,
-    SchedulerConfig, SchedulerPolicy, SubnetSpec, UsedSpec, WorkloadSpec,
+    BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec,
+    FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement,
+    RetryConfig, Scenario, ScenarioErrors, SchedulerConfig, SchedulerPolicy, SubnetSpec,
+    ThrottlingConfig, UsedSpec, WorkloadSpec,
 };
 use crate::catalog;
 use crate::time::{parse_duration, SimDuration, SimTime};
@@ -508,6 +509,7 @@ impl<'t> Checker<'t> {
             self.check_eniconfig_coverage(&nodegroups, &subnets, &eniconfigs, &top);
         }
         let sweep = self.sweep(raw.sweep.as_ref(), &top.key("sweep"));
+        let faults = self.faults(raw.faults.as_ref(), &top.key("faults"), &nodegroups);
         let daemonsets = self.daemonsets(raw.daemonsets.as_ref(), &top.key("daemonsets"));
         let workloads = self.workloads(raw.workloads.as_ref(), &top.key("workloads"));
         let ec2 = self.ec2(raw.ec2.as_ref(), &top.key("ec2"));
@@ -528,6 +530,7 @@ impl<'t> Checker<'t> {
             daemonsets: daemonsets.into_iter().collect::<Option<_>>()?,
             workloads: workloads.into_iter().collect::<Option<_>>()?,
             ec2,
+            faults,
             kubelet,
             ipamd,
             scheduler,
@@ -1343,7 +1346,264 @@ impl<'t> Checker<'t> {
                 ec2.imds_delay = latency;
             }
         }
+        if let Some(t) = &raw.throttling {
+            self.throttling(&t.value, &path.key("throttling"), &mut ec2.throttling);
+        }
+        if let Some(r) = &raw.retry {
+            self.retry(&r.value, &path.key("retry"), &mut ec2.retry);
+        }
+        if let Some(v) = &raw.error_latency {
+            if let Some(d) = self.duration(&path.key("error_latency"), v) {
+                ec2.error_latency = d;
+            }
+        }
+        if let Some(f) = &raw.faults {
+            let at = path.key("faults");
+            for (key, value, p) in self.entries(&f.value, &at) {
+                match Ec2Action::from_name(&key) {
+                    Some(a) => {
+                        if let Some(x) = self.probability(&p, &value) {
+                            ec2.fault_rate[a as usize] = x;
+                        }
+                    }
+                    None => self.unknown_key(&at, &key, &ACTION_NAMES, "EC2 action"),
+                }
+            }
+        }
         ec2
+    }
+
+    /// The `(key, value, path)` entries of a mapping; anything else is reported.
+    fn entries(&mut self, value: &Value, path: &FieldPath) -> Vec<(String, Value, FieldPath)> {
+        match value {
+            Value::Null => Vec::new(),
+            Value::Mapping(m) => m
+                .iter()
+                .filter_map(|(k, v)| match k {
+                    Value::String(k) => Some((k.clone(), v.clone(), path.key(k))),
+                    other => {
+                        self.error(
+                            path,
+                            format!("keys here are names; found {}", raw::kind_of(other)),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                self.error(
+                    path,
+                    format!("expected a mapping; found {}", raw::kind_of(other)),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// A number in [0, 1].
+    fn probability(&mut self, path: &FieldPath, value: &Value) -> Option<f64> {
+        let x = self.float(path, &Scalar::from_value(value))?;
+        if (0.0..=1.0).contains(&x) {
+            Some(x)
+        } else {
+            self.error(
+                path,
+                format!("{x} is not a probability; expected a number from 0 to 1"),
+            );
+            None
+        }
+    }
+
+    /// `ec2.throttling`: `false` turns it off; a mapping may set `enabled`, `mutating` and
+    /// `describe` (defaults for the two action classes), any action by name, and
+    /// `background` (other tenants' requests per second per action).
+    fn throttling(&mut self, value: &Value, path: &FieldPath, t: &mut ThrottlingConfig) {
+        if let Value::Bool(b) = value {
+            t.enabled = *b;
+            return;
+        }
+        let entries = self.entries(value, path);
+        // class defaults first, then named actions
+        for (key, v, p) in entries
+            .iter()
+            .filter(|(k, _, _)| k == "mutating" || k == "describe")
+        {
+            if let Some(b) = self.bucket(p, v) {
+                for a in Ec2Action::ALL {
+                    if a.is_mutating() == (key == "mutating") {
+                        t.buckets[a as usize] = b;
+                    }
+                }
+            }
+        }
+        for (key, v, p) in &entries {
+            match key.as_str() {
+                "mutating" | "describe" => {}
+                "enabled" => {
+                    if let Some(b) = self.boolean(p, &Scalar::from_value(v)) {
+                        t.enabled = b;
+                    }
+                }
+                "background" => {
+                    for (action, rate, rp) in self.entries(v, p) {
+                        match Ec2Action::from_name(&action) {
+                            Some(a) => {
+                                if let Some(r) = self.u32_at_least(
+                                    &rp,
+                                    &Scalar::from_value(&rate),
+                                    0,
+                                    "a request rate per second",
+                                ) {
+                                    t.background_per_s[a as usize] = r;
+                                }
+                            }
+                            None => self.unknown_key(p, &action, &ACTION_NAMES, "EC2 action"),
+                        }
+                    }
+                }
+                name => match Ec2Action::from_name(name) {
+                    Some(a) => {
+                        if let Some(b) = self.bucket(p, v) {
+                            t.buckets[a as usize] = b;
+                        }
+                    }
+                    None => {
+                        let mut allowed: Vec<&str> =
+                            vec!["enabled", "mutating", "describe", "background"];
+                        allowed.extend(ACTION_NAMES);
+                        self.unknown_key(path, name, &allowed, "throttling key");
+                    }
+                },
+            }
+        }
+    }
+
+    /// `{bucket: N, refill: N}`: capacity ≥ 1 tokens, refill ≥ 0 tokens per second.
+    fn bucket(&mut self, path: &FieldPath, value: &Value) -> Option<BucketSpec> {
+        let mut capacity = None;
+        let mut refill = None;
+        for (k, v, p) in self.entries(value, path) {
+            match k.as_str() {
+                "bucket" => {
+                    capacity = self.u32_at_least(&p, &Scalar::from_value(&v), 1, "a bucket size")
+                }
+                "refill" => {
+                    refill = self.u32_at_least(
+                        &p,
+                        &Scalar::from_value(&v),
+                        0,
+                        "a refill rate per second",
+                    )
+                }
+                other => self.unknown_key(path, other, &["bucket", "refill"], "bucket key"),
+            }
+        }
+        match (capacity, refill) {
+            (Some(capacity), Some(refill_per_s)) => Some(BucketSpec {
+                capacity,
+                refill_per_s,
+            }),
+            _ => {
+                self.error(
+                    path,
+                    "expected {bucket: <tokens>, refill: <tokens per second>}",
+                );
+                None
+            }
+        }
+    }
+
+    /// `ec2.retry`: `max_attempts` (≥ 1), `max_backoff` (duration), `quota` (tokens).
+    fn retry(&mut self, value: &Value, path: &FieldPath, r: &mut RetryConfig) {
+        for (k, v, p) in self.entries(value, path) {
+            let sv = Scalar::from_value(&v);
+            match k.as_str() {
+                "max_attempts" => {
+                    if let Some(n) = self.u32_at_least(&p, &sv, 1, "max_attempts") {
+                        r.max_attempts = n;
+                    }
+                }
+                "max_backoff" => {
+                    if let Some(d) = self.duration(&p, &sv) {
+                        r.max_backoff = d;
+                    }
+                }
+                "quota" => {
+                    if let Some(n) = self.u32_at_least(&p, &sv, 0, "a retry quota") {
+                        r.quota = n;
+                    }
+                }
+                other => self.unknown_key(
+                    path,
+                    other,
+                    &["max_attempts", "max_backoff", "quota"],
+                    "retry key",
+                ),
+            }
+        }
+    }
+
+    /// Top-level `faults`: `eni_missing_from_imds` (probability) and `aws_node_restarts`
+    /// (`[{at, node}]`, node names as `<nodegroup>-<n>` of the nodes present at t = 0).
+    fn faults(
+        &mut self,
+        section: Option<&Deferred<Value>>,
+        path: &FieldPath,
+        nodegroups: &[Option<NodeGroupSpec>],
+    ) -> FaultConfig {
+        let mut f = FaultConfig::default();
+        let Some(section) = section else {
+            return f;
+        };
+        for (k, v, p) in self.entries(&section.value, path) {
+            match k.as_str() {
+                "eni_missing_from_imds" => {
+                    if let Some(x) = self.probability(&p, &v) {
+                        f.eni_missing_from_imds = x;
+                    }
+                }
+                "aws_node_restarts" => {
+                    for (i, item) in self.list(&v, &p, "restarts").iter().enumerate() {
+                        let at = p.index(i);
+                        let mut time = None;
+                        let mut node = None;
+                        for (k2, v2, p2) in self.entries(item, &at) {
+                            match k2.as_str() {
+                                "at" => time = self.duration(&p2, &Scalar::from_value(&v2)),
+                                "node" => node = self.string(&p2, &Scalar::from_value(&v2)),
+                                other => {
+                                    self.unknown_key(&at, other, &["at", "node"], "restart key")
+                                }
+                            }
+                        }
+                        let (Some(time), Some(node)) = (time, node) else {
+                            self.error(
+                                &at,
+                                "expected {at: <duration>, node: <node name such as workers-1>}",
+                            );
+                            continue;
+                        };
+                        let exists = nodegroups.iter().flatten().any(|g| {
+                            node.strip_prefix(&format!("{}-", g.name))
+                                .and_then(|n| n.parse::<u32>().ok())
+                                .is_some_and(|n| n >= 1 && n <= g.count)
+                        });
+                        if !exists {
+                            self.error(&at.key("node"), format!("no node \"{node}\" at t=0; nodes are named <nodegroup>-<n>, n from 1 to the group's count"));
+                            continue;
+                        }
+                        f.aws_node_restarts.push((SimTime(time.micros()), node));
+                    }
+                }
+                other => self.unknown_key(
+                    path,
+                    other,
+                    &["eni_missing_from_imds", "aws_node_restarts"],
+                    "fault",
+                ),
+            }
+        }
+        f
     }
 
     /// `ec2.latency`: `default` applies to every action first, then named actions override.
@@ -1568,6 +1828,20 @@ fn parse_subnet_cidr(text: &str) -> Result<Ipv4Cidr, String> {
     }
     Ok(Ipv4Cidr { base, prefix_len })
 }
+
+/// EC2 action names, for messages.
+const ACTION_NAMES: [&str; 10] = [
+    "AssignPrivateIpAddresses",
+    "UnassignPrivateIpAddresses",
+    "CreateNetworkInterface",
+    "AttachNetworkInterface",
+    "ModifyNetworkInterfaceAttribute",
+    "DetachNetworkInterface",
+    "DeleteNetworkInterface",
+    "DescribeNetworkInterfaces",
+    "DescribeInstances",
+    "DescribeSubnets",
+];
 
 /// CNI settings that are booleans; the others are integers.
 const CNI_BOOL_KEYS: [&str; 3] = [

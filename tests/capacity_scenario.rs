@@ -1,0 +1,361 @@
+//! `capacity --scenario`: one node's pool idle and full, and subnet headroom, with every
+//! expected number derived by hand from the README's "Model and assumptions" rules.
+//!
+//! Shared facts: m5.large has 3 ENIs × 10 IPv4 (9 secondary IPs or 9 prefixes per ENI),
+//! default max pods 3 × 9 + 2 = 29; t3.medium 3 ENIs × 6 IPv4, max pods 3 × 5 + 2 = 17. Two
+//! host-network DaemonSets take 2 max-pods slots and no IP. A /24 has 256 − 5 AWS-reserved =
+//! 251 free addresses.
+
+use ipamsim::capacity_scenario::{
+    scenario_capacity, write_csv, write_table, Limit, Mode, NodeGroupCapacity, NodeState,
+    SubnetHeadroom, CSV_HEADER,
+};
+use ipamsim::scenario;
+
+const DAEMONSETS: &str = "daemonsets:
+  - name: aws-node
+    host_network: true
+  - name: kube-proxy
+    host_network: true
+";
+
+fn capacity(yaml: &str) -> Vec<NodeGroupCapacity> {
+    let sc = scenario::parse(yaml, "test.yaml")
+        .unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
+    scenario_capacity(&sc)
+}
+
+/// One m5.large nodegroup of `count` nodes in a subnet `a` of `cidr`, with the `cni:` lines.
+fn m5_large(cni: &str, cidr: &str, count: u32) -> String {
+    format!(
+        "duration: 1m
+cni:
+{cni}
+subnets:
+  - name: a
+    cidr: {cidr}
+nodegroups:
+  - name: ng
+    instance_type: m5.large
+    count: {count}
+    subnet: a
+{DAEMONSETS}"
+    )
+}
+
+/// (ENIs, IPs held, prefixes, pods with an IP, pods without).
+fn pool(n: &NodeState) -> (u32, u32, u32, u32, u32) {
+    (n.enis, n.ips, n.prefixes, n.pods_with_ip, n.pods_without_ip)
+}
+
+fn only_subnet(g: &NodeGroupCapacity) -> &SubnetHeadroom {
+    assert_eq!(g.subnets.len(), 1, "{:?}", g.subnets);
+    &g.subnets[0]
+}
+
+#[test]
+fn m5_large_default_warm_eni_target() {
+    // At 0 workload pods: init fills the primary ENI with M_ip = 9 IPs; A = 9 is not < 9 × 1,
+    // so 1 ENI / 9 IPs. At max pods: 29 − 2 = 27 workload pods; the pool grows by whole ENIs
+    // while A < 9 and T < 29; 3 ENIs × 9 = 27 is the most it can hold (T = 27 < 29 but no ENI
+    // left), so 3 ENIs / 27 IPs, all 27 pods get one, 0 idle.
+    // Subnet: 3 ENI primary IPs (the instance's is the primary ENI's) + 27 = 30 per node;
+    // 2 nodes at start take 60; floor((251 − 60) / 30) = 6 more nodes (11 addresses left).
+    let g = capacity(&m5_large("  WARM_ENI_TARGET: 1", "10.0.0.0/24", 2));
+    assert_eq!(g.len(), 1);
+    let g = &g[0];
+    assert_eq!(g.mode, Mode::SecondaryIps);
+    assert_eq!((g.max_pods, g.daemonset_pods, g.workload_pods), (29, 2, 27));
+    assert!(g.settled());
+    assert_eq!(pool(&g.at_zero_pods), (1, 9, 0, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (3, 27, 0, 27, 0));
+    assert_eq!(g.at_max_pods.idle_ips(), 0);
+    let s = only_subnet(g);
+    assert!(s.instance && s.pod_enis);
+    assert_eq!((s.free_ips, s.ips_per_node, s.existing_ips), (251, 30, 60));
+    assert_eq!(s.more_nodes_by_ips, Some(6));
+    assert_eq!(s.more_nodes_by_blocks, None); // not prefix mode
+    assert_eq!((s.more_nodes, s.limit), (Some(6), Limit::Addresses));
+    assert!(s.existing_fit && !s.short_for_one_node);
+}
+
+#[test]
+fn m5_large_warm_ip_target_2() {
+    // Warm-IP mode, W_ip = 2. At 0 pods: short = max(2 − 0, 0 − 0, 0) = 2, the primary ENI
+    // gets min(room 9, 2) = 2 IPs; then A = 2, short 0, over = min(2 − 2, 2 − 0) = 0: 1 ENI,
+    // 2 IPs. At 27 pods: the pool would want T = 27 + 2 = 29 (and stops only at T ≥ 29), but
+    // 3 ENIs × 9 = 27 is the most it can hold: 3 ENIs, 27 IPs, all 27 pods get one, A = 0,
+    // over = max(min(0 − 2, 27), 0) = 0 (nothing to release), no ENI is free of pods.
+    // Subnet use is the same as with WARM_ENI_TARGET: 30 per node, 6 more nodes.
+    let g = capacity(&m5_large("  WARM_IP_TARGET: 2", "10.0.0.0/24", 2));
+    let g = &g[0];
+    assert!(g.settled());
+    assert_eq!(pool(&g.at_zero_pods), (1, 2, 0, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (3, 27, 0, 27, 0));
+    let s = only_subnet(g);
+    assert_eq!(
+        (s.ips_per_node, s.more_nodes, s.limit),
+        (30, Some(6), Limit::Addresses)
+    );
+}
+
+#[test]
+fn prefix_delegation_m5_large() {
+    // Prefix mode (m5.large is Nitro), max pods by the calculator: 3 × 9 × 16 + 2 = 434,
+    // capped at 110 (2 vCPUs); WARM_PREFIX_TARGET = 1 (default).
+    // At 0 pods: too low while A < 16: one prefix, then A = 16: 1 prefix (16 IPs) on the
+    // primary ENI.
+    // At 108 workload pods: one prefix per fill while A < 16 and T < 110: T = 112 (7
+    // prefixes) ≥ 110 stops growth; all 7 fit on the primary ENI (room 9): 1 ENI, 108 pods
+    // with IPs, 4 idle.
+    // Subnet /22: 1024 − 5 = 1019 addresses; 64 /28 blocks, block 0 (.0–.3 reserved) and
+    // block 63 (10.0.3.255 reserved) not entirely free: 62. The instance's primary IP is the
+    // lowest free address, 10.0.0.4 in block 0, which is not free anyway: 7 blocks per node.
+    // Addresses per node: 1 + 7 × 16 = 113. 3 nodes at start: 21 blocks, 339 addresses.
+    // By blocks: floor((62 − 21) / 7) = 5; by addresses: floor((1019 − 339) / 113) = 6;
+    // replay: 8 nodes' instance IPs (.4–.11) stay in block 0, so 5 more nodes; /28 blocks
+    // bind first.
+    let g = capacity(&m5_large(
+        "  ENABLE_PREFIX_DELEGATION: true",
+        "10.0.0.0/22",
+        3,
+    ));
+    let g = &g[0];
+    assert_eq!(g.mode, Mode::PrefixDelegation);
+    assert_eq!((g.max_pods, g.workload_pods), (110, 108));
+    assert!(g.settled());
+    assert_eq!(pool(&g.at_zero_pods), (1, 16, 1, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (1, 112, 7, 108, 0));
+    assert_eq!(g.at_max_pods.idle_ips(), 4);
+    let s = only_subnet(g);
+    assert_eq!((s.free_ips, s.free_prefix_blocks), (1019, 62));
+    assert_eq!((s.ips_per_node, s.prefix_blocks_per_node), (113, 7));
+    assert_eq!((s.existing_ips, s.existing_prefix_blocks), (339, 21));
+    assert_eq!(s.more_nodes_by_blocks, Some(5));
+    assert_eq!(s.more_nodes_by_ips, Some(6));
+    assert_eq!((s.more_nodes, s.limit), (Some(5), Limit::PrefixBlocks));
+}
+
+#[test]
+fn custom_networking_splits_usage_between_node_and_pod_subnets() {
+    // Custom networking, m5.large: max pods by the calculator (3 − 1) × 9 + 2 = 20, so 18
+    // workload pods. The primary ENI holds no pod IPs. At 0 pods: init creates one pod ENI
+    // with M_ip = 9 IPs (A = 9 not < 9): 2 ENIs, 9 IPs. At 18 pods: a second pod ENI, 18
+    // IPs, all pods get one: 3 ENIs.
+    // Node subnet (/24): only the instance's address, 1 per node; 5 nodes take 5:
+    // 251 − 5 = 246 more. Pod subnet (100.64.0.0/16, 65536 − 5 = 65531): 2 pod ENIs ×
+    // (1 primary + 9) = 20 per node; 5 nodes take 100: floor(65431 / 20) = 3271. The node
+    // subnet binds first.
+    let yaml = format!(
+        "duration: 1m
+cni:
+  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true
+subnets:
+  - name: nodes-a
+    cidr: 10.0.0.0/24
+    az: us-east-1a
+  - name: pods-a
+    cidr: 100.64.0.0/16
+    az: us-east-1a
+eniconfigs:
+  - az: us-east-1a
+    subnet: pods-a
+nodegroups:
+  - name: workers
+    instance_type: m5.large
+    count: 5
+    subnet: nodes-a
+{DAEMONSETS}"
+    );
+    let g = capacity(&yaml);
+    let g = &g[0];
+    assert_eq!(g.mode, Mode::CustomNetworking);
+    assert_eq!((g.max_pods, g.workload_pods), (20, 18));
+    assert!(g.settled());
+    assert_eq!(pool(&g.at_zero_pods), (2, 9, 0, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (3, 18, 0, 18, 0));
+    assert_eq!(g.subnets.len(), 2);
+    let (node, pods) = (&g.subnets[0], &g.subnets[1]);
+    assert_eq!(node.subnet, "nodes-a");
+    assert!(node.instance && !node.pod_enis);
+    assert_eq!(
+        (node.free_ips, node.ips_per_node, node.existing_ips),
+        (251, 1, 5)
+    );
+    assert_eq!(node.more_nodes, Some(246));
+    assert_eq!(pods.subnet, "pods-a");
+    assert!(!pods.instance && pods.pod_enis);
+    assert_eq!(
+        (pods.free_ips, pods.ips_per_node, pods.existing_ips),
+        (65531, 20, 100)
+    );
+    assert_eq!(
+        (pods.more_nodes, pods.limit),
+        (Some(3271), Limit::Addresses)
+    );
+    assert_eq!(g.binding().map(|b| b.subnet.as_str()), Some("nodes-a"));
+}
+
+#[test]
+fn max_eni_leaves_pods_without_ips() {
+    // MAX_ENI = 2: max pods stays 29 (27 workload pods) but the pool stops at 2 ENIs × 9 =
+    // 18 IPs: 18 pods get an IP, 9 wait. At 0 pods: 1 ENI, 9 IPs as by default.
+    // Use: 2 + 18 = 20 per node; 2 nodes take 40; floor((251 − 40) / 20) = 10 more.
+    let g = capacity(&m5_large("  MAX_ENI: 2", "10.0.0.0/24", 2));
+    let g = &g[0];
+    assert!(g.settled());
+    assert_eq!(pool(&g.at_zero_pods), (1, 9, 0, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (2, 18, 0, 18, 9));
+    let s = only_subnet(g);
+    assert_eq!((s.ips_per_node, s.more_nodes), (20, Some(10)));
+}
+
+#[test]
+fn minimum_ip_target_alone_freezes_the_pool() {
+    // MINIMUM_IP_TARGET = 10 without WARM_IP_TARGET: warm-IP mode with W_ip = 0, so
+    // short = max(0 − A, 10 − T, 0) = 0 once T ≥ 10, whatever the pods need.
+    // At 0 pods: short 10 → the primary ENI gets min(room 9, 10) = 9; short 1 → a new ENI
+    // with min(1, 9) = 1 IP: 2 ENIs, 10 IPs; over = max(min(10 − 0, 10 − 10), 0) = 0, and the
+    // second ENI is required for MINIMUM_IP_TARGET, so it stays.
+    // At 27 pods: the same 10 IPs, 10 pods get one, 17 wait for ever.
+    // Use: 2 ENI primary IPs + 10 = 12 per node; floor((251 − 24) / 12) = 18 more.
+    let g = capacity(&m5_large("  MINIMUM_IP_TARGET: 10", "10.0.0.0/24", 2));
+    let g = &g[0];
+    assert!(g.settled());
+    assert_eq!(pool(&g.at_zero_pods), (2, 10, 0, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (2, 10, 0, 10, 17));
+    let s = only_subnet(g);
+    assert_eq!((s.ips_per_node, s.more_nodes), (12, Some(18)));
+}
+
+#[test]
+fn replay_sees_reservations_that_counts_miss() {
+    // /24 with 10.0.0.128/25 reserved for prefixes: 251 free addresses, but single addresses
+    // may use only .4–.127 = 124 of them. Secondary-IP m5.large at max pods takes 30 single
+    // addresses: by the count floor(251 / 30) = 8 nodes, by replay floor(124 / 30) = 4.
+    let yaml = m5_large("  WARM_ENI_TARGET: 1", "10.0.0.0/24", 0).replace(
+        "    cidr: 10.0.0.0/24\n",
+        "    cidr: 10.0.0.0/24\n    reservations: [10.0.0.128/25]\n",
+    );
+    let g = capacity(&yaml);
+    let s = only_subnet(&g[0]);
+    assert_eq!((s.free_ips, s.ips_per_node), (251, 30));
+    assert_eq!(s.more_nodes_by_ips, Some(8));
+    assert_eq!((s.more_nodes, s.limit), (Some(4), Limit::Addresses));
+}
+
+#[test]
+fn fragmented_subnet_without_blocks_fits_no_prefix_node() {
+    // /24 with one address used in each of blocks 1–14: 251 − 14 = 237 free, no free /28.
+    // A prefix-mode node gets its instance address but no prefix (InsufficientCidrBlocks):
+    // 0 of its 108 pods get an IP, so not even one more node fits, whatever the address
+    // count (237 free) says.
+    let used: Vec<String> = (1..15).map(|b| format!("10.0.0.{}", b * 16)).collect();
+    let yaml = m5_large("  ENABLE_PREFIX_DELEGATION: true", "10.0.0.0/24", 1).replace(
+        "    cidr: 10.0.0.0/24\n",
+        &format!("    cidr: 10.0.0.0/24\n    used: [{}]\n", used.join(", ")),
+    );
+    let g = capacity(&yaml);
+    let g = &g[0];
+    assert_eq!(pool(&g.at_max_pods), (1, 0, 0, 0, 108));
+    let s = only_subnet(g);
+    assert_eq!((s.free_ips, s.free_prefix_blocks), (237, 0));
+    assert!(s.short_for_one_node && !s.existing_fit);
+    assert_eq!((s.more_nodes, s.limit), (Some(0), Limit::PrefixBlocks));
+}
+
+fn two_nodegroups() -> Vec<NodeGroupCapacity> {
+    capacity(&format!(
+        "duration: 1m
+subnets:
+  - name: a
+    cidr: 10.0.0.0/24
+nodegroups:
+  - name: big
+    instance_type: m5.large
+    count: 2
+    subnet: a
+  - name: small
+    instance_type: t3.medium
+    count: 1
+    subnet: a
+{DAEMONSETS}"
+    ))
+}
+
+#[test]
+fn two_nodegroups_share_a_subnet() {
+    // m5.large at max pods: 30 addresses (see above). t3.medium: max pods 17, 15 workload
+    // pods; ENIs fill whole (M_ip = 5) while A < 5 and T < 17: 3 ENIs × 5 = 15 IPs, all 15
+    // pods get one; use 3 + 15 = 18. At 0 pods: 1 ENI, 5 IPs.
+    // The nodes at start of both groups share the subnet: 2 × 30 + 18 = 78 taken, 173 left:
+    // 5 more m5.large (floor(173 / 30)) or 9 more t3.medium (floor(173 / 18)).
+    let g = two_nodegroups();
+    assert_eq!(g.len(), 2);
+    assert_eq!(pool(&g[1].at_zero_pods), (1, 5, 0, 0, 0));
+    assert_eq!(pool(&g[1].at_max_pods), (3, 15, 0, 15, 0));
+    let (big, small) = (only_subnet(&g[0]), only_subnet(&g[1]));
+    assert_eq!((big.ips_per_node, big.existing_ips), (30, 78));
+    assert_eq!((small.ips_per_node, small.existing_ips), (18, 78));
+    assert_eq!((big.more_nodes, small.more_nodes), (Some(5), Some(9)));
+}
+
+#[test]
+fn csv_has_the_exact_header_and_a_row_per_nodegroup_and_subnet() {
+    let mut out = Vec::new();
+    write_csv(&two_nodegroups(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "nodegroup,instance_type,mode,max_pods,daemonset_pods,workload_pods,count,\
+enis_at_0_pods,ips_at_0_pods,prefixes_at_0_pods,enis_at_max_pods,ips_at_max_pods,\
+prefixes_at_max_pods,pods_with_ip_at_max_pods,pods_without_ip_at_max_pods,\
+idle_ips_at_max_pods,settled,launched,subnet,uses,free_ips,free_prefix_blocks,ips_per_node,\
+prefix_blocks_per_node,existing_ips,existing_prefix_blocks,existing_fit,short_for_one_node,\
+more_nodes_by_ips,more_nodes_by_blocks,more_nodes,limit,binding,nodes_fit"
+    );
+    assert_eq!(lines[0], CSV_HEADER.join(","));
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].starts_with("big,m5.large,secondary IPs,29,2,27,2,1,9,0,3,27,0,27,0,0,true,true,a,instance+pod ENIs,251,"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",5,,5,addresses,true,5"), "{}", lines[1]);
+    assert!(
+        lines[2].starts_with(
+            "small,t3.medium,secondary IPs,17,2,15,1,1,5,0,3,15,0,15,0,0,true,true,a,"
+        ),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[2].ends_with(",9,,9,addresses,true,9"), "{}", lines[2]);
+    for l in &lines {
+        assert_eq!(l.split(',').count(), CSV_HEADER.len(), "{l}");
+    }
+}
+
+#[test]
+fn table_shows_idle_tax_full_node_and_binding_subnet() {
+    let mut out = Vec::new();
+    write_table(
+        &capacity(&m5_large("  MAX_ENI: 2", "10.0.0.0/24", 2)),
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("nodegroup ng: m5.large, secondary IPs, max pods 29 (2 DaemonSet + 27 workload), 2 nodes at start"),
+        "{text}"
+    );
+    assert!(
+        text.contains("at 0 workload pods: 1 ENI, 9 IPs held, 9 idle"),
+        "{text}"
+    );
+    assert!(
+        text.contains("at max pods:        2 ENIs, 18 IPs held, 0 idle; 18 of 27 pods have an IP (9 wait: IP-limited)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("=> 10 more nodes fit (subnet a runs out of addresses first)"),
+        "{text}"
+    );
+    assert!(!text.contains("not settled"), "{text}");
+}
