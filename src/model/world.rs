@@ -43,6 +43,15 @@ pub enum Event {
         /// Must equal the pod's retry generation, or the retry is stale.
         gen: u32,
     },
+    /// The autoscaler's periodic pass (every 10 s, CA `--scan-interval`; see `autoscaler.rs`).
+    AutoscalerTick,
+    /// An explicit `launch` entry of a nodegroup is due.
+    NodeLaunch {
+        /// Index into the scenario's nodegroups.
+        group: u32,
+        /// Index into its launches.
+        entry: u32,
+    },
 }
 
 /// Where a pod is in its life.
@@ -136,6 +145,14 @@ pub struct Node {
     pub max_eni: u32,
     /// This node's random streams.
     pub(crate) rng: NodeRngs,
+    /// When the instance was launched.
+    pub launched_at: SimTime,
+    /// Removed by scale-down: the instance is gone; the entry stays so indices stay stable,
+    /// and removed nodes are skipped by sampling, the scheduler and the autoscaler.
+    pub removed: bool,
+    /// Since when the autoscaler has seen this Ready node hold only DaemonSet pods (set at
+    /// the first autoscaler pass that finds it so, as CA's "unneeded since"); `None` otherwise.
+    pub empty_since: Option<SimTime>,
 }
 
 /// One node's random streams, one per component, so that a draw on one node never shifts
@@ -283,6 +300,8 @@ pub struct World<R: Recorder> {
     pub(crate) pending: VecDeque<PodIndex>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
     pub(crate) schedulable: BTreeSet<(u32, NodeIndex)>,
+    /// Node counts kept by the autoscaler (live, added, removed, peak).
+    pub scaling: super::autoscaler::ScalingTotals,
 }
 
 impl<R: Recorder> World<R> {
@@ -310,10 +329,11 @@ impl<R: Recorder> World<R> {
             workload_next: vec![1; n_workloads],
             pending: VecDeque::new(),
             schedulable: BTreeSet::new(),
+            scaling: Default::default(),
         };
         for g in 0..world.sc.nodegroups.len() {
             for _ in 0..world.sc.nodegroups[g].count {
-                world.launch_node(SimTime::ZERO, g as u32, queue);
+                world.launch_node(SimTime::ZERO, g as u32, SimDuration::ZERO, queue);
             }
         }
         for (w, spec) in world.sc.workloads.iter().enumerate() {
@@ -327,6 +347,7 @@ impl<R: Recorder> World<R> {
                 );
             }
         }
+        world.autoscaler_setup(queue);
         world
     }
 
@@ -374,7 +395,7 @@ impl<R: Recorder> World<R> {
     fn take_sample(&mut self, now: SimTime) {
         let mut row = TimelineRow {
             time: now,
-            nodes: self.nodes.len() as u32,
+            nodes: 0,
             pods_unschedulable: self.state_counts[0],
             pods_waiting_ip: self.state_counts[1],
             pods_running: self.state_counts[2],
@@ -382,7 +403,8 @@ impl<R: Recorder> World<R> {
             ec2_calls: self.ec2.total_calls(),
             ..TimelineRow::default()
         };
-        for node in &self.nodes {
+        for node in self.nodes.iter().filter(|n| !n.removed) {
+            row.nodes += 1;
             let s = node.ds.stats(now);
             let enis = node.ds.enis.len() as u32;
             row.enis += enis;
@@ -436,7 +458,11 @@ impl<R: Recorder> Model for World<R> {
 
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
-            Event::NodeStart(node) => self.on_node_start(now, node, queue),
+            Event::NodeStart(node) => {
+                if !self.nodes[node as usize].removed {
+                    self.on_node_start(now, node, queue);
+                }
+            }
             Event::IpamdWake { node, gen } => {
                 if self.nodes[node as usize].ipamd.gen == gen {
                     self.on_ipamd_wake(now, node, queue);
@@ -450,6 +476,8 @@ impl<R: Recorder> Model for World<R> {
                     self.on_kubelet_retry(now, pod, queue);
                 }
             }
+            Event::AutoscalerTick => self.on_autoscaler_tick(now, queue),
+            Event::NodeLaunch { group, entry } => self.on_node_launch(now, group, entry, queue),
         }
     }
 
