@@ -286,6 +286,43 @@ impl Ipamd {
             .filter(|(t, _)| now.since(*t).micros() <= INSUFFICIENT_COOLDOWN_US)
             .map(|(_, cause)| cause)
     }
+
+    /// The instance is terminated: the loop stops for good (pending wakes become stale) and
+    /// every address it holds outside the datastore (an ENI created but not yet in the
+    /// datastore, ENIs never seen in IMDS, addresses on their way back to a subnet) goes to
+    /// `give_back(subnet, ips, prefixes)`. Used by node scale-down (`autoscaler.rs`).
+    pub(crate) fn terminate(&mut self, mut give_back: impl FnMut(u32, &[u32], &[u32])) {
+        self.gen += 1;
+        self.step = Step::Off;
+        self.call = None;
+        self.call_error = None;
+        self.serving = false;
+        for e in self
+            .new_eni
+            .take()
+            .into_iter()
+            .chain(self.freeing.take())
+            .chain(self.orphans.drain(..))
+        {
+            // address 0 = CreateNetworkInterface has not returned: nothing taken yet
+            if e.primary_ip != 0 {
+                give_back(e.subnet, &[e.primary_ip], &e.prefixes);
+                give_back(e.subnet, &e.ips, &[]);
+            }
+        }
+        let r = &mut self.releasing;
+        give_back(r.subnet, &r.ips, &r.prefixes);
+        r.ips.clear();
+        r.prefixes.clear();
+        // addresses whose release failed: still on the (now deleted) ENIs in EC2
+        for (_, addr, prefix, _, subnet) in self.unreleased.drain(..) {
+            if prefix {
+                give_back(subnet, &[], &[addr]);
+            } else {
+                give_back(subnet, &[addr], &[]);
+            }
+        }
+    }
 }
 
 impl<R: Recorder> World<R> {

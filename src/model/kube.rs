@@ -8,12 +8,18 @@ use super::world::{
 };
 use crate::engine::EventQueue;
 use crate::output::recorder::Recorder;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 impl<R: Recorder> World<R> {
     /// Creates a node of nodegroup `group` at `now`: its instance gets a primary address,
-    /// DaemonSet pods are bound to it, and ipamd starts.
-    pub(crate) fn launch_node(&mut self, now: SimTime, group: u32, queue: &mut EventQueue<Event>) {
+    /// DaemonSet pods are bound to it, and ipamd starts `boot` later (instance boot time).
+    pub(crate) fn launch_node(
+        &mut self,
+        now: SimTime,
+        group: u32,
+        boot: SimDuration,
+        queue: &mut EventQueue<Event>,
+    ) {
         let spec = &self.sc.nodegroups[group as usize];
         let ordinal = self.nodes.iter().filter(|n| n.group == group).count() + 1;
         let subnet = spec.subnets[(ordinal - 1) % spec.subnets.len()] as u32;
@@ -49,6 +55,9 @@ impl<R: Recorder> World<R> {
             },
             max_eni,
             rng: NodeRngs::new(self.sc.seed, node),
+            launched_at: now,
+            removed: false,
+            empty_since: None,
         });
         for d in 0..self.sc.daemonsets.len() {
             let host_network = self.sc.daemonsets[d].host_network;
@@ -57,7 +66,7 @@ impl<R: Recorder> World<R> {
             self.bind(now, pod, node, queue);
         }
         match primary_ip {
-            Some(_) => queue.schedule(now, Event::NodeStart(node)),
+            Some(_) => queue.schedule(now + boot, Event::NodeStart(node)),
             None => {
                 let sn = self.subnets[subnet as usize].name.clone();
                 self.event(
@@ -332,7 +341,7 @@ impl<R: Recorder> World<R> {
     }
 
     /// Deletes a pod: its slot frees and its IP starts cooling (§d.2).
-    fn delete_pod(&mut self, now: SimTime, pod: PodIndex) {
+    pub(crate) fn delete_pod(&mut self, now: SimTime, pod: PodIndex) {
         if let Some(node) = self.pods[pod as usize].node {
             let was = self.eligible(node);
             let old_bound = self.nodes[node as usize].bound;

@@ -1,6 +1,7 @@
 //! The simulated cluster: ipamd's pool rules and state machine, the Kubernetes side,
 //! subnets and EC2.
 
+pub mod autoscaler;
 pub mod datastore;
 pub mod ec2;
 pub mod ipamd;

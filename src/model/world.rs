@@ -47,6 +47,15 @@ pub enum Event {
         /// Must equal the pod's retry generation, or the retry is stale.
         gen: u32,
     },
+    /// The autoscaler's periodic pass (every 10 s, CA `--scan-interval`; see `autoscaler.rs`).
+    AutoscalerTick,
+    /// An explicit `launch` entry of a nodegroup is due.
+    NodeLaunch {
+        /// Index into the scenario's nodegroups.
+        group: u32,
+        /// Index into its launches.
+        entry: u32,
+    },
 }
 
 /// Where a pod is in its life.
@@ -140,6 +149,14 @@ pub struct Node {
     pub max_eni: u32,
     /// This node's random streams.
     pub(crate) rng: NodeRngs,
+    /// When the instance was launched.
+    pub launched_at: SimTime,
+    /// Removed by scale-down: the instance is gone; the entry stays so indices stay stable,
+    /// and removed nodes are skipped by sampling, the scheduler and the autoscaler.
+    pub removed: bool,
+    /// Since when the autoscaler has seen this Ready node hold only DaemonSet pods (set at
+    /// the first autoscaler pass that finds it so, as CA's "unneeded since"); `None` otherwise.
+    pub empty_since: Option<SimTime>,
 }
 
 /// One node's random streams, one per component, so that a draw on one node never shifts
@@ -289,6 +306,8 @@ pub struct World<R: Recorder> {
     pub(crate) pending: VecDeque<PodIndex>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
     pub(crate) schedulable: BTreeSet<(u32, NodeIndex)>,
+    /// Node counts kept by the autoscaler (live, added, removed, peak).
+    pub scaling: super::autoscaler::ScalingTotals,
 }
 
 impl<R: Recorder> World<R> {
@@ -317,10 +336,11 @@ impl<R: Recorder> World<R> {
             workload_next: vec![1; n_workloads],
             pending: VecDeque::new(),
             schedulable: BTreeSet::new(),
+            scaling: Default::default(),
         };
         for g in 0..world.sc.nodegroups.len() {
             for _ in 0..world.sc.nodegroups[g].count {
-                world.launch_node(SimTime::ZERO, g as u32, queue);
+                world.launch_node(SimTime::ZERO, g as u32, SimDuration::ZERO, queue);
             }
         }
         for (at, name) in &world.sc.faults.aws_node_restarts {
@@ -339,6 +359,7 @@ impl<R: Recorder> World<R> {
                 );
             }
         }
+        world.autoscaler_setup(queue);
         world
     }
 
@@ -386,7 +407,7 @@ impl<R: Recorder> World<R> {
     fn take_sample(&mut self, now: SimTime) {
         let mut row = TimelineRow {
             time: now,
-            nodes: self.nodes.len() as u32,
+            nodes: 0,
             pods_unschedulable: self.state_counts[0],
             pods_waiting_ip: self.state_counts[1],
             pods_running: self.state_counts[2],
@@ -395,7 +416,8 @@ impl<R: Recorder> World<R> {
             ec2_throttled: self.ec2.total_throttled(),
             ..TimelineRow::default()
         };
-        for node in &self.nodes {
+        for node in self.nodes.iter().filter(|n| !n.removed) {
+            row.nodes += 1;
             let s = node.ds.stats(now);
             let enis = node.ds.enis.len() as u32;
             row.enis += enis;
@@ -449,7 +471,11 @@ impl<R: Recorder> Model for World<R> {
 
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
-            Event::NodeStart(node) => self.on_node_start(now, node, queue),
+            Event::NodeStart(node) => {
+                if !self.nodes[node as usize].removed {
+                    self.on_node_start(now, node, queue);
+                }
+            }
             Event::IpamdWake { node, gen } => {
                 if self.nodes[node as usize].ipamd.gen == gen {
                     self.on_ipamd_wake(now, node, queue);
@@ -467,6 +493,8 @@ impl<R: Recorder> Model for World<R> {
                     self.on_kubelet_retry(now, pod, queue);
                 }
             }
+            Event::AutoscalerTick => self.on_autoscaler_tick(now, queue),
+            Event::NodeLaunch { group, entry } => self.on_node_launch(now, group, entry, queue),
         }
     }
 

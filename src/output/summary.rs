@@ -128,6 +128,15 @@ pub struct Summary {
     pub enis_freed: u64,
     /// Events handled.
     pub events: u64,
+    /// Nodes launched after t = 0 (autoscaler scale-ups and `launch` entries).
+    pub nodes_added: u32,
+    /// Nodes removed by autoscaler scale-down.
+    pub nodes_removed: u32,
+    /// Most nodes that existed at once.
+    pub peak_nodes: u32,
+    /// The scenario can change its node count (some nodegroup has `autoscaling` or
+    /// `launch`): the summary prints the node line.
+    pub nodes_change: bool,
 }
 
 impl Summary {
@@ -165,7 +174,7 @@ impl Summary {
             name: world.sc.name.clone(),
             seed: world.sc.seed,
             duration_s: world.sc.duration.as_secs_f64(),
-            nodes: world.nodes.len() as u32,
+            nodes: world.scaling.live,
             pods_by_state: by_state,
             time_to_ip: Percentiles::of(to_ip),
             time_to_running: Percentiles::of(to_running),
@@ -192,6 +201,14 @@ impl Summary {
             enis_attached: t.enis_attached,
             enis_freed: t.enis_freed,
             events: stats.events,
+            nodes_added: world.scaling.added,
+            nodes_removed: world.scaling.removed,
+            peak_nodes: world.scaling.peak,
+            nodes_change: world
+                .sc
+                .nodegroups
+                .iter()
+                .any(|g| g.autoscaling.is_some() || !g.launches.is_empty()),
         }
     }
 }
@@ -230,6 +247,13 @@ impl fmt::Display for Summary {
                 f,
                 "never got an IP: {} pods; counting their wait until deleted or the end: p50 {:.3} s, p99 {:.3} s, max {:.3} s",
                 self.pods_never_ip, w.p50, w.p99, w.max
+            )?;
+        }
+        if self.nodes_change {
+            writeln!(
+                f,
+                "nodes:           {} added, {} removed, peak {}, {} at end",
+                self.nodes_added, self.nodes_removed, self.peak_nodes, self.nodes
             )?;
         }
         writeln!(

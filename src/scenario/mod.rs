@@ -3,6 +3,7 @@
 //!
 //! The model only ever sees the validated [`Scenario`].
 
+pub mod autoscaling;
 pub mod raw;
 pub mod validate;
 
@@ -217,6 +218,10 @@ pub struct NodeGroupSpec {
     /// kubelet max pods (pods); the `max_pods` key, or the default for the CNI mode
     /// ([`crate::catalog::InstanceType::kubelet_max_pods`]).
     pub max_pods: u32,
+    /// `autoscaling`: the Cluster-Autoscaler-like loop may add and remove nodes.
+    pub autoscaling: Option<autoscaling::AutoscalingSpec>,
+    /// `launch`: explicit launches, in time order.
+    pub launches: Vec<autoscaling::LaunchSpec>,
 }
 
 /// A DaemonSet: one pod on every node from the node's creation.

@@ -276,6 +276,10 @@ pub struct RawNodeGroup {
     pub subnets: Option<Deferred<Vec<Scalar>>>,
     /// `max_pods`: optional, ≥ 1.
     pub max_pods: Option<Scalar>,
+    /// `autoscaling`: optional autoscaler settings.
+    pub autoscaling: Option<Deferred<super::autoscaling::RawAutoscaling>>,
+    /// `launch`: optional list of explicit `{at, count}` launches.
+    pub launch: Option<Deferred<Vec<super::autoscaling::RawLaunch>>>,
 }
 
 impl Keys for RawNodeGroup {
@@ -286,6 +290,8 @@ impl Keys for RawNodeGroup {
         "subnet",
         "subnets",
         "max_pods",
+        "autoscaling",
+        "launch",
     ];
 }
 

@@ -35,6 +35,8 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
+mod autoscaling;
+
 /// Reads a scenario file and validates it ([`parse`]). The file name in messages is
 /// `path` as given; a read failure is a single diagnostic.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
@@ -1098,12 +1100,15 @@ impl<'t> Checker<'t> {
             }
             (None, None) => None,
         };
+        let (autoscaling, launches) = self.nodegroup_scaling(raw, at, count)?;
         Some(NodeGroupSpec {
             name: name?,
             instance_type: instance_type?.clone(),
             count: count?,
             subnets: subnet_list?,
             max_pods: max_pods?,
+            autoscaling,
+            launches,
         })
     }
 

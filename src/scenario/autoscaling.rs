@@ -1,0 +1,92 @@
+//! Node autoscaling and explicit launches of a nodegroup: the `autoscaling` and `launch`
+//! keys as written ([`RawAutoscaling`], [`RawLaunch`]) and after validation
+//! ([`AutoscalingSpec`], [`LaunchSpec`]).
+//!
+//! Defaults follow the Kubernetes Cluster Autoscaler (CA) where it has a flag for the
+//! behaviour; the README ("Autoscaling") gives the sources.
+
+use super::raw::{Keys, Scalar};
+use crate::time::{SimDuration, SimTime};
+use serde::Deserialize;
+
+/// Autoscaler period: CA `--scan-interval` default, 10 s.
+pub const SCAN_INTERVAL: SimDuration = SimDuration::from_secs(10);
+/// Default `scale_up_delay` (10 s): the scheduler marking a pod unschedulable plus up to
+/// one CA scan interval (CA's own `--new-pod-scale-up-delay` defaults to 0 s).
+pub const DEFAULT_SCALE_UP_DELAY: SimDuration = SimDuration::from_secs(10);
+/// Default `provision_time` (60 s): EC2 launch plus EKS bootstrap until aws-node starts.
+/// An assumption (typical figures are 40–90 s), not a documented constant.
+pub const DEFAULT_PROVISION_TIME: SimDuration = SimDuration::from_secs(60);
+/// Default `scale_down_after` (10 min): CA `--scale-down-unneeded-time`.
+pub const DEFAULT_SCALE_DOWN_AFTER: SimDuration = SimDuration::from_secs(600);
+/// Most empty nodes removed in one autoscaler pass: CA `--max-empty-bulk-delete` (10).
+pub const MAX_EMPTY_BULK_DELETE: u32 = 10;
+
+/// A nodegroup's autoscaling settings after validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoscalingSpec {
+    /// Never scale below this many nodes (default: the group's `count`; `count` ≥ `min`).
+    pub min: u32,
+    /// Never scale above this many nodes (≥ 1, ≥ `min`, ≥ `count`).
+    pub max: u32,
+    /// How long a pod must have been unschedulable before it triggers a scale-up.
+    pub scale_up_delay: SimDuration,
+    /// Instance boot: from launch until ipamd's `nodeInit` starts on the node.
+    pub provision_time: SimDuration,
+    /// How long a Ready node must have held only DaemonSet pods before it is removed.
+    pub scale_down_after: SimDuration,
+}
+
+/// One explicit `launch` entry: `count` nodes launched at `at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaunchSpec {
+    /// When the instances are launched.
+    pub at: SimTime,
+    /// How many nodes (≥ 1).
+    pub count: u32,
+    /// Boot time until ipamd starts: the entry's `provision_time`, else the group's
+    /// `autoscaling.provision_time`, else [`DEFAULT_PROVISION_TIME`].
+    pub provision_time: SimDuration,
+}
+
+/// `nodegroups[].autoscaling` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaling {
+    /// `min`: nodes, ≥ 0; default the group's `count`.
+    pub min: Option<Scalar>,
+    /// `max`: nodes, ≥ 1; required.
+    pub max: Option<Scalar>,
+    /// `scale_up_delay`: duration; default 10 s.
+    pub scale_up_delay: Option<Scalar>,
+    /// `provision_time`: duration; default 60 s.
+    pub provision_time: Option<Scalar>,
+    /// `scale_down_after`: duration; default 10 min.
+    pub scale_down_after: Option<Scalar>,
+}
+
+impl Keys for RawAutoscaling {
+    const KEYS: &'static [&'static str] = &[
+        "min",
+        "max",
+        "scale_up_delay",
+        "provision_time",
+        "scale_down_after",
+    ];
+}
+
+/// One `nodegroups[].launch` entry as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLaunch {
+    /// `at`: duration; required.
+    pub at: Option<Scalar>,
+    /// `count`: nodes, ≥ 1; required.
+    pub count: Option<Scalar>,
+    /// `provision_time`: duration; default the group's.
+    pub provision_time: Option<Scalar>,
+}
+
+impl Keys for RawLaunch {
+    const KEYS: &'static [&'static str] = &["at", "count", "provision_time"];
+}
