@@ -70,7 +70,7 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodIndex {
+    pub(crate) fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodIndex {
         let idx = self.pods.len() as PodIndex;
         self.pods.push(Pod {
             owner,
@@ -167,7 +167,12 @@ impl<R: Recorder> World<R> {
     }
 
     /// Tries to place a pod; returns false if no node can take it.
-    fn try_schedule(&mut self, now: SimTime, pod: PodIndex, queue: &mut EventQueue<Event>) -> bool {
+    pub(crate) fn try_schedule(
+        &mut self,
+        now: SimTime,
+        pod: PodIndex,
+        queue: &mut EventQueue<Event>,
+    ) -> bool {
         let Some(&(_, node)) = self.schedulable.first() else {
             return false;
         };
@@ -331,7 +336,7 @@ impl<R: Recorder> World<R> {
     }
 
     /// Deletes a pod: its slot frees and its IP starts cooling (§d.2).
-    fn delete_pod(&mut self, now: SimTime, pod: PodIndex) {
+    pub(crate) fn delete_pod(&mut self, now: SimTime, pod: PodIndex) {
         if let Some(node) = self.pods[pod as usize].node {
             let was = self.eligible(node);
             let old_bound = self.nodes[node as usize].bound;
