@@ -308,6 +308,9 @@ fn node_run(
     let mut s = sc.clone();
     let mut group = s.nodegroups[g].clone();
     group.count = 1;
+    // one node, alone: no autoscaler and no explicit launches
+    group.autoscaling = None;
+    group.launches = Vec::new();
     if !group.subnets.is_empty() {
         group.subnets = vec![group.subnets[variant % group.subnets.len()]];
     }
@@ -323,6 +326,7 @@ fn node_run(
             name: "capacity".into(),
             host_network: false,
             steps: vec![(SimTime(WORKLOAD_AT_S * 1_000_000), pods)],
+            source: crate::scenario::WorkloadSource::Replicas,
         }]
     } else {
         Vec::new()

@@ -128,7 +128,11 @@ pub fn scenario_for(text: &str, file: &str, setting: &Setting) -> Result<Scenari
         }
     }
     let edited = serde_yaml::to_string(&root).map_err(|e| as_errors(e.to_string()))?;
-    scenario::parse(&edited, &format!("{file} [{}]", label(setting)))
+    // Trace paths stay relative to the scenario file's directory, not to the label.
+    let dir = std::path::Path::new(file)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    scenario::parse_in_dir(&edited, &format!("{file} [{}]", label(setting)), dir)
 }
 
 /// One finished run.

@@ -79,7 +79,7 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodIndex {
+    pub(crate) fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodIndex {
         let idx = self.pods.len() as PodIndex;
         self.pods.push(Pod {
             owner,
@@ -176,7 +176,12 @@ impl<R: Recorder> World<R> {
     }
 
     /// Tries to place a pod; returns false if no node can take it.
-    fn try_schedule(&mut self, now: SimTime, pod: PodIndex, queue: &mut EventQueue<Event>) -> bool {
+    pub(crate) fn try_schedule(
+        &mut self,
+        now: SimTime,
+        pod: PodIndex,
+        queue: &mut EventQueue<Event>,
+    ) -> bool {
         let Some(&(_, node)) = self.schedulable.first() else {
             return false;
         };

@@ -8,6 +8,7 @@ pub mod ipamd;
 mod kube;
 pub mod pool;
 pub mod subnet;
+pub mod workload;
 pub mod world;
 
 pub use world::{Event, World};

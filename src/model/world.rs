@@ -56,6 +56,24 @@ pub enum Event {
         /// Index into its launches.
         entry: u32,
     },
+    /// The next arrival (one pod, or one batch) of a churn workload; at most one pending
+    /// per workload.
+    WorkloadArrival {
+        /// Index into the scenario's workloads.
+        workload: u32,
+    },
+    /// A churn pod's lifetime ends: it is deleted (ignored if it already was).
+    PodExpire {
+        /// The pod.
+        pod: PodIndex,
+    },
+    /// Row `row` of a trace workload is due; at most one pending per trace.
+    TraceRow {
+        /// Index into the scenario's workloads.
+        workload: u32,
+        /// Index into the trace's rows.
+        row: u32,
+    },
 }
 
 /// Where a pod is in its life.
@@ -90,6 +108,9 @@ pub enum Owner {
     Workload(u32, u32),
     /// DaemonSet index and its node.
     DaemonSet(u32, NodeIndex),
+    /// Trace workload index and the pod's entry in that trace's pod table (its name,
+    /// verbatim, and its workload name).
+    Trace(u32, u32),
 }
 
 /// One pod.
@@ -193,6 +214,8 @@ pub enum NameSuffix<'a> {
     Ordinal(u32),
     /// A DaemonSet pod's node name.
     Node(&'a str),
+    /// Nothing: the name is complete (trace pods).
+    Verbatim,
 }
 
 /// A pod's name, displayed as `<owner>-<suffix>`.
@@ -204,6 +227,7 @@ impl std::fmt::Display for PodName<'_> {
         match self.1 {
             NameSuffix::Ordinal(n) => write!(f, "{}-{n}", self.0),
             NameSuffix::Node(node) => write!(f, "{}-{node}", self.0),
+            NameSuffix::Verbatim => f.write_str(self.0),
         }
     }
 }
@@ -215,6 +239,10 @@ pub fn pod_name_of<'a>(sc: &'a Scenario, nodes: &'a [Node], pod: &Pod) -> PodNam
         Owner::DaemonSet(d, node) => PodName(
             &sc.daemonsets[d as usize].name,
             NameSuffix::Node(&nodes[node as usize].name),
+        ),
+        Owner::Trace(w, entry) => PodName(
+            super::workload::trace_names(sc, w, entry).0,
+            NameSuffix::Verbatim,
         ),
     }
 }
@@ -269,6 +297,9 @@ pub mod streams {
     pub const PLACEMENT: u64 = 4;
     /// Addresses already used in subnets (`used: <count>`).
     pub const SUBNETS: u64 = 5;
+    /// Churn workloads' inter-arrival times and lifetimes, one stream per workload
+    /// (`WORKLOADS << 32 | workload index`), drawn in arrival order.
+    pub const WORKLOADS: u64 = 6;
 }
 
 /// A seeded ChaCha stream for one component.
@@ -308,6 +339,8 @@ pub struct World<R: Recorder> {
     pub(crate) schedulable: BTreeSet<(u32, NodeIndex)>,
     /// Node counts kept by the autoscaler (live, added, removed, peak).
     pub scaling: super::autoscaler::ScalingTotals,
+    /// Churn and trace workloads' run state.
+    pub(crate) sources: super::workload::SourceState,
 }
 
 impl<R: Recorder> World<R> {
@@ -337,6 +370,7 @@ impl<R: Recorder> World<R> {
             pending: VecDeque::new(),
             schedulable: BTreeSet::new(),
             scaling: Default::default(),
+            sources: super::workload::SourceState::default(),
         };
         for g in 0..world.sc.nodegroups.len() {
             for _ in 0..world.sc.nodegroups[g].count {
@@ -359,6 +393,7 @@ impl<R: Recorder> World<R> {
                 );
             }
         }
+        world.start_sources(queue);
         world.autoscaler_setup(queue);
         world
     }
@@ -389,6 +424,7 @@ impl<R: Recorder> World<R> {
         match self.pods[pod as usize].owner {
             Owner::Workload(w, _) => &self.sc.workloads[w as usize].name,
             Owner::DaemonSet(d, _) => &self.sc.daemonsets[d as usize].name,
+            Owner::Trace(w, entry) => super::workload::trace_names(&self.sc, w, entry).1,
         }
     }
 
@@ -495,6 +531,9 @@ impl<R: Recorder> Model for World<R> {
             }
             Event::AutoscalerTick => self.on_autoscaler_tick(now, queue),
             Event::NodeLaunch { group, entry } => self.on_node_launch(now, group, entry, queue),
+            Event::WorkloadArrival { workload } => self.on_arrival(now, workload, queue),
+            Event::PodExpire { pod } => self.on_pod_expire(now, pod, queue),
+            Event::TraceRow { workload, row } => self.on_trace_row(now, workload, row, queue),
         }
     }
 

@@ -4,14 +4,16 @@
 //! The model only ever sees the validated [`Scenario`].
 
 pub mod autoscaling;
+pub mod churn;
 pub mod raw;
+pub mod trace;
 pub mod validate;
 
 use crate::catalog::InstanceType;
 use crate::time::{SimDuration, SimTime};
 use std::fmt;
 
-pub use validate::{check_cni_value, load, parse};
+pub use validate::{check_cni_value, load, parse, parse_in_dir};
 
 /// One problem found in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -240,8 +242,22 @@ pub struct WorkloadSpec {
     pub name: String,
     /// Host-network pods take a max-pods slot and no IP.
     pub host_network: bool,
-    /// `(time, replicas)` in strictly increasing time order; from `replicas`/`at` or `steps`.
+    /// `(time, replicas)` in strictly increasing time order; from `replicas`/`at` or `steps`
+    /// (empty for churn and trace workloads).
     pub steps: Vec<(SimTime, u32)>,
+    /// What else creates and deletes its pods: churn arrivals or a trace.
+    pub source: WorkloadSource,
+}
+
+/// Where a workload's pods come from.
+#[derive(Clone, Debug)]
+pub enum WorkloadSource {
+    /// `replicas` or `steps`: a desired count over time ([`WorkloadSpec::steps`]).
+    Replicas,
+    /// `arrivals` + `lifetime`: pods that arrive and expire.
+    Churn(churn::ChurnSpec),
+    /// `trace`: creates and deletes replayed from a CSV file (shared, read once).
+    Trace(std::sync::Arc<trace::Trace>),
 }
 
 /// EC2 API actions ipamd calls. The discriminant indexes per-action arrays.

@@ -309,7 +309,8 @@ impl Keys for RawDaemonSet {
     const KEYS: &'static [&'static str] = &["name", "host_network"];
 }
 
-/// One `workloads` entry: either `replicas` (with optional `at`) or `steps`.
+/// One `workloads` entry: exactly one of `replicas` (with optional `at`), `steps`,
+/// `arrivals` (with `lifetime`, `from`, `until`) or `trace`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
@@ -323,10 +324,61 @@ pub struct RawWorkload {
     pub replicas: Option<Scalar>,
     /// `steps`: list of `{at, replicas}`.
     pub steps: Option<Deferred<Vec<RawStep>>>,
+    /// `arrivals`: `{rate}` or `{every, count}` (a churn workload).
+    pub arrivals: Option<Deferred<RawArrivals>>,
+    /// `lifetime`: a duration or a distribution mapping, only with `arrivals`.
+    pub lifetime: Option<Deferred<Value>>,
+    /// `from`: duration, start of arrivals.
+    pub from: Option<Scalar>,
+    /// `until`: duration, end of arrivals (exclusive).
+    pub until: Option<Scalar>,
+    /// `trace`: path of a CSV trace, relative to the scenario file.
+    pub trace: Option<Scalar>,
 }
 
 impl Keys for RawWorkload {
-    const KEYS: &'static [&'static str] = &["name", "host_network", "at", "replicas", "steps"];
+    const KEYS: &'static [&'static str] = &[
+        "name",
+        "host_network",
+        "at",
+        "replicas",
+        "steps",
+        "arrivals",
+        "lifetime",
+        "from",
+        "until",
+        "trace",
+    ];
+}
+
+/// A churn workload's `arrivals`: `{rate: 2/s}` (Poisson) or `{every: 30s, count: 20}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrivals {
+    /// `rate`: `<number>/s`, `/m` or `/h`.
+    pub rate: Option<Scalar>,
+    /// `every`: duration between batches.
+    pub every: Option<Scalar>,
+    /// `count`: pods per batch (default 1).
+    pub count: Option<Scalar>,
+}
+
+impl Keys for RawArrivals {
+    const KEYS: &'static [&'static str] = &["rate", "every", "count"];
+}
+
+/// `lognormal` of a lifetime: the mean and standard deviation of the lifetime itself.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogNormal {
+    /// `mean`: duration > 0.
+    pub mean: Option<Scalar>,
+    /// `sd`: duration ≥ 0.
+    pub sd: Option<Scalar>,
+}
+
+impl Keys for RawLogNormal {
+    const KEYS: &'static [&'static str] = &["mean", "sd"];
 }
 
 /// One `steps` entry of a workload.

@@ -33,7 +33,9 @@ use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 use std::fmt;
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+mod sources;
 
 mod autoscaling;
 
@@ -42,7 +44,7 @@ mod autoscaling;
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
     let file = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => parse(&text, &file),
+        Ok(text) => parse_in_dir(&text, &file, path.parent().unwrap_or(Path::new(""))),
         Err(err) => Err(ScenarioErrors {
             file,
             problems: vec![Diagnostic {
@@ -57,9 +59,22 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 /// Parses and validates scenario text. `file` names the file in messages, and its stem
 /// (`scenarios/three-t3-medium.yaml` → `three-t3-medium`) is the default scenario name.
 ///
+/// Trace files (`workloads[].trace`) are read relative to the directory part of `file`,
+/// so `file` should be the scenario's path as the user named it (a bare name such as
+/// `test.yaml` means the current directory); see [`parse_in_dir`] to give the directory.
+///
 /// Returns every problem found, never just the first; never panics.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
-    let mut checker = Checker::new(text);
+    parse_in_dir(
+        text,
+        file,
+        Path::new(file).parent().unwrap_or(Path::new("")),
+    )
+}
+
+/// [`parse`], with trace paths resolved against `dir` (the scenario file's directory).
+pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErrors> {
+    let mut checker = Checker::new(text, dir);
     let scenario = checker.scenario(text, &file_stem(file));
     let mut problems = checker.problems;
     match scenario {
@@ -155,13 +170,16 @@ struct SeenNames(Vec<(String, FieldPath)>);
 struct Checker<'t> {
     locator: locate::Locator<'t>,
     problems: Vec<Diagnostic>,
+    /// Directory that trace paths are relative to.
+    base_dir: PathBuf,
 }
 
 impl<'t> Checker<'t> {
-    fn new(text: &'t str) -> Self {
+    fn new(text: &'t str, base_dir: &Path) -> Self {
         Checker {
             locator: locate::Locator::new(text),
             problems: Vec::new(),
+            base_dir: base_dir.to_path_buf(),
         }
     }
 
@@ -1220,24 +1238,29 @@ impl<'t> Checker<'t> {
         {
             let at = path.index(i);
             let raw: RawWorkload = self.mapping(item, &at).unwrap_or_default();
-            let name = self
-                .required(
-                    &raw.name,
-                    &at,
-                    "name",
-                    "a name of lowercase letters, digits and '-'",
-                )
-                .and_then(|v| self.name(&at.key("name"), v, true));
-            if let Some(name) = &name {
+            let name = match (&raw.name, &raw.trace) {
+                // A trace names each pod's workload itself; the entry goes by its file.
+                (None, Some(trace)) => Some(trace.text()),
+                _ => self
+                    .required(
+                        &raw.name,
+                        &at,
+                        "name",
+                        "a name of lowercase letters, digits and '-'",
+                    )
+                    .and_then(|v| self.name(&at.key("name"), v, true)),
+            };
+            if let (Some(name), Some(_)) = (&name, &raw.name) {
                 self.unique(&mut seen, name, &at.key("name"), "workload");
             }
             let host_network = self.optional_bool(&raw.host_network, &at.key("host_network"));
-            let steps = self.workload_steps(&raw, &at);
-            out.push(match (name, steps) {
-                (Some(name), Some(steps)) => Some(WorkloadSpec {
+            let source = self.workload_source(&raw, &at);
+            out.push(match (name, source) {
+                (Some(name), Some((steps, source))) => Some(WorkloadSpec {
                     name,
                     host_network,
                     steps,
+                    source,
                 }),
                 _ => None,
             });
@@ -1267,15 +1290,16 @@ impl<'t> Checker<'t> {
                 self.error(
                     at,
                     "has both `replicas` and `steps`; use exactly one: `replicas` (with an \
-                     optional `at`) for a fixed count, or `steps` for a count that changes",
+                     optional `at`) for a fixed count, `steps` for a count that changes, \
+                     `arrivals` (with `lifetime`) for churn, or `trace` to replay a CSV file",
                 );
                 None
             }
             (None, None) => {
                 self.error(
                     at,
-                    "needs `replicas` (with an optional `at`) or `steps` (a list of \
-                     {at, replicas})",
+                    "needs `replicas` (with an optional `at`), `steps` (a list of \
+                     {at, replicas}), `arrivals` (with `lifetime`) or `trace` (a CSV file)",
                 );
                 None
             }
@@ -3151,6 +3175,8 @@ workloads:
         accepts_all::<RawKubelet>();
         accepts_all::<RawIpamd>();
         accepts_all::<RawScheduler>();
+        accepts_all::<raw::RawArrivals>();
+        accepts_all::<raw::RawLogNormal>();
     }
 
     #[test]
