@@ -1,7 +1,8 @@
 //! Throughput benchmark: runs `scenarios/large-1000-nodes.yaml` (1,000 nodes, 30,000 pods,
-//! one simulated hour) and prints events/s, simulated seconds per wall second and peak
-//! memory. `cargo bench` runs it in release mode. Set `IPAMSIM_BENCH_SCENARIO` to bench
-//! another file.
+//! one simulated hour) and `scenarios/scale-out-500-nodes.yaml` (50 → 500 autoscaled nodes,
+//! 20,000 pods in 5 minutes, EC2 throttling) and prints events/s, simulated seconds per wall
+//! second and peak memory. `cargo bench` runs it in release mode. Set
+//! `IPAMSIM_BENCH_SCENARIO` to bench another file instead.
 //!
 //! Two measurements: the simulation alone (outputs to a sink) and a full run that writes
 //! the CSV files to a temporary directory, as `ipamsim run` does.
@@ -20,14 +21,23 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 fn main() {
-    let path = std::env::var("IPAMSIM_BENCH_SCENARIO").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/large-1000-nodes.yaml"
-        )
-        .to_string()
-    });
-    let sc = match scenario::load(std::path::Path::new(&path)) {
+    let scenarios: Vec<String> = match std::env::var("IPAMSIM_BENCH_SCENARIO") {
+        Ok(p) => vec![p],
+        Err(_) => ["large-1000-nodes.yaml", "scale-out-500-nodes.yaml"]
+            .iter()
+            .map(|f| format!("{}/scenarios/{f}", env!("CARGO_MANIFEST_DIR")))
+            .collect(),
+    };
+    for path in scenarios {
+        bench(&path);
+    }
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak memory (RSS) over all runs: {mib:.1} MiB");
+    }
+}
+
+fn bench(path: &str) {
+    let sc = match scenario::load(std::path::Path::new(path)) {
         Ok(sc) => sc,
         Err(e) => {
             eprintln!("{e}");
@@ -42,13 +52,17 @@ fn main() {
     let (world, stats) = sim::simulate(sc.clone(), rec, &mut |_| true);
     let wall = start.elapsed().as_secs_f64();
     let pods = world.pods.len();
+    let peak_nodes = world.nodes.len();
     drop(world);
     println!("scenario:            {path}");
+    println!("cluster:             {nodes} nodes at start, {peak_nodes} launched in all, {pods} pods created, {simulated_s:.0} s simulated");
     println!(
-        "cluster:             {nodes} nodes, {pods} pods created, {simulated_s:.0} s simulated"
+        "simulation only:     {:.2} s wall, {} events, {:.0} events/s, {:.0} simulated s per wall s",
+        wall,
+        stats.events,
+        stats.events as f64 / wall,
+        simulated_s / wall
     );
-    println!("simulation only:     {:.2} s wall, {} events, {:.0} events/s, {:.0} simulated s per wall s",
-        wall, stats.events, stats.events as f64 / wall, simulated_s / wall);
 
     let dir = std::env::temp_dir().join(format!("ipamsim-bench-{}", std::process::id()));
     let start = Instant::now();
@@ -68,7 +82,4 @@ fn main() {
         stats.events as f64 / wall,
         bytes as f64 / 1048576.0
     );
-    if let Some(mib) = peak_rss_mib() {
-        println!("peak memory (RSS):   {mib:.1} MiB");
-    }
 }
