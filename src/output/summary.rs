@@ -114,7 +114,8 @@ pub struct Summary {
     pub ec2_calls: [u64; 10],
     /// EC2 requests answered `RequestLimitExceeded`.
     pub ec2_throttled: u64,
-    /// Non-host-network pods that never got an IP (whatever their final state).
+    /// Non-host-network pods bound to a node that never got an IP (whatever their final
+    /// state; pods that never got a node are counted as unschedulable instead).
     pub pods_never_ip: u32,
     /// Simulated seconds with at least one pod waiting for an IP.
     pub seconds_any_waiting: f64,
@@ -159,7 +160,7 @@ impl Summary {
             if p.host_network {
                 continue;
             }
-            never += u32::from(p.ip_assigned.is_none());
+            never += u32::from(p.scheduled.is_some() && p.ip_assigned.is_none());
             if let Some(s) = p.scheduled {
                 let until = p.ip_assigned.or(p.deleted).unwrap_or(end);
                 waits.push(until.since(s).as_secs_f64());
