@@ -574,18 +574,7 @@ impl<R: Recorder> World<R> {
             (Step::Assigned { eni, n, retry }, Some(e)) => {
                 if !retry {
                     // §c.7: one retry with 1 IP or prefix
-                    let step = Step::Assigned {
-                        eni,
-                        n: 1,
-                        retry: true,
-                    };
-                    return self.ec2_call(
-                        now,
-                        node,
-                        Ec2Action::AssignPrivateIpAddresses,
-                        step,
-                        queue,
-                    );
+                    return self.assign_one(now, node, eni, queue);
                 }
                 // §c.6: any other error is logged and the increase returns
                 self.event(
@@ -1166,18 +1155,7 @@ impl<R: Recorder> World<R> {
                         "insufficient_addresses",
                         format_args!("AssignPrivateIpAddresses eni-{eni} +{want} {noun} failed: {error} in subnet {sn}; retrying with 1"),
                     );
-                    let step = Step::Assigned {
-                        eni,
-                        n: 1,
-                        retry: true,
-                    };
-                    return self.ec2_call(
-                        now,
-                        node,
-                        Ec2Action::AssignPrivateIpAddresses,
-                        step,
-                        queue,
-                    );
+                    return self.assign_one(now, node, eni, queue);
                 }
                 if self.sc.cni.enable_subnet_discovery {
                     // §e.6: with subnet discovery the ENI is skipped, no back-off.
@@ -1200,6 +1178,22 @@ impl<R: Recorder> World<R> {
                 }
             }
         }
+    }
+
+    /// §c.7: after a failed fill, one retry asking for a single IP (or prefix).
+    fn assign_one(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        eni: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let step = Step::Assigned {
+            eni,
+            n: 1,
+            retry: true,
+        };
+        self.ec2_call(now, node, Ec2Action::AssignPrivateIpAddresses, step, queue)
     }
 
     fn insufficient(
