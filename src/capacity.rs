@@ -186,7 +186,7 @@ pub fn write_csv(rows: &[CapacityRow], w: impl Write) -> io::Result<()> {
 }
 
 /// Keeps the underlying I/O error (and its kind, e.g. `BrokenPipe`) of a CSV write error.
-fn io_error(e: csv::Error) -> io::Error {
+pub(crate) fn io_error(e: csv::Error) -> io::Error {
     let message = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(inner) => inner,

@@ -27,6 +27,7 @@
 //! primary subnet, and the headroom follows the round-robin order in which the simulator
 //! places the group's nodes (node `count + 1` next, and so on).
 
+use crate::capacity::io_error;
 use crate::model::datastore::Datastore;
 use crate::model::subnet::{Subnet, PREFIX_SIZE};
 use crate::model::world::PodState;
@@ -747,15 +748,6 @@ pub fn write_csv(groups: &[NodeGroupCapacity], w: impl Write) -> io::Result<()> 
         }
     }
     out.flush()
-}
-
-/// Keeps the underlying I/O error (and its kind, e.g. `BrokenPipe`) of a CSV write error.
-fn io_error(e: csv::Error) -> io::Error {
-    let message = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(inner) => inner,
-        _ => io::Error::other(message),
-    }
 }
 
 /// `n word` with the word's plural (`+s`, or `+es` after an `x`) when n ≠ 1.

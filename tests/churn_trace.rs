@@ -2,14 +2,14 @@
 //! Each expected number is derived by hand in a comment.
 mod common;
 
-use common::run_yaml;
+use common::{fresh_dir, ipamsim_in, run_yaml};
 use ipamsim::model::World;
 use ipamsim::output::recorder::MemoryRecorder;
 use ipamsim::output::summary::write_pods_csv;
 use ipamsim::scenario::{self, churn::lognormal_params};
 use ipamsim::sim::simulate;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 /// One row of pods.csv, by column name.
 #[derive(Clone, Debug)]
@@ -250,21 +250,6 @@ fn lifetime_distributions_have_their_means() {
         .all(|&x| (60.0..=180.0).contains(&x)));
 }
 
-fn ipamsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ipamsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("binary runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ipamsim-churn-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -272,7 +257,7 @@ fn manifest() -> &'static Path {
 #[test]
 fn churn_scenario_is_byte_identical_across_runs() {
     let read = |dir: &Path, f: &str| std::fs::read(dir.join(f)).unwrap();
-    let (a, b) = (tmp("det-a"), tmp("det-b"));
+    let (a, b) = (fresh_dir("churn", "det-a"), fresh_dir("churn", "det-b"));
     for out in [&a, &b] {
         let o = ipamsim(
             &[
@@ -376,7 +361,7 @@ fn example_trace_replays_to_its_own_times() {
 /// Writes `trace` next to a scenario that replays it, validates and runs it with the
 /// binary, and returns stderr after checking exit code 2 for both.
 fn trace_error(name: &str, trace: &str) -> String {
-    let dir = tmp(name);
+    let dir = fresh_dir("churn", name);
     std::fs::create_dir_all(dir.join("traces")).unwrap();
     std::fs::write(dir.join("traces/x.csv"), trace).unwrap();
     // Line 8, column 5: the `trace` key.
@@ -475,7 +460,7 @@ fn trace_errors_name_the_file_and_line() {
     );
     assert!(p3 < p4, "{stderr}");
     // An unreadable file names the path as resolved from the scenario's directory.
-    let dir = tmp("missing");
+    let dir = fresh_dir("churn", "missing");
     std::fs::write(
         dir.join("s.yaml"),
         "duration: 1m\nworkloads:\n  - trace: traces/none.csv\n",
@@ -526,4 +511,8 @@ fn churn_settings_are_checked_with_located_messages() {
         assert_eq!(d.location, Some((line, col)), "{text}: {}", d.message);
         assert!(d.message.contains(phrase), "{text}: {}", d.message);
     }
+}
+
+fn ipamsim(args: &[&str], dir: &Path) -> Output {
+    ipamsim_in(dir, args)
 }

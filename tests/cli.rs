@@ -1,21 +1,8 @@
 //! The binary's contract: exit codes, located messages, nothing half-written.
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ipamsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ipamsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ipamsim-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::{fresh_dir, ipamsim};
+use std::path::Path;
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -41,7 +28,7 @@ fn every_shipped_scenario_validates() {
 
 #[test]
 fn run_writes_the_four_files_with_the_contract_headers() {
-    let out = tmp("run");
+    let out = fresh_dir("cli", "run");
     let o = ipamsim(&[
         "run",
         "scenarios/three-t3-medium.yaml",
@@ -81,7 +68,7 @@ fn run_writes_the_four_files_with_the_contract_headers() {
 
 #[test]
 fn run_prints_a_summary() {
-    let out = tmp("summary");
+    let out = fresh_dir("cli", "summary");
     let o = ipamsim(&[
         "run",
         "scenarios/three-t3-medium.yaml",
@@ -119,7 +106,7 @@ workloads:
 
 #[test]
 fn invalid_scenario_exits_2_with_every_problem_located_and_writes_nothing() {
-    let dir = tmp("bad");
+    let dir = fresh_dir("cli", "bad");
     let file = dir.join("bad.yaml");
     std::fs::write(&file, BAD).unwrap();
     let out = dir.join("out");
@@ -145,7 +132,7 @@ fn invalid_scenario_exits_2_with_every_problem_located_and_writes_nothing() {
 
 #[test]
 fn yaml_syntax_error_gives_line_and_column() {
-    let dir = tmp("syntax");
+    let dir = fresh_dir("cli", "syntax");
     let file = dir.join("broken.yaml");
     std::fs::write(&file, "duration: 10m\nnodegroups:\n  - name: [unclosed\n").unwrap();
     let o = ipamsim(&["validate", file.to_str().unwrap()]);
@@ -174,7 +161,7 @@ fn missing_scenario_file_exits_2() {
 
 #[test]
 fn unwritable_output_exits_2_before_running() {
-    let dir = tmp("unwritable");
+    let dir = fresh_dir("cli", "unwritable");
     let blocker = dir.join("a-file");
     std::fs::write(&blocker, "x").unwrap();
     let out = blocker.join("out");

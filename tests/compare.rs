@@ -1,21 +1,9 @@
 //! `ipamsim compare`: determinism across job counts, the direction of a trade-off derived
 //! from the spec, `sweep:` blocks, errors, Ctrl-C, and the report of a compare directory.
+mod common;
+use common::{fresh_dir, ipamsim};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn ipamsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ipamsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ipamsim-cmp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+use std::process::Command;
 
 fn column(csv: &str, name: &str) -> Vec<String> {
     let mut lines = csv.lines();
@@ -33,7 +21,7 @@ fn column(csv: &str, name: &str) -> Vec<String> {
 /// jobs (and the kept per-run files too).
 #[test]
 fn twelve_settings_identical_with_one_and_two_jobs() {
-    let (a, b) = (tmp("j1"), tmp("j2"));
+    let (a, b) = (fresh_dir("cmp", "j1"), fresh_dir("cmp", "j2"));
     let args = |out: &PathBuf, jobs: &'static str| {
         vec![
             "compare".to_string(),
@@ -93,7 +81,7 @@ fn twelve_settings_identical_with_one_and_two_jobs() {
 /// (UnassignPrivateIpAddresses, §c.11). So: fewer idle IPs, more EC2 calls.
 #[test]
 fn warm_ip_target_trades_idle_ips_for_ec2_calls_under_churn() {
-    let dir = tmp("churn");
+    let dir = fresh_dir("cmp", "churn");
     std::fs::create_dir_all(&dir).unwrap();
     let mut steps = String::new();
     for k in 0..20 {
@@ -154,7 +142,7 @@ workloads:
 
 #[test]
 fn errors_exit_2_and_run_nothing() {
-    let out = tmp("errors");
+    let out = fresh_dir("cmp", "errors");
     let o = ipamsim(&[
         "compare",
         "scenarios/scale-out.yaml",
@@ -195,7 +183,7 @@ fn errors_exit_2_and_run_nothing() {
 /// cleanly with exit 1 and a comparison.csv holding only finished runs.
 #[test]
 fn ctrl_c_keeps_finished_runs() {
-    let out = tmp("sigint");
+    let out = fresh_dir("cmp", "sigint");
     let child = Command::new(env!("CARGO_BIN_EXE_ipamsim"))
         .args([
             "compare",
@@ -228,7 +216,7 @@ fn ctrl_c_keeps_finished_runs() {
 /// setting.
 #[test]
 fn report_of_a_compare_directory() {
-    let out = tmp("report");
+    let out = fresh_dir("cmp", "report");
     let o = ipamsim(&[
         "compare",
         "scenarios/scale-out.yaml",

@@ -577,27 +577,17 @@ impl<R: Recorder> World<R> {
                     return self.assign_one(now, node, eni, queue);
                 }
                 // §c.6: any other error is logged and the increase returns
-                self.event(
-                    now,
-                    node,
-                    "increase_failed",
-                    format_args!(
-                        "AssignPrivateIpAddresses eni-{eni} +{n} {}: the tick goes on",
-                        e.name()
-                    ),
+                let why = format_args!(
+                    "AssignPrivateIpAddresses eni-{eni} +{n} {}: the tick goes on",
+                    e.name()
                 );
-                self.increase_done(now, node, queue)
+                self.increase_failed(now, node, why, queue)
             }
             (Step::SubnetsDescribed, None) => self.create_next_subnet(now, node, queue),
             (Step::SubnetsDescribed, Some(e)) => {
                 self.nodes[node as usize].ipamd.new_eni = None;
-                self.event(
-                    now,
-                    node,
-                    "increase_failed",
-                    format_args!("DescribeSubnets {}: no ENI this tick", e.name()),
-                );
-                self.increase_done(now, node, queue)
+                let why = format_args!("DescribeSubnets {}: no ENI this tick", e.name());
+                self.increase_failed(now, node, why, queue)
             }
             (Step::Created, None) => self.create_returned(now, node, queue),
             (Step::Created, Some(e)) => {
@@ -1178,6 +1168,19 @@ impl<R: Recorder> World<R> {
                 }
             }
         }
+    }
+
+    /// §c.6: an EC2 error other than insufficient addresses ends the increase (logged, no
+    /// back-off; the next tick tries again).
+    fn increase_failed(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        why: std::fmt::Arguments<'_>,
+        queue: &mut EventQueue<Event>,
+    ) {
+        self.event(now, node, "increase_failed", why);
+        self.increase_done(now, node, queue)
     }
 
     /// §c.7: after a failed fill, one retry asking for a single IP (or prefix).

@@ -161,13 +161,7 @@ pub fn line_chart(series: &[Series], x_desc: &str, y_desc: &str) -> Result<Strin
         let all = || series.iter().flat_map(|s| s.points.iter());
         let xs = range(all().map(|p| p.0), 0.0);
         let ys = range(all().map(|p| p.1), 0.08);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(25)
-            .margin_bottom(8)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(xs, ys)
-            .map_err(chart_err)?;
+        let mut chart = plot_area(&plot, xs, ys)?;
         mesh(&mut chart, x_desc, y_desc)?;
         for s in series {
             chart
@@ -187,6 +181,21 @@ type Chart<'a, 'b> = ChartContext<
     SVGBackend<'b>,
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
+
+/// The plotting area every chart uses: the same margins and label sizes, so charts line up.
+fn plot_area<'a, 'b>(
+    plot: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    xs: std::ops::Range<f64>,
+    ys: std::ops::Range<f64>,
+) -> Result<Chart<'a, 'b>, ReportError> {
+    ChartBuilder::on(plot)
+        .margin_right(25)
+        .margin_bottom(8)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(xs, ys)
+        .map_err(chart_err)
+}
 
 fn mesh(chart: &mut Chart<'_, '_>, x_desc: &str, y_desc: &str) -> Result<(), ReportError> {
     chart
@@ -233,13 +242,7 @@ pub fn scatter_chart(
         let xs = range(points.iter().map(|p| p.x), 0.12);
         let ys = range(points.iter().map(|p| p.y), 0.12);
         let x_mid = (xs.start + xs.end) / 2.0;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(25)
-            .margin_bottom(8)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(xs, ys)
-            .map_err(chart_err)?;
+        let mut chart = plot_area(&plot, xs, ys)?;
         mesh(&mut chart, x_desc, y_desc)?;
         let mut front: Vec<(f64, f64)> = points
             .iter()

@@ -6,6 +6,30 @@ use ipamsim::model::World;
 use ipamsim::output::recorder::MemoryRecorder;
 use ipamsim::scenario;
 use ipamsim::sim::simulate;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the `ipamsim` binary with `args` from the crate root.
+pub fn ipamsim(args: &[&str]) -> Output {
+    ipamsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs the `ipamsim` binary with `args` from `dir`.
+pub fn ipamsim_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("binary runs")
+}
+
+/// An empty directory `ipamsim-<tag>-<pid>-<name>` in the system temp dir.
+pub fn fresh_dir(tag: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ipamsim-{tag}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
 
 /// Parses and runs `yaml`; panics with the diagnostics if it is invalid.
 pub fn run_yaml(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
