@@ -204,6 +204,30 @@ struct Releasing {
     prefixes: Vec<u32>,
 }
 
+/// What keeps a node's pool from growing, as `no_ip` events name it (no allocation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrowthBlocker {
+    /// The 120 s insufficient-address back-off, and the EC2 error that started it.
+    Backoff(&'static str),
+    /// The ENI limit is reached.
+    MaxEni,
+    /// ipamd is starting or restarting and answers no CNI ADD.
+    NotServing,
+    /// A request of this action was throttled in the last 30 s.
+    Throttled(Ec2Action),
+}
+
+impl std::fmt::Display for GrowthBlocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GrowthBlocker::Backoff(cause) => f.write_str(cause),
+            GrowthBlocker::MaxEni => f.write_str("max ENI limit"),
+            GrowthBlocker::NotServing => f.write_str("ipamd not serving (starting or restarting)"),
+            GrowthBlocker::Throttled(a) => write!(f, "RequestLimitExceeded on {}", a.name()),
+        }
+    }
+}
+
 /// The pool manager's state for one node.
 #[derive(Clone, Debug, Default)]
 pub struct Ipamd {
@@ -264,19 +288,19 @@ pub struct Ipamd {
 impl Ipamd {
     /// What blocks pool growth at `now`, for `no_ip` events: the insufficient-address
     /// back-off, the ENI limit, or a throttled EC2 request in the last 30 s.
-    pub fn growth_blocker(&self, now: SimTime) -> Option<String> {
+    pub fn growth_blocker(&self, now: SimTime) -> Option<GrowthBlocker> {
         if let Some(cause) = self.backoff_cause(now) {
-            return Some(cause.to_string());
+            return Some(GrowthBlocker::Backoff(cause));
         }
         if self.at_max_eni {
-            return Some("max ENI limit".to_string());
+            return Some(GrowthBlocker::MaxEni);
         }
         if !self.serving {
-            return Some("ipamd not serving (starting or restarting)".to_string());
+            return Some(GrowthBlocker::NotServing);
         }
         self.last_throttled
             .filter(|(t, _)| now.since(*t).micros() <= 30_000_000)
-            .map(|(_, a)| format!("RequestLimitExceeded on {}", a.name()))
+            .map(|(_, a)| GrowthBlocker::Throttled(a))
     }
 
     /// Whether increases are blocked by the insufficient-address back-off at `now`, and by

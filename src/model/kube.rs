@@ -248,22 +248,20 @@ impl<R: Recorder> World<R> {
                 let n = &self.nodes[node as usize];
                 let s = n.ds.stats(now);
                 let name = pod_name_of(&self.sc, &self.nodes, &self.pods[pod as usize]);
-                let blocked = n.ipamd.growth_blocker(now).unwrap_or_default();
+                let blocked = n.ipamd.growth_blocker(now);
+                let (lead, cause): (&str, &dyn std::fmt::Display) = match &blocked {
+                    Some(b) => (" pool growth blocked by ", b),
+                    None => ("", &""),
+                };
                 self.recorder.event(
                     now,
                     &n.name,
                     "no_ip",
                     format_args!(
-                        "pod/{name} available={} cooling={} total={}{}{}",
+                        "pod/{name} available={} cooling={} total={}{lead}{cause}",
                         s.available(),
                         s.cooldown,
                         s.total,
-                        if blocked.is_empty() {
-                            ""
-                        } else {
-                            " pool growth blocked by "
-                        },
-                        blocked
                     ),
                 );
                 let delay = jittered(
