@@ -7,10 +7,9 @@
 //! Two measurements: the simulation alone (outputs to a sink) and a full run that writes
 //! the CSV files to a temporary directory, as `ipamsim run` does.
 
-use ipamsim::output::recorder::CsvRecorder;
+use ipamsim::output::csv_files::CsvRecorder;
 use ipamsim::scenario;
 use ipamsim::sim;
-use std::io;
 use std::time::Instant;
 
 fn peak_rss_mib() -> Option<f64> {
@@ -48,7 +47,7 @@ fn bench(path: &str) {
     let nodes: u32 = sc.nodegroups.iter().map(|g| g.count).sum();
 
     let start = Instant::now();
-    let rec = CsvRecorder::new(io::sink(), io::sink(), io::sink(), io::sink()).expect("sink");
+    let rec = CsvRecorder::sink();
     let (world, stats) = sim::simulate(sc.clone(), rec, &mut |_| true);
     let wall = start.elapsed().as_secs_f64();
     let pods = world.pods.len();
@@ -66,7 +65,7 @@ fn bench(path: &str) {
 
     let dir = std::env::temp_dir().join(format!("ipamsim-bench-{}", std::process::id()));
     let start = Instant::now();
-    let (_summary, stats) = sim::run_to_dir(sc, &dir, &mut |_| true).expect("run");
+    let (_summary, stats) = sim::run_to_dir(sc, &dir, "", &mut |_| true).expect("run");
     let wall = start.elapsed().as_secs_f64();
     let bytes: u64 = std::fs::read_dir(&dir)
         .map(|d| {

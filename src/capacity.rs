@@ -34,7 +34,7 @@ exceeds CN pod IPs + 2 (set max pods to CN_MAX_PODS); no prefix delegation on th
 a single ENI leaves none for CN pods.";
 
 /// One instance type's capacity. Pods and IPs are counts per node.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CapacityRow {
     /// EC2 instance type name, e.g. `m5.large`.
     pub instance_type: String,
@@ -183,6 +183,13 @@ pub fn write_csv(rows: &[CapacityRow], w: impl Write) -> io::Result<()> {
         out.write_record(cells(r)).map_err(io_error)?;
     }
     out.flush()
+}
+
+/// Writes the rows as a JSON array, one object per instance type (unknown values `null`).
+pub fn write_json(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, rows)?;
+    writeln!(w)?;
+    w.flush()
 }
 
 /// Keeps the underlying I/O error (and its kind, e.g. `BrokenPipe`) of a CSV write error.

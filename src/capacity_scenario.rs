@@ -29,10 +29,11 @@
 
 use crate::capacity::io_error;
 use crate::model::datastore::Datastore;
+use crate::model::ids::SubnetId;
+use crate::model::record::{Ec2Error, Fact, MemoryRecorder, OwnedEvent};
 use crate::model::subnet::{Subnet, PREFIX_SIZE};
 use crate::model::world::PodState;
 use crate::model::World;
-use crate::output::recorder::MemoryRecorder;
 use crate::scenario::{Placement, Scenario, WorkloadSpec};
 use crate::sim::simulate;
 use crate::time::{SimDuration, SimTime};
@@ -49,7 +50,8 @@ pub const WORKLOAD_AT_S: u64 = 60;
 const SAMPLE_INTERVAL_S: u64 = 10;
 
 /// How a node of the group gets pod addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Secondary IPs on every ENI.
     SecondaryIps,
@@ -82,7 +84,7 @@ impl Mode {
 }
 
 /// One node's pool at the end of a derived run. Counts per node.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct NodeState {
     /// ENIs in ipamd's datastore, the primary ENI included.
     pub enis: u32,
@@ -109,7 +111,8 @@ impl NodeState {
 }
 
 /// Which resource of a subnet runs out first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Limit {
     /// The nodes of the group take nothing from this subnet.
     None,
@@ -131,7 +134,7 @@ impl Limit {
 }
 
 /// What a nodegroup's nodes take from one subnet and how many more of them fit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SubnetHeadroom {
     /// Subnet name.
     pub subnet: String,
@@ -173,7 +176,7 @@ pub struct SubnetHeadroom {
 }
 
 /// One nodegroup's per-node footprint and subnet headroom.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct NodeGroupCapacity {
     /// Nodegroup name.
     pub nodegroup: String,
@@ -348,8 +351,8 @@ fn node_run(
         short: vec![None; n],
     };
     if state.pods_without_ip > 0 {
-        for (i, sub) in world.subnets.iter().enumerate() {
-            fp.short[i] = short_of(&world.recorder.events, &sub.name);
+        for i in 0..world.subnets.len() {
+            fp.short[i] = short_of(&world.recorder.events, SubnetId::from_index(i));
         }
     }
     for (i, (before, after)) in start.iter().zip(&world.subnets).enumerate() {
@@ -374,30 +377,19 @@ fn node_run(
     (state, fp)
 }
 
-/// The limit named by the last `insufficient_addresses` event about subnet `name` (events
-/// are `time_s,node,kind,detail` lines; the detail says `... in subnet <name> ...` and the
-/// EC2 error, InsufficientCidrBlocks for a missing /28).
-fn short_of(events: &[String], name: &str) -> Option<Limit> {
-    let needle = format!("in subnet {name}");
-    events
-        .iter()
-        .rev()
-        .find(|e| {
-            e.split(',').nth(2) == Some("insufficient_addresses")
-                && e.match_indices(&needle).any(|(at, _)| {
-                    e[at + needle.len()..]
-                        .chars()
-                        .next()
-                        .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                })
-        })
-        .map(|e| {
-            if e.contains("InsufficientCidrBlocks") {
-                Limit::PrefixBlocks
-            } else {
-                Limit::Addresses
-            }
-        })
+/// The limit named by the last `insufficient_addresses` event about `subnet`:
+/// `InsufficientCidrBlocks` means no free /28 block, anything else too few addresses.
+fn short_of(events: &[OwnedEvent], subnet: SubnetId) -> Option<Limit> {
+    events.iter().rev().find_map(|e| match e.fact {
+        Fact::InsufficientAddresses {
+            subnet: s, error, ..
+        } if s == subnet => Some(if error == Ec2Error::InsufficientCidrBlocks {
+            Limit::PrefixBlocks
+        } else {
+            Limit::Addresses
+        }),
+        _ => None,
+    })
 }
 
 fn count_prefixes(ds: &Datastore, fp: &mut Footprint) {
@@ -748,6 +740,13 @@ pub fn write_csv(groups: &[NodeGroupCapacity], w: impl Write) -> io::Result<()> 
         }
     }
     out.flush()
+}
+
+/// Writes the nodegroups as a JSON array (one object per nodegroup, its subnets nested).
+pub fn write_json(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, groups)?;
+    writeln!(w)?;
+    w.flush()
 }
 
 /// `n word` with the word's plural (`+s`, or `+es` after an `x`) when n ≠ 1.

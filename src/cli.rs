@@ -16,7 +16,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and write timeline.csv, nodes.csv, pods.csv and events.csv.
+    /// Run a scenario and write timeline.csv, nodes.csv, pods.csv, subnets.csv, events.csv
+    /// and summary.json.
     Run {
         /// Scenario file (YAML); see the README's scenario reference.
         scenario: PathBuf,
@@ -50,9 +51,9 @@ pub enum Command {
         /// Output directory (created if missing).
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
-        /// Runs at once (default: every core). Results do not depend on it.
-        #[arg(long, value_name = "N")]
-        jobs: Option<usize>,
+        /// Runs at once (at least 1; default: every core). Results do not depend on it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=4096))]
+        jobs: Option<u64>,
         /// Master seed for every run; overrides the scenario's `seed`.
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
@@ -65,6 +66,10 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// What to print on stdout: the table, or the comparison as JSON (comparison.json's
+        /// content).
+        #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+        format: CompareFormat,
     },
     /// Print pod capacity per instance type: max pods and pod IPs in secondary-IP mode, with
     /// prefix delegation and with custom networking, plus warnings.
@@ -75,7 +80,7 @@ pub enum Command {
         /// Show every instance type in the catalog (1,391), sorted by name.
         #[arg(long)]
         all: bool,
-        /// Output format: an aligned table or CSV.
+        /// Output format: an aligned table, CSV, or JSON.
         #[arg(long, value_enum, default_value_t = CapacityFormat::Table)]
         format: CapacityFormat,
         /// Scenario file (YAML): per nodegroup, the IPs one node holds with no workload pods
@@ -97,4 +102,15 @@ pub enum CapacityFormat {
     Table,
     /// CSV with a header row.
     Csv,
+    /// A JSON array, one object per row.
+    Json,
+}
+
+/// What `compare` prints on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// The ranked table and a one-line reading.
+    Table,
+    /// The comparison as JSON (the same document as DIR/comparison.json).
+    Json,
 }

@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod capacity_scenario;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod engine;
 pub mod model;

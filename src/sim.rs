@@ -1,16 +1,18 @@
 //! Runs one scenario: builds the world, drives the engine, writes the outputs.
 
 use crate::engine::{self, EventQueue, RunStats};
+use crate::model::record::Recorder;
 use crate::model::World;
-use crate::output::files::OutputDir;
-use crate::output::recorder::{CsvRecorder, Recorder};
-use crate::output::summary::{write_pods_csv, Summary};
+use crate::output::csv_files::{CsvRecorder, CsvWriters};
+use crate::output::files::{DirError, OutputDir, RESULT_FILES};
+use crate::output::summary::Summary;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
-use std::io::Write;
+use std::io;
 use std::path::Path;
 
-/// Simulates `scenario` into `recorder`; `progress` sees the simulated time now and then.
+/// Simulates `scenario` into `recorder`; `progress` sees the simulated time now and then
+/// (returning `false` stops the run). Every pod's record is written at the end.
 pub fn simulate<R: Recorder>(
     scenario: Scenario,
     recorder: R,
@@ -21,44 +23,73 @@ pub fn simulate<R: Recorder>(
     let interval = scenario.sample_interval;
     let mut world = World::new(scenario, recorder, &mut queue);
     let stats = engine::run(&mut world, &mut queue, end, interval, progress);
+    world.record_pods(end);
     (world, stats)
 }
 
-/// Runs `scenario` and writes `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv` and
-/// `events.csv` into `out`. The files appear only if everything succeeded.
-pub fn run_to_dir(
+/// Runs a scenario writing no files, for its summary; `None` if cancelled.
+pub fn summary_only(
     scenario: Scenario,
-    out: &Path,
+    sha256: &str,
     progress: &mut dyn FnMut(SimTime) -> bool,
-) -> std::io::Result<(Summary, RunStats)> {
-    let dir = OutputDir::create(out)?;
-    let result = write_run(scenario, dir, progress);
-    match result {
-        Ok(r) => {
-            OutputDir::commit(out)?;
-            Ok(r)
-        }
-        Err(e) => {
-            OutputDir::discard(out);
-            Err(e)
+) -> Option<Summary> {
+    let (world, stats) = simulate(scenario, CsvRecorder::sink(), progress);
+    (!stats.cancelled).then(|| Summary::from_world(&world, &stats, sha256))
+}
+
+/// Why a run into a directory did not finish.
+#[derive(Debug)]
+pub enum RunError {
+    /// The output directory cannot be used (exit 2).
+    Dir(DirError),
+    /// Writing an output file failed (exit 1).
+    Io(io::Error),
+    /// The progress callback stopped the run (Ctrl-C); nothing was kept.
+    Cancelled,
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Dir(e) => write!(f, "{e}"),
+            RunError::Io(e) => write!(f, "writing outputs failed: {e}"),
+            RunError::Cancelled => f.write_str("interrupted: no output was kept"),
         }
     }
 }
 
-fn write_run(
+impl From<io::Error> for RunError {
+    fn from(e: io::Error) -> Self {
+        RunError::Io(e)
+    }
+}
+
+/// Runs `scenario` and writes `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`,
+/// `events.csv` and `summary.json` into `out`. The files appear only if everything
+/// succeeded; `sha256` names the scenario file's bytes in `summary.json`.
+pub fn run_to_dir(
     scenario: Scenario,
-    dir: OutputDir,
+    out: &Path,
+    sha256: &str,
     progress: &mut dyn FnMut(SimTime) -> bool,
-) -> std::io::Result<(Summary, RunStats)> {
-    let mut writers = dir.writers.into_iter();
-    let mut next = || writers.next().expect("one writer per output file");
-    let (timeline, nodes, mut pods, subnets, events) = (next(), next(), next(), next(), next());
-    let recorder = CsvRecorder::new(timeline, nodes, subnets, events)?;
+) -> Result<(Summary, RunStats), RunError> {
+    let mut dir = OutputDir::open(out).map_err(RunError::Dir)?;
+    let writers = CsvWriters {
+        timeline: dir.create("timeline.csv")?,
+        nodes: dir.create("nodes.csv")?,
+        pods: dir.create("pods.csv")?,
+        subnets: dir.create("subnets.csv")?,
+        events: dir.create("events.csv")?,
+    };
+    let recorder = CsvRecorder::new(writers)?;
     let (world, stats) = simulate(scenario, recorder, progress);
-    let summary = Summary::from_world(&world, &stats);
-    write_pods_csv(&world, &mut pods)?;
-    pods.flush()?;
+    if stats.cancelled {
+        return Err(RunError::Cancelled);
+    }
+    let summary = Summary::from_world(&world, &stats, sha256);
     let World { recorder, .. } = world;
     recorder.finish()?;
+    dir.write("summary.json", summary.to_json().as_bytes())?;
+    dir.commit(&RESULT_FILES)?;
     Ok((summary, stats))
 }

@@ -73,8 +73,13 @@ impl SimTime {
     /// Seconds with millisecond precision, as written to CSV (`12.345`).
     /// Sub-millisecond parts are rounded half up.
     pub fn secs_str(self) -> String {
-        let ms = (self.0 + 500) / 1000;
-        format!("{}.{:03}", ms / 1000, ms % 1000)
+        SecsBuf::new(self).as_str().to_string()
+    }
+
+    /// Milliseconds, rounded half up as [`SimTime::secs_str`] writes them: statistics that
+    /// must agree with the output files are computed from these.
+    pub const fn millis_rounded(self) -> u64 {
+        self.0 / 1000 + (self.0 % 1000 >= 500) as u64
     }
 }
 
@@ -92,16 +97,76 @@ impl std::ops::Add for SimDuration {
     }
 }
 
+/// Seconds with millisecond precision (`12.345`), formatted without allocating.
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.secs_str())
+        f.write_str(SecsBuf::new(*self).as_str())
     }
 }
 
+/// Seconds with millisecond precision and a unit (`2.500s`), formatted without allocating.
 impl fmt::Display for SimDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&SimTime(self.0).secs_str())?;
+        f.write_str(SecsBuf::new(SimTime(self.0)).as_str())?;
         f.write_str("s")
+    }
+}
+
+/// A time formatted as seconds with millisecond precision (`12.345`) in a stack buffer,
+/// rounded half up: the one place output times are formatted.
+#[derive(Clone, Copy)]
+pub struct SecsBuf {
+    buf: [u8; 24],
+    start: usize,
+}
+
+impl SecsBuf {
+    /// Formats `t`.
+    pub fn new(t: SimTime) -> SecsBuf {
+        let ms = t.0 / 1000 + u64::from(t.0 % 1000 >= 500);
+        let mut buf = [0u8; 24];
+        let mut i = buf.len();
+        let mut frac = ms % 1000;
+        for _ in 0..3 {
+            i -= 1;
+            buf[i] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        i -= 1;
+        buf[i] = b'.';
+        let mut whole = ms / 1000;
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (whole % 10) as u8;
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        SecsBuf { buf, start: i }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and '.' were written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+    }
+}
+
+/// Serializes a time as seconds with millisecond precision, as a string (`12.345`): the
+/// form of every `*_s` column.
+pub fn serialize_secs<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(SecsBuf::new(*t).as_str())
+}
+
+/// [`serialize_secs`] for an optional time; `None` is an empty field.
+pub fn serialize_opt_secs<S: serde::Serializer>(
+    t: &Option<SimTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(SecsBuf::new(*t).as_str()),
+        None => s.serialize_str(""),
     }
 }
 
@@ -190,5 +255,9 @@ mod tests {
         assert_eq!(SimTime(0).secs_str(), "0.000");
         // 1.2345 s rounds half up to 1.235 (1_234_500 us + 500 = 1_235_000 -> 1235 ms)
         assert_eq!(SimTime(1_234_500).secs_str(), "1.235");
+        // 1_234_499 us rounds down to 1234 ms
+        assert_eq!(SimTime(1_234_499).secs_str(), "1.234");
+        assert_eq!(SimTime(u64::MAX).secs_str(), "18446744073709.552");
+        assert_eq!(SimDuration(2_500_000).to_string(), "2.500s");
     }
 }

@@ -9,8 +9,8 @@
 mod common;
 use common::*;
 use ipamsim::engine::RunStats;
+use ipamsim::model::record::{Fact, MemoryRecorder, OwnedEvent, TimelineRow};
 use ipamsim::model::World;
-use ipamsim::output::recorder::MemoryRecorder;
 use ipamsim::output::summary::Summary;
 use ipamsim::scenario::{self, Diagnostic};
 use ipamsim::sim::simulate;
@@ -67,7 +67,7 @@ fn run_keeping_nodes(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
 }
 
 /// The timeline row at exactly `t` seconds (1 s sampling).
-fn row_at(w: &World<MemoryRecorder>, t: u64) -> ipamsim::output::recorder::TimelineRow {
+fn row_at(w: &World<MemoryRecorder>, t: u64) -> TimelineRow {
     *w.recorder
         .timeline
         .iter()
@@ -79,9 +79,25 @@ fn row_at(w: &World<MemoryRecorder>, t: u64) -> ipamsim::output::recorder::Timel
 fn times_on(w: &World<MemoryRecorder>, kind: &str, who: &str) -> Vec<f64> {
     events_of(w, kind)
         .into_iter()
-        .filter(|e| e.split(',').nth(1) == Some(who))
-        .map(|e| e.split(',').next().unwrap().parse().unwrap())
+        .filter(|e| e.who == who)
+        .map(OwnedEvent::secs)
         .collect()
+}
+
+/// A scale-up event's (time s, group, nodes added, group size before, pods waiting, pods
+/// absorbed by booting nodes, capped).
+fn scale_up(e: &OwnedEvent) -> (f64, &str, u32, u32, u32, u32, bool) {
+    match e.fact {
+        Fact::ScaleUp {
+            count,
+            before,
+            waiting,
+            absorbed,
+            capped,
+            ..
+        } => (e.secs(), &e.who, count, before, waiting, absorbed, capped),
+        _ => panic!("not a scale-up: {e:?}"),
+    }
 }
 
 /// Workload pods (`web-…`) by final state word, from the world.
@@ -110,11 +126,8 @@ fn burst_scale_up_after_the_delay() {
     let (w, stats) = run_yaml(&burst(10, "", "", "10m"));
     let ups = events_of(&w, "scale_up");
     assert_eq!(ups.len(), 1, "{ups:?}");
-    assert!(
-        ups[0].starts_with("70.000,workers,scale_up,+2 nodes (2 -> 4): 46 pods unschedulable"),
-        "{}",
-        ups[0]
-    );
+    let (t, group, n, before, waiting, ..) = scale_up(ups[0]);
+    assert_eq!((t, group, n, before, waiting), (70.0, "workers", 2, 2, 46));
     assert_eq!(row_at(&w, 69).nodes, 2);
     assert_eq!(row_at(&w, 69).pods_unschedulable, 46);
     assert_eq!(row_at(&w, 70).nodes, 4);
@@ -127,9 +140,9 @@ fn burst_scale_up_after_the_delay() {
         );
     }
     assert_eq!(web_states(&w), (100, 0));
-    let s = Summary::from_world(&w, &stats);
+    let s = Summary::from_world(&w, &stats, "");
     assert_eq!(
-        (s.nodes, s.nodes_added, s.nodes_removed, s.peak_nodes),
+        (s.nodes.at_end, s.nodes.added, s.nodes.removed, s.nodes.peak),
         (4, 2, 0, 4)
     );
     assert!(s
@@ -148,25 +161,27 @@ fn empty_nodes_removed_after_scale_down_after_down_to_min() {
     let (w, stats) = run_keeping_nodes(&burst(10, "", "      - {at: 305s, replicas: 0}", "20m"));
     let downs = events_of(&w, "scale_down");
     assert_eq!(downs.len(), 2, "{downs:?}");
+    assert_eq!(
+        (downs[0].secs(), downs[0].who.as_str()),
+        (910.0, "workers-4")
+    );
+    assert_eq!(
+        (downs[1].secs(), downs[1].who.as_str()),
+        (910.0, "workers-3")
+    );
     assert!(
-        downs[0].starts_with("910.000,workers-4,scale_down,"),
-        "{}",
+        matches!(downs[0].fact, Fact::ScaleDown { since, .. } if since.micros() == 310_000_000),
+        "{:?}",
         downs[0]
     );
-    assert!(
-        downs[1].starts_with("910.000,workers-3,scale_down,"),
-        "{}",
-        downs[1]
-    );
-    assert!(downs[0].contains("since 310.000 s"), "{}", downs[0]);
     assert_eq!(row_at(&w, 909).nodes, 4);
     assert_eq!(row_at(&w, 910).nodes, 2);
     let last_row = |node: &str| {
         w.recorder
             .nodes
             .iter()
-            .filter(|l| l.split(',').nth(1) == Some(node))
-            .map(|l| l.split(',').next().unwrap().parse::<f64>().unwrap())
+            .filter(|l| l.node == node)
+            .map(|l| l.time.as_secs_f64())
             .fold(0.0, f64::max)
     };
     assert_eq!(last_row("workers-3"), 909.0);
@@ -181,9 +196,9 @@ fn empty_nodes_removed_after_scale_down_after_down_to_min() {
         .sum();
     assert_eq!(end.subnet_free_ips, u64::from(1019 - held));
     assert_eq!(end.nodes, 2);
-    let s = Summary::from_world(&w, &stats);
+    let s = Summary::from_world(&w, &stats, "");
     assert_eq!(
-        (s.nodes, s.nodes_added, s.nodes_removed, s.peak_nodes),
+        (s.nodes.at_end, s.nodes.added, s.nodes.removed, s.nodes.peak),
         (2, 2, 2, 4)
     );
 }
@@ -195,12 +210,8 @@ fn max_caps_the_burst() {
     let (w, _) = run_yaml(&burst(3, "", "", "10m"));
     let ups = events_of(&w, "scale_up");
     assert_eq!(ups.len(), 1, "{ups:?}");
-    assert!(
-        ups[0].starts_with("70.000,workers,scale_up,+1 nodes (2 -> 3)"),
-        "{}",
-        ups[0]
-    );
-    assert!(ups[0].ends_with("capped at max"), "{}", ups[0]);
+    let (t, group, n, before, .., capped) = scale_up(ups[0]);
+    assert_eq!((t, group, n, before, capped), (70.0, "workers", 1, 2, true));
     assert_eq!(web_states(&w), (81, 19));
     assert_eq!(w.recorder.timeline.last().unwrap().pods_unschedulable, 19);
 }
@@ -218,13 +229,10 @@ fn capped_group_overflows_to_the_next_group() {
     let (w, _) = run_yaml(&burst(3, spare, "", "10m"));
     assert_eq!(times_on(&w, "scale_up", "workers"), vec![70.0]);
     let spare_up = events_of(&w, "scale_up");
-    assert!(
-        spare_up[1].starts_with("70.000,spare,scale_up,+1 nodes (0 -> 1): 46 pods unschedulable"),
-        "{spare_up:?}"
-    );
-    assert!(
-        spare_up[1].contains("27 fit on booting nodes"),
-        "{spare_up:?}"
+    let (t, group, n, before, waiting, absorbed, _) = scale_up(spare_up[1]);
+    assert_eq!(
+        (t, group, n, before, waiting, absorbed),
+        (70.0, "spare", 1, 0, 46, 27)
     );
     assert_eq!(times_on(&w, "ipamd_start", "spare-1"), vec![130.0]);
     assert_eq!(web_states(&w), (100, 0));
@@ -261,9 +269,9 @@ fn explicit_launches() {
     assert_eq!(times_on(&w, "ipamd_start", "workers-5"), vec![210.0]);
     assert!(events_of(&w, "scale_up").is_empty() && events_of(&w, "scale_down").is_empty());
     assert_eq!(web_states(&w), (60, 0));
-    let s = Summary::from_world(&w, &stats);
+    let s = Summary::from_world(&w, &stats, "");
     assert_eq!(
-        (s.nodes, s.nodes_added, s.nodes_removed, s.peak_nodes),
+        (s.nodes.at_end, s.nodes.added, s.nodes.removed, s.nodes.peak),
         (5, 4, 0, 5)
     );
 }
@@ -314,10 +322,10 @@ fn acceptance_autoscaling_scenario() {
     let (w, stats) = simulate(sc, MemoryRecorder::default(), &mut |_| true);
     let ups = events_of(&w, "scale_up");
     assert_eq!(ups.len(), 1, "{ups:?}");
-    assert!(
-        ups[0].starts_with("70.000,workers,scale_up,+10 nodes (2 -> 12): 246 pods"),
-        "{}",
-        ups[0]
+    let (t, group, n, before, waiting, ..) = scale_up(ups[0]);
+    assert_eq!(
+        (t, group, n, before, waiting),
+        (70.0, "workers", 10, 2, 246)
     );
     assert_eq!(event_times(&w, "scale_down"), vec![1500.0; 10]);
     let peak_running = w
@@ -330,9 +338,9 @@ fn acceptance_autoscaling_scenario() {
     assert_eq!(peak_running, 300 + 12 * 2, "every pod of the burst ran");
     let end = w.recorder.timeline.last().unwrap();
     assert_eq!((end.nodes, end.pods_total, end.pods_running), (2, 24, 24));
-    let s = Summary::from_world(&w, &stats);
+    let s = Summary::from_world(&w, &stats, "");
     assert_eq!(
-        (s.nodes, s.nodes_added, s.nodes_removed, s.peak_nodes),
+        (s.nodes.at_end, s.nodes.added, s.nodes.removed, s.nodes.peak),
         (2, 10, 10, 12)
     );
 }

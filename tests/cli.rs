@@ -49,7 +49,14 @@ fn run_writes_the_four_files_with_the_contract_headers() {
     assert_eq!(header("timeline.csv"), "time_s,nodes,pods_total,pods_running,pods_unschedulable,pods_waiting_ip,enis,ips_total,ips_assigned,ips_cooldown,ips_available,prefixes,subnet_free_ips,ec2_calls,ec2_throttled");
     assert_eq!(header("nodes.csv"), "time_s,node,nodegroup,instance_type,ready,enis,ips_total,ips_assigned,ips_cooldown,ips_available,prefixes,pods");
     assert_eq!(header("pods.csv"), "pod,workload,node,host_network,created_s,scheduled_s,ip_assigned_s,deleted_s,ip,final_state");
-    assert_eq!(header("events.csv"), "time_s,node,kind,detail");
+    // the contract's four columns first, then the typed ones (README: events.csv)
+    assert_eq!(
+        header("events.csv"),
+        "time_s,node,kind,detail,nodegroup,pod,cause,eni,action,count,subnet"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "three-t3-medium");
     // 10 min at 1 s: samples at 0..=600 -> 601 rows + header
     let rows = std::fs::read_to_string(out.join("timeline.csv"))
         .unwrap()

@@ -3,8 +3,8 @@
 //! pods created at 10 s, 10 minutes.
 mod common;
 use common::*;
+use ipamsim::model::record::{Ec2Error, Fact, GrowthBlocker, MemoryRecorder};
 use ipamsim::model::World;
-use ipamsim::output::recorder::MemoryRecorder;
 use std::collections::HashSet;
 
 fn prefixes(w: &World<MemoryRecorder>, node: usize) -> u32 {
@@ -142,8 +142,8 @@ fn scale_in_releases_surplus_prefixes_at_once() {
     let (w, _) = run_yaml(&yaml);
     let releases = events_of(&w, "unassign_prefixes");
     assert_eq!(releases.len(), 1, "{releases:?}");
-    assert!(releases[0].contains("-3 prefixes"), "{}", releases[0]);
-    let t: f64 = releases[0].split(',').next().unwrap().parse().unwrap();
+    assert_eq!(releases[0].fact.count(), Some(3), "{:?}", releases[0]);
+    let t = releases[0].secs();
     assert!(t > 200.0 && t < 205.1, "first tick after the delete: {t}");
     assert_eq!(prefixes(&w, 0), 1);
 }
@@ -197,15 +197,16 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     assert_eq!((last.pods_waiting_ip, last.ips_total), (60, 0));
     // used: 600 scattered over 1,019 usable addresses: no /28 is free; about 419 are
     // (416 after the three instances' own addresses).
-    assert!(w.recorder.subnets.last().unwrap().ends_with(",416,0"));
+    let last_subnet = w.recorder.subnets.last().unwrap();
+    assert_eq!((last_subnet.2, last_subnet.3), (416, 0));
     let backoffs = events_of(&w, "insufficient_cooldown");
     assert!(backoffs
         .iter()
-        .all(|e| e.contains("InsufficientCidrBlocks")));
+        .all(|e| e.fact.cause() == Some("InsufficientCidrBlocks")));
     let node1: Vec<f64> = backoffs
         .iter()
-        .filter(|e| e.contains(",workers-1,"))
-        .map(|e| e.split(',').next().unwrap().parse().unwrap())
+        .filter(|e| e.who == "workers-1")
+        .map(|e| e.secs())
         .collect();
     assert!(node1.len() >= 4, "{node1:?}");
     for pair in node1.windows(2) {
@@ -218,13 +219,19 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     let mut inside = 0;
     for e in events_of(&w, "no_ip")
         .iter()
-        .filter(|e| e.contains(",workers-1,"))
+        .filter(|e| e.who == "workers-1")
     {
-        let t: f64 = e.split(',').next().unwrap().parse().unwrap();
+        let t = e.secs();
         if node1.iter().any(|&b| t >= b && t <= b + 120.0) {
             assert!(
-                e.ends_with("pool growth blocked by InsufficientCidrBlocks"),
-                "{e}"
+                matches!(
+                    e.fact,
+                    Fact::NoIp {
+                        blocker: Some(GrowthBlocker::Backoff(Ec2Error::InsufficientCidrBlocks)),
+                        ..
+                    }
+                ),
+                "{e:?}"
             );
             inside += 1;
         }

@@ -3,8 +3,8 @@
 //! fragmented subnets): no panic, and no address is ever held twice or outside its subnet.
 mod common;
 use common::*;
+use ipamsim::model::record::MemoryRecorder;
 use ipamsim::model::World;
-use ipamsim::output::recorder::MemoryRecorder;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
 

@@ -2,6 +2,8 @@
 //! with the expected numbers derived in comments.
 mod common;
 use common::*;
+use ipamsim::model::record::{Ec2Error, Fact, GrowthBlocker, OwnedEvent};
+use ipamsim::scenario::Ec2Action;
 
 fn cluster(nodes: u32, extra: &str, pods: u32) -> String {
     format!(
@@ -42,23 +44,19 @@ fn burst_is_slower_with_throttling() {
         let sc = ipamsim::scenario::load(&path).unwrap();
         let (w, stats) = ipamsim::sim::simulate(
             sc,
-            ipamsim::output::recorder::MemoryRecorder::default(),
+            ipamsim::model::record::MemoryRecorder::default(),
             &mut |_| true,
         );
-        ipamsim::output::summary::Summary::from_world(&w, &stats)
+        ipamsim::output::summary::Summary::from_world(&w, &stats, "")
     };
     let on = load("burst-200-nodes.yaml");
     let off = load("burst-200-nodes-unthrottled.yaml");
-    assert!(on.ec2_throttled > 1000, "{}", on.ec2_throttled);
-    assert_eq!(off.ec2_throttled, 0);
-    assert!(
-        on.time_to_ip.p99 > off.time_to_ip.p99 + 20.0,
-        "{} vs {}",
-        on.time_to_ip.p99,
-        off.time_to_ip.p99
-    );
+    assert!(on.ec2.throttled > 1000, "{}", on.ec2.throttled);
+    assert_eq!(off.ec2.throttled, 0);
+    let (p_on, p_off) = (on.time_to_ip_s.p99.unwrap(), off.time_to_ip_s.p99.unwrap());
+    assert!(p_on > p_off + 20.0, "{p_on} vs {p_off}");
     // every pod gets its IP in the end either way
-    assert_eq!((on.pods_never_ip, off.pods_never_ip), (0, 0));
+    assert_eq!((on.pods.never_got_ip, off.pods.never_got_ip), (0, 0));
 }
 
 /// The SDK's standard retryer: AssignPrivateIpAddresses gets a bucket of 1 token and no
@@ -73,20 +71,25 @@ fn sdk_retries_three_times_then_ipamd_gives_up() {
     // look at nodeInit only: events up to ng-2 becoming Ready
     let ready = events_of(&w, "node_ready")
         .iter()
-        .find(|e| e.contains(",ng-2,"))
-        .map(|e| e.split(',').next().unwrap().parse::<f64>().unwrap())
+        .find(|e| e.who == "ng-2")
+        .map(|e| e.secs())
         .expect("ng-2 becomes Ready without IPs");
-    let before = |kind: &str| -> Vec<String> {
+    let before = |kind: &'static str| -> Vec<OwnedEvent> {
         events_of(&w, kind)
             .into_iter()
-            .filter(|e| e.split(',').next().unwrap().parse::<f64>().unwrap() <= ready)
-            .map(str::to_string)
+            .filter(|e| e.secs() <= ready)
+            .cloned()
             .collect()
     };
     let failed = before("ec2_failed");
     assert_eq!(failed.len(), 2, "{failed:?}");
-    assert!(failed.iter().all(|e| e.contains(",ng-2,")
-        && e.contains("AssignPrivateIpAddresses failed after 3 attempts: RequestLimitExceeded")));
+    assert!(failed.iter().all(|e| e.who == "ng-2"
+        && e.fact
+            == Fact::Ec2Failed {
+                action: Ec2Action::AssignPrivateIpAddresses,
+                attempts: 3,
+                error: Ec2Error::RequestLimitExceeded
+            }));
     // 2 failed calls × (3 attempts − 1) retries
     assert_eq!(before("ec2_retry").len(), 4);
     let pools: Vec<u32> = (0..2).map(|i| node_pool(&w, i).1).collect();
@@ -100,7 +103,15 @@ fn waiting_pods_name_the_throttled_call() {
     let (w, _) = run_yaml(&cluster(200, "", 4000));
     let named = events_of(&w, "no_ip")
         .iter()
-        .filter(|e| e.contains("blocked by RequestLimitExceeded on "))
+        .filter(|e| {
+            matches!(
+                e.fact,
+                Fact::NoIp {
+                    blocker: Some(GrowthBlocker::Throttled(_)),
+                    ..
+                }
+            )
+        })
         .count();
     assert!(named > 100, "{named}");
 }
@@ -153,9 +164,13 @@ fn aws_node_restart_reinitialises_ipamd() {
     let restarts = event_times(&w, "aws_node_restart");
     assert_eq!(restarts, vec![300.0]);
     assert_eq!(event_times(&w, "ipamd_start").len(), 2);
-    assert!(events_of(&w, "no_ip")
-        .iter()
-        .any(|e| e.contains("ipamd not serving")));
+    assert!(events_of(&w, "no_ip").iter().any(|e| matches!(
+        e.fact,
+        Fact::NoIp {
+            blocker: Some(GrowthBlocker::NotServing),
+            ..
+        }
+    )));
     assert_eq!(w.totals.last_row.pods_running, 8);
     // every ENI was re-adopted at the restart (createTime reset to ~310 s)
     assert!(w.nodes[0]

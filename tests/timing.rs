@@ -1,6 +1,7 @@
 //! Timing behaviour from spec/ipamd-cases.md §I and the cooldown cases, with derivations.
 mod common;
 use common::*;
+use ipamsim::model::record::Fact;
 
 fn decrease_scenario(tick_overhead: &str) -> String {
     // m5.xlarge (M_ip 14), WARM_IP_TARGET=1: 12 pods settle on the primary ENI (T = 13).
@@ -168,9 +169,10 @@ workloads:
         .unwrap();
     let got = b2.ip_assigned.unwrap().as_secs_f64();
     assert!(got > 130.0, "b-2 got its IP at {got}");
-    assert!(events_of(&w, "no_ip")
-        .iter()
-        .any(|e| e.contains("pod/b-2") && e.contains("cooling=1")));
+    assert!(events_of(&w, "no_ip").iter().any(|e| matches!(
+        e.fact,
+        Fact::NoIp { pod, cooling: 1, .. } if w.pod_name(pod.0).to_string() == "b-2"
+    )));
 }
 
 /// C41: WARM_ENI_TARGET=0 with 9 pods on the full primary ENI: A = 0 -> ENI-2 (9 IPs);

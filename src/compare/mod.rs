@@ -9,12 +9,10 @@
 pub mod rows;
 pub mod table;
 
-use crate::output::recorder::CsvRecorder;
 use crate::output::summary::Summary;
 use crate::scenario::{self, check_cni_value, Scenario, ScenarioErrors};
 use crate::sim;
 use serde_yaml::Value;
-use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -149,15 +147,16 @@ pub struct RunResult {
 /// stop; their slots stay `None`. `done` is called after each finished run with the count.
 pub fn run_all(
     scenarios: &[(Setting, Scenario)],
+    sha256: &str,
     jobs: usize,
     out_dir: Option<&Path>,
     cancel: &AtomicBool,
     done: &(dyn Fn(usize) + Sync),
-) -> io::Result<Vec<Option<RunResult>>> {
+) -> Result<Vec<Option<RunResult>>, sim::RunError> {
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; scenarios.len()]);
-    let error: Mutex<Option<io::Error>> = Mutex::new(None);
+    let error: Mutex<Option<sim::RunError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1).min(scenarios.len().max(1)) {
             scope.spawn(|| loop {
@@ -170,13 +169,17 @@ pub fn run_all(
                 };
                 let mut keep_going = |_| !cancel.load(Ordering::Relaxed);
                 let outcome = match out_dir {
-                    Some(dir) => sim::run_to_dir(
+                    Some(dir) => match sim::run_to_dir(
                         sc.clone(),
                         &dir.join("runs").join(dir_name(setting)),
+                        sha256,
                         &mut keep_going,
-                    )
-                    .map(|(summary, stats)| (!stats.cancelled).then_some(summary)),
-                    None => summary_only(sc.clone(), &mut keep_going),
+                    ) {
+                        Ok((summary, _)) => Ok(Some(summary)),
+                        Err(sim::RunError::Cancelled) => Ok(None),
+                        Err(e) => Err(e),
+                    },
+                    None => Ok(sim::summary_only(sc.clone(), sha256, &mut keep_going)),
                 };
                 match outcome {
                     Ok(Some(summary)) => {
@@ -203,16 +206,6 @@ pub fn run_all(
         return Err(e);
     }
     Ok(results.into_inner().expect("threads joined"))
-}
-
-/// Runs a scenario writing nothing, for its summary; `None` if cancelled.
-fn summary_only(
-    sc: Scenario,
-    progress: &mut dyn FnMut(crate::time::SimTime) -> bool,
-) -> io::Result<Option<Summary>> {
-    let recorder = CsvRecorder::new(io::sink(), io::sink(), io::sink(), io::sink())?;
-    let (world, stats) = sim::simulate(sc, recorder, progress);
-    Ok((!stats.cancelled).then(|| Summary::from_world(&world, &stats)))
 }
 
 #[cfg(test)]

@@ -1,28 +1,39 @@
-//! The comparison on stdout: a table sorted by p99 time to IP with the Pareto front
+//! The comparison on stdout: a table sorted by p99 time to running with the Pareto front
 //! marked, and a one-line reading against the baseline setting.
 
-use super::{label, rows::pareto, RunResult};
+use super::rows::{pareto, PARETO_DIMENSIONS};
+use super::{label, RunResult};
 use std::fmt::Write as _;
 
-/// Censored p99 time to IP (pods that never got one count until deleted or the end).
-fn p99(r: &RunResult) -> Option<f64> {
-    (r.summary.ip_wait.count > 0).then_some(r.summary.ip_wait.p99)
-}
-
 fn calls(r: &RunResult) -> u64 {
-    r.summary.ec2_calls.iter().sum()
+    r.summary.ec2.calls
 }
 
-/// The table: rank, Pareto mark, setting, p50/p99 time to IP, pods that never got an IP,
-/// peak waiting, mean idle IPs, EC2 calls; sorted by p99 (no IP at all last), ties in
-/// combination order.
-pub fn render(rows: &[&RunResult]) -> String {
-    let front = pareto(rows);
+/// Censored p99 time to running (s): the first Pareto objective, and the sort key.
+fn p99_running(r: &RunResult) -> f64 {
+    r.summary.time_to_running_s.p99_or_zero()
+}
+
+fn served_less(r: &RunResult) -> u32 {
+    r.summary.pods.never_got_ip + r.summary.pods.never_scheduled
+}
+
+/// The rows' display order: by p99 time to running, ties in combination order.
+pub fn order(rows: &[&RunResult]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| {
-        let key = |i: usize| p99(rows[i]).unwrap_or(f64::INFINITY);
-        key(a).total_cmp(&key(b)).then(a.cmp(&b))
+        p99_running(rows[a])
+            .total_cmp(&p99_running(rows[b]))
+            .then(a.cmp(&b))
     });
+    order
+}
+
+/// The table: rank, Pareto mark, setting, p50/p99 time to IP (censored), p99 time to
+/// running (censored), pods that never got an IP or a node, peak waiting, mean idle IPs,
+/// EC2 calls and throttled requests.
+pub fn render(rows: &[&RunResult]) -> String {
+    let front = pareto(rows);
     let width = rows
         .iter()
         .map(|r| label(&r.setting).len())
@@ -32,62 +43,71 @@ pub fn render(rows: &[&RunResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "  # P  {:<width$}  {:>9} {:>9} {:>8} {:>8} {:>10} {:>9}",
-        "setting", "p50 s", "p99 s", "no IP", "peak wt", "idle mean", "EC2 calls"
+        "  # P  {:<width$}  {:>8} {:>8} {:>8} {:>6} {:>7} {:>7} {:>9} {:>9} {:>9}",
+        "setting",
+        "IP p50",
+        "IP p99",
+        "run p99",
+        "no IP",
+        "no node",
+        "peak wt",
+        "idle mean",
+        "EC2 calls",
+        "throttled"
     );
-    for (rank, &i) in order.iter().enumerate() {
+    for (rank, &i) in order(rows).iter().enumerate() {
         let r = rows[i];
         let s = &r.summary;
-        let t = |x: f64| {
-            if s.time_to_ip.count > 0 {
-                format!("{x:.1}")
-            } else {
-                "-".into()
-            }
-        };
+        let t = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
         let _ = writeln!(
             out,
-            "{:>3} {}  {:<width$}  {:>9} {:>9} {:>8} {:>8} {:>10.1} {:>9}",
+            "{:>3} {}  {:<width$}  {:>8} {:>8} {:>8} {:>6} {:>7} {:>7} {:>9.1} {:>9} {:>9}",
             rank + 1,
             if front[i] { "*" } else { " " },
             label(&r.setting),
-            t(s.ip_wait.p50),
-            t(s.ip_wait.p99),
-            s.pods_never_ip,
-            s.peak_waiting_ip,
-            s.idle_ips_mean,
-            calls(r)
+            t(s.time_to_ip_censored_s.p50),
+            t(s.time_to_ip_censored_s.p99),
+            t(s.time_to_running_s.p99),
+            s.pods.never_got_ip,
+            s.pods.never_scheduled,
+            s.peak.waiting_ip,
+            s.ips.idle_mean,
+            calls(r),
+            s.ec2.throttled
         );
     }
     let _ = writeln!(
         out,
-        "* = on the Pareto front of (p99 time to IP, mean idle IPs, EC2 calls): no other setting is at least as good in all three.\nTimes count a pod that never got an IP with its wait until it was deleted or the run ended."
+        "* = on the Pareto front of ({}, {}): no other setting is at least as good in both.\n\
+         Times (s) are censored: a pod that never got an IP (IP columns) or never ran (run p99, \
+         from creation) counts until it was deleted or the run ended.",
+        PARETO_DIMENSIONS[0], PARETO_DIMENSIONS[1]
     );
     out
 }
 
-/// One line comparing the leanest Pareto setting that leaves no more pods without an IP
-/// than the baseline with the baseline (the row at `baseline`), e.g. "WARM_IP_TARGET=2 holds 71 % fewer idle IPs than the baseline
-/// (WARM_IP_TARGET=0) for +4.1 s p99 time to IP and +35 EC2 calls". `None` with fewer than
-/// two rows.
+/// One line comparing the leanest Pareto setting that serves at least as many pods as the
+/// baseline (the row at `baseline`) with it, e.g. "WARM_IP_TARGET=2 holds 71 % fewer idle IPs
+/// than the baseline (WARM_IP_TARGET=0) for +4.1 s p99 time to running and +35 EC2 calls".
+/// `None` with fewer than two rows.
 pub fn reading(rows: &[&RunResult], baseline: usize, baseline_name: &str) -> Option<String> {
     if rows.len() < 2 {
         return None;
     }
     let front = pareto(rows);
     let base = rows[baseline];
-    let never = |i: usize| rows[i].summary.pods_never_ip;
     let best = (0..rows.len())
-        .filter(|&i| i != baseline && front[i] && never(i) <= never(baseline))
+        .filter(|&i| i != baseline && front[i] && served_less(rows[i]) <= served_less(base))
         .min_by(|&a, &b| {
             rows[a]
                 .summary
-                .idle_ips_mean
-                .total_cmp(&rows[b].summary.idle_ips_mean)
+                .ips
+                .idle_mean
+                .total_cmp(&rows[b].summary.ips.idle_mean)
                 .then(a.cmp(&b))
         })?;
     let r = rows[best];
-    let (bi, ri) = (base.summary.idle_ips_mean, r.summary.idle_ips_mean);
+    let (bi, ri) = (base.summary.ips.idle_mean, r.summary.ips.idle_mean);
     let idle = if bi > 0.0 {
         let pct = (bi - ri) / bi * 100.0;
         if pct >= 0.0 {
@@ -98,14 +118,11 @@ pub fn reading(rows: &[&RunResult], baseline: usize, baseline_name: &str) -> Opt
     } else {
         format!("holds {ri:.1} idle IPs on average against {bi:.1} for {baseline_name}")
     };
-    let p99 = match (p99(r), p99(base)) {
-        (Some(a), Some(b)) => format!("{:+.1} s p99 time to IP", a - b),
-        (None, _) => "no pod getting an IP".to_string(),
-        (Some(_), None) => "pods getting IPs at all".to_string(),
-    };
+    let dp = p99_running(r) - p99_running(base);
     let dc = calls(r) as i64 - calls(base) as i64;
     Some(format!(
-        "{} {idle} ({ri:.1} vs {bi:.1} mean) for {p99} and {dc:+} EC2 calls.",
+        "{} {idle} ({ri:.1} vs {bi:.1} mean) for {dp:+.1} s p99 time to running and {dc:+} EC2 \
+         calls.",
         label(&r.setting)
     ))
 }

@@ -25,9 +25,10 @@
 //!
 //! Passes scan the pending queue and the node list (no allocation); only a launch allocates.
 
+use super::ids::GroupId;
+use super::record::{Fact, Recorder};
 use super::world::{Event, NodeIndex, PodState, World};
 use crate::engine::EventQueue;
-use crate::output::recorder::Recorder;
 use crate::scenario::autoscaling::{MAX_EMPTY_BULK_DELETE, SCAN_INTERVAL};
 use crate::time::{SimDuration, SimTime};
 
@@ -87,15 +88,12 @@ impl<R: Recorder> World<R> {
         let launch = &spec.launches[entry as usize];
         let (count, boot) = (launch.count, launch.provision_time);
         let before = self.scaling.group_live[group as usize];
-        self.recorder.event(
-            now,
-            &spec.name,
-            "launch",
-            format_args!(
-                "+{count} nodes ({before} -> {}) by the launch entry; ipamd starts in {boot}",
-                before + count
-            ),
-        );
+        let fact = Fact::Launch {
+            count,
+            before,
+            boot,
+        };
+        self.emit_group(now, GroupId(group), fact);
         self.add_nodes(now, group, count, boot, queue);
     }
 
@@ -177,18 +175,15 @@ impl<R: Recorder> World<R> {
             if n == 0 {
                 continue;
             }
-            let capped = if n < wanted { "; capped at max" } else { "" };
-            self.recorder.event(
-                now,
-                &self.sc.nodegroups[g].name,
-                "scale_up",
-                format_args!(
-                    "+{n} nodes ({before} -> {}): {waiting} pods unschedulable for {} or \
-                     more; {absorbed} fit on booting nodes{capped}",
-                    before + n,
-                    auto.scale_up_delay
-                ),
-            );
+            let fact = Fact::ScaleUp {
+                count: n,
+                before,
+                waiting,
+                delay: auto.scale_up_delay,
+                absorbed,
+                capped: n < wanted,
+            };
+            self.emit_group(now, GroupId(g as u32), fact);
             self.add_nodes(now, g as u32, n, auto.provision_time, queue);
             absorbed = absorbed.saturating_add(n * per_node);
         }
@@ -251,13 +246,11 @@ impl<R: Recorder> World<R> {
         s.live -= 1;
         s.removed += 1;
         let after = s.group_live[group];
-        let name = &self.sc.nodegroups[group].name;
-        let detail = format_args!(
-            "node removed: only DaemonSet pods since {unneeded_since} s ({name} {} -> {after})",
-            after + 1
-        );
-        let node_name = &self.nodes[node as usize].name;
-        self.recorder.event(now, node_name, "scale_down", detail);
+        let fact = Fact::ScaleDown {
+            since: unneeded_since,
+            after,
+        };
+        self.emit(now, node, fact);
     }
 
     /// The terminated instance's addresses go back: its ENIs with their IPs and prefixes,

@@ -4,10 +4,11 @@
 
 use super::datastore::Eni;
 use super::ec2::{self, Response};
+use super::ids::{EniId, SubnetId};
 use super::pool::{self, PoolStats};
+use super::record::{Ec2Error, Fact, GrowthBlocker, InsufficientThen, Recorder, RestartReason};
 use super::world::{Event, NodeIndex, World};
 use crate::engine::EventQueue;
-use crate::output::recorder::Recorder;
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -42,11 +43,6 @@ fn leak_cleanup_offset_us(seed: u64, node: NodeIndex) -> u64 {
 pub const RESTART_BACKOFF: SimDuration = SimDuration(10_000_000);
 /// Longest CrashLoopBackOff delay.
 pub const RESTART_BACKOFF_MAX: SimDuration = SimDuration(300_000_000);
-
-/// EC2's error when a subnet has too few free addresses.
-pub const INSUFFICIENT_ADDRESSES: &str = "InsufficientFreeAddressesInSubnet";
-/// EC2's error when a subnet has no free aligned /28 block.
-pub const INSUFFICIENT_CIDR_BLOCKS: &str = "InsufficientCidrBlocks";
 
 /// What the loop is doing now, i.e. what the next wake continues.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -136,24 +132,6 @@ struct Call {
     then: Step,
 }
 
-/// Why an EC2 call finally failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallError {
-    /// `RequestLimitExceeded` on the last attempt.
-    Throttled,
-    /// A server error on the last attempt.
-    ServerError,
-}
-
-impl CallError {
-    fn name(self) -> &'static str {
-        match self {
-            CallError::Throttled => "RequestLimitExceeded",
-            CallError::ServerError => "InternalError",
-        }
-    }
-}
-
 /// After a failed attach or modify, or a normal free: where the detach/delete sequence
 /// returns to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -204,30 +182,6 @@ struct Releasing {
     prefixes: Vec<u32>,
 }
 
-/// What keeps a node's pool from growing, as `no_ip` events name it (no allocation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GrowthBlocker {
-    /// The 120 s insufficient-address back-off, and the EC2 error that started it.
-    Backoff(&'static str),
-    /// The ENI limit is reached.
-    MaxEni,
-    /// ipamd is starting or restarting and answers no CNI ADD.
-    NotServing,
-    /// A request of this action was throttled in the last 30 s.
-    Throttled(Ec2Action),
-}
-
-impl std::fmt::Display for GrowthBlocker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GrowthBlocker::Backoff(cause) => f.write_str(cause),
-            GrowthBlocker::MaxEni => f.write_str("max ENI limit"),
-            GrowthBlocker::NotServing => f.write_str("ipamd not serving (starting or restarting)"),
-            GrowthBlocker::Throttled(a) => write!(f, "RequestLimitExceeded on {}", a.name()),
-        }
-    }
-}
-
 /// The pool manager's state for one node.
 #[derive(Clone, Debug, Default)]
 pub struct Ipamd {
@@ -240,7 +194,7 @@ pub struct Ipamd {
     /// `lastDecreaseIPPool`.
     pub last_decrease: Option<SimTime>,
     /// `lastInsufficientCidrError`, and which EC2 error set it.
-    pub last_insufficient: Option<(SimTime, &'static str)>,
+    pub last_insufficient: Option<(SimTime, Ec2Error)>,
     /// "max ENI limit reached" already reported (until the ENI count changes); also the
     /// reason pods wait when set.
     pub at_max_eni: bool,
@@ -257,7 +211,7 @@ pub struct Ipamd {
     /// prefix, when, subnet)`.
     pub unreleased: Vec<(u32, u32, bool, SimTime, u32)>,
     call: Option<Call>,
-    call_error: Option<CallError>,
+    call_error: Option<Ec2Error>,
     releasing_eni: u32,
     retry_quota: u32,
     retry_cost_in_flight: u32,
@@ -305,7 +259,7 @@ impl Ipamd {
 
     /// Whether increases are blocked by the insufficient-address back-off at `now`, and by
     /// which EC2 error.
-    pub fn backoff_cause(&self, now: SimTime) -> Option<&'static str> {
+    pub fn backoff_cause(&self, now: SimTime) -> Option<Ec2Error> {
         self.last_insufficient
             .filter(|(t, _)| now.since(*t).micros() <= INSUFFICIENT_COOLDOWN_US)
             .map(|(_, cause)| cause)
@@ -396,8 +350,8 @@ impl<R: Recorder> World<R> {
             .request(call.action, now, &mut self.nodes[node as usize].rng.ec2);
         let (latency, error) = match response {
             Response::Ok(d) => (d, None),
-            Response::Throttled(d) => (d, Some(CallError::Throttled)),
-            Response::ServerError(d) => (d, Some(CallError::ServerError)),
+            Response::Throttled(d) => (d, Some(Ec2Error::RequestLimitExceeded)),
+            Response::ServerError(d) => (d, Some(Ec2Error::InternalError)),
         };
         let retry = &self.sc.ec2.retry;
         let (max_attempts, max_backoff, quota_max) =
@@ -414,10 +368,10 @@ impl<R: Recorder> World<R> {
             ip.call = None;
             return self.ipamd_sleep(now, node, latency, call.then, queue);
         };
-        if err == CallError::Throttled {
+        if err == Ec2Error::RequestLimitExceeded {
             n.ipamd.last_throttled = Some((now, call.action));
         }
-        let action = call.action.name();
+        let action = call.action;
         let k = call.attempt;
         if call.attempt < max_attempts && n.ipamd.retry_quota >= RETRY_COST {
             n.ipamd.retry_quota -= RETRY_COST;
@@ -429,24 +383,28 @@ impl<R: Recorder> World<R> {
                 attempt: call.attempt + 1,
                 ..call
             });
-            self.event(
+            self.emit(
                 now,
                 node,
-                "ec2_retry",
-                format_args!(
-                    "{action} attempt {k}: {}; SDK retries in {backoff}",
-                    err.name()
-                ),
+                Fact::Ec2Retry {
+                    action,
+                    attempt: k,
+                    error: err,
+                    backoff,
+                },
             );
             self.ipamd_sleep(now, node, latency + backoff, Step::Retry, queue);
         } else {
             n.ipamd.call = None;
             n.ipamd.call_error = Some(err);
-            self.event(
+            self.emit(
                 now,
                 node,
-                "ec2_failed",
-                format_args!("{action} failed after {k} attempts: {}", err.name()),
+                Fact::Ec2Failed {
+                    action,
+                    attempts: k,
+                    error: err,
+                },
             );
             self.ipamd_sleep(now, node, latency, call.then, queue);
         }
@@ -501,12 +459,9 @@ impl<R: Recorder> World<R> {
         self.nodes[node as usize].ds.stats(now)
     }
 
-    fn cidr_noun(&self, node: NodeIndex) -> &'static str {
-        if self.nodes[node as usize].ds.pd {
-            "prefixes"
-        } else {
-            "IPs"
-        }
+    /// Whether the node's pool counts /28 prefixes (prefix delegation) rather than IPs.
+    fn pd(&self, node: NodeIndex) -> bool {
+        self.nodes[node as usize].ds.pd
     }
 
     /// `nodeInit` starts (also after an aws-node restart): one `DescribeNetworkInterfaces`
@@ -525,34 +480,13 @@ impl<R: Recorder> World<R> {
             n.ipamd.next_eni_id = 1;
         }
         let restart = n.ipamd.restarts > 0;
-        self.event(
-            now,
-            node,
-            "ipamd_start",
-            format_args!(
-                "{}",
-                if restart {
-                    "nodeInit after an aws-node restart"
-                } else {
-                    "nodeInit"
-                }
-            ),
-        );
+        self.emit(now, node, Fact::IpamdStart { restart });
         let group = &self.sc.nodegroups[self.nodes[node as usize].group as usize];
         if self.sc.cni.enable_prefix_delegation
             && !group.instance_type.supports_prefix_delegation()
             && !restart
         {
-            let (it, hv) = (
-                group.instance_type.name.clone(),
-                group.instance_type.hypervisor.clone(),
-            );
-            self.event(
-                now,
-                node,
-                "pd_unsupported",
-                format_args!("ENABLE_PREFIX_DELEGATION is set but {it} ({hv}) is neither Nitro nor bare metal: secondary IPs are used"),
-            );
+            self.emit(now, node, Fact::PdUnsupported);
         }
         self.ec2_call(
             now,
@@ -586,8 +520,8 @@ impl<R: Recorder> World<R> {
             (Step::InitDescribed, Some(e)) => {
                 let retried = self.ipamd_retry(now, node, StepAfter::InitDescribed, queue);
                 if !retried {
-                    let why = format!("nodeInit failed: DescribeNetworkInterfaces {}", e.name());
-                    self.restart_aws_node(now, node, &why, queue);
+                    let why = RestartReason::InitDescribeFailed(e);
+                    self.restart_aws_node(now, node, why, queue);
                 }
             }
             (Step::PoolUpdate, _) => self.pool_update(now, node, queue),
@@ -601,28 +535,39 @@ impl<R: Recorder> World<R> {
                     return self.assign_one(now, node, eni, queue);
                 }
                 // §c.6: any other error is logged and the increase returns
-                let why = format_args!(
-                    "AssignPrivateIpAddresses eni-{eni} +{n} {}: the tick goes on",
-                    e.name()
-                );
-                self.increase_failed(now, node, why, queue)
+                let fact = Fact::IncreaseFailed {
+                    action: Ec2Action::AssignPrivateIpAddresses,
+                    eni: Some(EniId(eni)),
+                    count: Some(n),
+                    error: e,
+                    prefixes: self.pd(node),
+                };
+                self.increase_failed(now, node, fact, queue)
             }
             (Step::SubnetsDescribed, None) => self.create_next_subnet(now, node, queue),
             (Step::SubnetsDescribed, Some(e)) => {
                 self.nodes[node as usize].ipamd.new_eni = None;
-                let why = format_args!("DescribeSubnets {}: no ENI this tick", e.name());
-                self.increase_failed(now, node, why, queue)
+                let fact = Fact::IncreaseFailed {
+                    action: Ec2Action::DescribeSubnets,
+                    eni: None,
+                    count: None,
+                    error: e,
+                    prefixes: self.pd(node),
+                };
+                self.increase_failed(now, node, fact, queue)
             }
             (Step::Created, None) => self.create_returned(now, node, queue),
             (Step::Created, Some(e)) => {
                 // the next qualifying subnet is tried; the last error decides the back-off
                 self.nodes[node as usize].ipamd.create_failed_ec2 = true;
-                self.event(
-                    now,
-                    node,
-                    "increase_failed",
-                    format_args!("CreateNetworkInterface {}", e.name()),
-                );
+                let fact = Fact::IncreaseFailed {
+                    action: Ec2Action::CreateNetworkInterface,
+                    eni: None,
+                    count: None,
+                    error: e,
+                    prefixes: self.pd(node),
+                };
+                self.emit(now, node, fact);
                 self.nodes[node as usize].ipamd.next_subnet += 1;
                 self.create_next_subnet(now, node, queue)
             }
@@ -643,16 +588,11 @@ impl<R: Recorder> World<R> {
                 )
             }
             (Step::InstancesDescribed, Some(e)) | (Step::Attached, Some(e)) => {
-                self.attach_failed(now, node, e.name(), queue)
+                self.attach_failed(now, node, e, queue)
             }
             (Step::Attached, None) => {
                 if self.attach_exceeds_instance_limit(node) {
-                    return self.attach_failed(
-                        now,
-                        node,
-                        "AttachmentLimitExceeded (instance interface limit)",
-                        queue,
-                    );
+                    return self.attach_failed(now, node, Ec2Error::AttachmentLimitExceeded, queue);
                 }
                 let n = &mut self.nodes[node as usize];
                 let mut delay = ec2::draw(self.ec2.imds_delay(), &mut n.rng.imds);
@@ -667,12 +607,11 @@ impl<R: Recorder> World<R> {
                 }
                 if missing {
                     let id = n.ipamd.new_eni.as_ref().map_or(0, |e| e.id);
-                    self.event(
-                        now,
-                        node,
-                        "fault",
-                        format_args!("eni-{id} will not show in IMDS for {delay} (injected)"),
-                    );
+                    let fact = Fact::EniMissingFromImds {
+                        eni: EniId(id),
+                        hidden_for: delay,
+                    };
+                    self.emit(now, node, fact);
                 }
                 self.ec2_call(
                     now,
@@ -697,15 +636,14 @@ impl<R: Recorder> World<R> {
                 ip.freeing = ip.new_eni.take();
                 ip.free_then = FreeThen::IncreaseDone;
                 let id = ip.freeing.as_ref().map_or(0, |e| e.id);
-                self.event(
-                    now,
-                    node,
-                    "increase_failed",
-                    format_args!(
-                        "ModifyNetworkInterfaceAttribute {}: freeing eni-{id}",
-                        e.name()
-                    ),
-                );
+                let fact = Fact::IncreaseFailed {
+                    action: Ec2Action::ModifyNetworkInterfaceAttribute,
+                    eni: Some(EniId(id)),
+                    count: None,
+                    error: e,
+                    prefixes: self.pd(node),
+                };
+                self.emit(now, node, fact);
                 self.ec2_call(
                     now,
                     node,
@@ -723,7 +661,8 @@ impl<R: Recorder> World<R> {
             }
             (Step::Unassigned, Some(e)) => {
                 self.keep_unreleased(now, node);
-                self.event(now, node, "release_failed", format_args!("UnassignPrivateIpAddresses {}: the addresses stay on the ENI in EC2; reconcile adds them back", e.name()));
+                let eni = EniId(self.nodes[node as usize].ipamd.releasing_eni);
+                self.emit(now, node, Fact::ReleaseFailed { eni, error: e });
                 self.decrease_next_eni(now, node, queue);
             }
             (Step::FreeDescribed, None) => self.ec2_call(
@@ -735,7 +674,7 @@ impl<R: Recorder> World<R> {
             ),
             (Step::FreeDescribed, Some(e)) => {
                 // no attachment ID: FreeENI returns early; the ENI stays attached (§c.10)
-                self.orphan_freeing(now, node, e.name());
+                self.orphan_freeing(now, node, Ec2Action::DescribeNetworkInterfaces, e);
                 self.free_done(now, node, queue)
             }
             (Step::Detached, None) => {
@@ -744,7 +683,7 @@ impl<R: Recorder> World<R> {
             }
             (Step::Detached, Some(e)) => {
                 if !self.ipamd_retry(now, node, StepAfter::Detached, queue) {
-                    self.orphan_freeing(now, node, e.name());
+                    self.orphan_freeing(now, node, Ec2Action::DetachNetworkInterface, e);
                     self.free_done(now, node, queue)
                 }
             }
@@ -790,18 +729,19 @@ impl<R: Recorder> World<R> {
     }
 
     /// The ENI being freed stays attached: reconcile will adopt it again.
-    fn orphan_freeing(&mut self, now: SimTime, node: NodeIndex, why: &str) {
+    fn orphan_freeing(
+        &mut self,
+        now: SimTime,
+        node: NodeIndex,
+        action: Ec2Action,
+        error: Ec2Error,
+    ) {
         let ip = &mut self.nodes[node as usize].ipamd;
         if let Some(mut e) = ip.freeing.take() {
             e.visible_at = now;
-            let id = e.id;
+            let eni = EniId(e.id);
             ip.orphans.push(e);
-            self.event(
-                now,
-                node,
-                "free_failed",
-                format_args!("eni-{id}: {why}; it stays attached and reconcile adopts it again"),
-            );
+            self.emit(now, node, Fact::FreeFailed { eni, action, error });
         }
     }
 
@@ -815,15 +755,11 @@ impl<R: Recorder> World<R> {
         let due = now.micros() + 300_000_000;
         let k = due.saturating_sub(offset_us).div_ceil(3_600_000_000);
         let at = SimTime(offset_us + k * 3_600_000_000);
-        self.event(
-            now,
-            node,
-            "eni_leaked",
-            format_args!(
-                "eni-{}: delete failed; the leaked-ENI cleanup deletes it at {at}",
-                e.id
-            ),
-        );
+        let fact = Fact::EniLeaked {
+            eni: EniId(e.id),
+            cleanup_at: at,
+        };
+        self.emit(now, node, fact);
         let index = self.leaked.len() as u32;
         self.leaked.push((node, e));
         queue.schedule(at, Event::LeakedEniCleanup(index));
@@ -857,12 +793,7 @@ impl<R: Recorder> World<R> {
         subnet.release_ip(e.primary_ip);
         e.ips.iter().for_each(|&a| subnet.release_ip(a));
         e.prefixes.iter().for_each(|&p| subnet.release_prefix(p));
-        self.event(
-            now,
-            node,
-            "eni_cleaned_up",
-            format_args!("leaked eni-{} deleted", e.id),
-        );
+        self.emit(now, node, Fact::EniCleanedUp { eni: EniId(e.id) });
     }
 
     /// After a free (or a failed setup's cleanup), continue where it was started.
@@ -944,12 +875,7 @@ impl<R: Recorder> World<R> {
     /// later). With custom networking and still no pod IPs, init fails and aws-node restarts.
     fn init_done(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {
         if self.sc.cni.custom_network_cfg && self.stats(node, now).total == 0 {
-            return self.restart_aws_node(
-                now,
-                node,
-                "Failed to attach any ENIs for custom networking",
-                queue,
-            );
+            return self.restart_aws_node(now, node, RestartReason::CustomNetworkingNoEni, queue);
         }
         let d = HALF_PERIOD + self.sc.ipamd.tick_overhead;
         self.ipamd_sleep(now, node, d, Step::PoolUpdate, queue);
@@ -966,7 +892,7 @@ impl<R: Recorder> World<R> {
         &mut self,
         now: SimTime,
         node: NodeIndex,
-        why: &str,
+        reason: RestartReason,
         queue: &mut EventQueue<Event>,
     ) {
         let ip = &mut self.nodes[node as usize].ipamd;
@@ -1003,12 +929,7 @@ impl<R: Recorder> World<R> {
             }
         }
         self.return_releasing(node);
-        self.event(
-            now,
-            node,
-            "aws_node_restart",
-            format_args!("{why}; aws-node restarts in {delay}"),
-        );
+        self.emit(now, node, Fact::AwsNodeRestart { reason, delay });
         queue.schedule(now + delay, Event::NodeStart(node));
     }
 
@@ -1082,13 +1003,13 @@ impl<R: Recorder> World<R> {
     }
 
     /// Takes `want` IPs (or prefixes) from `subnet` into the node's scratch buffer, all or
-    /// nothing; on failure returns EC2's error name.
+    /// nothing; on failure returns EC2's error.
     fn take_from_subnet(
         &mut self,
         node: NodeIndex,
         subnet: u32,
         want: u32,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), Ec2Error> {
         let pd = self.nodes[node as usize].ds.pd;
         let mut got = std::mem::take(&mut self.nodes[node as usize].ipamd.scratch);
         got.clear();
@@ -1105,13 +1026,13 @@ impl<R: Recorder> World<R> {
             } else {
                 got.iter().for_each(|&p| s.release_prefix(p));
                 got.clear();
-                Err(INSUFFICIENT_CIDR_BLOCKS)
+                Err(Ec2Error::InsufficientCidrBlocks)
             }
         } else if s.free_for_ips() >= want {
             got.extend((0..want).map(|_| s.allocate_ip().expect("counted free")));
             Ok(())
         } else {
-            Err(INSUFFICIENT_ADDRESSES)
+            Err(Ec2Error::InsufficientFreeAddressesInSubnet)
         };
         self.nodes[node as usize].ipamd.scratch = got;
         result
@@ -1131,7 +1052,7 @@ impl<R: Recorder> World<R> {
             .position(eni)
             .expect("ENI exists");
         let subnet = self.nodes[node as usize].ds.enis[idx].subnet;
-        let noun = self.cidr_noun(node);
+        let prefixes = self.pd(node);
         match self.take_from_subnet(node, subnet, want) {
             Ok(()) => {
                 let n = &mut self.nodes[node as usize];
@@ -1144,50 +1065,38 @@ impl<R: Recorder> World<R> {
                 n.ipamd.scratch = got;
                 n.ipamd.last_pool_action = Some(now);
                 let s = n.ds.stats(now);
-                let kind = if n.ds.pd {
-                    "assign_prefixes"
-                } else {
-                    "assign_ips"
+                let fact = Fact::Assigned {
+                    eni: EniId(eni),
+                    count: want,
+                    total: s.total,
+                    assigned: s.assigned,
+                    prefixes,
                 };
-                self.event(
-                    now,
-                    node,
-                    kind,
-                    format_args!(
-                        "eni-{eni} +{want} {noun} (total={} assigned={})",
-                        s.total, s.assigned
-                    ),
-                );
+                self.emit(now, node, fact);
                 self.increase_done(now, node, queue)
             }
             Err(error) => {
-                let sn = self.subnets[subnet as usize].name.clone();
+                let insufficient = |then| Fact::InsufficientAddresses {
+                    action: Ec2Action::AssignPrivateIpAddresses,
+                    eni: Some(EniId(eni)),
+                    count: want,
+                    subnet: SubnetId(subnet),
+                    error,
+                    then,
+                    prefixes,
+                };
                 if !retry {
-                    self.event(
-                        now,
-                        node,
-                        "insufficient_addresses",
-                        format_args!("AssignPrivateIpAddresses eni-{eni} +{want} {noun} failed: {error} in subnet {sn}; retrying with 1"),
-                    );
+                    self.emit(now, node, insufficient(InsufficientThen::RetryWithOne));
                     return self.assign_one(now, node, eni, queue);
                 }
                 if self.sc.cni.enable_subnet_discovery {
                     // §e.6: with subnet discovery the ENI is skipped, no back-off.
-                    self.event(
-                        now,
-                        node,
-                        "insufficient_addresses",
-                        format_args!("eni-{eni} skipped: {error} in subnet {sn} (subnet discovery on: no back-off)"),
-                    );
+                    self.emit(now, node, insufficient(InsufficientThen::SkipEni));
                     self.nodes[node as usize].ipamd.next_candidate += 1;
                     self.try_next_candidate(now, node, queue)
                 } else {
-                    self.insufficient(
-                        now,
-                        node,
-                        error,
-                        format_args!("AssignPrivateIpAddresses in subnet {sn}"),
-                    );
+                    let action = Ec2Action::AssignPrivateIpAddresses;
+                    self.insufficient(now, node, error, action, Some(SubnetId(subnet)));
                     self.increase_done(now, node, queue)
                 }
             }
@@ -1200,10 +1109,10 @@ impl<R: Recorder> World<R> {
         &mut self,
         now: SimTime,
         node: NodeIndex,
-        why: std::fmt::Arguments<'_>,
+        fact: Fact,
         queue: &mut EventQueue<Event>,
     ) {
-        self.event(now, node, "increase_failed", why);
+        self.emit(now, node, fact);
         self.increase_done(now, node, queue)
     }
 
@@ -1227,19 +1136,18 @@ impl<R: Recorder> World<R> {
         &mut self,
         now: SimTime,
         node: NodeIndex,
-        error: &'static str,
-        what: std::fmt::Arguments<'_>,
+        error: Ec2Error,
+        action: Ec2Action,
+        subnet: Option<SubnetId>,
     ) {
         self.nodes[node as usize].ipamd.last_insufficient = Some((now, error));
-        self.event(
-            now,
-            node,
-            "insufficient_cooldown",
-            format_args!(
-                "{what} failed: {error}; no increase for 120s (until {})",
-                now + SimDuration(INSUFFICIENT_COOLDOWN_US)
-            ),
-        );
+        let fact = Fact::InsufficientCooldown {
+            action,
+            subnet,
+            error,
+            until: now + SimDuration(INSUFFICIENT_COOLDOWN_US),
+        };
+        self.emit(now, node, fact);
     }
 
     /// Subnets `CreateNetworkInterface` tries, in order (§e.1 step 3): the ENIConfig subnet
@@ -1284,12 +1192,7 @@ impl<R: Recorder> World<R> {
         if n.ds.enis.len() as u32 >= max_eni {
             if !n.ipamd.at_max_eni {
                 self.nodes[node as usize].ipamd.at_max_eni = true;
-                self.event(
-                    now,
-                    node,
-                    "max_eni",
-                    format_args!("max ENI limit reached ({max_eni}): pool cannot grow"),
-                );
+                self.emit(now, node, Fact::MaxEni { limit: max_eni });
             }
             return self.increase_done(now, node, queue);
         }
@@ -1301,7 +1204,7 @@ impl<R: Recorder> World<R> {
             return self.increase_done(now, node, queue);
         }
         let subnets = self.subnets_for_new_eni(node);
-        let noun = self.cidr_noun(node);
+        let prefixes = self.pd(node);
         let n = &mut self.nodes[node as usize];
         let id = n.ipamd.next_eni_id;
         n.ipamd.next_eni_id += 1;
@@ -1312,16 +1215,14 @@ impl<R: Recorder> World<R> {
         n.ipamd.to_allocate = want;
         n.ipamd.subnets_to_try = subnets;
         n.ipamd.next_subnet = 0;
-        self.event(
-            now,
-            node,
-            "create_eni",
-            format_args!(
-                "eni-{id} +{want} {noun} (available={} total={})",
-                stats.available(),
-                stats.total
-            ),
-        );
+        let fact = Fact::CreateEni {
+            eni: EniId(id),
+            count: want,
+            available: stats.available(),
+            total: stats.total,
+            prefixes,
+        };
+        self.emit(now, node, fact);
         if self.sc.cni.enable_subnet_discovery && !self.sc.cni.custom_network_cfg {
             self.ec2_call(
                 now,
@@ -1347,11 +1248,11 @@ impl<R: Recorder> World<R> {
                 return self.increase_done(now, node, queue);
             }
             let error = if n.ds.pd {
-                INSUFFICIENT_CIDR_BLOCKS
+                Ec2Error::InsufficientCidrBlocks
             } else {
-                INSUFFICIENT_ADDRESSES
+                Ec2Error::InsufficientFreeAddressesInSubnet
             };
-            self.insufficient(now, node, error, format_args!("CreateNetworkInterface"));
+            self.insufficient(now, node, error, Ec2Action::CreateNetworkInterface, None);
             return self.increase_done(now, node, queue);
         }
         self.ec2_call(
@@ -1369,22 +1270,22 @@ impl<R: Recorder> World<R> {
         let want = n.ipamd.to_allocate;
         let primary = self.subnets[subnet as usize].allocate_ip();
         let result = match primary {
-            None => Err(INSUFFICIENT_ADDRESSES),
+            None => Err(Ec2Error::InsufficientFreeAddressesInSubnet),
             Some(p) => self.take_from_subnet(node, subnet, want).inspect_err(|_| {
                 self.subnets[subnet as usize].release_ip(p);
             }),
         };
         if let Err(error) = result {
-            let sn = self.subnets[subnet as usize].name.clone();
-            let noun = self.cidr_noun(node);
-            self.event(
-                now,
-                node,
-                "insufficient_addresses",
-                format_args!(
-                    "CreateNetworkInterface +{want} {noun} in subnet {sn} failed: {error}"
-                ),
-            );
+            let fact = Fact::InsufficientAddresses {
+                action: Ec2Action::CreateNetworkInterface,
+                eni: None,
+                count: want,
+                subnet: SubnetId(subnet),
+                error,
+                then: InsufficientThen::NextSubnet,
+                prefixes: self.pd(node),
+            };
+            self.emit(now, node, fact);
             self.nodes[node as usize].ipamd.next_subnet += 1;
             self.nodes[node as usize].ipamd.create_failed_ec2 = false;
             return self.create_next_subnet(now, node, queue);
@@ -1424,19 +1325,14 @@ impl<R: Recorder> World<R> {
         &mut self,
         now: SimTime,
         node: NodeIndex,
-        why: &str,
+        error: Ec2Error,
         queue: &mut EventQueue<Event>,
     ) {
         let ip = &mut self.nodes[node as usize].ipamd;
         let e = ip.new_eni.take().expect("attaching");
-        let id = e.id;
+        let eni = EniId(e.id);
         ip.freeing = Some(e);
-        self.event(
-            now,
-            node,
-            "attach_failed",
-            format_args!("eni-{id}: {why}; deleting it"),
-        );
+        self.emit(now, node, Fact::AttachFailed { eni, error });
         self.ec2_call(
             now,
             node,
@@ -1480,14 +1376,9 @@ impl<R: Recorder> World<R> {
                 .new_eni
                 .take()
                 .expect("waiting");
-            let id = e.id;
+            let eni = EniId(e.id);
             self.nodes[node as usize].ipamd.orphans.push(e);
-            self.event(
-                now,
-                node,
-                "eni_not_in_imds",
-                format_args!("eni-{id} not seen in IMDS after 12 polls: attached but unused until reconcile adopts it"),
-            );
+            self.emit(now, node, Fact::EniNotInImds { eni });
             return self.increase_done(now, node, queue);
         }
         let base = (100_000u64 << (attempt - 1)).min(60_000_000);
@@ -1511,10 +1402,14 @@ impl<R: Recorder> World<R> {
         n.ipamd.last_pool_action = Some(now);
         n.ipamd.at_max_eni = false;
         let adopting = n.ipamd.step == Step::AdoptDescribed;
-        let noun = self.cidr_noun(node);
-        let kind = if adopting { "eni_adopted" } else { "eni_ready" };
         self.totals.enis_attached += 1;
-        self.event(now, node, kind, format_args!("eni-{id} {noun}={count}"));
+        let fact = Fact::EniReady {
+            eni: EniId(id),
+            count: count as u32,
+            adopted: adopting,
+            prefixes: self.pd(node),
+        };
+        self.emit(now, node, fact);
         if adopting {
             self.adopt_next_orphan(now, node, queue)
         } else {
@@ -1578,20 +1473,14 @@ impl<R: Recorder> World<R> {
             if taken > 0 {
                 let eni = n.ds.enis[idx].id;
                 let s = n.ds.stats(now);
-                let (kind, noun) = if n.ds.pd {
-                    ("unassign_prefixes", "prefixes")
-                } else {
-                    ("unassign_ips", "IPs")
+                let fact = Fact::Unassigned {
+                    eni: EniId(eni),
+                    count: taken,
+                    total: s.total,
+                    assigned: s.assigned,
+                    prefixes: n.ds.pd,
                 };
-                self.event(
-                    now,
-                    node,
-                    kind,
-                    format_args!(
-                        "eni-{eni} -{taken} {noun} (total={} assigned={})",
-                        s.total, s.assigned
-                    ),
-                );
+                self.emit(now, node, fact);
                 return self.ec2_call(
                     now,
                     node,
@@ -1628,13 +1517,12 @@ impl<R: Recorder> World<R> {
         n.ipamd.free_then = FreeThen::EndTick;
         n.ipamd.at_max_eni = false;
         self.totals.enis_freed += 1;
-        let noun = self.cidr_noun(node);
-        self.event(
-            now,
-            node,
-            "free_eni",
-            format_args!("eni-{} with {} idle {noun}", eni.id, eni.cidrs()),
-        );
+        let fact = Fact::FreeEni {
+            eni: EniId(eni.id),
+            idle: eni.cidrs(),
+            prefixes: self.pd(node),
+        };
+        self.emit(now, node, fact);
         self.ec2_call(
             now,
             node,
@@ -1704,12 +1592,7 @@ impl<R: Recorder> World<R> {
             }
             readded += 1;
         }
-        self.event(
-            now,
-            node,
-            "reconcile",
-            format_args!("{readded} CIDRs still on ENIs in EC2 added back to the datastore"),
-        );
+        self.emit(now, node, Fact::Reconcile { readded });
     }
 
     fn adopt_next_orphan(&mut self, now: SimTime, node: NodeIndex, queue: &mut EventQueue<Event>) {

@@ -1,13 +1,12 @@
 //! The Kubernetes side: node launch, workloads, the scheduler, and the kubelet's CNI calls.
 
 use super::datastore::{Datastore, PodIndex};
+use super::ids::SubnetId;
 use super::ipamd::Ipamd;
 use super::pool::{self, Targets};
-use super::world::{
-    jittered, pod_name_of, Event, Node, NodeIndex, NodeRngs, Owner, Pod, PodState, World,
-};
+use super::record::{Fact, Recorder};
+use super::world::{jittered, Event, Node, NodeIndex, NodeRngs, Owner, Pod, PodState, World};
 use crate::engine::EventQueue;
-use crate::output::recorder::Recorder;
 use crate::time::{SimDuration, SimTime};
 
 impl<R: Recorder> World<R> {
@@ -68,13 +67,10 @@ impl<R: Recorder> World<R> {
         match primary_ip {
             Some(_) => queue.schedule(now + boot, Event::NodeStart(node)),
             None => {
-                let sn = self.subnets[subnet as usize].name.clone();
-                self.event(
-                    now,
-                    node,
-                    "launch_failed",
-                    format_args!("no free address in subnet {sn} for the instance"),
-                );
+                let fact = Fact::LaunchFailed {
+                    subnet: SubnetId(subnet),
+                };
+                self.emit(now, node, fact);
             }
         }
     }
@@ -213,7 +209,7 @@ impl<R: Recorder> World<R> {
         let old_bound = self.nodes[node as usize].bound;
         self.nodes[node as usize].ready = true;
         self.reindex_node(node, old_bound, false);
-        self.event(now, node, "node_ready", format_args!("ipamd init finished"));
+        self.emit(now, node, Fact::NodeReady);
         for pod in 0..self.pods.len() as PodIndex {
             let p = &self.pods[pod as usize];
             if p.node == Some(node) && p.state == PodState::WaitingIp {
@@ -247,23 +243,14 @@ impl<R: Recorder> World<R> {
             None => {
                 let n = &self.nodes[node as usize];
                 let s = n.ds.stats(now);
-                let name = pod_name_of(&self.sc, &self.nodes, &self.pods[pod as usize]);
-                let blocked = n.ipamd.growth_blocker(now);
-                let (lead, cause): (&str, &dyn std::fmt::Display) = match &blocked {
-                    Some(b) => (" pool growth blocked by ", b),
-                    None => ("", &""),
+                let fact = Fact::NoIp {
+                    pod: super::ids::PodId(pod),
+                    available: s.available(),
+                    cooling: s.cooldown,
+                    total: s.total,
+                    blocker: n.ipamd.growth_blocker(now),
                 };
-                self.recorder.event(
-                    now,
-                    &n.name,
-                    "no_ip",
-                    format_args!(
-                        "pod/{name} available={} cooling={} total={}{lead}{cause}",
-                        s.available(),
-                        s.cooldown,
-                        s.total,
-                    ),
-                );
+                self.emit(now, node, fact);
                 let delay = jittered(
                     self.sc.kubelet.retry_interval,
                     self.sc.kubelet.retry_jitter,

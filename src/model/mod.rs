@@ -4,11 +4,14 @@
 pub mod autoscaler;
 pub mod datastore;
 pub mod ec2;
+pub mod ids;
 pub mod ipamd;
 mod kube;
 pub mod pool;
+pub mod record;
 pub mod subnet;
+pub mod totals;
 pub mod workload;
 pub mod world;
 
-pub use world::{Event, World};
+pub use world::{Event, NameSuffix, PodName, World};

@@ -15,9 +15,9 @@
 //! ([`World::delete_pod`](super::world::World)): the slot frees and the IP starts cooling.
 
 use super::datastore::PodIndex;
+use super::record::Recorder;
 use super::world::{rng_stream, streams, Event, Owner, PodState, World};
 use crate::engine::EventQueue;
-use crate::output::recorder::Recorder;
 use crate::scenario::churn::{lognormal_params, Arrivals, ChurnSpec, Lifetime};
 use crate::scenario::trace::TraceAction;
 use crate::scenario::{Scenario, WorkloadSource};

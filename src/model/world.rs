@@ -3,11 +3,12 @@
 
 use super::datastore::{Datastore, PodIndex};
 use super::ec2::Ec2;
+use super::ids::{GroupId, NodeId};
 use super::ipamd::Ipamd;
 use super::pool::Targets;
+use super::record::{EventRecord, Fact, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow};
 use super::subnet::Subnet;
 use crate::engine::{EventQueue, Model};
-use crate::output::recorder::{NodeRow, Recorder, SubnetRow, TimelineRow};
 use crate::scenario::{Placement, Scenario, SchedulerPolicy};
 use crate::time::{SimDuration, SimTime};
 use rand::{Rng, SeedableRng};
@@ -76,30 +77,7 @@ pub enum Event {
     },
 }
 
-/// Where a pod is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PodState {
-    /// No node can take it.
-    Unschedulable,
-    /// Bound to a node, waiting for an IP.
-    WaitingIp,
-    /// Has an IP (or host network).
-    Running,
-    /// Deleted.
-    Deleted,
-}
-
-impl PodState {
-    /// The `final_state` word in `pods.csv`.
-    pub fn word(self) -> &'static str {
-        match self {
-            PodState::Unschedulable => "unschedulable",
-            PodState::WaitingIp => "waiting_ip",
-            PodState::Running => "running",
-            PodState::Deleted => "deleted",
-        }
-    }
-}
+pub use super::record::PodState;
 
 /// Who owns a pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,42 +225,7 @@ pub fn pod_name_of<'a>(sc: &'a Scenario, nodes: &'a [Node], pod: &Pod) -> PodNam
     }
 }
 
-/// Counters for the summary, kept as the run goes.
-#[derive(Clone, Debug, Default)]
-pub struct RunTotals {
-    /// Samples taken.
-    pub samples: u64,
-    /// Sum of `ips_available` over samples.
-    pub ips_available_sum: u64,
-    /// Peak `ips_available` over samples.
-    pub ips_available_peak: u32,
-    /// Peak pods waiting for an IP (exact, not sampled).
-    pub peak_waiting_ip: u32,
-    /// Peak unschedulable pods (exact).
-    pub peak_unschedulable: u32,
-    /// Last timeline row.
-    pub last_row: TimelineRow,
-    /// Since when some pod has been waiting for an IP (none waiting: `None`).
-    pub waiting_since: Option<SimTime>,
-    /// Time with at least one pod waiting for an IP, closed intervals (µs).
-    pub any_waiting_us: u64,
-    /// ENIs that became usable (created, or adopted by reconcile).
-    pub enis_attached: u64,
-    /// ENIs freed by ipamd.
-    pub enis_freed: u64,
-    /// Peak `ips_total` over samples.
-    pub peak_ips_total: u32,
-    /// Lowest `subnet_free_ips` over samples.
-    pub min_subnet_free_ips: u64,
-}
-
-impl RunTotals {
-    /// Seconds with at least one pod waiting for an IP, up to `end`.
-    pub fn seconds_any_waiting(&self, end: SimTime) -> f64 {
-        let open = self.waiting_since.map_or(0, |s| end.since(s).micros());
-        (self.any_waiting_us + open) as f64 / 1e6
-    }
-}
+pub use super::totals::RunTotals;
 
 /// RNG component numbers (design.md §3). Node components get one stream per node
 /// (`component << 32 | node`).
@@ -428,16 +371,63 @@ impl<R: Recorder> World<R> {
         }
     }
 
-    /// Records an event for a node.
-    pub(crate) fn event(
-        &mut self,
-        now: SimTime,
-        node: NodeIndex,
-        kind: &str,
-        detail: std::fmt::Arguments<'_>,
-    ) {
-        let name = &self.nodes[node as usize].name;
-        self.recorder.event(now, name, kind, detail);
+    /// Records a fact about a node, its names resolved for the writers.
+    pub(crate) fn emit(&mut self, now: SimTime, node: NodeIndex, fact: Fact) {
+        let n = &self.nodes[node as usize];
+        let pod = fact
+            .pod()
+            .map(|p| pod_name_of(&self.sc, &self.nodes, &self.pods[p.index()]));
+        let subnet = fact.subnet().map(|s| self.subnets[s.index()].name.as_str());
+        self.recorder.event(&EventRecord {
+            time: now,
+            node: Some((NodeId(node), &n.name)),
+            group: &self.sc.nodegroups[n.group as usize],
+            pod,
+            subnet,
+            fact,
+        });
+    }
+
+    /// Records a fact about a nodegroup as a whole (launches, scale-ups).
+    pub(crate) fn emit_group(&mut self, now: SimTime, group: GroupId, fact: Fact) {
+        self.recorder.event(&EventRecord {
+            time: now,
+            node: None,
+            group: &self.sc.nodegroups[group.index()],
+            pod: None,
+            subnet: fact.subnet().map(|s| self.subnets[s.index()].name.as_str()),
+            fact,
+        });
+    }
+
+    /// Records every pod's life (`pods.csv`, and the summary's pod totals), in creation
+    /// order; called once, at the end of the run (`end`).
+    pub fn record_pods(&mut self, end: SimTime) {
+        for (i, p) in self.pods.iter().enumerate() {
+            let (workload, daemonset) = match p.owner {
+                Owner::Workload(w, _) => (self.sc.workloads[w as usize].name.as_str(), false),
+                Owner::DaemonSet(d, _) => (self.sc.daemonsets[d as usize].name.as_str(), true),
+                Owner::Trace(w, entry) => {
+                    (super::workload::trace_names(&self.sc, w, entry).1, false)
+                }
+            };
+            let record = PodRecord {
+                id: super::ids::PodId::from_index(i),
+                name: pod_name_of(&self.sc, &self.nodes, p),
+                workload,
+                node: p.node.map(|n| self.nodes[n as usize].name.as_str()),
+                host_network: p.host_network,
+                daemonset,
+                created: p.created,
+                scheduled: p.scheduled,
+                ip_assigned: p.ip_assigned,
+                deleted: p.deleted,
+                ip: p.last_ip,
+                state: p.state,
+            };
+            self.recorder.pod(&record);
+            self.totals.pods.add(&record, end);
+        }
     }
 
     fn take_sample(&mut self, now: SimTime) {
@@ -518,9 +508,12 @@ impl<R: Recorder> Model for World<R> {
                 }
             }
             Event::LeakedEniCleanup(index) => self.on_leaked_eni_cleanup(now, index, queue),
-            Event::AwsNodeRestart(node) => {
-                self.restart_aws_node(now, node, "aws-node restarted (injected fault)", queue)
-            }
+            Event::AwsNodeRestart(node) => self.restart_aws_node(
+                now,
+                node,
+                super::record::RestartReason::InjectedFault,
+                queue,
+            ),
             Event::WorkloadStep { workload, step } => {
                 self.on_workload_step(now, workload, step, queue)
             }

@@ -1,6 +1,8 @@
-//! Outputs: the recorder interface and CSV writers, `pods.csv`, the stdout summary, and
-//! the output directory (written atomically: files appear only when the run succeeded).
+//! Outputs: the CSV writers, the summary (`summary.json` and its text form), the detail
+//! texts of `events.csv`, and the output directory (locked, written atomically: files
+//! appear only when the run succeeded).
 
+pub mod csv_files;
+pub mod detail;
 pub mod files;
-pub mod recorder;
 pub mod summary;

@@ -1,210 +1,328 @@
-//! `pods.csv` and the summary printed on stdout.
+//! The run summary: one typed struct, written as `summary.json` (serde_json) and printed as
+//! text from the same values.
 
-use super::recorder::{Recorder, PODS_HEADER};
 use crate::engine::RunStats;
-use crate::model::world::{PodState, World};
-use crate::scenario::Ec2Action;
+use crate::model::record::Recorder;
+use crate::model::World;
+use crate::scenario::{CniConfig, Ec2Action};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{self, Write};
-use std::net::Ipv4Addr;
 
-/// Writes `pods.csv`: one row per pod ever created, in creation order.
-pub fn write_pods_csv<R: Recorder, W: Write>(world: &World<R>, w: &mut W) -> io::Result<()> {
-    writeln!(w, "{PODS_HEADER}")?;
-    let opt = |t: Option<crate::time::SimTime>| t.map(|t| t.secs_str()).unwrap_or_default();
-    for (i, p) in world.pods.iter().enumerate() {
-        let node = p
-            .node
-            .map(|n| world.nodes[n as usize].name.as_str())
-            .unwrap_or("");
-        let ip = p
-            .last_ip
-            .map(|a| Ipv4Addr::from(a).to_string())
-            .unwrap_or_default();
-        writeln!(
-            w,
-            "{},{},{},{},{},{},{},{},{},{}",
-            world.pod_name(i as u32),
-            world.owner_name(i as u32),
-            node,
-            p.host_network,
-            p.created.secs_str(),
-            opt(p.scheduled),
-            opt(p.ip_assigned),
-            opt(p.deleted),
-            ip,
-            p.state.word()
-        )?;
-    }
-    Ok(())
-}
-
-/// p50/p90/p99/max of a set of durations (s), nearest-rank.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// Nearest-rank percentiles of a set of durations, in seconds (`None` when there are none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Percentiles {
     /// Samples.
     pub count: usize,
     /// Median (s).
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile (s).
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile (s).
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// Maximum (s).
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 impl Percentiles {
-    /// Nearest-rank percentiles: the value at rank `ceil(p/100 × n)` of the sorted samples.
-    pub fn of(mut v: Vec<f64>) -> Percentiles {
+    /// Nearest-rank percentiles of durations in milliseconds: the value at rank
+    /// `ceil(p/100 × n)` of the sorted samples.
+    pub fn of_millis(mut v: Vec<u64>) -> Percentiles {
         if v.is_empty() {
             return Percentiles::default();
         }
-        v.sort_by(f64::total_cmp);
-        let rank = |p: f64| v[((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        v.sort_unstable();
+        let n = v.len();
+        let rank = |p: u64| {
+            let r = (p as usize * n).div_ceil(100).clamp(1, n);
+            Some(v[r - 1] as f64 / 1000.0)
+        };
         Percentiles {
-            count: v.len(),
-            p50: rank(50.0),
-            p90: rank(90.0),
-            p99: rank(99.0),
-            max: v[v.len() - 1],
+            count: n,
+            p50: rank(50),
+            p90: rank(90),
+            p99: rank(99),
+            max: Some(v[n - 1] as f64 / 1000.0),
+        }
+    }
+
+    /// The p99, or 0 with no samples (for sorting and objectives).
+    pub fn p99_or_zero(&self) -> f64 {
+        self.p99.unwrap_or(0.0)
+    }
+}
+
+/// The aws-node settings the run used, under their environment variable names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[allow(non_snake_case)]
+pub struct CniSettings {
+    /// ENIs (1 by default).
+    pub WARM_ENI_TARGET: u32,
+    /// IPs (0 = unset).
+    pub WARM_IP_TARGET: u32,
+    /// IPs (0 = unset).
+    pub MINIMUM_IP_TARGET: u32,
+    /// Prefixes.
+    pub WARM_PREFIX_TARGET: u32,
+    /// /28 prefixes instead of secondary IPs.
+    pub ENABLE_PREFIX_DELEGATION: bool,
+    /// ENI cap; −1 = unset.
+    pub MAX_ENI: i64,
+    /// Seconds.
+    pub IP_COOLDOWN_PERIOD: i64,
+    /// Custom networking.
+    pub AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: bool,
+    /// Subnet discovery.
+    pub ENABLE_SUBNET_DISCOVERY: bool,
+}
+
+impl From<&CniConfig> for CniSettings {
+    fn from(c: &CniConfig) -> Self {
+        CniSettings {
+            WARM_ENI_TARGET: c.warm_eni_target,
+            WARM_IP_TARGET: c.warm_ip_target,
+            MINIMUM_IP_TARGET: c.minimum_ip_target,
+            WARM_PREFIX_TARGET: c.warm_prefix_target,
+            ENABLE_PREFIX_DELEGATION: c.enable_prefix_delegation,
+            MAX_ENI: c.max_eni.map_or(-1, i64::from),
+            IP_COOLDOWN_PERIOD: c.ip_cooldown_period_s,
+            AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: c.custom_network_cfg,
+            ENABLE_SUBNET_DISCOVERY: c.enable_subnet_discovery,
         }
     }
 }
 
-/// What a run ended with.
-#[derive(Clone, Debug, PartialEq)]
+/// Pod counts (DaemonSet pods included, except in `never_scheduled`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PodCounts {
+    /// Pods created.
+    pub created: u32,
+    /// Running at the end.
+    pub running_at_end: u32,
+    /// Unschedulable at the end.
+    pub unschedulable_at_end: u32,
+    /// Waiting for an IP at the end.
+    pub waiting_ip_at_end: u32,
+    /// Deleted during the run.
+    pub deleted: u32,
+    /// Workload pods never bound to a node (deleted or still pending at the end).
+    pub never_scheduled: u32,
+    /// Pod-network pods bound to a node that never got an IP.
+    pub never_got_ip: u32,
+}
+
+/// The pods that never got an IP: how many, and how long they waited (s).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct NeverGotIp {
+    /// Pods.
+    pub count: u32,
+    /// Binding → deletion or the end, over those pods only.
+    pub wait_s: WaitStats,
+}
+
+/// p50, p99 and max of a wait (s).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WaitStats {
+    /// Median (s).
+    pub p50: Option<f64>,
+    /// 99th percentile (s).
+    pub p99: Option<f64>,
+    /// Maximum (s).
+    pub max: Option<f64>,
+}
+
+/// EC2 calls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Ec2Counts {
+    /// Requests made, throttled ones included.
+    pub calls: u64,
+    /// Requests answered `RequestLimitExceeded`.
+    pub throttled: u64,
+    /// Requests per action (EC2 API names).
+    pub by_action: BTreeMap<&'static str, u64>,
+}
+
+/// Pod IP addresses held by the nodes' datastores.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IpCounts {
+    /// `ips_total` at the end.
+    pub held_at_end: u32,
+    /// `ips_assigned` at the end.
+    pub assigned_at_end: u32,
+    /// Mean of `ips_available` (cooldown included) over the samples.
+    pub idle_mean: f64,
+    /// Peak of `ips_available` over the samples.
+    pub idle_peak: u32,
+    /// Peak of `ips_total` over the samples.
+    pub held_peak: u32,
+}
+
+/// Peaks over the run (exact, not sampled).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Peaks {
+    /// Pods waiting for an IP at once.
+    pub waiting_ip: u32,
+    /// Pods unschedulable at once.
+    pub unschedulable: u32,
+}
+
+/// Nodes over the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct NodeCounts {
+    /// Nodes at the end.
+    pub at_end: u32,
+    /// Nodes launched after t = 0 (autoscaler and `launch` entries).
+    pub added: u32,
+    /// Nodes removed by scale-down.
+    pub removed: u32,
+    /// Most nodes at once.
+    pub peak: u32,
+}
+
+/// ENIs over the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EniCounts {
+    /// ENIs in datastores at the end.
+    pub at_end: u32,
+    /// ENIs that became usable (created or adopted).
+    pub attached: u64,
+    /// ENIs ipamd freed.
+    pub freed: u64,
+}
+
+/// Subnet addresses.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SubnetCounts {
+    /// Free addresses over all subnets at the end.
+    pub free_ips_at_end: u64,
+    /// Lowest free addresses over the samples.
+    pub min_free_ips: u64,
+}
+
+/// What a run ended with: `summary.json`, and the text printed after `run`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
+    /// The version of ipamsim that ran.
+    pub ipamsim_version: &'static str,
     /// Scenario name.
-    pub name: String,
+    pub scenario: String,
+    /// SHA-256 of the scenario file's bytes (hex), empty when run from memory.
+    pub scenario_sha256: String,
     /// Seed used.
     pub seed: u64,
     /// Simulated duration (s).
     pub duration_s: f64,
-    /// Nodes at the end.
-    pub nodes: u32,
-    /// Pods by final state: running, unschedulable, waiting_ip, deleted.
-    pub pods_by_state: [u32; 4],
-    /// Time to IP (s): from binding to a node until the CNI gave an IP, pods that got one
-    /// (host-network pods excluded).
-    pub time_to_ip: Percentiles,
-    /// Time to running (s): from creation until the IP, pods that got one.
-    pub time_to_running: Percentiles,
-    /// Wait for an IP (s) of every non-host-network pod bound to a node, a pod that never
-    /// got one counted until it was deleted or the run ended (censored): a setting that
-    /// leaves pods without IPs cannot look fast.
-    pub ip_wait: Percentiles,
-    /// Peak pods waiting for an IP at once.
-    pub peak_waiting_ip: u32,
-    /// Peak unschedulable pods at once.
-    pub peak_unschedulable: u32,
-    /// ENIs at the end.
-    pub enis: u32,
-    /// IPs held (`ips_total`) and assigned at the end.
-    pub ips_total: u32,
-    /// IPs assigned at the end.
-    pub ips_assigned: u32,
-    /// Mean of `ips_available` over samples.
-    pub idle_ips_mean: f64,
-    /// Peak of `ips_available` over samples.
-    pub idle_ips_peak: u32,
-    /// Free subnet addresses at the end.
-    pub subnet_free_ips: u64,
-    /// EC2 calls per action (index `Ec2Action as usize`).
-    pub ec2_calls: [u64; 10],
-    /// EC2 requests answered `RequestLimitExceeded`.
-    pub ec2_throttled: u64,
-    /// Non-host-network pods bound to a node that never got an IP (whatever their final
-    /// state; pods that never got a node are counted as unschedulable instead).
-    pub pods_never_ip: u32,
+    /// The aws-node settings in effect.
+    pub cni: CniSettings,
+    /// Pod counts.
+    pub pods: PodCounts,
+    /// Binding → IP (s), pod-network pods that got one.
+    pub time_to_ip_s: Percentiles,
+    /// Creation → running (s), every workload pod; one that never ran counts until it was
+    /// deleted or the run ended.
+    pub time_to_running_s: Percentiles,
+    /// Binding → IP (s), every pod-network pod bound to a node; one that never got an IP
+    /// counts until deleted or the end (what `compare` ranks by).
+    pub time_to_ip_censored_s: Percentiles,
+    /// The pods that never got an IP.
+    pub never_got_ip: NeverGotIp,
+    /// EC2 requests.
+    pub ec2: Ec2Counts,
+    /// Pod addresses held.
+    pub ips: IpCounts,
+    /// Peaks.
+    pub peak: Peaks,
+    /// Nodes.
+    pub nodes: NodeCounts,
+    /// ENIs.
+    pub enis: EniCounts,
+    /// Subnets.
+    pub subnets: SubnetCounts,
     /// Simulated seconds with at least one pod waiting for an IP.
     pub seconds_any_waiting: f64,
-    /// Peak `ips_total` over samples.
-    pub peak_ips_total: u32,
-    /// Lowest `subnet_free_ips` over samples.
-    pub min_subnet_free_ips: u64,
-    /// ENIs that became usable during the run.
-    pub enis_attached: u64,
-    /// ENIs ipamd freed during the run.
-    pub enis_freed: u64,
-    /// Events handled.
-    pub events: u64,
-    /// Nodes launched after t = 0 (autoscaler scale-ups and `launch` entries).
-    pub nodes_added: u32,
-    /// Nodes removed by autoscaler scale-down.
-    pub nodes_removed: u32,
-    /// Most nodes that existed at once.
-    pub peak_nodes: u32,
-    /// The scenario can change its node count (some nodegroup has `autoscaling` or
-    /// `launch`): the summary prints the node line.
+    /// Events the engine handled.
+    pub engine_events: u64,
+    /// The scenario can change its node count (it has `autoscaling` or `launch`).
+    #[serde(skip)]
     pub nodes_change: bool,
 }
 
 impl Summary {
-    /// Computes the summary of a finished run.
-    pub fn from_world<R: Recorder>(world: &World<R>, stats: &RunStats) -> Summary {
-        let mut by_state = [0u32; 4];
-        let mut to_ip = Vec::new();
-        let mut to_running = Vec::new();
-        let mut never = 0;
-        let mut waits = Vec::new();
-        let end = crate::time::SimTime(world.sc.duration.micros());
-        for p in &world.pods {
-            let i = match p.state {
-                PodState::Running => 0,
-                PodState::Unschedulable => 1,
-                PodState::WaitingIp => 2,
-                PodState::Deleted => 3,
-            };
-            by_state[i] += 1;
-            if p.host_network {
-                continue;
-            }
-            never += u32::from(p.scheduled.is_some() && p.ip_assigned.is_none());
-            if let Some(s) = p.scheduled {
-                let until = p.ip_assigned.or(p.deleted).unwrap_or(end);
-                waits.push(until.since(s).as_secs_f64());
-            }
-            if let (Some(s), Some(a)) = (p.scheduled, p.ip_assigned) {
-                to_ip.push(a.since(s).as_secs_f64());
-                to_running.push(a.since(p.created).as_secs_f64());
-            }
-        }
+    /// The summary of a finished run whose pods have been recorded
+    /// ([`World::record_pods`]); `sha256` names the scenario file's bytes.
+    pub fn from_world<R: Recorder>(world: &World<R>, stats: &RunStats, sha256: &str) -> Summary {
         let t = &world.totals;
+        let p = &t.pods;
+        let end = crate::time::SimTime(world.sc.duration.micros());
+        let never = Percentiles::of_millis(p.never_ip_wait_ms.clone());
+        let calls = world.ec2.calls();
         Summary {
-            name: world.sc.name.clone(),
+            ipamsim_version: env!("CARGO_PKG_VERSION"),
+            scenario: world.sc.name.clone(),
+            scenario_sha256: sha256.to_string(),
             seed: world.sc.seed,
             duration_s: world.sc.duration.as_secs_f64(),
-            nodes: world.scaling.live,
-            pods_by_state: by_state,
-            time_to_ip: Percentiles::of(to_ip),
-            time_to_running: Percentiles::of(to_running),
-            ip_wait: Percentiles::of(waits),
-            peak_waiting_ip: t.peak_waiting_ip,
-            peak_unschedulable: t.peak_unschedulable,
-            enis: t.last_row.enis,
-            ips_total: t.last_row.ips_total,
-            ips_assigned: t.last_row.ips_assigned,
-            idle_ips_mean: if t.samples == 0 {
-                0.0
-            } else {
-                t.ips_available_sum as f64 / t.samples as f64
+            cni: CniSettings::from(&world.sc.cni),
+            pods: PodCounts {
+                created: p.created,
+                running_at_end: p.running_at_end,
+                unschedulable_at_end: p.unschedulable_at_end,
+                waiting_ip_at_end: p.waiting_ip_at_end,
+                deleted: p.deleted,
+                never_scheduled: p.never_scheduled,
+                never_got_ip: p.never_got_ip,
             },
-            idle_ips_peak: t.ips_available_peak,
-            subnet_free_ips: t.last_row.subnet_free_ips,
-            ec2_calls: *world.ec2.calls(),
-            pods_never_ip: never,
-            ec2_throttled: world.ec2.total_throttled(),
-            seconds_any_waiting: t
-                .seconds_any_waiting(crate::time::SimTime(world.sc.duration.micros())),
-            peak_ips_total: t.peak_ips_total,
-            min_subnet_free_ips: t.min_subnet_free_ips,
-            enis_attached: t.enis_attached,
-            enis_freed: t.enis_freed,
-            events: stats.events,
-            nodes_added: world.scaling.added,
-            nodes_removed: world.scaling.removed,
-            peak_nodes: world.scaling.peak,
+            time_to_ip_s: Percentiles::of_millis(p.time_to_ip_ms.clone()),
+            time_to_running_s: Percentiles::of_millis(p.time_to_running_ms.clone()),
+            time_to_ip_censored_s: Percentiles::of_millis(p.ip_wait_censored_ms.clone()),
+            never_got_ip: NeverGotIp {
+                count: p.never_got_ip,
+                wait_s: WaitStats {
+                    p50: never.p50,
+                    p99: never.p99,
+                    max: never.max,
+                },
+            },
+            ec2: Ec2Counts {
+                calls: world.ec2.total_calls(),
+                throttled: world.ec2.total_throttled(),
+                by_action: Ec2Action::ALL
+                    .iter()
+                    .map(|&a| (a.name(), calls[a as usize]))
+                    .collect(),
+            },
+            ips: IpCounts {
+                held_at_end: t.last_row.ips_total,
+                assigned_at_end: t.last_row.ips_assigned,
+                idle_mean: if t.samples == 0 {
+                    0.0
+                } else {
+                    t.ips_available_sum as f64 / t.samples as f64
+                },
+                idle_peak: t.ips_available_peak,
+                held_peak: t.peak_ips_total,
+            },
+            peak: Peaks {
+                waiting_ip: t.peak_waiting_ip,
+                unschedulable: t.peak_unschedulable,
+            },
+            nodes: NodeCounts {
+                at_end: world.scaling.live,
+                added: world.scaling.added,
+                removed: world.scaling.removed,
+                peak: world.scaling.peak,
+            },
+            enis: EniCounts {
+                at_end: t.last_row.enis,
+                attached: t.enis_attached,
+                freed: t.enis_freed,
+            },
+            subnets: SubnetCounts {
+                free_ips_at_end: t.last_row.subnet_free_ips,
+                min_free_ips: t.min_subnet_free_ips,
+            },
+            seconds_any_waiting: t.seconds_any_waiting(end),
+            engine_events: stats.events,
             nodes_change: world
                 .sc
                 .nodegroups
@@ -212,71 +330,111 @@ impl Summary {
                 .any(|g| g.autoscaling.is_some() || !g.launches.is_empty()),
         }
     }
+
+    /// `summary.json`: the struct as pretty-printed JSON, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+fn secs(x: Option<f64>) -> f64 {
+    x.unwrap_or(0.0)
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [running, unsched, waiting, deleted] = self.pods_by_state;
+        let p = &self.pods;
         writeln!(
             f,
             "scenario {} (seed {}): {:.0} s simulated, {} nodes",
-            self.name, self.seed, self.duration_s, self.nodes
+            self.scenario, self.seed, self.duration_s, self.nodes.at_end
         )?;
         writeln!(
             f,
-            "pods at end:     {running} running, {unsched} unschedulable, {waiting} waiting for an IP, {deleted} deleted"
+            "pods at end:     {} running, {} unschedulable, {} waiting for an IP, {} deleted  \
+             ({} created)",
+            p.running_at_end, p.unschedulable_at_end, p.waiting_ip_at_end, p.deleted, p.created
         )?;
-        let p = &self.time_to_ip;
-        if p.count > 0 {
+        let t = &self.time_to_ip_s;
+        if t.count > 0 {
             writeln!(
                 f,
-                "time to IP:      p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({} pods; from binding to IP)",
-                p.p50, p.p90, p.p99, p.max, p.count
-            )?;
-            let r = &self.time_to_running;
-            writeln!(
-                f,
-                "time to running: p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  (from creation)",
-                r.p50, r.p90, r.p99, r.max
+                "time to IP:      p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({} pods; \
+                 from binding to IP)",
+                secs(t.p50),
+                secs(t.p90),
+                secs(t.p99),
+                secs(t.max),
+                t.count
             )?;
         } else {
             writeln!(f, "time to IP:      no pod got an IP")?;
         }
-        if self.pods_never_ip > 0 {
-            let w = &self.ip_wait;
+        let r = &self.time_to_running_s;
+        if r.count > 0 {
             writeln!(
                 f,
-                "never got an IP: {} pods; counting their wait until deleted or the end: p50 {:.3} s, p99 {:.3} s, max {:.3} s",
-                self.pods_never_ip, w.p50, w.p99, w.max
+                "time to running: p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({} \
+                 workload pods, from creation; one that never ran counts until deleted or the \
+                 end)",
+                secs(r.p50),
+                secs(r.p90),
+                secs(r.p99),
+                secs(r.max),
+                r.count
+            )?;
+        }
+        let n = &self.never_got_ip;
+        if n.count > 0 {
+            writeln!(
+                f,
+                "never got an IP: {} pods; their wait from binding until deleted or the end: \
+                 p50 {:.3} s, p99 {:.3} s, max {:.3} s",
+                n.count,
+                secs(n.wait_s.p50),
+                secs(n.wait_s.p99),
+                secs(n.wait_s.max)
+            )?;
+        }
+        if p.never_scheduled > 0 {
+            writeln!(
+                f,
+                "never scheduled: {} workload pods never got a node",
+                p.never_scheduled
             )?;
         }
         if self.nodes_change {
+            let nd = &self.nodes;
             writeln!(
                 f,
                 "nodes:           {} added, {} removed, peak {}, {} at end",
-                self.nodes_added, self.nodes_removed, self.peak_nodes, self.nodes
+                nd.added, nd.removed, nd.peak, nd.at_end
             )?;
         }
         writeln!(
             f,
             "peak waiting:    {} pods waiting for an IP, {} unschedulable",
-            self.peak_waiting_ip, self.peak_unschedulable
+            self.peak.waiting_ip, self.peak.unschedulable
         )?;
         writeln!(
             f,
             "at end:          {} ENIs, {} IPs held, {} assigned; subnet free IPs {}",
-            self.enis, self.ips_total, self.ips_assigned, self.subnet_free_ips
+            self.enis.at_end,
+            self.ips.held_at_end,
+            self.ips.assigned_at_end,
+            self.subnets.free_ips_at_end
         )?;
         writeln!(
             f,
             "idle IPs:        mean {:.1}, peak {} (ips_available, cooldown included)",
-            self.idle_ips_mean, self.idle_ips_peak
+            self.ips.idle_mean, self.ips.idle_peak
         )?;
-        let total: u64 = self.ec2_calls.iter().sum();
-        write!(f, "EC2 calls:       {total}")?;
+        write!(f, "EC2 calls:       {}", self.ec2.calls)?;
         let mut first = true;
         for a in Ec2Action::ALL {
-            let n = self.ec2_calls[a as usize];
+            let n = self.ec2.by_action.get(a.name()).copied().unwrap_or(0);
             if n > 0 {
                 write!(f, "{}{} {n}", if first { " (" } else { ", " }, a.name())?;
                 first = false;
@@ -286,11 +444,11 @@ impl fmt::Display for Summary {
             write!(f, ")")?;
         }
         writeln!(f)?;
-        if self.ec2_throttled > 0 {
+        if self.ec2.throttled > 0 {
             writeln!(
                 f,
                 "EC2 throttled:   {} requests answered RequestLimitExceeded (retried by the SDK)",
-                self.ec2_throttled
+                self.ec2.throttled
             )?;
         }
         Ok(())
@@ -303,12 +461,15 @@ mod tests {
 
     #[test]
     fn nearest_rank_percentiles() {
-        // 1..=100: p50 = rank 50 -> 50, p90 -> 90, p99 -> 99, max 100
-        let p = Percentiles::of((1..=100).map(f64::from).collect());
-        assert_eq!((p.p50, p.p90, p.p99, p.max), (50.0, 90.0, 99.0, 100.0));
-        // 3 samples: p50 = rank ceil(1.5) = 2 -> 20; p90 = rank ceil(2.7) = 3 -> 30
-        let p = Percentiles::of(vec![30.0, 10.0, 20.0]);
-        assert_eq!((p.p50, p.p90, p.count), (20.0, 30.0, 3));
-        assert_eq!(Percentiles::of(vec![]).count, 0);
+        // 1..=100 s: p50 = rank 50 -> 50, p90 -> 90, p99 -> 99, max 100
+        let p = Percentiles::of_millis((1..=100).map(|s| s * 1000).collect());
+        assert_eq!(
+            (p.p50, p.p90, p.p99, p.max),
+            (Some(50.0), Some(90.0), Some(99.0), Some(100.0))
+        );
+        // 3 samples: p50 = rank ceil(1.5) = 2 -> 20 ms; p90 = rank ceil(2.7) = 3 -> 30 ms
+        let p = Percentiles::of_millis(vec![30, 10, 20]);
+        assert_eq!((p.p50, p.p90, p.count), (Some(0.02), Some(0.03), 3));
+        assert_eq!(Percentiles::of_millis(vec![]).p50, None);
     }
 }

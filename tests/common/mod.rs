@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use ipamsim::engine::RunStats;
+use ipamsim::model::record::{MemoryRecorder, OwnedEvent};
 use ipamsim::model::World;
-use ipamsim::output::recorder::MemoryRecorder;
 use ipamsim::scenario;
 use ipamsim::sim::simulate;
 use std::path::{Path, PathBuf};
@@ -48,24 +48,12 @@ pub fn node_pool(world: &World<MemoryRecorder>, i: usize) -> (u32, u32, u32) {
 
 /// Times (s) of events of `kind` on any node.
 pub fn event_times(world: &World<MemoryRecorder>, kind: &str) -> Vec<f64> {
-    world
-        .recorder
-        .events
-        .iter()
-        .filter(|e| e.split(',').nth(2) == Some(kind))
-        .map(|e| e.split(',').next().unwrap().parse().unwrap())
-        .collect()
+    world.recorder.of_kind(kind).map(OwnedEvent::secs).collect()
 }
 
-/// Events whose kind is `kind`, as full lines.
-pub fn events_of<'a>(world: &'a World<MemoryRecorder>, kind: &str) -> Vec<&'a str> {
-    world
-        .recorder
-        .events
-        .iter()
-        .filter(|e| e.split(',').nth(2) == Some(kind))
-        .map(String::as_str)
-        .collect()
+/// Events whose kind is `kind`, typed.
+pub fn events_of<'a>(world: &'a World<MemoryRecorder>, kind: &'a str) -> Vec<&'a OwnedEvent> {
+    world.recorder.of_kind(kind).collect()
 }
 
 /// A one-node scenario: `itype`, the `cni:` lines given, `pods` replicas created at 10 s,

@@ -1,0 +1,125 @@
+//! The commands behind `main`: each parses nothing (clap did), calls the library and turns
+//! the outcome into an [`Exit`] status. Shared here: exit statuses, writing to stdout and
+//! stderr without panicking, signals, the progress bar.
+
+pub mod capacity;
+pub mod compare;
+pub mod report;
+pub mod run;
+pub mod validate;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// How a command ended (design.md §1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success (also when the reader of stdout went away).
+    Success,
+    /// 1: any other failure (I/O, interrupted).
+    Failure,
+    /// 2: invalid input (scenario, flags, limits, unusable output directory).
+    Invalid,
+    /// 3: a service-level objective was missed.
+    ObjectiveMissed,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(match e {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Invalid => 2,
+            Exit::ObjectiveMissed => 3,
+        })
+    }
+}
+
+/// Writes `text` to stdout. A closed pipe (`| head`) ends the command quietly with exit 0,
+/// as `cat` and ripgrep do; any other write error is one line on stderr and exit 1.
+pub fn print(text: &str) -> Result<(), Exit> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(stdout_failed(&e)),
+    }
+}
+
+/// The exit status for a failed write to stdout (see [`print`]).
+pub fn stdout_failed(e: &std::io::Error) -> Exit {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Exit::Success
+    } else {
+        eprint_line(&format!("error: writing to standard output failed: {e}"));
+        Exit::Failure
+    }
+}
+
+/// Writes one line to stderr, ignoring errors (a closed stderr must not panic either).
+pub fn eprint_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
+}
+
+static SIGNALS: AtomicU32 = AtomicU32::new(0);
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Installs the SIGINT/SIGTERM/SIGHUP handler: the first signal asks the running command to
+/// stop ([`stop_requested`]); it then cleans up and exits 1. A second signal removes every
+/// temporary output file and exits at once (130).
+pub fn install_signal_handler() {
+    let _ = ctrlc::set_handler(|| {
+        STOP.store(true, Ordering::SeqCst);
+        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
+            crate::output::files::remove_registered_temps();
+            std::process::exit(130);
+        }
+    });
+}
+
+/// Whether a signal asked the command to stop.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// The stop flag, for code that polls it directly (compare's worker threads).
+pub fn stop_flag() -> &'static AtomicBool {
+    &STOP
+}
+
+/// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal.
+pub fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// SHA-256 of a file's bytes (hex), empty if it cannot be read.
+pub fn file_sha256(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    match std::fs::read(path) {
+        Ok(bytes) => Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Prints a scenario's problems as `validate` does, with the closing count.
+pub fn print_scenario_errors(path: &Path, e: &crate::scenario::ScenarioErrors, trailer: &str) {
+    eprint_line(&e.to_string());
+    eprint_line(&format!(
+        "{}: {} problem(s) found{trailer}",
+        path.display(),
+        e.problems.len()
+    ));
+}

@@ -1,0 +1,52 @@
+//! Typed ids: every entity of the model is an index into an arena (`Vec`), named by a
+//! newtype so that a node id can never be passed where a pod id is meant.
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The arena index.
+            pub const fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            /// The id of arena index `i` (arenas never exceed `u32::MAX` entries: the
+            /// scenario's work budget keeps them far below).
+            pub const fn from_index(i: usize) -> Self {
+                $name(i as u32)
+            }
+        }
+    };
+}
+
+id!(
+    /// A node (instance), in launch order across the cluster.
+    NodeId
+);
+id!(
+    /// A pod, in creation order across the cluster.
+    PodId
+);
+id!(
+    /// An ENI, numbered per node from 1 (the primary ENI is 1); `eni-<n>` in outputs.
+    EniId
+);
+id!(
+    /// A subnet, in scenario order.
+    SubnetId
+);
+id!(
+    /// A nodegroup, in scenario order.
+    GroupId
+);
+id!(
+    /// A workload, in scenario order.
+    WorkloadId
+);
+id!(
+    /// A DaemonSet, in scenario order.
+    DaemonSetId
+);

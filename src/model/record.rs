@@ -1,0 +1,830 @@
+//! What the model records: typed samples and facts, pushed to a [`Recorder`].
+//!
+//! The model never formats text. Writers (`crate::output`) turn these records into CSV and
+//! JSON through libraries; tests keep them in memory ([`MemoryRecorder`]) and match on the
+//! typed fields.
+
+use super::ids::{EniId, NodeId, PodId, SubnetId};
+use crate::scenario::{Ec2Action, NodeGroupSpec};
+use crate::time::{SimDuration, SimTime};
+use serde::Serialize;
+
+/// One cluster-wide sample. Counts are pods, ENIs or IP addresses; `ec2_calls` and
+/// `ec2_throttled` are cumulative.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TimelineRow {
+    /// Sample time.
+    #[serde(rename = "time_s", serialize_with = "crate::time::serialize_secs")]
+    pub time: SimTime,
+    /// Nodes that exist (ready or not).
+    pub nodes: u32,
+    /// Pods not deleted.
+    pub pods_total: u32,
+    /// Pods with an IP (or host network), not deleted.
+    pub pods_running: u32,
+    /// Pods no node can take.
+    pub pods_unschedulable: u32,
+    /// Pods on a node waiting for the CNI to give them an IP.
+    pub pods_waiting_ip: u32,
+    /// ENIs in ipamd datastores.
+    pub enis: u32,
+    /// Addresses held for pods (`T`).
+    pub ips_total: u32,
+    /// Addresses assigned to pods (`U`).
+    pub ips_assigned: u32,
+    /// Released addresses still cooling (`C`).
+    pub ips_cooldown: u32,
+    /// `T − U`, cooldown included.
+    pub ips_available: u32,
+    /// /28 prefixes held (0 in secondary-IP mode).
+    pub prefixes: u32,
+    /// Free addresses summed over subnets.
+    pub subnet_free_ips: u64,
+    /// EC2 calls made so far.
+    pub ec2_calls: u64,
+    /// Throttled EC2 requests so far.
+    pub ec2_throttled: u64,
+}
+
+/// One node's sample.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct NodeRow<'a> {
+    /// Sample time.
+    #[serde(rename = "time_s", serialize_with = "crate::time::serialize_secs")]
+    pub time: SimTime,
+    /// Node name.
+    pub node: &'a str,
+    /// Nodegroup name.
+    pub nodegroup: &'a str,
+    /// EC2 instance type.
+    pub instance_type: &'a str,
+    /// Network-ready (ipamd init finished); written `1` or `0`.
+    #[serde(serialize_with = "serialize_01")]
+    pub ready: bool,
+    /// ENIs in the datastore.
+    pub enis: u32,
+    /// Addresses held (`T`).
+    pub ips_total: u32,
+    /// Addresses assigned (`U`).
+    pub ips_assigned: u32,
+    /// Addresses cooling (`C`).
+    pub ips_cooldown: u32,
+    /// `T − U`.
+    pub ips_available: u32,
+    /// /28 prefixes held.
+    pub prefixes: u32,
+    /// Pods bound to the node, host-network ones included.
+    pub pods: u32,
+}
+
+/// One subnet's sample.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct SubnetRow<'a> {
+    /// Sample time.
+    #[serde(rename = "time_s", serialize_with = "crate::time::serialize_secs")]
+    pub time: SimTime,
+    /// Subnet name.
+    pub subnet: &'a str,
+    /// Free addresses (prefix reservations included).
+    pub free_ips: u32,
+    /// Aligned /28 blocks entirely free.
+    pub free_prefix_blocks: u32,
+}
+
+fn serialize_01<S: serde::Serializer>(b: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u8(u8::from(*b))
+}
+
+/// Where a pod is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodState {
+    /// No node can take it.
+    Unschedulable,
+    /// Bound to a node, waiting for an IP.
+    WaitingIp,
+    /// Has an IP (or host network).
+    Running,
+    /// Deleted.
+    Deleted,
+}
+
+impl PodState {
+    /// The `final_state` word in `pods.csv`.
+    pub fn word(self) -> &'static str {
+        match self {
+            PodState::Unschedulable => "unschedulable",
+            PodState::WaitingIp => "waiting_ip",
+            PodState::Running => "running",
+            PodState::Deleted => "deleted",
+        }
+    }
+}
+
+/// One pod's life, for `pods.csv` (names resolved by the model).
+#[derive(Clone, Copy, Debug)]
+pub struct PodRecord<'a> {
+    /// The pod.
+    pub id: PodId,
+    /// Its name (`<workload>-<n>`, `<daemonset>-<node>`, or a trace's name).
+    pub name: super::PodName<'a>,
+    /// The workload or DaemonSet that owns it.
+    pub workload: &'a str,
+    /// Its node's name, if it was ever bound.
+    pub node: Option<&'a str>,
+    /// Host-network pods need no IP.
+    pub host_network: bool,
+    /// A DaemonSet pod (one per node).
+    pub daemonset: bool,
+    /// Creation time.
+    pub created: SimTime,
+    /// Binding time.
+    pub scheduled: Option<SimTime>,
+    /// When the CNI gave it an IP (binding time for host-network pods).
+    pub ip_assigned: Option<SimTime>,
+    /// Deletion time.
+    pub deleted: Option<SimTime>,
+    /// The last address it held.
+    pub ip: Option<u32>,
+    /// Its state at the end (or at deletion).
+    pub state: PodState,
+}
+
+/// Errors EC2 answers with, as the model knows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Ec2Error {
+    /// Throttled by the account's token bucket.
+    RequestLimitExceeded,
+    /// A server error (injected fault rate).
+    InternalError,
+    /// The subnet has too few free addresses.
+    InsufficientFreeAddressesInSubnet,
+    /// The subnet has no free aligned /28 block.
+    InsufficientCidrBlocks,
+    /// An attach beyond the instance's interface limit.
+    AttachmentLimitExceeded,
+}
+
+impl Ec2Error {
+    /// EC2's error code.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ec2Error::RequestLimitExceeded => "RequestLimitExceeded",
+            Ec2Error::InternalError => "InternalError",
+            Ec2Error::InsufficientFreeAddressesInSubnet => "InsufficientFreeAddressesInSubnet",
+            Ec2Error::InsufficientCidrBlocks => "InsufficientCidrBlocks",
+            Ec2Error::AttachmentLimitExceeded => "AttachmentLimitExceeded",
+        }
+    }
+
+    /// An insufficient-address error (the 120 s back-off kind).
+    pub fn is_insufficient(self) -> bool {
+        matches!(
+            self,
+            Ec2Error::InsufficientFreeAddressesInSubnet | Ec2Error::InsufficientCidrBlocks
+        )
+    }
+}
+
+/// What keeps a node's pool from growing when a pod finds no IP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrowthBlocker {
+    /// The 120 s insufficient-address back-off, and the EC2 error that started it.
+    Backoff(Ec2Error),
+    /// The ENI limit is reached.
+    MaxEni,
+    /// ipamd is starting or restarting and answers no CNI ADD.
+    NotServing,
+    /// A request of this action was throttled in the last 30 s.
+    Throttled(Ec2Action),
+}
+
+impl GrowthBlocker {
+    /// The `cause` word in `events.csv`.
+    pub fn word(self) -> &'static str {
+        match self {
+            GrowthBlocker::Backoff(e) => e.name(),
+            GrowthBlocker::MaxEni => "max_eni",
+            GrowthBlocker::NotServing => "ipamd_not_serving",
+            GrowthBlocker::Throttled(_) => "RequestLimitExceeded",
+        }
+    }
+}
+
+/// Why aws-node restarted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestartReason {
+    /// A scheduled restart (`faults.aws_node_restarts`).
+    InjectedFault,
+    /// `nodeInit`'s `DescribeNetworkInterfaces` failed on every try, with this error.
+    InitDescribeFailed(Ec2Error),
+    /// Custom networking and init ended with no pod IPs.
+    CustomNetworkingNoEni,
+}
+
+impl RestartReason {
+    /// The `cause` word in `events.csv`.
+    pub fn word(self) -> &'static str {
+        match self {
+            RestartReason::InjectedFault => "injected_fault",
+            RestartReason::InitDescribeFailed(_) => "init_failed",
+            RestartReason::CustomNetworkingNoEni => "custom_networking_no_eni",
+        }
+    }
+}
+
+/// What an insufficient-address failure leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsufficientThen {
+    /// `CreateNetworkInterface`: the next qualifying subnet is tried.
+    NextSubnet,
+    /// `AssignPrivateIpAddresses`: one retry asking for a single IP or prefix (§c.7).
+    RetryWithOne,
+    /// Subnet discovery on: the ENI is skipped, no back-off (§e.6).
+    SkipEni,
+}
+
+/// One fact worth explaining, with typed fields. `events.csv` writes one row per fact;
+/// `kind` is [`Fact::kind`]. `prefixes` says whether counts are /28 prefixes (prefix
+/// delegation) or single IPs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fact {
+    /// `nodeInit` starts (first start, or after an aws-node restart).
+    IpamdStart {
+        /// After an aws-node restart.
+        restart: bool,
+    },
+    /// Prefix delegation asked for on an instance type that is neither Nitro nor bare
+    /// metal: secondary IPs are used.
+    PdUnsupported,
+    /// ipamd init finished: the node is Ready.
+    NodeReady,
+    /// A CNI ADD found no address; the kubelet retries.
+    NoIp {
+        /// The pod.
+        pod: PodId,
+        /// `ips_available` at the time (cooldown included).
+        available: u32,
+        /// Addresses cooling.
+        cooling: u32,
+        /// Addresses held.
+        total: u32,
+        /// What keeps the pool from growing, when something does.
+        blocker: Option<GrowthBlocker>,
+    },
+    /// `AssignPrivateIpAddresses` added IPs or prefixes to an ENI.
+    Assigned {
+        /// The ENI.
+        eni: EniId,
+        /// IPs or prefixes added.
+        count: u32,
+        /// Addresses held afterwards.
+        total: u32,
+        /// Addresses assigned to pods.
+        assigned: u32,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// A decrease releases IPs or prefixes of an ENI (`UnassignPrivateIpAddresses`).
+    Unassigned {
+        /// The ENI.
+        eni: EniId,
+        /// IPs or prefixes released.
+        count: u32,
+        /// Addresses held afterwards.
+        total: u32,
+        /// Addresses assigned to pods.
+        assigned: u32,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// ipamd decided to create an ENI.
+    CreateEni {
+        /// The new ENI.
+        eni: EniId,
+        /// IPs or prefixes asked for with it.
+        count: u32,
+        /// `ips_available` at the decision.
+        available: u32,
+        /// Addresses held at the decision.
+        total: u32,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// A new ENI entered the datastore (`adopted`: an orphan found by reconcile).
+    EniReady {
+        /// The ENI.
+        eni: EniId,
+        /// IPs or prefixes it brought.
+        count: u32,
+        /// Adopted by reconcile rather than set up by the increase that created it.
+        adopted: bool,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// ipamd frees an idle ENI (detach, then delete).
+    FreeEni {
+        /// The ENI.
+        eni: EniId,
+        /// IPs or prefixes it held, all unassigned.
+        idle: u32,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// EC2 had too few free addresses (or no /28 block) in a subnet.
+    InsufficientAddresses {
+        /// The call that failed.
+        action: Ec2Action,
+        /// The ENI (fills), or `None` for a new ENI.
+        eni: Option<EniId>,
+        /// IPs or prefixes asked for.
+        count: u32,
+        /// The subnet.
+        subnet: SubnetId,
+        /// The error.
+        error: Ec2Error,
+        /// What ipamd does next.
+        then: InsufficientThen,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// The 120 s insufficient-address back-off starts.
+    InsufficientCooldown {
+        /// The call whose failure started it.
+        action: Ec2Action,
+        /// The subnet named in the message (fills), if any.
+        subnet: Option<SubnetId>,
+        /// The error.
+        error: Ec2Error,
+        /// When increases may resume.
+        until: SimTime,
+    },
+    /// The ENI limit is reached (reported once until the ENI count changes).
+    MaxEni {
+        /// The node's effective ENI limit.
+        limit: u32,
+    },
+    /// An EC2 request failed and the SDK retries it.
+    Ec2Retry {
+        /// The action.
+        action: Ec2Action,
+        /// The attempt that failed (1-based).
+        attempt: u32,
+        /// Its error.
+        error: Ec2Error,
+        /// The SDK's backoff before the next attempt.
+        backoff: SimDuration,
+    },
+    /// An EC2 call failed for good (retries exhausted).
+    Ec2Failed {
+        /// The action.
+        action: Ec2Action,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        error: Ec2Error,
+    },
+    /// An increase step failed with an EC2 error other than insufficient addresses.
+    IncreaseFailed {
+        /// The call that failed.
+        action: Ec2Action,
+        /// The ENI concerned, if any.
+        eni: Option<EniId>,
+        /// IPs or prefixes asked for, if any.
+        count: Option<u32>,
+        /// The error.
+        error: Ec2Error,
+        /// Counts are prefixes.
+        prefixes: bool,
+    },
+    /// Attaching a new ENI failed; it is deleted again.
+    AttachFailed {
+        /// The ENI.
+        eni: EniId,
+        /// The error.
+        error: Ec2Error,
+    },
+    /// `UnassignPrivateIpAddresses` failed: the addresses stay on the ENI in EC2.
+    ReleaseFailed {
+        /// The ENI.
+        eni: EniId,
+        /// The error.
+        error: Ec2Error,
+    },
+    /// Freeing an ENI failed at `action`: it stays attached.
+    FreeFailed {
+        /// The ENI.
+        eni: EniId,
+        /// The call that failed.
+        action: Ec2Action,
+        /// The error.
+        error: Ec2Error,
+    },
+    /// Deleting an ENI failed: leaked until the leaked-ENI cleanup.
+    EniLeaked {
+        /// The ENI.
+        eni: EniId,
+        /// When the cleanup deletes it.
+        cleanup_at: SimTime,
+    },
+    /// The leaked-ENI cleanup deleted a leaked ENI.
+    EniCleanedUp {
+        /// The ENI.
+        eni: EniId,
+    },
+    /// A new ENI did not show in IMDS after 12 polls.
+    EniNotInImds {
+        /// The ENI.
+        eni: EniId,
+    },
+    /// Injected fault: a new ENI will not show in IMDS for a while.
+    EniMissingFromImds {
+        /// The ENI.
+        eni: EniId,
+        /// How long it stays invisible.
+        hidden_for: SimDuration,
+    },
+    /// aws-node exits; the kubelet restarts it after `delay`.
+    AwsNodeRestart {
+        /// Why.
+        reason: RestartReason,
+        /// CrashLoopBackOff delay.
+        delay: SimDuration,
+    },
+    /// Reconcile added back CIDRs whose release had failed.
+    Reconcile {
+        /// CIDRs added back (or returned to their subnet if the ENI is gone).
+        readded: u32,
+    },
+    /// A new instance found no free address in its subnet.
+    LaunchFailed {
+        /// The subnet.
+        subnet: SubnetId,
+    },
+    /// An explicit `launch` entry added nodes to a group (a group event).
+    Launch {
+        /// Nodes launched.
+        count: u32,
+        /// The group's size before.
+        before: u32,
+        /// Boot time until ipamd starts.
+        boot: SimDuration,
+    },
+    /// The autoscaler added nodes to a group (a group event).
+    ScaleUp {
+        /// Nodes added.
+        count: u32,
+        /// The group's size before.
+        before: u32,
+        /// Pods unschedulable for at least `delay`.
+        waiting: u32,
+        /// The group's `scale_up_delay`.
+        delay: SimDuration,
+        /// Pods that fit on nodes still booting.
+        absorbed: u32,
+        /// The group's `max` capped the scale-up.
+        capped: bool,
+    },
+    /// The autoscaler removed an empty node.
+    ScaleDown {
+        /// Since when it held only DaemonSet pods.
+        since: SimTime,
+        /// The group's size after.
+        after: u32,
+    },
+}
+
+impl Fact {
+    /// The `kind` word in `events.csv`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::IpamdStart { .. } => "ipamd_start",
+            Fact::PdUnsupported => "pd_unsupported",
+            Fact::NodeReady => "node_ready",
+            Fact::NoIp { .. } => "no_ip",
+            Fact::Assigned {
+                prefixes: false, ..
+            } => "assign_ips",
+            Fact::Assigned { prefixes: true, .. } => "assign_prefixes",
+            Fact::Unassigned {
+                prefixes: false, ..
+            } => "unassign_ips",
+            Fact::Unassigned { prefixes: true, .. } => "unassign_prefixes",
+            Fact::CreateEni { .. } => "create_eni",
+            Fact::EniReady { adopted: false, .. } => "eni_ready",
+            Fact::EniReady { adopted: true, .. } => "eni_adopted",
+            Fact::FreeEni { .. } => "free_eni",
+            Fact::InsufficientAddresses { .. } => "insufficient_addresses",
+            Fact::InsufficientCooldown { .. } => "insufficient_cooldown",
+            Fact::MaxEni { .. } => "max_eni",
+            Fact::Ec2Retry { .. } => "ec2_retry",
+            Fact::Ec2Failed { .. } => "ec2_failed",
+            Fact::IncreaseFailed { .. } => "increase_failed",
+            Fact::AttachFailed { .. } => "attach_failed",
+            Fact::ReleaseFailed { .. } => "release_failed",
+            Fact::FreeFailed { .. } => "free_failed",
+            Fact::EniLeaked { .. } => "eni_leaked",
+            Fact::EniCleanedUp { .. } => "eni_cleaned_up",
+            Fact::EniNotInImds { .. } => "eni_not_in_imds",
+            Fact::EniMissingFromImds { .. } => "fault",
+            Fact::AwsNodeRestart { .. } => "aws_node_restart",
+            Fact::Reconcile { .. } => "reconcile",
+            Fact::LaunchFailed { .. } => "launch_failed",
+            Fact::Launch { .. } => "launch",
+            Fact::ScaleUp { .. } => "scale_up",
+            Fact::ScaleDown { .. } => "scale_down",
+        }
+    }
+
+    /// The pod the fact is about.
+    pub fn pod(&self) -> Option<PodId> {
+        match self {
+            Fact::NoIp { pod, .. } => Some(*pod),
+            _ => None,
+        }
+    }
+
+    /// The subnet the fact names.
+    pub fn subnet(&self) -> Option<SubnetId> {
+        match self {
+            Fact::InsufficientAddresses { subnet, .. } | Fact::LaunchFailed { subnet } => {
+                Some(*subnet)
+            }
+            Fact::InsufficientCooldown { subnet, .. } => *subnet,
+            _ => None,
+        }
+    }
+
+    /// The ENI the fact is about.
+    pub fn eni(&self) -> Option<EniId> {
+        match self {
+            Fact::Assigned { eni, .. }
+            | Fact::Unassigned { eni, .. }
+            | Fact::CreateEni { eni, .. }
+            | Fact::EniReady { eni, .. }
+            | Fact::FreeEni { eni, .. }
+            | Fact::AttachFailed { eni, .. }
+            | Fact::ReleaseFailed { eni, .. }
+            | Fact::FreeFailed { eni, .. }
+            | Fact::EniLeaked { eni, .. }
+            | Fact::EniCleanedUp { eni }
+            | Fact::EniNotInImds { eni }
+            | Fact::EniMissingFromImds { eni, .. } => Some(*eni),
+            Fact::InsufficientAddresses { eni, .. } | Fact::IncreaseFailed { eni, .. } => *eni,
+            _ => None,
+        }
+    }
+
+    /// The EC2 action the fact is about.
+    pub fn action(&self) -> Option<Ec2Action> {
+        match self {
+            Fact::Assigned { .. } => Some(Ec2Action::AssignPrivateIpAddresses),
+            Fact::Unassigned { .. } => Some(Ec2Action::UnassignPrivateIpAddresses),
+            Fact::CreateEni { .. } => Some(Ec2Action::CreateNetworkInterface),
+            Fact::AttachFailed { .. } => Some(Ec2Action::AttachNetworkInterface),
+            Fact::ReleaseFailed { .. } => Some(Ec2Action::UnassignPrivateIpAddresses),
+            Fact::InsufficientAddresses { action, .. }
+            | Fact::InsufficientCooldown { action, .. }
+            | Fact::Ec2Retry { action, .. }
+            | Fact::Ec2Failed { action, .. }
+            | Fact::IncreaseFailed { action, .. }
+            | Fact::FreeFailed { action, .. } => Some(*action),
+            Fact::NoIp {
+                blocker: Some(GrowthBlocker::Throttled(a)),
+                ..
+            } => Some(*a),
+            _ => None,
+        }
+    }
+
+    /// The `cause` word: an EC2 error code, or why something happened.
+    pub fn cause(&self) -> Option<&'static str> {
+        match self {
+            Fact::NoIp { blocker, .. } => blocker.map(GrowthBlocker::word),
+            Fact::InsufficientAddresses { error, .. }
+            | Fact::InsufficientCooldown { error, .. }
+            | Fact::Ec2Retry { error, .. }
+            | Fact::Ec2Failed { error, .. }
+            | Fact::IncreaseFailed { error, .. }
+            | Fact::AttachFailed { error, .. }
+            | Fact::ReleaseFailed { error, .. }
+            | Fact::FreeFailed { error, .. } => Some(error.name()),
+            Fact::MaxEni { .. } => Some("max_eni"),
+            Fact::EniLeaked { .. } => Some("delete_failed"),
+            Fact::EniMissingFromImds { .. } => Some("eni_missing_from_imds"),
+            Fact::AwsNodeRestart { reason, .. } => Some(reason.word()),
+            Fact::PdUnsupported => Some("not_nitro"),
+            Fact::LaunchFailed { .. } => Some(Ec2Error::InsufficientFreeAddressesInSubnet.name()),
+            Fact::ScaleUp { .. } => Some("unschedulable_pods"),
+            Fact::ScaleDown { .. } => Some("empty_node"),
+            _ => None,
+        }
+    }
+
+    /// The count the fact carries (IPs or prefixes, nodes, attempts), if any.
+    pub fn count(&self) -> Option<u32> {
+        match self {
+            Fact::Assigned { count, .. }
+            | Fact::Unassigned { count, .. }
+            | Fact::CreateEni { count, .. }
+            | Fact::EniReady { count, .. }
+            | Fact::InsufficientAddresses { count, .. }
+            | Fact::Launch { count, .. }
+            | Fact::ScaleUp { count, .. } => Some(*count),
+            Fact::FreeEni { idle, .. } => Some(*idle),
+            Fact::Ec2Retry { attempt, .. } => Some(*attempt),
+            Fact::Ec2Failed { attempts, .. } => Some(*attempts),
+            Fact::IncreaseFailed { count, .. } => *count,
+            Fact::Reconcile { readded } => Some(*readded),
+            Fact::MaxEni { limit } => Some(*limit),
+            _ => None,
+        }
+    }
+}
+
+/// A fact with where and when it happened, names resolved (nothing allocated).
+#[derive(Clone, Copy, Debug)]
+pub struct EventRecord<'a> {
+    /// When.
+    pub time: SimTime,
+    /// The node, for node events; `None` for group events (launch, scale-up).
+    pub node: Option<(NodeId, &'a str)>,
+    /// The node's group (or the group of a group event).
+    pub group: &'a NodeGroupSpec,
+    /// The pod the fact names, with its name.
+    pub pod: Option<super::PodName<'a>>,
+    /// The subnet the fact names.
+    pub subnet: Option<&'a str>,
+    /// What happened.
+    pub fact: Fact,
+}
+
+/// Receives what the model records.
+pub trait Recorder {
+    /// A cluster-wide sample.
+    fn timeline(&mut self, row: &TimelineRow);
+    /// A per-node sample.
+    fn node(&mut self, row: &NodeRow<'_>);
+    /// A per-subnet sample.
+    fn subnet(&mut self, row: &SubnetRow<'_>);
+    /// A fact worth explaining.
+    fn event(&mut self, event: &EventRecord<'_>);
+    /// A pod's life, once (`pods.csv`).
+    fn pod(&mut self, pod: &PodRecord<'_>);
+}
+
+/// One recorded event, owned (tests and `capacity --scenario`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedEvent {
+    /// When.
+    pub time: SimTime,
+    /// The node, for node events.
+    pub node: Option<NodeId>,
+    /// The node's name (or the group's, for group events).
+    pub who: String,
+    /// What happened.
+    pub fact: Fact,
+}
+
+impl OwnedEvent {
+    /// The `kind` word.
+    pub fn kind(&self) -> &'static str {
+        self.fact.kind()
+    }
+
+    /// The time in seconds.
+    pub fn secs(&self) -> f64 {
+        self.time.as_secs_f64()
+    }
+}
+
+/// Keeps what the model records in memory, typed (tests, `capacity --scenario`).
+#[derive(Default)]
+pub struct MemoryRecorder {
+    /// `timeline.csv` rows.
+    pub timeline: Vec<TimelineRow>,
+    /// Every event, in order.
+    pub events: Vec<OwnedEvent>,
+    /// `nodes.csv` rows, as `(time, node name, ready, enis, ips_total, ips_assigned,
+    /// ips_cooldown, ips_available, prefixes, pods)` (kept only with `keep_nodes`).
+    pub nodes: Vec<NodeSample>,
+    /// Keep `nodes` rows (off by default: large).
+    pub keep_nodes: bool,
+    /// `subnets.csv` rows: `(time, subnet name, free_ips, free_prefix_blocks)`.
+    pub subnets: Vec<(SimTime, String, u32, u32)>,
+    /// `pods.csv` rows, in the order they were recorded.
+    pub pods: Vec<OwnedPod>,
+}
+
+/// One pod's life, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedPod {
+    /// The pod.
+    pub id: PodId,
+    /// Its name.
+    pub name: String,
+    /// Its workload or DaemonSet.
+    pub workload: String,
+    /// Its node.
+    pub node: Option<String>,
+    /// Host network.
+    pub host_network: bool,
+    /// Created.
+    pub created: SimTime,
+    /// Bound.
+    pub scheduled: Option<SimTime>,
+    /// Got its IP.
+    pub ip_assigned: Option<SimTime>,
+    /// Deleted.
+    pub deleted: Option<SimTime>,
+    /// The last address it held.
+    pub ip: Option<u32>,
+    /// Its state at the end.
+    pub state: PodState,
+}
+
+/// One node's sample, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSample {
+    /// Sample time.
+    pub time: SimTime,
+    /// Node name.
+    pub node: String,
+    /// Ready.
+    pub ready: bool,
+    /// ENIs.
+    pub enis: u32,
+    /// Addresses held.
+    pub ips_total: u32,
+    /// Addresses assigned.
+    pub ips_assigned: u32,
+    /// Addresses cooling.
+    pub ips_cooldown: u32,
+    /// Addresses available.
+    pub ips_available: u32,
+    /// Prefixes.
+    pub prefixes: u32,
+    /// Pods bound.
+    pub pods: u32,
+}
+
+impl MemoryRecorder {
+    /// Events of one kind.
+    pub fn of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s OwnedEvent> + 's {
+        self.events.iter().filter(move |e| e.kind() == kind)
+    }
+}
+
+impl Recorder for MemoryRecorder {
+    fn timeline(&mut self, row: &TimelineRow) {
+        self.timeline.push(*row);
+    }
+    fn node(&mut self, r: &NodeRow<'_>) {
+        if self.keep_nodes {
+            self.nodes.push(NodeSample {
+                time: r.time,
+                node: r.node.to_string(),
+                ready: r.ready,
+                enis: r.enis,
+                ips_total: r.ips_total,
+                ips_assigned: r.ips_assigned,
+                ips_cooldown: r.ips_cooldown,
+                ips_available: r.ips_available,
+                prefixes: r.prefixes,
+                pods: r.pods,
+            });
+        }
+    }
+    fn subnet(&mut self, r: &SubnetRow<'_>) {
+        self.subnets.push((
+            r.time,
+            r.subnet.to_string(),
+            r.free_ips,
+            r.free_prefix_blocks,
+        ));
+    }
+    fn pod(&mut self, p: &PodRecord<'_>) {
+        self.pods.push(OwnedPod {
+            id: p.id,
+            name: p.name.to_string(),
+            workload: p.workload.to_string(),
+            node: p.node.map(str::to_string),
+            host_network: p.host_network,
+            created: p.created,
+            scheduled: p.scheduled,
+            ip_assigned: p.ip_assigned,
+            deleted: p.deleted,
+            ip: p.ip,
+            state: p.state,
+        });
+    }
+    fn event(&mut self, e: &EventRecord<'_>) {
+        self.events.push(OwnedEvent {
+            time: e.time,
+            node: e.node.map(|(id, _)| id),
+            who: e
+                .node
+                .map_or_else(|| e.group.name.clone(), |(_, n)| n.to_string()),
+            fact: e.fact,
+        });
+    }
+}

@@ -1,0 +1,284 @@
+//! The CSV files, written through the `csv` crate (RFC 4180 quoting) from typed row
+//! structs; each file's header row comes from the struct that writes its rows.
+//!
+//! Writers take any `io::Write`, so tests write to memory. Rows are formatted without
+//! allocating: names and detail texts go through buffers kept by the writer.
+
+use super::detail::write_detail;
+use crate::model::record::{EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow};
+use crate::time::SimTime;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// The column names of a row struct, in order: its field names as serde serializes them.
+pub fn header_of<T: Serialize + Default>() -> Vec<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Serializing a default row with headers on yields the header line first.
+    if w.serialize(T::default()).is_err() {
+        return Vec::new();
+    }
+    let Ok(bytes) = w.into_inner() else {
+        return Vec::new();
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.as_slice());
+    r.records()
+        .next()
+        .and_then(Result::ok)
+        .map(|rec| rec.iter().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// A CSV file of rows of type `T`: the header is written at once (so an empty file still
+/// names its columns), then one record per row.
+pub struct CsvFile<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> CsvFile<W> {
+    /// Starts a file whose rows are `T`s.
+    pub fn new<T: Serialize + Default>(inner: W) -> io::Result<Self> {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(inner);
+        w.write_record(header_of::<T>())?;
+        Ok(CsvFile { w })
+    }
+
+    /// Writes one row.
+    pub fn row<T: Serialize>(&mut self, row: &T) -> io::Result<()> {
+        self.w.serialize(row).map_err(io_error)
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(self) -> io::Result<W> {
+        self.w
+            .into_inner()
+            .map_err(|e| io::Error::new(e.error().kind(), e.error().to_string()))
+    }
+}
+
+/// A `csv` error as an I/O error (what every writer here reports).
+pub fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// One `events.csv` row: `time_s,node,kind,detail` first (design.md §1.3), then the typed
+/// columns.
+#[derive(Serialize, Default)]
+pub struct EventCsvRow<'a> {
+    /// When (s).
+    #[serde(rename = "time_s", serialize_with = "crate::time::serialize_secs")]
+    pub time: SimTime,
+    /// The node's name; empty for group events (`launch`, `scale_up`).
+    pub node: &'a str,
+    /// What happened (README: event kinds).
+    pub kind: &'a str,
+    /// The same in words (for people; scripts use the typed columns).
+    pub detail: &'a str,
+    /// The node's group, or the group of a group event.
+    pub nodegroup: &'a str,
+    /// The pod the event is about.
+    pub pod: &'a str,
+    /// An EC2 error code, or why it happened (README: causes).
+    pub cause: &'a str,
+    /// The node-local ENI number (`eni-<n>` in the detail).
+    pub eni: Option<u32>,
+    /// The EC2 action.
+    pub action: &'a str,
+    /// IPs or prefixes, nodes, or attempts, by kind (README).
+    pub count: Option<u32>,
+    /// The subnet's name.
+    pub subnet: &'a str,
+}
+
+/// One `pods.csv` row.
+#[derive(Serialize, Default)]
+pub struct PodCsvRow<'a> {
+    /// Pod name.
+    pub pod: &'a str,
+    /// Its workload or DaemonSet.
+    pub workload: &'a str,
+    /// Its node, if it was bound.
+    pub node: &'a str,
+    /// Host network (no IP needed).
+    pub host_network: bool,
+    /// Creation (s).
+    #[serde(rename = "created_s", serialize_with = "crate::time::serialize_secs")]
+    pub created: SimTime,
+    /// Binding (s).
+    #[serde(
+        rename = "scheduled_s",
+        serialize_with = "crate::time::serialize_opt_secs"
+    )]
+    pub scheduled: Option<SimTime>,
+    /// IP assigned (s).
+    #[serde(
+        rename = "ip_assigned_s",
+        serialize_with = "crate::time::serialize_opt_secs"
+    )]
+    pub ip_assigned: Option<SimTime>,
+    /// Deletion (s).
+    #[serde(
+        rename = "deleted_s",
+        serialize_with = "crate::time::serialize_opt_secs"
+    )]
+    pub deleted: Option<SimTime>,
+    /// The last address it held.
+    pub ip: &'a str,
+    /// `running`, `unschedulable`, `waiting_ip` or `deleted`.
+    pub final_state: &'a str,
+}
+
+/// Writes the streamed CSV files (`timeline.csv`, `nodes.csv`, `subnets.csv`, `events.csv`,
+/// `pods.csv`). The first write error is kept and returned by [`CsvRecorder::finish`].
+pub struct CsvRecorder<W: Write> {
+    timeline: CsvFile<W>,
+    nodes: CsvFile<W>,
+    subnets: CsvFile<W>,
+    events: CsvFile<W>,
+    pods: CsvFile<W>,
+    detail: String,
+    name: String,
+    ip: String,
+    error: Option<io::Error>,
+}
+
+/// The five writers of a [`CsvRecorder`].
+pub struct CsvWriters<W> {
+    /// `timeline.csv`.
+    pub timeline: W,
+    /// `nodes.csv`.
+    pub nodes: W,
+    /// `pods.csv`.
+    pub pods: W,
+    /// `subnets.csv`.
+    pub subnets: W,
+    /// `events.csv`.
+    pub events: W,
+}
+
+impl CsvRecorder<io::Sink> {
+    /// A recorder that writes nothing (compare runs without `--keep-runs`).
+    pub fn sink() -> Self {
+        let s = || io::sink();
+        CsvRecorder::new(CsvWriters {
+            timeline: s(),
+            nodes: s(),
+            pods: s(),
+            subnets: s(),
+            events: s(),
+        })
+        .expect("a sink never fails")
+    }
+}
+
+impl<W: Write> CsvRecorder<W> {
+    /// Writes the headers and returns the recorder.
+    pub fn new(w: CsvWriters<W>) -> io::Result<Self> {
+        Ok(CsvRecorder {
+            timeline: CsvFile::new::<TimelineRow>(w.timeline)?,
+            nodes: CsvFile::new::<NodeRow<'_>>(w.nodes)?,
+            subnets: CsvFile::new::<SubnetRow<'_>>(w.subnets)?,
+            events: CsvFile::new::<EventCsvRow<'_>>(w.events)?,
+            pods: CsvFile::new::<PodCsvRow<'_>>(w.pods)?,
+            detail: String::with_capacity(256),
+            name: String::with_capacity(64),
+            ip: String::with_capacity(16),
+            error: None,
+        })
+    }
+
+    fn keep(&mut self, r: io::Result<()>) {
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// Flushes every file; returns the first write error.
+    pub fn finish(mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        for f in [
+            self.timeline,
+            self.nodes,
+            self.subnets,
+            self.events,
+            self.pods,
+        ] {
+            f.finish()?.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Recorder for CsvRecorder<W> {
+    fn timeline(&mut self, row: &TimelineRow) {
+        let r = self.timeline.row(row);
+        self.keep(r);
+    }
+
+    fn node(&mut self, row: &NodeRow<'_>) {
+        let r = self.nodes.row(row);
+        self.keep(r);
+    }
+
+    fn subnet(&mut self, row: &SubnetRow<'_>) {
+        let r = self.subnets.row(row);
+        self.keep(r);
+    }
+
+    fn event(&mut self, e: &EventRecord<'_>) {
+        self.detail.clear();
+        let _ = write_detail(&mut self.detail, e);
+        self.name.clear();
+        if let Some(p) = e.pod {
+            let _ = write!(self.name, "{p}");
+        }
+        let f = &e.fact;
+        let row = EventCsvRow {
+            time: e.time,
+            node: e.node.map_or("", |(_, n)| n),
+            kind: f.kind(),
+            detail: &self.detail,
+            nodegroup: &e.group.name,
+            pod: &self.name,
+            cause: f.cause().unwrap_or(""),
+            eni: f.eni().map(|x| x.0),
+            action: f.action().map_or("", |a| a.name()),
+            count: f.count(),
+            subnet: e.subnet.unwrap_or(""),
+        };
+        let r = self.events.row(&row);
+        self.keep(r);
+    }
+
+    fn pod(&mut self, p: &PodRecord<'_>) {
+        self.name.clear();
+        let _ = write!(self.name, "{}", p.name);
+        self.ip.clear();
+        if let Some(a) = p.ip {
+            let _ = write!(self.ip, "{}", std::net::Ipv4Addr::from(a));
+        }
+        let row = PodCsvRow {
+            pod: &self.name,
+            workload: p.workload,
+            node: p.node.unwrap_or(""),
+            host_network: p.host_network,
+            created: p.created,
+            scheduled: p.scheduled,
+            ip_assigned: p.ip_assigned,
+            deleted: p.deleted,
+            ip: &self.ip,
+            final_state: p.state.word(),
+        };
+        let r = self.pods.row(&row);
+        self.keep(r);
+    }
+}

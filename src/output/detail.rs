@@ -1,0 +1,300 @@
+//! The human-readable `detail` column of `events.csv`, written from a typed
+//! [`EventRecord`]. Nothing reads this text back: scripts use the typed columns.
+
+use crate::model::record::{EventRecord, Fact, GrowthBlocker, InsufficientThen, RestartReason};
+use crate::scenario::Ec2Action;
+use std::fmt::{self, Write};
+
+fn noun(prefixes: bool) -> &'static str {
+    if prefixes {
+        "prefixes"
+    } else {
+        "IPs"
+    }
+}
+
+/// Writes the detail text of `e` into `out` (no allocation beyond `out`'s growth).
+pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
+    let subnet = e.subnet.unwrap_or("");
+    match e.fact {
+        Fact::IpamdStart { restart } => out.write_str(if restart {
+            "nodeInit after an aws-node restart"
+        } else {
+            "nodeInit"
+        }),
+        Fact::PdUnsupported => {
+            let it = &e.group.instance_type;
+            write!(
+                out,
+                "ENABLE_PREFIX_DELEGATION is set but {} ({}) is neither Nitro nor bare metal: \
+                 secondary IPs are used",
+                it.name, it.hypervisor
+            )
+        }
+        Fact::NodeReady => out.write_str("ipamd init finished"),
+        Fact::NoIp {
+            available,
+            cooling,
+            total,
+            blocker,
+            ..
+        } => {
+            out.write_str("pod/")?;
+            if let Some(p) = e.pod {
+                write!(out, "{p}")?;
+            }
+            write!(
+                out,
+                " available={available} cooling={cooling} total={total}"
+            )?;
+            match blocker {
+                None => Ok(()),
+                Some(GrowthBlocker::Backoff(err)) => {
+                    write!(out, " pool growth blocked by {}", err.name())
+                }
+                Some(GrowthBlocker::MaxEni) => {
+                    out.write_str(" pool growth blocked by max ENI limit")
+                }
+                Some(GrowthBlocker::NotServing) => out.write_str(
+                    " pool growth blocked by ipamd not serving (starting or restarting)",
+                ),
+                Some(GrowthBlocker::Throttled(a)) => write!(
+                    out,
+                    " pool growth blocked by RequestLimitExceeded on {}",
+                    a.name()
+                ),
+            }
+        }
+        Fact::Assigned {
+            eni,
+            count,
+            total,
+            assigned,
+            prefixes,
+        } => write!(
+            out,
+            "eni-{} +{count} {} (total={total} assigned={assigned})",
+            eni.0,
+            noun(prefixes)
+        ),
+        Fact::Unassigned {
+            eni,
+            count,
+            total,
+            assigned,
+            prefixes,
+        } => write!(
+            out,
+            "eni-{} -{count} {} (total={total} assigned={assigned})",
+            eni.0,
+            noun(prefixes)
+        ),
+        Fact::CreateEni {
+            eni,
+            count,
+            available,
+            total,
+            prefixes,
+        } => write!(
+            out,
+            "eni-{} +{count} {} (available={available} total={total})",
+            eni.0,
+            noun(prefixes)
+        ),
+        Fact::EniReady {
+            eni,
+            count,
+            prefixes,
+            ..
+        } => write!(out, "eni-{} {}={count}", eni.0, noun(prefixes)),
+        Fact::FreeEni {
+            eni,
+            idle,
+            prefixes,
+        } => write!(out, "eni-{} with {idle} idle {}", eni.0, noun(prefixes)),
+        Fact::InsufficientAddresses {
+            action,
+            eni,
+            count,
+            error,
+            then,
+            prefixes,
+            ..
+        } => {
+            let err = error.name();
+            let eni = eni.map_or(0, |e| e.0);
+            match then {
+                InsufficientThen::NextSubnet => write!(
+                    out,
+                    "{} +{count} {} in subnet {subnet} failed: {err}",
+                    action.name(),
+                    noun(prefixes)
+                ),
+                InsufficientThen::RetryWithOne => write!(
+                    out,
+                    "{} eni-{eni} +{count} {} failed: {err} in subnet {subnet}; retrying with 1",
+                    action.name(),
+                    noun(prefixes)
+                ),
+                InsufficientThen::SkipEni => write!(
+                    out,
+                    "eni-{eni} skipped: {err} in subnet {subnet} (subnet discovery on: no back-off)"
+                ),
+            }
+        }
+        Fact::InsufficientCooldown {
+            action,
+            error,
+            until,
+            ..
+        } => {
+            out.write_str(action.name())?;
+            if e.subnet.is_some() {
+                write!(out, " in subnet {subnet}")?;
+            }
+            write!(
+                out,
+                " failed: {}; no increase for 120s (until {until})",
+                error.name()
+            )
+        }
+        Fact::MaxEni { limit } => {
+            write!(out, "max ENI limit reached ({limit}): pool cannot grow")
+        }
+        Fact::Ec2Retry {
+            action,
+            attempt,
+            error,
+            backoff,
+        } => write!(
+            out,
+            "{} attempt {attempt}: {}; SDK retries in {backoff}",
+            action.name(),
+            error.name()
+        ),
+        Fact::Ec2Failed {
+            action,
+            attempts,
+            error,
+        } => write!(
+            out,
+            "{} failed after {attempts} attempts: {}",
+            action.name(),
+            error.name()
+        ),
+        Fact::IncreaseFailed {
+            action,
+            eni,
+            count,
+            error,
+            ..
+        } => {
+            let err = error.name();
+            let eni = eni.map_or(0, |e| e.0);
+            match action {
+                Ec2Action::AssignPrivateIpAddresses => write!(
+                    out,
+                    "AssignPrivateIpAddresses eni-{eni} +{} {err}: the tick goes on",
+                    count.unwrap_or(0)
+                ),
+                Ec2Action::DescribeSubnets => {
+                    write!(out, "DescribeSubnets {err}: no ENI this tick")
+                }
+                Ec2Action::ModifyNetworkInterfaceAttribute => write!(
+                    out,
+                    "ModifyNetworkInterfaceAttribute {err}: freeing eni-{eni}"
+                ),
+                other => write!(out, "{} {err}", other.name()),
+            }
+        }
+        Fact::AttachFailed { eni, error } => {
+            let why = match error {
+                crate::model::record::Ec2Error::AttachmentLimitExceeded => {
+                    "AttachmentLimitExceeded (instance interface limit)"
+                }
+                other => other.name(),
+            };
+            write!(out, "eni-{}: {why}; deleting it", eni.0)
+        }
+        Fact::ReleaseFailed { error, .. } => write!(
+            out,
+            "UnassignPrivateIpAddresses {}: the addresses stay on the ENI in EC2; reconcile adds \
+             them back",
+            error.name()
+        ),
+        Fact::FreeFailed { eni, error, .. } => write!(
+            out,
+            "eni-{}: {}; it stays attached and reconcile adopts it again",
+            eni.0,
+            error.name()
+        ),
+        Fact::EniLeaked { eni, cleanup_at } => write!(
+            out,
+            "eni-{}: delete failed; the leaked-ENI cleanup deletes it at {cleanup_at}",
+            eni.0
+        ),
+        Fact::EniCleanedUp { eni } => write!(out, "leaked eni-{} deleted", eni.0),
+        Fact::EniNotInImds { eni } => write!(
+            out,
+            "eni-{} not seen in IMDS after 12 polls: attached but unused until reconcile adopts it",
+            eni.0
+        ),
+        Fact::EniMissingFromImds { eni, hidden_for } => write!(
+            out,
+            "eni-{} will not show in IMDS for {hidden_for} (injected)",
+            eni.0
+        ),
+        Fact::AwsNodeRestart { reason, delay } => {
+            match reason {
+                RestartReason::InjectedFault => {
+                    out.write_str("aws-node restarted (injected fault)")?
+                }
+                RestartReason::InitDescribeFailed(err) => write!(
+                    out,
+                    "nodeInit failed: DescribeNetworkInterfaces {}",
+                    err.name()
+                )?,
+                RestartReason::CustomNetworkingNoEni => {
+                    out.write_str("Failed to attach any ENIs for custom networking")?
+                }
+            }
+            write!(out, "; aws-node restarts in {delay}")
+        }
+        Fact::Reconcile { readded } => write!(
+            out,
+            "{readded} CIDRs still on ENIs in EC2 added back to the datastore"
+        ),
+        Fact::LaunchFailed { .. } => {
+            write!(out, "no free address in subnet {subnet} for the instance")
+        }
+        Fact::Launch {
+            count,
+            before,
+            boot,
+        } => write!(
+            out,
+            "+{count} nodes ({before} -> {}) by the launch entry; ipamd starts in {boot}",
+            before + count
+        ),
+        Fact::ScaleUp {
+            count,
+            before,
+            waiting,
+            delay,
+            absorbed,
+            capped,
+        } => write!(
+            out,
+            "+{count} nodes ({before} -> {}): {waiting} pods unschedulable for {delay} or more; \
+             {absorbed} fit on booting nodes{}",
+            before + count,
+            if capped { "; capped at max" } else { "" }
+        ),
+        Fact::ScaleDown { since, after } => write!(
+            out,
+            "node removed: only DaemonSet pods since {since} s ({} {} -> {after})",
+            e.group.name,
+            after + 1
+        ),
+    }
+}
