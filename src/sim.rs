@@ -82,8 +82,10 @@ pub fn run_to_dir(
         events: dir.create("events.csv")?,
     };
     let recorder = CsvRecorder::new(writers)?;
+    let end = SimTime(scenario.duration.micros());
     let (world, stats) = simulate(scenario, recorder, progress);
-    if stats.cancelled {
+    // One last call before anything is kept: a stop asked for now still discards the run.
+    if stats.cancelled || !progress(end) {
         return Err(RunError::Cancelled);
     }
     let summary = Summary::from_world(&world, &stats, sha256);

@@ -5,16 +5,16 @@ use common::{fresh_dir, ipamsim};
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The cells of one named column of a CSV text (read with the csv crate).
 fn column(csv: &str, name: &str) -> Vec<String> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let i = header
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let i = r
+        .headers()
+        .unwrap()
         .iter()
-        .position(|h| *h == name)
+        .position(|h| h == name)
         .unwrap_or_else(|| panic!("no column {name}"));
-    lines
-        .map(|l| l.split(',').nth(i).unwrap().to_string())
-        .collect()
+    r.records().map(|rec| rec.unwrap()[i].to_string()).collect()
 }
 
 /// Acceptance: 12 settings of the shipped scale-out; identical comparison.csv with 1 and 2
@@ -179,37 +179,114 @@ fn errors_exit_2_and_run_nothing() {
     assert!(!out.join("comparison.csv").exists());
 }
 
-/// Ctrl-C: a long sweep of the large scenario, interrupted after about a second, stops
-/// cleanly with exit 1 and a comparison.csv holding only finished runs.
-#[test]
-fn ctrl_c_keeps_finished_runs() {
-    let out = fresh_dir("cmp", "sigint");
-    let child = Command::new(env!("CARGO_BIN_EXE_ipamsim"))
-        .args([
-            "compare",
-            "scenarios/large-1000-nodes.yaml",
-            "--set",
-            "WARM_IP_TARGET=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19",
-            "--jobs",
-            "1",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+/// Starts `ipamsim args` holding at the test hook `hold` (see `commands::test_hold`),
+/// waits until it says it is holding, sends SIGINT, and returns its output.
+fn interrupt_at(hold: &str, args: &[&str]) -> std::process::Output {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(args)
+        .env("IPAMSIM_TEST_HOLD", hold)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("holding at"), "{line}");
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let mut o = child.wait_with_output().unwrap();
+    o.stderr = (line + &rest).into_bytes();
+    o
+}
+
+/// No file of the directory is a leftover temporary one.
+fn no_temporaries(dir: &std::path::Path) {
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Ctrl-C after the first finished run (one job): exit 1, no panic, and comparison.csv
+/// holds exactly that run.
+#[test]
+fn ctrl_c_keeps_finished_runs() {
+    let out = fresh_dir("cmp", "sigint");
+    let o = interrupt_at(
+        "compare-after-1",
+        &[
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,1,2,3",
+            "--jobs",
+            "1",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
     let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
-    let rows = csv.lines().count() - 1;
-    assert!((1..20).contains(&rows), "{rows} rows");
+    assert_eq!(column(&csv, "setting"), vec!["WARM_IP_TARGET=0"]);
+    no_temporaries(&out);
+}
+
+/// Ctrl-C before any run finished: exit 1, no panic, a comparison.csv with no rows.
+#[test]
+fn ctrl_c_before_the_first_run() {
+    let out = fresh_dir("cmp", "sigint0");
+    let o = interrupt_at(
+        "compare-start",
+        &[
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,1",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert!(column(&csv, "setting").is_empty());
+    no_temporaries(&out);
+}
+
+/// Ctrl-C at the end of a run, before its files are kept: exit 1, and the directory holds
+/// no output and no temporary file.
+#[test]
+fn ctrl_c_during_a_run_leaves_nothing() {
+    let out = fresh_dir("cmp", "sigint-run");
+    let o = interrupt_at(
+        "run-end",
+        &[
+            "run",
+            "scenarios/three-t3-medium.yaml",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// `--report` on a compare directory: report.html with the trade-off scatter, one point per

@@ -50,7 +50,7 @@ fn subnets(n: usize) -> String {
 /// Six settings: three on the Pareto front (rows 1, 2, 4), one with no p99 (row 6, not
 /// plotted), one with markup characters in its label (row 5).
 const COMPARISON: &str =
-    "setting,time_to_ip_p50_s,time_to_ip_p99_s,idle_ips_mean,ec2_calls_total,pareto
+    "setting,time_to_ip_p50_s,time_to_running_p99_s,idle_ips_mean,ec2_calls_total,pareto
 WARM_ENI_TARGET=1,10.1,35.7,98.4,201,1
 WARM_IP_TARGET=3 MINIMUM_IP_TARGET=10,10.6,64.1,55.5,302,1
 WARM_IP_TARGET=5,10.2,70.0,80.0,250,0
@@ -321,7 +321,7 @@ fn malformed_csv_names_file_and_line() {
     write(
         &dir,
         "comparison.csv",
-        "setting,time_to_ip_p99_s,idle_ips_mean,pareto\nX=1,1,2,yes\n",
+        "setting,time_to_running_p99_s,idle_ips_mean,pareto\nX=1,1,2,yes\n",
     );
     let msg = write_report(&dir).unwrap_err().to_string();
     assert!(msg.contains("comparison.csv:2: column \"pareto\""), "{msg}");

@@ -113,8 +113,12 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
     );
     let started = std::time::Instant::now();
     let runs_dir = a.keep_runs.then_some(a.out);
+    super::test_hold("compare-start");
     let results = compare::run_all(&scenarios, &sha, jobs, runs_dir, stop_flag(), &|n| {
-        bar.set_position(n as u64)
+        bar.set_position(n as u64);
+        if n == 1 {
+            super::test_hold("compare-after-1");
+        }
     });
     bar.finish_and_clear();
     let results = match results {

@@ -90,6 +90,18 @@ pub fn stop_flag() -> &'static AtomicBool {
     &STOP
 }
 
+/// Test hook: when the environment variable `IPAMSIM_TEST_HOLD` equals `point`, says so on
+/// stderr and waits until a signal asks the command to stop, so that tests can interrupt a
+/// command at a known point without depending on timing. Unset in normal use.
+pub fn test_hold(point: &str) {
+    if std::env::var("IPAMSIM_TEST_HOLD").is_ok_and(|v| v == point) {
+        eprint_line(&format!("ipamsim: holding at {point} (test hook)"));
+        while !stop_requested() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
 /// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal.
 pub fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {

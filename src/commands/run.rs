@@ -39,8 +39,12 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
         total_s,
         "{bar:40} {pos}/{len} simulated s  [{elapsed}]",
     );
+    let end = crate::time::SimTime(sc.duration.micros());
     let mut progress = |t: crate::time::SimTime| {
         bar.set_position(t.as_secs_f64() as u64);
+        if t == end {
+            super::test_hold("run-end");
+        }
         !super::stop_requested()
     };
     let started = std::time::Instant::now();

@@ -302,7 +302,7 @@ fn subnet_section(
 fn compare_summary(c: &Comparison) -> String {
     let front = c.points.iter().filter(|p| p.pareto).count();
     format!(
-        "Comparison of {} settings; {} on the Pareto front (no other setting has both fewer idle IPs and a shorter p99 wait).",
+        "Comparison of {} settings; {} on the Pareto front of (p99 time to running, mean idle IPs): no other setting is at least as good in both.",
         c.points.len(),
         front
     )
@@ -324,14 +324,14 @@ fn compare_sections(c: &Comparison) -> Result<Vec<Section>, ReportError> {
             Some(ScatterPoint {
                 label,
                 x: p.idle_ips_mean?,
-                y: p.time_to_ip_p99_s?,
+                y: p.time_to_running_p99_s?,
                 pareto: p.pareto,
             })
         })
         .collect();
     let skipped = c.points.len() - points.len();
     let mut desc = String::from(
-        "Each point is one setting (numbered as in the table below): x = mean idle IPs over the run (IPs), y = p99 time from binding to IP (s). Lower-left is better; filled points are Pareto-optimal.",
+        "Each point is one setting (numbered as in the table below): x = mean idle IPs over the run (IPs), y = p99 time to running (s, from creation; a pod that never ran counts until deleted or the end). Lower-left is better; filled points are the Pareto front of these two.",
     );
     if skipped > 0 {
         desc.push_str(&format!(
@@ -341,9 +341,9 @@ fn compare_sections(c: &Comparison) -> Result<Vec<Section>, ReportError> {
     let mut out = Vec::new();
     if !points.is_empty() {
         out.push(section(
-            "Trade-off: idle IPs vs. p99 wait",
+            "Trade-off: idle IPs vs. p99 time to running",
             &desc,
-            chart::scatter_chart(&points, "mean idle IPs (IPs)", "p99 time to IP (s)")?,
+            chart::scatter_chart(&points, "mean idle IPs (IPs)", "p99 time to running (s)")?,
         ));
     }
     let highlight: Vec<bool> = c.points.iter().map(|p| p.pareto).collect();
