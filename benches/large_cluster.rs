@@ -50,7 +50,7 @@ fn bench(path: &str) {
     let rec = CsvRecorder::sink();
     let (world, stats) = sim::simulate(sc.clone(), rec, &mut |_| true);
     let wall = start.elapsed().as_secs_f64();
-    let pods = world.pods.len();
+    let pods = world.pods().len();
     let peak_nodes = world.nodes.len();
     drop(world);
     println!("scenario:            {path}");

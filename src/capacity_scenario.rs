@@ -28,11 +28,12 @@
 //! places the group's nodes (node `count + 1` next, and so on).
 
 use crate::capacity::io_error;
-use crate::model::datastore::Datastore;
+use crate::model::ids::NodeId;
 use crate::model::ids::SubnetId;
+use crate::model::ipamd::datastore::Datastore;
+use crate::model::record::PodState;
 use crate::model::record::{Ec2Error, Fact, MemoryRecorder, OwnedEvent};
 use crate::model::subnet::{Subnet, PREFIX_SIZE};
-use crate::model::world::PodState;
 use crate::model::World;
 use crate::scenario::{Placement, Scenario, WorkloadSpec};
 use crate::sim::simulate;
@@ -361,9 +362,10 @@ fn node_run(
             .free_prefix_blocks()
             .saturating_sub(after.free_prefix_blocks());
     }
-    if let Some(node) = world.nodes.first() {
-        count_prefixes(&node.ds, &mut fp);
-        if node.primary_ip.is_none() {
+    if !world.nodes.is_empty() {
+        let first = NodeId(0);
+        count_prefixes(&world.node_ipamd(first).ds, &mut fp);
+        if world.nodes.get(first).primary_ip.is_none() {
             // The instance found no address: it needs one, and there is none.
             if let Some(x) = fp.singles.get_mut(primary) {
                 *x = 1;
@@ -394,7 +396,7 @@ fn short_of(events: &[OwnedEvent], subnet: SubnetId) -> Option<Limit> {
 
 fn count_prefixes(ds: &Datastore, fp: &mut Footprint) {
     for eni in &ds.enis {
-        let i = eni.subnet as usize;
+        let i = eni.subnet.index();
         if let Some(p) = fp.prefixes.get_mut(i) {
             *p += eni.prefixes.len() as u32;
         }
@@ -425,26 +427,27 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         }
         None => false,
     };
-    let Some(node) = world.nodes.first() else {
+    if world.nodes.is_empty() {
         return NodeState {
             settled,
             ..NodeState::default()
         };
-    };
-    let stats = node.ds.stats(end);
+    }
+    let ds = &world.node_ipamd(NodeId(0)).ds;
+    let stats = ds.stats(end);
     let pods_without_ip = world
-        .pods
+        .pods()
         .iter()
-        .filter(|p| p.node == Some(0) && p.state == PodState::WaitingIp)
+        .filter(|p| p.node == Some(NodeId(0)) && p.state == PodState::WaitingIp)
         .count() as u32;
     NodeState {
-        enis: node.ds.enis.len() as u32,
+        enis: ds.enis.len() as u32,
         ips: stats.total,
         prefixes: stats.prefixes,
         pods_with_ip: stats.assigned,
         pods_without_ip,
         settled,
-        launched: node.primary_ip.is_some(),
+        launched: world.nodes.get(NodeId(0)).primary_ip.is_some(),
     }
 }
 

@@ -103,9 +103,9 @@ fn scale_up(e: &OwnedEvent) -> (f64, &str, u32, u32, u32, u32, bool) {
 /// Workload pods (`web-…`) by final state word, from the world.
 fn web_states(w: &World<MemoryRecorder>) -> (usize, usize) {
     let web: Vec<_> = w
-        .pods
+        .pods()
         .iter()
-        .filter(|p| matches!(p.owner, ipamsim::model::world::Owner::Workload(..)))
+        .filter(|p| matches!(p.owner, ipamsim::model::kube::pods::Owner::Workload(..)))
         .collect();
     let running = web.iter().filter(|p| p.state.word() == "running").count();
     let unsched = web
@@ -188,7 +188,7 @@ fn empty_nodes_removed_after_scale_down_after_down_to_min() {
     assert_eq!(last_row("workers-1"), 1200.0);
     let end = w.recorder.timeline.last().unwrap();
     let held: u32 = (0..w.nodes.len())
-        .filter(|&i| !w.nodes[i].removed)
+        .filter(|&i| !w.node(i).removed)
         .map(|i| {
             let (enis, ips, _) = node_pool(&w, i);
             enis + ips

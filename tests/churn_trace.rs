@@ -3,6 +3,7 @@
 mod common;
 
 use common::{fresh_dir, ipamsim_in, run_yaml};
+use ipamsim::model::ids::PodId;
 use ipamsim::model::record::MemoryRecorder;
 use ipamsim::model::World;
 use ipamsim::scenario::{self, churn::lognormal_params};
@@ -56,19 +57,19 @@ fn ms(cell: &str) -> i64 {
 
 /// Lifetimes (s, µs-exact) and creation times of the pods of workload `name`.
 fn lifetimes(world: &World<MemoryRecorder>, name: &str) -> Vec<f64> {
-    (0..world.pods.len() as u32)
-        .filter(|&i| world.owner_name(i) == name)
+    (0..world.pods().len() as u32)
+        .filter(|&i| world.owner_name(PodId(i)) == name)
         .filter_map(|i| {
-            let p = &world.pods[i as usize];
+            let p = &world.pods()[i as usize];
             p.deleted.map(|d| d.since(p.created).as_secs_f64())
         })
         .collect()
 }
 
 fn created_times(world: &World<MemoryRecorder>, name: &str) -> Vec<u64> {
-    (0..world.pods.len() as u32)
-        .filter(|&i| world.owner_name(i) == name)
-        .map(|i| world.pods[i as usize].created.micros())
+    (0..world.pods().len() as u32)
+        .filter(|&i| world.owner_name(PodId(i)) == name)
+        .map(|i| world.pods()[i as usize].created.micros())
         .collect()
 }
 

@@ -8,7 +8,7 @@ use ipamsim::model::World;
 use std::collections::HashSet;
 
 fn prefixes(w: &World<MemoryRecorder>, node: usize) -> u32 {
-    w.nodes[node]
+    w.node(node)
         .ds
         .enis
         .iter()
@@ -122,12 +122,7 @@ fn new_eni_when_primary_is_full() {
         40,
         "10m",
     ));
-    let per_eni: Vec<usize> = w.nodes[0]
-        .ds
-        .enis
-        .iter()
-        .map(|e| e.prefixes.len())
-        .collect();
+    let per_eni: Vec<usize> = w.node(0).ds.enis.iter().map(|e| e.prefixes.len()).collect();
     assert_eq!(per_eni, vec![3, 1]);
 }
 
@@ -158,8 +153,12 @@ fn pod_addresses_ascend_within_a_prefix() {
         3,
         "2m",
     ));
-    let base = w.nodes[0].ds.enis[0].prefixes[0].base;
-    let ips: Vec<u32> = w.pods.iter().filter_map(|p| p.ip.map(|(_, a)| a)).collect();
+    let base = w.node(0).ds.enis[0].prefixes[0].base;
+    let ips: Vec<u32> = w
+        .pods()
+        .iter()
+        .filter_map(|p| p.ip.map(|(_, a)| a))
+        .collect();
     assert_eq!(ips, vec![base, base + 1, base + 2]);
 }
 
@@ -175,7 +174,7 @@ fn non_nitro_falls_back_to_secondary_ips() {
     ));
     assert_eq!(events_of(&w, "pd_unsupported").len(), 1);
     assert_eq!(prefixes(&w, 0), 0);
-    assert_eq!(w.nodes[0].max_pods, 20);
+    assert_eq!(w.node(0).max_pods, 20);
     // WARM_ENI_TARGET=1 applies again: 5 pods -> 2 ENIs × 9 IPs (m4.large L_ip 10)
     assert_eq!(node_pool(&w, 0), (2, 18, 5));
 }
@@ -245,7 +244,7 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     let w = run_file("fragmented-subnet-pd-reservation.yaml");
     assert_eq!(w.totals.last_row.pods_running, 66);
     let reserved = |a: u32| (a >> 8) == u32::from_be_bytes([0, 10, 0, 3]);
-    for n in &w.nodes {
+    for n in w.node_views() {
         for e in &n.ds.enis {
             assert!(
                 e.prefixes.iter().all(|p| reserved(p.base)),
@@ -279,16 +278,16 @@ workloads:
     let ready = event_times(&w, "node_ready")[0];
     let created = event_times(&w, "create_eni");
     assert!(created[0] < ready, "the first pod ENI is made during init");
-    assert_eq!(w.nodes[0].max_pods, 20);
+    assert_eq!(w.node(0).max_pods, 20);
     assert_eq!(
-        w.nodes[0].ds.enis[0].ips.len(),
+        w.node(0).ds.enis[0].ips.len(),
         0,
         "primary ENI holds no pod IPs"
     );
     // 20 pods, 18 pod IPs
     assert_eq!(node_pool(&w, 0), (3, 18, 18));
     assert_eq!(w.totals.last_row.pods_waiting_ip, 2);
-    for p in w.pods.iter().filter_map(|p| p.ip) {
+    for p in w.pods().iter().filter_map(|p| p.ip) {
         assert_eq!(
             p.1 >> 16,
             u32::from_be_bytes([0, 0, 100, 64]),
@@ -313,7 +312,7 @@ nodegroups:
   - {name: ng, instance_type: m5.large, count: 1, subnet: nodes}
 ";
     let (w, _) = run_yaml(yaml);
-    assert!(!w.nodes[0].ready);
+    assert!(!w.node(0).ready);
     let restarts = event_times(&w, "aws_node_restart");
     assert!(restarts.len() >= 3, "{restarts:?}");
     // each init takes the same EC2 time c; restart k waits 10 s × 2^k: gaps grow by 10, 20 s
@@ -341,7 +340,7 @@ workloads:
     let (w, _) = run_yaml(yaml);
     // own /27: 27 usable; instance 1 + init 9 -> 17 left. Most free first: `tagged` (251)
     // before `own`, so ENI-2 and ENI-3 come from `tagged`.
-    let subnets: Vec<u32> = w.nodes[0].ds.enis.iter().map(|e| e.subnet).collect();
+    let subnets: Vec<u32> = w.node(0).ds.enis.iter().map(|e| e.subnet.0).collect();
     assert_eq!(subnets, vec![0, 2, 2]);
     assert_eq!(w.totals.last_row.pods_running, 20);
 }
@@ -352,9 +351,9 @@ workloads:
 fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
     let mut seen = HashSet::new();
     let mut pod_ips = HashSet::new();
-    for (ni, n) in w.nodes.iter().enumerate() {
+    for (ni, n) in w.node_views().enumerate() {
         for e in &n.ds.enis {
-            let subnet = &w.subnets[e.subnet as usize];
+            let subnet = &w.subnets[e.subnet.index()];
             let mut hold = |a: u32, single: bool| {
                 assert!(seen.insert(a), "{label}: {a:#x} held twice");
                 assert!(
@@ -384,15 +383,15 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
                 .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
             {
                 if let Some(pod) = s.pod {
-                    let p = &w.pods[pod as usize];
+                    let p = &w.pods()[pod.index()];
                     assert_eq!(p.ip, Some((e.id, s.addr)), "{label}: slot and pod disagree");
-                    assert_eq!(p.node, Some(ni as u32));
+                    assert_eq!(p.node, Some(ipamsim::model::ids::NodeId(ni as u32)));
                     assert!(pod_ips.insert(s.addr));
                 }
             }
         }
     }
-    for p in &w.pods {
+    for p in w.pods() {
         if let Some((_, a)) = p.ip {
             assert!(
                 pod_ips.contains(&a),

@@ -12,9 +12,9 @@ use std::collections::HashSet;
 /// every pod IP is held by exactly one slot of its own node.
 fn check(w: &World<MemoryRecorder>, label: &str) {
     let mut seen = HashSet::new();
-    for (ni, n) in w.nodes.iter().enumerate() {
+    for (ni, n) in w.node_views().enumerate() {
         for e in &n.ds.enis {
-            let subnet = &w.subnets[e.subnet as usize];
+            let subnet = &w.subnets[e.subnet.index()];
             let addrs = std::iter::once(e.primary_ip)
                 .chain(e.ips.iter().map(|s| s.addr))
                 .chain(
@@ -35,8 +35,12 @@ fn check(w: &World<MemoryRecorder>, label: &str) {
                 .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
             {
                 if let Some(pod) = s.pod {
-                    assert_eq!(w.pods[pod as usize].ip, Some((e.id, s.addr)), "{label}");
-                    assert_eq!(w.pods[pod as usize].node, Some(ni as u32), "{label}");
+                    assert_eq!(w.pods()[pod.index()].ip, Some((e.id, s.addr)), "{label}");
+                    assert_eq!(
+                        w.pods()[pod.index()].node,
+                        Some(ipamsim::model::ids::NodeId(ni as u32)),
+                        "{label}"
+                    );
                 }
             }
         }

@@ -30,7 +30,7 @@ fn two_hundred_nodes_at_once_are_throttled_ten_are_not() {
     let (w, _) = run_yaml(&cluster(10, "", 0));
     assert_eq!(w.ec2.total_throttled(), 0);
     // every node still finishes init
-    assert!(w.nodes.iter().all(|n| n.ready));
+    assert!(w.node_views().all(|n| n.ready));
 }
 
 /// Acceptance: the shipped 200-node burst shows throttled calls and a longer time to IP
@@ -173,7 +173,8 @@ fn aws_node_restart_reinitialises_ipamd() {
     )));
     assert_eq!(w.totals.last_row.pods_running, 8);
     // every ENI was re-adopted at the restart (createTime reset to ~310 s)
-    assert!(w.nodes[0]
+    assert!(w
+        .node(0)
         .ds
         .enis
         .iter()

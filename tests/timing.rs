@@ -1,6 +1,7 @@
 //! Timing behaviour from spec/ipamd-cases.md §I and the cooldown cases, with derivations.
 mod common;
 use common::*;
+use ipamsim::model::ids::PodId;
 use ipamsim::model::record::Fact;
 
 fn decrease_scenario(tick_overhead: &str) -> String {
@@ -161,17 +162,17 @@ workloads:
         "{assigns:?}"
     );
     let b2 = w
-        .pods
+        .pods()
         .iter()
         .enumerate()
-        .find(|(i, _)| w.pod_name(*i as u32).to_string() == "b-2")
+        .find(|(i, _)| w.pod_name(PodId::from_index(*i)).to_string() == "b-2")
         .map(|(_, p)| p.clone())
         .unwrap();
     let got = b2.ip_assigned.unwrap().as_secs_f64();
     assert!(got > 130.0, "b-2 got its IP at {got}");
     assert!(events_of(&w, "no_ip").iter().any(|e| matches!(
         e.fact,
-        Fact::NoIp { pod, cooling: 1, .. } if w.pod_name(pod.0).to_string() == "b-2"
+        Fact::NoIp { pod, cooling: 1, .. } if w.pod_name(pod).to_string() == "b-2"
     )));
 }
 

@@ -1,4 +1,5 @@
-//! Node autoscaling (a Cluster-Autoscaler-like loop) and explicit node launches.
+//! Node autoscaling (a Cluster-Autoscaler-like loop) and explicit node launches: the
+//! decisions. The world carries them out (launching and removing instances).
 //!
 //! - **Explicit launches** (`nodegroups[].launch`): `count` nodes of the group are launched at
 //!   `at` ([`Event::NodeLaunch`]), whatever the autoscaler would do.
@@ -12,25 +13,20 @@
 //!   DaemonSets))` nodes, capped at `max`; what the cap leaves goes to the next such group.
 //!   This is CA's expander reduced to a deterministic rule (CA's default `random` expander
 //!   picks among groups that fit at random).
-//! - **Launch**: a node exists at once (instance primary IP taken, DaemonSet pods bound, not
-//!   Ready); ipamd's `nodeInit` starts after the boot time (`provision_time`), and the node
-//!   becomes Ready when init finishes.
 //! - **Scale-down**: a Ready node whose pods are all DaemonSet pods is "unneeded" from the
 //!   first pass that sees it so (CA's unneeded-since); after `scale_down_after` it is removed
 //!   at a pass, never below `min`, newest node first, at most [`MAX_EMPTY_BULK_DELETE`] nodes
-//!   per pass across the cluster (CA's `--max-empty-bulk-delete`). Removal terminates the
-//!   instance: its DaemonSet pods are deleted, ipamd stops, and every ENI with its IPs or
-//!   prefixes and the instance's primary IP return to their subnets at once (ENIs attached
-//!   by ipamd are DeleteOnTermination; no ipamd EC2 calls).
-//!
-//! Passes scan the pending queue and the node list (no allocation); only a launch allocates.
+//!   per pass across the cluster (CA's `--max-empty-bulk-delete`).
 
-use super::ids::GroupId;
-use super::record::{Fact, Recorder};
-use super::world::{Event, NodeIndex, PodState, World};
+use super::event::Event;
+use super::ids::{GroupId, NodeId};
+use super::kube::Kube;
+use super::nodes::Nodes;
+use super::record::{Fact, PodState};
 use crate::engine::EventQueue;
 use crate::scenario::autoscaling::{MAX_EMPTY_BULK_DELETE, SCAN_INTERVAL};
-use crate::time::{SimDuration, SimTime};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
 
 /// Node counts for the summary, kept as nodes come and go.
 #[derive(Clone, Debug, Default)]
@@ -44,235 +40,207 @@ pub struct ScalingTotals {
     /// Nodes removed by scale-down.
     pub removed: u32,
     /// Live nodes per nodegroup (scenario order).
-    pub(crate) group_live: Vec<u32>,
+    pub group_live: Vec<u32>,
 }
 
-impl<R: Recorder> World<R> {
+/// One scale-up decision: launch `count` nodes of `group`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScaleUp {
+    /// The group.
+    pub group: GroupId,
+    /// Nodes to launch.
+    pub count: u32,
+    /// The fact to record (`scale_up`).
+    pub fact: Fact,
+}
+
+/// The autoscaler's state: node counts, and since when each node has been unneeded.
+#[derive(Default)]
+pub struct Autoscaler {
+    /// Node counts.
+    pub totals: ScalingTotals,
+    /// Since when the autoscaler has seen each Ready node hold only DaemonSet pods (set at
+    /// the first pass that finds it so, as CA's "unneeded since"); `None` otherwise.
+    empty_since: Vec<Option<SimTime>>,
+    /// Some nodegroup has `autoscaling`.
+    active: bool,
+}
+
+impl Autoscaler {
     /// Called once the t = 0 nodes exist: counts them, schedules the explicit launches and,
-    /// if some nodegroup has `autoscaling`, the first autoscaler pass at t = 0.
-    pub(crate) fn autoscaler_setup(&mut self, queue: &mut EventQueue<Event>) {
-        let groups = self.sc.nodegroups.len();
-        let mut group_live = vec![0; groups];
-        for n in &self.nodes {
-            group_live[n.group as usize] += 1;
+    /// if some nodegroup has `autoscaling`, the first pass at t = 0.
+    pub fn new(sc: &Scenario, nodes: &Nodes, queue: &mut EventQueue<Event>) -> Autoscaler {
+        let mut group_live = vec![0; sc.nodegroups.len()];
+        for (_, n) in nodes.iter() {
+            group_live[n.group.index()] += 1;
         }
-        self.scaling = ScalingTotals {
-            live: self.nodes.len() as u32,
-            peak: self.nodes.len() as u32,
-            group_live,
-            ..ScalingTotals::default()
-        };
-        for (g, spec) in self.sc.nodegroups.iter().enumerate() {
-            for (entry, launch) in spec.launches.iter().enumerate() {
+        for (g, spec) in sc.nodegroups.iter().enumerate() {
+            for entry in 0..spec.launches.len() {
                 let ev = Event::NodeLaunch {
-                    group: g as u32,
+                    group: GroupId::from_index(g),
                     entry: entry as u32,
                 };
-                queue.schedule(launch.at, ev);
+                queue.schedule(spec.launches[entry].at, ev);
             }
         }
-        if self.sc.nodegroups.iter().any(|g| g.autoscaling.is_some()) {
+        let active = sc.nodegroups.iter().any(|g| g.autoscaling.is_some());
+        if active {
             queue.schedule(SimTime::ZERO, Event::AutoscalerTick);
         }
-    }
-
-    /// An explicit `launch` entry: its nodes are launched now.
-    pub(crate) fn on_node_launch(
-        &mut self,
-        now: SimTime,
-        group: u32,
-        entry: u32,
-        queue: &mut EventQueue<Event>,
-    ) {
-        let spec = &self.sc.nodegroups[group as usize];
-        let launch = &spec.launches[entry as usize];
-        let (count, boot) = (launch.count, launch.provision_time);
-        let before = self.scaling.group_live[group as usize];
-        let fact = Fact::Launch {
-            count,
-            before,
-            boot,
-        };
-        self.emit_group(now, GroupId(group), fact);
-        self.add_nodes(now, group, count, boot, queue);
-    }
-
-    /// Launches `count` nodes of `group`, ipamd starting `boot` later.
-    fn add_nodes(
-        &mut self,
-        now: SimTime,
-        group: u32,
-        count: u32,
-        boot: SimDuration,
-        queue: &mut EventQueue<Event>,
-    ) {
-        for _ in 0..count {
-            self.launch_node(now, group, boot, queue);
+        Autoscaler {
+            totals: ScalingTotals {
+                live: nodes.len() as u32,
+                peak: nodes.len() as u32,
+                group_live,
+                ..ScalingTotals::default()
+            },
+            empty_since: vec![None; nodes.len()],
+            active,
         }
-        let s = &mut self.scaling;
-        s.group_live[group as usize] += count;
+    }
+
+    /// `count` nodes of `group` were launched after setup.
+    pub fn added(&mut self, group: GroupId, count: u32) {
+        let s = &mut self.totals;
+        s.group_live[group.index()] += count;
         s.live += count;
         s.added += count;
         s.peak = s.peak.max(s.live);
     }
 
-    /// One autoscaler pass: scale up, then scale down, then the next pass 10 s later.
-    pub(crate) fn on_autoscaler_tick(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
-        self.scale_up(now, queue);
-        self.scale_down(now);
-        queue.schedule(now + SCAN_INTERVAL, Event::AutoscalerTick);
-    }
-
-    /// Pods unschedulable now that were created at least `delay` ago (a pod is
-    /// unschedulable from its creation until it is bound).
-    fn unschedulable_for(&self, now: SimTime, delay: SimDuration) -> u32 {
-        self.pending
-            .iter()
-            .map(|&p| &self.pods[p as usize])
-            .filter(|p| p.state == PodState::Unschedulable && now.since(p.created) >= delay)
-            .count() as u32
-    }
-
-    /// Pods the nodes still booting will take: `max_pods − bound` on each live node that is
-    /// not Ready and whose instance got an address.
-    fn provisioning_capacity(&self) -> u32 {
-        self.nodes
-            .iter()
-            .filter(|n| !n.removed && !n.ready && n.primary_ip.is_some())
-            .map(|n| n.max_pods.saturating_sub(n.bound))
-            .sum()
-    }
-
-    /// Workload pods one new node of `group` takes: `max_pods` minus the DaemonSet pods.
-    fn pods_per_new_node(&self, group: usize) -> u32 {
-        let daemonsets = self.sc.daemonsets.len() as u32;
-        self.sc.nodegroups[group]
-            .max_pods
-            .saturating_sub(daemonsets)
-    }
-
-    /// Scale-up: nodes for the pods unschedulable long enough that booting nodes will not
-    /// take, first autoscaling group in file order first, each capped at its `max`.
-    fn scale_up(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
-        if self.pending.is_empty() {
-            return;
+    /// A node was launched (any time): its unneeded-since slot.
+    pub fn track(&mut self, node: NodeId) {
+        if self.empty_since.len() <= node.index() {
+            self.empty_since.resize(node.index() + 1, None);
         }
-        let mut absorbed = self.provisioning_capacity();
-        for g in 0..self.sc.nodegroups.len() {
-            let Some(auto) = self.sc.nodegroups[g].autoscaling.clone() else {
+    }
+
+    /// A node of `group` was removed.
+    pub fn removed(&mut self, group: GroupId, node: NodeId) {
+        let s = &mut self.totals;
+        s.group_live[group.index()] -= 1;
+        s.live -= 1;
+        s.removed += 1;
+        self.empty_since[node.index()] = None;
+    }
+
+    /// The next pass, 10 s from now.
+    pub fn reschedule(&self, now: SimTime, queue: &mut EventQueue<Event>) {
+        if self.active {
+            queue.schedule(now + SCAN_INTERVAL, Event::AutoscalerTick);
+        }
+    }
+
+    /// Scale-up decisions of a pass, in group order. Each group's `before` is its size
+    /// before this pass; `absorbed` accumulates what earlier groups' new nodes take.
+    pub fn scale_up(
+        &self,
+        now: SimTime,
+        sc: &Scenario,
+        kube: &Kube,
+        nodes: &Nodes,
+    ) -> Vec<ScaleUp> {
+        let mut out = Vec::new();
+        if kube.pending().next().is_none() {
+            return out;
+        }
+        let mut absorbed = provisioning_capacity(kube, nodes);
+        let daemonsets = sc.daemonsets.len() as u32;
+        for (g, spec) in sc.nodegroups.iter().enumerate() {
+            let Some(auto) = &spec.autoscaling else {
                 continue;
             };
-            let waiting = self.unschedulable_for(now, auto.scale_up_delay);
+            let waiting = kube
+                .pending()
+                .filter(|p| {
+                    p.state == PodState::Unschedulable
+                        && now.since(p.created) >= auto.scale_up_delay
+                })
+                .count() as u32;
             let need = waiting.saturating_sub(absorbed);
-            let per_node = self.pods_per_new_node(g);
+            let per_node = spec.max_pods.saturating_sub(daemonsets);
             if need == 0 || per_node == 0 {
                 continue;
             }
-            let before = self.scaling.group_live[g];
+            let before = self.totals.group_live[g];
             let room = auto.max.saturating_sub(before);
             let wanted = need.div_ceil(per_node);
             let n = wanted.min(room);
             if n == 0 {
                 continue;
             }
-            let fact = Fact::ScaleUp {
+            out.push(ScaleUp {
+                group: GroupId::from_index(g),
                 count: n,
-                before,
-                waiting,
-                delay: auto.scale_up_delay,
-                absorbed,
-                capped: n < wanted,
-            };
-            self.emit_group(now, GroupId(g as u32), fact);
-            self.add_nodes(now, g as u32, n, auto.provision_time, queue);
+                fact: Fact::ScaleUp {
+                    count: n,
+                    before,
+                    waiting,
+                    delay: auto.scale_up_delay,
+                    absorbed,
+                    capped: n < wanted,
+                },
+            });
             absorbed = absorbed.saturating_add(n * per_node);
         }
+        out
     }
 
-    /// Scale-down: marks which Ready nodes hold only DaemonSet pods, then removes those
-    /// unneeded for `scale_down_after`, newest first, keeping `min` per group and removing
-    /// at most [`MAX_EMPTY_BULK_DELETE`] nodes in this pass.
-    fn scale_down(&mut self, now: SimTime) {
-        let daemonsets = self.sc.daemonsets.len() as u32;
-        for n in self.nodes.iter_mut().filter(|n| !n.removed) {
-            if n.ready && n.bound <= daemonsets {
-                n.empty_since.get_or_insert(now);
+    /// Scale-down decisions of a pass: marks which Ready nodes hold only DaemonSet pods,
+    /// then returns the nodes unneeded for `scale_down_after` to remove (with since when),
+    /// newest first, keeping `min` per group and at most [`MAX_EMPTY_BULK_DELETE`] in all.
+    pub fn scale_down(
+        &mut self,
+        now: SimTime,
+        sc: &Scenario,
+        kube: &Kube,
+        nodes: &Nodes,
+    ) -> Vec<(NodeId, SimTime)> {
+        let daemonsets = sc.daemonsets.len() as u32;
+        for (id, _) in nodes.iter().filter(|(_, n)| !n.removed) {
+            let k = kube.node(id);
+            let slot = &mut self.empty_since[id.index()];
+            if k.ready && k.bound <= daemonsets {
+                slot.get_or_insert(now);
             } else {
-                n.empty_since = None;
+                *slot = None;
             }
         }
+        let mut out = Vec::new();
         let mut budget = MAX_EMPTY_BULK_DELETE;
-        for g in 0..self.sc.nodegroups.len() {
-            let Some(auto) = &self.sc.nodegroups[g].autoscaling else {
+        let mut live = self.totals.group_live.clone();
+        for (g, spec) in sc.nodegroups.iter().enumerate() {
+            let Some(auto) = &spec.autoscaling else {
                 continue;
             };
-            let (min, after) = (auto.min, auto.scale_down_after);
-            for node in (0..self.nodes.len() as NodeIndex).rev() {
-                if budget == 0 || self.scaling.group_live[g] <= min {
+            for (id, n) in nodes.iter().rev() {
+                if budget == 0 || live[g] <= auto.min {
                     break;
                 }
-                let n = &self.nodes[node as usize];
-                let unneeded = n.empty_since.filter(|&t| now.since(t) >= after);
-                if n.group as usize == g && !n.removed {
+                let unneeded =
+                    self.empty_since[id.index()].filter(|&t| now.since(t) >= auto.scale_down_after);
+                if n.group.index() == g && !n.removed {
                     if let Some(since) = unneeded {
-                        self.remove_node(now, node, since);
+                        out.push((id, since));
+                        live[g] -= 1;
                         budget -= 1;
                     }
                 }
             }
         }
+        out
     }
+}
 
-    /// Terminates a node: it leaves the scheduler, its pods are deleted, its ipamd stops and
-    /// all its addresses return to their subnets.
-    fn remove_node(&mut self, now: SimTime, node: NodeIndex, unneeded_since: SimTime) {
-        let n = &self.nodes[node as usize];
-        let key = (self.sched_key(n.bound), node);
-        self.schedulable.remove(&key);
-        let n = &mut self.nodes[node as usize];
-        n.ready = false;
-        n.removed = true;
-        n.empty_since = None;
-        for pod in 0..self.pods.len() {
-            let p = &self.pods[pod];
-            if p.node == Some(node) && p.state != PodState::Deleted {
-                self.delete_pod(now, pod as u32);
-            }
-        }
-        self.release_node_addresses(node);
-        let group = self.nodes[node as usize].group as usize;
-        let s = &mut self.scaling;
-        s.group_live[group] -= 1;
-        s.live -= 1;
-        s.removed += 1;
-        let after = s.group_live[group];
-        let fact = Fact::ScaleDown {
-            since: unneeded_since,
-            after,
-        };
-        self.emit(now, node, fact);
-    }
-
-    /// The terminated instance's addresses go back: its ENIs with their IPs and prefixes,
-    /// whatever ipamd held outside the datastore, and the instance's primary IP.
-    fn release_node_addresses(&mut self, node: NodeIndex) {
-        let subnets = &mut self.subnets;
-        let n = &mut self.nodes[node as usize];
-        for eni in n.ds.enis.drain(..) {
-            let s = &mut subnets[eni.subnet as usize];
-            if !eni.is_primary {
-                s.release_ip(eni.primary_ip);
-            }
-            eni.ips.iter().for_each(|slot| s.release_ip(slot.addr));
-            eni.prefixes.iter().for_each(|p| s.release_prefix(p.base));
-        }
-        n.ipamd.terminate(|subnet, ips, prefixes| {
-            let s = &mut subnets[subnet as usize];
-            ips.iter().for_each(|&a| s.release_ip(a));
-            prefixes.iter().for_each(|&p| s.release_prefix(p));
-        });
-        if let Some(ip) = n.primary_ip.take() {
-            subnets[n.subnet as usize].release_ip(ip);
-        }
-    }
+/// Pods the nodes still booting will take: `max_pods − bound` on each live node that is
+/// not Ready and whose instance got an address.
+fn provisioning_capacity(kube: &Kube, nodes: &Nodes) -> u32 {
+    nodes
+        .iter()
+        .filter(|(id, n)| !n.removed && !kube.node(*id).ready && n.primary_ip.is_some())
+        .map(|(id, _)| {
+            let k = kube.node(id);
+            k.max_pods.saturating_sub(k.bound)
+        })
+        .sum()
 }

@@ -1,17 +1,21 @@
-//! The simulated cluster: ipamd's pool rules and state machine, the Kubernetes side,
-//! subnets and EC2.
+//! The simulated cluster: components that each own their state — instances, the
+//! Kubernetes side, every node's ipamd, subnets, the EC2 account, the autoscaler — and the
+//! world that routes events between them. The model never formats text: it records typed
+//! facts and samples ([`record`]).
 
 pub mod autoscaler;
-pub mod datastore;
 pub mod ec2;
+pub mod event;
 pub mod ids;
 pub mod ipamd;
-mod kube;
-pub mod pool;
+pub mod kube;
+pub mod nodes;
 pub mod record;
+pub mod rng;
 pub mod subnet;
 pub mod totals;
-pub mod workload;
 pub mod world;
 
-pub use world::{Event, NameSuffix, PodName, World};
+pub use event::Event;
+pub use kube::pods::{NameSuffix, PodName};
+pub use world::World;

@@ -4,7 +4,7 @@
 use super::record::{PodRecord, PodState, TimelineRow};
 use crate::time::SimTime;
 
-/// Counters for the summary, kept as the run goes.
+/// Sampled figures for the summary, kept as the run goes.
 #[derive(Clone, Debug, Default)]
 pub struct RunTotals {
     /// Samples taken.
@@ -13,34 +13,14 @@ pub struct RunTotals {
     pub ips_available_sum: u64,
     /// Peak `ips_available` over samples.
     pub ips_available_peak: u32,
-    /// Peak pods waiting for an IP (exact, not sampled).
-    pub peak_waiting_ip: u32,
-    /// Peak unschedulable pods (exact).
-    pub peak_unschedulable: u32,
     /// Last timeline row.
     pub last_row: TimelineRow,
-    /// Since when some pod has been waiting for an IP (none waiting: `None`).
-    pub waiting_since: Option<SimTime>,
-    /// Time with at least one pod waiting for an IP, closed intervals (µs).
-    pub any_waiting_us: u64,
-    /// ENIs that became usable (created, or adopted by reconcile).
-    pub enis_attached: u64,
-    /// ENIs freed by ipamd.
-    pub enis_freed: u64,
     /// Peak `ips_total` over samples.
     pub peak_ips_total: u32,
     /// Lowest `subnet_free_ips` over samples.
     pub min_subnet_free_ips: u64,
     /// What finished pods' lives add up to.
     pub pods: PodTotals,
-}
-
-impl RunTotals {
-    /// Seconds with at least one pod waiting for an IP, up to `end`.
-    pub fn seconds_any_waiting(&self, end: SimTime) -> f64 {
-        let open = self.waiting_since.map_or(0, |s| end.since(s).micros());
-        (self.any_waiting_us + open) as f64 / 1e6
-    }
 }
 
 /// Pod counts and durations, gathered from every [`PodRecord`] written. Durations are in

@@ -256,6 +256,7 @@ impl Summary {
         let end = crate::time::SimTime(world.sc.duration.micros());
         let never = Percentiles::of_millis(p.never_ip_wait_ms.clone());
         let calls = world.ec2.calls();
+        let scaling = &world.autoscaler.totals;
         Summary {
             ipamsim_version: env!("CARGO_PKG_VERSION"),
             scenario: world.sc.name.clone(),
@@ -303,25 +304,25 @@ impl Summary {
                 held_peak: t.peak_ips_total,
             },
             peak: Peaks {
-                waiting_ip: t.peak_waiting_ip,
-                unschedulable: t.peak_unschedulable,
+                waiting_ip: world.kube.totals.peak_waiting_ip,
+                unschedulable: world.kube.totals.peak_unschedulable,
             },
             nodes: NodeCounts {
-                at_end: world.scaling.live,
-                added: world.scaling.added,
-                removed: world.scaling.removed,
-                peak: world.scaling.peak,
+                at_end: scaling.live,
+                added: scaling.added,
+                removed: scaling.removed,
+                peak: scaling.peak,
             },
             enis: EniCounts {
                 at_end: t.last_row.enis,
-                attached: t.enis_attached,
-                freed: t.enis_freed,
+                attached: world.ipamd.nodes.iter().map(|n| n.enis_attached).sum(),
+                freed: world.ipamd.nodes.iter().map(|n| n.enis_freed).sum(),
             },
             subnets: SubnetCounts {
                 free_ips_at_end: t.last_row.subnet_free_ips,
                 min_free_ips: t.min_subnet_free_ips,
             },
-            seconds_any_waiting: t.seconds_any_waiting(end),
+            seconds_any_waiting: world.kube.totals.seconds_any_waiting(end),
             engine_events: stats.events,
             nodes_change: world
                 .sc

@@ -40,7 +40,7 @@ pub fn run_yaml(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
 
 /// `(ENIs, IPs held, IPs assigned)` of node `i` at the end of the run.
 pub fn node_pool(world: &World<MemoryRecorder>, i: usize) -> (u32, u32, u32) {
-    let n = &world.nodes[i];
+    let n = &world.node(i);
     let now = ipamsim::time::SimTime(world.sc.duration.micros());
     let s = n.ds.stats(now);
     (n.ds.enis.len() as u32, s.total, s.assigned)

@@ -6,10 +6,8 @@
 //! A datastore is in one mode for its life: secondary IPs, or prefixes (`pd`).
 
 use super::pool::{self, PoolStats, Targets, IPS_PER_PREFIX};
-use crate::time::SimTime;
-
-/// Index of a pod in the world's pod table.
-pub type PodIndex = u32;
+use crate::model::ids::{EniId, PodId, SubnetId};
+use crate::time::{SimDuration, SimTime};
 
 /// One address: a secondary IP (/32), or one of a prefix's 16.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +15,7 @@ pub struct IpSlot {
     /// The address.
     pub addr: u32,
     /// The pod holding it.
-    pub pod: Option<PodIndex>,
+    pub pod: Option<PodId>,
     /// When its last pod released it; `None` once ipamd dropped it from the CIDR's map
     /// (or it never had a pod).
     pub unassigned_at: Option<SimTime>,
@@ -66,7 +64,7 @@ impl Prefix {
     /// `getUnusedIP` (spec §d.1) inside one prefix: if some released addresses have left
     /// cooldown, all of them are dropped from the map and the first in rotated order is
     /// reused; otherwise the lowest address never used (or dropped) is taken.
-    fn take(&mut self, now: SimTime, cooldown_s: i64, rot: u32, pod: PodIndex) -> Option<u32> {
+    fn take(&mut self, now: SimTime, cooldown_s: i64, rot: u32, pod: PodId) -> Option<u32> {
         let mut first_expired = None;
         for k in 0..16 {
             let i = (rot as usize + k) % 16;
@@ -91,13 +89,13 @@ impl Prefix {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Eni {
     /// Node-local sequence number (`eni-<id>` in outputs; the primary ENI is 1).
-    pub id: u32,
+    pub id: EniId,
     /// Attachment device index (0 = primary).
     pub device_index: u32,
     /// The ENI's own primary address (never given to pods).
     pub primary_ip: u32,
-    /// Index of the subnet its addresses come from.
-    pub subnet: u32,
+    /// The subnet its addresses come from.
+    pub subnet: SubnetId,
     /// The instance's primary ENI (never freed).
     pub is_primary: bool,
     /// When it entered the datastore (`minENILifeTime` counts from here).
@@ -111,10 +109,10 @@ pub struct Eni {
 impl Eni {
     /// An ENI with no secondary IPs or prefixes yet.
     pub fn new(
-        id: u32,
+        id: EniId,
         device_index: u32,
         primary_ip: u32,
-        subnet: u32,
+        subnet: SubnetId,
         is_primary: bool,
         create_time: SimTime,
     ) -> Eni {
@@ -158,8 +156,8 @@ impl Eni {
     }
 }
 
-/// Minimum time an ENI stays in the datastore before it may be freed (`minENILifeTime`, 60 s).
-pub const MIN_ENI_LIFETIME_US: u64 = 60_000_000;
+/// Minimum time an ENI stays in the datastore before it may be freed (`minENILifeTime`).
+pub const MIN_ENI_LIFETIME: SimDuration = SimDuration::from_secs(60);
 
 /// One node's datastore.
 #[derive(Clone, Debug, Default)]
@@ -219,7 +217,7 @@ impl Datastore {
     }
 
     /// Position of the ENI with node-local id `id`.
-    pub fn position(&self, id: u32) -> Option<usize> {
+    pub fn position(&self, id: EniId) -> Option<usize> {
         self.enis.iter().position(|e| e.id == id)
     }
 
@@ -255,10 +253,10 @@ impl Datastore {
     pub fn assign(
         &mut self,
         now: SimTime,
-        pod: PodIndex,
+        pod: PodId,
         eni_rot: u32,
         ip_rot: u32,
-    ) -> Option<(u32, u32)> {
+    ) -> Option<(EniId, u32)> {
         let n = self.enis.len();
         let cooldown_s = self.cooldown_s;
         let pd = self.pd;
@@ -290,7 +288,7 @@ impl Datastore {
 
     /// `UnassignPodIPAddress` (spec §d.2): the address stays on the ENI and starts cooling.
     /// Returns false if the pod did not hold it (the ENI or address is gone).
-    pub fn unassign(&mut self, now: SimTime, eni_id: u32, addr: u32, pod: PodIndex) -> bool {
+    pub fn unassign(&mut self, now: SimTime, eni_id: EniId, addr: u32, pod: PodId) -> bool {
         let Some(idx) = self.position(eni_id) else {
             return false;
         };
@@ -316,7 +314,7 @@ impl Datastore {
     /// Ids of ENIs that can take more CIDRs (`GetAllocatableENIs`, §c.7): fewer than
     /// `max_cidrs` IPs or prefixes, and not the primary when `skip_primary` (custom
     /// networking); pushed to `out` in rotated order.
-    pub fn allocatable(&self, max_cidrs: u32, skip_primary: bool, rot: u32, out: &mut Vec<u32>) {
+    pub fn allocatable(&self, max_cidrs: u32, skip_primary: bool, rot: u32, out: &mut Vec<EniId>) {
         out.clear();
         let n = self.enis.len();
         for k in 0..n {
@@ -348,7 +346,7 @@ impl Datastore {
             let idx = (rot as usize + k) % n;
             let eni = &self.enis[idx];
             if eni.is_primary
-                || now.since(eni.create_time).micros() < MIN_ENI_LIFETIME_US
+                || now.since(eni.create_time) < MIN_ENI_LIFETIME
                 || eni.has_cooling(now, self.cooldown_s)
                 || eni.assigned() > 0
             {
@@ -410,201 +408,5 @@ impl Datastore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn eni(id: u32, primary: bool, addrs: &[u32]) -> Eni {
-        let mut e = Eni::new(id, id - 1, 1000 + id, 0, primary, SimTime::ZERO);
-        e.ips = addrs.iter().map(|&a| IpSlot::new(a)).collect();
-        e
-    }
-
-    /// C27: SIP assignment across ENIs; failure when none are free; DEL keeps the IP.
-    #[test]
-    fn c27_assignment_and_exhaustion() {
-        let mut ds = Datastore::new(30, false);
-        ds.add_eni(eni(1, true, &[11]));
-        ds.add_eni(eni(2, false, &[]));
-        let t = SimTime::ZERO;
-        assert_eq!(ds.assign(t, 1, 0, 0), Some((1, 11)));
-        let idx = ds.position(2).unwrap();
-        ds.add_ips(idx, &[22]);
-        assert_eq!(ds.assign(t, 2, 0, 0), Some((2, 22)));
-        ds.add_ips(0, &[12]);
-        assert_eq!(ds.assign(t, 3, 0, 0), Some((1, 12)));
-        assert_eq!(ds.assign(t, 4, 0, 0), None);
-        assert!(!ds.unassign(t, 2, 22, 99)); // unknown pod
-        assert!(ds.unassign(t, 2, 22, 2));
-        let s = ds.stats(t);
-        assert_eq!((s.total, s.assigned), (3, 2));
-    }
-
-    /// C28/C29: a released IP counts as available but cannot be handed out while cooling.
-    #[test]
-    fn c28_cooldown_counts_available_but_blocks_assignment() {
-        let mut ds = Datastore::new(1, false);
-        ds.add_eni(eni(1, true, &[11, 12]));
-        ds.assign(SimTime::ZERO, 1, 0, 0);
-        ds.assign(SimTime::ZERO, 2, 0, 0);
-        ds.unassign(SimTime::ZERO, 1, 11, 1);
-        let s = ds.stats(SimTime::ZERO);
-        assert_eq!(
-            (s.total, s.assigned, s.cooldown, s.available()),
-            (2, 1, 1, 1)
-        );
-        assert_eq!(ds.assign(SimTime(1_000_000), 3, 0, 0), None); // 1 s <= 1 s: cooling
-        let later = SimTime(1_000_001);
-        assert_eq!(ds.stats(later).cooldown, 0);
-        assert_eq!(ds.assign(later, 3, 0, 0), Some((1, 11)));
-    }
-
-    /// C21: `TestWarmENIInteractions`: eni-1 primary 2/2 assigned, eni-2 2 free, eni-3 1 free.
-    #[test]
-    fn c21_deletable_eni_sequence() {
-        let mut ds = Datastore::new(30, false);
-        ds.add_eni(eni(1, true, &[1, 2]));
-        ds.add_eni(eni(2, false, &[3, 4]));
-        ds.add_eni(eni(3, false, &[5]));
-        ds.assign(SimTime::ZERO, 1, 0, 0);
-        ds.assign(SimTime::ZERO, 2, 0, 0);
-        let now = SimTime(100_000_000);
-        let tg = |w, m| Targets {
-            warm_eni: 1,
-            warm_ip: w,
-            minimum_ip: m,
-            ..Targets::default()
-        };
-        assert_eq!(ds.deletable_eni(now, tg(3, 1), 0), None);
-        assert_eq!(ds.deletable_eni(now, tg(1, 5), 0), None);
-        let idx = ds.deletable_eni(now, tg(2, 4), 0).unwrap();
-        assert_eq!(ds.enis[idx].id, 3);
-        ds.enis.remove(idx);
-        assert_eq!(ds.deletable_eni(now, tg(0, 3), 0), None);
-        let idx = ds.deletable_eni(now, tg(0, 2), 0).unwrap();
-        assert_eq!(ds.enis[idx].id, 2);
-    }
-
-    /// C22: too young and cooling both block a free; the primary is never returned.
-    #[test]
-    fn c22_young_and_cooling_block_free() {
-        let mut ds = Datastore::new(30, false);
-        ds.add_eni(eni(1, true, &[1, 2]));
-        let mut e2 = eni(2, false, &[3]);
-        e2.create_time = SimTime(50_000_000);
-        ds.add_eni(e2);
-        ds.assign(SimTime::ZERO, 1, 0, 0);
-        ds.assign(SimTime::ZERO, 2, 0, 0);
-        ds.enis[1].ips[0].unassigned_at = Some(SimTime(95_000_000));
-        let none = Targets {
-            warm_eni: 1,
-            ..Targets::default()
-        };
-        // at 100 s: eni-2 is 50 s old (< 60 s) and its IP cooled only 5 s ago
-        assert_eq!(ds.deletable_eni(SimTime(100_000_000), none, 0), None);
-        // at 111 s: 61 s old, but 16 s of cooling < 30 s
-        assert_eq!(ds.deletable_eni(SimTime(111_000_000), none, 0), None);
-        // at 126 s: 76 s old, 31 s since release -> freeable
-        assert_eq!(ds.deletable_eni(SimTime(126_000_000), none, 0), Some(1));
-    }
-
-    /// C17 / C19: release takes unassigned addresses, cooling ones included.
-    #[test]
-    fn take_freeable_ignores_cooldown() {
-        let mut ds = Datastore::new(30, false);
-        ds.add_eni(eni(1, true, &[1, 2, 3]));
-        ds.assign(SimTime::ZERO, 7, 0, 0); // takes 1
-        ds.assign(SimTime::ZERO, 8, 0, 0); // takes 2
-        ds.unassign(SimTime(5), 1, 2, 8); // 2 now cooling
-        let mut out = vec![];
-        let n = ds.take_freeable(0, 5, 0, &mut out);
-        assert_eq!(n, 2);
-        assert_eq!(out, vec![2, 3]);
-        assert_eq!(ds.enis[0].ips.len(), 1);
-    }
-
-    fn pd_store(prefix_bases: &[&[u32]]) -> Datastore {
-        let mut ds = Datastore::new(30, true);
-        for (i, bases) in prefix_bases.iter().enumerate() {
-            let id = i as u32 + 1;
-            ds.add_eni(Eni::new(id, id - 1, 1000 + id, 0, i == 0, SimTime::ZERO));
-            ds.add_prefixes(i, bases);
-        }
-        ds
-    }
-
-    /// C26: addresses come out of a prefix in ascending order, the base address first;
-    /// a deleted pod's address stays in the prefix (T 16, U 2).
-    #[test]
-    fn c26_pd_ascending_addresses() {
-        let mut ds = pd_store(&[&[0x0a00_0000], &[], &[]]);
-        let t = SimTime::ZERO;
-        assert_eq!(ds.assign(t, 1, 0, 0), Some((1, 0x0a00_0000)));
-        assert_eq!(ds.assign(t, 2, 0, 0), Some((1, 0x0a00_0001)));
-        assert_eq!(ds.assign(t, 3, 0, 0), Some((1, 0x0a00_0002)));
-        assert!(ds.unassign(t, 1, 0x0a00_0001, 2));
-        let s = ds.stats(t);
-        assert_eq!(
-            (s.total, s.assigned, s.cooldown, s.prefixes, s.free_prefixes),
-            (16, 2, 1, 1, 0)
-        );
-        // the next pod skips the cooling .1 and takes .3
-        assert_eq!(ds.assign(t, 4, 0, 0), Some((1, 0x0a00_0003)));
-        // after the cooldown (> 30 s), the expired .1 is reused before .4
-        assert_eq!(
-            ds.assign(SimTime(30_000_001), 5, 0, 0),
-            Some((1, 0x0a00_0001))
-        );
-    }
-
-    /// C28 (PD): one /28, 2 pods, one leaves: {T 16, P 1, U 1, C 1}; after the cooldown C 0.
-    #[test]
-    fn c28_pd_stats_with_cooldown() {
-        let mut ds = pd_store(&[&[0x0a00_0000]]);
-        ds.cooldown_s = 1;
-        ds.assign(SimTime::ZERO, 1, 0, 0);
-        ds.assign(SimTime::ZERO, 2, 0, 0);
-        ds.unassign(SimTime::ZERO, 1, 0x0a00_0000, 1);
-        let s = ds.stats(SimTime::ZERO);
-        assert_eq!((s.total, s.prefixes, s.assigned, s.cooldown), (16, 1, 1, 1));
-        let s = ds.stats(SimTime(1_000_001));
-        assert_eq!((s.total, s.prefixes, s.assigned, s.cooldown), (16, 1, 1, 0));
-        // a prefix whose only used address is cooling counts as free
-        ds.unassign(SimTime::ZERO, 1, 0x0a00_0001, 2);
-        assert_eq!(ds.stats(SimTime::ZERO).free_prefixes, 1);
-    }
-
-    /// C25: `CheckFreeableENIexists`: false for empty and primary-only, true with a plain
-    /// secondary ENI without pods.
-    #[test]
-    fn c25_freeable_eni_exists() {
-        assert!(!Datastore::new(30, true).freeable_eni_exists());
-        assert!(!pd_store(&[&[0x0a00_0000]]).freeable_eni_exists());
-        let mut ds = pd_store(&[&[0x0a00_0000], &[0x0a00_0010]]);
-        assert!(ds.freeable_eni_exists());
-        ds.assign(SimTime::ZERO, 1, 1, 0); // lands on eni-2 (rotation 1)
-        assert!(!ds.freeable_eni_exists());
-    }
-
-    /// §c.10 PD: an ENI holding the only free prefix is required for WARM_PREFIX_TARGET=1.
-    #[test]
-    fn pd_deletable_respects_warm_prefix() {
-        let mut ds = pd_store(&[&[0x0a00_0000], &[0x0a00_0010]]);
-        ds.assign(SimTime::ZERO, 1, 0, 0); // primary's prefix now in use
-        let now = SimTime(100_000_000);
-        let t = Targets {
-            warm_prefix: 1,
-            pd: true,
-            ..Targets::default()
-        };
-        // eni-2 holds the only free prefix: others have 0 < 1 -> required
-        assert_eq!(ds.deletable_eni(now, t, 0), None);
-        let t0 = Targets {
-            warm_prefix: 0,
-            ..t
-        };
-        assert_eq!(ds.deletable_eni(now, t0, 0), Some(1));
-        let mut out = vec![];
-        assert_eq!(ds.take_freeable(1, 5, 0, &mut out), 1);
-        assert_eq!(out, vec![0x0a00_0010]);
-    }
-}
+#[path = "datastore_tests.rs"]
+mod tests;

@@ -11,13 +11,16 @@
 //! same times.
 //!
 //! A trace workload has one pending [`Event::TraceRow`] at a time and replays its rows in
-//! file order. Deletes of both kinds use the scale-in delete path
-//! ([`World::delete_pod`](super::world::World)): the slot frees and the IP starts cooling.
+//! file order. Deletes of both kinds use the scale-in delete path: the slot frees and the
+//! IP starts cooling.
 
-use super::datastore::PodIndex;
-use super::record::Recorder;
-use super::world::{rng_stream, streams, Event, Owner, PodState, World};
+use super::pods::Owner;
+use super::{Cni, Env, Kube};
 use crate::engine::EventQueue;
+use crate::model::event::Event;
+use crate::model::ids::{PodId, WorkloadId};
+use crate::model::record::{PodState, Recorder};
+use crate::model::rng::{rng_stream, streams};
 use crate::scenario::churn::{lognormal_params, Arrivals, ChurnSpec, Lifetime};
 use crate::scenario::trace::TraceAction;
 use crate::scenario::{Scenario, WorkloadSource};
@@ -32,7 +35,7 @@ pub(crate) struct SourceState {
     /// A churn workload's random stream.
     rngs: Vec<Option<ChaCha8Rng>>,
     /// A trace workload's pod for each entry of its pod table (`None` before its create).
-    trace_pods: Vec<Vec<Option<PodIndex>>>,
+    trace_pods: Vec<Vec<Option<PodId>>>,
 }
 
 /// Draws a pod lifetime, rounded to the microsecond.
@@ -66,124 +69,97 @@ pub fn draw_interarrival(rate_per_s: f64, rng: &mut ChaCha8Rng) -> SimDuration {
     d.max(SimDuration(1))
 }
 
-/// The pod name and workload name of entry `entry` of trace workload `w` (the workload
-/// entry's own name if the indexes do not fit, which validation rules out).
-pub(crate) fn trace_names(sc: &Scenario, w: u32, entry: u32) -> (&str, &str) {
-    let spec = &sc.workloads[w as usize];
-    if let WorkloadSource::Trace(trace) = &spec.source {
-        if let Some(pod) = trace.pods.get(entry as usize) {
-            let workload = trace
-                .workloads
-                .get(pod.workload as usize)
-                .map_or(spec.name.as_str(), String::as_str);
-            return (&pod.name, workload);
-        }
-    }
-    (&spec.name, &spec.name)
+/// When a churn workload's arrivals stop (exclusive): `until`, or the run's end.
+fn arrivals_end(sc: &Scenario, churn: &ChurnSpec) -> SimTime {
+    churn.until.unwrap_or(SimTime::ZERO + sc.duration)
 }
 
-impl<R: Recorder> World<R> {
+impl Kube {
     /// Sets up churn streams and trace tables and schedules each source's first event.
-    pub(crate) fn start_sources(&mut self, queue: &mut EventQueue<Event>) {
-        let n = self.sc.workloads.len();
+    pub fn start_sources(&mut self, sc: &Scenario, queue: &mut EventQueue<Event>) {
+        let n = sc.workloads.len();
         self.sources.rngs = (0..n).map(|_| None).collect();
         self.sources.trace_pods = vec![Vec::new(); n];
         for w in 0..n {
-            match &self.sc.workloads[w].source {
+            let workload = WorkloadId::from_index(w);
+            match &sc.workloads[w].source {
                 WorkloadSource::Replicas => {}
                 WorkloadSource::Churn(churn) => {
                     let churn = *churn;
-                    let mut rng = rng_stream(self.sc.seed, streams::WORKLOADS << 32 | w as u64);
+                    let mut rng = rng_stream(sc.seed, streams::WORKLOADS << 32 | w as u64);
                     let first = match churn.arrivals {
                         Arrivals::Poisson { rate_per_s } => {
                             churn.from + draw_interarrival(rate_per_s, &mut rng)
                         }
                         Arrivals::Batches { .. } => churn.from,
                     };
-                    if first < self.arrivals_end(&churn) {
-                        queue.schedule(first, Event::WorkloadArrival { workload: w as u32 });
+                    if first < arrivals_end(sc, &churn) {
+                        queue.schedule(first, Event::WorkloadArrival { workload });
                     }
                     self.sources.rngs[w] = Some(rng);
                 }
                 WorkloadSource::Trace(trace) => {
                     self.sources.trace_pods[w] = vec![None; trace.pods.len()];
                     if let Some(first) = trace.rows.first() {
-                        queue.schedule(
-                            first.at,
-                            Event::TraceRow {
-                                workload: w as u32,
-                                row: 0,
-                            },
-                        );
+                        queue.schedule(first.at, Event::TraceRow { workload, row: 0 });
                     }
                 }
             }
         }
     }
 
-    /// When a churn workload's arrivals stop (exclusive): `until`, or the run's end.
-    fn arrivals_end(&self, churn: &ChurnSpec) -> SimTime {
-        churn.until.unwrap_or(SimTime::ZERO + self.sc.duration)
-    }
-
     /// A churn arrival: create its pods with their expiries, then schedule the next one.
-    pub(crate) fn on_arrival(&mut self, now: SimTime, w: u32, queue: &mut EventQueue<Event>) {
-        let spec = &self.sc.workloads[w as usize];
+    pub fn on_arrival<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, w: WorkloadId) {
+        let spec = &env.sc.workloads[w.index()];
         let WorkloadSource::Churn(churn) = spec.source else {
             return;
         };
         let host_network = spec.host_network;
+        let now = env.now;
         let pods = match churn.arrivals {
             Arrivals::Poisson { .. } => 1,
             Arrivals::Batches { count, .. } => count,
         };
         for _ in 0..pods {
-            let Some(rng) = self.sources.rngs[w as usize].as_mut() else {
+            let Some(rng) = self.sources.rngs[w.index()].as_mut() else {
                 return;
             };
             let lifetime = draw_lifetime(churn.lifetime, rng);
-            let ordinal = self.workload_next[w as usize];
-            self.workload_next[w as usize] += 1;
+            let ordinal = self.workload_next[w.index()];
+            self.workload_next[w.index()] += 1;
             let pod = self.new_pod(now, Owner::Workload(w, ordinal), host_network);
-            queue.schedule(now + lifetime, Event::PodExpire { pod });
-            if !self.try_schedule(now, pod, queue) {
-                self.pending.push_back(pod);
-            }
+            env.queue.schedule(now + lifetime, Event::PodExpire { pod });
+            self.schedule_or_queue(env, pod);
         }
-        let Some(rng) = self.sources.rngs[w as usize].as_mut() else {
+        let Some(rng) = self.sources.rngs[w.index()].as_mut() else {
             return;
         };
         let next = match churn.arrivals {
             Arrivals::Poisson { rate_per_s } => now + draw_interarrival(rate_per_s, rng),
             Arrivals::Batches { every, .. } => now + every,
         };
-        if next < self.arrivals_end(&churn) {
-            queue.schedule(next, Event::WorkloadArrival { workload: w });
+        if next < arrivals_end(env.sc, &churn) {
+            env.queue
+                .schedule(next, Event::WorkloadArrival { workload: w });
         }
     }
 
     /// A churn pod's lifetime ended: delete it unless it already was.
-    pub(crate) fn on_pod_expire(
-        &mut self,
-        now: SimTime,
-        pod: PodIndex,
-        queue: &mut EventQueue<Event>,
-    ) {
-        if self.pods[pod as usize].state != PodState::Deleted {
-            self.delete_pod(now, pod);
-            self.drain_pending(now, queue);
+    pub fn on_pod_expire<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        if self.pods[pod.index()].state != PodState::Deleted {
+            self.delete_pod(env, pod);
+            self.drain_pending(env);
         }
     }
 
     /// Replays row `row` of trace workload `w`, then schedules the next row.
-    pub(crate) fn on_trace_row(
+    pub fn on_trace_row<R: Recorder, C: Cni>(
         &mut self,
-        now: SimTime,
-        w: u32,
+        env: &mut Env<'_, R, C>,
+        w: WorkloadId,
         row: u32,
-        queue: &mut EventQueue<Event>,
     ) {
-        let spec = &self.sc.workloads[w as usize];
+        let spec = &env.sc.workloads[w.index()];
         let WorkloadSource::Trace(trace) = &spec.source else {
             return;
         };
@@ -195,29 +171,27 @@ impl<R: Recorder> World<R> {
         let slot = this.pod as usize;
         match this.action {
             TraceAction::Create => {
-                let pod = self.new_pod(now, Owner::Trace(w, this.pod), host_network);
-                if let Some(entry) = self.sources.trace_pods[w as usize].get_mut(slot) {
+                let pod = self.new_pod(env.now, Owner::Trace(w, this.pod), host_network);
+                if let Some(entry) = self.sources.trace_pods[w.index()].get_mut(slot) {
                     *entry = Some(pod);
                 }
-                if !self.try_schedule(now, pod, queue) {
-                    self.pending.push_back(pod);
-                }
+                self.schedule_or_queue(env, pod);
             }
             TraceAction::Delete => {
-                let pod = self.sources.trace_pods[w as usize]
+                let pod = self.sources.trace_pods[w.index()]
                     .get(slot)
                     .copied()
                     .flatten();
                 if let Some(pod) = pod {
-                    if self.pods[pod as usize].state != PodState::Deleted {
-                        self.delete_pod(now, pod);
-                        self.drain_pending(now, queue);
+                    if self.pods[pod.index()].state != PodState::Deleted {
+                        self.delete_pod(env, pod);
+                        self.drain_pending(env);
                     }
                 }
             }
         }
         if let Some(at) = next_at {
-            queue.schedule(
+            env.queue.schedule(
                 at,
                 Event::TraceRow {
                     workload: w,

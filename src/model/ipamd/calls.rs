@@ -1,0 +1,125 @@
+//! EC2 calls: every request goes through the AWS SDK's standard retryer (spec §e.7), and a
+//! few steps retry on their own schedule as ipamd does (§e.3, §e.5).
+
+use super::{Call, Ctx, NodeIpamd, Step, StepAfter};
+use crate::model::ec2::Response;
+use crate::model::record::{Ec2Error, Fact, Recorder};
+use crate::scenario::Ec2Action;
+use crate::time::SimDuration;
+use rand::Rng;
+
+/// Tokens of the retry quota one retry costs (SDK `RetryCost`).
+const RETRY_COST: u32 = 5;
+
+impl NodeIpamd {
+    /// One EC2 call through the SDK's standard retryer: up to `max_attempts` requests with
+    /// full-jitter backoff `U(0, 1) × 2^attempt` s (at most `max_backoff`), each retry
+    /// costing 5 tokens of the node's retry quota. The loop resumes at `then` when the call
+    /// succeeds, or when it finally fails (then `call_error` says why).
+    pub(super) fn ec2_call<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        action: Ec2Action,
+        then: Step,
+    ) {
+        self.call = Some(Call {
+            action,
+            attempt: 1,
+            then,
+        });
+        self.retry_cost_in_flight = 0;
+        self.attempt(ctx);
+    }
+
+    /// One request of the call in flight.
+    pub(super) fn attempt<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let Some(call) = self.call else {
+            return;
+        };
+        let (latency, error) = match ctx.ec2.request(call.action, ctx.now, &mut self.rng.ec2) {
+            Response::Ok(d) => (d, None),
+            Response::Throttled(d) => (d, Some(Ec2Error::RequestLimitExceeded)),
+            Response::ServerError(d) => (d, Some(Ec2Error::InternalError)),
+        };
+        let retry = &ctx.sc.ec2.retry;
+        let (max_attempts, max_backoff, quota_max) =
+            (retry.max_attempts, retry.max_backoff, retry.quota);
+        let Some(err) = error else {
+            let refund = if self.retry_cost_in_flight > 0 {
+                self.retry_cost_in_flight
+            } else {
+                1
+            };
+            self.retry_quota = (self.retry_quota + refund).min(quota_max);
+            self.call = None;
+            return self.sleep(ctx, latency, call.then);
+        };
+        if err == Ec2Error::RequestLimitExceeded {
+            self.last_throttled = Some((ctx.now, call.action));
+        }
+        let k = call.attempt;
+        if call.attempt < max_attempts && self.retry_quota >= RETRY_COST {
+            self.retry_quota -= RETRY_COST;
+            self.retry_cost_in_flight += RETRY_COST;
+            let u: f64 = self.rng.ec2.gen();
+            let ceiling = SimDuration::from_secs(1u64 << call.attempt.min(30)).min(max_backoff);
+            let backoff = SimDuration((u * ceiling.micros() as f64) as u64);
+            self.call = Some(Call {
+                attempt: call.attempt + 1,
+                ..call
+            });
+            ctx.emit(Fact::Ec2Retry {
+                action: call.action,
+                attempt: k,
+                error: err,
+                backoff,
+            });
+            self.sleep(ctx, latency + backoff, Step::Retry);
+        } else {
+            self.call = None;
+            self.call_error = Some(err);
+            ctx.emit(Fact::Ec2Failed {
+                action: call.action,
+                attempts: k,
+                error: err,
+            });
+            self.sleep(ctx, latency, call.then);
+        }
+    }
+
+    /// ipamd's own retry of a failed call (§e.3, §e.5): after the policy's sleep for this
+    /// try, call the action again, resuming at `after`; false once the policy's tries are
+    /// spent.
+    pub(super) fn ipamd_retry<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        after: StepAfter,
+    ) -> bool {
+        let (action, first_sleep_us, doubling, max_tries) = match after {
+            // DescribeAllENIs: 12 tries, 10 ms × try apart
+            StepAfter::InitDescribed => (Ec2Action::DescribeNetworkInterfaces, 10_000, false, 12),
+            // DetachNetworkInterface: 12 tries, 200 ms doubling, at most 60 s, +15 %
+            StepAfter::Detached => (Ec2Action::DetachNetworkInterface, 200_000, true, 12),
+            // DeleteNetworkInterface: 12 tries, 500 ms doubling, at most 60 s, +15 %
+            StepAfter::Deleted => (Ec2Action::DeleteNetworkInterface, 500_000, true, 12),
+        };
+        self.ipamd_tries += 1;
+        let tries = self.ipamd_tries;
+        if tries >= max_tries {
+            self.ipamd_tries = 0;
+            return false;
+        }
+        let base: u64 = if doubling {
+            (first_sleep_us << (tries - 1).min(20)).min(60_000_000)
+        } else {
+            first_sleep_us * u64::from(tries)
+        };
+        let jitter = if doubling {
+            self.rng.ec2.gen_range(0..=base * 15 / 100)
+        } else {
+            0
+        };
+        self.sleep(ctx, SimDuration(base + jitter), Step::Recall(action, after));
+        true
+    }
+}

@@ -1,0 +1,424 @@
+//! ENI lifecycle: `tryAllocateENI` (§e.1) — subnets, create, attach, IMDS wait (§e.2),
+//! `setupENI` — and `FreeENI` (§c.10): describe, detach, 2 s, delete; failures orphan or
+//! leak the ENI as ipamd does.
+
+use super::init::add_new_eni;
+use super::{
+    pool, Ctx, FreeThen, Leaked, NewEni, NodeIpamd, Step, Unreleased, IMDS_MAX_ATTEMPTS,
+    LEAK_CLEANUP_PERIOD, MISSING_FROM_IMDS_FOR,
+};
+use crate::model::ec2::{self, Response};
+use crate::model::event::Event;
+use crate::model::ids::{EniId, SubnetId};
+use crate::model::record::{Ec2Error, Fact, InsufficientThen, Recorder};
+use crate::scenario::Ec2Action;
+use crate::time::{SimDuration, SimTime};
+use rand::Rng;
+
+/// This node's leaked-ENI cleanup offset (µs): the real task starts 0–300 s after
+/// aws-node (`awsutils.go:2294-2320`); drawn from a hash of (seed, node) so no stream is
+/// disturbed.
+fn leak_cleanup_offset_us(seed: u64, node: u32) -> u64 {
+    let mut x = seed ^ (u64::from(node) << 32) ^ 0x9E37_79B9_7F4A_7C15;
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)) % 300_000_000
+}
+
+impl NodeIpamd {
+    /// Subnets `CreateNetworkInterface` tries, in order (§e.1 step 3): the ENIConfig subnet
+    /// with custom networking; with subnet discovery every subnet of the node's AZ that
+    /// qualifies (the node's own unless tagged `kubernetes.io/role/cni=0`, others only if
+    /// tagged non-zero), most free addresses first; else the node's own subnet.
+    fn subnets_for_new_eni<R: Recorder>(&self, ctx: &Ctx<'_, R>, out: &mut Vec<SubnetId>) {
+        out.clear();
+        let own = self.conf.subnet;
+        let az = &ctx.subnets[own.index()].az;
+        if ctx.sc.cni.custom_network_cfg {
+            out.extend(
+                ctx.sc
+                    .eniconfigs
+                    .iter()
+                    .find(|e| &e.az == az)
+                    .map(|e| SubnetId::from_index(e.subnet)),
+            );
+            return;
+        }
+        if !ctx.sc.cni.enable_subnet_discovery {
+            out.push(own);
+            return;
+        }
+        out.extend(
+            ctx.subnets
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    &s.az == az
+                        && if *i == own.index() {
+                            s.role_cni != Some(false)
+                        } else {
+                            s.role_cni == Some(true)
+                        }
+                })
+                .map(|(i, _)| SubnetId::from_index(i)),
+        );
+        out.sort_by_key(|&i| std::cmp::Reverse(ctx.subnets[i.index()].free()));
+    }
+
+    /// `hasRoomForEni` then `tryAllocateENI` (§c.6 step 5, §e.1).
+    pub(super) fn alloc_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let max_eni = self.conf.max_eni;
+        if self.ds.enis.len() as u32 >= max_eni {
+            if !self.at_max_eni {
+                self.at_max_eni = true;
+                ctx.emit(Fact::MaxEni { limit: max_eni });
+            }
+            return self.increase_done(ctx);
+        }
+        let stats = self.ds.stats(ctx.now);
+        let want = pool::new_eni_cidrs(stats, self.conf.targets, self.conf.cidrs_per_eni);
+        if want == 0 {
+            self.last_pool_action = Some(ctx.now);
+            return self.increase_done(ctx);
+        }
+        let mut subnets = std::mem::take(&mut self.subnets_to_try);
+        self.subnets_for_new_eni(ctx, &mut subnets);
+        self.subnets_to_try = subnets;
+        let id = EniId(self.next_eni_id);
+        self.next_eni_id += 1;
+        self.new_eni = Some(NewEni {
+            id,
+            ..NewEni::default()
+        });
+        self.to_allocate = want;
+        self.next_subnet = 0;
+        ctx.emit(Fact::CreateEni {
+            eni: id,
+            count: want,
+            available: stats.available(),
+            total: stats.total,
+            prefixes: self.pd(),
+        });
+        if ctx.sc.cni.enable_subnet_discovery && !ctx.sc.cni.custom_network_cfg {
+            self.ec2_call(ctx, Ec2Action::DescribeSubnets, Step::SubnetsDescribed)
+        } else {
+            self.create_next_subnet(ctx)
+        }
+    }
+
+    /// One `CreateNetworkInterface` in the next subnet to try.
+    pub(super) fn create_next_subnet<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        if self.next_subnet >= self.subnets_to_try.len() {
+            // every candidate failed (or none qualified): an insufficient-address last
+            // error starts the back-off; an EC2 error (throttling) does not
+            self.new_eni = None;
+            if std::mem::take(&mut self.create_failed_ec2) {
+                return self.increase_done(ctx);
+            }
+            let error = if self.ds.pd {
+                Ec2Error::InsufficientCidrBlocks
+            } else {
+                Ec2Error::InsufficientFreeAddressesInSubnet
+            };
+            self.insufficient(ctx, error, Ec2Action::CreateNetworkInterface, None);
+            return self.increase_done(ctx);
+        }
+        self.ec2_call(ctx, Ec2Action::CreateNetworkInterface, Step::Created)
+    }
+
+    /// `CreateNetworkInterface` returned: EC2 takes the ENI's primary address and its IPs
+    /// or prefixes from the subnet, all or nothing.
+    pub(super) fn create_returned<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let subnet = self.subnets_to_try[self.next_subnet];
+        let want = self.to_allocate;
+        let primary = ctx.subnet(subnet).allocate_ip();
+        let result = match primary {
+            None => Err(Ec2Error::InsufficientFreeAddressesInSubnet),
+            Some(p) => self.take_from_subnet(ctx, subnet, want).inspect_err(|_| {
+                ctx.subnet(subnet).release_ip(p);
+            }),
+        };
+        if let Err(error) = result {
+            ctx.emit(Fact::InsufficientAddresses {
+                action: Ec2Action::CreateNetworkInterface,
+                eni: None,
+                count: want,
+                subnet,
+                error,
+                then: InsufficientThen::NextSubnet,
+                prefixes: self.pd(),
+            });
+            self.next_subnet += 1;
+            self.create_failed_ec2 = false;
+            return self.create_next_subnet(ctx);
+        }
+        let pd = self.ds.pd;
+        let got = std::mem::take(&mut self.scratch);
+        let e = self.new_eni.as_mut().expect("creating");
+        e.subnet = subnet;
+        e.primary_ip = primary.expect("allocated");
+        if pd {
+            e.prefixes.extend_from_slice(&got);
+        } else {
+            e.ips.extend_from_slice(&got);
+        }
+        self.scratch = got;
+        self.ec2_call(ctx, Ec2Action::DescribeInstances, Step::InstancesDescribed)
+    }
+
+    /// `DescribeInstances` returned: the lowest free device index.
+    pub(super) fn instances_described<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let orphans = &self.orphans;
+        let dev = self
+            .ds
+            .lowest_free_device_index(|d| orphans.iter().any(|o| o.device_index == d));
+        if let Some(e) = self.new_eni.as_mut() {
+            e.device_index = dev;
+        }
+        self.ec2_call(ctx, Ec2Action::AttachNetworkInterface, Step::Attached)
+    }
+
+    /// `AttachNetworkInterface` returned: the ENI will show in IMDS after the IMDS delay
+    /// (or much later, with the injected fault); then `ModifyNetworkInterfaceAttribute`.
+    pub(super) fn attached<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        if self.attach_exceeds_instance_limit() {
+            return self.attach_failed(ctx, Ec2Error::AttachmentLimitExceeded);
+        }
+        let mut delay = ec2::draw(ctx.ec2.imds_delay(), &mut self.rng.imds);
+        let p = ctx.sc.faults.eni_missing_from_imds;
+        let missing = p > 0.0 && self.rng.imds.gen::<f64>() < p;
+        if missing {
+            delay = MISSING_FROM_IMDS_FOR;
+        }
+        let now = ctx.now;
+        if let Some(e) = self.new_eni.as_mut() {
+            e.attached = true;
+            e.visible_at = now + delay;
+        }
+        if missing {
+            let id = self.new_eni.as_ref().map_or(EniId(0), |e| e.id);
+            ctx.emit(Fact::EniMissingFromImds {
+                eni: id,
+                hidden_for: delay,
+            });
+        }
+        self.ec2_call(
+            ctx,
+            Ec2Action::ModifyNetworkInterfaceAttribute,
+            Step::Modified,
+        )
+    }
+
+    /// `ModifyNetworkInterfaceAttribute` failed: the ENI is freed (detach + delete).
+    pub(super) fn modify_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, error: Ec2Error) {
+        self.freeing = self.new_eni.take();
+        self.free_then = FreeThen::IncreaseDone;
+        let id = self.freeing.as_ref().map_or(EniId(0), |e| e.id);
+        ctx.emit(Fact::IncreaseFailed {
+            action: Ec2Action::ModifyNetworkInterfaceAttribute,
+            eni: Some(id),
+            count: None,
+            error,
+            prefixes: self.pd(),
+        });
+        self.ec2_call(ctx, Ec2Action::DetachNetworkInterface, Step::Detached)
+    }
+
+    /// EC2 refuses an attach beyond the instance's interface limit; datastore ENIs and
+    /// orphans (attached but unknown to the pool) both occupy a slot.
+    fn attach_exceeds_instance_limit(&self) -> bool {
+        self.ds.enis.len() + self.orphans.len() >= self.conf.instance_max_enis as usize
+    }
+
+    /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new
+    /// ENI is deleted again, no back-off (`awsutils.go:984-992`).
+    pub(super) fn attach_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, error: Ec2Error) {
+        let e = self.new_eni.take().expect("attaching");
+        let eni = e.id;
+        self.freeing = Some(e);
+        ctx.emit(Fact::AttachFailed { eni, error });
+        self.ec2_call(
+            ctx,
+            Ec2Action::DeleteNetworkInterface,
+            Step::AttachFailedDeleted,
+        )
+    }
+
+    /// `WaitForENIAndIPsAttached` (§e.2): poll IMDS on the 0.1 s × 2^k backoff with up to
+    /// 15 % jitter; after 12 attempts the ENI is orphaned until reconcile adopts it.
+    pub(super) fn imds_poll<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, attempt: u8) {
+        let visible_at = self.new_eni.as_ref().expect("waiting").visible_at;
+        if ctx.now >= visible_at {
+            return if ctx.sc.cni.enable_subnet_discovery {
+                self.ec2_call(ctx, Ec2Action::DescribeSubnets, Step::SetupDescribed)
+            } else {
+                self.setup_eni(ctx)
+            };
+        }
+        if attempt >= IMDS_MAX_ATTEMPTS {
+            let e = self.new_eni.take().expect("waiting");
+            let eni = e.id;
+            self.orphans.push(e);
+            ctx.emit(Fact::EniNotInImds { eni });
+            return self.increase_done(ctx);
+        }
+        let base = (100_000u64 << (attempt - 1)).min(60_000_000);
+        let jitter = self.rng.imds.gen_range(0..=base * 15 / 100);
+        let step = Step::ImdsPoll {
+            attempt: attempt + 1,
+        };
+        self.sleep(ctx, SimDuration(base + jitter), step);
+    }
+
+    /// `setupENI`: the ENI and the IPs or prefixes IMDS shows enter the datastore;
+    /// `createTime` starts now.
+    pub(super) fn setup_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let e = self.new_eni.take().expect("setting up");
+        let (id, count) = (e.id, e.ips.len() + e.prefixes.len());
+        add_new_eni(&mut self.ds, e, ctx.now);
+        self.last_pool_action = Some(ctx.now);
+        self.at_max_eni = false;
+        let adopting = self.step == Step::AdoptDescribed;
+        self.enis_attached += 1;
+        ctx.emit(Fact::EniReady {
+            eni: id,
+            count: count as u32,
+            adopted: adopting,
+            prefixes: self.pd(),
+        });
+        if adopting {
+            self.adopt_next_orphan(ctx)
+        } else {
+            self.increase_done(ctx)
+        }
+    }
+
+    /// `tryFreeENI` found ENI `idx` deletable: it leaves the datastore and `FreeENI` starts.
+    pub(super) fn start_free<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        idx: usize,
+        then: FreeThen,
+    ) {
+        let eni = self.ds.enis.remove(idx);
+        let idle = eni.cidrs();
+        self.freeing = Some(NewEni {
+            id: eni.id,
+            subnet: eni.subnet,
+            device_index: eni.device_index,
+            attached: true,
+            primary_ip: eni.primary_ip,
+            ips: eni.ips.iter().map(|s| s.addr).collect(),
+            prefixes: eni.prefixes.iter().map(|p| p.base).collect(),
+            visible_at: ctx.now,
+        });
+        self.free_then = then;
+        self.at_max_eni = false;
+        self.enis_freed += 1;
+        ctx.emit(Fact::FreeEni {
+            eni: eni.id,
+            idle,
+            prefixes: self.pd(),
+        });
+        self.ec2_call(
+            ctx,
+            Ec2Action::DescribeNetworkInterfaces,
+            Step::FreeDescribed,
+        )
+    }
+
+    /// The ENI being freed returns its addresses to its subnet (delete succeeded).
+    pub(super) fn release_freeing<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        if let Some(e) = self.freeing.take() {
+            self.releasing.add_eni(&e);
+        }
+        self.return_releasing(ctx);
+    }
+
+    /// The ENI being freed stays attached: reconcile will adopt it again.
+    pub(super) fn orphan_freeing<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        action: Ec2Action,
+        error: Ec2Error,
+    ) {
+        if let Some(mut e) = self.freeing.take() {
+            e.visible_at = ctx.now;
+            let eni = e.id;
+            self.orphans.push(e);
+            ctx.emit(Fact::FreeFailed { eni, action, error });
+        }
+    }
+
+    /// The ENI being freed could not be deleted: it is leaked until the leaked-ENI cleanup
+    /// (hourly per node, from a 0–300 s offset; ENIs at least 5 minutes old) deletes it.
+    pub(super) fn leak_freeing<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let Some(e) = self.freeing.take() else {
+            return;
+        };
+        let offset_us = leak_cleanup_offset_us(ctx.sc.seed, ctx.node.0);
+        let due = ctx.now.micros() + 300_000_000;
+        let period = LEAK_CLEANUP_PERIOD.micros();
+        let k = due.saturating_sub(offset_us).div_ceil(period);
+        let at = SimTime(offset_us + k * period);
+        ctx.emit(Fact::EniLeaked {
+            eni: e.id,
+            cleanup_at: at,
+        });
+        let index = ctx.leaked.len() as u32;
+        ctx.leaked.push(Leaked {
+            node: ctx.node,
+            eni: e,
+        });
+        ctx.queue.schedule(at, Event::LeakedEniCleanup(index));
+    }
+
+    /// The leaked-ENI cleanup deletes leaked ENI `index` (one `DeleteNetworkInterface`; if
+    /// it is not answered OK the next hourly run tries again).
+    pub fn leaked_cleanup<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, index: u32) {
+        let e = &ctx.leaked[index as usize].eni;
+        if e.primary_ip == 0 && e.ips.is_empty() && e.prefixes.is_empty() {
+            return; // already cleaned up
+        }
+        let r = ctx.ec2.request(
+            Ec2Action::DeleteNetworkInterface,
+            ctx.now,
+            &mut self.rng.ec2,
+        );
+        if !matches!(r, Response::Ok(_)) {
+            let at = ctx.now + LEAK_CLEANUP_PERIOD;
+            return ctx.queue.schedule(at, Event::LeakedEniCleanup(index));
+        }
+        let e = std::mem::take(&mut ctx.leaked[index as usize].eni);
+        let subnet = ctx.subnet(e.subnet);
+        subnet.release_ip(e.primary_ip);
+        e.ips.iter().for_each(|&a| subnet.release_ip(a));
+        e.prefixes.iter().for_each(|&p| subnet.release_prefix(p));
+        ctx.emit(Fact::EniCleanedUp { eni: e.id });
+    }
+
+    /// After a free (or a failed setup's cleanup), continue where it was started.
+    pub(super) fn free_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        match std::mem::take(&mut self.free_then) {
+            FreeThen::EndTick => self.end_tick(ctx),
+            FreeThen::IncreaseDone => self.increase_done(ctx),
+        }
+    }
+
+    /// A failed `UnassignPrivateIpAddresses`: the CIDRs left the datastore but stay on the
+    /// ENI in EC2; reconcile re-adds them after its 60 s cooldown (§b.5).
+    pub(super) fn keep_unreleased(&mut self, now: SimTime) {
+        let r = &mut self.releasing;
+        let (eni, subnet) = (self.releasing_eni, r.subnet);
+        let list = &mut self.unreleased;
+        let entry = |addr, prefix| Unreleased {
+            eni,
+            addr,
+            prefix,
+            since: now,
+            subnet,
+        };
+        list.extend(r.ips.drain(..).map(|a| entry(a, false)));
+        list.extend(r.prefixes.drain(..).map(|p| entry(p, true)));
+    }
+}

@@ -1,0 +1,215 @@
+//! `nodeInit` (spec §g), aws-node restarts and the instance's termination.
+
+use super::datastore::{Datastore, Eni};
+use super::{
+    pool, Caller, Ctx, NewEni, NodeIpamd, Step, StepAfter, RESTART_BACKOFF, RESTART_BACKOFF_MAX,
+};
+use crate::model::event::Event;
+use crate::model::ids::EniId;
+use crate::model::record::{Ec2Error, Fact, Recorder, RestartReason};
+use crate::model::subnet::Subnet;
+use crate::scenario::Ec2Action;
+use crate::time::{SimDuration, SimTime};
+
+impl NodeIpamd {
+    /// `nodeInit` starts (also after an aws-node restart): one `DescribeNetworkInterfaces`
+    /// with the IMDS read of `DescribeAllENIs`.
+    pub fn start<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        self.caller = Caller::Init;
+        self.retry_quota = ctx.sc.ec2.retry.quota;
+        self.ipamd_tries = 0;
+        if self.next_eni_id == 0 {
+            self.next_eni_id = 1;
+        }
+        let restart = self.restarts > 0;
+        ctx.emit(Fact::IpamdStart { restart });
+        if ctx.sc.cni.enable_prefix_delegation
+            && !ctx.group.instance_type.supports_prefix_delegation()
+            && !restart
+        {
+            ctx.emit(Fact::PdUnsupported);
+        }
+        self.ec2_call(
+            ctx,
+            Ec2Action::DescribeNetworkInterfaces,
+            Step::InitDescribed,
+        );
+    }
+
+    /// `DescribeAllENIs` returned (or failed): adopt, or retry (12 tries, 10 ms × try
+    /// apart), then give up and restart aws-node.
+    pub(super) fn init_described<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        error: Option<Ec2Error>,
+    ) {
+        match error {
+            None => {
+                self.ipamd_tries = 0;
+                self.init_adopt(ctx)
+            }
+            Some(e) => {
+                if !self.ipamd_retry(ctx, StepAfter::InitDescribed) {
+                    self.restart(ctx, RestartReason::InitDescribeFailed(e));
+                }
+            }
+        }
+    }
+
+    /// `nodeInit` step 4: attached ENIs enter the datastore (on a fresh node the primary
+    /// only; after a restart every attached ENI, all counted as new); then pre-scaling (§g.8).
+    fn init_adopt<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let now = ctx.now;
+        if self.ds.enis.is_empty() {
+            let primary_ip = self.conf.primary_ip.unwrap_or(0);
+            let id = EniId(self.next_eni_id);
+            self.next_eni_id += 1;
+            self.ds
+                .add_eni(Eni::new(id, 0, primary_ip, self.conf.subnet, true, now));
+        } else {
+            for e in &mut self.ds.enis {
+                e.create_time = now;
+            }
+            let mut attached: Vec<NewEni> = std::mem::take(&mut self.orphans);
+            attached.extend(self.new_eni.take().filter(|e| e.attached));
+            for e in attached {
+                add_new_eni(&mut self.ds, e, now);
+            }
+        }
+        let stats = self.ds.stats(now);
+        let c = &self.conf;
+        if pool::is_too_low(stats, c.targets, c.ips_per_eni, c.max_pods) {
+            self.caller = Caller::Init;
+            self.increase(ctx, stats);
+        } else {
+            self.init_done(ctx);
+        }
+    }
+
+    /// `nodeInit` returns: ipamd serves CNI ADDs, the node becomes Ready (first init) and the
+    /// loop starts (first tick 2.5 s later). With custom networking and still no pod IPs,
+    /// init fails and aws-node restarts.
+    pub(super) fn init_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        if ctx.sc.cni.custom_network_cfg && self.ds.stats(ctx.now).total == 0 {
+            return self.restart(ctx, RestartReason::CustomNetworkingNoEni);
+        }
+        let d = self.half_period();
+        self.sleep(ctx, d, Step::PoolUpdate);
+        self.serving = true;
+        ctx.ready = true;
+    }
+
+    /// aws-node exits and the kubelet restarts it after CrashLoopBackOff (10 s, doubling,
+    /// at most 5 min). Whatever the loop was doing is abandoned; attached ENIs are found
+    /// again by the next `nodeInit`.
+    pub fn restart<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, reason: RestartReason) {
+        let k = self.restarts.min(5);
+        self.restarts += 1;
+        self.gen += 1;
+        self.step = Step::Off;
+        self.serving = false;
+        self.call = None;
+        self.call_error = None;
+        // a new process: its timers start from zero
+        self.last_pool_action = None;
+        self.last_decrease = None;
+        self.last_insufficient = None;
+        self.at_max_eni = false;
+        // a free in flight is abandoned as if it finished; a release in flight is lost
+        // from the datastore already and comes back as unreleased addresses
+        if let Some(e) = self.freeing.take() {
+            self.releasing.add_eni(&e);
+        }
+        let delay = SimDuration(RESTART_BACKOFF.micros() << k).min(RESTART_BACKOFF_MAX);
+        if let Some(e) = self.new_eni.take() {
+            if e.attached {
+                self.new_eni = Some(e);
+            } else {
+                // created but never attached: its addresses go back at once
+                self.releasing.add_eni(&e);
+            }
+        }
+        self.return_releasing(ctx);
+        ctx.emit(Fact::AwsNodeRestart { reason, delay });
+        ctx.queue
+            .schedule(ctx.now + delay, Event::NodeStart(ctx.node));
+    }
+
+    /// The instance is terminated: the loop stops for good (pending wakes become stale) and
+    /// every address it holds — its ENIs' IPs and prefixes (the primary ENI's own address is
+    /// the instance's, returned by the caller), an ENI created but not yet in the
+    /// datastore, ENIs never seen in IMDS, addresses on their way back to a subnet, and
+    /// addresses whose release failed — returns to its subnet.
+    pub fn terminate(&mut self, subnets: &mut [Subnet]) {
+        self.gen += 1;
+        self.step = Step::Off;
+        self.call = None;
+        self.call_error = None;
+        self.serving = false;
+        for eni in self.ds.enis.drain(..) {
+            let s = &mut subnets[eni.subnet.index()];
+            if !eni.is_primary {
+                s.release_ip(eni.primary_ip);
+            }
+            eni.ips.iter().for_each(|slot| s.release_ip(slot.addr));
+            eni.prefixes.iter().for_each(|p| s.release_prefix(p.base));
+        }
+        for e in self
+            .new_eni
+            .take()
+            .into_iter()
+            .chain(self.freeing.take())
+            .chain(self.orphans.drain(..))
+        {
+            // address 0 = CreateNetworkInterface has not returned: nothing taken yet
+            if e.primary_ip != 0 {
+                let s = &mut subnets[e.subnet.index()];
+                s.release_ip(e.primary_ip);
+                e.prefixes.iter().for_each(|&p| s.release_prefix(p));
+                e.ips.iter().for_each(|&a| s.release_ip(a));
+            }
+        }
+        let r = &mut self.releasing;
+        let s = &mut subnets[r.subnet.index()];
+        r.ips.drain(..).for_each(|a| s.release_ip(a));
+        r.prefixes.drain(..).for_each(|p| s.release_prefix(p));
+        // addresses whose release failed: still on the (now deleted) ENIs in EC2
+        for u in self.unreleased.drain(..) {
+            let s = &mut subnets[u.subnet.index()];
+            if u.prefix {
+                s.release_prefix(u.addr);
+            } else {
+                s.release_ip(u.addr);
+            }
+        }
+    }
+
+    /// The addresses of a finished release or delete go back to their subnet.
+    pub(super) fn return_releasing<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let r = &mut self.releasing;
+        let subnet = ctx.subnet(r.subnet);
+        for &a in &r.ips {
+            subnet.release_ip(a);
+        }
+        for &p in &r.prefixes {
+            subnet.release_prefix(p);
+        }
+        r.ips.clear();
+        r.prefixes.clear();
+    }
+}
+
+/// An ENI and the IPs or prefixes IMDS shows enter the datastore; `createTime` is now.
+pub(super) fn add_new_eni(ds: &mut Datastore, e: NewEni, now: SimTime) {
+    ds.add_eni(Eni::new(
+        e.id,
+        e.device_index,
+        e.primary_ip,
+        e.subnet,
+        false,
+        now,
+    ));
+    let idx = ds.position(e.id).expect("just added");
+    ds.add_ips(idx, &e.ips);
+    ds.add_prefixes(idx, &e.prefixes);
+}

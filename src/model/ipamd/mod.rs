@@ -1,0 +1,570 @@
+//! ipamd, one per node: `nodeInit` and the pool-manager loop (spec §b, §c, §e, §g) as a
+//! state machine driven by [`Event::IpamdWake`], plus the CNI ADD/DEL it answers.
+//!
+//! The loop is sequential: while an EC2 call or an IMDS wait is in flight, no other pool
+//! decision happens on that node. A node's ipamd owns its datastore, its loop state and its
+//! random streams; what it shares with other nodes (the EC2 account, the subnets, the
+//! recorder, the event queue) it reaches through a [`Ctx`] for one call.
+//!
+//! Files: `calls.rs` (EC2 calls through the SDK's retryer, ipamd's own retries), `init.rs`
+//! (`nodeInit`, restarts, termination), `tick.rs` (`updateIPPoolIfRequired`: increase,
+//! decrease, `tryFreeENI`, reconcile), `eni.rs` (creating, attaching, setting up, freeing
+//! and leaking ENIs), `wake.rs` (which step a wake continues), `datastore.rs` and `pool.rs`
+//! (the datastore and the pure pool rules).
+
+mod calls;
+pub mod datastore;
+mod eni;
+mod init;
+pub mod pool;
+mod tick;
+mod wake;
+
+use super::ec2::Ec2;
+use super::event::Event;
+use super::ids::{EniId, NodeId, PodId, SubnetId};
+use super::record::{Ec2Error, EventRecord, Fact, GrowthBlocker, Recorder};
+use super::subnet::Subnet;
+use crate::engine::EventQueue;
+use crate::scenario::{Ec2Action, NodeGroupSpec, Placement, Scenario};
+use crate::time::{SimDuration, SimTime};
+use datastore::Datastore;
+use pool::{PoolStats, Targets};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// Half of the 5 s pool-manager period (`ipPoolMonitorInterval / 2`).
+pub const HALF_PERIOD: SimDuration = SimDuration(2_500_000);
+/// `decreaseIPPoolInterval`: minimum gap between releases.
+pub const DECREASE_INTERVAL: SimDuration = SimDuration::from_secs(30);
+/// `nodeIPPoolReconcileInterval`.
+pub const RECONCILE_INTERVAL: SimDuration = SimDuration::from_secs(60);
+/// `insufficientCidrErrorCooldown`.
+pub const INSUFFICIENT_COOLDOWN: SimDuration = SimDuration::from_secs(120);
+/// A throttled request this recent still names the throttled call in `no_ip` events.
+pub const THROTTLE_MEMORY: SimDuration = SimDuration::from_secs(30);
+/// IMDS polls in `WaitForENIAndIPsAttached` (`maxENIEC2APIRetries`).
+pub const IMDS_MAX_ATTEMPTS: u8 = 12;
+/// Fixed sleep between detach and delete in `FreeENI`.
+pub const DETACH_TO_DELETE: SimDuration = SimDuration(2_000_000);
+/// How long an ENI hit by the "missing from IMDS" fault stays invisible: longer than
+/// ipamd's whole wait (about 162–187 s), so reconcile adopts it later.
+pub const MISSING_FROM_IMDS_FOR: SimDuration = SimDuration(200_000_000);
+/// First restart delay of a crashed aws-node container (kubelet CrashLoopBackOff: 10 s,
+/// doubling, at most 5 minutes).
+pub const RESTART_BACKOFF: SimDuration = SimDuration(10_000_000);
+/// Longest CrashLoopBackOff delay.
+pub const RESTART_BACKOFF_MAX: SimDuration = SimDuration(300_000_000);
+/// Leaked-ENI cleanup period (`awsutils.go:2294-2320`: hourly).
+pub const LEAK_CLEANUP_PERIOD: SimDuration = SimDuration::from_secs(3600);
+
+/// What the loop is doing now, i.e. what the next wake continues.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Step {
+    /// Not started (instance booting) or stopped.
+    #[default]
+    Off,
+    /// `DescribeNetworkInterfaces` of `nodeInit` returned.
+    InitDescribed,
+    /// The 2.5 s sleep before `updateIPPoolIfRequired` ended.
+    PoolUpdate,
+    /// The 2.5 s sleep before `nodeIPPoolReconcile` ended.
+    Reconcile,
+    /// `AssignPrivateIpAddresses` for `n` IPs or prefixes on ENI `eni` returned
+    /// (`retry` = the 1-CIDR retry).
+    Assigned {
+        /// ENI id.
+        eni: EniId,
+        /// IPs or prefixes requested.
+        n: u32,
+        /// This was the retry with 1.
+        retry: bool,
+    },
+    /// `DescribeSubnets` before `CreateNetworkInterface` returned.
+    SubnetsDescribed,
+    /// `CreateNetworkInterface` returned.
+    Created,
+    /// `DescribeInstances` (device index) returned.
+    InstancesDescribed,
+    /// `AttachNetworkInterface` returned.
+    Attached,
+    /// `DeleteNetworkInterface` of an ENI whose attach failed returned.
+    AttachFailedDeleted,
+    /// `ModifyNetworkInterfaceAttribute` returned; IMDS polling starts.
+    Modified,
+    /// IMDS poll number `attempt` (1-based) is due.
+    ImdsPoll {
+        /// 1..=12.
+        attempt: u8,
+    },
+    /// `DescribeSubnets` in `setupENI` returned.
+    SetupDescribed,
+    /// `UnassignPrivateIpAddresses` returned.
+    Unassigned,
+    /// `DescribeNetworkInterfaces` in `FreeENI` returned.
+    FreeDescribed,
+    /// `DetachNetworkInterface` returned.
+    Detached,
+    /// The 2 s sleep after detach ended.
+    DetachSlept,
+    /// `DeleteNetworkInterface` returned.
+    Deleted,
+    /// `DescribeNetworkInterfaces` while reconcile adopts an orphan ENI returned.
+    AdoptDescribed,
+    /// The SDK's backoff before the next attempt of the call in flight ended.
+    Retry,
+    /// ipamd's own backoff before calling again (init describe, detach, delete retries).
+    Recall(Ec2Action, StepAfter),
+}
+
+/// Where a re-issued call returns to (ipamd-level retries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepAfter {
+    /// `nodeInit`'s `DescribeNetworkInterfaces`.
+    InitDescribed,
+    /// `FreeENI`'s `DetachNetworkInterface`.
+    Detached,
+    /// `FreeENI`'s `DeleteNetworkInterface`.
+    Deleted,
+}
+
+impl StepAfter {
+    fn step(self) -> Step {
+        match self {
+            StepAfter::InitDescribed => Step::InitDescribed,
+            StepAfter::Detached => Step::Detached,
+            StepAfter::Deleted => Step::Deleted,
+        }
+    }
+}
+
+/// An EC2 call in flight through the SDK's standard retryer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Call {
+    action: Ec2Action,
+    attempt: u32,
+    then: Step,
+}
+
+/// After a failed attach or modify, or a normal free: where the detach/delete sequence
+/// returns to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum FreeThen {
+    /// A tick's `tryFreeENI`: end the tick.
+    #[default]
+    EndTick,
+    /// An ENI that could not be set up: the increase is over.
+    IncreaseDone,
+}
+
+/// Which routine an increase returns to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Caller {
+    /// `nodeInit` pre-scaling.
+    #[default]
+    Init,
+    /// A pool-manager tick.
+    Tick,
+}
+
+/// An ENI being created, being freed, or attached but never seen in IMDS (an orphan).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewEni {
+    /// Node-local id.
+    pub id: EniId,
+    /// Subnet it was created in.
+    pub subnet: SubnetId,
+    /// Device index (set by `DescribeInstances`).
+    pub device_index: u32,
+    /// Attached to the instance.
+    pub attached: bool,
+    /// The ENI's primary address (0 until `CreateNetworkInterface` returned).
+    pub primary_ip: u32,
+    /// Secondary IPs EC2 assigned at creation.
+    pub ips: Vec<u32>,
+    /// Prefixes (base addresses) EC2 assigned at creation.
+    pub prefixes: Vec<u32>,
+    /// When it appears in IMDS.
+    pub visible_at: SimTime,
+}
+
+/// Addresses on their way back to a subnet (a release or delete in flight).
+#[derive(Clone, Debug, Default)]
+struct Releasing {
+    subnet: SubnetId,
+    ips: Vec<u32>,
+    prefixes: Vec<u32>,
+}
+
+impl Releasing {
+    /// Adds every address of an ENI (its primary, IPs and prefixes).
+    fn add_eni(&mut self, e: &NewEni) {
+        self.subnet = e.subnet;
+        self.ips.push(e.primary_ip);
+        self.ips.extend_from_slice(&e.ips);
+        self.prefixes.extend_from_slice(&e.prefixes);
+    }
+}
+
+/// A CIDR removed from the datastore whose `UnassignPrivateIpAddresses` failed: still on
+/// the ENI in EC2, re-added by reconcile 60 s later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unreleased {
+    /// The ENI it is still on.
+    pub eni: EniId,
+    /// The address, or the prefix's base address.
+    pub addr: u32,
+    /// A /28 prefix rather than one IP.
+    pub prefix: bool,
+    /// When the release failed.
+    pub since: SimTime,
+    /// The ENI's subnet.
+    pub subnet: SubnetId,
+}
+
+/// A leaked ENI waiting for the hourly cleanup.
+#[derive(Clone, Debug, Default)]
+pub struct Leaked {
+    /// The node it belonged to.
+    pub node: NodeId,
+    /// The ENI and its addresses (emptied once deleted).
+    pub eni: NewEni,
+}
+
+/// A node's fixed ipamd settings, derived from its instance type and the CNI settings.
+#[derive(Clone, Debug)]
+pub struct NodeConf {
+    /// Warm-pool targets and mode (prefix delegation only where the instance supports it).
+    pub targets: Targets,
+    /// IPs or prefixes one ENI can hold (IPv4 per ENI − 1).
+    pub cidrs_per_eni: u32,
+    /// Addresses one ENI can hold for pods (`M_ip`: `cidrs_per_eni`, × 16 with prefixes).
+    pub ips_per_eni: u32,
+    /// Effective ENI cap (`maxENI`).
+    pub max_eni: u32,
+    /// The instance's interface limit (EC2 refuses attaches beyond it).
+    pub instance_max_enis: u32,
+    /// kubelet max pods (also ipamd's ceiling).
+    pub max_pods: u32,
+    /// The node's primary subnet.
+    pub subnet: SubnetId,
+    /// The instance's primary address.
+    pub primary_ip: Option<u32>,
+    /// Go-map-order model.
+    pub placement: Placement,
+    /// CPU time charged to each half-cycle of the loop.
+    pub tick_overhead: SimDuration,
+}
+
+/// One node's random streams, one per component (design.md §3).
+pub struct NodeRngs {
+    /// EC2 call latencies of this node's ipamd.
+    pub ec2: ChaCha8Rng,
+    /// IMDS visibility delays and poll jitter.
+    pub imds: ChaCha8Rng,
+    /// ipamd's Go-map-order choices.
+    pub placement: ChaCha8Rng,
+}
+
+/// What one node's ipamd shares with the rest of the world for the length of one call.
+pub struct Ctx<'a, R: Recorder> {
+    /// Now.
+    pub now: SimTime,
+    /// The node.
+    pub node: NodeId,
+    /// Its name.
+    pub name: &'a str,
+    /// Its nodegroup.
+    pub group: &'a NodeGroupSpec,
+    /// The scenario.
+    pub sc: &'a Scenario,
+    /// The EC2 account.
+    pub ec2: &'a mut Ec2,
+    /// The subnets.
+    pub subnets: &'a mut [Subnet],
+    /// Leaked ENIs of every node.
+    pub leaked: &'a mut Vec<Leaked>,
+    /// The event queue.
+    pub queue: &'a mut EventQueue<Event>,
+    /// Where facts go.
+    pub rec: &'a mut R,
+    /// Set when `nodeInit` finished for the first time: the node becomes Ready.
+    pub ready: bool,
+}
+
+impl<R: Recorder> Ctx<'_, R> {
+    /// Records a fact about this node.
+    pub fn emit(&mut self, fact: Fact) {
+        let subnet = fact.subnet().map(|s| self.subnets[s.index()].name.as_str());
+        self.rec.event(&EventRecord {
+            time: self.now,
+            node: Some((self.node, self.name)),
+            group: self.group,
+            pod: None,
+            subnet,
+            fact,
+        });
+    }
+
+    /// The subnet `id`.
+    fn subnet(&mut self, id: SubnetId) -> &mut Subnet {
+        &mut self.subnets[id.index()]
+    }
+}
+
+/// One node's ipamd: datastore, loop state, settings, random streams and counters.
+pub struct NodeIpamd {
+    /// The datastore.
+    pub ds: Datastore,
+    /// Fixed settings.
+    pub conf: NodeConf,
+    rng: NodeRngs,
+    /// Generation; a wake with another generation is stale.
+    gen: u32,
+    /// What the next wake continues.
+    step: Step,
+    /// `lastNodeIPPoolAction`.
+    last_pool_action: Option<SimTime>,
+    /// `lastDecreaseIPPool`.
+    last_decrease: Option<SimTime>,
+    /// `lastInsufficientCidrError`, and which EC2 error set it.
+    last_insufficient: Option<(SimTime, Ec2Error)>,
+    /// "max ENI limit reached" already reported (until the ENI count changes); also the
+    /// reason pods wait when set.
+    at_max_eni: bool,
+    /// ENIs attached but never seen in IMDS, until reconcile adopts them.
+    orphans: Vec<NewEni>,
+    /// Times aws-node restarted (CrashLoopBackOff doubling).
+    restarts: u32,
+    /// ipamd's gRPC server answers CNI ADDs (after `nodeInit`, until a restart).
+    serving: bool,
+    /// Last throttled request of this node and when.
+    last_throttled: Option<(SimTime, Ec2Action)>,
+    /// CIDRs whose release failed, until reconcile adds them back.
+    unreleased: Vec<Unreleased>,
+    call: Option<Call>,
+    call_error: Option<Ec2Error>,
+    releasing_eni: EniId,
+    retry_quota: u32,
+    retry_cost_in_flight: u32,
+    ipamd_tries: u32,
+    free_then: FreeThen,
+    freeing: Option<NewEni>,
+    /// The last `CreateNetworkInterface` of this increase failed with an EC2 error
+    /// (throttling, server error) rather than insufficient addresses.
+    create_failed_ec2: bool,
+    caller: Caller,
+    remove_extra: bool,
+    decreased: bool,
+    to_allocate: u32,
+    candidates: Vec<EniId>,
+    next_candidate: usize,
+    subnets_to_try: Vec<SubnetId>,
+    next_subnet: usize,
+    over: u32,
+    visit_rot: u32,
+    visit_pos: u32,
+    visit_len: u32,
+    releasing: Releasing,
+    scratch: Vec<u32>,
+    new_eni: Option<NewEni>,
+    next_eni_id: u32,
+    /// ENIs that became usable (created, or adopted by reconcile).
+    pub enis_attached: u64,
+    /// ENIs freed.
+    pub enis_freed: u64,
+}
+
+impl NodeIpamd {
+    /// A node's ipamd before its instance has booted.
+    pub fn new(ds: Datastore, conf: NodeConf, rng: NodeRngs) -> NodeIpamd {
+        NodeIpamd {
+            ds,
+            conf,
+            rng,
+            gen: 0,
+            step: Step::Off,
+            last_pool_action: None,
+            last_decrease: None,
+            last_insufficient: None,
+            at_max_eni: false,
+            orphans: Vec::new(),
+            restarts: 0,
+            serving: false,
+            last_throttled: None,
+            unreleased: Vec::new(),
+            call: None,
+            call_error: None,
+            releasing_eni: EniId(0),
+            retry_quota: 0,
+            retry_cost_in_flight: 0,
+            ipamd_tries: 0,
+            free_then: FreeThen::EndTick,
+            freeing: None,
+            create_failed_ec2: false,
+            caller: Caller::Init,
+            remove_extra: false,
+            decreased: false,
+            to_allocate: 0,
+            candidates: Vec::new(),
+            next_candidate: 0,
+            subnets_to_try: Vec::new(),
+            next_subnet: 0,
+            over: 0,
+            visit_rot: 0,
+            visit_pos: 0,
+            visit_len: 0,
+            releasing: Releasing::default(),
+            scratch: Vec::new(),
+            new_eni: None,
+            next_eni_id: 0,
+            enis_attached: 0,
+            enis_freed: 0,
+        }
+    }
+
+    /// Whether ipamd answers CNI ADDs now.
+    pub fn serving(&self) -> bool {
+        self.serving
+    }
+
+    /// The loop's generation (a wake carrying another one is stale).
+    pub fn gen(&self) -> u32 {
+        self.gen
+    }
+
+    /// CIDRs whose release failed and that reconcile has not added back yet.
+    pub fn unreleased(&self) -> &[Unreleased] {
+        &self.unreleased
+    }
+
+    /// ENIs attached but unknown to the datastore (never seen in IMDS).
+    pub fn orphans(&self) -> &[NewEni] {
+        &self.orphans
+    }
+
+    /// What blocks pool growth at `now`, for `no_ip` events: the insufficient-address
+    /// back-off, the ENI limit, ipamd not serving, or a throttled EC2 request in the last
+    /// 30 s.
+    pub fn growth_blocker(&self, now: SimTime) -> Option<GrowthBlocker> {
+        if let Some(cause) = self.backoff_cause(now) {
+            return Some(GrowthBlocker::Backoff(cause));
+        }
+        if self.at_max_eni {
+            return Some(GrowthBlocker::MaxEni);
+        }
+        if !self.serving {
+            return Some(GrowthBlocker::NotServing);
+        }
+        self.last_throttled
+            .filter(|(t, _)| now.since(*t) <= THROTTLE_MEMORY)
+            .map(|(_, a)| GrowthBlocker::Throttled(a))
+    }
+
+    /// Whether increases are blocked by the insufficient-address back-off at `now`, and by
+    /// which EC2 error.
+    pub fn backoff_cause(&self, now: SimTime) -> Option<Ec2Error> {
+        self.last_insufficient
+            .filter(|(t, _)| now.since(*t) <= INSUFFICIENT_COOLDOWN)
+            .map(|(_, cause)| cause)
+    }
+
+    /// The datastore's statistics at `now`.
+    pub fn stats(&self, now: SimTime) -> PoolStats {
+        self.ds.stats(now)
+    }
+
+    /// CNI ADD (`AssignPodIPv4Address`, §d.1): an address for `pod`, or `None`. ipamd
+    /// answers only while it is serving (not during a restart's `nodeInit`).
+    pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<(EniId, u32)> {
+        let eni_rot = self.map_order();
+        let ip_rot = self.map_order();
+        if !self.serving {
+            return None;
+        }
+        self.ds.assign(now, pod, eni_rot, ip_rot)
+    }
+
+    /// CNI DEL (`UnassignPodIPAddress`, §d.2): the address stays on the ENI and cools.
+    pub fn cni_del(&mut self, now: SimTime, pod: PodId, eni: EniId, addr: u32) {
+        self.ds.unassign(now, eni, addr, pod);
+    }
+
+    /// A Go-map-order draw: a random rotation, or 0 in canonical placement.
+    fn map_order(&mut self) -> u32 {
+        match self.conf.placement {
+            Placement::Random => self.rng.placement.gen(),
+            Placement::Canonical => 0,
+        }
+    }
+
+    /// Whether the node's pool counts /28 prefixes (prefix delegation) rather than IPs.
+    fn pd(&self) -> bool {
+        self.ds.pd
+    }
+
+    /// The loop sleeps for `d`, then continues at `step`.
+    fn sleep<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, d: SimDuration, step: Step) {
+        self.step = step;
+        ctx.queue.schedule(
+            ctx.now + d,
+            Event::IpamdWake {
+                node: ctx.node,
+                gen: self.gen,
+            },
+        );
+    }
+
+    /// The 2.5 s half-period plus the tick's CPU time.
+    fn half_period(&self) -> SimDuration {
+        HALF_PERIOD + self.conf.tick_overhead
+    }
+}
+
+/// Every node's ipamd, by node id, and the leaked ENIs of all of them.
+#[derive(Default)]
+pub struct Ipamds {
+    /// Per node.
+    pub nodes: Vec<NodeIpamd>,
+    /// Leaked ENIs, indexed by `Event::LeakedEniCleanup`.
+    pub leaked: Vec<Leaked>,
+}
+
+impl Ipamds {
+    /// One node's ipamd.
+    pub fn get(&self, node: NodeId) -> &NodeIpamd {
+        &self.nodes[node.index()]
+    }
+
+    /// One node's ipamd, mutably.
+    pub fn get_mut(&mut self, node: NodeId) -> &mut NodeIpamd {
+        &mut self.nodes[node.index()]
+    }
+}
+
+impl crate::model::kube::Cni for Ipamds {
+    fn add(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+    ) -> Result<(EniId, u32), crate::model::kube::NoAddress> {
+        let ip = &mut self.nodes[node.index()];
+        match ip.cni_add(now, pod) {
+            Some(addr) => Ok(addr),
+            None => {
+                let s = ip.stats(now);
+                Err(crate::model::kube::NoAddress {
+                    available: s.available(),
+                    cooling: s.cooldown,
+                    total: s.total,
+                    blocker: ip.growth_blocker(now),
+                })
+            }
+        }
+    }
+
+    fn del(&mut self, now: SimTime, node: NodeId, pod: PodId, ip: (EniId, u32)) {
+        self.nodes[node.index()].cni_del(now, pod, ip.0, ip.1);
+    }
+}

@@ -1,0 +1,368 @@
+//! The pool-manager tick (`updateIPPoolIfRequired`, §b.4): increase (§c.6–c.8), decrease
+//! (§c.11), `tryFreeENI` (§c.10), then reconcile (§b.5) half a period later.
+
+use super::pool::{self, PoolStats};
+use super::{Caller, Ctx, FreeThen, NodeIpamd, Step, Unreleased, DECREASE_INTERVAL};
+use super::{INSUFFICIENT_COOLDOWN, RECONCILE_INTERVAL};
+use crate::model::ec2::Response;
+use crate::model::ids::{EniId, SubnetId};
+use crate::model::record::{Ec2Error, Fact, InsufficientThen, Recorder};
+use crate::scenario::Ec2Action;
+
+impl NodeIpamd {
+    /// `updateIPPoolIfRequired` (§b.4).
+    pub(super) fn pool_update<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let now = ctx.now;
+        let stats = self.ds.stats(now);
+        let t = self.conf.targets;
+        let freeable = t.pd && self.ds.freeable_eni_exists();
+        self.caller = Caller::Tick;
+        self.decreased = false;
+        self.remove_extra =
+            pool::should_remove_extra_enis(stats, t, self.conf.ips_per_eni, freeable);
+        let skip_decrease = self
+            .last_decrease
+            .is_some_and(|d| now.since(d) <= DECREASE_INTERVAL);
+        if pool::is_too_low(stats, t, self.conf.ips_per_eni, self.conf.max_pods) {
+            self.increase(ctx, stats);
+        } else if pool::is_too_high(stats, t) && !skip_decrease {
+            self.decrease(ctx, stats);
+        } else {
+            self.free_eni_phase(ctx);
+        }
+    }
+
+    /// `increaseDatastorePool` (§c.6).
+    pub(super) fn increase<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, stats: PoolStats) {
+        if self.backoff_cause(ctx.now).is_some() {
+            return self.increase_done(ctx);
+        }
+        match pool::cidrs_to_allocate(stats, self.conf.targets, self.conf.ips_per_eni) {
+            None => self.alloc_eni(ctx),
+            Some(want) => {
+                let rot = self.map_order();
+                let skip_primary = ctx.sc.cni.custom_network_cfg;
+                self.to_allocate = want;
+                self.next_candidate = 0;
+                let mut cands = std::mem::take(&mut self.candidates);
+                self.ds
+                    .allocatable(self.conf.cidrs_per_eni, skip_primary, rot, &mut cands);
+                self.candidates = cands;
+                self.try_next_candidate(ctx);
+            }
+        }
+    }
+
+    /// `tryAssignIPs` / `tryAssignPrefixes` (§c.7, §c.8): fill the next candidate ENI, or
+    /// fall through to a new ENI.
+    pub(super) fn try_next_candidate<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let Some(&eni) = self.candidates.get(self.next_candidate) else {
+            return self.alloc_eni(ctx);
+        };
+        let idx = self.ds.position(eni).expect("candidate ENI exists");
+        let per = self.conf.cidrs_per_eni;
+        let room = per - self.ds.enis[idx].cidrs();
+        let want = room.min(self.to_allocate).min(per);
+        let step = Step::Assigned {
+            eni,
+            n: want,
+            retry: false,
+        };
+        self.ec2_call(ctx, Ec2Action::AssignPrivateIpAddresses, step);
+    }
+
+    /// Takes `want` IPs (or prefixes) from `subnet` into the scratch buffer, all or
+    /// nothing; on failure returns EC2's error.
+    pub(super) fn take_from_subnet<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        subnet: SubnetId,
+        want: u32,
+    ) -> Result<(), Ec2Error> {
+        let pd = self.ds.pd;
+        let mut got = std::mem::take(&mut self.scratch);
+        got.clear();
+        let s = ctx.subnet(subnet);
+        let result = if pd {
+            for _ in 0..want {
+                match s.allocate_prefix() {
+                    Some(p) => got.push(p),
+                    None => break,
+                }
+            }
+            if got.len() as u32 == want {
+                Ok(())
+            } else {
+                got.iter().for_each(|&p| s.release_prefix(p));
+                got.clear();
+                Err(Ec2Error::InsufficientCidrBlocks)
+            }
+        } else if s.free_for_ips() >= want {
+            got.extend((0..want).map(|_| s.allocate_ip().expect("counted free")));
+            Ok(())
+        } else {
+            Err(Ec2Error::InsufficientFreeAddressesInSubnet)
+        };
+        self.scratch = got;
+        result
+    }
+
+    /// `AssignPrivateIpAddresses` returned: the IPs or prefixes join the ENI, or the
+    /// insufficient-address handling of §c.7 and §e.6 applies.
+    pub(super) fn assign_returned<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        eni: EniId,
+        want: u32,
+        retry: bool,
+    ) {
+        let now = ctx.now;
+        let idx = self.ds.position(eni).expect("ENI exists");
+        let subnet = self.ds.enis[idx].subnet;
+        let prefixes = self.pd();
+        match self.take_from_subnet(ctx, subnet, want) {
+            Ok(()) => {
+                let got = std::mem::take(&mut self.scratch);
+                if self.ds.pd {
+                    self.ds.add_prefixes(idx, &got);
+                } else {
+                    self.ds.add_ips(idx, &got);
+                }
+                self.scratch = got;
+                self.last_pool_action = Some(now);
+                let s = self.ds.stats(now);
+                ctx.emit(Fact::Assigned {
+                    eni,
+                    count: want,
+                    total: s.total,
+                    assigned: s.assigned,
+                    prefixes,
+                });
+                self.increase_done(ctx)
+            }
+            Err(error) => {
+                let insufficient = |then| Fact::InsufficientAddresses {
+                    action: Ec2Action::AssignPrivateIpAddresses,
+                    eni: Some(eni),
+                    count: want,
+                    subnet,
+                    error,
+                    then,
+                    prefixes,
+                };
+                if !retry {
+                    ctx.emit(insufficient(InsufficientThen::RetryWithOne));
+                    return self.assign_one(ctx, eni);
+                }
+                if ctx.sc.cni.enable_subnet_discovery {
+                    // §e.6: with subnet discovery the ENI is skipped, no back-off.
+                    ctx.emit(insufficient(InsufficientThen::SkipEni));
+                    self.next_candidate += 1;
+                    self.try_next_candidate(ctx)
+                } else {
+                    let action = Ec2Action::AssignPrivateIpAddresses;
+                    self.insufficient(ctx, error, action, Some(subnet));
+                    self.increase_done(ctx)
+                }
+            }
+        }
+    }
+
+    /// §c.6: an EC2 error other than insufficient addresses ends the increase (logged, no
+    /// back-off; the next tick tries again).
+    pub(super) fn increase_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, fact: Fact) {
+        ctx.emit(fact);
+        self.increase_done(ctx)
+    }
+
+    /// §c.7: after a failed fill, one retry asking for a single IP (or prefix).
+    pub(super) fn assign_one<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, eni: EniId) {
+        let step = Step::Assigned {
+            eni,
+            n: 1,
+            retry: true,
+        };
+        self.ec2_call(ctx, Ec2Action::AssignPrivateIpAddresses, step)
+    }
+
+    /// An insufficient-address error starts the 120 s back-off.
+    pub(super) fn insufficient<R: Recorder>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        error: Ec2Error,
+        action: Ec2Action,
+        subnet: Option<SubnetId>,
+    ) {
+        self.last_insufficient = Some((ctx.now, error));
+        ctx.emit(Fact::InsufficientCooldown {
+            action,
+            subnet,
+            error,
+            until: ctx.now + INSUFFICIENT_COOLDOWN,
+        });
+    }
+
+    /// The increase is over: back to `nodeInit` or on to this tick's `tryFreeENI`.
+    pub(super) fn increase_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        match self.caller {
+            Caller::Init => self.init_done(ctx),
+            Caller::Tick => self.free_eni_phase(ctx),
+        }
+    }
+
+    /// `decreaseDatastorePool` (§c.11): release `over` IPs or prefixes, ENI by ENI.
+    fn decrease<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, stats: PoolStats) {
+        let over = pool::decrease_amount(stats, self.conf.targets);
+        let rot = self.map_order();
+        self.decreased = true;
+        self.over = over;
+        self.visit_rot = rot;
+        self.visit_pos = 0;
+        self.visit_len = self.ds.enis.len() as u32;
+        self.decrease_next_eni(ctx);
+    }
+
+    /// Releases the surplus from the next ENI in rotated order that has some.
+    pub(super) fn decrease_next_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        loop {
+            let ip_rot = self.map_order();
+            if self.over == 0 || self.visit_pos >= self.visit_len || self.ds.enis.is_empty() {
+                return self.free_eni_phase(ctx);
+            }
+            let idx = (self.visit_rot as usize + self.visit_pos as usize) % self.ds.enis.len();
+            self.visit_pos += 1;
+            let mut out = std::mem::take(&mut self.scratch);
+            out.clear();
+            let taken = self.ds.take_freeable(idx, self.over, ip_rot, &mut out);
+            if taken > 0 {
+                self.over -= taken;
+                self.releasing_eni = self.ds.enis[idx].id;
+                self.releasing.subnet = self.ds.enis[idx].subnet;
+                if self.ds.pd {
+                    self.releasing.prefixes.extend_from_slice(&out);
+                } else {
+                    self.releasing.ips.extend_from_slice(&out);
+                }
+            }
+            self.scratch = out;
+            if taken > 0 {
+                let eni = self.ds.enis[idx].id;
+                let s = self.ds.stats(ctx.now);
+                ctx.emit(Fact::Unassigned {
+                    eni,
+                    count: taken,
+                    total: s.total,
+                    assigned: s.assigned,
+                    prefixes: self.ds.pd,
+                });
+                return self.ec2_call(ctx, Ec2Action::UnassignPrivateIpAddresses, Step::Unassigned);
+            }
+        }
+    }
+
+    /// `tryFreeENI` (§c.10), if this tick's pre-action snapshot asked for it.
+    pub(super) fn free_eni_phase<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        if !self.remove_extra {
+            return self.end_tick(ctx);
+        }
+        self.remove_extra = false;
+        let rot = self.map_order();
+        let Some(idx) = self.ds.deletable_eni(ctx.now, self.conf.targets, rot) else {
+            return self.end_tick(ctx);
+        };
+        self.start_free(ctx, idx, FreeThen::EndTick);
+    }
+
+    /// End of `updateIPPoolIfRequired`; sleep 2.5 s, then the reconcile check.
+    pub(super) fn end_tick<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        if self.decreased {
+            self.decreased = false;
+            self.last_decrease = Some(ctx.now);
+            self.last_pool_action = Some(ctx.now);
+        }
+        let d = self.half_period();
+        self.sleep(ctx, d, Step::Reconcile);
+    }
+
+    /// `nodeIPPoolReconcile` (§b.5): runs only if no pool action for more than 60 s. With a
+    /// consistent EC2 and IMDS it only adopts orphaned ENIs.
+    pub(super) fn reconcile<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let now = ctx.now;
+        let due = self
+            .last_pool_action
+            .is_none_or(|t| now.since(t) > RECONCILE_INTERVAL);
+        if due {
+            self.readd_unreleased(ctx);
+            return self.adopt_next_orphan(ctx);
+        }
+        self.reconcile_done(ctx);
+    }
+
+    /// Reconcile finds CIDRs that EC2 still has on an ENI but the datastore lost (a failed
+    /// release): after the 60 s reconcile cooldown it asks EC2 and adds them back (§b.5).
+    /// CIDRs of an ENI that is gone return to the subnet.
+    fn readd_unreleased<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let now = ctx.now;
+        if !self
+            .unreleased
+            .iter()
+            .any(|u| now.since(u.since) > RECONCILE_INTERVAL)
+        {
+            return;
+        }
+        let r = ctx
+            .ec2
+            .request(Ec2Action::DescribeNetworkInterfaces, now, &mut self.rng.ec2);
+        if !matches!(r, Response::Ok(_)) {
+            return;
+        }
+        let mut readded = 0;
+        let list = std::mem::take(&mut self.unreleased);
+        for u in list {
+            if now.since(u.since) <= RECONCILE_INTERVAL {
+                self.unreleased.push(u);
+                continue;
+            }
+            let Unreleased {
+                eni,
+                addr,
+                prefix,
+                subnet,
+                ..
+            } = u;
+            match self.ds.position(eni) {
+                Some(idx) if prefix => self.ds.add_prefixes(idx, &[addr]),
+                Some(idx) => self.ds.add_ips(idx, &[addr]),
+                None if prefix => ctx.subnet(subnet).release_prefix(addr),
+                None => ctx.subnet(subnet).release_ip(addr),
+            }
+            readded += 1;
+        }
+        ctx.emit(Fact::Reconcile { readded });
+    }
+
+    /// Adopts the next orphan ENI that IMDS now shows, if any.
+    pub(super) fn adopt_next_orphan<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        match self.orphans.iter().position(|o| o.visible_at <= ctx.now) {
+            Some(i) => {
+                let e = self.orphans.remove(i);
+                self.new_eni = Some(e);
+                self.ec2_call(
+                    ctx,
+                    Ec2Action::DescribeNetworkInterfaces,
+                    Step::AdoptDescribed,
+                )
+            }
+            None => {
+                self.last_pool_action = Some(ctx.now);
+                self.reconcile_done(ctx)
+            }
+        }
+    }
+
+    /// End of reconcile: sleep 2.5 s, then the next tick.
+    pub(super) fn reconcile_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let d = self.half_period();
+        self.sleep(ctx, d, Step::PoolUpdate);
+    }
+}

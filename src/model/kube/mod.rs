@@ -1,0 +1,273 @@
+//! The Kubernetes side: pods and their owners (DaemonSets, workloads, churn, traces), the
+//! scheduler, and the kubelet's CNI calls and retries. Kube reaches the address manager
+//! only through the [`Cni`] interface (CNI ADD and DEL).
+//!
+//! Files: `pods.rs` (pods, owners, names), `scheduler.rs` (binding, readiness, CNI ADD and
+//! the kubelet's retries), `workloads.rs` (replica steps, scale-in, deletes), `sources.rs`
+//! (churn arrivals, lifetimes and trace replay).
+
+pub mod pods;
+mod scheduler;
+pub mod sources;
+mod workloads;
+
+use super::event::Event;
+use super::ids::{EniId, NodeId, PodId, WorkloadId};
+use super::nodes::Nodes;
+use super::record::{EventRecord, Fact, GrowthBlocker, PodState, Recorder};
+use crate::engine::EventQueue;
+use crate::scenario::{Scenario, SchedulerPolicy, WorkloadSource};
+use crate::time::SimTime;
+use pods::{NameSuffix, Owner, Pod, PodName};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeSet, VecDeque};
+
+/// Why a CNI ADD found no address, as the address manager reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoAddress {
+    /// Addresses available (cooldown included).
+    pub available: u32,
+    /// Addresses cooling.
+    pub cooling: u32,
+    /// Addresses held.
+    pub total: u32,
+    /// What keeps the pool from growing, if something does.
+    pub blocker: Option<GrowthBlocker>,
+}
+
+/// The CNI as the kubelet sees it: ADD gives a pod an address or fails; DEL gives it back.
+pub trait Cni {
+    /// CNI ADD for `pod` on `node` at `now`.
+    fn add(&mut self, now: SimTime, node: NodeId, pod: PodId) -> Result<(EniId, u32), NoAddress>;
+    /// CNI DEL: `pod` gives back `ip`.
+    fn del(&mut self, now: SimTime, node: NodeId, pod: PodId, ip: (EniId, u32));
+}
+
+/// What kube shares with the rest of the world for one call.
+pub struct Env<'a, R: Recorder, C: Cni> {
+    /// Now.
+    pub now: SimTime,
+    /// The scenario.
+    pub sc: &'a Scenario,
+    /// The instances.
+    pub nodes: &'a Nodes,
+    /// The event queue.
+    pub queue: &'a mut EventQueue<Event>,
+    /// Where facts go.
+    pub rec: &'a mut R,
+    /// The CNI.
+    pub cni: &'a mut C,
+}
+
+/// What kube knows of a node.
+pub struct KubeNode {
+    /// Ready: ipamd's init finished; the node takes pods.
+    pub ready: bool,
+    /// Removed by scale-down.
+    pub removed: bool,
+    /// Pods bound (host-network ones included).
+    pub bound: u32,
+    /// kubelet max pods.
+    pub max_pods: u32,
+    /// Pods bound and not deleted, in id (creation) order.
+    pub pods: Vec<PodId>,
+    /// Kubelet retry jitter for pods on this node.
+    rng: ChaCha8Rng,
+}
+
+/// Pod counts kept as states change (exact, not sampled).
+#[derive(Clone, Debug, Default)]
+pub struct KubeTotals {
+    /// Peak pods waiting for an IP at once.
+    pub peak_waiting_ip: u32,
+    /// Peak unschedulable pods at once.
+    pub peak_unschedulable: u32,
+    /// Since when some pod has been waiting for an IP (none waiting: `None`).
+    pub waiting_since: Option<SimTime>,
+    /// Time with at least one pod waiting for an IP, closed intervals (µs).
+    pub any_waiting_us: u64,
+}
+
+impl KubeTotals {
+    /// Seconds with at least one pod waiting for an IP, up to `end`.
+    pub fn seconds_any_waiting(&self, end: SimTime) -> f64 {
+        let open = self.waiting_since.map_or(0, |s| end.since(s).micros());
+        (self.any_waiting_us + open) as f64 / 1e6
+    }
+}
+
+/// Pods, workloads, the scheduler and the kubelets.
+pub struct Kube {
+    /// Every pod ever created, by id.
+    pub pods: Vec<Pod>,
+    /// Per node.
+    pub nodes: Vec<KubeNode>,
+    /// State counts and peaks.
+    pub totals: KubeTotals,
+    /// Pods per state (Unschedulable, WaitingIp, Running).
+    state_counts: [u32; 3],
+    /// Alive pods per workload, in creation order.
+    workload_pods: Vec<Vec<PodId>>,
+    /// Next ordinal per workload.
+    workload_next: Vec<u32>,
+    /// Unschedulable pods in arrival order (stale entries skipped lazily).
+    pending: VecDeque<PodId>,
+    /// Ready nodes with a free slot, keyed for the scheduler policy.
+    schedulable: BTreeSet<(u32, NodeId)>,
+    policy: SchedulerPolicy,
+    /// Churn and trace workloads' run state.
+    sources: sources::SourceState,
+}
+
+impl Kube {
+    /// Schedules every workload's replica steps.
+    pub fn schedule_steps(sc: &Scenario, queue: &mut EventQueue<Event>) {
+        for (w, spec) in sc.workloads.iter().enumerate() {
+            for (s, &(at, _)) in spec.steps.iter().enumerate() {
+                let ev = Event::WorkloadStep {
+                    workload: WorkloadId::from_index(w),
+                    step: s as u32,
+                };
+                queue.schedule(at, ev);
+            }
+        }
+    }
+
+    /// Kube for `sc`, with no node and no pod yet.
+    pub fn new(sc: &Scenario) -> Kube {
+        let n = sc.workloads.len();
+        Kube {
+            pods: Vec::new(),
+            nodes: Vec::new(),
+            totals: KubeTotals::default(),
+            state_counts: [0; 3],
+            workload_pods: vec![Vec::new(); n],
+            workload_next: vec![1; n],
+            pending: VecDeque::new(),
+            schedulable: BTreeSet::new(),
+            policy: sc.scheduler.policy,
+            sources: sources::SourceState::default(),
+        }
+    }
+
+    /// Pods unschedulable, waiting for an IP, and running now.
+    pub fn counts(&self) -> (u32, u32, u32) {
+        let [u, w, r] = self.state_counts;
+        (u, w, r)
+    }
+
+    /// Unschedulable pods in arrival order (some entries may be stale: check the state).
+    pub fn pending(&self) -> impl Iterator<Item = &Pod> {
+        self.pending.iter().map(|p| &self.pods[p.index()])
+    }
+
+    /// One pod.
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.index()]
+    }
+
+    /// What kube knows of a node.
+    pub fn node(&self, id: NodeId) -> &KubeNode {
+        &self.nodes[id.index()]
+    }
+
+    /// A pod's name.
+    pub fn pod_name<'a>(&'a self, sc: &'a Scenario, nodes: &'a Nodes, pod: PodId) -> PodName<'a> {
+        pod_name(sc, nodes, &self.pods[pod.index()])
+    }
+
+    /// Records a fact about a node (with the pod the fact names).
+    fn emit<R: Recorder, C: Cni>(env: &mut Env<'_, R, C>, pods: &[Pod], node: NodeId, fact: Fact) {
+        let n = env.nodes.get(node);
+        let pod = fact
+            .pod()
+            .map(|p| pod_name(env.sc, env.nodes, &pods[p.index()]));
+        env.rec.event(&EventRecord {
+            time: env.now,
+            node: Some((node, &n.name)),
+            group: &env.sc.nodegroups[n.group.index()],
+            pod,
+            subnet: None,
+            fact,
+        });
+    }
+
+    /// Creates a pod (unschedulable until bound).
+    fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodId {
+        let id = PodId::from_index(self.pods.len());
+        self.pods.push(Pod::new(now, owner, host_network));
+        self.state_counts[0] += 1;
+        self.totals.peak_unschedulable = self.totals.peak_unschedulable.max(self.state_counts[0]);
+        id
+    }
+
+    /// Moves a pod to `state`, keeping the counts and peaks.
+    fn set_state(&mut self, now: SimTime, pod: PodId, state: PodState) {
+        let old = self.pods[pod.index()].state;
+        if old == state {
+            return;
+        }
+        let slot = |s: PodState| match s {
+            PodState::Unschedulable => Some(0),
+            PodState::WaitingIp => Some(1),
+            PodState::Running => Some(2),
+            PodState::Deleted => None,
+        };
+        if let Some(i) = slot(old) {
+            self.state_counts[i] -= 1;
+        }
+        if let Some(i) = slot(state) {
+            self.state_counts[i] += 1;
+        }
+        let waiting = self.state_counts[1];
+        let t = &mut self.totals;
+        t.peak_waiting_ip = t.peak_waiting_ip.max(waiting);
+        match (t.waiting_since, waiting) {
+            (None, w) if w > 0 => t.waiting_since = Some(now),
+            (Some(since), 0) => {
+                t.any_waiting_us += now.since(since).micros();
+                t.waiting_since = None;
+            }
+            _ => {}
+        }
+        t.peak_unschedulable = t.peak_unschedulable.max(self.state_counts[0]);
+        self.pods[pod.index()].state = state;
+    }
+}
+
+/// A pod's name (`<workload>-<n>`, `<daemonset>-<node>`, or a trace's name).
+pub fn pod_name<'a>(sc: &'a Scenario, nodes: &'a Nodes, pod: &Pod) -> PodName<'a> {
+    match pod.owner {
+        Owner::Workload(w, n) => PodName(&sc.workloads[w.index()].name, NameSuffix::Ordinal(n)),
+        Owner::DaemonSet(d, node) => PodName(
+            &sc.daemonsets[d.index()].name,
+            NameSuffix::Node(&nodes.get(node).name),
+        ),
+        Owner::Trace(w, entry) => PodName(trace_names(sc, w, entry).0, NameSuffix::Verbatim),
+    }
+}
+
+/// The name of the workload or DaemonSet that owns a pod.
+pub fn owner_name<'a>(sc: &'a Scenario, pod: &Pod) -> &'a str {
+    match pod.owner {
+        Owner::Workload(w, _) => &sc.workloads[w.index()].name,
+        Owner::DaemonSet(d, _) => &sc.daemonsets[d.index()].name,
+        Owner::Trace(w, entry) => trace_names(sc, w, entry).1,
+    }
+}
+
+/// The pod name and workload name of entry `entry` of trace workload `w` (the workload
+/// entry's own name if the indexes do not fit, which validation rules out).
+pub fn trace_names(sc: &Scenario, w: WorkloadId, entry: u32) -> (&str, &str) {
+    let spec = &sc.workloads[w.index()];
+    if let WorkloadSource::Trace(trace) = &spec.source {
+        if let Some(pod) = trace.pods.get(entry as usize) {
+            let workload = trace
+                .workloads
+                .get(pod.workload as usize)
+                .map_or(spec.name.as_str(), String::as_str);
+            return (&pod.name, workload);
+        }
+    }
+    (&spec.name, &spec.name)
+}

@@ -1,0 +1,93 @@
+//! Pods: who owns them, where they are in their life, and their names.
+
+use crate::model::ids::{DaemonSetId, EniId, NodeId, WorkloadId};
+use crate::model::record::PodState;
+use crate::time::SimTime;
+
+/// Who owns a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// A workload, and the pod's ordinal within it (from 1).
+    Workload(WorkloadId, u32),
+    /// A DaemonSet, and its node.
+    DaemonSet(DaemonSetId, NodeId),
+    /// A trace workload, and the pod's entry in that trace's pod table (its name, verbatim,
+    /// and its workload name).
+    Trace(WorkloadId, u32),
+}
+
+/// One pod.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Owner (gives the pod's name).
+    pub owner: Owner,
+    /// Host-network pods need no IP.
+    pub host_network: bool,
+    /// Current state.
+    pub state: PodState,
+    /// Bound node.
+    pub node: Option<NodeId>,
+    /// Creation time.
+    pub created: SimTime,
+    /// Binding time.
+    pub scheduled: Option<SimTime>,
+    /// When the CNI gave it an IP (binding time for host-network pods).
+    pub ip_assigned: Option<SimTime>,
+    /// Deletion time.
+    pub deleted: Option<SimTime>,
+    /// `(ENI, address)` held.
+    pub ip: Option<(EniId, u32)>,
+    /// Last address it held (kept after delete, for `pods.csv`).
+    pub last_ip: Option<u32>,
+    /// Kubelet retry generation (stale retries are ignored).
+    pub retry_gen: u32,
+}
+
+impl Pod {
+    /// A new pod, unschedulable until bound.
+    pub fn new(now: SimTime, owner: Owner, host_network: bool) -> Pod {
+        Pod {
+            owner,
+            host_network,
+            state: PodState::Unschedulable,
+            node: None,
+            created: now,
+            scheduled: None,
+            ip_assigned: None,
+            deleted: None,
+            ip: None,
+            last_ip: None,
+            retry_gen: 0,
+        }
+    }
+
+    /// A DaemonSet pod.
+    pub fn is_daemonset(&self) -> bool {
+        matches!(self.owner, Owner::DaemonSet(..))
+    }
+}
+
+/// The part of a pod name after its owner's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameSuffix<'a> {
+    /// A workload pod's ordinal.
+    Ordinal(u32),
+    /// A DaemonSet pod's node name.
+    Node(&'a str),
+    /// Nothing: the name is complete (trace pods).
+    Verbatim,
+}
+
+/// A pod's name, displayed as `<owner>-<suffix>` without allocating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodName<'a>(pub &'a str, pub NameSuffix<'a>);
+
+impl std::fmt::Display for PodName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            NameSuffix::Ordinal(n) => write!(f, "{}-{n}", self.0),
+            NameSuffix::Node(node) => write!(f, "{}-{node}", self.0),
+            NameSuffix::Verbatim => f.write_str(self.0),
+        }
+    }
+}

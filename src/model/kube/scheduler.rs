@@ -1,0 +1,195 @@
+//! The scheduler (binding pods to Ready nodes with a free max-pods slot), node readiness,
+//! and the kubelet's CNI ADD with its retries (spec §d.1).
+
+use super::pods::{Owner, Pod};
+use super::{Cni, Env, Kube, KubeNode};
+use crate::model::event::Event;
+use crate::model::ids::{DaemonSetId, NodeId, PodId};
+use crate::model::record::{Fact, PodState, Recorder};
+use crate::model::rng::jittered;
+use crate::scenario::SchedulerPolicy;
+use rand_chacha::ChaCha8Rng;
+
+impl Kube {
+    /// A new node (not Ready) with its kubelet's retry stream.
+    pub fn add_node(&mut self, max_pods: u32, rng: ChaCha8Rng) {
+        self.nodes.push(KubeNode {
+            ready: false,
+            removed: false,
+            bound: 0,
+            max_pods,
+            pods: Vec::new(),
+            rng,
+        });
+    }
+
+    /// Binds one pod of every DaemonSet to a new node (they tolerate the not-ready taint).
+    pub fn bind_daemonsets<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, node: NodeId) {
+        for d in 0..env.sc.daemonsets.len() {
+            let host_network = env.sc.daemonsets[d].host_network;
+            let owner = Owner::DaemonSet(DaemonSetId::from_index(d), node);
+            let pod = self.new_pod(env.now, owner, host_network);
+            self.bind(env, pod, node);
+        }
+    }
+
+    /// The scheduler key of a node with `bound` pods.
+    fn sched_key(&self, bound: u32) -> u32 {
+        match self.policy {
+            SchedulerPolicy::LeastAllocated => bound,
+            SchedulerPolicy::MostAllocated => u32::MAX - bound,
+        }
+    }
+
+    fn eligible(&self, node: NodeId) -> bool {
+        let n = &self.nodes[node.index()];
+        n.ready && !n.removed && n.bound < n.max_pods
+    }
+
+    /// Updates a node's place in the scheduler's set after its bound count or readiness
+    /// changed.
+    pub(super) fn reindex_node(&mut self, node: NodeId, old_bound: u32, was_eligible: bool) {
+        if was_eligible {
+            let key = self.sched_key(old_bound);
+            self.schedulable.remove(&(key, node));
+        }
+        if self.eligible(node) {
+            let key = self.sched_key(self.nodes[node.index()].bound);
+            self.schedulable.insert((key, node));
+        }
+    }
+
+    /// Binds a pod to a node; a pod-network pod on a Ready node asks the CNI for an IP.
+    fn bind<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId, node: NodeId) {
+        let was = self.eligible(node);
+        let n = &mut self.nodes[node.index()];
+        let old_bound = n.bound;
+        n.bound += 1;
+        let at = n.pods.partition_point(|&p| p < pod);
+        n.pods.insert(at, pod);
+        self.reindex_node(node, old_bound, was);
+        let now = env.now;
+        let p = &mut self.pods[pod.index()];
+        p.node = Some(node);
+        p.scheduled = Some(now);
+        if p.host_network {
+            p.ip_assigned = Some(now);
+            self.set_state(now, pod, PodState::Running);
+        } else {
+            self.set_state(now, pod, PodState::WaitingIp);
+            if self.nodes[node.index()].ready {
+                self.cni_add(env, pod);
+            }
+        }
+    }
+
+    /// Tries to place a pod; returns false if no node can take it.
+    pub(super) fn try_schedule<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+    ) -> bool {
+        let Some(&(_, node)) = self.schedulable.first() else {
+            return false;
+        };
+        self.bind(env, pod, node);
+        true
+    }
+
+    /// Places a new pod, or queues it as unschedulable.
+    pub(super) fn schedule_or_queue<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+    ) {
+        if !self.try_schedule(env, pod) {
+            self.pending.push_back(pod);
+        }
+    }
+
+    /// Places waiting unschedulable pods, oldest first, while nodes have room.
+    pub fn drain_pending<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>) {
+        while let Some(&pod) = self.pending.front() {
+            if self.pods[pod.index()].state != PodState::Unschedulable {
+                self.pending.pop_front();
+                continue;
+            }
+            if !self.try_schedule(env, pod) {
+                break;
+            }
+            self.pending.pop_front();
+        }
+    }
+
+    /// The node finished ipamd init: it takes pods, and its pods waiting for an IP (its
+    /// DaemonSet pods) ask for one, in creation order.
+    pub fn node_ready<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, node: NodeId) {
+        let n = &mut self.nodes[node.index()];
+        if n.ready {
+            return;
+        }
+        n.ready = true;
+        let bound = n.bound;
+        self.reindex_node(node, bound, false);
+        Self::emit(env, &self.pods, node, Fact::NodeReady);
+        for i in 0..self.nodes[node.index()].pods.len() {
+            let pod = self.nodes[node.index()].pods[i];
+            if self.pods[pod.index()].state == PodState::WaitingIp {
+                self.cni_add(env, pod);
+            }
+        }
+        self.drain_pending(env);
+    }
+
+    /// CNI ADD: the CNI assigns an address, or the pod waits for the kubelet's retry
+    /// (`backOffPeriod` × (1 + U(0, jitter)), §d.1).
+    fn cni_add<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        let now = env.now;
+        let Some(node) = self.pods[pod.index()].node else {
+            return;
+        };
+        match env.cni.add(now, node, pod) {
+            Ok(ip) => {
+                let p = &mut self.pods[pod.index()];
+                p.ip = Some(ip);
+                p.last_ip = Some(ip.1);
+                p.ip_assigned = Some(now);
+                self.set_state(now, pod, PodState::Running);
+            }
+            Err(why) => {
+                let fact = Fact::NoIp {
+                    pod,
+                    available: why.available,
+                    cooling: why.cooling,
+                    total: why.total,
+                    blocker: why.blocker,
+                };
+                Self::emit(env, &self.pods, node, fact);
+                let k = &env.sc.kubelet;
+                let delay = jittered(
+                    k.retry_interval,
+                    k.retry_jitter,
+                    &mut self.nodes[node.index()].rng,
+                );
+                let p = &mut self.pods[pod.index()];
+                p.retry_gen += 1;
+                let gen = p.retry_gen;
+                env.queue
+                    .schedule(now + delay, Event::KubeletRetry { pod, gen });
+            }
+        }
+    }
+
+    /// The kubelet retries a pod's sandbox (ignored if stale or the pod no longer waits).
+    pub fn on_kubelet_retry<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+        gen: u32,
+    ) {
+        let p: &Pod = &self.pods[pod.index()];
+        if p.retry_gen == gen && p.state == PodState::WaitingIp {
+            self.cni_add(env, pod);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Replica counts over time, scale-in, pod deletes and node removal.
+
+use super::pods::Owner;
+use super::{Cni, Env, Kube};
+use crate::model::ids::{NodeId, PodId, WorkloadId};
+use crate::model::record::{PodState, Recorder};
+
+impl Kube {
+    /// A workload's replica count changes: new pods are created (and scheduled), or the
+    /// surplus is deleted.
+    pub fn on_workload_step<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        w: WorkloadId,
+        step: u32,
+    ) {
+        let spec = &env.sc.workloads[w.index()];
+        let desired = spec.steps[step as usize].1 as usize;
+        let host_network = spec.host_network;
+        let current = self.workload_pods[w.index()].len();
+        if desired > current {
+            for _ in current..desired {
+                let ordinal = self.workload_next[w.index()];
+                self.workload_next[w.index()] += 1;
+                let pod = self.new_pod(env.now, Owner::Workload(w, ordinal), host_network);
+                self.workload_pods[w.index()].push(pod);
+                self.schedule_or_queue(env, pod);
+            }
+        } else if desired < current {
+            self.scale_in(env, w, current - desired);
+        }
+    }
+
+    /// Deletes `count` pods of a workload, ranked as the ReplicaSet controller does:
+    /// unscheduled first, then not yet running (waiting for an IP), then running;
+    /// newest first within each class.
+    fn scale_in<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        w: WorkloadId,
+        count: usize,
+    ) {
+        let mut ranked: Vec<(u8, std::cmp::Reverse<PodId>)> = self.workload_pods[w.index()]
+            .iter()
+            .map(|&p| {
+                let class = match self.pods[p.index()].state {
+                    PodState::Unschedulable => 0,
+                    PodState::WaitingIp => 1,
+                    _ => 2,
+                };
+                (class, std::cmp::Reverse(p))
+            })
+            .collect();
+        ranked.sort_unstable();
+        let victims: Vec<PodId> = ranked
+            .iter()
+            .take(count)
+            .map(|&(_, std::cmp::Reverse(p))| p)
+            .collect();
+        for &pod in &victims {
+            self.delete_pod(env, pod);
+        }
+        let pods = &self.pods;
+        self.workload_pods[w.index()].retain(|&p| pods[p.index()].state != PodState::Deleted);
+        self.drain_pending(env);
+    }
+
+    /// Deletes a pod: its slot frees and its IP goes back to the CNI, which lets it cool
+    /// (§d.2).
+    pub(super) fn delete_pod<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        if let Some(node) = self.pods[pod.index()].node {
+            let was = self.eligible_for(node);
+            let n = &mut self.nodes[node.index()];
+            let old_bound = n.bound;
+            n.bound -= 1;
+            if let Ok(i) = n.pods.binary_search(&pod) {
+                n.pods.remove(i);
+            }
+            self.reindex_node(node, old_bound, was);
+            if let Some(ip) = self.pods[pod.index()].ip.take() {
+                env.cni.del(env.now, node, pod, ip);
+            }
+        }
+        let p = &mut self.pods[pod.index()];
+        p.deleted = Some(env.now);
+        p.retry_gen += 1;
+        self.set_state(env.now, pod, PodState::Deleted);
+    }
+
+    fn eligible_for(&self, node: NodeId) -> bool {
+        let n = &self.nodes[node.index()];
+        n.ready && !n.removed && n.bound < n.max_pods
+    }
+
+    /// The node's instance is terminated: it leaves the scheduler and every pod bound to it
+    /// is deleted (their addresses go back with the instance).
+    pub fn remove_node<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, node: NodeId) {
+        let was = self.eligible_for(node);
+        let n = &mut self.nodes[node.index()];
+        let bound = n.bound;
+        n.ready = false;
+        n.removed = true;
+        if was {
+            self.reindex_node(node, bound, true);
+        }
+        while let Some(&pod) = self.nodes[node.index()].pods.first() {
+            self.delete_pod(env, pod);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! What the model records: typed samples and facts, pushed to a [`Recorder`].
+//!
+//! The model never formats text. Writers (`crate::output`) turn these records into CSV and
+//! JSON through libraries; tests keep them in memory ([`MemoryRecorder`]) and match on the
+//! typed fields. Files: `samples.rs` (timeline, node, subnet and pod rows), `facts.rs` (the
+//! events), `memory.rs` (the in-memory recorder).
+
+mod facts;
+mod memory;
+mod samples;
+
+pub use facts::{Ec2Error, Fact, GrowthBlocker, InsufficientThen, RestartReason};
+pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod};
+pub use samples::{NodeRow, PodRecord, PodState, SubnetRow, TimelineRow};
+
+use super::ids::NodeId;
+use crate::scenario::NodeGroupSpec;
+use crate::time::SimTime;
+
+/// A fact with where and when it happened, names resolved (nothing allocated).
+#[derive(Clone, Copy, Debug)]
+pub struct EventRecord<'a> {
+    /// When.
+    pub time: SimTime,
+    /// The node, for node events; `None` for group events (launch, scale-up).
+    pub node: Option<(NodeId, &'a str)>,
+    /// The node's group (or the group of a group event).
+    pub group: &'a NodeGroupSpec,
+    /// The pod the fact names, with its name.
+    pub pod: Option<super::PodName<'a>>,
+    /// The subnet the fact names.
+    pub subnet: Option<&'a str>,
+    /// What happened.
+    pub fact: Fact,
+}
+
+/// Receives what the model records.
+pub trait Recorder {
+    /// A cluster-wide sample.
+    fn timeline(&mut self, row: &TimelineRow);
+    /// A per-node sample.
+    fn node(&mut self, row: &NodeRow<'_>);
+    /// A per-subnet sample.
+    fn subnet(&mut self, row: &SubnetRow<'_>);
+    /// A fact worth explaining.
+    fn event(&mut self, event: &EventRecord<'_>);
+    /// A pod's life, once (`pods.csv`).
+    fn pod(&mut self, pod: &PodRecord<'_>);
+}

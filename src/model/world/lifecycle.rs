@@ -1,0 +1,189 @@
+//! Instances coming and going: launches (at t = 0, by `launch` entries, by the autoscaler)
+//! and removals (autoscaler scale-down), and the autoscaler's passes.
+
+use super::World;
+use crate::engine::EventQueue;
+use crate::model::event::Event;
+use crate::model::ids::{GroupId, NodeId};
+use crate::model::ipamd::datastore::Datastore;
+use crate::model::ipamd::pool::{self, Targets, IPS_PER_PREFIX};
+use crate::model::ipamd::{NodeConf, NodeIpamd, NodeRngs};
+use crate::model::nodes::NodeInfo;
+use crate::model::record::{EventRecord, Fact, Recorder};
+use crate::model::rng::{node_stream, streams};
+use crate::time::{SimDuration, SimTime};
+
+impl<R: Recorder> World<R> {
+    /// Creates a node of `group` at `now`: its instance gets a primary address, DaemonSet
+    /// pods are bound to it, and ipamd starts `boot` later (instance boot time).
+    pub(super) fn launch_node(
+        &mut self,
+        now: SimTime,
+        group: GroupId,
+        boot: SimDuration,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let sc = &self.sc;
+        let spec = &sc.nodegroups[group.index()];
+        let ordinal = self.nodes.next_ordinal(group);
+        let subnet_index = spec.subnets[(ordinal as usize - 1) % spec.subnets.len()];
+        let subnet = crate::model::ids::SubnetId::from_index(subnet_index);
+        let it = &spec.instance_type;
+        let pd = sc.cni.enable_prefix_delegation && it.supports_prefix_delegation();
+        let cidrs_per_eni = it.ipv4_per_eni - 1;
+        let targets = Targets {
+            warm_eni: sc.cni.warm_eni_target,
+            warm_ip: sc.cni.warm_ip_target,
+            minimum_ip: sc.cni.minimum_ip_target,
+            warm_prefix: sc.cni.warm_prefix_target,
+            pd,
+        };
+        let primary_ip = self.subnets[subnet.index()].allocate_ip();
+        let index = self.nodes.len() as u32;
+        let stream = |c| node_stream(sc.seed, c, index);
+        let conf = NodeConf {
+            targets,
+            cidrs_per_eni,
+            ips_per_eni: if pd {
+                cidrs_per_eni * IPS_PER_PREFIX
+            } else {
+                cidrs_per_eni
+            },
+            max_eni: pool::effective_max_eni(sc.cni.max_eni, it.max_enis),
+            instance_max_enis: it.max_enis,
+            max_pods: spec.max_pods,
+            subnet,
+            primary_ip,
+            placement: sc.ipamd.placement,
+            tick_overhead: sc.ipamd.tick_overhead,
+        };
+        let rngs = NodeRngs {
+            ec2: stream(streams::EC2),
+            imds: stream(streams::IMDS),
+            placement: stream(streams::PLACEMENT),
+        };
+        let ds = Datastore::new(sc.cni.ip_cooldown_period_s, pd);
+        self.ipamd.nodes.push(NodeIpamd::new(ds, conf, rngs));
+        self.kube.add_node(spec.max_pods, stream(streams::KUBELET));
+        let node = self.nodes.push(NodeInfo {
+            name: format!("{}-{}", spec.name, ordinal),
+            group,
+            subnet,
+            primary_ip,
+            launched_at: now,
+            removed: false,
+        });
+        self.autoscaler.track(node);
+        self.with_kube(now, queue, |k, env| k.bind_daemonsets(env, node));
+        match primary_ip {
+            Some(_) => queue.schedule(now + boot, Event::NodeStart(node)),
+            None => self.emit_node(now, node, Fact::LaunchFailed { subnet }),
+        }
+    }
+
+    /// Records a fact about a node from outside its ipamd and kube.
+    fn emit_node(&mut self, now: SimTime, node: NodeId, fact: Fact) {
+        let n = self.nodes.get(node);
+        let subnet = fact.subnet().map(|s| self.subnets[s.index()].name.as_str());
+        self.recorder.event(&EventRecord {
+            time: now,
+            node: Some((node, &n.name)),
+            group: &self.sc.nodegroups[n.group.index()],
+            pod: None,
+            subnet,
+            fact,
+        });
+    }
+
+    /// Records a fact about a nodegroup as a whole (launches, scale-ups).
+    fn emit_group(&mut self, now: SimTime, group: GroupId, fact: Fact) {
+        self.recorder.event(&EventRecord {
+            time: now,
+            node: None,
+            group: &self.sc.nodegroups[group.index()],
+            pod: None,
+            subnet: None,
+            fact,
+        });
+    }
+
+    /// Launches `count` nodes of `group` after setup, ipamd starting `boot` later.
+    fn add_nodes(
+        &mut self,
+        now: SimTime,
+        group: GroupId,
+        count: u32,
+        boot: SimDuration,
+        queue: &mut EventQueue<Event>,
+    ) {
+        for _ in 0..count {
+            self.launch_node(now, group, boot, queue);
+        }
+        self.autoscaler.added(group, count);
+    }
+
+    /// An explicit `launch` entry: its nodes are launched now.
+    pub(super) fn on_node_launch(
+        &mut self,
+        now: SimTime,
+        group: GroupId,
+        entry: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let launch = &self.sc.nodegroups[group.index()].launches[entry as usize];
+        let (count, boot) = (launch.count, launch.provision_time);
+        let before = self.autoscaler.totals.group_live[group.index()];
+        let fact = Fact::Launch {
+            count,
+            before,
+            boot,
+        };
+        self.emit_group(now, group, fact);
+        self.add_nodes(now, group, count, boot, queue);
+    }
+
+    /// The autoscaler's pass: scale up, then scale down; the next pass in 10 s.
+    pub(super) fn on_autoscaler_tick(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
+        let ups = self
+            .autoscaler
+            .scale_up(now, &self.sc, &self.kube, &self.nodes);
+        for up in ups {
+            self.emit_group(now, up.group, up.fact);
+            let boot = self.sc.nodegroups[up.group.index()]
+                .autoscaling
+                .as_ref()
+                .map_or(SimDuration::ZERO, |a| a.provision_time);
+            self.add_nodes(now, up.group, up.count, boot, queue);
+        }
+        let downs = self
+            .autoscaler
+            .scale_down(now, &self.sc, &self.kube, &self.nodes);
+        for (node, since) in downs {
+            self.remove_node(now, node, since, queue);
+        }
+        self.autoscaler.reschedule(now, queue);
+    }
+
+    /// Terminates a node: it leaves the scheduler, its pods are deleted, its ipamd stops
+    /// and all its addresses (ENIs with their IPs and prefixes, whatever ipamd held outside
+    /// the datastore, the instance's primary IP) return to their subnets at once.
+    fn remove_node(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        since: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) {
+        self.nodes.get_mut(node).removed = true;
+        self.with_kube(now, queue, |k, env| k.remove_node(env, node));
+        self.ipamd.get_mut(node).terminate(&mut self.subnets);
+        let info = self.nodes.get_mut(node);
+        if let Some(ip) = info.primary_ip.take() {
+            self.subnets[info.subnet.index()].release_ip(ip);
+        }
+        let group = self.nodes.get(node).group;
+        self.autoscaler.removed(group, node);
+        let after = self.autoscaler.totals.group_live[group.index()];
+        self.emit_node(now, node, Fact::ScaleDown { since, after });
+    }
+}

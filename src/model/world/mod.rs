@@ -1,0 +1,252 @@
+//! The simulated cluster as components — instances ([`Nodes`]), the Kubernetes side
+//! ([`Kube`]), every node's ipamd ([`Ipamds`]), the subnets, the EC2 account and the
+//! autoscaler — and the one world that owns them and routes each event to the component
+//! it concerns.
+//!
+//! A component's methods take what they need for one call (an ipamd [`Ctx`], a kube
+//! [`Env`]), built here from the world's fields; nothing holds a reference to another
+//! component. Files: `lifecycle.rs` (launching and removing instances, the autoscaler's
+//! passes), `sample.rs` (samples and the pod records written at the end).
+
+mod lifecycle;
+mod sample;
+
+use super::autoscaler::Autoscaler;
+use super::ec2::Ec2;
+use super::event::Event;
+use super::ids::{NodeId, PodId};
+use super::ipamd::{Ctx, Ipamds, NodeIpamd};
+use super::kube::pods::{Pod, PodName};
+use super::kube::{Env, Kube};
+use super::nodes::Nodes;
+use super::record::{Recorder, RestartReason};
+use super::rng::{rng_stream, streams};
+use super::subnet::Subnet;
+use super::totals::RunTotals;
+use crate::engine::{EventQueue, Model};
+use crate::scenario::Scenario;
+use crate::time::{SimDuration, SimTime};
+
+/// The whole simulated cluster.
+pub struct World<R: Recorder> {
+    /// The validated scenario.
+    pub sc: Scenario,
+    /// The instances.
+    pub nodes: Nodes,
+    /// Pods, workloads, the scheduler and the kubelets.
+    pub kube: Kube,
+    /// Every node's ipamd.
+    pub ipamd: Ipamds,
+    /// Subnets (scenario order).
+    pub subnets: Vec<Subnet>,
+    /// The EC2 account.
+    pub ec2: Ec2,
+    /// The autoscaler.
+    pub autoscaler: Autoscaler,
+    /// Where outputs go.
+    pub recorder: R,
+    /// Summary counters.
+    pub totals: RunTotals,
+}
+
+impl<R: Recorder> World<R> {
+    /// Builds the cluster at t = 0 and schedules its first events: the nodes' starts, the
+    /// injected restarts, the workload steps, the churn and trace sources, then the
+    /// launches and the autoscaler.
+    pub fn new(sc: Scenario, recorder: R, queue: &mut EventQueue<Event>) -> World<R> {
+        let mut subnet_rng = rng_stream(sc.seed, streams::SUBNETS);
+        let subnets = sc
+            .subnets
+            .iter()
+            .map(|s| Subnet::new(s, &mut subnet_rng))
+            .collect();
+        let ec2 = Ec2::new(sc.ec2.clone());
+        let kube = Kube::new(&sc);
+        let mut world = World {
+            nodes: Nodes::default(),
+            kube,
+            ipamd: Ipamds::default(),
+            subnets,
+            ec2,
+            autoscaler: Autoscaler::default(),
+            recorder,
+            totals: RunTotals::default(),
+            sc,
+        };
+        for g in 0..world.sc.nodegroups.len() {
+            for _ in 0..world.sc.nodegroups[g].count {
+                let group = crate::model::ids::GroupId::from_index(g);
+                world.launch_node(SimTime::ZERO, group, SimDuration::ZERO, queue);
+            }
+        }
+        for (at, name) in &world.sc.faults.aws_node_restarts {
+            if let Some(node) = world.nodes.find(name) {
+                queue.schedule(*at, Event::AwsNodeRestart(node));
+            }
+        }
+        Kube::schedule_steps(&world.sc, queue);
+        world.kube.start_sources(&world.sc, queue);
+        world.autoscaler = Autoscaler::new(&world.sc, &world.nodes, queue);
+        world
+    }
+
+    /// A pod's name (`<workload>-<n>`, `<daemonset>-<node>`, or a trace's name).
+    pub fn pod_name(&self, pod: PodId) -> PodName<'_> {
+        self.kube.pod_name(&self.sc, &self.nodes, pod)
+    }
+
+    /// The name of the workload or DaemonSet that owns a pod.
+    pub fn owner_name(&self, pod: PodId) -> &str {
+        super::kube::owner_name(&self.sc, self.kube.pod(pod))
+    }
+
+    /// Every pod ever created, by id.
+    pub fn pods(&self) -> &[Pod] {
+        &self.kube.pods
+    }
+
+    /// A node's ipamd.
+    pub fn node_ipamd(&self, node: NodeId) -> &NodeIpamd {
+        self.ipamd.get(node)
+    }
+
+    /// What every component knows of node number `index` (launch order).
+    pub fn node(&self, index: usize) -> NodeView<'_> {
+        let id = NodeId::from_index(index);
+        let info = self.nodes.get(id);
+        let ipamd = self.ipamd.get(id);
+        let kube = self.kube.node(id);
+        NodeView {
+            id,
+            name: &info.name,
+            primary_ip: info.primary_ip,
+            removed: info.removed,
+            ready: kube.ready,
+            bound: kube.bound,
+            max_pods: kube.max_pods,
+            ds: &ipamd.ds,
+            ipamd,
+        }
+    }
+
+    /// Every node's view, in launch order.
+    pub fn node_views(&self) -> impl Iterator<Item = NodeView<'_>> {
+        (0..self.nodes.len()).map(|i| self.node(i))
+    }
+
+    /// Runs `f` on `node`'s ipamd with its context; if `nodeInit` finished, the node
+    /// becomes Ready (kube's side) afterwards.
+    fn with_ipamd(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        queue: &mut EventQueue<Event>,
+        f: impl FnOnce(&mut NodeIpamd, &mut Ctx<'_, R>),
+    ) {
+        let info = self.nodes.get(node);
+        let Ipamds { nodes, leaked } = &mut self.ipamd;
+        let mut ctx = Ctx {
+            now,
+            node,
+            name: &info.name,
+            group: &self.sc.nodegroups[info.group.index()],
+            sc: &self.sc,
+            ec2: &mut self.ec2,
+            subnets: &mut self.subnets,
+            leaked,
+            queue,
+            rec: &mut self.recorder,
+            ready: false,
+        };
+        f(&mut nodes[node.index()], &mut ctx);
+        if ctx.ready {
+            self.with_kube(now, queue, |k, env| k.node_ready(env, node));
+        }
+    }
+
+    /// Runs `f` on kube with its environment (the CNI being every node's ipamd).
+    fn with_kube<T>(
+        &mut self,
+        now: SimTime,
+        queue: &mut EventQueue<Event>,
+        f: impl FnOnce(&mut Kube, &mut Env<'_, R, Ipamds>) -> T,
+    ) -> T {
+        let mut env = Env {
+            now,
+            sc: &self.sc,
+            nodes: &self.nodes,
+            queue,
+            rec: &mut self.recorder,
+            cni: &mut self.ipamd,
+        };
+        f(&mut self.kube, &mut env)
+    }
+}
+
+/// A read-only view of one node across components (tests, capacity).
+#[derive(Clone, Copy)]
+pub struct NodeView<'a> {
+    /// The node.
+    pub id: NodeId,
+    /// Its name.
+    pub name: &'a str,
+    /// The instance's primary address.
+    pub primary_ip: Option<u32>,
+    /// Removed by scale-down.
+    pub removed: bool,
+    /// Ready (kube).
+    pub ready: bool,
+    /// Pods bound (kube).
+    pub bound: u32,
+    /// kubelet max pods.
+    pub max_pods: u32,
+    /// Its ipamd's datastore.
+    pub ds: &'a super::ipamd::datastore::Datastore,
+    /// Its ipamd.
+    pub ipamd: &'a NodeIpamd,
+}
+
+impl<R: Recorder> Model for World<R> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
+        match event {
+            Event::NodeStart(node) => {
+                if !self.nodes.get(node).removed {
+                    self.with_ipamd(now, node, queue, |ip, ctx| ip.start(ctx));
+                }
+            }
+            Event::IpamdWake { node, gen } => {
+                self.with_ipamd(now, node, queue, |ip, ctx| ip.on_wake(ctx, gen))
+            }
+            Event::LeakedEniCleanup(index) => {
+                let node = self.ipamd.leaked[index as usize].node;
+                self.with_ipamd(now, node, queue, |ip, ctx| ip.leaked_cleanup(ctx, index))
+            }
+            Event::AwsNodeRestart(node) => self.with_ipamd(now, node, queue, |ip, ctx| {
+                ip.restart(ctx, RestartReason::InjectedFault)
+            }),
+            Event::WorkloadStep { workload, step } => {
+                self.with_kube(now, queue, |k, env| k.on_workload_step(env, workload, step))
+            }
+            Event::KubeletRetry { pod, gen } => {
+                self.with_kube(now, queue, |k, env| k.on_kubelet_retry(env, pod, gen))
+            }
+            Event::AutoscalerTick => self.on_autoscaler_tick(now, queue),
+            Event::NodeLaunch { group, entry } => self.on_node_launch(now, group, entry, queue),
+            Event::WorkloadArrival { workload } => {
+                self.with_kube(now, queue, |k, env| k.on_arrival(env, workload))
+            }
+            Event::PodExpire { pod } => {
+                self.with_kube(now, queue, |k, env| k.on_pod_expire(env, pod))
+            }
+            Event::TraceRow { workload, row } => {
+                self.with_kube(now, queue, |k, env| k.on_trace_row(env, workload, row))
+            }
+        }
+    }
+
+    fn sample(&mut self, now: SimTime) {
+        self.take_sample(now);
+    }
+}
