@@ -40,7 +40,8 @@ pub enum Command {
         scenario: PathBuf,
     },
     /// Run one scenario under every combination of CNI settings and compare them: writes
-    /// DIR/comparison.csv and prints a table sorted by p99 time to IP with the Pareto front.
+    /// DIR/comparison.csv and comparison.json and prints a table sorted by p99 time to running
+    /// with the Pareto front.
     Compare {
         /// Scenario file (YAML); its `sweep:` block, if any, adds settings to compare.
         scenario: PathBuf,

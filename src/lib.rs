@@ -4,6 +4,8 @@
 //! Layers: [`engine`] (generic event queue), [`model`] (the cluster and ipamd),
 //! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run).
 
+#![warn(missing_docs)]
+
 pub mod capacity;
 pub mod capacity_scenario;
 pub mod catalog;

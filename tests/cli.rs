@@ -202,3 +202,49 @@ fn bad_flags_exit_2_and_help_explains_flags() {
         assert!(text.contains(flag), "{text}");
     }
 }
+
+/// A second run into a directory another run is writing fails at once (exit 2, naming the
+/// directory), and the first run's result is not disturbed.
+#[test]
+fn a_second_run_into_a_locked_directory_fails_at_once() {
+    use std::io::{BufRead, BufReader};
+    let out = fresh_dir("cli", "lock");
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args([
+            "run",
+            "scenarios/three-t3-medium.yaml",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("IPAMSIM_TEST_HOLD", "run-end")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(first.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("holding at run-end"), "{line}");
+    // the first run holds the directory's lock while it waits
+    let second = ipamsim(&[
+        "run",
+        "scenarios/three-t3-medium.yaml",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(second.status.code(), Some(2));
+    let e = stderr(&second);
+    assert!(
+        e.contains("in use by another ipamsim run") && e.contains(out.to_str().unwrap()),
+        "{e}"
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(first.wait().unwrap().code(), Some(1));
+    // neither left anything behind
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}

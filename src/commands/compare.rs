@@ -141,7 +141,16 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
         rows::write_csv(&mut csv, &keys, &finished)?;
         drop(csv);
         dir.write("comparison.json", json_text.as_bytes())?;
-        dir.commit(&RESULT_FILES)
+        dir.commit(&RESULT_FILES)?;
+        let kept: Vec<String> = if a.keep_runs {
+            finished
+                .iter()
+                .map(|r| compare::dir_name(&r.setting))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        compare::remove_stale_runs(a.out, &kept)
     })();
     if let Err(e) = written {
         eprint_line(&format!(

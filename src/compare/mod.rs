@@ -208,6 +208,28 @@ pub fn run_all(
     Ok(results.into_inner().expect("threads joined"))
 }
 
+/// Removes the per-setting run directories under `out/runs/` that this comparison did not
+/// write (`keep` holds the ones it did, by [`dir_name`]): a directory then never mixes an
+/// earlier comparison's runs with this one's. Only directories holding a `summary.json`
+/// (ipamsim runs) are removed; `runs/` itself goes when it is left empty.
+pub fn remove_stale_runs(out: &Path, keep: &[String]) -> std::io::Result<()> {
+    let runs = out.join("runs");
+    let Ok(entries) = std::fs::read_dir(&runs) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.join("summary.json").is_file() && !keep.iter().any(|k| k == name) {
+            std::fs::remove_dir_all(&path)?;
+        }
+    }
+    if std::fs::read_dir(&runs)?.next().is_none() {
+        std::fs::remove_dir(&runs)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

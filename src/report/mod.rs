@@ -121,14 +121,20 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     write_atomically(&dir.join("report.html"), &page.render())
 }
 
+/// Writes `report.html` under the directory's lock, through a unique temporary file renamed
+/// when complete (see `crate::output::files`).
 fn write_atomically(path: &Path, text: &str) -> Result<PathBuf, ReportError> {
-    let tmp = path.with_extension("html.tmp");
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| ReportError::Io { path: p, source }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut out = crate::output::files::OutputDir::open(dir).map_err(|e| ReportError::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
     };
-    std::fs::write(&tmp, text).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))?;
+    out.write("report.html", text.as_bytes()).map_err(io)?;
+    out.commit(&[]).map_err(io)?;
     Ok(path.to_path_buf())
 }
 
