@@ -1,22 +1,46 @@
 //! A generic discrete-event engine. It knows nothing of Kubernetes or AWS.
 //!
-//! Events are ordered by `(time, seq)`: every scheduled event gets an increasing sequence
-//! number, so events at the same instant run in the order they were scheduled. Samples are
+//! Events are ordered by their [`Key`]: time first, then the time at which they were
+//! scheduled, then a rank, then an increasing sequence number. Ordinary events have the
+//! lowest priority rank and fall back on the sequence number, so events at the same instant
+//! run in the order they were scheduled (the sequence number grows with the scheduling
+//! time). An event scheduled with an explicit rank ([`EventQueue::schedule_ranked`], e.g. a
+//! per-node timer ranked by node) comes before ordinary events scheduled at the same
+//! instant, and ranked events among themselves go by rank: their order does not depend on
+//! what else was scheduled before them, which lets a model skip a timer's idle firings and
+//! schedule the next one "as of" the time the skipped ones would have scheduled it
+//! ([`EventQueue::schedule_as_of`]) without changing the order of anything. Samples are
 //! taken after every state change at an instant.
 
 use crate::time::{SimDuration, SimTime};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// Where an event stands in the total order of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    /// When it happens.
+    pub time: SimTime,
+    /// When it was scheduled (or would have been, for a timer scheduled "as of").
+    pub sched: SimTime,
+    /// Rank among events scheduled at the same instant: explicit ranks first, in rank
+    /// order; ordinary events last ([`ORDINARY`]).
+    pub rank: u64,
+    /// Scheduling order (ties of ordinary events).
+    pub seq: u64,
+}
+
+/// The rank of ordinary events.
+pub const ORDINARY: u64 = u64::MAX;
+
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    key: Key,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -27,8 +51,8 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        // Reversed: BinaryHeap is a max-heap and we want the smallest key first.
+        other.key.cmp(&self.key)
     }
 }
 
@@ -36,6 +60,8 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    /// The key of the event being handled (time zero before the first).
+    current: Key,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -50,24 +76,58 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
             next_seq: 0,
+            current: Key {
+                time: SimTime::ZERO,
+                sched: SimTime::ZERO,
+                rank: 0,
+                seq: 0,
+            },
         }
     }
 
-    /// Schedules `event` at `time`.
-    pub fn schedule(&mut self, time: SimTime, event: E) {
+    fn push(&mut self, time: SimTime, sched: SimTime, rank: u64, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        let key = Key {
+            time,
+            sched,
+            rank,
+            seq,
+        };
+        self.heap.push(Entry { key, event });
+    }
+
+    /// Schedules `event` at `time`, as an ordinary event scheduled now.
+    pub fn schedule(&mut self, time: SimTime, event: E) {
+        self.push(time, self.current.time, ORDINARY, event);
+    }
+
+    /// Schedules `event` at `time` with rank `rank` (below [`ORDINARY`]), scheduled now.
+    pub fn schedule_ranked(&mut self, time: SimTime, rank: u64, event: E) {
+        self.push(time, self.current.time, rank.min(ORDINARY - 1), event);
+    }
+
+    /// Schedules `event` at `time` with rank `rank` as if it had been scheduled at `sched`
+    /// (a timer standing in for skipped firings; `sched` must not be before now).
+    pub fn schedule_as_of(&mut self, time: SimTime, sched: SimTime, rank: u64, event: E) {
+        self.push(time, sched, rank.min(ORDINARY - 1), event);
+    }
+
+    /// The key of the event being handled.
+    pub fn current(&self) -> Key {
+        self.current
     }
 
     /// Time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.key.time)
     }
 
-    /// Removes and returns the earliest event.
+    /// Removes and returns the earliest event; it becomes the current one.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        let e = self.heap.pop()?;
+        self.current = e.key;
+        Some((e.key.time, e.event))
     }
 
     /// Pending events.
@@ -184,6 +244,21 @@ mod tests {
         // samples at 0, 10, 20 and a final one at 25 (not a multiple of 10)
         assert_eq!(m.samples, vec![0, 10, 20, 25]);
         assert_eq!(stats.events, 5);
+    }
+
+    /// Ranked events scheduled at one instant run before ordinary ones scheduled then, in
+    /// rank order; scheduling "as of" a later instant puts a timer after events scheduled
+    /// earlier and before those scheduled later, at the same time.
+    #[test]
+    fn ranked_and_as_of_order() {
+        let mut q: EventQueue<u32> = EventQueue::new();
+        q.schedule(SimTime(10), 1); // ordinary, scheduled at 0
+        q.schedule_ranked(SimTime(10), 7, 2); // rank 7, scheduled at 0
+        q.schedule_ranked(SimTime(10), 3, 3); // rank 3, scheduled at 0
+        q.schedule_as_of(SimTime(10), SimTime(5), 0, 4); // rank 0 as of 5
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        // sched 0: ranks 3, 7, then the ordinary one; then the one "scheduled" at 5
+        assert_eq!(order, vec![3, 2, 1, 4]);
     }
 
     #[test]

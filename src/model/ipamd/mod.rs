@@ -504,15 +504,16 @@ impl NodeIpamd {
     }
 
     /// The loop sleeps for `d`, then continues at `step`.
+    /// Wakes are ranked by node: among wakes scheduled at the same instant, lower node ids
+    /// first, whatever else was scheduled (see `crate::engine`).
     fn sleep<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, d: SimDuration, step: Step) {
         self.step = step;
-        ctx.queue.schedule(
-            ctx.now + d,
-            Event::IpamdWake {
-                node: ctx.node,
-                gen: self.gen,
-            },
-        );
+        let wake = Event::IpamdWake {
+            node: ctx.node,
+            gen: self.gen,
+        };
+        ctx.queue
+            .schedule_ranked(ctx.now + d, u64::from(ctx.node.0), wake);
     }
 
     /// The 2.5 s half-period plus the tick's CPU time.
