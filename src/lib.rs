@@ -5,7 +5,6 @@
 //! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run).
 
 pub mod capacity;
-pub mod capacity_scenario;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

@@ -6,7 +6,7 @@
 //! host-network DaemonSets take 2 max-pods slots and no IP. A /24 has 256 − 5 AWS-reserved =
 //! 251 free addresses.
 
-use ipamsim::capacity_scenario::{
+use ipamsim::capacity::scenario::{
     scenario_capacity, write_csv, write_table, Limit, Mode, NodeGroupCapacity, NodeState,
     SubnetHeadroom, CSV_HEADER,
 };
