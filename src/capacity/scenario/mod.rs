@@ -2,7 +2,7 @@
 //! nodegroup holds when idle and when full, and how many more nodes fit in each subnet.
 //!
 //! Nothing here re-derives ipamd's rules. For every nodegroup the simulator itself runs a
-//! derived one-node scenario ([`runs`]: that nodegroup only, `count: 1`, canonical
+//! derived one-node scenario (module `runs`: that nodegroup only, `count: 1`, canonical
 //! placement, no injected faults (`faults`, `ec2` fault rates), the same subnets, CNI
 //! settings, DaemonSets, ENIConfigs, EC2 latency and throttling, kubelet model and seed):
 //! once with no workload pods (the DaemonSets only: the idle "tax") and once with the node
@@ -16,7 +16,7 @@
 //! wait too, and are counted as waiting without being simulated, so the work is bounded by
 //! the instance type, never by `max_pods`.
 //!
-//! Headroom ("more nodes", [`headroom`]) counts nodes beyond the ones the scenario starts
+//! Headroom ("more nodes", module `headroom`) counts nodes beyond the ones the scenario starts
 //! with, all assumed to be at max pods (the nodes of every nodegroup, since they share the
 //! subnets). Three figures per subnet:
 //! - by addresses: `floor((free − existing) / per_node)` over free addresses;
