@@ -1,6 +1,8 @@
-//! The EC2 instance-type table, embedded from `data/instance-types.csv`.
+//! The EC2 instance-type table, embedded from `data/instance-types.csv`, and the branch-ENI
+//! table of security groups for pods, embedded from `data/branch-eni-limits.csv`.
 //!
-//! Values come from the VPC CNI's `pkg/vpc/vpc_ip_resource_limit.go` (see `data/README.md`).
+//! Values come from the VPC CNI's `pkg/vpc/vpc_ip_resource_limit.go` and the VPC resource
+//! controller's `pkg/aws/vpc/limits.go` (see `data/README.md`).
 
 use std::sync::OnceLock;
 
@@ -58,6 +60,45 @@ impl InstanceType {
         raw.min(ceiling)
     }
 
+    /// Addresses a node can hold for pods (IPs): ENIs (one fewer with custom networking, whose
+    /// primary ENI carries no pods) × (IPv4 per ENI − 1), × 16 with prefix delegation where
+    /// the CNI supports it ([`InstanceType::supports_prefix_delegation`]). No pod on a node
+    /// of this type can get an address beyond this count.
+    pub fn pod_ips(&self, prefix_delegation: bool, custom_networking: bool) -> u32 {
+        let enis = if custom_networking {
+            self.max_enis.saturating_sub(1)
+        } else {
+            self.max_enis
+        };
+        let ips = enis.saturating_mul(self.ipv4_per_eni.saturating_sub(1));
+        if prefix_delegation && self.supports_prefix_delegation() {
+            ips.saturating_mul(IPS_PER_PREFIX)
+        } else {
+            ips
+        }
+    }
+
+    /// The VPC resource controller's limits for this type, if its table lists the type.
+    pub fn branch_eni_limit(&self) -> Option<&'static BranchEniLimit> {
+        branch_eni_limit(&self.name)
+    }
+
+    /// Whether the VPC resource controller can attach a trunk ENI to a node of this type
+    /// (security groups for pods, `ENABLE_POD_ENI`); `false` also for the types its table
+    /// does not list.
+    pub fn trunking_compatible(&self) -> bool {
+        self.branch_eni_limit()
+            .is_some_and(|b| b.trunking_compatible)
+    }
+
+    /// Branch ENIs per node (ENIs; one per pod that a SecurityGroupPolicy selects) when the
+    /// type is trunking-compatible; `None` otherwise.
+    pub fn branch_enis(&self) -> Option<u32> {
+        self.branch_eni_limit()
+            .filter(|b| b.trunking_compatible)
+            .map(|b| b.branch_interfaces)
+    }
+
     /// kubelet max pods when a nodegroup does not set `max_pods` (pods): the
     /// `eni-max-pods.txt` value in plain secondary-IP mode, the max-pods calculator's value
     /// when prefix delegation or custom networking is on (as EKS documents for those modes).
@@ -69,6 +110,9 @@ impl InstanceType {
         }
     }
 }
+
+/// Addresses in one delegated IPv4 prefix (a /28).
+const IPS_PER_PREFIX: u32 = 16;
 
 const TABLE: &str = include_str!("../data/instance-types.csv");
 
@@ -105,6 +149,70 @@ pub fn lookup(name: &str) -> Option<&'static InstanceType> {
         .binary_search_by(|t| t.name.as_str().cmp(name))
         .ok()
         .map(|i| &table[i])
+}
+
+/// One row of the VPC resource controller's limits (`data/branch-eni-limits.csv`): what a
+/// node of the type gets for security groups for pods.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct BranchEniLimit {
+    /// EC2 name, e.g. `m5.large`.
+    pub instance_type: String,
+    /// Whether the controller can attach a trunk ENI (`IsTrunkingCompatible`). The trunk ENI
+    /// takes one of the node's ENI slots.
+    pub trunking_compatible: bool,
+    /// Branch ENIs per node (`BranchInterface`; ENIs); 0 when not trunking-compatible.
+    pub branch_interfaces: u32,
+}
+
+const BRANCH_TABLE: &str = include_str!("../data/branch-eni-limits.csv");
+
+/// Every row of the branch-ENI table, sorted by name (byte order). The table lists 1,163 of
+/// the 1,391 instance types; the others are not trunking-compatible.
+pub fn branch_eni_limits() -> &'static [BranchEniLimit] {
+    static BRANCH: OnceLock<Vec<BranchEniLimit>> = OnceLock::new();
+    BRANCH.get_or_init(|| parse_branch_table(BRANCH_TABLE))
+}
+
+/// The rows of the embedded file; a row that does not parse is left out (a test checks the
+/// row count, so that would be caught at build time, never at run time).
+fn parse_branch_table(text: &str) -> Vec<BranchEniLimit> {
+    let mut rows: Vec<BranchEniLimit> = csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .filter_map(Result::ok)
+        .collect();
+    rows.sort_by(|a, b| a.instance_type.cmp(&b.instance_type));
+    rows
+}
+
+/// Looks a type up in the branch-ENI table by its exact name.
+pub fn branch_eni_limit(name: &str) -> Option<&'static BranchEniLimit> {
+    let table = branch_eni_limits();
+    table
+        .binary_search_by(|b| b.instance_type.as_str().cmp(name))
+        .ok()
+        .map(|i| &table[i])
+}
+
+/// Longest input (characters) for which [`suggest_near`] computes suggestions: far longer
+/// than any type name (the longest has 19 characters), so no typo is missed, and short
+/// enough that the edit distances stay cheap whatever the input.
+pub const SUGGEST_MAX_CHARS: usize = 64;
+
+/// Up to three known names closest to `name` (Levenshtein distance over characters, ties by
+/// name), for "did you mean" hints; none for a name longer than [`SUGGEST_MAX_CHARS`]
+/// (no type name is near it). Bounded work on any input: at most 64 × 19 steps per type.
+pub fn suggest_near(name: &str) -> Vec<&'static str> {
+    // Byte length first: no pass over a huge input.
+    if name.len() > SUGGEST_MAX_CHARS * 4 || name.chars().count() > SUGGEST_MAX_CHARS {
+        return Vec::new();
+    }
+    let lower = name.to_ascii_lowercase();
+    let mut scored: Vec<(usize, &'static str)> = all()
+        .iter()
+        .map(|t| (strsim::levenshtein(&lower, &t.name), t.name.as_str()))
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 /// Up to three known names closest to `name` (edit distance), for "did you mean" hints.
@@ -236,5 +344,88 @@ mod tests {
     fn suggests_near_names() {
         assert!(suggest("m5.larg").contains(&"m5.large"));
         assert!(suggest("t3.medum").contains(&"t3.medium"));
+    }
+
+    #[test]
+    fn bounded_suggestions_match_the_unbounded_ones_and_skip_huge_inputs() {
+        for name in ["m5.larg", "t3.medum", "M5.LARGE", "c5", "x", ""] {
+            assert_eq!(suggest_near(name), suggest(name), "{name}");
+        }
+        let longest = all().iter().map(|t| t.name.chars().count()).max();
+        assert_eq!(longest, Some(19));
+        // 64 characters still get hints; 65 do not, whatever they are.
+        assert_eq!(suggest_near(&"m".repeat(SUGGEST_MAX_CHARS)).len(), 3);
+        assert!(suggest_near(&"m".repeat(SUGGEST_MAX_CHARS + 1)).is_empty());
+        assert!(suggest_near(&"é".repeat(1 << 20)).is_empty());
+    }
+
+    #[test]
+    fn pod_ips_per_mode() {
+        let m = lookup("m5.large").unwrap();
+        // 3 ENIs x 9: 27; PD x 16 = 432; CN 2 x 9 = 18; CN + PD 288.
+        assert_eq!(
+            (
+                m.pod_ips(false, false),
+                m.pod_ips(true, false),
+                m.pod_ips(false, true),
+                m.pod_ips(true, true)
+            ),
+            (27, 432, 18, 288)
+        );
+        // m4.large (xen) 2 x 9 = 18, no prefixes on xen.
+        assert_eq!(lookup("m4.large").unwrap().pod_ips(true, false), 18);
+    }
+
+    #[test]
+    fn branch_table_has_every_row_sorted_and_only_known_types() {
+        // data/README.md: 1163 rows; every one names a type of instance-types.csv.
+        let b = branch_eni_limits();
+        assert_eq!(b.len(), 1163);
+        assert_eq!(
+            BRANCH_TABLE.lines().next(),
+            Some("instance_type,trunking_compatible,branch_interfaces")
+        );
+        assert_eq!(BRANCH_TABLE.lines().skip(1).count(), 1163);
+        // The file itself is sorted by name (byte order), names unique.
+        let names: Vec<&str> = BRANCH_TABLE
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        assert!(b
+            .windows(2)
+            .all(|w| w[0].instance_type < w[1].instance_type));
+        let unknown: Vec<&str> = b
+            .iter()
+            .filter(|r| lookup(&r.instance_type).is_none())
+            .map(|r| r.instance_type.as_str())
+            .collect();
+        assert!(unknown.is_empty(), "{unknown:?}");
+        // 1391 - 1163 = 228 of our types are not listed (not trunking-compatible).
+        let unlisted = all()
+            .iter()
+            .filter(|t| t.branch_eni_limit().is_none())
+            .count();
+        assert_eq!(unlisted, 228);
+        // Compatible exactly when the controller gives at least one branch ENI.
+        assert!(b
+            .iter()
+            .all(|r| r.trunking_compatible == (r.branch_interfaces > 0)));
+    }
+
+    #[test]
+    fn branch_enis_examples() {
+        // data/branch-eni-limits.csv: "m5.large,true,9", "t3.medium,false,0".
+        let m = lookup("m5.large").unwrap();
+        assert!(m.trunking_compatible());
+        assert_eq!(m.branch_enis(), Some(9));
+        let t = lookup("t3.medium").unwrap();
+        assert!(!t.trunking_compatible());
+        assert_eq!(t.branch_enis(), None);
+        assert_eq!(t.branch_eni_limit().map(|b| b.branch_interfaces), Some(0));
+        // bmn-sf1.metal is not in the controller's table at all.
+        let bmn = lookup("bmn-sf1.metal").unwrap();
+        assert_eq!((bmn.branch_eni_limit(), bmn.branch_enis()), (None, None));
     }
 }

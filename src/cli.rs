@@ -73,7 +73,8 @@ pub enum Command {
         format: CompareFormat,
     },
     /// Print pod capacity per instance type: max pods and pod IPs in secondary-IP mode, with
-    /// prefix delegation and with custom networking, plus warnings.
+    /// prefix delegation and with custom networking, branch ENIs (security groups for
+    /// pods), plus warnings.
     Capacity {
         /// Instance type to show (repeatable), e.g. `--instance-type m5.large`.
         #[arg(long = "instance-type", short = 't', value_name = "T")]
@@ -103,7 +104,8 @@ pub enum CapacityFormat {
     Table,
     /// CSV with a header row.
     Csv,
-    /// A JSON array, one object per row.
+    /// JSON: an array with one object per instance type, or per nodegroup with
+    /// `--scenario`.
     Json,
 }
 

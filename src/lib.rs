@@ -7,7 +7,6 @@
 #![warn(missing_docs)]
 
 pub mod capacity;
-pub mod capacity_scenario;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

@@ -1,7 +1,9 @@
 //! The capacity table against the published data files and the data README's spot checks.
-use ipamsim::capacity::{self, CapacityRow, CSV_HEADER};
+use ipamsim::capacity::by_type::{self as capacity, CapacityRow, CSV_HEADER};
 use ipamsim::catalog;
 use std::collections::BTreeMap;
+
+mod common;
 
 fn all_rows() -> Vec<CapacityRow> {
     capacity::capacity_rows(&capacity::select(&[], true).unwrap())
@@ -43,12 +45,14 @@ fn our_csv(rows: &[CapacityRow]) -> (Vec<String>, BTreeMap<String, Vec<String>>)
 #[test]
 fn csv_header_is_exact() {
     let (header, _) = our_csv(&all_rows());
+    // The twelve columns of the first version, unchanged, then the appended ones.
     assert_eq!(
-        header.join(","),
+        header[..12].join(","),
         "instance_type,hypervisor,vcpus,enis,ipv4_per_eni,max_pods,pod_ips,\
 max_pods_prefix_delegation,pod_ips_prefix_delegation,max_pods_custom_networking,\
 pod_ips_custom_networking,warning"
     );
+    assert_eq!(header[12..].join(","), "trunking_compatible,branch_enis");
     assert_eq!(header, CSV_HEADER);
 }
 
@@ -213,4 +217,162 @@ fn select_errors() {
     assert!(lines[0].starts_with("unknown instance type \"m5.larg\"; did you mean"));
     assert!(lines[0].contains("m5.large"), "{bad}");
     assert!(lines[1].contains("t3.medium"), "{bad}");
+}
+
+/// `data/branch-eni-limits.csv` as name → (trunking compatible, branch interfaces).
+fn branch_file() -> BTreeMap<String, (bool, u32)> {
+    let text = include_str!("../data/branch-eni-limits.csv");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("instance_type,trunking_compatible,branch_interfaces")
+    );
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), (f[1] == "true", f[2].parse().unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn branch_enis_follow_the_data_file() {
+    let file = branch_file();
+    // The data file says "m5.large,true,9" and "t3.medium,false,0".
+    assert_eq!(file["m5.large"], (true, 9));
+    assert_eq!(file["t3.medium"], (false, 0));
+    let m = row("m5.large");
+    assert_eq!((m.trunking_compatible, m.branch_enis), (true, Some(9)));
+    let t = row("t3.medium");
+    assert_eq!((t.trunking_compatible, t.branch_enis), (false, None));
+    // Every type of the branch table is in the instance table: 1163 of 1391; the other 228
+    // are not trunking-compatible.
+    assert_eq!(file.len(), 1163);
+    for name in file.keys() {
+        assert!(
+            catalog::lookup(name).is_some(),
+            "{name} not in instance-types.csv"
+        );
+    }
+    // Every row of ours against the file: compatible types show their count, others blank.
+    let (_, ours) = our_csv(&all_rows());
+    let mut compatible = 0;
+    for (name, rec) in &ours {
+        let (trunk, n) = file.get(name).copied().unwrap_or((false, 0));
+        assert_eq!(rec[12], trunk.to_string(), "{name}");
+        let want = if trunk { n.to_string() } else { String::new() };
+        assert_eq!(rec[13], want, "{name}");
+        compatible += usize::from(trunk);
+    }
+    // data/README.md: 1059 rows true.
+    assert_eq!(compatible, 1059);
+}
+
+#[test]
+fn json_has_one_object_per_type_with_typed_numbers_and_nulls() {
+    let rows = capacity::capacity_rows(
+        &capacity::select(
+            &[
+                "m5.large".into(),
+                "bmn-sf1.metal".into(),
+                "t3.medium".into(),
+            ],
+            false,
+        )
+        .unwrap(),
+    );
+    let mut buf = Vec::new();
+    capacity::write_json(&rows, &mut buf).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+    let a = v.as_array().unwrap();
+    assert_eq!(a.len(), 3);
+    // The keys of an object: the CSV columns, with `warnings` (an array) for `warning`.
+    let keys: Vec<&str> = a[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want: Vec<&str> = CSV_HEADER
+        .iter()
+        .map(|&c| if c == "warning" { "warnings" } else { c })
+        .collect();
+    want.sort_unstable();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(keys, want);
+    // m5.large: 3 ENIs x 10; 29 / 27; PD 110 (cap) / 3*9*16 = 432; CN 2*9+2 = 20 / 18;
+    // 9 branch ENIs.
+    let m = &a[0];
+    assert_eq!(m["instance_type"], "m5.large");
+    assert_eq!(m["hypervisor"], "nitro");
+    let n = |k: &str| m[k].as_u64();
+    assert_eq!(
+        [
+            "vcpus",
+            "enis",
+            "ipv4_per_eni",
+            "max_pods",
+            "pod_ips",
+            "max_pods_prefix_delegation",
+            "pod_ips_prefix_delegation",
+            "max_pods_custom_networking",
+            "pod_ips_custom_networking",
+            "branch_enis",
+        ]
+        .map(n),
+        [2, 3, 10, 29, 27, 110, 432, 20, 18, 9].map(Some)
+    );
+    assert_eq!(m["trunking_compatible"], true);
+    assert_eq!(
+        m["warnings"],
+        serde_json::json!(["custom networking: default max pods 29 allows 27 pods for 18 pod IPs"])
+    );
+    // bmn-sf1.metal: vCPUs unknown, so both calculator values are null; not in the branch
+    // table, so no branch ENIs. 15 x 50: max pods 15*49+2 = 737.
+    let b = &a[1];
+    assert!(b["vcpus"].is_null() && b["max_pods_prefix_delegation"].is_null());
+    assert!(b["max_pods_custom_networking"].is_null() && b["branch_enis"].is_null());
+    assert_eq!(b["max_pods"], 737);
+    // t3.medium: not trunking-compatible.
+    assert_eq!(a[2]["trunking_compatible"], false);
+    assert!(a[2]["branch_enis"].is_null());
+}
+
+#[test]
+fn cli_rejects_a_huge_instance_type_at_once() {
+    // One argument may be at most 128 KiB on Linux; 100,000 characters is near that.
+    let name = "m".repeat(100_000);
+    let started = std::time::Instant::now();
+    let out = common::ipamsim(&["capacity", "-t", &name]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    // One short line: 40 characters quoted, then the length.
+    assert_eq!(
+        err,
+        format!(
+            "error: unknown instance type \"{}…\" (100000 characters)\n",
+            "m".repeat(40)
+        )
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn cli_csv_and_json_forms() {
+    let csv = common::ipamsim(&["capacity", "-t", "t3.medium", "--format", "csv"]);
+    assert_eq!(csv.status.code(), Some(0));
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], CSV_HEADER.join(","));
+    // t3.medium: 3 x 6, 17 / 15, PD 110 / 240, CN 12 / 10; not trunking-compatible.
+    assert_eq!(
+        lines[1],
+        "t3.medium,nitro,2,3,6,17,15,110,240,12,10,\
+custom networking: default max pods 17 allows 15 pods for 10 pod IPs,false,"
+    );
+    let json = common::ipamsim(&["capacity", "-t", "t3.medium", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["max_pods"], 17);
 }

@@ -6,11 +6,16 @@
 //! host-network DaemonSets take 2 max-pods slots and no IP. A /24 has 256 − 5 AWS-reserved =
 //! 251 free addresses.
 
-use ipamsim::capacity_scenario::{
+use ipamsim::capacity::scenario::write_json;
+use ipamsim::capacity::scenario::{
     scenario_capacity, write_csv, write_table, Limit, Mode, NodeGroupCapacity, NodeState,
     SubnetHeadroom, CSV_HEADER,
 };
 use ipamsim::scenario;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+mod common;
 
 const DAEMONSETS: &str = "daemonsets:
   - name: aws-node
@@ -358,4 +363,230 @@ fn table_shows_idle_tax_full_node_and_binding_subnet() {
         "{text}"
     );
     assert!(!text.contains("not settled"), "{text}");
+}
+
+fn json(groups: &[NodeGroupCapacity]) -> Value {
+    let mut out = Vec::new();
+    write_json(groups, &mut out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// `(enis, ips, prefixes, pods_with_ip, pods_without_ip, idle_ips)` of a JSON node state.
+fn json_pool(v: &Value) -> [u64; 6] {
+    [
+        "enis",
+        "ips",
+        "prefixes",
+        "pods_with_ip",
+        "pods_without_ip",
+        "idle_ips",
+    ]
+    .map(|k| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}")))
+}
+
+#[test]
+fn json_has_one_object_per_nodegroup_with_subnets_nested() {
+    // Numbers as in two_nodegroups_share_a_subnet. /28 blocks of the /24: 16, of which
+    // block 0 (.0–.3 reserved) and block 15 (.255 reserved) are not entirely free: 14.
+    // An m5.large takes .4–.33 on a fresh subnet, breaking blocks 1 and 2 (block 0 was not
+    // free): 2 per node; a t3.medium .4–.21, breaking block 1: 1. Nodes at start: 2 × 2 + 1
+    // = 5 blocks.
+    let v = json(&two_nodegroups());
+    let a = v.as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    let big = &a[0];
+    assert_eq!(big["nodegroup"], "big");
+    assert_eq!(big["instance_type"], "m5.large");
+    assert_eq!(big["mode"], "secondary_ips");
+    assert_eq!(
+        ["max_pods", "daemonset_pods", "workload_pods", "count"].map(|k| big[k].as_u64()),
+        [29, 2, 27, 2].map(Some)
+    );
+    assert_eq!(
+        (&big["settled"], &big["launched"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    assert_eq!(
+        (&big["nodes_fit"], &big["binding_subnet"]),
+        (&Value::from(5), &Value::from("a"))
+    );
+    // idle: 9 − 0 at 0 pods, 27 − 27 at max pods.
+    assert_eq!(json_pool(&big["at_zero_pods"]), [1, 9, 0, 0, 0, 9]);
+    assert_eq!(json_pool(&big["at_max_pods"]), [3, 27, 0, 27, 0, 0]);
+    let s = &big["subnets"].as_array().unwrap()[..];
+    assert_eq!(s.len(), 1);
+    let s = &s[0];
+    assert_eq!(s["subnet"], "a");
+    assert_eq!(s["uses"], "instance_and_pod_enis");
+    assert_eq!(
+        (&s["instance"], &s["pod_enis"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    assert_eq!(
+        [
+            "free_ips",
+            "free_prefix_blocks",
+            "ips_per_node",
+            "prefix_blocks_per_node",
+            "existing_ips",
+            "existing_prefix_blocks",
+            "more_nodes_by_ips",
+            "more_nodes"
+        ]
+        .map(|k| s[k].as_u64()),
+        [251, 14, 30, 2, 78, 5, 5, 5].map(Some)
+    );
+    // Not prefix mode: no count by blocks.
+    assert!(s["more_nodes_by_blocks"].is_null());
+    assert_eq!(s["limit"], "addresses");
+    assert_eq!(s["binding"], true);
+    assert_eq!(
+        (&s["existing_fit"], &s["short_for_one_node"]),
+        (&Value::Bool(true), &Value::Bool(false))
+    );
+    let small = &a[1];
+    assert_eq!(small["nodes_fit"], 9);
+    assert_eq!(json_pool(&small["at_max_pods"]), [3, 15, 0, 15, 0, 0]);
+    assert_eq!(small["subnets"][0]["prefix_blocks_per_node"], 1);
+}
+
+#[test]
+fn json_prefix_mode_names_the_block_limit() {
+    // As in prefix_delegation_m5_large: 5 more nodes by /28 blocks (the replay), 6 by
+    // addresses; 4 idle IPs at max pods (112 held, 108 pods).
+    let g = capacity(&m5_large(
+        "  ENABLE_PREFIX_DELEGATION: true",
+        "10.0.0.0/22",
+        3,
+    ));
+    let v = json(&g);
+    let g = &v[0];
+    assert_eq!(g["mode"], "prefix_delegation");
+    assert_eq!(json_pool(&g["at_max_pods"]), [1, 112, 7, 108, 0, 4]);
+    let s = &g["subnets"][0];
+    assert_eq!(s["limit"], "prefix_blocks");
+    assert_eq!(
+        ["more_nodes_by_ips", "more_nodes_by_blocks", "more_nodes"].map(|k| s[k].as_u64()),
+        [6, 5, 5].map(Some)
+    );
+    assert_eq!(g["nodes_fit"], 5);
+}
+
+#[test]
+fn huge_max_pods_is_counted_not_simulated() {
+    // max pods 1,000,000: 999,998 workload pods, but an m5.large can address 3 × 9 = 27;
+    // the run simulates 28, 27 get an IP, and 999,998 − 27 = 999,971 wait. The pool and
+    // the subnet use are those of m5_large_default_warm_eni_target: 30 per node, 6 more.
+    let yaml = m5_large("  WARM_ENI_TARGET: 1", "10.0.0.0/24", 2)
+        .replace("    subnet: a\n", "    subnet: a\n    max_pods: 1000000\n");
+    let g = capacity(&yaml);
+    let g = &g[0];
+    assert_eq!((g.max_pods, g.workload_pods), (1_000_000, 999_998));
+    assert_eq!(pool(&g.at_zero_pods), (1, 9, 0, 0, 0));
+    assert_eq!(pool(&g.at_max_pods), (3, 27, 0, 27, 999_971));
+    let s = only_subnet(g);
+    assert_eq!((s.ips_per_node, s.more_nodes), (30, Some(6)));
+}
+
+#[test]
+fn huge_node_count_is_counted_not_looped() {
+    // 4,294,967,295 m5.large nodes at start take 30 addresses each: far more than 251, so
+    // none more fits and the existing ones do not (8 × 30 = 240 fit, the ninth does not);
+    // the existing use saturates at u32::MAX. Looping over the nodes took seconds.
+    let started = Instant::now();
+    let g = capacity(&m5_large("  WARM_ENI_TARGET: 1", "10.0.0.0/24", u32::MAX));
+    let s = only_subnet(&g[0]);
+    assert_eq!(s.existing_ips, u32::MAX);
+    assert_eq!(s.more_nodes_by_ips, Some(0));
+    assert_eq!((s.more_nodes, s.limit), (Some(0), Limit::Addresses));
+    assert!(!s.existing_fit);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn cli_max_pods_u32_max_stays_small() {
+    // max_pods 4294967295 used to allocate 4 GiB (one pod record per max pod) and take 9 s.
+    // Under a 1 GiB address-space limit it must still answer: 4294967295 − 2 DaemonSet pods
+    // = 4294967293 workload pods, 27 with an IP, 4294967266 waiting.
+    if !std::path::Path::new("/bin/sh").exists() {
+        return;
+    }
+    let dir = common::fresh_dir("capacity", "huge-max-pods");
+    let file = dir.join("huge.yaml");
+    let yaml = m5_large("  WARM_ENI_TARGET: 1", "10.0.0.0/24", 2).replace(
+        "    subnet: a\n",
+        "    subnet: a\n    max_pods: 4294967295\n",
+    );
+    std::fs::write(&file, yaml).unwrap();
+    let started = Instant::now();
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" capacity --scenario \"$1\" --format csv")
+        .arg(env!("CARGO_BIN_EXE_ipamsim"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.lines().nth(1).unwrap_or("").starts_with(
+            "ng,m5.large,secondary IPs,4294967295,2,4294967293,2,1,9,0,3,27,0,27,4294967266,0,"
+        ),
+        "{stdout}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn cli_sigint_stops_the_derived_runs() {
+    // 2,000 nodegroups: 3 derived runs each, seconds of work. SIGINT after 300 ms: the runs
+    // stop, nothing is written to stdout, exit 1 ("interrupted").
+    let groups: String = (0..2000)
+        .map(|i| {
+            format!("  - name: g{i}\n    instance_type: c5.18xlarge\n    count: 1\n    subnet: a\n")
+        })
+        .collect();
+    let yaml = format!(
+        "duration: 1m\nsubnets:\n  - name: a\n    cidr: 10.0.0.0/16\nnodegroups:\n{groups}"
+    );
+    let dir = common::fresh_dir("capacity", "sigint");
+    let file = dir.join("many.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(["capacity", "--scenario"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !killed.is_ok_and(|s| s.success()) {
+        return; // no `kill` here: nothing to check
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("interrupted"), "{err}");
 }

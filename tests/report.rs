@@ -29,7 +29,7 @@ fn timeline(n: usize, prefixes: u32) -> String {
             i + waiting,
             15 + i,
             15,
-            1000 - i,
+            1000usize.saturating_sub(i),
             2 * i
         )
         .unwrap();

@@ -1,6 +1,8 @@
-//! `ipamsim capacity`: per instance type, or for a scenario's nodegroups and subnets.
+//! `ipamsim capacity`: per instance type, or for a scenario's nodegroups and subnets
+//! (docs/capacity.md).
 
-use super::{eprint_line, print_scenario_errors, stdout_failed, Exit};
+use super::{eprint_line, print_scenario_errors, stdout_failed, stop_requested, Exit};
+use crate::capacity::{by_type, scenario as cs};
 use crate::cli::CapacityFormat;
 use crate::scenario;
 use std::io::BufWriter;
@@ -8,8 +10,7 @@ use std::path::Path;
 
 /// Capacity per instance type (`--instance-type`, `--all`).
 pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
-    use crate::capacity;
-    let types = match capacity::select(names, all) {
+    let types = match by_type::select(names, all) {
         Ok(t) => t,
         Err(e) => {
             for line in e.lines() {
@@ -18,19 +19,19 @@ pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
             return Exit::Invalid;
         }
     };
-    let rows = capacity::capacity_rows(&types);
+    let rows = by_type::capacity_rows(&types);
     let out = BufWriter::new(std::io::stdout().lock());
     let written = match format {
-        CapacityFormat::Table => capacity::write_table(&rows, out),
-        CapacityFormat::Csv => capacity::write_csv(&rows, out),
-        CapacityFormat::Json => capacity::write_json(&rows, out),
+        CapacityFormat::Table => by_type::write_table(&rows, out),
+        CapacityFormat::Csv => by_type::write_csv(&rows, out),
+        CapacityFormat::Json => by_type::write_json(&rows, out),
     };
     written.err().map_or(Exit::Success, |e| stdout_failed(&e))
 }
 
-/// Capacity of a scenario's nodegroups (`--scenario`).
+/// Capacity of a scenario's nodegroups (`--scenario`). A signal stops the derived runs:
+/// nothing is written and the exit status is 1.
 pub fn for_scenario(path: &Path, format: CapacityFormat) -> Exit {
-    use crate::capacity_scenario as cs;
     let sc = match scenario::load(path) {
         Ok(sc) => sc,
         Err(e) => {
@@ -38,7 +39,10 @@ pub fn for_scenario(path: &Path, format: CapacityFormat) -> Exit {
             return Exit::Invalid;
         }
     };
-    let groups = cs::scenario_capacity(&sc);
+    let Some(groups) = cs::scenario_capacity_until(&sc, &mut || !stop_requested()) else {
+        eprint_line("error: interrupted; nothing was reported");
+        return Exit::Failure;
+    };
     let out = BufWriter::new(std::io::stdout().lock());
     let written = match format {
         CapacityFormat::Table => cs::write_table(&groups, out),

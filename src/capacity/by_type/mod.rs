@@ -1,0 +1,144 @@
+//! Per-instance-type pod capacity: max pods and pod IPs in secondary-IP mode, with prefix
+//! delegation and with custom networking, branch ENIs for security groups for pods, plus
+//! warnings about combinations that bite.
+//!
+//! Every number comes from [`crate::catalog`]; nothing here re-derives the published
+//! formulas. [`select`] picks the types, [`capacity_rows`] computes one [`CapacityRow`] per
+//! type, and [`write_table`], [`write_csv`] and [`write_json`] write them.
+
+mod select;
+mod write;
+
+pub use select::select;
+pub use write::{write_csv, write_json, write_table, CapacityCsvRow, CSV_HEADER, TABLE_LEGEND};
+
+use crate::catalog::InstanceType;
+
+/// One instance type's capacity; also the JSON object `capacity --format json` writes per
+/// type (field names as here, `null` for `None`). Pods and IPs are counts per node.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CapacityRow {
+    /// EC2 instance type name, e.g. `m5.large`.
+    pub instance_type: String,
+    /// Hypervisor as the CNI's table gives it: `nitro`, `xen` or `unknown`.
+    pub hypervisor: String,
+    /// Default vCPU count (vCPUs); `None` when unknown (`bmn-sf1.metal`).
+    pub vcpus: Option<u32>,
+    /// ENIs on the default network card (ENIs).
+    pub enis: u32,
+    /// IPv4 addresses per ENI, the ENI's primary address included (addresses).
+    pub ipv4_per_eni: u32,
+    /// kubelet max pods in secondary-IP mode: ENIs × (IPv4 − 1) + 2 (`eni-max-pods.txt`;
+    /// pods).
+    pub max_pods: u32,
+    /// Secondary IPs available to pods in secondary-IP mode: ENIs × (IPv4 − 1) (addresses).
+    pub pod_ips: u32,
+    /// Max-pods calculator value with prefix delegation (110/250 cap; pods); `None` when the
+    /// vCPU count, and so the cap, is unknown.
+    pub max_pods_prefix_delegation: Option<u32>,
+    /// Pod IPs with prefix delegation: ENIs × (IPv4 − 1) × 16 where the CNI supports it
+    /// (Nitro or bare metal), else the secondary-IP count (addresses).
+    pub pod_ips_prefix_delegation: u32,
+    /// Max-pods calculator value with custom networking (pods); `None` when vCPUs are
+    /// unknown.
+    pub max_pods_custom_networking: Option<u32>,
+    /// Pod IPs with custom networking (the primary ENI carries no pods): (ENIs − 1) ×
+    /// (IPv4 − 1) (addresses).
+    pub pod_ips_custom_networking: u32,
+    /// Short warnings, no commas; empty if none.
+    pub warnings: Vec<String>,
+    /// Whether the VPC resource controller can attach a trunk ENI (security groups for
+    /// pods); `false` also for types its table does not list.
+    pub trunking_compatible: bool,
+    /// Branch ENIs per node for security groups for pods (ENIs, one per selected pod);
+    /// `None` when the type is not trunking-compatible.
+    pub branch_enis: Option<u32>,
+}
+
+/// Builds one row per type, in the order given.
+pub fn capacity_rows(types: &[&InstanceType]) -> Vec<CapacityRow> {
+    types.iter().map(|t| row(t)).collect()
+}
+
+fn row(t: &InstanceType) -> CapacityRow {
+    let calculator = |pd, cn| t.vcpus.map(|_| t.calculator_max_pods(pd, cn));
+    let mut r = CapacityRow {
+        instance_type: t.name.clone(),
+        hypervisor: t.hypervisor.clone(),
+        vcpus: t.vcpus,
+        enis: t.max_enis,
+        ipv4_per_eni: t.ipv4_per_eni,
+        max_pods: t.default_max_pods(),
+        pod_ips: t.pod_ips(false, false),
+        max_pods_prefix_delegation: calculator(true, false),
+        pod_ips_prefix_delegation: t.pod_ips(true, false),
+        max_pods_custom_networking: calculator(false, true),
+        pod_ips_custom_networking: t.pod_ips(false, true),
+        warnings: Vec::new(),
+        trunking_compatible: t.trunking_compatible(),
+        branch_enis: t.branch_enis(),
+    };
+    r.warnings = warnings(&r, t.supports_prefix_delegation());
+    r
+}
+
+fn warnings(r: &CapacityRow, prefix_delegation: bool) -> Vec<String> {
+    let mut w = Vec::new();
+    let pods = r.max_pods.saturating_sub(2);
+    if pods > r.pod_ips_custom_networking {
+        w.push(format!(
+            "custom networking: default max pods {} allows {} pods for {} pod IPs",
+            r.max_pods, pods, r.pod_ips_custom_networking
+        ));
+    }
+    if !prefix_delegation {
+        w.push(format!(
+            "no prefix delegation ({}): falls back to secondary IPs",
+            r.hypervisor
+        ));
+    }
+    if r.enis == 1 {
+        w.push("custom networking leaves no ENI for pods".to_string());
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn one(name: &str) -> CapacityRow {
+        capacity_rows(&[catalog::lookup(name).unwrap()]).remove(0)
+    }
+
+    #[test]
+    fn t3_medium_row() {
+        // t3.medium: 3 ENIs x 6 IPv4, nitro, 2 vCPUs.
+        // max pods 3*5+2 = 17; pod IPs 15; PD 3*5*16+2 = 242 -> 110, PD IPs 240;
+        // CN 2*5+2 = 12, CN IPs 10; 17-2 = 15 > 10 -> warning.
+        // data/branch-eni-limits.csv: "t3.medium,false,0": no branch ENIs.
+        let r = one("t3.medium");
+        assert_eq!((r.max_pods, r.pod_ips), (17, 15));
+        assert_eq!(
+            (r.max_pods_prefix_delegation, r.pod_ips_prefix_delegation),
+            (Some(110), 240)
+        );
+        assert_eq!(
+            (r.max_pods_custom_networking, r.pod_ips_custom_networking),
+            (Some(12), 10)
+        );
+        assert_eq!(
+            r.warnings,
+            vec!["custom networking: default max pods 17 allows 15 pods for 10 pod IPs"]
+        );
+        assert_eq!((r.trunking_compatible, r.branch_enis), (false, None));
+    }
+
+    #[test]
+    fn m5_large_has_branch_enis() {
+        // data/branch-eni-limits.csv: "m5.large,true,9".
+        let r = one("m5.large");
+        assert_eq!((r.trunking_compatible, r.branch_enis), (true, Some(9)));
+    }
+}
