@@ -10,7 +10,7 @@ use std::collections::HashSet;
 fn prefixes(w: &World<MemoryRecorder>, node: usize) -> u32 {
     w.node(node)
         .ds
-        .enis
+        .enis()
         .iter()
         .map(|e| e.prefixes.len() as u32)
         .sum()
@@ -122,7 +122,13 @@ fn new_eni_when_primary_is_full() {
         40,
         "10m",
     ));
-    let per_eni: Vec<usize> = w.node(0).ds.enis.iter().map(|e| e.prefixes.len()).collect();
+    let per_eni: Vec<usize> = w
+        .node(0)
+        .ds
+        .enis()
+        .iter()
+        .map(|e| e.prefixes.len())
+        .collect();
     assert_eq!(per_eni, vec![3, 1]);
 }
 
@@ -153,7 +159,7 @@ fn pod_addresses_ascend_within_a_prefix() {
         3,
         "2m",
     ));
-    let base = w.node(0).ds.enis[0].prefixes[0].base;
+    let base = w.node(0).ds.enis()[0].prefixes[0].base;
     let ips: Vec<u32> = w
         .pods()
         .iter()
@@ -245,7 +251,7 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     assert_eq!(w.totals.last_row.pods_running, 66);
     let reserved = |a: u32| (a >> 8) == u32::from_be_bytes([0, 10, 0, 3]);
     for n in w.node_views() {
-        for e in &n.ds.enis {
+        for e in n.ds.enis() {
             assert!(
                 e.prefixes.iter().all(|p| reserved(p.base)),
                 "prefixes come from 10.0.3.0/24"
@@ -280,7 +286,7 @@ workloads:
     assert!(created[0] < ready, "the first pod ENI is made during init");
     assert_eq!(w.node(0).max_pods, 20);
     assert_eq!(
-        w.node(0).ds.enis[0].ips.len(),
+        w.node(0).ds.enis()[0].ips.len(),
         0,
         "primary ENI holds no pod IPs"
     );
@@ -340,7 +346,7 @@ workloads:
     let (w, _) = run_yaml(yaml);
     // own /27: 27 usable; instance 1 + init 9 -> 17 left. Most free first: `tagged` (251)
     // before `own`, so ENI-2 and ENI-3 come from `tagged`.
-    let subnets: Vec<u32> = w.node(0).ds.enis.iter().map(|e| e.subnet.0).collect();
+    let subnets: Vec<u32> = w.node(0).ds.enis().iter().map(|e| e.subnet.0).collect();
     assert_eq!(subnets, vec![0, 2, 2]);
     assert_eq!(w.totals.last_row.pods_running, 20);
 }
@@ -352,7 +358,7 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
     let mut seen = HashSet::new();
     let mut pod_ips = HashSet::new();
     for (ni, n) in w.node_views().enumerate() {
-        for e in &n.ds.enis {
+        for e in n.ds.enis() {
             let subnet = &w.subnets[e.subnet.index()];
             let mut hold = |a: u32, single: bool| {
                 assert!(seen.insert(a), "{label}: {a:#x} held twice");

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 fn check(w: &World<MemoryRecorder>, label: &str) {
     let mut seen = HashSet::new();
     for (ni, n) in w.node_views().enumerate() {
-        for e in &n.ds.enis {
+        for e in n.ds.enis() {
             let subnet = &w.subnets[e.subnet.index()];
             let addrs = std::iter::once(e.primary_ip)
                 .chain(e.ips.iter().map(|s| s.addr))

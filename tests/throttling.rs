@@ -176,7 +176,7 @@ fn aws_node_restart_reinitialises_ipamd() {
     assert!(w
         .node(0)
         .ds
-        .enis
+        .enis()
         .iter()
         .all(|e| e.create_time.as_secs_f64() >= 310.0));
 }

@@ -43,7 +43,7 @@ pub fn node_pool(world: &World<MemoryRecorder>, i: usize) -> (u32, u32, u32) {
     let n = &world.node(i);
     let now = ipamsim::time::SimTime(world.sc.duration.micros());
     let s = n.ds.stats(now);
-    (n.ds.enis.len() as u32, s.total, s.assigned)
+    (n.ds.enis().len() as u32, s.total, s.assigned)
 }
 
 /// Times (s) of events of `kind` on any node.

@@ -204,7 +204,7 @@ fn short_of(events: &[OwnedEvent], subnet: SubnetId) -> Option<Limit> {
 
 /// Adds the node's prefixes per subnet and marks the subnets its pod ENIs use.
 fn count_prefixes(ds: &Datastore, fp: &mut Footprint) {
-    for eni in &ds.enis {
+    for eni in ds.enis() {
         if let Some(take) = fp.takes.get_mut(eni.subnet.index()) {
             let held = u32::try_from(eni.prefixes.len()).unwrap_or(u32::MAX);
             take.prefixes = take.prefixes.saturating_add(held);
@@ -249,7 +249,7 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         .filter(|p| p.node == Some(NodeId(0)) && p.state == PodState::WaitingIp)
         .count();
     NodeState {
-        enis: u32::try_from(node.ds.enis.len()).unwrap_or(u32::MAX),
+        enis: u32::try_from(node.ds.enis().len()).unwrap_or(u32::MAX),
         ips: stats.total,
         prefixes: stats.prefixes,
         pods_with_ip: stats.assigned,

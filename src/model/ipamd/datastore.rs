@@ -8,6 +8,7 @@
 use super::pool::{self, PoolStats, Targets, IPS_PER_PREFIX};
 use crate::model::ids::{EniId, PodId, SubnetId};
 use crate::time::{SimDuration, SimTime};
+use std::collections::VecDeque;
 
 /// One address: a secondary IP (/32), or one of a prefix's 16.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct Prefix {
     pub base: u32,
     /// The 16 addresses in order.
     pub slots: [IpSlot; 16],
+    /// Addresses held by pods (kept as pods come and go).
+    used: u32,
 }
 
 impl Prefix {
@@ -53,12 +56,13 @@ impl Prefix {
         Prefix {
             base,
             slots: std::array::from_fn(|i| IpSlot::new(base + i as u32)),
+            used: 0,
         }
     }
 
     /// Addresses held by pods.
     pub fn assigned(&self) -> u32 {
-        self.slots.iter().filter(|s| s.pod.is_some()).count() as u32
+        self.used
     }
 
     /// `getUnusedIP` (spec §d.1) inside one prefix: if some released addresses have left
@@ -81,6 +85,7 @@ impl Prefix {
                 .position(|s| s.pod.is_none() && s.unassigned_at.is_none())
         })?;
         self.slots[i].pod = Some(pod);
+        self.used += 1;
         Some(self.slots[i].addr)
     }
 }
@@ -104,6 +109,8 @@ pub struct Eni {
     pub ips: Vec<IpSlot>,
     /// /28 prefixes, ascending (prefix mode).
     pub prefixes: Vec<Prefix>,
+    /// Addresses assigned to pods (kept as pods come and go).
+    assigned: u32,
 }
 
 impl Eni {
@@ -125,13 +132,22 @@ impl Eni {
             create_time,
             ips: Vec::new(),
             prefixes: Vec::new(),
+            assigned: 0,
         }
     }
 
     /// Addresses assigned to pods.
     pub fn assigned(&self) -> u32 {
-        self.ips.iter().filter(|s| s.pod.is_some()).count() as u32
-            + self.prefixes.iter().map(Prefix::assigned).sum::<u32>()
+        self.assigned
+    }
+
+    /// Recounts the pods' addresses from the slots (an ENI built slot by slot, in tests).
+    fn recount(&mut self) {
+        for p in &mut self.prefixes {
+            p.used = p.slots.iter().filter(|s| s.pod.is_some()).count() as u32;
+        }
+        self.assigned = self.ips.iter().filter(|s| s.pod.is_some()).count() as u32
+            + self.prefixes.iter().map(|p| p.used).sum::<u32>();
     }
 
     /// Addresses held (1 per IP, 16 per prefix).
@@ -160,28 +176,86 @@ impl Eni {
 pub const MIN_ENI_LIFETIME: SimDuration = SimDuration::from_secs(60);
 
 /// One node's datastore.
+///
+/// Its statistics are counters kept as addresses come and go, so [`Datastore::stats`] does
+/// not rescan the slots: only the cooling count needs time, and it comes from the queue of
+/// recent releases (the ones still inside the cooldown), each checked against its slot.
 #[derive(Clone, Debug, Default)]
 pub struct Datastore {
     /// ENIs in device-index order.
-    pub enis: Vec<Eni>,
+    enis: Vec<Eni>,
     /// `IP_COOLDOWN_PERIOD` (s).
     pub cooldown_s: i64,
     /// Prefix mode.
     pub pd: bool,
+    /// Addresses held (`T`).
+    total: u32,
+    /// Addresses assigned (`U`).
+    assigned: u32,
+    /// Prefixes held (`P`).
+    prefixes: u32,
+    /// Prefixes with no assigned address (`F`).
+    free_prefixes: u32,
+    /// Releases in time order: `(when, ENI, address)`; entries past the cooldown are
+    /// dropped at the next release.
+    released: VecDeque<(SimTime, EniId, u32)>,
 }
 
 impl Datastore {
     /// An empty datastore with the given cooldown (s), in prefix mode when `pd`.
     pub fn new(cooldown_s: i64, pd: bool) -> Datastore {
         Datastore {
-            enis: Vec::new(),
             cooldown_s,
             pd,
+            ..Datastore::default()
         }
     }
 
-    /// `GetIPStats` (spec §c.1).
+    /// The ENIs, in device-index order.
+    pub fn enis(&self) -> &[Eni] {
+        &self.enis
+    }
+
+    /// `GetIPStats` (spec §c.1), from the counters and the recent releases.
     pub fn stats(&self, now: SimTime) -> PoolStats {
+        let mut cooldown = 0;
+        for &(t, eni, addr) in self.released.iter().rev() {
+            if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+                break;
+            }
+            let still = self
+                .slot(eni, addr)
+                .is_some_and(|s| s.pod.is_none() && s.unassigned_at == Some(t));
+            cooldown += u32::from(still);
+        }
+        let s = PoolStats {
+            total: self.total,
+            assigned: self.assigned,
+            cooldown,
+            prefixes: self.prefixes,
+            free_prefixes: self.free_prefixes,
+        };
+        debug_assert_eq!(s, self.stats_scan(now), "datastore counters");
+        s
+    }
+
+    /// The slot of `addr` on ENI `eni`, if both are still there.
+    fn slot(&self, eni: EniId, addr: u32) -> Option<&IpSlot> {
+        let e = self.enis.iter().find(|e| e.id == eni)?;
+        if let Ok(i) = e.ips.binary_search_by_key(&addr, |s| s.addr) {
+            return Some(&e.ips[i]);
+        }
+        let i = e
+            .prefixes
+            .partition_point(|p| p.base <= addr)
+            .checked_sub(1)?;
+        let p = &e.prefixes[i];
+        p.slots.get(addr.wrapping_sub(p.base) as usize)
+    }
+
+    /// `GetIPStats` by rescanning every slot: the reference the counters are checked
+    /// against (debug builds, tests).
+    pub fn stats_scan(&self, now: SimTime) -> PoolStats {
         let mut s = PoolStats::default();
         for eni in &self.enis {
             for p in &eni.prefixes {
@@ -208,12 +282,44 @@ impl Datastore {
         s
     }
 
-    /// Adds an ENI, keeping device-index order.
-    pub fn add_eni(&mut self, eni: Eni) {
+    /// Adds an ENI (with whatever addresses it holds), keeping device-index order.
+    pub fn add_eni(&mut self, mut eni: Eni) {
+        eni.recount();
+        self.total += eni.total();
+        self.assigned += eni.assigned;
+        self.prefixes += eni.prefixes.len() as u32;
+        self.free_prefixes += eni.free_prefixes();
         let at = self
             .enis
             .partition_point(|e| e.device_index < eni.device_index);
         self.enis.insert(at, eni);
+    }
+
+    /// Removes the ENI at `idx` (ipamd frees it; its addresses leave the datastore).
+    pub fn remove_eni(&mut self, idx: usize) -> Eni {
+        let eni = self.enis.remove(idx);
+        self.total -= eni.total();
+        self.assigned -= eni.assigned;
+        self.prefixes -= eni.prefixes.len() as u32;
+        self.free_prefixes -= eni.free_prefixes();
+        eni
+    }
+
+    /// Removes every ENI (the instance is terminated).
+    pub fn drain_enis(&mut self) -> Vec<Eni> {
+        self.total = 0;
+        self.assigned = 0;
+        self.prefixes = 0;
+        self.free_prefixes = 0;
+        self.released.clear();
+        std::mem::take(&mut self.enis)
+    }
+
+    /// Every ENI entered the datastore now (after an aws-node restart, §g).
+    pub fn reset_create_times(&mut self, now: SimTime) {
+        for e in &mut self.enis {
+            e.create_time = now;
+        }
     }
 
     /// Position of the ENI with node-local id `id`.
@@ -228,6 +334,7 @@ impl Datastore {
             let at = ips.partition_point(|s| s.addr < addr);
             ips.insert(at, IpSlot::new(addr));
         }
+        self.total += addrs.len() as u32;
     }
 
     /// Adds /28 prefixes (by base address) to the ENI at `idx`, keeping address order.
@@ -237,6 +344,10 @@ impl Datastore {
             let at = prefixes.partition_point(|p| p.base < base);
             prefixes.insert(at, Prefix::new(base));
         }
+        let n = bases.len() as u32;
+        self.total += IPS_PER_PREFIX * n;
+        self.prefixes += n;
+        self.free_prefixes += n;
     }
 
     /// Lowest device index used neither by a datastore ENI nor per `also_used`
@@ -267,6 +378,11 @@ impl Datastore {
                 for j in 0..m {
                     let prefix = &mut eni.prefixes[(ip_rot as usize + j) % m];
                     if let Some(addr) = prefix.take(now, cooldown_s, ip_rot, pod) {
+                        if prefix.used == 1 {
+                            self.free_prefixes -= 1;
+                        }
+                        eni.assigned += 1;
+                        self.assigned += 1;
                         return Some((eni.id, addr));
                     }
                 }
@@ -280,6 +396,8 @@ impl Datastore {
                 }
                 slot.pod = Some(pod);
                 slot.unassigned_at = None;
+                eni.assigned += 1;
+                self.assigned += 1;
                 return Some((eni.id, slot.addr));
             }
         }
@@ -293,22 +411,50 @@ impl Datastore {
             return false;
         };
         let eni = &mut self.enis[idx];
-        let slot = match eni.ips.iter_mut().find(|s| s.addr == addr) {
-            Some(s) => Some(s),
-            None => eni
+        let (slot, prefix_used) = match eni.ips.iter_mut().find(|s| s.addr == addr) {
+            Some(s) => (Some(s), None),
+            None => match eni
                 .prefixes
                 .iter_mut()
                 .find(|p| addr.wrapping_sub(p.base) < IPS_PER_PREFIX)
-                .map(|p| &mut p.slots[(addr - p.base) as usize]),
+            {
+                Some(p) => (
+                    Some(&mut p.slots[(addr - p.base) as usize]),
+                    Some(&mut p.used),
+                ),
+                None => (None, None),
+            },
         };
         match slot {
             Some(slot) if slot.pod == Some(pod) => {
                 slot.pod = None;
                 slot.unassigned_at = Some(now);
+                if let Some(used) = prefix_used {
+                    *used -= 1;
+                    if *used == 0 {
+                        self.free_prefixes += 1;
+                    }
+                }
+                eni.assigned -= 1;
+                self.assigned -= 1;
+                if self.cooldown_s >= 0 {
+                    self.note_release(now, eni_id, addr);
+                }
                 true
             }
             _ => false,
         }
+    }
+
+    /// Queues a release for the cooling count, dropping entries already past the cooldown.
+    fn note_release(&mut self, now: SimTime, eni: EniId, addr: u32) {
+        while let Some(&(t, _, _)) = self.released.front() {
+            if pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+                break;
+            }
+            self.released.pop_front();
+        }
+        self.released.push_back((now, eni, addr));
     }
 
     /// Ids of ENIs that can take more CIDRs (`GetAllocatableENIs`, §c.7): fewer than
@@ -389,6 +535,10 @@ impl Datastore {
             }
             let taken = &out[start..];
             eni.prefixes.retain(|p| !taken.contains(&p.base));
+            let n = taken.len() as u32;
+            self.total -= IPS_PER_PREFIX * n;
+            self.prefixes -= n;
+            self.free_prefixes -= n;
         } else {
             let m = eni.ips.len();
             for j in 0..m {
@@ -402,6 +552,7 @@ impl Datastore {
             }
             let taken = &out[start..];
             eni.ips.retain(|s| !taken.contains(&s.addr));
+            self.total -= taken.len() as u32;
         }
         (out.len() - start) as u32
     }

@@ -68,7 +68,7 @@ impl NodeIpamd {
     /// `hasRoomForEni` then `tryAllocateENI` (§c.6 step 5, §e.1).
     pub(super) fn alloc_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
         let max_eni = self.conf.max_eni;
-        if self.ds.enis.len() as u32 >= max_eni {
+        if self.ds.enis().len() as u32 >= max_eni {
             if !self.at_max_eni {
                 self.at_max_eni = true;
                 ctx.emit(Fact::MaxEni { limit: max_eni });
@@ -227,7 +227,7 @@ impl NodeIpamd {
     /// EC2 refuses an attach beyond the instance's interface limit; datastore ENIs and
     /// orphans (attached but unknown to the pool) both occupy a slot.
     fn attach_exceeds_instance_limit(&self) -> bool {
-        self.ds.enis.len() + self.orphans.len() >= self.conf.instance_max_enis as usize
+        self.ds.enis().len() + self.orphans.len() >= self.conf.instance_max_enis as usize
     }
 
     /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new
@@ -300,7 +300,7 @@ impl NodeIpamd {
         idx: usize,
         then: FreeThen,
     ) {
-        let eni = self.ds.enis.remove(idx);
+        let eni = self.ds.remove_eni(idx);
         let idle = eni.cidrs();
         self.freeing = Some(NewEni {
             id: eni.id,

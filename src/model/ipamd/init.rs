@@ -60,16 +60,14 @@ impl NodeIpamd {
     /// only; after a restart every attached ENI, all counted as new); then pre-scaling (§g.8).
     fn init_adopt<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
         let now = ctx.now;
-        if self.ds.enis.is_empty() {
+        if self.ds.enis().is_empty() {
             let primary_ip = self.conf.primary_ip.unwrap_or(0);
             let id = EniId(self.next_eni_id);
             self.next_eni_id += 1;
             self.ds
                 .add_eni(Eni::new(id, 0, primary_ip, self.conf.subnet, true, now));
         } else {
-            for e in &mut self.ds.enis {
-                e.create_time = now;
-            }
+            self.ds.reset_create_times(now);
             let mut attached: Vec<NewEni> = std::mem::take(&mut self.orphans);
             attached.extend(self.new_eni.take().filter(|e| e.attached));
             for e in attached {
@@ -146,7 +144,7 @@ impl NodeIpamd {
         self.call = None;
         self.call_error = None;
         self.serving = false;
-        for eni in self.ds.enis.drain(..) {
+        for eni in self.ds.drain_enis() {
             let s = &mut subnets[eni.subnet.index()];
             if !eni.is_primary {
                 s.release_ip(eni.primary_ip);

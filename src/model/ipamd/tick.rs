@@ -61,7 +61,7 @@ impl NodeIpamd {
         };
         let idx = self.ds.position(eni).expect("candidate ENI exists");
         let per = self.conf.cidrs_per_eni;
-        let room = per - self.ds.enis[idx].cidrs();
+        let room = per - self.ds.enis()[idx].cidrs();
         let want = room.min(self.to_allocate).min(per);
         let step = Step::Assigned {
             eni,
@@ -118,7 +118,7 @@ impl NodeIpamd {
     ) {
         let now = ctx.now;
         let idx = self.ds.position(eni).expect("ENI exists");
-        let subnet = self.ds.enis[idx].subnet;
+        let subnet = self.ds.enis()[idx].subnet;
         let prefixes = self.pd();
         match self.take_from_subnet(ctx, subnet, want) {
             Ok(()) => {
@@ -218,7 +218,7 @@ impl NodeIpamd {
         self.over = over;
         self.visit_rot = rot;
         self.visit_pos = 0;
-        self.visit_len = self.ds.enis.len() as u32;
+        self.visit_len = self.ds.enis().len() as u32;
         self.decrease_next_eni(ctx);
     }
 
@@ -226,18 +226,18 @@ impl NodeIpamd {
     pub(super) fn decrease_next_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
         loop {
             let ip_rot = self.map_order();
-            if self.over == 0 || self.visit_pos >= self.visit_len || self.ds.enis.is_empty() {
+            if self.over == 0 || self.visit_pos >= self.visit_len || self.ds.enis().is_empty() {
                 return self.free_eni_phase(ctx);
             }
-            let idx = (self.visit_rot as usize + self.visit_pos as usize) % self.ds.enis.len();
+            let idx = (self.visit_rot as usize + self.visit_pos as usize) % self.ds.enis().len();
             self.visit_pos += 1;
             let mut out = std::mem::take(&mut self.scratch);
             out.clear();
             let taken = self.ds.take_freeable(idx, self.over, ip_rot, &mut out);
             if taken > 0 {
                 self.over -= taken;
-                self.releasing_eni = self.ds.enis[idx].id;
-                self.releasing.subnet = self.ds.enis[idx].subnet;
+                self.releasing_eni = self.ds.enis()[idx].id;
+                self.releasing.subnet = self.ds.enis()[idx].subnet;
                 if self.ds.pd {
                     self.releasing.prefixes.extend_from_slice(&out);
                 } else {
@@ -246,7 +246,7 @@ impl NodeIpamd {
             }
             self.scratch = out;
             if taken > 0 {
-                let eni = self.ds.enis[idx].id;
+                let eni = self.ds.enis()[idx].id;
                 let s = self.ds.stats(ctx.now);
                 ctx.emit(Fact::Unassigned {
                     eni,
