@@ -3,7 +3,6 @@
 mod common;
 
 use common::{fresh_dir, ipamsim_in, run_yaml};
-use ipamsim::model::ids::PodId;
 use ipamsim::model::record::MemoryRecorder;
 use ipamsim::model::World;
 use ipamsim::scenario::{self, churn::lognormal_params};
@@ -26,10 +25,8 @@ struct PodRow {
 /// pods.csv's rows as the recorder saw them, times as the file writes them.
 fn pods_csv(world: &World<MemoryRecorder>) -> Vec<PodRow> {
     let t = |x: Option<ipamsim::time::SimTime>| x.map(|x| x.secs_str()).unwrap_or_default();
-    world
-        .recorder
-        .pods
-        .iter()
+    records(world)
+        .into_iter()
         .map(|p| PodRow {
             pod: p.name.clone(),
             workload: p.workload.clone(),
@@ -55,21 +52,28 @@ fn ms(cell: &str) -> i64 {
     (cell.parse::<f64>().unwrap() * 1000.0).round() as i64
 }
 
-/// Lifetimes (s, µs-exact) and creation times of the pods of workload `name`.
+/// Every pod's record, in creation order.
+fn records(world: &World<MemoryRecorder>) -> Vec<&ipamsim::model::record::OwnedPod> {
+    let mut pods: Vec<_> = world.recorder.pods.iter().collect();
+    pods.sort_by_key(|p| p.seq);
+    pods
+}
+
+/// Lifetimes (s, µs-exact) of the pods of workload `name`, in creation order.
 fn lifetimes(world: &World<MemoryRecorder>, name: &str) -> Vec<f64> {
-    (0..world.pods().len() as u32)
-        .filter(|&i| world.owner_name(PodId(i)) == name)
-        .filter_map(|i| {
-            let p = &world.pods()[i as usize];
-            p.deleted.map(|d| d.since(p.created).as_secs_f64())
-        })
+    records(world)
+        .into_iter()
+        .filter(|p| p.workload == name)
+        .filter_map(|p| p.deleted.map(|d| d.since(p.created).as_secs_f64()))
         .collect()
 }
 
+/// Creation times (µs) of the pods of workload `name`, in creation order.
 fn created_times(world: &World<MemoryRecorder>, name: &str) -> Vec<u64> {
-    (0..world.pods().len() as u32)
-        .filter(|&i| world.owner_name(PodId(i)) == name)
-        .map(|i| world.pods()[i as usize].created.micros())
+    records(world)
+        .into_iter()
+        .filter(|p| p.workload == name)
+        .map(|p| p.created.micros())
         .collect()
 }
 

@@ -55,6 +55,8 @@ pub enum Event {
     PodExpire {
         /// The pod.
         pod: PodId,
+        /// Its slot's life (a slot is reused once its pod was deleted and recorded).
+        life: u32,
     },
     /// Row `row` of a trace workload is due; at most one pending per trace.
     TraceRow {

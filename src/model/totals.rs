@@ -19,8 +19,73 @@ pub struct RunTotals {
     pub peak_ips_total: u32,
     /// Lowest `subnet_free_ips` over samples.
     pub min_subnet_free_ips: u64,
-    /// What finished pods' lives add up to.
-    pub pods: PodTotals,
+}
+
+/// Durations in whole milliseconds, counted exactly: one counter per millisecond up to
+/// [`MsHistogram::DENSE_MS`], a sorted map beyond. Memory grows with the range of values
+/// seen, not with how many there are, and every nearest-rank percentile is exact.
+#[derive(Clone, Debug, Default)]
+pub struct MsHistogram {
+    dense: Vec<u32>,
+    sparse: std::collections::BTreeMap<u64, u64>,
+    count: u64,
+}
+
+impl MsHistogram {
+    /// Values below this (ms, 10 minutes) are counted in the dense part.
+    pub const DENSE_MS: u64 = 600_000;
+
+    /// Adds one duration (ms).
+    pub fn add(&mut self, ms: u64) {
+        self.count += 1;
+        if ms < Self::DENSE_MS {
+            let i = ms as usize;
+            if self.dense.len() <= i {
+                self.dense.resize(i + 1, 0);
+            }
+            match self.dense[i].checked_add(1) {
+                Some(c) => self.dense[i] = c,
+                None => *self.sparse.entry(ms).or_insert(0) += 1,
+            }
+        } else {
+            *self.sparse.entry(ms).or_insert(0) += 1;
+        }
+    }
+
+    /// Durations counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The value at 1-based rank `rank` in ascending order (`rank` ≤ count).
+    pub fn at_rank(&self, rank: u64) -> Option<u64> {
+        if rank == 0 || rank > self.count {
+            return None;
+        }
+        let mut seen = 0u64;
+        for (ms, &c) in self.dense.iter().enumerate() {
+            seen += u64::from(c);
+            if let Some(&extra) = self.sparse.get(&(ms as u64)) {
+                seen += extra;
+            }
+            if seen >= rank {
+                return Some(ms as u64);
+            }
+        }
+        for (&ms, &c) in self.sparse.range(Self::DENSE_MS..) {
+            seen += c;
+            if seen >= rank {
+                return Some(ms);
+            }
+        }
+        None
+    }
+
+    /// Nearest-rank percentile `p` (0–100): the value at rank `ceil(p/100 × n)`.
+    pub fn percentile(&self, p: u64) -> Option<u64> {
+        let rank = (p * self.count).div_ceil(100).max(1);
+        self.at_rank(rank)
+    }
 }
 
 /// Pod counts and durations, gathered from every [`PodRecord`] written. Durations are in
@@ -43,15 +108,15 @@ pub struct PodTotals {
     /// Pod-network pods bound to a node that never got an IP.
     pub never_got_ip: u32,
     /// Binding → IP (ms) of pod-network pods that got one.
-    pub time_to_ip_ms: Vec<u64>,
+    pub time_to_ip_ms: MsHistogram,
     /// Creation → running (ms) of every workload pod; one that never ran counts until it was
     /// deleted or the run ended.
-    pub time_to_running_ms: Vec<u64>,
+    pub time_to_running_ms: MsHistogram,
     /// Binding → deletion or end (ms) of the pods that never got an IP.
-    pub never_ip_wait_ms: Vec<u64>,
+    pub never_ip_wait_ms: MsHistogram,
     /// Binding → IP (ms) of every pod-network pod bound to a node, a pod that never got an
     /// IP counted until deleted or the end (censored).
-    pub ip_wait_censored_ms: Vec<u64>,
+    pub ip_wait_censored_ms: MsHistogram,
 }
 
 impl PodTotals {
@@ -70,7 +135,7 @@ impl PodTotals {
         if !p.daemonset {
             self.never_scheduled += u32::from(p.scheduled.is_none());
             let ran = p.ip_assigned.unwrap_or(stop);
-            self.time_to_running_ms.push(span(p.created, ran));
+            self.time_to_running_ms.add(span(p.created, ran));
         }
         if p.host_network {
             return;
@@ -80,14 +145,37 @@ impl PodTotals {
         };
         match p.ip_assigned {
             Some(ip) => {
-                self.time_to_ip_ms.push(span(bound, ip));
-                self.ip_wait_censored_ms.push(span(bound, ip));
+                self.time_to_ip_ms.add(span(bound, ip));
+                self.ip_wait_censored_ms.add(span(bound, ip));
             }
             None => {
                 self.never_got_ip += 1;
-                self.never_ip_wait_ms.push(span(bound, stop));
-                self.ip_wait_censored_ms.push(span(bound, stop));
+                self.never_ip_wait_ms.add(span(bound, stop));
+                self.ip_wait_censored_ms.add(span(bound, stop));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exact nearest-rank percentiles on both sides of the dense limit.
+    #[test]
+    fn histogram_percentiles_are_exact() {
+        let mut h = MsHistogram::default();
+        // 1..=100 s in ms, plus two values beyond the dense part (11 and 20 minutes)
+        for s in 1..=100u64 {
+            h.add(s * 1000);
+        }
+        h.add(660_000);
+        h.add(1_200_000);
+        assert_eq!(h.count(), 102);
+        // rank ceil(0.5 × 102) = 51 -> 51 s; rank ceil(0.99 × 102) = 101 -> 660 s
+        assert_eq!(h.percentile(50), Some(51_000));
+        assert_eq!(h.percentile(99), Some(660_000));
+        assert_eq!(h.percentile(100), Some(1_200_000));
+        assert_eq!(MsHistogram::default().percentile(50), None);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::engine::RunStats;
 use crate::model::record::Recorder;
+use crate::model::totals::MsHistogram;
 use crate::model::World;
 use crate::scenario::{CniConfig, Ec2Action};
 use serde::Serialize;
@@ -25,25 +26,24 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    /// Nearest-rank percentiles of durations in milliseconds: the value at rank
+    /// Nearest-rank percentiles of durations counted in milliseconds: the value at rank
     /// `ceil(p/100 × n)` of the sorted samples.
-    pub fn of_millis(mut v: Vec<u64>) -> Percentiles {
-        if v.is_empty() {
-            return Percentiles::default();
-        }
-        v.sort_unstable();
-        let n = v.len();
-        let rank = |p: u64| {
-            let r = (p as usize * n).div_ceil(100).clamp(1, n);
-            Some(v[r - 1] as f64 / 1000.0)
-        };
+    pub fn of(h: &MsHistogram) -> Percentiles {
+        let secs = |p: u64| h.percentile(p).map(|ms| ms as f64 / 1000.0);
         Percentiles {
-            count: n,
-            p50: rank(50),
-            p90: rank(90),
-            p99: rank(99),
-            max: Some(v[n - 1] as f64 / 1000.0),
+            count: h.count() as usize,
+            p50: secs(50),
+            p90: secs(90),
+            p99: secs(99),
+            max: secs(100),
         }
+    }
+
+    /// [`Percentiles::of`] a list of durations in milliseconds.
+    pub fn of_millis(v: Vec<u64>) -> Percentiles {
+        let mut h = MsHistogram::default();
+        v.into_iter().for_each(|ms| h.add(ms));
+        Percentiles::of(&h)
     }
 
     /// The p99, or 0 with no samples (for sorting and objectives).
@@ -252,9 +252,9 @@ impl Summary {
     /// ([`World::record_pods`]); `sha256` names the scenario file's bytes.
     pub fn from_world<R: Recorder>(world: &World<R>, stats: &RunStats, sha256: &str) -> Summary {
         let t = &world.totals;
-        let p = &t.pods;
+        let p = &world.kube.totals.pods;
         let end = crate::time::SimTime(world.sc.duration.micros());
-        let never = Percentiles::of_millis(p.never_ip_wait_ms.clone());
+        let never = Percentiles::of(&p.never_ip_wait_ms);
         let calls = world.ec2.calls();
         let scaling = &world.autoscaler.totals;
         Summary {
@@ -273,9 +273,9 @@ impl Summary {
                 never_scheduled: p.never_scheduled,
                 never_got_ip: p.never_got_ip,
             },
-            time_to_ip_s: Percentiles::of_millis(p.time_to_ip_ms.clone()),
-            time_to_running_s: Percentiles::of_millis(p.time_to_running_ms.clone()),
-            time_to_ip_censored_s: Percentiles::of_millis(p.ip_wait_censored_ms.clone()),
+            time_to_ip_s: Percentiles::of(&p.time_to_ip_ms),
+            time_to_running_s: Percentiles::of(&p.time_to_running_ms),
+            time_to_ip_censored_s: Percentiles::of(&p.ip_wait_censored_ms),
             never_got_ip: NeverGotIp {
                 count: p.never_got_ip,
                 wait_s: WaitStats {

@@ -69,8 +69,8 @@ pub struct KubeNode {
     pub bound: u32,
     /// kubelet max pods.
     pub max_pods: u32,
-    /// Pods bound and not deleted, in id (creation) order.
-    pub pods: Vec<PodId>,
+    /// Pods bound and not deleted, in creation order (`(seq, id)`).
+    pub pods: Vec<(u64, PodId)>,
     /// Kubelet retry jitter for pods on this node.
     rng: ChaCha8Rng,
 }
@@ -86,6 +86,8 @@ pub struct KubeTotals {
     pub waiting_since: Option<SimTime>,
     /// Time with at least one pod waiting for an IP, closed intervals (µs).
     pub any_waiting_us: u64,
+    /// What finished pods' lives add up to.
+    pub pods: crate::model::totals::PodTotals,
 }
 
 impl KubeTotals {
@@ -98,8 +100,12 @@ impl KubeTotals {
 
 /// Pods, workloads, the scheduler and the kubelets.
 pub struct Kube {
-    /// Every pod ever created, by id.
+    /// The pods, by id: the live ones, and deleted ones whose slot is not reused yet.
     pub pods: Vec<Pod>,
+    /// Slots of deleted (and recorded) pods, to reuse.
+    free: Vec<PodId>,
+    /// The next pod's creation number.
+    next_seq: u64,
     /// Per node.
     pub nodes: Vec<KubeNode>,
     /// State counts and peaks.
@@ -110,8 +116,9 @@ pub struct Kube {
     workload_pods: Vec<Vec<PodId>>,
     /// Next ordinal per workload.
     workload_next: Vec<u32>,
-    /// Unschedulable pods in arrival order (stale entries skipped lazily).
-    pending: VecDeque<PodId>,
+    /// Unschedulable pods in arrival order, with their slot's life (stale entries skipped
+    /// lazily).
+    pending: VecDeque<(PodId, u32)>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
     schedulable: BTreeSet<(u32, NodeId)>,
     policy: SchedulerPolicy,
@@ -138,6 +145,8 @@ impl Kube {
         let n = sc.workloads.len();
         Kube {
             pods: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
             nodes: Vec::new(),
             totals: KubeTotals::default(),
             state_counts: [0; 3],
@@ -156,9 +165,21 @@ impl Kube {
         (u, w, r)
     }
 
-    /// Unschedulable pods in arrival order (some entries may be stale: check the state).
+    /// Unschedulable pods in arrival order (some may have been scheduled since: check the
+    /// state).
     pub fn pending(&self) -> impl Iterator<Item = &Pod> {
-        self.pending.iter().map(|p| &self.pods[p.index()])
+        self.pending
+            .iter()
+            .map(|&(p, _)| &self.pods[p.index()])
+            .zip(self.pending.iter())
+            .filter(|(p, &(_, life))| p.life == life)
+            .map(|(p, _)| p)
+    }
+
+    /// Whether `pod` still is the pod of life `life` of its slot, not deleted.
+    fn alive(&self, pod: PodId, life: u32) -> bool {
+        let p = &self.pods[pod.index()];
+        p.life == life && p.state != PodState::Deleted
     }
 
     /// One pod.
@@ -192,10 +213,24 @@ impl Kube {
         });
     }
 
-    /// Creates a pod (unschedulable until bound).
+    /// Creates a pod (unschedulable until bound), in a free slot if there is one.
     fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodId {
-        let id = PodId::from_index(self.pods.len());
-        self.pods.push(Pod::new(now, owner, host_network));
+        let mut pod = Pod::new(now, owner, host_network);
+        pod.seq = self.next_seq;
+        self.next_seq += 1;
+        let id = match self.free.pop() {
+            Some(id) => {
+                let old = &self.pods[id.index()];
+                pod.life = old.life + 1;
+                pod.retry_gen = old.retry_gen + 1;
+                self.pods[id.index()] = pod;
+                id
+            }
+            None => {
+                self.pods.push(pod);
+                PodId::from_index(self.pods.len() - 1)
+            }
+        };
         self.state_counts[0] += 1;
         self.totals.peak_unschedulable = self.totals.peak_unschedulable.max(self.state_counts[0]);
         id

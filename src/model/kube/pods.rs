@@ -39,8 +39,13 @@ pub struct Pod {
     pub ip: Option<(EniId, u32)>,
     /// Last address it held (kept after delete, for `pods.csv`).
     pub last_ip: Option<u32>,
-    /// Kubelet retry generation (stale retries are ignored).
+    /// Kubelet retry generation (stale retries are ignored; it keeps counting across the
+    /// lives of a slot).
     pub retry_gen: u32,
+    /// Creation order across the run (slots are reused, ids are not in creation order).
+    pub seq: u64,
+    /// Which life of its slot this pod is (stale references to the slot are ignored).
+    pub life: u32,
 }
 
 impl Pod {
@@ -58,6 +63,8 @@ impl Pod {
             ip: None,
             last_ip: None,
             retry_gen: 0,
+            seq: 0,
+            life: 0,
         }
     }
 

@@ -65,8 +65,9 @@ impl Kube {
         let n = &mut self.nodes[node.index()];
         let old_bound = n.bound;
         n.bound += 1;
-        let at = n.pods.partition_point(|&p| p < pod);
-        n.pods.insert(at, pod);
+        let seq = self.pods[pod.index()].seq;
+        let at = n.pods.partition_point(|&(s, _)| s < seq);
+        n.pods.insert(at, (seq, pod));
         self.reindex_node(node, old_bound, was);
         let now = env.now;
         let p = &mut self.pods[pod.index()];
@@ -103,14 +104,16 @@ impl Kube {
         pod: PodId,
     ) {
         if !self.try_schedule(env, pod) {
-            self.pending.push_back(pod);
+            let life = self.pods[pod.index()].life;
+            self.pending.push_back((pod, life));
         }
     }
 
     /// Places waiting unschedulable pods, oldest first, while nodes have room.
     pub fn drain_pending<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>) {
-        while let Some(&pod) = self.pending.front() {
-            if self.pods[pod.index()].state != PodState::Unschedulable {
+        while let Some(&(pod, life)) = self.pending.front() {
+            let p = &self.pods[pod.index()];
+            if p.life != life || p.state != PodState::Unschedulable {
                 self.pending.pop_front();
                 continue;
             }
@@ -133,7 +136,7 @@ impl Kube {
         self.reindex_node(node, bound, false);
         Self::emit(env, &self.pods, node, Fact::NodeReady);
         for i in 0..self.nodes[node.index()].pods.len() {
-            let pod = self.nodes[node.index()].pods[i];
+            let (_, pod) = self.nodes[node.index()].pods[i];
             if self.pods[pod.index()].state == PodState::WaitingIp {
                 self.cni_add(env, pod);
             }

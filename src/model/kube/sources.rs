@@ -19,7 +19,7 @@ use super::{Cni, Env, Kube};
 use crate::engine::EventQueue;
 use crate::model::event::Event;
 use crate::model::ids::{PodId, WorkloadId};
-use crate::model::record::{PodState, Recorder};
+use crate::model::record::Recorder;
 use crate::model::rng::{rng_stream, streams};
 use crate::scenario::churn::{lognormal_params, Arrivals, ChurnSpec, Lifetime};
 use crate::scenario::trace::TraceAction;
@@ -35,7 +35,7 @@ pub(crate) struct SourceState {
     /// A churn workload's random stream.
     rngs: Vec<Option<ChaCha8Rng>>,
     /// A trace workload's pod for each entry of its pod table (`None` before its create).
-    trace_pods: Vec<Vec<Option<PodId>>>,
+    trace_pods: Vec<Vec<Option<(PodId, u32)>>>,
 }
 
 /// Draws a pod lifetime, rounded to the microsecond.
@@ -128,7 +128,9 @@ impl Kube {
             let ordinal = self.workload_next[w.index()];
             self.workload_next[w.index()] += 1;
             let pod = self.new_pod(now, Owner::Workload(w, ordinal), host_network);
-            env.queue.schedule(now + lifetime, Event::PodExpire { pod });
+            let life = self.pods[pod.index()].life;
+            env.queue
+                .schedule(now + lifetime, Event::PodExpire { pod, life });
             self.schedule_or_queue(env, pod);
         }
         let Some(rng) = self.sources.rngs[w.index()].as_mut() else {
@@ -145,8 +147,13 @@ impl Kube {
     }
 
     /// A churn pod's lifetime ended: delete it unless it already was.
-    pub fn on_pod_expire<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
-        if self.pods[pod.index()].state != PodState::Deleted {
+    pub fn on_pod_expire<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+        life: u32,
+    ) {
+        if self.alive(pod, life) {
             self.delete_pod(env, pod);
             self.drain_pending(env);
         }
@@ -172,8 +179,9 @@ impl Kube {
         match this.action {
             TraceAction::Create => {
                 let pod = self.new_pod(env.now, Owner::Trace(w, this.pod), host_network);
+                let life = self.pods[pod.index()].life;
                 if let Some(entry) = self.sources.trace_pods[w.index()].get_mut(slot) {
-                    *entry = Some(pod);
+                    *entry = Some((pod, life));
                 }
                 self.schedule_or_queue(env, pod);
             }
@@ -182,8 +190,8 @@ impl Kube {
                     .get(slot)
                     .copied()
                     .flatten();
-                if let Some(pod) = pod {
-                    if self.pods[pod.index()].state != PodState::Deleted {
+                if let Some((pod, life)) = pod {
+                    if self.alive(pod, life) {
                         self.delete_pod(env, pod);
                         self.drain_pending(env);
                     }

@@ -1,9 +1,10 @@
 //! Replica counts over time, scale-in, pod deletes and node removal.
 
 use super::pods::Owner;
-use super::{Cni, Env, Kube};
+use super::{owner_name, pod_name, Cni, Env, Kube};
 use crate::model::ids::{NodeId, PodId, WorkloadId};
-use crate::model::record::{PodState, Recorder};
+use crate::model::record::{PodRecord, PodState, Recorder};
+use crate::time::SimTime;
 
 impl Kube {
     /// A workload's replica count changes: new pods are created (and scheduled), or the
@@ -40,23 +41,20 @@ impl Kube {
         w: WorkloadId,
         count: usize,
     ) {
-        let mut ranked: Vec<(u8, std::cmp::Reverse<PodId>)> = self.workload_pods[w.index()]
+        let mut ranked: Vec<(u8, std::cmp::Reverse<u64>, PodId)> = self.workload_pods[w.index()]
             .iter()
             .map(|&p| {
-                let class = match self.pods[p.index()].state {
+                let pod = &self.pods[p.index()];
+                let class = match pod.state {
                     PodState::Unschedulable => 0,
                     PodState::WaitingIp => 1,
                     _ => 2,
                 };
-                (class, std::cmp::Reverse(p))
+                (class, std::cmp::Reverse(pod.seq), p)
             })
             .collect();
         ranked.sort_unstable();
-        let victims: Vec<PodId> = ranked
-            .iter()
-            .take(count)
-            .map(|&(_, std::cmp::Reverse(p))| p)
-            .collect();
+        let victims: Vec<PodId> = ranked.iter().take(count).map(|&(.., p)| p).collect();
         for &pod in &victims {
             self.delete_pod(env, pod);
         }
@@ -73,7 +71,8 @@ impl Kube {
             let n = &mut self.nodes[node.index()];
             let old_bound = n.bound;
             n.bound -= 1;
-            if let Ok(i) = n.pods.binary_search(&pod) {
+            let seq = self.pods[pod.index()].seq;
+            if let Ok(i) = n.pods.binary_search(&(seq, pod)) {
                 n.pods.remove(i);
             }
             self.reindex_node(node, old_bound, was);
@@ -85,6 +84,46 @@ impl Kube {
         p.deleted = Some(env.now);
         p.retry_gen += 1;
         self.set_state(env.now, pod, PodState::Deleted);
+        self.record(env, pod, env.now);
+        self.free.push(pod);
+    }
+
+    /// Writes a pod's record (`pods.csv`) and adds it to the totals; `end` is the end of
+    /// the run for a pod still alive.
+    fn record<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId, end: SimTime) {
+        let p = &self.pods[pod.index()];
+        let record = PodRecord {
+            id: pod,
+            seq: p.seq,
+            name: pod_name(env.sc, env.nodes, p),
+            workload: owner_name(env.sc, p),
+            node: p.node.map(|n| env.nodes.get(n).name.as_str()),
+            host_network: p.host_network,
+            daemonset: p.is_daemonset(),
+            created: p.created,
+            scheduled: p.scheduled,
+            ip_assigned: p.ip_assigned,
+            deleted: p.deleted,
+            ip: p.last_ip,
+            state: p.state,
+        };
+        env.rec.pod(&record);
+        self.totals.pods.add(&record, end);
+    }
+
+    /// Records the pods alive at the end of the run (`end`), in creation order.
+    pub fn record_live<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, end: SimTime) {
+        let mut live: Vec<(u64, PodId)> = self
+            .pods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.state != PodState::Deleted)
+            .map(|(i, p)| (p.seq, PodId::from_index(i)))
+            .collect();
+        live.sort_unstable();
+        for (_, pod) in live {
+            self.record(env, pod, end);
+        }
     }
 
     fn eligible_for(&self, node: NodeId) -> bool {
@@ -103,7 +142,7 @@ impl Kube {
         if was {
             self.reindex_node(node, bound, true);
         }
-        while let Some(&pod) = self.nodes[node.index()].pods.first() {
+        while let Some(&(_, pod)) = self.nodes[node.index()].pods.first() {
             self.delete_pod(env, pod);
         }
     }

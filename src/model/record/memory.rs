@@ -50,8 +50,10 @@ pub struct MemoryRecorder {
 /// One pod's life, owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedPod {
-    /// The pod.
+    /// The pod's slot.
     pub id: PodId,
+    /// Creation order.
+    pub seq: u64,
     /// Its name.
     pub name: String,
     /// Its workload or DaemonSet.
@@ -137,6 +139,7 @@ impl Recorder for MemoryRecorder {
     fn pod(&mut self, p: &PodRecord<'_>) {
         self.pods.push(OwnedPod {
             id: p.id,
+            seq: p.seq,
             name: p.name.to_string(),
             workload: p.workload.to_string(),
             node: p.node.map(str::to_string),

@@ -118,8 +118,10 @@ impl PodState {
 /// One pod's life, for `pods.csv` (names resolved by the model).
 #[derive(Clone, Copy, Debug)]
 pub struct PodRecord<'a> {
-    /// The pod.
+    /// The pod (its slot: slots are reused once a pod was deleted and recorded).
     pub id: PodId,
+    /// Creation order across the run.
+    pub seq: u64,
     /// Its name (`<workload>-<n>`, `<daemonset>-<node>`, or a trace's name).
     pub name: crate::model::PodName<'a>,
     /// The workload or DaemonSet that owns it.

@@ -237,8 +237,8 @@ impl<R: Recorder> Model for World<R> {
             Event::WorkloadArrival { workload } => {
                 self.with_kube(now, queue, |k, env| k.on_arrival(env, workload))
             }
-            Event::PodExpire { pod } => {
-                self.with_kube(now, queue, |k, env| k.on_pod_expire(env, pod))
+            Event::PodExpire { pod, life } => {
+                self.with_kube(now, queue, |k, env| k.on_pod_expire(env, pod, life))
             }
             Event::TraceRow { workload, row } => {
                 self.with_kube(now, queue, |k, env| k.on_trace_row(env, workload, row))

@@ -2,9 +2,7 @@
 //! written at the end of the run.
 
 use super::World;
-use crate::model::ids::PodId;
-use crate::model::kube::{owner_name, pod_name};
-use crate::model::record::{NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow};
+use crate::model::record::{NodeRow, Recorder, SubnetRow, TimelineRow};
 use crate::time::SimTime;
 
 impl<R: Recorder> World<R> {
@@ -74,26 +72,10 @@ impl<R: Recorder> World<R> {
         t.last_row = row;
     }
 
-    /// Records every pod's life (`pods.csv`, and the summary's pod totals), in creation
-    /// order; called once, at the end of the run (`end`).
+    /// Records the pods alive at the end of the run (`end`; deleted pods were recorded as
+    /// they were deleted): `pods.csv` and the summary's pod totals.
     pub fn record_pods(&mut self, end: SimTime) {
-        for (i, p) in self.kube.pods.iter().enumerate() {
-            let record = PodRecord {
-                id: PodId::from_index(i),
-                name: pod_name(&self.sc, &self.nodes, p),
-                workload: owner_name(&self.sc, p),
-                node: p.node.map(|n| self.nodes.get(n).name.as_str()),
-                host_network: p.host_network,
-                daemonset: p.is_daemonset(),
-                created: p.created,
-                scheduled: p.scheduled,
-                ip_assigned: p.ip_assigned,
-                deleted: p.deleted,
-                ip: p.last_ip,
-                state: p.state,
-            };
-            self.recorder.pod(&record);
-            self.totals.pods.add(&record, end);
-        }
+        let mut queue = crate::engine::EventQueue::new();
+        self.with_kube(end, &mut queue, |k, env| k.record_live(env, end));
     }
 }
