@@ -1,0 +1,147 @@
+//! Scenario text → validated [`Scenario`], reporting every problem at once.
+//!
+//! How problems are collected:
+//!
+//! 1. The text is parsed into a [`serde_yaml::Value`]. A syntax error stops here, as one
+//!    [`Diagnostic`] carrying serde_yaml's line and column.
+//! 2. Each mapping is checked against its raw type's [`Keys::KEYS`] (each unknown key is one
+//!    diagnostic, with the allowed keys), then deserialized into that [`raw`] type. Leaves are
+//!    [`Scalar`]s and nested parts are [`Deferred`], so this step judges shape only; every
+//!    section and every list element is decoded on its own, under its own field path.
+//! 3. Each value is converted and checked (types, ranges, references, ordering, overlaps),
+//!    recording a diagnostic and carrying on with a placeholder when something is wrong.
+//! 4. If anything was recorded, the result is [`ScenarioErrors`] with all of it, in file
+//!    order; otherwise the [`Scenario`].
+//!
+//! serde_yaml's `Value` has no positions, so diagnostics are placed by the private `locate`
+//! module: a best-effort search of the text for a field path (see its documentation).
+//!
+//! One file per part: [`checker`] (field paths, recording, structural reads), [`scalars`]
+//! (scalar conversions), [`scenario`] (the whole file), then one per section: [`cni`]
+//! (with `sweep`), [`subnets`] (with `eniconfigs`), [`nodegroups`] (with [`autoscaling`]),
+//! [`workloads`] (with [`sources`]: churn and traces), [`ec2`] and [`knobs`] (`faults`,
+//! `kubelet`, `ipamd`, `scheduler`).
+
+use super::raw::{
+    self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawEniConfig, RawIpamd, RawKubelet,
+    RawLatency, RawLatencyDistribution, RawNodeGroup, RawScenario, RawScheduler, RawStep,
+    RawSubnet, RawWorkload, Scalar,
+};
+use super::{
+    BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec,
+    FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement,
+    RetryConfig, Scenario, ScenarioErrors, SchedulerConfig, SchedulerPolicy, SubnetSpec,
+    ThrottlingConfig, UsedSpec, WorkloadSpec,
+};
+use crate::catalog;
+use crate::time::{parse_duration, SimDuration, SimTime};
+use serde::de::DeserializeOwned;
+use serde_yaml::{Mapping, Value};
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+mod autoscaling;
+mod checker;
+mod cni;
+mod ec2;
+mod knobs;
+mod locate;
+mod nodegroups;
+mod scalars;
+mod scenario;
+mod sources;
+mod subnets;
+mod workloads;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_sections;
+
+use checker::*;
+pub use cni::check_cni_value;
+use subnets::*;
+
+/// Reads a scenario file and validates it ([`parse`]). The file name in messages is
+/// `path` as given; a read failure is a single diagnostic.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_in_dir(&text, &file, path.parent().unwrap_or(Path::new(""))),
+        Err(err) => Err(ScenarioErrors {
+            file,
+            problems: vec![Diagnostic {
+                path: String::new(),
+                location: None,
+                message: format!("cannot read file: {}", io_message(&err)),
+            }],
+        }),
+    }
+}
+
+/// Parses and validates scenario text. `file` names the file in messages, and its stem
+/// (`scenarios/three-t3-medium.yaml` → `three-t3-medium`) is the default scenario name.
+///
+/// Trace files (`workloads[].trace`) are read relative to the directory part of `file`,
+/// so `file` should be the scenario's path as the user named it (a bare name such as
+/// `test.yaml` means the current directory); see [`parse_in_dir`] to give the directory.
+///
+/// Returns every problem found, never just the first; never panics.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    parse_in_dir(
+        text,
+        file,
+        Path::new(file).parent().unwrap_or(Path::new("")),
+    )
+}
+
+/// [`parse`], with trace paths resolved against `dir` (the scenario file's directory).
+pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErrors> {
+    let mut checker = Checker::new(text, dir);
+    let scenario = checker.scenario(text, &file_stem(file));
+    let mut problems = checker.problems;
+    match scenario {
+        Some(scenario) if problems.is_empty() => Ok(scenario),
+        _ => {
+            if problems.is_empty() {
+                // Unreachable by construction: every `None` above records a problem.
+                problems.push(Diagnostic {
+                    path: String::new(),
+                    location: None,
+                    message: "the scenario is invalid".to_string(),
+                });
+            }
+            problems.sort_by_key(|d| d.location.unwrap_or((usize::MAX, usize::MAX)));
+            Err(ScenarioErrors {
+                file: file.to_string(),
+                problems,
+            })
+        }
+    }
+}
+
+/// The file name without directories and extension, or `scenario`.
+fn file_stem(file: &str) -> String {
+    Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("scenario")
+        .to_string()
+}
+
+/// An I/O error's text without the trailing ` (os error N)`.
+fn io_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+/// What a duration looks like, for messages.
+const DURATION_HINT: &str = "a duration like 250ms, 30s, 10m or 1h";
+/// The three ways to write a latency.
+const LATENCY_FORMS: &str = "a latency is a duration (100ms), {min: 300ms, max: 900ms} \
+     (uniform) or {exponential: 300ms} (exponential with that mean)";
