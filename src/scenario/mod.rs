@@ -8,6 +8,7 @@ pub mod churn;
 pub mod raw;
 pub mod trace;
 pub mod validate;
+pub mod yaml;
 
 use crate::catalog::InstanceType;
 use crate::time::{SimDuration, SimTime};

@@ -1,5 +1,11 @@
 //! The checker: field paths, diagnostics placed at them, and the structural reads
 //! (mappings with their allowed keys, lists, required keys, entries).
+//!
+//! A diagnostic is placed at the [`Mark`] of the node its path names (a key's own position,
+//! a block-list item's `-`), or of the nearest enclosing node that exists. Where the node
+//! came from decides how the place is shown ([`Origin`]): a line and column of the scenario
+//! file; a line and column of a `cni_from` manifest, named in the message; or the `--set`
+//! override that supplied the value.
 
 use super::*;
 
@@ -14,7 +20,7 @@ pub(super) enum Seg {
 
 /// A field path such as `workloads[0].steps[2].at`; empty for the whole file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct FieldPath(Vec<Seg>);
+pub(super) struct FieldPath(pub(super) Vec<Seg>);
 
 impl FieldPath {
     pub(super) fn key(&self, key: &str) -> FieldPath {
@@ -47,32 +53,155 @@ impl fmt::Display for FieldPath {
 #[derive(Default)]
 pub(super) struct SeenNames(pub(super) Vec<(String, FieldPath)>);
 
+/// Where the nodes with one [`Mark::origin`] come from.
+#[derive(Clone, Debug)]
+#[allow(dead_code)] // `File` and `Override` arrive with `cni_from` and `--set` overrides.
+pub(super) enum Origin {
+    /// The scenario file itself (origin 0): its lines and columns are the locations.
+    Main,
+    /// Another file (a `cni_from` manifest): named with its line and column in the
+    /// message; the location is where the scenario refers to it.
+    File {
+        /// The file as shown in messages.
+        name: String,
+        /// Where the scenario file names it.
+        via: Option<Mark>,
+    },
+    /// A `--set KEY=VALUE` override: no location; the message names it.
+    Override {
+        /// The key as given.
+        key: String,
+        /// The value as given.
+        value: String,
+    },
+}
+
+/// Diagnostics and warnings, with the table that turns [`Mark`]s into locations.
+#[derive(Debug)]
+#[allow(dead_code)] // warnings arrive with the CNI warnings.
+pub(super) struct Recorder {
+    pub(super) problems: Vec<Diagnostic>,
+    pub(super) warnings: Vec<Diagnostic>,
+    /// Indexed by [`Mark::origin`]; entry 0 is [`Origin::Main`].
+    pub(super) origins: Vec<Origin>,
+}
+
+#[allow(dead_code)]
+impl Recorder {
+    pub(super) fn new() -> Self {
+        Recorder {
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            origins: vec![Origin::Main],
+        }
+    }
+
+    /// Registers another input and returns its origin number.
+    pub(super) fn add_origin(&mut self, origin: Origin) -> u32 {
+        self.origins.push(origin);
+        u32::try_from(self.origins.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// A diagnostic for `path`, shown at `mark`.
+    pub(super) fn diagnostic(
+        &self,
+        path: &FieldPath,
+        mark: Option<Mark>,
+        message: String,
+    ) -> Diagnostic {
+        let (location, message) = match mark.map(|m| (m, self.origins.get(m.origin as usize))) {
+            None | Some((_, None)) => (None, message),
+            Some((m, Some(Origin::Main))) => (Some((m.line as usize, m.col as usize)), message),
+            Some((m, Some(Origin::File { name, via }))) => (
+                via.map(|v| (v.line as usize, v.col as usize)),
+                format!("{name}:{}:{}: {message}", m.line, m.col),
+            ),
+            Some((_, Some(Origin::Override { key, value }))) => {
+                (None, format!("{message} (from --set {key}={value})"))
+            }
+        };
+        Diagnostic {
+            path: path.to_string(),
+            location,
+            message,
+        }
+    }
+
+    /// Records a problem at `mark`.
+    pub(super) fn error_at(&mut self, path: &FieldPath, mark: Option<Mark>, message: String) {
+        let d = self.diagnostic(path, mark, message);
+        self.problems.push(d);
+    }
+
+    /// Records a warning at `mark`.
+    pub(super) fn warn_at(&mut self, path: &FieldPath, mark: Option<Mark>, message: String) {
+        let d = self.diagnostic(path, mark, message);
+        self.warnings.push(d);
+    }
+}
+
+/// The position of `path` in the tree `root`, or of its longest prefix that exists. The
+/// empty path (the whole file) has none.
+pub(super) fn locate_nearest(root: Option<&Node>, path: &[Seg]) -> Option<Mark> {
+    let mut node = root?;
+    let mut found = None;
+    for seg in path {
+        let (mark, next) = match (seg, &node.kind) {
+            (Seg::Key(key), Kind::Map(entries)) => {
+                match entries.iter().find(|(k, _)| k.as_str() == Some(key)) {
+                    Some((k, v)) => (k.mark, v),
+                    None => break,
+                }
+            }
+            (Seg::Index(i), Kind::Seq(items)) => match items.get(*i) {
+                Some(item) => (item.item_mark(), item),
+                None => break,
+            },
+            _ => break,
+        };
+        found = Some(mark);
+        node = next;
+    }
+    found
+}
+
 /// Collects diagnostics while converting raw values.
 pub(super) struct Checker<'t> {
-    pub(super) locator: locate::Locator<'t>,
-    pub(super) problems: Vec<Diagnostic>,
+    /// The tree being checked, to place diagnostics by field path.
+    pub(super) root: Option<&'t Node>,
+    pub(super) rec: Recorder,
     /// Directory that trace paths are relative to.
     pub(super) base_dir: PathBuf,
 }
 
 impl<'t> Checker<'t> {
-    pub(super) fn new(text: &'t str, base_dir: &Path) -> Self {
+    pub(super) fn new(root: Option<&'t Node>, rec: Recorder, base_dir: &Path) -> Self {
         Checker {
-            locator: locate::Locator::new(text),
-            problems: Vec::new(),
+            root,
+            rec,
             base_dir: base_dir.to_path_buf(),
         }
     }
 
+    // ----- recording -----
+
     /// Records a problem with the value at `path`, placed at the path (or its nearest
     /// located parent).
     pub(super) fn error(&mut self, path: &FieldPath, message: impl Into<String>) {
-        let location = self.locator.locate_nearest(&path.0);
-        self.problems.push(Diagnostic {
-            path: path.to_string(),
-            location,
-            message: message.into(),
-        });
+        let mark = locate_nearest(self.root, &path.0);
+        self.rec.error_at(path, mark, message.into());
+    }
+
+    /// Records a problem about `path`, placed at `mark`.
+    pub(super) fn error_at(&mut self, path: &FieldPath, mark: Mark, message: impl Into<String>) {
+        self.rec.error_at(path, Some(mark), message.into());
+    }
+
+    /// Records a warning about the value at `path`, placed like [`Checker::error`].
+    #[allow(dead_code)]
+    pub(super) fn warn(&mut self, path: &FieldPath, message: impl Into<String>) {
+        let mark = locate_nearest(self.root, &path.0);
+        self.rec.warn_at(path, mark, message.into());
     }
 
     /// Records an unknown key `key` in the mapping at `parent`, placed at the key.
@@ -83,107 +212,90 @@ impl<'t> Checker<'t> {
         allowed: &[&str],
         noun: &str,
     ) {
-        let location = self.locator.locate_nearest(&parent.key(key).0);
+        let mark = locate_nearest(self.root, &parent.key(key).0);
         let hint = match closest(key, allowed) {
             Some(near) => format!(" (did you mean \"{near}\"?)"),
             None => String::new(),
         };
-        self.problems.push(Diagnostic {
-            path: parent.to_string(),
-            location,
-            message: format!(
-                "unknown {noun} \"{key}\"{hint}; allowed: {}",
-                allowed.join(", ")
-            ),
-        });
+        let message = format!(
+            "unknown {noun} {}{hint}; allowed: {}",
+            quoted(key),
+            allowed.join(", ")
+        );
+        self.rec.error_at(parent, mark, message);
     }
 
-    /// Parses the text to a YAML tree; a syntax error is one diagnostic.
-    pub(super) fn yaml(&mut self, text: &str) -> Option<Value> {
-        let parsed = serde_yaml::from_str::<Value>(text).and_then(|mut v| {
-            v.apply_merge()?;
-            Ok(v)
-        });
-        match parsed {
-            Ok(value) => Some(value),
-            Err(err) => {
-                self.problems.push(Diagnostic {
-                    path: String::new(),
-                    location: err.location().map(|l| (l.line(), l.column())),
-                    message: format!("cannot parse YAML: {}", strip_yaml_location(&err)),
-                });
-                None
-            }
-        }
-    }
+    // ----- structure -----
 
-    /// Decodes the mapping at `path` into raw type `T`: each unknown or non-string key is
-    /// reported, the rest is deserialized. Nothing (`key:` with no value) is an empty mapping.
+    /// Reads the mapping at `path` into raw type `T`: each unknown or non-string key is
+    /// reported, the rest is kept. Nothing (`key:` with no value) is an empty mapping.
     /// Returns `None` only when the value is not a mapping at all.
-    pub(super) fn mapping<T: DeserializeOwned + Default + Keys>(
+    pub(super) fn mapping<'v, T: RawMapping<'v>>(
         &mut self,
-        value: &Value,
+        value: &'v Node,
         path: &FieldPath,
     ) -> Option<T> {
-        let mapping = match value {
-            Value::Null => return Some(T::default()),
-            Value::Mapping(m) => m,
-            other => {
+        let entries = match &value.kind {
+            Kind::Null => return Some(T::default()),
+            Kind::Map(entries) => entries,
+            _ => {
                 self.error(
                     path,
                     format!(
                         "expected a mapping with keys {}; found {}",
                         T::KEYS.join(", "),
-                        raw::kind_of(other)
+                        raw::kind_of(value)
                     ),
                 );
                 return None;
             }
         };
-        let mut known = Mapping::new();
-        for (key, val) in mapping {
+        let mut raw = T::default();
+        for (key, val) in entries {
             match key.as_str() {
-                Some(name) if T::KEYS.contains(&name) => {
-                    known.insert(key.clone(), val.clone());
+                Some(name) => {
+                    if !raw.set(name, val) {
+                        self.unknown_key(path, name, T::KEYS, "key");
+                    }
                 }
-                Some(name) => self.unknown_key(path, name, T::KEYS, "key"),
-                None => self.error(
-                    path,
-                    format!(
-                        "keys must be text; found {} key {}; allowed keys: {}",
-                        raw::kind_of(key),
-                        Scalar::from_value(key),
-                        T::KEYS.join(", ")
-                    ),
-                ),
+                None => self.non_text_key(path, key, T::KEYS),
             }
         }
-        match serde_yaml::from_value::<T>(Value::Mapping(known)) {
-            Ok(decoded) => Some(decoded),
-            Err(err) => {
-                // Leaves accept any value, so this should not happen; report it anyway.
-                self.error(path, format!("cannot read this section: {err}"));
-                None
-            }
-        }
+        Some(raw)
+    }
+
+    /// Reports a key that is not text (a number, a list, nothing…), at the key.
+    pub(super) fn non_text_key(&mut self, path: &FieldPath, key: &Node, allowed: &[&str]) {
+        let shown = match Scalar::from_value(key) {
+            Scalar::Other(_) => String::new(),
+            s => format!(" {s}"),
+        };
+        let allowed = if allowed.is_empty() {
+            String::new()
+        } else {
+            format!("; allowed keys: {}", allowed.join(", "))
+        };
+        self.error_at(
+            path,
+            key.mark,
+            format!(
+                "keys must be text; found {} key{shown}{allowed}",
+                raw::kind_of(key)
+            ),
+        );
     }
 
     /// The elements of the list at `path`; nothing is an empty list.
-    pub(super) fn list<'v>(
-        &mut self,
-        value: &'v Value,
-        path: &FieldPath,
-        noun: &str,
-    ) -> &'v [Value] {
-        match value {
-            Value::Null => &[],
-            Value::Sequence(items) => items,
-            other => {
+    pub(super) fn list<'v>(&mut self, value: &'v Node, path: &FieldPath, noun: &str) -> &'v [Node] {
+        match &value.kind {
+            Kind::Null => &[],
+            Kind::Seq(items) => items,
+            _ => {
                 self.error(
                     path,
                     format!(
                         "expected a list of {noun}; found {} (start each entry with \"- \")",
-                        raw::kind_of(other)
+                        raw::kind_of(value)
                     ),
                 );
                 &[]
@@ -209,30 +321,31 @@ impl<'t> Checker<'t> {
     }
 
     /// The `(key, value, path)` entries of a mapping; anything else is reported.
-    pub(super) fn entries(
+    pub(super) fn entries<'v>(
         &mut self,
-        value: &Value,
+        value: &'v Node,
         path: &FieldPath,
-    ) -> Vec<(String, Value, FieldPath)> {
-        match value {
-            Value::Null => Vec::new(),
-            Value::Mapping(m) => m
+    ) -> Vec<(String, &'v Node, FieldPath)> {
+        match &value.kind {
+            Kind::Null => Vec::new(),
+            Kind::Map(m) => m
                 .iter()
-                .filter_map(|(k, v)| match k {
-                    Value::String(k) => Some((k.clone(), v.clone(), path.key(k))),
-                    other => {
-                        self.error(
+                .filter_map(|(k, v)| match k.as_str() {
+                    Some(name) => Some((name.to_string(), v, path.key(name))),
+                    None => {
+                        self.error_at(
                             path,
-                            format!("keys here are names; found {}", raw::kind_of(other)),
+                            k.mark,
+                            format!("keys here are names; found {}", raw::kind_of(k)),
                         );
                         None
                     }
                 })
                 .collect(),
-            other => {
+            _ => {
                 self.error(
                     path,
-                    format!("expected a mapping; found {}", raw::kind_of(other)),
+                    format!("expected a mapping; found {}", raw::kind_of(value)),
                 );
                 Vec::new()
             }
@@ -240,44 +353,35 @@ impl<'t> Checker<'t> {
     }
 }
 
-/// serde_yaml's message without the ` at line L column C` it embeds (the location is kept
-/// separately).
-pub(super) fn strip_yaml_location(err: &serde_yaml::Error) -> String {
-    let text = err.to_string();
-    let Some(start) = text.find(" at line ") else {
-        return text;
-    };
-    let rest = &text[start + " at line ".len()..];
-    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let line_len = digits(rest);
-    let Some(after_col) = rest[line_len..].strip_prefix(" column ") else {
-        return text;
-    };
-    let col_len = digits(after_col);
-    let end = text.len() - after_col.len() + col_len;
-    format!("{}{}", &text[..start], &text[end..])
-}
+/// Longest word that "did you mean" compares; longer input is no typo of a key.
+pub(super) const MAX_SUGGEST_LEN: usize = 64;
 
-/// The allowed word closest to `word`, if it is a plausible typo (edit distance ≤ 2).
+/// The allowed word closest to `word`, if it is a plausible typo (Levenshtein distance
+/// ≤ 2). Only words of similar length are compared, and input longer than
+/// [`MAX_SUGGEST_LEN`] characters gets no suggestion, so this stays cheap for any input.
 pub(super) fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    let len = word.chars().count();
+    if len > MAX_SUGGEST_LEN {
+        return None;
+    }
     allowed
         .iter()
-        .map(|a| (edit_distance(word, a), *a))
+        .filter(|a| a.chars().count().abs_diff(len) <= 2)
+        .map(|a| (strsim::levenshtein(word, a), *a))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, a)| a)
 }
 
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j + 1] + 1).min(cur[j] + 1).min(prev[j] + cost);
-        }
-        prev = cur;
+/// `text` in double quotes for a message, shortened to its first 64 characters (a key of a
+/// megabyte is shown as its start and its length).
+pub(super) fn quoted(text: &str) -> String {
+    const SHOWN: usize = 64;
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(SHOWN).collect();
+    if chars.next().is_none() {
+        format!("\"{head}\"")
+    } else {
+        format!("\"{head}…\" ({} bytes)", text.len())
     }
-    prev[b.len()]
 }

@@ -4,13 +4,9 @@ use super::*;
 
 impl Checker<'_> {
     /// `cni`: the aws-node environment, with the real ipamd's rules for odd values.
-    pub(super) fn cni(
-        &mut self,
-        section: Option<&Deferred<RawCni>>,
-        path: &FieldPath,
-    ) -> CniConfig {
+    pub(super) fn cni(&mut self, section: Option<&Deferred<'_>>, path: &FieldPath) -> CniConfig {
         let mut cni = CniConfig::default();
-        let Some(raw) = section.and_then(|s| self.mapping::<RawCni>(&s.value, path)) else {
+        let Some(raw) = section.and_then(|s| self.mapping::<RawCni>(s.value, path)) else {
             return cni;
         };
         let int = |cx: &mut Self, field: &Option<Scalar>, key: &str, fallback: &str| {
@@ -133,27 +129,25 @@ impl Checker<'_> {
     /// `sweep`: a mapping from CNI setting names to non-empty lists of values.
     pub(super) fn sweep(
         &mut self,
-        section: Option<&Deferred<Value>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> Vec<(String, Vec<String>)> {
         let Some(section) = section else {
             return Vec::new();
         };
-        let Value::Mapping(map) = &section.value else {
-            self.error(path, format!("expected a mapping of CNI settings to lists of values, such as {{WARM_IP_TARGET: [0, 2, 5]}}; found {}", raw::kind_of(&section.value)));
+        let Kind::Map(map) = &section.value.kind else {
+            self.error(path, format!("expected a mapping of CNI settings to lists of values, such as {{WARM_IP_TARGET: [0, 2, 5]}}; found {}", raw::kind_of(section.value)));
             return Vec::new();
         };
         let mut out = Vec::new();
         for (k, v) in map {
-            let key = match k {
-                Value::String(k) => k.clone(),
-                other => {
-                    self.error(
-                        path,
-                        format!("setting names are strings; found {}", raw::kind_of(other)),
-                    );
-                    continue;
-                }
+            let Some(key) = k.as_str().map(str::to_string) else {
+                self.error_at(
+                    path,
+                    k.mark,
+                    format!("setting names are strings; found {}", raw::kind_of(k)),
+                );
+                continue;
             };
             let at = path.key(&key);
             if !RawCni::KEYS.contains(&key.as_str()) {

@@ -3,28 +3,24 @@
 use super::*;
 
 impl Checker<'_> {
-    pub(super) fn ec2(
-        &mut self,
-        section: Option<&Deferred<RawEc2>>,
-        path: &FieldPath,
-    ) -> Ec2Config {
+    pub(super) fn ec2(&mut self, section: Option<&Deferred<'_>>, path: &FieldPath) -> Ec2Config {
         let mut ec2 = Ec2Config::default();
-        let Some(raw) = section.and_then(|s| self.mapping::<RawEc2>(&s.value, path)) else {
+        let Some(raw) = section.and_then(|s| self.mapping::<RawEc2>(s.value, path)) else {
             return ec2;
         };
         if let Some(table) = &raw.latency {
-            self.latency_table(&table.value, &path.key("latency"), &mut ec2.latency);
+            self.latency_table(table.value, &path.key("latency"), &mut ec2.latency);
         }
         if let Some(delay) = &raw.imds_delay {
-            if let Some(latency) = self.latency(&delay.value, &path.key("imds_delay")) {
+            if let Some(latency) = self.latency(delay.value, &path.key("imds_delay")) {
                 ec2.imds_delay = latency;
             }
         }
         if let Some(t) = &raw.throttling {
-            self.throttling(&t.value, &path.key("throttling"), &mut ec2.throttling);
+            self.throttling(t.value, &path.key("throttling"), &mut ec2.throttling);
         }
         if let Some(r) = &raw.retry {
-            self.retry(&r.value, &path.key("retry"), &mut ec2.retry);
+            self.retry(r.value, &path.key("retry"), &mut ec2.retry);
         }
         if let Some(v) = &raw.error_latency {
             if let Some(d) = self.duration(&path.key("error_latency"), v) {
@@ -33,10 +29,10 @@ impl Checker<'_> {
         }
         if let Some(f) = &raw.faults {
             let at = path.key("faults");
-            for (key, value, p) in self.entries(&f.value, &at) {
+            for (key, value, p) in self.entries(f.value, &at) {
                 match Ec2Action::from_name(&key) {
                     Some(a) => {
-                        if let Some(x) = self.probability(&p, &value) {
+                        if let Some(x) = self.probability(&p, value) {
                             ec2.fault_rate[a as usize] = x;
                         }
                     }
@@ -50,8 +46,8 @@ impl Checker<'_> {
     /// `ec2.throttling`: `false` turns it off; a mapping may set `enabled`, `mutating` and
     /// `describe` (defaults for the two action classes), any action by name, and
     /// `background` (other tenants' requests per second per action).
-    pub(super) fn throttling(&mut self, value: &Value, path: &FieldPath, t: &mut ThrottlingConfig) {
-        if let Value::Bool(b) = value {
+    pub(super) fn throttling(&mut self, value: &Node, path: &FieldPath, t: &mut ThrottlingConfig) {
+        if let Kind::Bool(b) = &value.kind {
             t.enabled = *b;
             return;
         }
@@ -83,7 +79,7 @@ impl Checker<'_> {
                             Some(a) => {
                                 if let Some(r) = self.u32_at_least(
                                     &rp,
-                                    &Scalar::from_value(&rate),
+                                    &Scalar::from_value(rate),
                                     0,
                                     "a request rate per second",
                                 ) {
@@ -112,21 +108,17 @@ impl Checker<'_> {
     }
 
     /// `{bucket: N, refill: N}`: capacity ≥ 1 tokens, refill ≥ 0 tokens per second.
-    pub(super) fn bucket(&mut self, path: &FieldPath, value: &Value) -> Option<BucketSpec> {
+    pub(super) fn bucket(&mut self, path: &FieldPath, value: &Node) -> Option<BucketSpec> {
         let mut capacity = None;
         let mut refill = None;
         for (k, v, p) in self.entries(value, path) {
             match k.as_str() {
                 "bucket" => {
-                    capacity = self.u32_at_least(&p, &Scalar::from_value(&v), 1, "a bucket size")
+                    capacity = self.u32_at_least(&p, &Scalar::from_value(v), 1, "a bucket size")
                 }
                 "refill" => {
-                    refill = self.u32_at_least(
-                        &p,
-                        &Scalar::from_value(&v),
-                        0,
-                        "a refill rate per second",
-                    )
+                    refill =
+                        self.u32_at_least(&p, &Scalar::from_value(v), 0, "a refill rate per second")
                 }
                 other => self.unknown_key(path, other, &["bucket", "refill"], "bucket key"),
             }
@@ -147,9 +139,9 @@ impl Checker<'_> {
     }
 
     /// `ec2.retry`: `max_attempts` (≥ 1), `max_backoff` (duration), `quota` (tokens).
-    pub(super) fn retry(&mut self, value: &Value, path: &FieldPath, r: &mut RetryConfig) {
+    pub(super) fn retry(&mut self, value: &Node, path: &FieldPath, r: &mut RetryConfig) {
         for (k, v, p) in self.entries(value, path) {
-            let sv = Scalar::from_value(&v);
+            let sv = Scalar::from_value(v);
             match k.as_str() {
                 "max_attempts" => {
                     if let Some(n) = self.u32_at_least(&p, &sv, 1, "max_attempts") {
@@ -179,20 +171,20 @@ impl Checker<'_> {
     /// `ec2.latency`: `default` applies to every action first, then named actions override.
     pub(super) fn latency_table(
         &mut self,
-        value: &Value,
+        value: &Node,
         path: &FieldPath,
         table: &mut [Latency; 10],
     ) {
-        let mapping = match value {
-            Value::Null => return,
-            Value::Mapping(m) => m,
-            other => {
+        let mapping = match &value.kind {
+            Kind::Null => return,
+            Kind::Map(m) => m,
+            _ => {
                 self.error(
                     path,
                     format!(
                         "expected a mapping from `default` or an EC2 action name to a latency; \
                          found {}",
-                        raw::kind_of(other)
+                        raw::kind_of(value)
                     ),
                 );
                 return;
@@ -203,10 +195,7 @@ impl Checker<'_> {
         let mut named = Vec::new();
         for (key, val) in mapping {
             let Some(name) = key.as_str() else {
-                self.error(
-                    path,
-                    format!("keys must be text; found {}", Scalar::from_value(key)),
-                );
+                self.non_text_key(path, key, &[]);
                 continue;
             };
             let action = match Ec2Action::from_name(name) {
@@ -231,7 +220,7 @@ impl Checker<'_> {
     }
 
     /// A latency in one of its three forms.
-    pub(super) fn latency(&mut self, value: &Value, path: &FieldPath) -> Option<Latency> {
+    pub(super) fn latency(&mut self, value: &Node, path: &FieldPath) -> Option<Latency> {
         match self.raw_latency(value, path)? {
             RawLatency::Fixed(d) => self.duration(path, &d).map(Latency::Fixed),
             RawLatency::Distribution(d) => self.distribution(&d, path),
@@ -239,21 +228,25 @@ impl Checker<'_> {
     }
 
     /// Which form a latency is written in: a single value, or a mapping without unknown keys.
-    pub(super) fn raw_latency(&mut self, value: &Value, path: &FieldPath) -> Option<RawLatency> {
-        match value {
-            Value::Mapping(_) => {
-                let before = self.problems.len();
+    pub(super) fn raw_latency<'v>(
+        &mut self,
+        value: &'v Node,
+        path: &FieldPath,
+    ) -> Option<RawLatency<'v>> {
+        match &value.kind {
+            Kind::Map(_) => {
+                let before = self.rec.problems.len();
                 let d: RawLatencyDistribution = self.mapping(value, path)?;
-                (self.problems.len() == before).then_some(RawLatency::Distribution(d))
+                (self.rec.problems.len() == before).then_some(RawLatency::Distribution(d))
             }
-            Value::Null | Value::Sequence(_) | Value::Tagged(_) => {
+            Kind::Null | Kind::Seq(_) => {
                 self.error(
                     path,
                     format!("found {}; {LATENCY_FORMS}", raw::kind_of(value)),
                 );
                 None
             }
-            scalar => Some(RawLatency::Fixed(Scalar::from_value(scalar))),
+            _ => Some(RawLatency::Fixed(Scalar::from_value(value))),
         }
     }
 

@@ -7,7 +7,7 @@ impl Checker<'_> {
     /// (`[{at, node}]`, node names as `<nodegroup>-<n>` of the nodes present at t = 0).
     pub(super) fn faults(
         &mut self,
-        section: Option<&Deferred<Value>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
         nodegroups: &[Option<NodeGroupSpec>],
     ) -> FaultConfig {
@@ -15,22 +15,22 @@ impl Checker<'_> {
         let Some(section) = section else {
             return f;
         };
-        for (k, v, p) in self.entries(&section.value, path) {
+        for (k, v, p) in self.entries(section.value, path) {
             match k.as_str() {
                 "eni_missing_from_imds" => {
-                    if let Some(x) = self.probability(&p, &v) {
+                    if let Some(x) = self.probability(&p, v) {
                         f.eni_missing_from_imds = x;
                     }
                 }
                 "aws_node_restarts" => {
-                    for (i, item) in self.list(&v, &p, "restarts").iter().enumerate() {
+                    for (i, item) in self.list(v, &p, "restarts").iter().enumerate() {
                         let at = p.index(i);
                         let mut time = None;
                         let mut node = None;
                         for (k2, v2, p2) in self.entries(item, &at) {
                             match k2.as_str() {
-                                "at" => time = self.duration(&p2, &Scalar::from_value(&v2)),
-                                "node" => node = self.string(&p2, &Scalar::from_value(&v2)),
+                                "at" => time = self.duration(&p2, &Scalar::from_value(v2)),
+                                "node" => node = self.string(&p2, &Scalar::from_value(v2)),
                                 other => {
                                     self.unknown_key(&at, other, &["at", "node"], "restart key")
                                 }
@@ -68,11 +68,11 @@ impl Checker<'_> {
 
     pub(super) fn kubelet(
         &mut self,
-        section: Option<&Deferred<RawKubelet>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> KubeletConfig {
         let mut kubelet = KubeletConfig::default();
-        let Some(raw) = section.and_then(|s| self.mapping::<RawKubelet>(&s.value, path)) else {
+        let Some(raw) = section.and_then(|s| self.mapping::<RawKubelet>(s.value, path)) else {
             return kubelet;
         };
         if let Some(v) = &raw.retry_interval {
@@ -96,11 +96,11 @@ impl Checker<'_> {
 
     pub(super) fn ipamd(
         &mut self,
-        section: Option<&Deferred<RawIpamd>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> IpamdConfig {
         let mut ipamd = IpamdConfig::default();
-        let Some(raw) = section.and_then(|s| self.mapping::<RawIpamd>(&s.value, path)) else {
+        let Some(raw) = section.and_then(|s| self.mapping::<RawIpamd>(s.value, path)) else {
             return ipamd;
         };
         if let Some(v) = &raw.placement {
@@ -122,11 +122,11 @@ impl Checker<'_> {
 
     pub(super) fn scheduler(
         &mut self,
-        section: Option<&Deferred<RawScheduler>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> SchedulerConfig {
         let mut scheduler = SchedulerConfig::default();
-        let Some(raw) = section.and_then(|s| self.mapping::<RawScheduler>(&s.value, path)) else {
+        let Some(raw) = section.and_then(|s| self.mapping::<RawScheduler>(s.value, path)) else {
             return scheduler;
         };
         if let Some(v) = &raw.policy {

@@ -2,19 +2,21 @@
 //!
 //! How problems are collected:
 //!
-//! 1. The text is parsed into a [`serde_yaml::Value`]. A syntax error stops here, as one
-//!    [`Diagnostic`] carrying serde_yaml's line and column.
+//! 1. The text is parsed by [`super::yaml`] into a tree of [`Node`]s, each with its line and
+//!    column. A syntax error stops here, as one located [`Diagnostic`]; duplicate keys, bad
+//!    merges and unsupported tags are reported and checking goes on.
 //! 2. Each mapping is checked against its raw type's [`Keys::KEYS`] (each unknown key is one
-//!    diagnostic, with the allowed keys), then deserialized into that [`raw`] type. Leaves are
-//!    [`Scalar`]s and nested parts are [`Deferred`], so this step judges shape only; every
-//!    section and every list element is decoded on its own, under its own field path.
+//!    diagnostic, with the allowed keys), and its known keys are kept in that [`raw`] type.
+//!    Leaves are [`Scalar`]s and nested parts are [`Deferred`], so this step judges shape
+//!    only; every section and every list element is read on its own, under its own field
+//!    path.
 //! 3. Each value is converted and checked (types, ranges, references, ordering, overlaps),
 //!    recording a diagnostic and carrying on with a placeholder when something is wrong.
 //! 4. If anything was recorded, the result is [`ScenarioErrors`] with all of it, in file
 //!    order; otherwise the [`Scenario`].
 //!
-//! serde_yaml's `Value` has no positions, so diagnostics are placed by the private `locate`
-//! module: a best-effort search of the text for a field path (see its documentation).
+//! Diagnostics are placed by field path: the position of the node the path names, or of its
+//! nearest enclosing node (see [`checker`]).
 //!
 //! One file per part: [`checker`] (field paths, recording, structural reads), [`scalars`]
 //! (scalar conversions), [`scenario`] (the whole file), then one per section: [`cni`]
@@ -24,9 +26,10 @@
 
 use super::raw::{
     self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawEniConfig, RawIpamd, RawKubelet,
-    RawLatency, RawLatencyDistribution, RawNodeGroup, RawScenario, RawScheduler, RawStep,
-    RawSubnet, RawWorkload, Scalar,
+    RawLatency, RawLatencyDistribution, RawMapping, RawNodeGroup, RawScenario, RawScheduler,
+    RawStep, RawSubnet, RawWorkload, Scalar,
 };
+use super::yaml::{self, Kind, Mark, Node};
 use super::{
     BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec,
     FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement,
@@ -35,8 +38,6 @@ use super::{
 };
 use crate::catalog;
 use crate::time::{parse_duration, SimDuration, SimTime};
-use serde::de::DeserializeOwned;
-use serde_yaml::{Mapping, Value};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -46,7 +47,6 @@ mod checker;
 mod cni;
 mod ec2;
 mod knobs;
-mod locate;
 mod nodegroups;
 mod scalars;
 mod scenario;
@@ -98,9 +98,32 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
 
 /// [`parse`], with trace paths resolved against `dir` (the scenario file's directory).
 pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErrors> {
-    let mut checker = Checker::new(text, dir);
-    let scenario = checker.scenario(text, &file_stem(file));
-    let mut problems = checker.problems;
+    let parsed = yaml::parse_documents(text, 0);
+    let mut rec = Recorder::new();
+    let top = FieldPath::default();
+    for p in &parsed.problems {
+        rec.error_at(&top, Some(p.mark), p.message.clone());
+    }
+    let scenario = if parsed.fatal {
+        None
+    } else {
+        for start in &parsed.document_starts {
+            rec.error_at(
+                &top,
+                Some(*start),
+                "a second YAML document; a scenario file holds exactly one (remove this `---` \
+                 and what follows, or put it in its own file)"
+                    .to_string(),
+            );
+        }
+        let null = Node::new(Kind::Null, Mark::default());
+        let root = parsed.documents.first().unwrap_or(&null);
+        let mut checker = Checker::new(Some(root), rec, dir);
+        let scenario = checker.scenario(root, &file_stem(file));
+        rec = checker.rec;
+        scenario
+    };
+    let mut problems = rec.problems;
     match scenario {
         Some(scenario) if problems.is_empty() => Ok(scenario),
         _ => {

@@ -7,7 +7,7 @@ impl Checker<'_> {
     /// `nodegroups`; `None` entries had a problem. `no_subnets`: the file defines none.
     pub(super) fn nodegroups(
         &mut self,
-        section: Option<&Deferred<Vec<RawNodeGroup>>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
         subnets: &[SubnetEntry],
         no_subnets: bool,
@@ -16,7 +16,7 @@ impl Checker<'_> {
         let Some(section) = section else {
             return Vec::new();
         };
-        let items = self.list(&section.value, path, "nodegroups");
+        let items = self.list(section.value, path, "nodegroups");
         if !items.is_empty() && no_subnets {
             self.error(
                 &FieldPath::default().key("subnets"),
@@ -75,7 +75,7 @@ impl Checker<'_> {
                 .map(|i| vec![i]),
             (None, Some(list)) => {
                 let path = at.key("subnets");
-                let items = self.list(&list.value, &path, "subnet names");
+                let items = self.list(list.value, &path, "subnet names");
                 if items.is_empty() {
                     self.error(&path, "an empty list; name at least one subnet");
                     None
@@ -130,13 +130,19 @@ impl Checker<'_> {
         let name = self.string(path, value)?;
         let found = catalog::lookup(&name);
         if found.is_none() {
-            let near = catalog::suggest(&name);
+            // `catalog::suggest` compares with all 1,391 names: only for names of a
+            // plausible length (the longest type name has 24 characters).
+            let near = if name.chars().count() <= MAX_SUGGEST_LEN {
+                catalog::suggest(&name)
+            } else {
+                Vec::new()
+            };
             let hint = if near.is_empty() {
                 String::new()
             } else {
                 format!("; did you mean {}?", near.join(", "))
             };
-            self.error(path, format!("unknown instance type \"{name}\"{hint}"));
+            self.error(path, format!("unknown instance type {}{hint}", quoted(&name)));
         }
         found
     }

@@ -34,7 +34,7 @@ impl Checker<'_> {
     pub(super) fn whole_number(&mut self, path: &FieldPath, value: &Scalar) -> Option<i128> {
         let found = match value {
             Scalar::Int(i) => return Some(*i),
-            Scalar::Float(_) => format!("{value}, which is not a whole number"),
+            Scalar::Float(..) => format!("{value}, which is not a whole number"),
             Scalar::Str(_) => format!("the string {value}"),
             Scalar::Bool(_) => format!("{value}"),
             Scalar::Other(kind) => (*kind).to_string(),
@@ -90,7 +90,7 @@ impl Checker<'_> {
     pub(super) fn float(&mut self, path: &FieldPath, value: &Scalar) -> Option<f64> {
         match value {
             Scalar::Int(i) => Some(*i as f64),
-            Scalar::Float(f) if f.is_finite() => Some(*f),
+            Scalar::Float(f, _) if f.is_finite() => Some(*f),
             other => {
                 self.error(path, format!("expected a number; found {other}"));
                 None
@@ -193,7 +193,7 @@ impl Checker<'_> {
     }
 
     /// A number in [0, 1].
-    pub(super) fn probability(&mut self, path: &FieldPath, value: &Value) -> Option<f64> {
+    pub(super) fn probability(&mut self, path: &FieldPath, value: &Node) -> Option<f64> {
         let x = self.float(path, &Scalar::from_value(value))?;
         if (0.0..=1.0).contains(&x) {
             Some(x)

@@ -2,12 +2,11 @@
 
 use super::*;
 
-impl Checker<'_> {
+impl<'t> Checker<'t> {
     /// The whole file; `None` only when nothing could be read (a problem is recorded).
-    pub(super) fn scenario(&mut self, text: &str, default_name: &str) -> Option<Scenario> {
-        let root = self.yaml(text)?;
+    pub(super) fn scenario(&mut self, root: &'t Node, default_name: &str) -> Option<Scenario> {
         let top = FieldPath::default();
-        let raw: RawScenario = self.mapping(&root, &top)?;
+        let raw: RawScenario = self.mapping(root, &top)?;
 
         let name = match &raw.name {
             Some(v) => self.name(&top.key("name"), v, false),
@@ -26,9 +25,9 @@ impl Checker<'_> {
         };
         let cni = self.cni(raw.cni.as_ref(), &top.key("cni"));
         let subnets = self.subnets(raw.subnets.as_ref(), &top.key("subnets"));
-        let no_subnets = match raw.subnets.as_ref().map(|s| &s.value) {
-            None | Some(Value::Null) => true,
-            Some(Value::Sequence(items)) => items.is_empty(),
+        let no_subnets = match raw.subnets.as_ref().map(|s| &s.value.kind) {
+            None | Some(Kind::Null) => true,
+            Some(Kind::Seq(items)) => items.is_empty(),
             Some(_) => false,
         };
         let nodegroups = self.nodegroups(

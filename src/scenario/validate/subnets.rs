@@ -7,7 +7,7 @@ impl Checker<'_> {
     /// `subnets`: each entry's name (for references, even if its CIDR is bad) and spec.
     pub(super) fn subnets(
         &mut self,
-        section: Option<&Deferred<Vec<RawSubnet>>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> Vec<SubnetEntry> {
         let Some(section) = section else {
@@ -15,11 +15,7 @@ impl Checker<'_> {
         };
         let mut entries = Vec::new();
         let mut seen = SeenNames::default();
-        for (i, item) in self
-            .list(&section.value, path, "subnets")
-            .iter()
-            .enumerate()
-        {
+        for (i, item) in self.list(section.value, path, "subnets").iter().enumerate() {
             let at = path.index(i);
             let raw: RawSubnet = self.mapping(item, &at).unwrap_or_default();
             let name = self
@@ -45,15 +41,15 @@ impl Checker<'_> {
                 None => Some(None),
             };
             let reservations = match (&raw.reservations, cidr) {
-                (Some(r), Some(c)) => self.reservations(&r.value, &at.key("reservations"), c),
+                (Some(r), Some(c)) => self.reservations(r.value, &at.key("reservations"), c),
                 (Some(r), None) => {
-                    let _ = self.list(&r.value, &at.key("reservations"), "CIDRs");
+                    let _ = self.list(r.value, &at.key("reservations"), "CIDRs");
                     None
                 }
                 (None, _) => Some(Vec::new()),
             };
             let used = match (&raw.used, cidr, &reservations) {
-                (Some(u), Some(c), Some(res)) => self.used(&u.value, &at.key("used"), c, res),
+                (Some(u), Some(c), Some(res)) => self.used(u.value, &at.key("used"), c, res),
                 (Some(_), _, _) => None,
                 (None, _, _) => Some(UsedSpec::None),
             };
@@ -85,7 +81,7 @@ impl Checker<'_> {
     /// not overlapping each other.
     pub(super) fn reservations(
         &mut self,
-        value: &Value,
+        value: &Node,
         path: &FieldPath,
         subnet: Ipv4Cidr,
     ) -> Option<Vec<Ipv4Cidr>> {
@@ -130,15 +126,15 @@ impl Checker<'_> {
     /// (`10.0.0.16-10.0.0.40`, a CIDR, or one address).
     pub(super) fn used(
         &mut self,
-        value: &Value,
+        value: &Node,
         path: &FieldPath,
         subnet: Ipv4Cidr,
         reservations: &[Ipv4Cidr],
     ) -> Option<UsedSpec> {
         let reserved: u64 = reservations.iter().map(|r| r.size()).sum();
         let usable = subnet.size().saturating_sub(5 + reserved);
-        match value {
-            Value::Number(_) => {
+        match &value.kind {
+            Kind::Int(_) | Kind::Float(..) => {
                 let n = self.u32_at_least(
                     path,
                     &Scalar::from_value(value),
@@ -151,7 +147,7 @@ impl Checker<'_> {
                 }
                 Some(UsedSpec::Count(n))
             }
-            Value::Sequence(items) => {
+            Kind::Seq(items) => {
                 let mut ranges = Vec::new();
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
@@ -177,8 +173,8 @@ impl Checker<'_> {
                 }
                 ok.then_some(UsedSpec::Ranges(ranges))
             }
-            other => {
-                self.error(path, format!("expected a count of used addresses or a list of ranges such as [10.0.0.16-10.0.0.40, 10.0.1.0/26]; found {}", raw::kind_of(other)));
+            _ => {
+                self.error(path, format!("expected a count of used addresses or a list of ranges such as [10.0.0.16-10.0.0.40, 10.0.1.0/26]; found {}", raw::kind_of(value)));
                 None
             }
         }
@@ -255,7 +251,7 @@ impl Checker<'_> {
     /// `eniconfigs`: one per AZ, each naming a subnet in that AZ.
     pub(super) fn eniconfigs(
         &mut self,
-        section: Option<&Deferred<Vec<RawEniConfig>>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
         subnets: &[SubnetEntry],
     ) -> Vec<EniConfigSpec> {
@@ -264,7 +260,7 @@ impl Checker<'_> {
         };
         let mut out: Vec<EniConfigSpec> = Vec::new();
         for (i, item) in self
-            .list(&section.value, path, "eniconfigs")
+            .list(section.value, path, "eniconfigs")
             .iter()
             .enumerate()
         {

@@ -484,29 +484,35 @@ fn locator_handles_same_indent_lists_and_flow_lists() {
 
 #[test]
 fn raw_key_lists_match_the_structs() {
-    fn accepts_all<T: DeserializeOwned + Keys>() {
-        let mut m = Mapping::new();
+    fn accepts_all<'a, T: RawMapping<'a> + std::fmt::Debug>(node: &'a Node) {
+        // Every listed key is taken, each into its own field; any other key is refused.
+        let mut raw = T::default();
+        let empty = format!("{raw:?}");
+        let mut before = empty.clone();
         for k in T::KEYS {
-            m.insert(Value::from(*k), Value::Null);
+            assert!(raw.set(k, node), "{k}");
+            let after = format!("{raw:?}");
+            assert_ne!(after, before, "{k} sets a field of its own");
+            before = after;
         }
-        assert!(serde_yaml::from_value::<T>(Value::Mapping(m.clone())).is_ok());
-        m.insert(Value::from("surely_unknown"), Value::Null);
-        assert!(serde_yaml::from_value::<T>(Value::Mapping(m)).is_err());
+        assert!(!raw.set("surely_unknown", node));
+        assert_eq!(format!("{raw:?}"), before);
     }
-    accepts_all::<RawScenario>();
-    accepts_all::<RawCni>();
-    accepts_all::<RawSubnet>();
-    accepts_all::<RawNodeGroup>();
-    accepts_all::<RawDaemonSet>();
-    accepts_all::<RawWorkload>();
-    accepts_all::<RawStep>();
-    accepts_all::<RawEc2>();
-    accepts_all::<RawLatencyDistribution>();
-    accepts_all::<RawKubelet>();
-    accepts_all::<RawIpamd>();
-    accepts_all::<RawScheduler>();
-    accepts_all::<raw::RawArrivals>();
-    accepts_all::<raw::RawLogNormal>();
+    let node = Node::new(Kind::Null, Mark::default());
+    accepts_all::<RawScenario>(&node);
+    accepts_all::<RawCni>(&node);
+    accepts_all::<RawSubnet>(&node);
+    accepts_all::<RawNodeGroup>(&node);
+    accepts_all::<RawDaemonSet>(&node);
+    accepts_all::<RawWorkload>(&node);
+    accepts_all::<RawStep>(&node);
+    accepts_all::<RawEc2>(&node);
+    accepts_all::<RawLatencyDistribution>(&node);
+    accepts_all::<RawKubelet>(&node);
+    accepts_all::<RawIpamd>(&node);
+    accepts_all::<RawScheduler>(&node);
+    accepts_all::<raw::RawArrivals>(&node);
+    accepts_all::<raw::RawLogNormal>(&node);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::*;
 impl Checker<'_> {
     pub(super) fn daemonsets(
         &mut self,
-        section: Option<&Deferred<Vec<RawDaemonSet>>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> Vec<Option<DaemonSetSpec>> {
         let Some(section) = section else {
@@ -15,7 +15,7 @@ impl Checker<'_> {
         let mut seen = SeenNames::default();
         let mut out = Vec::new();
         for (i, item) in self
-            .list(&section.value, path, "daemonsets")
+            .list(section.value, path, "daemonsets")
             .iter()
             .enumerate()
         {
@@ -35,7 +35,7 @@ impl Checker<'_> {
 
     pub(super) fn workloads(
         &mut self,
-        section: Option<&Deferred<Vec<RawWorkload>>>,
+        section: Option<&Deferred<'_>>,
         path: &FieldPath,
     ) -> Vec<Option<WorkloadSpec>> {
         let Some(section) = section else {
@@ -44,7 +44,7 @@ impl Checker<'_> {
         let mut seen = SeenNames::default();
         let mut out = Vec::new();
         for (i, item) in self
-            .list(&section.value, path, "workloads")
+            .list(section.value, path, "workloads")
             .iter()
             .enumerate()
         {
@@ -101,7 +101,7 @@ impl Checker<'_> {
                 let n = self.u32_at_least(&at.key("replicas"), replicas, 0, "a replica count");
                 Some(vec![(SimTime::ZERO + when?, n?)])
             }
-            (None, Some(steps)) => self.steps(&steps.value, &at.key("steps")),
+            (None, Some(steps)) => self.steps(steps.value, &at.key("steps")),
             (Some(_), Some(_)) => {
                 self.error(
                     at,
@@ -123,7 +123,7 @@ impl Checker<'_> {
     }
 
     /// A `steps` list: each `{at, replicas}`, times strictly increasing.
-    pub(super) fn steps(&mut self, value: &Value, path: &FieldPath) -> Option<Vec<(SimTime, u32)>> {
+    pub(super) fn steps(&mut self, value: &Node, path: &FieldPath) -> Option<Vec<(SimTime, u32)>> {
         let items = self.list(value, path, "steps");
         if items.is_empty() {
             self.error(
