@@ -1,11 +1,13 @@
-//! Scenario files: raw YAML structs ([`raw`]), validation into the domain types below
-//! ([`validate`]), and the diagnostics both produce.
+//! Scenario files: reading YAML with positions ([`yaml`]), a file read once ([`Source`]),
+//! raw structs ([`raw`]), validation into the domain types below ([`validate`]), and the
+//! diagnostics and warnings they produce.
 //!
 //! The model only ever sees the validated [`Scenario`].
 
 pub mod autoscaling;
 pub mod churn;
 pub mod raw;
+pub mod source;
 pub mod trace;
 pub mod validate;
 pub mod yaml;
@@ -14,7 +16,10 @@ use crate::catalog::InstanceType;
 use crate::time::{SimDuration, SimTime};
 use std::fmt;
 
-pub use validate::{check_cni_value, load, parse, parse_in_dir};
+pub use source::{LoadOptions, Source};
+pub use validate::{
+    check_cni_value, load, load_with, normalize_cni_value, parse, parse_in_dir, parse_with,
+};
 
 /// One problem found in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,15 +32,58 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// `line:col: path: message`, with control characters escaped.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "")
+    }
+}
+
+impl Diagnostic {
+    fn write(&self, f: &mut fmt::Formatter<'_>, severity: &str) -> fmt::Result {
         if let Some((line, col)) = self.location {
             write!(f, "{line}:{col}: ")?;
         }
+        f.write_str(severity)?;
         if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write!(f, "{}: ", Escaped(&self.path))?;
         }
-        f.write_str(&self.message)
+        write!(f, "{}", Escaped(&self.message))
+    }
+
+    /// This diagnostic as a warning: `file:line:col: warning: path: message`.
+    pub fn warning_line(&self, file: &str) -> String {
+        struct Line<'a>(&'a Diagnostic);
+        impl fmt::Display for Line<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(f, "warning: ")
+            }
+        }
+        format!("{}:{}", Escaped(file), Line(self))
+    }
+}
+
+/// Text from the input, shown with control characters (and the Unicode line separators and
+/// bidirectional overrides) escaped as `\u{1b}`, `\n`…, so that a message is one line and
+/// nothing in a file can drive the terminal.
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let risky = |c: char| {
+            c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        };
+        let mut rest = self.0;
+        while let Some(i) = rest.find(risky) {
+            f.write_str(&rest[..i])?;
+            let c = rest[i..].chars().next().unwrap_or_default();
+            write!(f, "{}", c.escape_default())?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        f.write_str(rest)
     }
 }
 
@@ -54,7 +102,7 @@ impl fmt::Display for ScenarioErrors {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}:{d}", self.file)?;
+            write!(f, "{}:{d}", Escaped(&self.file))?;
         }
         Ok(())
     }
@@ -97,6 +145,21 @@ pub struct Scenario {
     pub ipamd: IpamdConfig,
     /// Scheduler policy.
     pub scheduler: SchedulerConfig,
+    /// The file as the user named it (for messages).
+    pub file: String,
+    /// Things that are valid but probably not what was meant (each names the rule it
+    /// cites), in file order; see [`Scenario::warning_lines`].
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Scenario {
+    /// The warnings as `file:line:col: warning: path: message` lines.
+    pub fn warning_lines(&self) -> Vec<String> {
+        self.warnings
+            .iter()
+            .map(|w| w.warning_line(&self.file))
+            .collect()
+    }
 }
 
 /// The CNI settings after the real ipamd's parsing rules (spec §a.1).
@@ -120,6 +183,27 @@ pub struct CniConfig {
     pub custom_network_cfg: bool,
     /// `ENABLE_SUBNET_DISCOVERY` (default true).
     pub enable_subnet_discovery: bool,
+    /// `ENABLE_IPv4` (default true, as the shipped manifest sets it). Read and checked; the
+    /// model simulates IPv4 whatever it says (not modelled yet).
+    pub enable_ipv4: bool,
+    /// `ENABLE_IPv6` (default false). Read and checked; not modelled yet.
+    pub enable_ipv6: bool,
+    /// `ENABLE_POD_ENI` (default false): security groups for pods (a trunk ENI). Read and
+    /// checked; not modelled yet.
+    pub enable_pod_eni: bool,
+    /// `POD_SECURITY_GROUP_ENFORCING_MODE` (default strict). Read and checked; not modelled
+    /// yet.
+    pub pod_security_group_enforcing_mode: PodSgEnforcingMode,
+}
+
+/// `POD_SECURITY_GROUP_ENFORCING_MODE`: how security groups for pods are enforced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PodSgEnforcingMode {
+    /// `strict` (aws-node's default): only the branch ENI's security groups apply.
+    #[default]
+    Strict,
+    /// `standard`: the node's and the branch ENI's security groups both apply.
+    Standard,
 }
 
 impl Default for CniConfig {
@@ -134,6 +218,10 @@ impl Default for CniConfig {
             ip_cooldown_period_s: 30,
             custom_network_cfg: false,
             enable_subnet_discovery: true,
+            enable_ipv4: true,
+            enable_ipv6: false,
+            enable_pod_eni: false,
+            pod_security_group_enforcing_mode: PodSgEnforcingMode::Strict,
         }
     }
 }

@@ -159,8 +159,11 @@ raw_mapping! {
         duration: Scalar = "duration",
         /// `sample_interval`: duration string, > 0; default 1s.
         sample_interval: Scalar = "sample_interval",
-        /// `cni`: aws-node environment variables.
+        /// `cni`: aws-node environment variables: a mapping by name, or a DaemonSet env
+        /// list (`- name: … value: …`).
         cni: Deferred<'a> = "cni",
+        /// `cni_from`: path of an aws-node DaemonSet manifest whose env is read first.
+        cni_from: Scalar = "cni_from",
         /// `subnets`: list.
         subnets: Deferred<'a> = "subnets",
         /// `nodegroups`: list.
@@ -208,6 +211,15 @@ raw_mapping! {
         custom_network_cfg: Scalar = "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
         /// `ENABLE_SUBNET_DISCOVERY` (bool).
         enable_subnet_discovery: Scalar = "ENABLE_SUBNET_DISCOVERY",
+        /// `ENABLE_IPv4` (bool; stored, not modelled yet).
+        enable_ipv4: Scalar = "ENABLE_IPv4",
+        /// `ENABLE_IPv6` (bool; stored, not modelled yet).
+        enable_ipv6: Scalar = "ENABLE_IPv6",
+        /// `ENABLE_POD_ENI` (bool; stored, not modelled yet).
+        enable_pod_eni: Scalar = "ENABLE_POD_ENI",
+        /// `POD_SECURITY_GROUP_ENFORCING_MODE` (`strict` or `standard`; stored, not modelled
+        /// yet).
+        pod_security_group_enforcing_mode: Scalar = "POD_SECURITY_GROUP_ENFORCING_MODE",
     }
 }
 

@@ -55,7 +55,6 @@ pub(super) struct SeenNames(pub(super) Vec<(String, FieldPath)>);
 
 /// Where the nodes with one [`Mark::origin`] come from.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // `File` and `Override` arrive with `cni_from` and `--set` overrides.
 pub(super) enum Origin {
     /// The scenario file itself (origin 0): its lines and columns are the locations.
     Main,
@@ -78,7 +77,6 @@ pub(super) enum Origin {
 
 /// Diagnostics and warnings, with the table that turns [`Mark`]s into locations.
 #[derive(Debug)]
-#[allow(dead_code)] // warnings arrive with the CNI warnings.
 pub(super) struct Recorder {
     pub(super) problems: Vec<Diagnostic>,
     pub(super) warnings: Vec<Diagnostic>,
@@ -86,7 +84,6 @@ pub(super) struct Recorder {
     pub(super) origins: Vec<Origin>,
 }
 
-#[allow(dead_code)]
 impl Recorder {
     pub(super) fn new() -> Self {
         Recorder {
@@ -172,14 +169,23 @@ pub(super) struct Checker<'t> {
     pub(super) rec: Recorder,
     /// Directory that trace paths are relative to.
     pub(super) base_dir: PathBuf,
+    /// How the scenario is loaded (the work budget reads it).
+    #[allow(dead_code)]
+    pub(super) opts: LoadOptions,
 }
 
 impl<'t> Checker<'t> {
-    pub(super) fn new(root: Option<&'t Node>, rec: Recorder, base_dir: &Path) -> Self {
+    pub(super) fn new(
+        root: Option<&'t Node>,
+        rec: Recorder,
+        base_dir: &Path,
+        opts: &LoadOptions,
+    ) -> Self {
         Checker {
             root,
             rec,
             base_dir: base_dir.to_path_buf(),
+            opts: *opts,
         }
     }
 
@@ -198,7 +204,6 @@ impl<'t> Checker<'t> {
     }
 
     /// Records a warning about the value at `path`, placed like [`Checker::error`].
-    #[allow(dead_code)]
     pub(super) fn warn(&mut self, path: &FieldPath, message: impl Into<String>) {
         let mark = locate_nearest(self.root, &path.0);
         self.rec.warn_at(path, mark, message.into());

@@ -29,7 +29,8 @@ use super::raw::{
     RawLatency, RawLatencyDistribution, RawMapping, RawNodeGroup, RawScenario, RawScheduler,
     RawStep, RawSubnet, RawWorkload, Scalar,
 };
-use super::yaml::{self, Kind, Mark, Node};
+use super::source::{LoadOptions, Source};
+use super::yaml::{Kind, Mark, Node};
 use super::{
     BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec,
     FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement,
@@ -45,9 +46,11 @@ use std::path::{Path, PathBuf};
 mod autoscaling;
 mod checker;
 mod cni;
+mod cni_env;
 mod ec2;
 mod knobs;
 mod nodegroups;
+mod overrides;
 mod scalars;
 mod scenario;
 mod sources;
@@ -60,24 +63,18 @@ mod tests;
 mod tests_sections;
 
 use checker::*;
-pub use cni::check_cni_value;
+pub use cni::{check_cni_value, normalize_cni_value};
 use subnets::*;
 
 /// Reads a scenario file and validates it ([`parse`]). The file name in messages is
 /// `path` as given; a read failure is a single diagnostic.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
-    let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_in_dir(&text, &file, path.parent().unwrap_or(Path::new(""))),
-        Err(err) => Err(ScenarioErrors {
-            file,
-            problems: vec![Diagnostic {
-                path: String::new(),
-                location: None,
-                message: format!("cannot read file: {}", io_message(&err)),
-            }],
-        }),
-    }
+    load_with(path, &LoadOptions::default())
+}
+
+/// [`load`] with options.
+pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Scenario, ScenarioErrors> {
+    Source::read(path)?.scenario(opts)
 }
 
 /// Parses and validates scenario text. `file` names the file in messages, and its stem
@@ -98,34 +95,70 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
 
 /// [`parse`], with trace paths resolved against `dir` (the scenario file's directory).
 pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErrors> {
-    let parsed = yaml::parse_documents(text, 0);
+    parse_with(text, file, dir, &LoadOptions::default())
+}
+
+/// [`parse_in_dir`] with options.
+pub fn parse_with(
+    text: &str,
+    file: &str,
+    dir: &Path,
+    opts: &LoadOptions,
+) -> Result<Scenario, ScenarioErrors> {
+    Source::from_text(text, file, dir)?.scenario(opts)
+}
+
+/// Validates `source` with `overrides` applied (and `sweep` removed when `ignore_sweep`).
+pub(crate) fn check_source(
+    source: &Source,
+    overrides: &[(String, String)],
+    ignore_sweep: bool,
+    opts: &LoadOptions,
+) -> Result<Scenario, ScenarioErrors> {
     let mut rec = Recorder::new();
     let top = FieldPath::default();
-    for p in &parsed.problems {
+    for p in &source.parsed.problems {
         rec.error_at(&top, Some(p.mark), p.message.clone());
     }
-    let scenario = if parsed.fatal {
-        None
-    } else {
-        for start in &parsed.document_starts {
-            rec.error_at(
-                &top,
-                Some(*start),
-                "a second YAML document; a scenario file holds exactly one (remove this `---` \
-                 and what follows, or put it in its own file)"
-                    .to_string(),
-            );
+    for start in &source.parsed.document_starts {
+        rec.error_at(
+            &top,
+            Some(*start),
+            "a second YAML document; a scenario file holds exactly one (remove this `---` and \
+             what follows, or put it in its own file)"
+                .to_string(),
+        );
+    }
+    let mut root = source
+        .tree()
+        .cloned()
+        .unwrap_or_else(|| Node::new(Kind::Null, Mark::default()));
+    cni_env::prepare_cni(&mut root, &mut rec, &source.dir);
+    if ignore_sweep {
+        overrides::remove_key(&mut root, "sweep");
+    }
+    for (key, value) in overrides {
+        let origin = rec.add_origin(Origin::Override {
+            key: key.clone(),
+            value: value.clone(),
+        });
+        if let Err(message) = overrides::apply(&mut root, key, value, origin) {
+            rec.error_at(&top, None, format!("{message} (from --set {key}={value})"));
         }
-        let null = Node::new(Kind::Null, Mark::default());
-        let root = parsed.documents.first().unwrap_or(&null);
-        let mut checker = Checker::new(Some(root), rec, dir);
-        let scenario = checker.scenario(root, &file_stem(file));
-        rec = checker.rec;
-        scenario
-    };
+    }
+    let mut checker = Checker::new(Some(&root), rec, &source.dir, opts);
+    let scenario = checker.scenario(&root, &source.default_name());
+    let rec = checker.rec;
     let mut problems = rec.problems;
     match scenario {
-        Some(scenario) if problems.is_empty() => Ok(scenario),
+        Some(mut scenario) if problems.is_empty() => {
+            scenario.file = source.file.clone();
+            scenario.warnings = rec.warnings;
+            scenario
+                .warnings
+                .sort_by_key(|d| d.location.unwrap_or((usize::MAX, usize::MAX)));
+            Ok(scenario)
+        }
         _ => {
             if problems.is_empty() {
                 // Unreachable by construction: every `None` above records a problem.
@@ -137,7 +170,7 @@ pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, Scen
             }
             problems.sort_by_key(|d| d.location.unwrap_or((usize::MAX, usize::MAX)));
             Err(ScenarioErrors {
-                file: file.to_string(),
+                file: source.file.clone(),
                 problems,
             })
         }
@@ -145,22 +178,13 @@ pub fn parse_in_dir(text: &str, file: &str, dir: &Path) -> Result<Scenario, Scen
 }
 
 /// The file name without directories and extension, or `scenario`.
-fn file_stem(file: &str) -> String {
+pub(crate) fn file_stem(file: &str) -> String {
     Path::new(file)
         .file_stem()
         .and_then(|s| s.to_str())
         .filter(|s| !s.is_empty())
         .unwrap_or("scenario")
         .to_string()
-}
-
-/// An I/O error's text without the trailing ` (os error N)`.
-fn io_message(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
 }
 
 /// What a duration looks like, for messages.

@@ -142,7 +142,10 @@ impl Checker<'_> {
             } else {
                 format!("; did you mean {}?", near.join(", "))
             };
-            self.error(path, format!("unknown instance type {}{hint}", quoted(&name)));
+            self.error(
+                path,
+                format!("unknown instance type {}{hint}", quoted(&name)),
+            );
         }
         found
     }

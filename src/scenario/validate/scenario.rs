@@ -67,6 +67,8 @@ impl<'t> Checker<'t> {
             kubelet,
             ipamd,
             scheduler,
+            file: String::new(),
+            warnings: Vec::new(),
         })
     }
 }

@@ -1,9 +1,10 @@
 //! Validation of a workload's pod source: which of `replicas`, `steps`, `arrivals` and
 //! `trace` it uses, churn settings (`arrivals`, `lifetime`, `from`, `until`) and trace files.
 
-use super::{io_message, Checker, FieldPath};
+use super::{Checker, FieldPath};
 use crate::scenario::churn::{parse_rate, Arrivals, ChurnSpec, Lifetime, RATE_HINT};
 use crate::scenario::raw::{self, RawArrivals, RawLogNormal, RawWorkload, Scalar};
+use crate::scenario::source::read_text;
 use crate::scenario::trace::parse_trace;
 use crate::scenario::yaml::{Kind, Node};
 use crate::scenario::WorkloadSource;
@@ -370,18 +371,24 @@ impl Checker<'_> {
             return None;
         }
         let resolved = self.base_dir.join(&file);
-        let text = match std::fs::read_to_string(&resolved) {
+        let text = match read_text(&resolved, "trace file") {
             Ok(text) => text,
-            Err(err) => {
-                self.error(
-                    path,
-                    format!(
-                        "cannot read trace file {}: {} (paths are relative to the scenario \
-                         file's directory)",
-                        resolved.display(),
-                        io_message(&err)
-                    ),
+            Err(d) => {
+                let at = match d.location {
+                    Some((line, col)) => format!("{file}:{line}:{col}: "),
+                    None => String::new(),
+                };
+                let message = d.message.strip_prefix("cannot read file: ").map_or_else(
+                    || format!("{at}{}", d.message),
+                    |reason| {
+                        format!(
+                            "cannot read trace file {}: {reason} (paths are relative to the \
+                             scenario file's directory)",
+                            resolved.display()
+                        )
+                    },
                 );
+                self.error(path, message);
                 return None;
             }
         };

@@ -140,6 +140,7 @@ fn full_example_parses_to_expected_values() {
         ip_cooldown_period_s: -5,
         custom_network_cfg: false,
         enable_subnet_discovery: false,
+        ..CniConfig::default()
     };
     assert_eq!(s.cni, cni);
     assert_eq!(s.subnets.len(), 2);
