@@ -493,3 +493,384 @@ fn unknown_cni_names_stay_errors_with_a_hint() {
     );
     assert!(ds[0].message.contains("allowed: strict, standard"));
 }
+
+// ----- robustness: limits, located rejections, fast -----
+
+/// The problems of `text`, computed within the time bound.
+fn rejected(what: &str, text: &str) -> Vec<Diagnostic> {
+    fast(what, || {
+        match Source::from_text(text, "s.yaml", Path::new("")) {
+            Ok(s) => problems(s.scenario(&LoadOptions::default())),
+            Err(e) => e.problems,
+        }
+    })
+}
+
+/// The only problem of `text`.
+fn one(what: &str, text: &str) -> Diagnostic {
+    let mut ds = rejected(what, text);
+    assert_eq!(ds.len(), 1, "{what}: {ds:#?}");
+    ds.remove(0)
+}
+
+#[test]
+fn huge_files_are_refused_after_64_mib() {
+    let e = fast("/dev/zero", || Source::read(Path::new("/dev/zero")))
+        .err()
+        .unwrap_or_else(|| panic!("/dev/zero was read"));
+    assert_eq!(e.problems.len(), 1);
+    assert!(
+        e.problems[0]
+            .message
+            .contains("larger than 64 MiB (67108864 bytes)"),
+        "{}",
+        e.problems[0].message
+    );
+    // The command line: exit code 2, the limit named.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(["validate", "/dev/zero"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("64 MiB"));
+    // A trace file is read with the same cap.
+    let text = "duration: 1m\nworkloads:\n  - trace: /dev/zero\n";
+    let d = one("trace /dev/zero", text);
+    assert_eq!(
+        (d.path.as_str(), d.location),
+        ("workloads[0].trace", Some((3, 5)))
+    );
+    assert!(d.message.contains("larger than 64 MiB"), "{}", d.message);
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let dir = std::env::temp_dir().join(format!("ipamsim-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("bad.yaml");
+    // Line 2, after "name: ab": byte 21 is 0xFF.
+    std::fs::write(&path, b"duration: 1m\nname: ab\xffc\n").unwrap_or_else(|e| panic!("{e}"));
+    let e = Source::read(&path).err().unwrap_or_else(|| panic!("read"));
+    assert_eq!(e.problems[0].location, Some((2, 9)));
+    assert!(e.problems[0].message.contains("invalid UTF-8 at byte 21"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn work_budget_rejections_state_the_limit() {
+    let base = |extra: &str| BASE.replace("    count: 2\n", extra);
+    // 60,000 nodes at t = 0.
+    let d = one("nodes", &base("    count: 60000\n"));
+    assert_eq!(
+        (d.path.as_str(), d.location),
+        ("nodegroups[0]", Some((6, 3)))
+    );
+    assert!(d.message.contains("reach 60,000 nodes") && d.message.contains("50,000"));
+    assert!(d.message.contains("allow_large: true"));
+    // Autoscaling max and launches count too: 2 + max 40,000 → 40,000; + 20,000 launched.
+    let d = one(
+        "autoscaled nodes",
+        &base(
+            "    count: 2\n    autoscaling: {max: 40000}\n    launch: [{at: 1m, count: 20000}]\n",
+        ),
+    );
+    assert!(d.message.contains("reach 60,000 nodes"), "{}", d.message);
+    // allow_large (key or option) lifts it; the hard u32 limit stays.
+    let big = format!("allow_large: true\n{}", base("    count: 60000\n"));
+    assert_eq!(ok(&big).nodegroups[0].count, 60_000);
+    let opts = LoadOptions { allow_large: true };
+    let lifted = source(&base("    count: 60000\n")).scenario(&opts);
+    assert!(lifted.is_ok());
+    let d = one(
+        "u32",
+        &format!("allow_large: true\n{}", base("    count: 5000000000\n")),
+    );
+    assert!(d.message.contains("at most 4294967295"), "{}", d.message);
+
+    // Pods: 36,000,000 arrivals (1,000 every second for 10 hours).
+    let text = BASE.replace("duration: 10m", "duration: 10h")
+        + "workloads:\n  - name: burst\n    arrivals: {every: 1s, count: 1000}\n    lifetime: 1s\n";
+    let d = one("pods", &text);
+    assert_eq!(d.path, "workloads[0]");
+    assert!(d.message.contains("about 36,000,000 pods") && d.message.contains("10,000,000"));
+    let d = one(
+        "replicas",
+        &(BASE.to_string() + "workloads:\n  - {name: w, replicas: 20000000}\n"),
+    );
+    assert!(d.message.contains("20,000,000 pods"), "{}", d.message);
+
+    // Sampling: 10,000 nodes for a day every second; the key is missing, so at `duration`.
+    let text = base("    count: 10000\n").replace("duration: 10m", "duration: 24h");
+    let d = one("samples", &text);
+    assert_eq!((d.path.as_str(), d.location), ("duration", Some((1, 1))));
+    // 86,400 + 2 samples × 10,001 = 864,106,402 rows
+    assert!(
+        d.message.contains("about 864,106,402 rows"),
+        "{}",
+        d.message
+    );
+    // The project's target, every 60 s, fits.
+    assert_eq!(
+        ok(&format!("sample_interval: 60s\n{text}")).nodegroups[0].count,
+        10_000
+    );
+
+    // Duration, max_pods, intervals, sweep.
+    let d = one("duration", &BASE.replace("duration: 10m", "duration: 800h"));
+    assert!(
+        d.message.contains("longer than 31 days (744h)"),
+        "{}",
+        d.message
+    );
+    let d = one("max_pods", &base("    count: 2\n    max_pods: 20000\n"));
+    assert_eq!(d.path, "nodegroups[0].max_pods");
+    assert!(d.message.contains("more than 10,000 pods per node"));
+    let d = one(
+        "sample interval",
+        &format!("sample_interval: 500us\n{BASE}"),
+    );
+    assert_eq!(
+        (d.path.as_str(), d.location),
+        ("sample_interval", Some((1, 1)))
+    );
+    assert!(d.message.contains("shorter than 1ms"));
+    let d = one(
+        "retry",
+        &format!("{BASE}kubelet: {{retry_interval: 1us}}\n"),
+    );
+    assert_eq!(d.path, "kubelet.retry_interval");
+    let values: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let list = values.join(", ");
+    let d = one(
+        "sweep",
+        &format!("{BASE}sweep:\n  WARM_IP_TARGET: [{list}]\n  MINIMUM_IP_TARGET: [{list}]\n  WARM_ENI_TARGET: [0, 1]\n"),
+    );
+    assert_eq!(d.path, "sweep");
+    assert!(d.message.contains("20,000 combinations") && d.message.contains("10,000 runs"));
+}
+
+#[test]
+fn names_are_bounded() {
+    let long = "a".repeat(254);
+    // The nodegroup's reference to it is reported too (the subnet has no valid name).
+    let d = rejected(
+        "subnet name",
+        &BASE
+            .replace("name: a\n", &format!("name: {long}\n"))
+            .replace("subnet: a", &format!("subnet: {long}")),
+    )
+    .remove(0);
+    assert_eq!(d.path, "subnets[0].name");
+    assert!(
+        d.message.contains("254 bytes long; at most 253"),
+        "{}",
+        d.message
+    );
+    let d = one(
+        "nodegroup name",
+        &BASE.replace("name: ng", &format!("name: {}", "n".repeat(64))),
+    );
+    assert!(
+        d.message
+            .contains("at most 63 are allowed, as for a DNS label"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn absurd_churn_rates_give_the_smallest_allowed() {
+    for rate in ["5e-324/s", "1e-310/s"] {
+        let text = format!(
+            "{BASE}workloads:\n  - name: j\n    arrivals: {{rate: {rate}}}\n    lifetime: 1m\n"
+        );
+        let d = one(rate, &text);
+        assert_eq!(
+            (d.path.as_str(), d.location),
+            ("workloads[0].arrivals.rate", Some((14, 16)))
+        );
+        assert!(
+            d.message.contains("smallest rate allowed is 3.171e-10/s"),
+            "{}",
+            d.message
+        );
+    }
+}
+
+#[test]
+fn huge_inputs_get_no_expensive_hints() {
+    let huge = "x".repeat(1 << 20);
+    let d = one("instance type", &BASE.replace("m5.large", &huge));
+    assert_eq!(d.path, "nodegroups[0].instance_type");
+    assert!(!d.message.contains("did you mean"));
+    assert!(
+        d.message.len() < 300,
+        "shortened: {} bytes",
+        d.message.len()
+    );
+    // An explicit key (`? …`): YAML itself limits implicit keys to 1,024 characters.
+    let d = one("key", &format!("{BASE}? {huge}\n: 1\n"));
+    assert!(d.message.contains("(1048576 bytes)") && !d.message.contains("did you mean"));
+}
+
+#[test]
+fn deep_nesting_is_refused_fast_with_a_place() {
+    let flow = format!(
+        "duration: 1m\nsubnets: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let d = one("[[[", &flow);
+    assert_eq!(d.location.map(|l| l.0), Some(2));
+    assert!(d.message.contains("at most 64 levels"), "{}", d.message);
+    let flow = format!("duration: 1m\nx: {}\n", "{a: ".repeat(50_000));
+    let d = one("{{{", &flow);
+    assert!(d.message.contains("nested"), "{}", d.message);
+    let block = format!(
+        "duration: 1m\nx:\n{}",
+        (0..200)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i + 1)))
+            .collect::<String>()
+    );
+    let d = one("block", &block);
+    // The 64th nested mapping opens at depth 65 (the root is level 1): line 2 + 63.
+    assert_eq!(d.location.map(|l| l.0), Some(66));
+    assert!(d.message.contains("more than 64 levels"), "{}", d.message);
+}
+
+#[test]
+fn durations_take_each_unit_once_largest_first() {
+    for (bad, phrase) in [
+        ("10m10m", "uses \"m\" twice"),
+        ("10s1m", "has \"m\" after \"s\""),
+        (
+            "99999999999999999999999h",
+            "longer than 100 years (876000h)",
+        ),
+    ] {
+        let d = one(
+            bad,
+            &BASE.replace("duration: 10m", &format!("duration: {bad}")),
+        );
+        assert_eq!((d.path.as_str(), d.location), ("duration", Some((1, 1))));
+        assert!(d.message.contains(phrase), "{bad}: {}", d.message);
+    }
+}
+
+#[test]
+fn odd_yaml_is_located() {
+    // A second document.
+    let d = one("documents", &format!("{BASE}---\nduration: 1m\n"));
+    assert_eq!(d.location, Some((12, 1)));
+    assert!(d.message.contains("a second YAML document"));
+    // Aliases and merge keys work; their problems point at the text they come from.
+    let text = BASE.replace(
+        "nodegroups:\n  - name: ng\n    instance_type: m5.large\n    count: 2\n    subnet: a\n",
+        "defaults: &d {instance_type: m5.large, subnet: a, count: 2}\nnodegroups:\n  - name: ng\n    <<: *d\n",
+    );
+    let d = one("merge", &text);
+    assert_eq!((d.path.as_str(), d.location), ("", Some((5, 1))));
+    assert!(d.message.contains("unknown key \"defaults\""));
+    let merged = BASE.replace(
+        "  - name: ng\n    instance_type: m5.large\n    count: 2\n    subnet: a\n",
+        "  - &ng {name: ng, instance_type: m5.large, count: 2, subnet: a}\n  - {<<: *ng, name: ng2, count: 3}\n",
+    );
+    let sc = ok(&merged);
+    assert_eq!(sc.nodegroups.len(), 2);
+    assert_eq!(
+        (sc.nodegroups[1].name.as_str(), sc.nodegroups[1].count),
+        ("ng2", 3)
+    );
+    let d = one("bad merge", &format!("{BASE}kubelet: {{<<: 5}}\n"));
+    assert_eq!(d.location, Some((12, 11)));
+    assert!(d.message.contains("a merge key `<<` takes a mapping"));
+    // An alias bomb stops at the node limit, at the alias that crosses it.
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (i, name) in ["b", "c", "d", "e", "f", "g"].iter().enumerate() {
+        let prev = ["a", "b", "c", "d", "e", "f"][i];
+        bomb += &format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 10].join(", ")
+        );
+    }
+    let d = one("alias bomb", &bomb);
+    assert_eq!(d.location.map(|l| l.0), Some(6));
+    assert!(
+        d.message.contains("more than 1000000 YAML values"),
+        "{}",
+        d.message
+    );
+    // Keys that are not text: a list, nothing.
+    let ds = rejected("keys", &format!("{BASE}? [a, b]\n: 1\n~: 2\n"));
+    assert_eq!(ds.len(), 2, "{ds:#?}");
+    assert_eq!(ds[0].location, Some((12, 3)));
+    assert!(ds[0]
+        .message
+        .contains("keys must be text; found a list key"));
+    assert_eq!(ds[1].location, Some((14, 1)));
+    assert!(
+        ds[1].message.contains("found nothing key"),
+        "{}",
+        ds[1].message
+    );
+    // Unknown keys written quoted with escapes, or as `? key`.
+    let d = one("quoted", &format!("{BASE}\"dur\\x61tion2\": 1\n"));
+    assert_eq!(d.location, Some((12, 1)));
+    assert!(d.message.contains("unknown key \"duration2\""));
+    let d = one("complex", &format!("{BASE}? colour\n: blue\n"));
+    assert_eq!(d.location, Some((12, 3)));
+    assert!(d.message.contains("unknown key \"colour\""));
+    // A duplicate key.
+    let d = one("duplicate", &format!("{BASE}duration: 5m\n"));
+    assert_eq!(d.location, Some((12, 1)));
+    assert!(d
+        .message
+        .contains("duplicate key \"duration\" (first at line 1, column 1)"));
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    // An escape sequence in a key, a newline in a value.
+    let text =
+        format!("{BASE}\"\\e[31mred\": 1\nworkloads:\n  - name: \"a\\nb\"\n    replicas: 1\n");
+    let e = fast("control", || {
+        source(&text).scenario(&LoadOptions::default())
+    })
+    .err()
+    .unwrap_or_else(|| panic!("valid"));
+    let shown = e.to_string();
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("\\u{1b}[31mred"), "{shown}");
+    assert!(shown.contains("a\\nb"), "{shown}");
+    // Warnings too.
+    let sc = ok(&with_cni(
+        "  MINIMUM_IP_TARGET: 1\n  \"AWS_VPC_K8S_CNI_LOGLEVEL\": \"x\"\n",
+    ));
+    assert!(sc.warning_lines().iter().all(|l| !l.contains('\n')));
+}
+
+#[test]
+fn numbers_are_shown_as_written() {
+    let d = one("2.0", &BASE.replace("count: 2", "count: 2.0"));
+    assert_eq!(d.location, Some((8, 5)));
+    assert!(
+        d.message.contains("found 2.0, which is not a whole number"),
+        "{}",
+        d.message
+    );
+    let d = one("1e3", &with_cni("  WARM_IP_TARGET: 1e3\n"));
+    assert!(d.message.contains("1e3 is not an integer"), "{}", d.message);
+    let d = one(
+        "big",
+        &BASE.replace(
+            "count: 2",
+            "count: 123456789012345678901234567890123456789012",
+        ),
+    );
+    assert!(
+        d.message.contains("which is too large for a whole number"),
+        "{}",
+        d.message
+    );
+}

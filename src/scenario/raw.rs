@@ -186,6 +186,8 @@ raw_mapping! {
         sweep: Deferred<'a> = "sweep",
         /// `faults`: ENIs missing from IMDS, aws-node restarts.
         faults: Deferred<'a> = "faults",
+        /// `allow_large`: bool; lifts the work budget for a scenario large on purpose.
+        allow_large: Scalar = "allow_large",
     }
 }
 

@@ -170,7 +170,6 @@ pub(super) struct Checker<'t> {
     /// Directory that trace paths are relative to.
     pub(super) base_dir: PathBuf,
     /// How the scenario is loaded (the work budget reads it).
-    #[allow(dead_code)]
     pub(super) opts: LoadOptions,
 }
 

@@ -44,6 +44,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 mod autoscaling;
+pub mod budget;
 mod checker;
 mod cni;
 mod cni_env;

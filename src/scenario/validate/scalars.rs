@@ -34,6 +34,9 @@ impl Checker<'_> {
     pub(super) fn whole_number(&mut self, path: &FieldPath, value: &Scalar) -> Option<i128> {
         let found = match value {
             Scalar::Int(i) => return Some(*i),
+            Scalar::Float(_, text) if is_integer_literal(text) => {
+                format!("{text}, which is too large for a whole number")
+            }
             Scalar::Float(..) => format!("{value}, which is not a whole number"),
             Scalar::Str(_) => format!("the string {value}"),
             Scalar::Bool(_) => format!("{value}"),
@@ -128,6 +131,22 @@ impl Checker<'_> {
             self.error(path, "the name is empty; give a non-empty name");
             return None;
         }
+        let max = if dns_like { MAX_DNS_NAME } else { MAX_NAME };
+        if name.len() > max {
+            let why = if dns_like {
+                "a DNS label, as it becomes part of node and pod names"
+            } else {
+                "a Kubernetes object name"
+            };
+            self.error(
+                path,
+                format!(
+                    "the name is {} bytes long; at most {max} are allowed, as for {why}",
+                    name.len()
+                ),
+            );
+            return None;
+        }
         let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
         if dns_like && !name.chars().all(allowed) {
             self.error(
@@ -205,4 +224,15 @@ impl Checker<'_> {
             None
         }
     }
+}
+
+/// Longest name (bytes): a Kubernetes object name (DNS subdomain, RFC 1123).
+pub(super) const MAX_NAME: usize = 253;
+/// Longest name that becomes part of node and pod names (bytes): a DNS label.
+pub(super) const MAX_DNS_NAME: usize = 63;
+
+/// Whether `text` is written as an integer (optional sign, decimal digits).
+fn is_integer_literal(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }

@@ -50,7 +50,11 @@ impl<'t> Checker<'t> {
         let ipamd = self.ipamd(raw.ipamd.as_ref(), &top.key("ipamd"));
         let scheduler = self.scheduler(raw.scheduler.as_ref(), &top.key("scheduler"));
 
-        Some(Scenario {
+        let allow_large = match &raw.allow_large {
+            Some(v) => self.boolean(&top.key("allow_large"), v)?,
+            None => false,
+        };
+        let scenario = Scenario {
             name: name?,
             seed: seed?,
             duration: duration?,
@@ -69,6 +73,8 @@ impl<'t> Checker<'t> {
             scheduler,
             file: String::new(),
             warnings: Vec::new(),
-        })
+        };
+        self.budget(&scenario, allow_large, raw.sample_interval.is_some());
+        Some(scenario)
     }
 }
