@@ -92,7 +92,7 @@ impl Checker<'_> {
                         format!(
                             "{v} is negative: aws-node v1.23.1 refuses to start (\"IP_COOLDOWN_PERIOD \
                              MUST be a valid positive integer\", validateEnvVars in \
-                             cmd/aws-vpc-cni/main.go:366-371); the simulator runs it as no cooldown, \
+                             cmd/aws-vpc-cni/main.go:367-370); the simulator runs it as no cooldown, \
                              as ipamd's datastore would"
                         ),
                     );
@@ -250,7 +250,7 @@ impl Checker<'_> {
                  WARM_IP_TARGET nor MINIMUM_IP_TARGET set: not supported upstream — aws-node \
                  v1.23.1 refuses to start (\"Setting WARM_PREFIX_TARGET = 0 is not supported \
                  while WARM_IP_TARGET/MINIMUM_IP_TARGET is not set\", validateEnvVars in \
-                 cmd/aws-vpc-cni/main.go:382-385; docs/prefix-and-ip-target.md; spec §a.3); the \
+                 cmd/aws-vpc-cni/main.go:384-385; docs/prefix-and-ip-target.md; spec §a.3); the \
                  simulator runs ipamd's code as written: a prefix is added only when no IP is \
                  available",
             );
