@@ -417,6 +417,20 @@ fn cni_from_reads_the_aws_node_daemonset() {
     ));
     assert!(sc.warnings[12].message.contains("does not model it yet"));
 
+    // `--set cni_from=…` chooses the manifest.
+    let base = format!(
+        "{}cni_from: none.yaml\n",
+        BASE.split("cni:\n").next().unwrap_or_default()
+    );
+    let s = Source::from_text(&base, "s.yaml", &dir).unwrap_or_else(|e| panic!("{e}"));
+    let chosen = s
+        .with_overrides(
+            &set(&[("cni_from", "aws-node-daemonset.yaml")]),
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(chosen.warnings.len(), 17);
+
     // `cni` entries override the manifest's.
     let text = format!("{text}cni:\n  WARM_ENI_TARGET: 0\n  WARM_IP_TARGET: 3\n");
     let s = Source::from_text(&text, "s.yaml", &dir).unwrap_or_else(|e| panic!("{e}"));

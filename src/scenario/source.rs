@@ -109,7 +109,7 @@ impl Source {
     /// does, and its `sweep:` ignored.
     ///
     /// A key is a dotted path: a bare aws-node name (`WARM_IP_TARGET`) means
-    /// `cni.WARM_IP_TARGET`; a dotted key (`kubelet.retry_interval`, `nodegroups[0].count`)
+    /// `cni.WARM_IP_TARGET`, a bare top-level key (`duration`, `cni_from`) itself; a dotted key (`kubelet.retry_interval`, `nodegroups[0].count`)
     /// sets that value, creating mappings on the way. A `cni.` value is inserted as a string
     /// scalar, as a DaemonSet manifest holds it (the CNI parsing rules then apply); any other
     /// value is read as a plain YAML scalar, exactly as if written in the file. Problems from

@@ -134,18 +134,18 @@ pub(crate) fn check_source(
         .tree()
         .cloned()
         .unwrap_or_else(|| Node::new(Kind::Null, Mark::default()));
+    // `cni_from` overrides choose the manifest, so they apply before it is read; the rest
+    // after, so that they win over the manifest and an env-list `cni:`.
+    let (early, late): (Vec<_>, Vec<_>) = overrides.iter().partition(|(k, _)| k == "cni_from");
+    for (key, value) in early {
+        apply_override(&mut root, &mut rec, key, value);
+    }
     cni_env::prepare_cni(&mut root, &mut rec, &source.dir);
     if ignore_sweep {
         overrides::remove_key(&mut root, "sweep");
     }
-    for (key, value) in overrides {
-        let origin = rec.add_origin(Origin::Override {
-            key: key.clone(),
-            value: value.clone(),
-        });
-        if let Err(message) = overrides::apply(&mut root, key, value, origin) {
-            rec.error_at(&top, None, format!("{message} (from --set {key}={value})"));
-        }
+    for (key, value) in late {
+        apply_override(&mut root, &mut rec, key, value);
     }
     let mut checker = Checker::new(Some(&root), rec, &source.dir, opts);
     let scenario = checker.scenario(&root, &source.default_name());
@@ -175,6 +175,21 @@ pub(crate) fn check_source(
                 problems,
             })
         }
+    }
+}
+
+/// Applies one `--set` override to `root`, recording a problem if its key cannot be set.
+fn apply_override(root: &mut Node, rec: &mut Recorder, key: &str, value: &str) {
+    let origin = rec.add_origin(Origin::Override {
+        key: key.to_string(),
+        value: value.to_string(),
+    });
+    if let Err(message) = overrides::apply(root, key, value, origin) {
+        rec.error_at(
+            &FieldPath::default(),
+            None,
+            format!("{message} (from --set {key}={value})"),
+        );
     }
 }
 

@@ -16,7 +16,8 @@ enum Step<'k> {
 /// Longest override key accepted (bytes).
 const MAX_KEY_LEN: usize = 253;
 
-/// Splits `a.b[2].c` into steps; a bare name without `.` or `[` means `cni.NAME`.
+/// Splits `a.b[2].c` into steps; a bare name without `.` or `[` means `cni.NAME`, unless
+/// it is a top-level scenario key (`duration`, `seed`, `cni_from`, …).
 fn steps(key: &str) -> Result<Vec<Step<'_>>, String> {
     if key.len() > MAX_KEY_LEN {
         return Err(format!(
@@ -27,7 +28,7 @@ fn steps(key: &str) -> Result<Vec<Step<'_>>, String> {
     if key.is_empty() {
         return Err("the key is empty; give e.g. WARM_IP_TARGET or kubelet.retry_interval".into());
     }
-    if !key.contains(['.', '[']) {
+    if !key.contains(['.', '[']) && !RawScenario::KEYS.contains(&key) {
         return Ok(vec![Step::Key("cni"), Step::Key(key)]);
     }
     let mut out = Vec::new();
@@ -179,6 +180,7 @@ mod tests {
                 Step::Key("count")
             ])
         );
+        assert_eq!(steps("duration"), Ok(vec![Step::Key("duration")]));
         assert!(steps("a..b").is_err());
         assert!(steps("a[x]").is_err());
         assert!(steps("a[1").is_err());
