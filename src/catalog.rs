@@ -215,33 +215,6 @@ pub fn suggest_near(name: &str) -> Vec<&'static str> {
     scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
-/// Up to three known names closest to `name` (edit distance), for "did you mean" hints.
-pub fn suggest(name: &str) -> Vec<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    let mut scored: Vec<(usize, &'static str)> = all()
-        .iter()
-        .map(|t| (edit_distance(&lower, &t.name), t.name.as_str()))
-        .collect();
-    scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,15 +315,15 @@ mod tests {
 
     #[test]
     fn suggests_near_names() {
-        assert!(suggest("m5.larg").contains(&"m5.large"));
-        assert!(suggest("t3.medum").contains(&"t3.medium"));
+        assert!(suggest_near("m5.larg").contains(&"m5.large"));
+        assert!(suggest_near("t3.medum").contains(&"t3.medium"));
     }
 
     #[test]
     fn bounded_suggestions_match_the_unbounded_ones_and_skip_huge_inputs() {
-        for name in ["m5.larg", "t3.medum", "M5.LARGE", "c5", "x", ""] {
-            assert_eq!(suggest_near(name), suggest(name), "{name}");
-        }
+        // m5.larg is one insertion from m5.large; upper case is folded first
+        assert_eq!(suggest_near("m5.larg")[0], "m5.large");
+        assert_eq!(suggest_near("M5.LARGE")[0], "m5.large");
         let longest = all().iter().map(|t| t.name.chars().count()).max();
         assert_eq!(longest, Some(19));
         // 64 characters still get hints; 65 do not, whatever they are.

@@ -33,11 +33,18 @@ pub enum Command {
         /// Also write DIR/report.html (charts of the run; see `ipamsim report`).
         #[arg(long)]
         report: bool,
+        /// Lift the work budget (nodes, pods, rows, duration; docs/scenario-input.md) for a
+        /// deliberately large run.
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Check a scenario file and print every problem found; exit 0 only if it is valid.
     Validate {
         /// Scenario file (YAML).
         scenario: PathBuf,
+        /// Lift the work budget (docs/scenario-input.md).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Run one scenario under every combination of CNI settings and compare them: writes
     /// DIR/comparison.csv and comparison.json and prints a table sorted by p99 time to running
@@ -89,6 +96,9 @@ pub enum Command {
         /// and at max pods (simulated), and how many more nodes fit in each subnet.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["instance_type", "all"])]
         scenario: Option<PathBuf>,
+        /// With `--scenario`: lift the work budget (docs/scenario-input.md).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Write DIR/report.html: charts of a run's timeline.csv and/or a comparison.csv.
     Report {

@@ -10,27 +10,33 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     commands::install_signal_handler();
     let exit = match &cli.command {
-        Command::Validate { scenario } => validate::validate(scenario),
+        Command::Validate {
+            scenario,
+            allow_large,
+        } => validate::validate(scenario, *allow_large),
         Command::Run {
             scenario,
             out,
             seed,
             quiet,
             report,
+            allow_large,
         } => run::run(&run::RunArgs {
             scenario,
             out,
             seed: *seed,
             quiet: *quiet,
             report: *report,
+            allow_large: *allow_large,
         }),
         Command::Capacity {
             instance_type,
             all,
             format,
             scenario,
+            allow_large,
         } => match scenario {
-            Some(path) => capacity::for_scenario(path, *format),
+            Some(path) => capacity::for_scenario(path, *format, *allow_large),
             None => capacity::by_type(instance_type, *all, *format),
         },
         Command::Report { dir } => report::report(dir, false),

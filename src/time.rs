@@ -170,14 +170,37 @@ pub fn serialize_opt_secs<S: serde::Serializer>(
     }
 }
 
+/// The longest duration string accepted: 100 years of 365 days (876,000 h), in µs. Far
+/// beyond any run (the work budget suggests at most 31 days), and small enough that sums of
+/// thousands of such durations still fit a `u64` of microseconds.
+pub const MAX_DURATION: SimDuration = SimDuration(876_000 * 3_600 * MICROS_PER_SEC);
+
 /// Parses a duration string such as `250ms`, `30s`, `2.5s`, `10m`, `1h`, `1h30m` or `500us`.
 ///
 /// A string is one or more `<number><unit>` parts; numbers may have a decimal fraction;
-/// units are `us`, `ms`, `s`, `m`, `h`. A bare `0` is accepted. The error says what is
-/// allowed.
+/// units are `h`, `m`, `s`, `ms`, `us`, each used at most once and in that order (`1h30m`,
+/// not `30m1h` or `10m10m`). A bare `0` is accepted. The result is exact to the microsecond
+/// (finer fractions round half up) and at most [`MAX_DURATION`]; the arithmetic is checked,
+/// so nothing overflows silently. The error says what is allowed.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     const ALLOWED: &str = "expected a duration like 250ms, 30s, 2.5s, 10m, 1h or 1h30m";
+    // Units from largest to smallest, with their length in µs.
+    const UNITS: [(&str, u128); 5] = [
+        ("h", 3_600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1_000),
+        ("us", 1),
+    ];
     let s = text.trim();
+    let shown: String = s.chars().take(40).collect();
+    let shown = if shown.len() < s.len() {
+        format!("\"{shown}…\"")
+    } else {
+        format!("{s:?}")
+    };
+    let too_long =
+        || format!("{shown} is longer than 100 years (876000h), the longest duration accepted");
     if s.is_empty() {
         return Err(format!("empty duration; {ALLOWED}"));
     }
@@ -186,41 +209,74 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     }
     let bytes = s.as_bytes();
     let mut i = 0;
-    let mut total: f64 = 0.0;
+    // Total in millionths of a microsecond: exact for up to 6 fraction digits of an hour.
+    let mut total: u128 = 0;
+    let mut last_unit: Option<usize> = None;
     while i < bytes.len() {
         let start = i;
         while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
             i += 1;
         }
-        if start == i {
-            return Err(format!("\"{text}\" is not a duration; {ALLOWED}"));
+        let number = &s[start..i];
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if number.is_empty() || (whole.is_empty() && fraction.is_empty()) || fraction.contains('.')
+        {
+            return Err(format!("{shown} is not a duration; {ALLOWED}"));
         }
-        let number: f64 = s[start..i]
-            .parse()
-            .map_err(|_| format!("\"{text}\" is not a duration; {ALLOWED}"))?;
         let unit_start = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
         }
-        let scale = match &s[unit_start..i] {
-            "us" => 1.0,
-            "ms" => 1e3,
-            "s" => 1e6,
-            "m" => 60e6,
-            "h" => 3600e6,
-            "" => return Err(format!("\"{text}\" has a number without a unit; {ALLOWED}")),
-            other => {
-                return Err(format!(
-                    "\"{text}\" has unknown unit \"{other}\"; {ALLOWED}"
-                ))
-            }
+        let unit = &s[unit_start..i];
+        let Some(u) = UNITS.iter().position(|(name, _)| *name == unit) else {
+            return Err(if unit.is_empty() {
+                format!("{shown} has a number without a unit; {ALLOWED}")
+            } else {
+                format!("{shown} has unknown unit {unit:?}; {ALLOWED}")
+            });
         };
-        total += number * scale;
+        if let Some(previous) = last_unit {
+            if u <= previous {
+                let rule = if u == previous {
+                    format!("uses \"{unit}\" twice")
+                } else {
+                    format!("has \"{unit}\" after \"{}\"", UNITS[previous].0)
+                };
+                return Err(format!(
+                    "{shown} {rule}; give each unit at most once, largest first (h, m, s, ms, \
+                     us), as in 1h30m"
+                ));
+            }
+        }
+        last_unit = Some(u);
+        // whole × unit + fraction × unit, in units of 10⁻⁶ µs, with checked arithmetic.
+        let scale = UNITS[u].1 * 1_000_000;
+        let whole = whole.trim_start_matches('0');
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else if whole.len() > 20 {
+            return Err(too_long());
+        } else {
+            whole.parse().map_err(|_| too_long())?
+        };
+        let mut part = whole.checked_mul(scale).ok_or_else(too_long)?;
+        let mut place = scale;
+        for d in fraction.bytes().take(20) {
+            place /= 10;
+            part = part
+                .checked_add(u128::from(d - b'0') * place)
+                .ok_or_else(too_long)?;
+        }
+        total = total.checked_add(part).ok_or_else(too_long)?;
     }
-    if !total.is_finite() || total > 1e17 {
-        return Err(format!("\"{text}\" is too long a duration"));
+    // Round half up to the microsecond.
+    let micros = (total + 500_000) / 1_000_000;
+    if micros > u128::from(MAX_DURATION.0) {
+        return Err(too_long());
     }
-    Ok(SimDuration(total.round() as u64))
+    u64::try_from(micros)
+        .map(SimDuration)
+        .map_err(|_| too_long())
 }
 
 #[cfg(test)]
@@ -244,9 +300,58 @@ mod tests {
 
     #[test]
     fn rejects_bad_forms() {
-        for bad in ["", "10", "ten s", "5x", "s", "-3s", "1.2.3s"] {
+        for bad in [
+            "", "10", "ten s", "5x", "s", "-3s", "1.2.3s", ".s", "1h 30m",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn fractions_are_exact_to_the_microsecond() {
+        // 1.5 h = 5,400 s; 0.001 ms = 1 µs; 2.5 µs rounds half up to 3 µs.
+        assert_eq!(
+            parse_duration("1.5h").unwrap(),
+            SimDuration::from_secs(5400)
+        );
+        assert_eq!(parse_duration("0.001ms").unwrap(), SimDuration(1));
+        assert_eq!(parse_duration("2.5us").unwrap(), SimDuration(3));
+        assert_eq!(parse_duration(".5s").unwrap(), SimDuration(500_000));
+        // 1h2m3s4ms5us = 3,723,004,005 µs
+        assert_eq!(
+            parse_duration("1h2m3s4ms5us").unwrap(),
+            SimDuration(3_723_004_005)
+        );
+        // 0.1 s is exactly 100,000 µs (no binary floating point on the way).
+        assert_eq!(parse_duration("0.1s").unwrap(), SimDuration(100_000));
+    }
+
+    #[test]
+    fn units_once_each_largest_first() {
+        let e = parse_duration("10m10m").unwrap_err();
+        assert!(e.contains("uses \"m\" twice"), "{e}");
+        let e = parse_duration("10s1m").unwrap_err();
+        assert!(e.contains("has \"m\" after \"s\""), "{e}");
+        assert!(e.contains("largest first"), "{e}");
+    }
+
+    #[test]
+    fn long_durations_state_the_limit_and_never_overflow() {
+        // 876,000 h is the limit itself; one microsecond more is refused.
+        assert_eq!(parse_duration("876000h").unwrap(), MAX_DURATION);
+        let e = parse_duration("876000h1us").unwrap_err();
+        assert!(e.contains("longer than 100 years (876000h)"), "{e}");
+        for huge in [
+            "99999999999999h",
+            "340282366920938463463374607431768211456h",
+            "18446744073709551616us",
+        ] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(e.contains("876000h"), "{huge}: {e}");
+        }
+        let long = "9".repeat(100_000) + "h";
+        let e = parse_duration(&long).unwrap_err();
+        assert!(e.len() < 200, "the message shows only the start: {e}");
     }
 
     #[test]

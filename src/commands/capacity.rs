@@ -1,10 +1,9 @@
 //! `ipamsim capacity`: per instance type, or for a scenario's nodegroups and subnets
 //! (docs/capacity.md).
 
-use super::{eprint_line, print_scenario_errors, stdout_failed, stop_requested, Exit};
+use super::{eprint_line, stdout_failed, stop_requested, Exit};
 use crate::capacity::{by_type, scenario as cs};
 use crate::cli::CapacityFormat;
-use crate::scenario;
 use std::io::BufWriter;
 use std::path::Path;
 
@@ -31,13 +30,10 @@ pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
 
 /// Capacity of a scenario's nodegroups (`--scenario`). A signal stops the derived runs:
 /// nothing is written and the exit status is 1.
-pub fn for_scenario(path: &Path, format: CapacityFormat) -> Exit {
-    let sc = match scenario::load(path) {
+pub fn for_scenario(path: &Path, format: CapacityFormat, allow_large: bool) -> Exit {
+    let sc = match super::load_scenario(path, allow_large, "") {
         Ok(sc) => sc,
-        Err(e) => {
-            print_scenario_errors(path, &e, "");
-            return Exit::Invalid;
-        }
+        Err(exit) => return exit,
     };
     let Some(groups) = cs::scenario_capacity_until(&sc, &mut || !stop_requested()) else {
         eprint_line("error: interrupted; nothing was reported");

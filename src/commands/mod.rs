@@ -126,6 +126,29 @@ pub fn file_sha256(path: &Path) -> String {
     }
 }
 
+/// Loads a scenario file (with the work budget lifted when `allow_large`), printing its
+/// warnings to stderr; on problems prints them as `validate` does (with `trailer` after
+/// the count) and returns exit 2.
+pub fn load_scenario(
+    path: &Path,
+    allow_large: bool,
+    trailer: &str,
+) -> Result<crate::scenario::Scenario, Exit> {
+    let opts = crate::scenario::LoadOptions { allow_large };
+    match crate::scenario::load_with(path, &opts) {
+        Ok(sc) => {
+            for w in sc.warning_lines() {
+                eprint_line(&w);
+            }
+            Ok(sc)
+        }
+        Err(e) => {
+            print_scenario_errors(path, &e, trailer);
+            Err(Exit::Invalid)
+        }
+    }
+}
+
 /// Prints a scenario's problems as `validate` does, with the closing count.
 pub fn print_scenario_errors(path: &Path, e: &crate::scenario::ScenarioErrors, trailer: &str) {
     eprint_line(&e.to_string());

@@ -1,7 +1,6 @@
 //! `ipamsim run SCENARIO --out DIR`: one run, its files, its summary.
 
-use super::{eprint_line, file_sha256, print, print_scenario_errors, progress_bar, Exit};
-use crate::scenario;
+use super::{eprint_line, file_sha256, load_scenario, print, progress_bar, Exit};
 use crate::sim::{self, RunError};
 use std::path::Path;
 
@@ -18,16 +17,15 @@ pub struct RunArgs<'a> {
     pub quiet: bool,
     /// `--report`.
     pub report: bool,
+    /// `--allow-large`.
+    pub allow_large: bool,
 }
 
 /// Runs one scenario into its directory.
 pub fn run(a: &RunArgs<'_>) -> Exit {
-    let mut sc = match scenario::load(a.scenario) {
+    let mut sc = match load_scenario(a.scenario, a.allow_large, "; nothing was run") {
         Ok(sc) => sc,
-        Err(e) => {
-            print_scenario_errors(a.scenario, &e, "; nothing was run");
-            return Exit::Invalid;
-        }
+        Err(exit) => return exit,
     };
     if let Some(s) = a.seed {
         sc.seed = s;

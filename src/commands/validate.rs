@@ -1,12 +1,11 @@
 //! `ipamsim validate SCENARIO`: every problem, located; exit 0 only if valid.
 
-use super::{print, print_scenario_errors, Exit};
-use crate::scenario;
+use super::{load_scenario, print, Exit};
 use std::path::Path;
 
-/// Validates one scenario file.
-pub fn validate(path: &Path) -> Exit {
-    match scenario::load(path) {
+/// Validates one scenario file; its warnings go to stderr (exit 0 all the same).
+pub fn validate(path: &Path, allow_large: bool) -> Exit {
+    match load_scenario(path, allow_large, "") {
         Ok(sc) => {
             let nodes: u64 = sc.nodegroups.iter().map(|g| u64::from(g.count)).sum();
             let line = format!(
@@ -19,9 +18,6 @@ pub fn validate(path: &Path) -> Exit {
             );
             print(&line).err().unwrap_or(Exit::Success)
         }
-        Err(e) => {
-            print_scenario_errors(path, &e, "");
-            Exit::Invalid
-        }
+        Err(exit) => exit,
     }
 }

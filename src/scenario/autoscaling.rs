@@ -5,9 +5,8 @@
 //! Defaults follow the Kubernetes Cluster Autoscaler (CA) where it has a flag for the
 //! behaviour; the README ("Autoscaling") gives the sources.
 
-use super::raw::{Keys, Scalar};
+use super::raw::{raw_mapping, Scalar};
 use crate::time::{SimDuration, SimTime};
-use serde::Deserialize;
 
 /// Autoscaler period: CA `--scan-interval` default, 10 s.
 pub const SCAN_INTERVAL: SimDuration = SimDuration::from_secs(10);
@@ -49,44 +48,30 @@ pub struct LaunchSpec {
     pub provision_time: SimDuration,
 }
 
-/// `nodegroups[].autoscaling` as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAutoscaling {
-    /// `min`: nodes, ≥ 0; default the group's `count`.
-    pub min: Option<Scalar>,
-    /// `max`: nodes, ≥ 1; required.
-    pub max: Option<Scalar>,
-    /// `scale_up_delay`: duration; default 10 s.
-    pub scale_up_delay: Option<Scalar>,
-    /// `provision_time`: duration; default 60 s.
-    pub provision_time: Option<Scalar>,
-    /// `scale_down_after`: duration; default 10 min.
-    pub scale_down_after: Option<Scalar>,
+raw_mapping! {
+    /// `nodegroups[].autoscaling` as written.
+    RawAutoscaling<'a> {
+        /// `min`: nodes, ≥ 0; default the group's `count`.
+        min: Scalar = "min",
+        /// `max`: nodes, ≥ 1; required.
+        max: Scalar = "max",
+        /// `scale_up_delay`: duration; default 10 s.
+        scale_up_delay: Scalar = "scale_up_delay",
+        /// `provision_time`: duration; default 60 s.
+        provision_time: Scalar = "provision_time",
+        /// `scale_down_after`: duration; default 10 min.
+        scale_down_after: Scalar = "scale_down_after",
+    }
 }
 
-impl Keys for RawAutoscaling {
-    const KEYS: &'static [&'static str] = &[
-        "min",
-        "max",
-        "scale_up_delay",
-        "provision_time",
-        "scale_down_after",
-    ];
-}
-
-/// One `nodegroups[].launch` entry as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLaunch {
-    /// `at`: duration; required.
-    pub at: Option<Scalar>,
-    /// `count`: nodes, ≥ 1; required.
-    pub count: Option<Scalar>,
-    /// `provision_time`: duration; default the group's.
-    pub provision_time: Option<Scalar>,
-}
-
-impl Keys for RawLaunch {
-    const KEYS: &'static [&'static str] = &["at", "count", "provision_time"];
+raw_mapping! {
+    /// One `nodegroups[].launch` entry as written.
+    RawLaunch<'a> {
+        /// `at`: duration; required.
+        at: Scalar = "at",
+        /// `count`: nodes, ≥ 1; required.
+        count: Scalar = "count",
+        /// `provision_time`: duration; default the group's.
+        provision_time: Scalar = "provision_time",
+    }
 }

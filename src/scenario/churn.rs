@@ -80,8 +80,17 @@ pub fn lognormal_params(mean: f64, sd: f64) -> (f64, f64) {
 /// What a rate looks like, for messages.
 pub const RATE_HINT: &str = "a rate like 2/s, 30/m or 100/h (pods per second, minute or hour)";
 
+/// Smallest rate accepted (pods per second): its mean time between arrivals, 1/rate, must
+/// fit the longest duration accepted ([`crate::time::MAX_DURATION`], 100 years).
+pub const MIN_RATE_PER_S: f64 = 1.0 / 3_153_600_000.0;
+
+/// Largest rate accepted (pods per second): a mean time between arrivals of at least one
+/// microsecond, the simulator's time step.
+pub const MAX_RATE_PER_S: f64 = 1_000_000.0;
+
 /// Parses a rate `<number>/<unit>` (`2/s`, `0.5/s`, `30/m`, `100/h`) into pods per second.
-/// The number must be positive and finite.
+/// The number must be positive and finite, and the rate between [`MIN_RATE_PER_S`] and
+/// [`MAX_RATE_PER_S`].
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let s = text.trim();
     let Some((number, unit)) = s.split_once('/') else {
@@ -111,7 +120,21 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
             "rate {text} is not positive; a rate must be more than 0"
         ));
     }
-    Ok(value * per_second)
+    let rate = value * per_second;
+    if rate < MIN_RATE_PER_S {
+        return Err(format!(
+            "rate {text} is too small: the mean time between arrivals, 1/rate, would be longer \
+             than 100 years (876000h), the longest duration accepted; the smallest rate allowed \
+             is {MIN_RATE_PER_S:.3e}/s (about 1 per 100 years)"
+        ));
+    }
+    if rate > MAX_RATE_PER_S {
+        return Err(format!(
+            "rate {text} is too large: the mean time between arrivals would be under one \
+             microsecond, the simulator's time step; the largest rate allowed is 1000000/s"
+        ));
+    }
+    Ok(rate)
 }
 
 #[cfg(test)]
@@ -135,6 +158,23 @@ mod tests {
         assert!(parse_rate("0/s").unwrap_err().contains("not positive"));
         assert!(parse_rate("-1/m").unwrap_err().contains("not positive"));
         assert!(parse_rate("inf/s").is_err());
+    }
+
+    #[test]
+    fn absurd_rates_state_the_bounds() {
+        // 5e-324/s (the smallest f64) and 1e-310/s: 1/rate is infinite or beyond 100 years.
+        for tiny in ["5e-324/s", "1e-310/s", "1e-9/h"] {
+            let e = parse_rate(tiny).unwrap_err();
+            assert!(
+                e.contains("too small") && e.contains("3.171e-10/s"),
+                "{tiny}: {e}"
+            );
+        }
+        // One per 100 years is the smallest: 1/3,153,600,000 s.
+        assert!(parse_rate("0.00000000032/s").is_ok());
+        let e = parse_rate("2000000/s").unwrap_err();
+        assert!(e.contains("largest rate allowed is 1000000/s"), "{e}");
+        assert_eq!(parse_rate("1000000/s").unwrap(), 1e6);
     }
 
     #[test]

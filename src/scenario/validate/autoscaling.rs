@@ -12,6 +12,7 @@ use crate::scenario::autoscaling::{
     DEFAULT_SCALE_DOWN_AFTER, DEFAULT_SCALE_UP_DELAY,
 };
 use crate::scenario::raw::{Deferred, RawNodeGroup, Scalar};
+use crate::scenario::yaml::Node;
 use crate::time::{SimDuration, SimTime};
 
 /// A nodegroup's autoscaling settings and explicit launches, validated.
@@ -37,7 +38,7 @@ impl Checker<'_> {
             _ => DEFAULT_PROVISION_TIME,
         };
         let launches = match &raw.launch {
-            Some(list) => self.launches(&list.value, &at.key("launch"), group_boot),
+            Some(list) => self.launches(list.value, &at.key("launch"), group_boot),
             None => Some(Vec::new()),
         };
         Some((autoscaling?, launches?))
@@ -46,11 +47,11 @@ impl Checker<'_> {
     /// `autoscaling`: bounds and timings.
     fn autoscaling(
         &mut self,
-        section: &Deferred<RawAutoscaling>,
+        section: &Deferred<'_>,
         path: &FieldPath,
         count: Option<u32>,
     ) -> Option<AutoscalingSpec> {
-        let raw: RawAutoscaling = self.mapping(&section.value, path)?;
+        let raw: RawAutoscaling = self.mapping(section.value, path)?;
         let max = self
             .required(
                 &raw.max,
@@ -157,7 +158,7 @@ impl Checker<'_> {
     /// `launch`: a list of `{at, count, provision_time}`, `at` non-decreasing.
     fn launches(
         &mut self,
-        value: &serde_yaml::Value,
+        value: &Node,
         path: &FieldPath,
         group_boot: SimDuration,
     ) -> Option<Vec<LaunchSpec>> {
@@ -215,17 +216,21 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use crate::scenario::autoscaling::{RawAutoscaling, RawLaunch};
-    use crate::scenario::raw::Keys;
-    use serde::de::DeserializeOwned;
+    use crate::scenario::raw::RawMapping;
+    use crate::scenario::yaml::{Kind, Mark, Node};
 
-    /// Every key in `KEYS` deserializes (the lists match the structs).
+    /// Every key in `KEYS` is taken (the lists match the structs).
     #[test]
     fn raw_key_lists_match_the_structs() {
-        fn accepts_all<T: DeserializeOwned + Keys>() {
-            let yaml: String = T::KEYS.iter().map(|k| format!("{k}: 1\n")).collect();
-            assert!(serde_yaml::from_str::<T>(&yaml).is_ok(), "{:?}", T::KEYS);
+        fn accepts_all<'a, T: RawMapping<'a>>(node: &'a Node) {
+            let mut raw = T::default();
+            for k in T::KEYS {
+                assert!(raw.set(k, node), "{k}");
+            }
+            assert!(!raw.set("surely_unknown", node));
         }
-        accepts_all::<RawAutoscaling>();
-        accepts_all::<RawLaunch>();
+        let node = Node::new(Kind::Int(1), Mark::default());
+        accepts_all::<RawAutoscaling>(&node);
+        accepts_all::<RawLaunch>(&node);
     }
 }

@@ -1,13 +1,14 @@
 //! Validation of a workload's pod source: which of `replicas`, `steps`, `arrivals` and
 //! `trace` it uses, churn settings (`arrivals`, `lifetime`, `from`, `until`) and trace files.
 
-use super::{io_message, Checker, FieldPath};
+use super::{Checker, FieldPath};
 use crate::scenario::churn::{parse_rate, Arrivals, ChurnSpec, Lifetime, RATE_HINT};
 use crate::scenario::raw::{self, RawArrivals, RawLogNormal, RawWorkload, Scalar};
+use crate::scenario::source::read_text;
 use crate::scenario::trace::parse_trace;
+use crate::scenario::yaml::{Kind, Node};
 use crate::scenario::WorkloadSource;
 use crate::time::{SimDuration, SimTime};
-use serde_yaml::Value;
 use std::sync::Arc;
 
 /// The ways to write a lifetime, for messages.
@@ -101,9 +102,9 @@ impl Checker<'_> {
         let arrivals = raw
             .arrivals
             .as_ref()
-            .and_then(|a| self.arrivals(&a.value, &at.key("arrivals")));
+            .and_then(|a| self.arrivals(a.value, &at.key("arrivals")));
         let lifetime = match &raw.lifetime {
-            Some(l) => self.lifetime(&l.value, &at.key("lifetime")),
+            Some(l) => self.lifetime(l.value, &at.key("lifetime")),
             None => {
                 self.error(
                     &at.key("lifetime"),
@@ -148,7 +149,7 @@ impl Checker<'_> {
     }
 
     /// `{rate: 2/s}` or `{every: 30s, count: 20}`.
-    fn arrivals(&mut self, value: &Value, path: &FieldPath) -> Option<Arrivals> {
+    fn arrivals(&mut self, value: &Node, path: &FieldPath) -> Option<Arrivals> {
         let raw: RawArrivals = self.mapping(value, path)?;
         match (&raw.rate, &raw.every) {
             (Some(rate), None) => {
@@ -214,18 +215,18 @@ impl Checker<'_> {
     }
 
     /// A lifetime in one of its four forms.
-    fn lifetime(&mut self, value: &Value, path: &FieldPath) -> Option<Lifetime> {
-        let mapping = match value {
-            Value::Mapping(m) => m,
-            Value::Null | Value::Sequence(_) | Value::Tagged(_) => {
+    fn lifetime(&mut self, value: &Node, path: &FieldPath) -> Option<Lifetime> {
+        let mapping = match &value.kind {
+            Kind::Map(m) => m,
+            Kind::Null | Kind::Seq(_) => {
                 self.error(
                     path,
                     format!("found {}; {LIFETIME_FORMS}", raw::kind_of(value)),
                 );
                 return None;
             }
-            scalar => {
-                let v = Scalar::from_value(scalar);
+            _ => {
+                let v = Scalar::from_value(value);
                 return self
                     .non_negative_duration(path, &v, "a lifetime")
                     .and_then(|d| self.longer_than_zero(path, &v, d))
@@ -242,10 +243,7 @@ impl Checker<'_> {
         };
         const FORMS: [&str; 3] = ["exponential", "uniform", "lognormal"];
         let Some(form) = key.as_str() else {
-            self.error(
-                path,
-                format!("keys must be text; found {}", Scalar::from_value(key)),
-            );
+            self.non_text_key(path, key, &FORMS);
             return None;
         };
         let at = path.key(form);
@@ -257,8 +255,8 @@ impl Checker<'_> {
                     .map(|mean| Lifetime::Exponential { mean })
             }
             "uniform" => {
-                let bounds = match inner {
-                    Value::Sequence(items) if items.len() == 2 => items,
+                let bounds = match &inner.kind {
+                    Kind::Seq(items) if items.len() == 2 => items,
                     other => {
                         self.error(
                             &at,
@@ -266,9 +264,8 @@ impl Checker<'_> {
                                 "expected a list of two durations [min, max] such as \
                                  [1m, 3m]; found {}",
                                 match other {
-                                    Value::Sequence(items) =>
-                                        format!("a list of {} items", items.len()),
-                                    _ => raw::kind_of(other).to_string(),
+                                    Kind::Seq(items) => format!("a list of {} items", items.len()),
+                                    _ => raw::kind_of(inner).to_string(),
                                 }
                             ),
                         );
@@ -330,7 +327,7 @@ impl Checker<'_> {
     ) -> Option<SimDuration> {
         let negative = match value {
             Scalar::Int(i) => *i < 0,
-            Scalar::Float(f) => *f < 0.0,
+            Scalar::Float(f, _) => *f < 0.0,
             Scalar::Str(s) => s.trim_start().starts_with('-'),
             _ => false,
         };
@@ -374,18 +371,24 @@ impl Checker<'_> {
             return None;
         }
         let resolved = self.base_dir.join(&file);
-        let text = match std::fs::read_to_string(&resolved) {
+        let text = match read_text(&resolved, "trace file") {
             Ok(text) => text,
-            Err(err) => {
-                self.error(
-                    path,
-                    format!(
-                        "cannot read trace file {}: {} (paths are relative to the scenario \
-                         file's directory)",
-                        resolved.display(),
-                        io_message(&err)
-                    ),
+            Err(d) => {
+                let at = match d.location {
+                    Some((line, col)) => format!("{file}:{line}:{col}: "),
+                    None => String::new(),
+                };
+                let message = d.message.strip_prefix("cannot read file: ").map_or_else(
+                    || format!("{at}{}", d.message),
+                    |reason| {
+                        format!(
+                            "cannot read trace file {}: {reason} (paths are relative to the \
+                             scenario file's directory)",
+                            resolved.display()
+                        )
+                    },
                 );
+                self.error(path, message);
                 return None;
             }
         };

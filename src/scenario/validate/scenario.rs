@@ -1,0 +1,80 @@
+//! The whole file: every section, assembled into a [`Scenario`].
+
+use super::*;
+
+impl<'t> Checker<'t> {
+    /// The whole file; `None` only when nothing could be read (a problem is recorded).
+    pub(super) fn scenario(&mut self, root: &'t Node, default_name: &str) -> Option<Scenario> {
+        let top = FieldPath::default();
+        let raw: RawScenario = self.mapping(root, &top)?;
+
+        let name = match &raw.name {
+            Some(v) => self.name(&top.key("name"), v, false),
+            None => Some(default_name.to_string()),
+        };
+        let seed = match &raw.seed {
+            Some(v) => self.u64(&top.key("seed"), v, "the seed"),
+            None => Some(1),
+        };
+        let duration = self
+            .required(&raw.duration, &top, "duration", DURATION_HINT)
+            .and_then(|v| self.positive_duration(&top.key("duration"), v));
+        let sample_interval = match &raw.sample_interval {
+            Some(v) => self.positive_duration(&top.key("sample_interval"), v),
+            None => Some(SimDuration::from_secs(1)),
+        };
+        let cni = self.cni(raw.cni.as_ref(), &top.key("cni"));
+        let subnets = self.subnets(raw.subnets.as_ref(), &top.key("subnets"));
+        let no_subnets = match raw.subnets.as_ref().map(|s| &s.value.kind) {
+            None | Some(Kind::Null) => true,
+            Some(Kind::Seq(items)) => items.is_empty(),
+            Some(_) => false,
+        };
+        let nodegroups = self.nodegroups(
+            raw.nodegroups.as_ref(),
+            &top.key("nodegroups"),
+            &subnets,
+            no_subnets,
+            &cni,
+        );
+        let eniconfigs = self.eniconfigs(raw.eniconfigs.as_ref(), &top.key("eniconfigs"), &subnets);
+        if cni.custom_network_cfg {
+            self.check_eniconfig_coverage(&nodegroups, &subnets, &eniconfigs, &top);
+        }
+        let sweep = self.sweep(raw.sweep.as_ref(), &top.key("sweep"));
+        let faults = self.faults(raw.faults.as_ref(), &top.key("faults"), &nodegroups);
+        let daemonsets = self.daemonsets(raw.daemonsets.as_ref(), &top.key("daemonsets"));
+        let workloads = self.workloads(raw.workloads.as_ref(), &top.key("workloads"));
+        let ec2 = self.ec2(raw.ec2.as_ref(), &top.key("ec2"));
+        let kubelet = self.kubelet(raw.kubelet.as_ref(), &top.key("kubelet"));
+        let ipamd = self.ipamd(raw.ipamd.as_ref(), &top.key("ipamd"));
+        let scheduler = self.scheduler(raw.scheduler.as_ref(), &top.key("scheduler"));
+
+        let allow_large = match &raw.allow_large {
+            Some(v) => self.boolean(&top.key("allow_large"), v)?,
+            None => false,
+        };
+        let scenario = Scenario {
+            name: name?,
+            seed: seed?,
+            duration: duration?,
+            sample_interval: sample_interval?,
+            cni,
+            subnets: subnets.into_iter().map(|s| s.spec).collect::<Option<_>>()?,
+            eniconfigs,
+            sweep,
+            nodegroups: nodegroups.into_iter().collect::<Option<_>>()?,
+            daemonsets: daemonsets.into_iter().collect::<Option<_>>()?,
+            workloads: workloads.into_iter().collect::<Option<_>>()?,
+            ec2,
+            faults,
+            kubelet,
+            ipamd,
+            scheduler,
+            file: String::new(),
+            warnings: Vec::new(),
+        };
+        self.budget(&scenario, allow_large, raw.sample_interval.is_some());
+        Some(scenario)
+    }
+}
