@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use ipamsim::cli::{Cli, Command};
-use ipamsim::commands::{self, capacity, compare, report, run, validate};
+use ipamsim::commands::{self, capacity, compare, merge, report, run, validate};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -17,12 +17,14 @@ fn main() -> ExitCode {
             seed,
             quiet,
             report,
+            slo,
         } => run::run(&run::RunArgs {
             scenario,
             out,
             seed: *seed,
             quiet: *quiet,
             report: *report,
+            slo,
         }),
         Command::Capacity {
             instance_type,
@@ -44,6 +46,9 @@ fn main() -> ExitCode {
             report,
             quiet,
             format,
+            replications,
+            slo,
+            shard,
         } => compare::compare(&compare::CompareArgs {
             scenario,
             sets: set,
@@ -54,6 +59,22 @@ fn main() -> ExitCode {
             quiet: *quiet,
             format: *format,
             report: *report,
+            replications: *replications,
+            slo,
+            shard: *shard,
+        }),
+        Command::Merge {
+            out,
+            parts,
+            report,
+            quiet,
+            format,
+        } => merge::merge(&merge::MergeArgs {
+            out,
+            parts,
+            report: *report,
+            quiet: *quiet,
+            format: *format,
         }),
     };
     exit.into()
