@@ -37,6 +37,10 @@ pub enum Command {
         /// deliberately large run.
         #[arg(long)]
         allow_large: bool,
+        /// A service-level objective, `METRIC<=VALUE` or `METRIC>=VALUE`, e.g.
+        /// `--slo 'p99_time_to_ip<=10s'` (repeatable). Exit 3 when one is missed.
+        #[arg(long, value_name = "METRIC<=VALUE")]
+        slo: Vec<String>,
     },
     /// Check a scenario file and print every problem found; exit 0 only if it is valid.
     Validate {
@@ -76,6 +80,39 @@ pub enum Command {
         quiet: bool,
         /// What to print on stdout: the table, or the comparison as JSON (comparison.json's
         /// content).
+        #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+        format: CompareFormat,
+        /// Runs per setting, with seeds seed, seed+1, ...: means with 95 % confidence
+        /// intervals and paired differences against the baseline.
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=10000))]
+        replications: u32,
+        /// A service-level objective, `METRIC<=VALUE` or `METRIC>=VALUE` (repeatable): each
+        /// setting is met or missed, the leanest one meeting all is recommended; exit 3 when
+        /// none does.
+        #[arg(long, value_name = "METRIC<=VALUE")]
+        slo: Vec<String>,
+        /// Run only the combinations whose 0-based grid index i has i mod N = K-1, and
+        /// write DIR/shard.json for `ipamsim merge`.
+        #[arg(long, value_name = "K/N", conflicts_with = "report")]
+        shard: Option<crate::compare::shard::Shard>,
+    },
+    /// Join the parts of `compare --shard K/N` runs into the comparison the unsharded run
+    /// would have written (comparison.csv and comparison.json, byte-identical).
+    Merge {
+        /// Output directory (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        /// The shards' output directories (or their shard.json files), every shard once.
+        #[arg(value_name = "PART", required = true)]
+        parts: Vec<PathBuf>,
+        /// Also write DIR/report.html with the trade-off chart.
+        #[arg(long)]
+        report: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// What to print on stdout: the table, or the comparison as JSON.
         #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
         format: CompareFormat,
     },

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod decide;
 pub mod engine;
 pub mod model;
 pub mod output;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use ipamsim::cli::{Cli, Command};
-use ipamsim::commands::{self, capacity, compare, report, run, validate};
+use ipamsim::commands::{self, capacity, compare, merge, report, run, validate};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             quiet,
             report,
             allow_large,
+            slo,
         } => run::run(&run::RunArgs {
             scenario,
             out,
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
             quiet: *quiet,
             report: *report,
             allow_large: *allow_large,
+            slo,
         }),
         Command::Capacity {
             instance_type,
@@ -50,6 +52,9 @@ fn main() -> ExitCode {
             report,
             quiet,
             format,
+            replications,
+            slo,
+            shard,
         } => compare::compare(&compare::CompareArgs {
             scenario,
             sets: set,
@@ -60,6 +65,22 @@ fn main() -> ExitCode {
             quiet: *quiet,
             format: *format,
             report: *report,
+            replications: *replications,
+            slo,
+            shard: *shard,
+        }),
+        Command::Merge {
+            out,
+            parts,
+            report,
+            quiet,
+            format,
+        } => merge::merge(&merge::MergeArgs {
+            out,
+            parts,
+            report: *report,
+            quiet: *quiet,
+            format: *format,
         }),
     };
     exit.into()

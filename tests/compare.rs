@@ -313,3 +313,106 @@ fn report_of_a_compare_directory() {
     );
     assert_eq!(html.matches("<circle").count(), 3, "one point per setting");
 }
+
+/// Ctrl-C with replications after the first run: a setting counts only when all its
+/// replications finished, so comparison.csv has no row; exit 1 and it says so.
+#[test]
+fn ctrl_c_with_replications_keeps_whole_settings_only() {
+    let out = fresh_dir("cmp", "sigint-reps");
+    let o = interrupt_at(
+        "compare-after-1",
+        &[
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,1",
+            "--replications",
+            "2",
+            "--jobs",
+            "1",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("0 of 2 settings finished all 2 replications"),
+        "{e}"
+    );
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert!(column(&csv, "setting").is_empty());
+    no_temporaries(&out);
+}
+
+/// Ctrl-C in a shard: no part is written (a merge would refuse an incomplete one), exit 1.
+#[test]
+fn an_interrupted_shard_writes_no_part() {
+    let out = fresh_dir("cmp", "sigint-shard");
+    let o = interrupt_at(
+        "compare-after-1",
+        &[
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,1,2,3",
+            "--shard",
+            "1/2",
+            "--jobs",
+            "1",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("no part was written"), "{e}");
+    assert!(!out.join("shard.json").exists());
+    no_temporaries(&out);
+}
+
+/// One replication keeps comparison.csv's historical columns first, in their order, and
+/// appends the statistics, `slo_met` and `recommended`; a shard's directory and a compare
+/// directory replace each other's result files.
+#[test]
+fn columns_are_appended_and_shard_files_replace_comparisons() {
+    let out = fresh_dir("cmp", "columns");
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,2",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |v: Vec<String>| ipamsim(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run(args(&[])).status.success());
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let historical = "setting,WARM_IP_TARGET,pods_never_ip,time_to_ip_p50_s,time_to_ip_p90_s,\
+        time_to_ip_p99_s,time_to_ip_max_s,peak_waiting_ip,seconds_any_waiting,idle_ips_mean,\
+        idle_ips_peak,peak_ips_total,min_subnet_free_ips,enis_attached,enis_freed,\
+        ec2_AssignPrivateIpAddresses,ec2_UnassignPrivateIpAddresses,ec2_CreateNetworkInterface,\
+        ec2_AttachNetworkInterface,ec2_ModifyNetworkInterfaceAttribute,ec2_DetachNetworkInterface,\
+        ec2_DeleteNetworkInterface,ec2_DescribeNetworkInterfaces,ec2_DescribeInstances,\
+        ec2_DescribeSubnets,ec2_calls_total,ec2_throttled,pareto,pods_never_scheduled,\
+        peak_unschedulable,time_to_running_p50_s,time_to_running_p99_s";
+    let want: Vec<&str> = historical.split(',').collect();
+    assert_eq!(&header[..want.len()], &want[..]);
+    assert_eq!(header[want.len()], "pods_never_ip_mean");
+    assert_eq!(&header[header.len() - 2..], &["slo_met", "recommended"]);
+    // 8 headline metrics × 6 statistics
+    assert_eq!(header.len(), want.len() + 48 + 2);
+    assert!(run(args(&["--shard", "1/2"])).status.success());
+    assert!(out.join("shard.json").is_file());
+    assert!(!out.join("comparison.csv").exists() && !out.join("comparison.json").exists());
+    assert!(run(args(&[])).status.success());
+    assert!(!out.join("shard.json").exists());
+}

@@ -1,8 +1,13 @@
-//! `ipamsim compare SCENARIO --set KEY=v1,v2 ... --out DIR`: every combination, one table.
+//! `ipamsim compare SCENARIO --set KEY=v1,v2 ... --out DIR`: every combination, one table;
+//! with `--replications`, several seeds per setting; with `--slo`, a verdict; with
+//! `--shard K/N`, only one shard's combinations, into `DIR/shard.json` for `merge`.
 
 use super::{eprint_line, file_sha256, print, progress_bar, stop_flag, Exit};
 use crate::cli::CompareFormat;
-use crate::compare::{self, rows, table, RunResult};
+use crate::compare::analysis::{analyse, Analysis, Baseline, Comparison, SettingRuns};
+use crate::compare::shard::{self, Shard};
+use crate::compare::{self, rows, table, Job};
+use crate::decide::slo::{parse_objective, Objective};
 use crate::output::files::{OutputDir, RESULT_FILES};
 use crate::scenario;
 use std::path::Path;
@@ -28,26 +33,56 @@ pub struct CompareArgs<'a> {
     pub format: CompareFormat,
     /// `--report`.
     pub report: bool,
+    /// `--replications` (at least 1).
+    pub replications: u32,
+    /// `--slo`, as given.
+    pub slo: &'a [String],
+    /// `--shard K/N`.
+    pub shard: Option<Shard>,
 }
 
-/// Runs the comparison. Exit 2 for an invalid scenario, setting or output directory; 1 if
-/// runs were interrupted (the finished ones are kept in comparison.csv) or writing failed.
+/// The result files a comparison's directory may hold from earlier commands: a compare
+/// removes those it did not write (a shard's part included).
+fn stale_files() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = RESULT_FILES.to_vec();
+    v.push(shard::PART_FILE);
+    v
+}
+
+/// Parses `--slo` flags; the message names the flag.
+pub fn parse_slo_flags(flags: &[String]) -> Result<Vec<Objective>, Exit> {
+    let mut out = Vec::new();
+    for f in flags {
+        match parse_objective(f) {
+            Ok(o) => out.push(o),
+            Err(e) => {
+                eprint_line(&format!("error: --slo {f}: {e}"));
+                return Err(Exit::Invalid);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the comparison. Exit 2 for an invalid scenario, setting, objective or output
+/// directory; 1 if runs were interrupted (the finished settings are kept in comparison.csv)
+/// or writing failed; 3 when objectives were given and no setting meets them all.
 pub fn compare(a: &CompareArgs<'_>) -> Exit {
+    match compare_inner(a) {
+        Ok(exit) | Err(exit) => exit,
+    }
+}
+
+fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let file = a.scenario.display().to_string();
-    let text = match std::fs::read_to_string(a.scenario) {
-        Ok(t) => t,
-        Err(e) => {
-            eprint_line(&format!("{file}: cannot read file: {e}"));
-            return Exit::Invalid;
-        }
-    };
-    let base = match scenario::parse(&text, &file) {
-        Ok(sc) => sc,
-        Err(e) => {
-            eprint_line(&e.to_string());
-            return Exit::Invalid;
-        }
-    };
+    let text = std::fs::read_to_string(a.scenario).map_err(|e| {
+        eprint_line(&format!("{file}: cannot read file: {e}"));
+        Exit::Invalid
+    })?;
+    let base = scenario::parse(&text, &file).map_err(|e| {
+        eprint_line(&e.to_string());
+        Exit::Invalid
+    })?;
     let mut from_flags: Vec<compare::Axis> = Vec::new();
     for s in a.sets {
         match compare::parse_set(s) {
@@ -56,12 +91,12 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
                     "error: --set {s}: {} is given twice; put all its values in one --set",
                     axis.key
                 ));
-                return Exit::Invalid;
+                return Err(Exit::Invalid);
             }
             Ok(axis) => from_flags.push(axis),
             Err(e) => {
                 eprint_line(&format!("error: {e}"));
-                return Exit::Invalid;
+                return Err(Exit::Invalid);
             }
         }
     }
@@ -70,18 +105,23 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
         eprint_line(&format!(
             "error: nothing to compare: give --set KEY=v1,v2,... or a `sweep:` block in {file}"
         ));
-        return Exit::Invalid;
+        return Err(Exit::Invalid);
+    }
+    let objectives = parse_slo_flags(a.slo)?;
+    let replications = a.replications.max(1);
+    let seed = a.seed.unwrap_or(base.seed);
+    if seed.checked_add(u64::from(replications) - 1).is_none() {
+        eprint_line(&format!(
+            "error: --replications {replications} from seed {seed} needs seeds past \
+             18446744073709551615; choose a smaller --seed"
+        ));
+        return Err(Exit::Invalid);
     }
     let mut scenarios = Vec::new();
     let mut invalid = 0;
     for setting in compare::combinations(&axes) {
         match compare::scenario_for(&text, &file, &setting) {
-            Ok(mut sc) => {
-                if let Some(s) = a.seed {
-                    sc.seed = s;
-                }
-                scenarios.push((setting, sc));
-            }
+            Ok(sc) => scenarios.push((setting, sc)),
             Err(e) => {
                 eprint_line(&e.to_string());
                 invalid += 1;
@@ -92,120 +132,282 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
         eprint_line(&format!(
             "error: {invalid} setting(s) make the scenario invalid; nothing was run"
         ));
-        return Exit::Invalid;
+        return Err(Exit::Invalid);
     }
-    let mut dir = match OutputDir::open(a.out) {
-        Ok(d) => d,
-        Err(e) => {
-            eprint_line(&format!("error: {e}"));
-            return Exit::Invalid;
-        }
+    let as_written = scenarios.iter().position(|(_, sc)| sc.cni == base.cni);
+    let baseline = Baseline {
+        index: as_written.unwrap_or(0),
+        as_written: as_written.is_some(),
     };
-    let jobs = a
+    let dir = OutputDir::open(a.out).map_err(|e| {
+        eprint_line(&format!("error: {e}"));
+        Exit::Invalid
+    })?;
+    let mine: Vec<usize> = (0..scenarios.len())
+        .filter(|&i| a.shard.is_none_or(|s| s.takes(i)))
+        .collect();
+    let jobs: Vec<Job<'_>> = mine
+        .iter()
+        .flat_map(|&i| {
+            let (setting, sc) = &scenarios[i];
+            (0..replications).map(move |r| {
+                let seed = seed + u64::from(r);
+                Job {
+                    scenario: sc,
+                    seed,
+                    run_dir: a.keep_runs.then(|| {
+                        a.out
+                            .join("runs")
+                            .join(compare::run_dir_name(setting, seed, replications))
+                    }),
+                }
+            })
+        })
+        .collect();
+    let threads = a
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let total = scenarios.len();
     let sha = file_sha256(a.scenario);
     let bar = progress_bar(
         a.quiet,
-        total as u64,
+        jobs.len() as u64,
         "{bar:40} {pos}/{len} runs  [{elapsed}]",
     );
     let started = std::time::Instant::now();
-    let runs_dir = a.keep_runs.then_some(a.out);
     super::test_hold("compare-start");
-    let results = compare::run_all(&scenarios, &sha, jobs, runs_dir, stop_flag(), &|n| {
+    let results = compare::run_all(&jobs, &sha, threads, stop_flag(), &|n| {
         bar.set_position(n as u64);
         if n == 1 {
             super::test_hold("compare-after-1");
         }
     });
     bar.finish_and_clear();
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => {
-            eprint_line(&format!(
-                "error: writing run outputs under {} failed: {e}",
-                a.out.display()
-            ));
-            return Exit::Failure;
-        }
+    let results = results.map_err(|e| {
+        eprint_line(&format!(
+            "error: writing run outputs under {} failed: {e}",
+            a.out.display()
+        ));
+        Exit::Failure
+    })?;
+    // a setting counts when every replication finished
+    let per = replications as usize;
+    let settings: Vec<SettingRuns> = mine
+        .iter()
+        .zip(results.chunks(per))
+        .filter_map(|(&i, runs)| {
+            Some(SettingRuns {
+                index: i,
+                setting: scenarios[i].0.clone(),
+                runs: runs.iter().cloned().collect::<Option<Vec<_>>>()?,
+            })
+        })
+        .collect();
+    let kept: Vec<String> = if a.keep_runs {
+        settings
+            .iter()
+            .flat_map(|s| {
+                (0..replications).map(move |r| {
+                    compare::run_dir_name(&s.setting, seed + u64::from(r), replications)
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
-    let finished: Vec<&RunResult> = results.iter().flatten().collect();
-    let keys: Vec<String> = axes.iter().map(|x| x.key.clone()).collect();
-    let seed = scenarios.first().map_or(base.seed, |(_, sc)| sc.seed);
-    let json = rows::json(&keys, &finished, &base.name, &sha, seed);
-    let json_text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+    let interrupted = settings.len() < mine.len();
+    let c = Comparison {
+        scenario: base.name.clone(),
+        sha256: sha,
+        seed,
+        replications,
+        axes,
+        baseline,
+        objectives,
+        settings,
+    };
+    let runs = jobs.len();
+    let wall = started.elapsed().as_secs_f64();
+    if let Some(sh) = a.shard {
+        return write_shard(a, dir, &c, sh, &kept, interrupted, threads, wall, runs);
+    }
+    let what = if replications > 1 {
+        format!(
+            "{} runs ({} settings × {replications} replications)",
+            c.settings.len() * per,
+            c.settings.len()
+        )
+    } else {
+        format!("{} runs", c.settings.len())
+    };
+    let last_line = format!(
+        "{what} on {threads} threads in {wall:.2} s wall; {}/comparison.csv\n",
+        a.out.display()
+    );
+    let analysis = write_comparison(dir, a.out, &c, &stale_files(), Some(&kept))?;
+    if interrupted {
+        let done = if replications > 1 {
+            format!(
+                "{} of {} settings finished all {replications} replications",
+                c.settings.len(),
+                mine.len()
+            )
+        } else {
+            format!("{} of {} runs finished", c.settings.len(), mine.len())
+        };
+        eprint_line(&format!("interrupted: {done}; comparison.csv holds those"));
+    }
+    let shown = Shown {
+        quiet: a.quiet,
+        format: a.format,
+        last_line,
+    };
+    show(&c, &analysis, &shown)?;
+    if interrupted {
+        return Err(Exit::Failure);
+    }
+    finish(&c, &analysis, a.out, a.report, a.quiet)
+}
+
+/// Writes `comparison.csv` and `comparison.json` into `dir` and commits it (removing the
+/// `stale` result files not written; with `kept_runs`, also the run directories of earlier
+/// comparisons not in it). Returns the analysis.
+pub fn write_comparison(
+    mut dir: OutputDir,
+    out: &Path,
+    c: &Comparison,
+    stale: &[&str],
+    kept_runs: Option<&[String]>,
+) -> Result<Analysis, Exit> {
+    let analysis = analyse(c);
+    let json_text = rows::json_text(c, &analysis);
     let written = (|| {
         let mut csv = dir.create("comparison.csv")?;
-        rows::write_csv(&mut csv, &keys, &finished)?;
+        rows::write_csv(&mut csv, c, &analysis)?;
         drop(csv);
         dir.write("comparison.json", json_text.as_bytes())?;
-        dir.commit(&RESULT_FILES)?;
-        let kept: Vec<String> = if a.keep_runs {
-            finished
-                .iter()
-                .map(|r| compare::dir_name(&r.setting))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        compare::remove_stale_runs(a.out, &kept)
+        dir.commit(stale)?;
+        match kept_runs {
+            Some(kept) => compare::remove_stale_runs(out, kept),
+            None => Ok(()),
+        }
     })();
-    if let Err(e) = written {
+    written.map_err(|e| {
         eprint_line(&format!(
             "error: writing {}/comparison.csv failed: {e}",
-            a.out.display()
+            out.display()
         ));
-        return Exit::Failure;
+        Exit::Failure
+    })?;
+    Ok(analysis)
+}
+
+/// How to print a comparison.
+pub struct Shown {
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--format`.
+    pub format: CompareFormat,
+    /// The line after the table (runs, wall time, path).
+    pub last_line: String,
+}
+
+/// Prints the comparison: its JSON, or the table, the reading, the verdict and `last_line`.
+pub fn show(c: &Comparison, a: &Analysis, how: &Shown) -> Result<(), Exit> {
+    if how.format == CompareFormat::Json {
+        return printed(print(&rows::json_text(c, a)));
     }
-    let interrupted = finished.len() < total;
+    if how.quiet || c.settings.is_empty() {
+        return Ok(());
+    }
+    let mut text = table::render(c, a);
+    if let Some(line) = table::reading(c, a) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push_str(&table::verdict(c, a));
+    text.push_str(&how.last_line);
+    printed(print(&text))
+}
+
+/// A closed stdout (exit 0 from [`print`]) does not end the command here: the verdict (exit
+/// 3) still counts. Other write failures do.
+fn printed(r: Result<(), Exit>) -> Result<(), Exit> {
+    match r {
+        Err(Exit::Success) => Ok(()),
+        other => other,
+    }
+}
+
+/// After the files are written and printed: the report (`--report`), then exit 3 when
+/// objectives were given and no setting meets them all (saying so on stderr).
+pub fn finish(
+    c: &Comparison,
+    a: &Analysis,
+    out: &Path,
+    report: bool,
+    quiet: bool,
+) -> Result<Exit, Exit> {
+    if report {
+        let exit = super::report::report(out, quiet);
+        if exit != Exit::Success {
+            return Err(exit);
+        }
+    }
+    if !c.objectives.is_empty() && a.recommended.is_none() {
+        let list: Vec<&str> = c.objectives.iter().map(|o| o.text.as_str()).collect();
+        eprint_line(&format!(
+            "objective missed: no setting meets every objective ({})",
+            list.join(", ")
+        ));
+        return Ok(Exit::ObjectiveMissed);
+    }
+    Ok(Exit::Success)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_shard(
+    a: &CompareArgs<'_>,
+    mut dir: OutputDir,
+    c: &Comparison,
+    sh: Shard,
+    kept: &[String],
+    interrupted: bool,
+    threads: usize,
+    wall: f64,
+    runs: usize,
+) -> Result<Exit, Exit> {
     if interrupted {
         eprint_line(&format!(
-            "interrupted: {} of {total} runs finished; comparison.csv holds those",
-            finished.len()
+            "interrupted: shard {sh} did not finish; no part was written (run it again)"
         ));
+        return Err(Exit::Failure);
     }
+    let text = shard::part_text(c, sh);
+    let written = (|| {
+        dir.write(shard::PART_FILE, text.as_bytes())?;
+        dir.commit(&stale_files())?;
+        compare::remove_stale_runs(a.out, kept)
+    })();
+    written.map_err(|e| {
+        eprint_line(&format!(
+            "error: writing {}/{} failed: {e}",
+            a.out.display(),
+            shard::PART_FILE
+        ));
+        Exit::Failure
+    })?;
     if a.format == CompareFormat::Json {
-        if let Err(exit) = print(&json_text) {
-            return exit;
-        }
-    } else if !a.quiet && !finished.is_empty() {
-        let mut text = table::render(&finished);
-        let as_written = finished.iter().position(|r| {
-            scenarios
-                .iter()
-                .any(|(s, sc)| s == &r.setting && sc.cni == base.cni)
-        });
-        let (baseline, name) = match as_written {
-            Some(i) => (
-                i,
-                format!(
-                    "the scenario as written ({})",
-                    compare::label(&finished[i].setting)
-                ),
-            ),
-            None => (0, compare::label(&finished[0].setting)),
-        };
-        if let Some(line) = table::reading(&finished, baseline, &name) {
-            text.push_str(&line);
-            text.push('\n');
-        }
-        text.push_str(&format!(
-            "{} runs on {jobs} threads in {:.2} s wall; {}/comparison.csv\n",
-            finished.len(),
-            started.elapsed().as_secs_f64(),
-            a.out.display()
-        ));
-        if let Err(exit) = print(&text) {
-            return exit;
-        }
+        print(&text)?;
+    } else if !a.quiet {
+        let total = compare::combinations(&c.axes).len();
+        print(&format!(
+            "shard {sh}: {} of {total} settings × {} replication(s), {runs} runs on {threads} \
+             threads in {wall:.2} s wall; {}/{}\n",
+            c.settings.len(),
+            c.replications,
+            a.out.display(),
+            shard::PART_FILE
+        ))?;
     }
-    if interrupted {
-        return Exit::Failure;
-    }
-    if a.report {
-        return super::report::report(a.out, a.quiet);
-    }
-    Exit::Success
+    Ok(Exit::Success)
 }

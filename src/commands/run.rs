@@ -19,10 +19,16 @@ pub struct RunArgs<'a> {
     pub report: bool,
     /// `--allow-large`.
     pub allow_large: bool,
+    /// `--slo`, as given.
+    pub slo: &'a [String],
 }
 
 /// Runs one scenario into its directory.
 pub fn run(a: &RunArgs<'_>) -> Exit {
+    let objectives = match super::compare::parse_slo_flags(a.slo) {
+        Ok(o) => o,
+        Err(exit) => return exit,
+    };
     let mut sc = match load_scenario(a.scenario, a.allow_large, "; nothing was run") {
         Ok(sc) => sc,
         Err(exit) => return exit,
@@ -48,7 +54,7 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
     let started = std::time::Instant::now();
     let result = sim::run_to_dir(sc, a.out, &sha, &mut progress);
     bar.finish_and_clear();
-    let (summary, stats) = match result {
+    let (mut summary, stats) = match result {
         Ok(r) => r,
         Err(e @ RunError::Dir(_)) => {
             eprint_line(&format!("error: {e}"));
@@ -59,19 +65,45 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
             return Exit::Failure;
         }
     };
+    // Objectives: judged after the files were written; summary.json gets their outcomes.
+    let outcomes = match crate::decide::check_run(&objectives, &mut summary, a.out) {
+        Ok(o) => o,
+        Err(e) => {
+            eprint_line(&format!("error: {e}"));
+            return Exit::Failure;
+        }
+    };
     if !a.quiet {
-        let text = format!(
-            "{summary}run:             {} events in {:.2} s wall; outputs in {}\n",
+        let mut text = format!("{summary}");
+        for o in &outcomes {
+            let verdict = if o.met { "met:" } else { "missed:" };
+            text.push_str(&format!("objective:       {verdict} {}\n", o.describe()));
+        }
+        text.push_str(&format!(
+            "run:             {} events in {:.2} s wall; outputs in {}\n",
             stats.events,
             started.elapsed().as_secs_f64(),
             a.out.display()
-        );
-        if let Err(exit) = print(&text) {
-            return exit;
+        ));
+        match print(&text) {
+            Ok(()) => {}
+            Err(Exit::Success) if !outcomes.is_empty() => {} // the verdict still counts
+            Err(exit) => return exit,
         }
     }
     if a.report {
-        return super::report::report(a.out, a.quiet);
+        let exit = super::report::report(a.out, a.quiet);
+        if exit != Exit::Success {
+            return exit;
+        }
     }
-    Exit::Success
+    let missed: Vec<_> = outcomes.iter().filter(|o| !o.met).collect();
+    for o in &missed {
+        eprint_line(&format!("objective missed: {}", o.describe()));
+    }
+    if missed.is_empty() {
+        Exit::Success
+    } else {
+        Exit::ObjectiveMissed
+    }
 }

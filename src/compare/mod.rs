@@ -3,22 +3,31 @@
 //! Each combination is the scenario file with its `cni:` values replaced, validated again
 //! (so defaults that depend on the mode, such as max pods, follow). Every run uses the same
 //! seed and per-node random streams, so the workload and every draw that does not depend
-//! on the setting are the same in all runs (common random numbers). Runs are independent and
-//! deterministic, so the results do not depend on how many run at once.
+//! on the setting are the same in all runs (common random numbers). With replications,
+//! replication r of every setting uses seed + r − 1, so the settings are compared seed by
+//! seed (paired differences). Runs are independent and deterministic, so the results do not
+//! depend on how many run at once, nor on how the grid is sharded.
+//!
+//! Modules: [`columns`] (the figures kept of each run), [`analysis`] (statistics, Pareto
+//! front, objectives, recommendation), [`rows`] (comparison.csv and comparison.json),
+//! [`table`] (stdout), [`shard`] (`--shard K/N` parts and `merge`).
 
+pub mod analysis;
+pub mod columns;
 pub mod rows;
+pub mod shard;
 pub mod table;
 
-use crate::output::summary::Summary;
 use crate::scenario::{self, check_cni_value, Scenario, ScenarioErrors};
 use crate::sim;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// One swept setting: a CNI name and its values, in the order given.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Axis {
     /// aws-node environment variable name.
     pub key: String,
@@ -133,60 +142,57 @@ pub fn scenario_for(text: &str, file: &str, setting: &Setting) -> Result<Scenari
     scenario::parse_in_dir(&edited, &format!("{file} [{}]", label(setting)), dir)
 }
 
-/// One finished run.
+/// One run to do: a combination's scenario with one replication's seed.
 #[derive(Clone, Debug)]
-pub struct RunResult {
-    /// The setting.
-    pub setting: Setting,
-    /// What the run ended with.
-    pub summary: Summary,
+pub struct Job<'a> {
+    /// The combination's scenario (its seed is replaced by `seed`).
+    pub scenario: &'a Scenario,
+    /// The replication's seed.
+    pub seed: u64,
+    /// Where to keep the run's files (`--keep-runs`), if anywhere.
+    pub run_dir: Option<PathBuf>,
 }
 
-/// Runs every scenario on `jobs` threads. `out_dir` given: each run also writes its CSV
-/// files to `out_dir/runs/<dir_name>/`. `cancel` set: no new run starts and running ones
-/// stop; their slots stay `None`. `done` is called after each finished run with the count.
+/// Runs every job on `threads` threads and keeps each run's [`columns::Figures`]. A job
+/// with a `run_dir` also writes its files there. `cancel` set: no new run starts and
+/// running ones stop; their slots stay `None`. `done` is called after each finished run
+/// with the count. Results are in job order whatever the thread count.
 pub fn run_all(
-    scenarios: &[(Setting, Scenario)],
+    jobs: &[Job<'_>],
     sha256: &str,
-    jobs: usize,
-    out_dir: Option<&Path>,
+    threads: usize,
     cancel: &AtomicBool,
     done: &(dyn Fn(usize) + Sync),
-) -> Result<Vec<Option<RunResult>>, sim::RunError> {
+) -> Result<Vec<Option<columns::Figures>>, sim::RunError> {
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; scenarios.len()]);
+    let results: Mutex<Vec<Option<columns::Figures>>> = Mutex::new(vec![None; jobs.len()]);
     let error: Mutex<Option<sim::RunError>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1).min(scenarios.len().max(1)) {
+        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
             scope.spawn(|| loop {
                 if cancel.load(Ordering::Relaxed) {
                     return;
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((setting, sc)) = scenarios.get(i) else {
+                let Some(job) = jobs.get(i) else {
                     return;
                 };
+                let mut sc = job.scenario.clone();
+                sc.seed = job.seed;
                 let mut keep_going = |_| !cancel.load(Ordering::Relaxed);
-                let outcome = match out_dir {
-                    Some(dir) => match sim::run_to_dir(
-                        sc.clone(),
-                        &dir.join("runs").join(dir_name(setting)),
-                        sha256,
-                        &mut keep_going,
-                    ) {
+                let outcome = match &job.run_dir {
+                    Some(dir) => match sim::run_to_dir(sc, dir, sha256, &mut keep_going) {
                         Ok((summary, _)) => Ok(Some(summary)),
                         Err(sim::RunError::Cancelled) => Ok(None),
                         Err(e) => Err(e),
                     },
-                    None => Ok(sim::summary_only(sc.clone(), sha256, &mut keep_going)),
+                    None => Ok(sim::summary_only(sc, sha256, &mut keep_going)),
                 };
                 match outcome {
                     Ok(Some(summary)) => {
-                        results.lock().expect("no panics while locked")[i] = Some(RunResult {
-                            setting: setting.clone(),
-                            summary,
-                        });
+                        results.lock().expect("no panics while locked")[i] =
+                            Some(columns::figures(&summary));
                         done(finished.fetch_add(1, Ordering::Relaxed) + 1);
                     }
                     Ok(None) => return,
@@ -206,6 +212,16 @@ pub fn run_all(
         return Err(e);
     }
     Ok(results.into_inner().expect("threads joined"))
+}
+
+/// A kept run's directory name under `runs/`: the setting's [`dir_name`], with `,seed=S`
+/// appended when there are several replications.
+pub fn run_dir_name(setting: &Setting, seed: u64, replications: u32) -> String {
+    if replications > 1 {
+        format!("{},seed={seed}", dir_name(setting))
+    } else {
+        dir_name(setting)
+    }
 }
 
 /// Removes the per-setting run directories under `out/runs/` that this comparison did not

@@ -1,190 +1,194 @@
-//! `comparison.csv` and `comparison.json`: one typed row per setting, and the one Pareto
-//! definition every output uses.
+//! `comparison.csv` and `comparison.json` from a [`Comparison`] and its [`Analysis`]: one
+//! typed row of cells per setting, written through the csv crate and serde_json.
 //!
-//! Time columns are censored: a pod that never got an IP (or never ran) counts with its
-//! wait until it was deleted or the run ended, so a setting that leaves pods waiting or
-//! unscheduled cannot look fast.
+//! Columns: `setting`, one per swept key, every [`columns`] figure (the mean over
+//! replications), then per headline metric `<m>_mean`, `<m>_ci95_low`, `<m>_ci95_high`,
+//! `<m>_diff_mean`, `<m>_diff_ci95_low`, `<m>_diff_ci95_high`, then `slo_met` and
+//! `recommended`. Time columns are censored: a pod that never got an IP (or never ran)
+//! counts with its wait until it was deleted or the run ended.
 
-use super::RunResult;
-use crate::output::csv_files::{header_of, io_error};
-use crate::output::summary::Summary;
+use super::analysis::{written, Analysis, Comparison, Row, PARETO_DIMENSIONS};
+use super::columns::{self, Kind};
+use super::label;
+use crate::decide::slo::{Objective, Outcome};
+use crate::decide::stats::Interval;
+use crate::output::csv_files::io_error;
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// The Pareto front's objectives, both minimized: p99 time to running (s, from creation,
-/// censored: it counts pods that never got a node or an IP) and mean idle IPs. The table,
-/// `comparison.csv`, `comparison.json` and the report all use these two.
-pub const PARETO_DIMENSIONS: [&str; 2] = ["time_to_running_p99_s", "idle_ips_mean"];
-
-/// A run's two objectives.
-pub fn objectives(s: &Summary) -> (f64, f64) {
-    (s.time_to_running_s.p99_or_zero(), s.ips.idle_mean)
+/// One cell after the setting's values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell {
+    /// A whole number.
+    Int(u64),
+    /// A number with up to 3 decimals.
+    Num(f64),
+    /// Nothing to write (empty in CSV, `null` in JSON).
+    Empty,
 }
 
-/// Whether each point is on the Pareto front: no other point is at least as good in both
-/// objectives and better in one.
-pub fn pareto_of(points: &[(f64, f64)]) -> Vec<bool> {
-    points
-        .iter()
-        .map(|a| {
-            !points
-                .iter()
-                .any(|b| b.0 <= a.0 && b.1 <= a.1 && (b.0 < a.0 || b.1 < a.1))
-        })
-        .collect()
-}
-
-/// [`pareto_of`] over finished runs.
-pub fn pareto(rows: &[&RunResult]) -> Vec<bool> {
-    let points: Vec<(f64, f64)> = rows.iter().map(|r| objectives(&r.summary)).collect();
-    pareto_of(&points)
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-/// One setting's figures (every column after the setting's own values).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[allow(non_snake_case)]
-pub struct Metrics {
-    /// Pod-network pods bound to a node that never got an IP.
-    pub pods_never_ip: u32,
-    /// Binding → IP (s), censored: p50.
-    pub time_to_ip_p50_s: Option<f64>,
-    /// p90.
-    pub time_to_ip_p90_s: Option<f64>,
-    /// p99.
-    pub time_to_ip_p99_s: Option<f64>,
-    /// Maximum.
-    pub time_to_ip_max_s: Option<f64>,
-    /// Most pods waiting for an IP at once.
-    pub peak_waiting_ip: u32,
-    /// Simulated seconds with at least one pod waiting for an IP.
-    pub seconds_any_waiting: f64,
-    /// Mean `ips_available` over samples.
-    pub idle_ips_mean: f64,
-    /// Peak `ips_available`.
-    pub idle_ips_peak: u32,
-    /// Peak `ips_total`.
-    pub peak_ips_total: u32,
-    /// Lowest free subnet addresses over samples.
-    pub min_subnet_free_ips: u64,
-    /// ENIs that became usable.
-    pub enis_attached: u64,
-    /// ENIs freed.
-    pub enis_freed: u64,
-    /// Requests per action.
-    pub ec2_AssignPrivateIpAddresses: u64,
-    /// Requests per action.
-    pub ec2_UnassignPrivateIpAddresses: u64,
-    /// Requests per action.
-    pub ec2_CreateNetworkInterface: u64,
-    /// Requests per action.
-    pub ec2_AttachNetworkInterface: u64,
-    /// Requests per action.
-    pub ec2_ModifyNetworkInterfaceAttribute: u64,
-    /// Requests per action.
-    pub ec2_DetachNetworkInterface: u64,
-    /// Requests per action.
-    pub ec2_DeleteNetworkInterface: u64,
-    /// Requests per action.
-    pub ec2_DescribeNetworkInterfaces: u64,
-    /// Requests per action.
-    pub ec2_DescribeInstances: u64,
-    /// Requests per action.
-    pub ec2_DescribeSubnets: u64,
-    /// Every request.
-    pub ec2_calls_total: u64,
-    /// Requests answered `RequestLimitExceeded`.
-    pub ec2_throttled: u64,
-    /// On the Pareto front of [`PARETO_DIMENSIONS`] (1) or not (0).
-    pub pareto: u8,
-    /// Workload pods never bound to a node.
-    pub pods_never_scheduled: u32,
-    /// Most pods unschedulable at once.
-    pub peak_unschedulable: u32,
-    /// Creation → running (s), every workload pod, censored: p50.
-    pub time_to_running_p50_s: Option<f64>,
-    /// p99.
-    pub time_to_running_p99_s: Option<f64>,
-}
-
-impl Metrics {
-    /// The figures of one run.
-    pub fn of(s: &Summary, pareto: bool) -> Metrics {
-        let t = &s.time_to_ip_censored_s;
-        let by = |name: &str| s.ec2.by_action.get(name).copied().unwrap_or(0);
-        Metrics {
-            pods_never_ip: s.pods.never_got_ip,
-            time_to_ip_p50_s: t.p50,
-            time_to_ip_p90_s: t.p90,
-            time_to_ip_p99_s: t.p99,
-            time_to_ip_max_s: t.max,
-            peak_waiting_ip: s.peak.waiting_ip,
-            seconds_any_waiting: round3(s.seconds_any_waiting),
-            idle_ips_mean: round3(s.ips.idle_mean),
-            idle_ips_peak: s.ips.idle_peak,
-            peak_ips_total: s.ips.held_peak,
-            min_subnet_free_ips: s.subnets.min_free_ips,
-            enis_attached: s.enis.attached,
-            enis_freed: s.enis.freed,
-            ec2_AssignPrivateIpAddresses: by("AssignPrivateIpAddresses"),
-            ec2_UnassignPrivateIpAddresses: by("UnassignPrivateIpAddresses"),
-            ec2_CreateNetworkInterface: by("CreateNetworkInterface"),
-            ec2_AttachNetworkInterface: by("AttachNetworkInterface"),
-            ec2_ModifyNetworkInterfaceAttribute: by("ModifyNetworkInterfaceAttribute"),
-            ec2_DetachNetworkInterface: by("DetachNetworkInterface"),
-            ec2_DeleteNetworkInterface: by("DeleteNetworkInterface"),
-            ec2_DescribeNetworkInterfaces: by("DescribeNetworkInterfaces"),
-            ec2_DescribeInstances: by("DescribeInstances"),
-            ec2_DescribeSubnets: by("DescribeSubnets"),
-            ec2_calls_total: s.ec2.calls,
-            ec2_throttled: s.ec2.throttled,
-            pareto: u8::from(pareto),
-            pods_never_scheduled: s.pods.never_scheduled,
-            peak_unschedulable: s.peak.unschedulable,
-            time_to_running_p50_s: s.time_to_running_s.p50,
-            time_to_running_p99_s: s.time_to_running_s.p99,
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Int(n) => s.serialize_u64(n),
+            Cell::Num(x) => s.serialize_f64(x),
+            Cell::Empty => s.serialize_none(),
         }
     }
 }
 
-/// The header of `comparison.csv` for the swept `keys`: `setting`, one column per key,
-/// then [`Metrics`]' fields.
+/// The suffixes of a headline metric's statistics columns, in order.
+pub const STAT_SUFFIXES: [&str; 6] = [
+    "_mean",
+    "_ci95_low",
+    "_ci95_high",
+    "_diff_mean",
+    "_diff_ci95_low",
+    "_diff_ci95_high",
+];
+
+/// The names of every column after the swept keys.
+pub fn cell_names() -> Vec<String> {
+    let cols = columns::columns();
+    let mut out: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    for c in cols.iter().filter(|c| c.headline) {
+        out.extend(STAT_SUFFIXES.iter().map(|s| format!("{}{s}", c.name)));
+    }
+    out.push("slo_met".into());
+    out.push("recommended".into());
+    out
+}
+
+/// The header of `comparison.csv` for the swept `keys`.
 pub fn header(keys: &[String]) -> Vec<String> {
     let mut cols = vec!["setting".to_string()];
     cols.extend(keys.iter().cloned());
-    cols.extend(header_of::<Metrics>());
+    cols.extend(cell_names());
     cols
 }
 
-/// Writes `comparison.csv`: rows in combination order (finished runs only).
-pub fn write_csv<W: Write>(w: W, keys: &[String], rows: &[&RunResult]) -> io::Result<()> {
+fn num(v: Option<f64>) -> Cell {
+    v.map_or(Cell::Empty, |x| Cell::Num(written(x)))
+}
+
+fn flag(b: bool) -> Cell {
+    Cell::Int(u64::from(b))
+}
+
+/// A row's cells, named as [`cell_names`].
+pub fn cells(row: &Row) -> Vec<Cell> {
+    let cols = columns::columns();
+    let mut out: Vec<Cell> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c.kind {
+            Kind::Pareto => flag(row.pareto),
+            Kind::Decimal => num(row.stats[i].interval.map(|s| s.mean)),
+            Kind::Count => match row.mean(i) {
+                Some(m) if m.fract() == 0.0 && m >= 0.0 => Cell::Int(m as u64),
+                m => num(m),
+            },
+        })
+        .collect();
+    let parts = |i: Option<Interval>| [i.map(|i| i.mean), i.map(|i| i.low), i.map(|i| i.high)];
+    for (i, _) in cols.iter().enumerate().filter(|(_, c)| c.headline) {
+        let s = row.stats[i];
+        out.extend(parts(s.interval).into_iter().map(num));
+        out.extend(parts(s.diff).into_iter().map(num));
+    }
+    out.push(row.meets_all.map_or(Cell::Empty, flag));
+    out.push(flag(row.recommended));
+    out
+}
+
+/// Writes `comparison.csv`: one row per finished setting, in grid order.
+pub fn write_csv<W: Write>(w: W, c: &Comparison, a: &Analysis) -> io::Result<()> {
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);
-    out.write_record(header(keys))?;
-    let front = pareto(rows);
-    for (r, on_front) in rows.iter().zip(front) {
-        let label = super::label(&r.setting);
-        let values: Vec<&str> = r.setting.iter().map(|(_, v)| v.as_str()).collect();
-        out.serialize((label.as_str(), values, Metrics::of(&r.summary, on_front)))
+    out.write_record(header(&c.keys()))?;
+    for (s, row) in c.settings.iter().zip(&a.rows) {
+        let label = label(&s.setting);
+        let values: Vec<&str> = s.setting.iter().map(|(_, v)| v.as_str()).collect();
+        out.serialize((label.as_str(), values, cells(row)))
             .map_err(io_error)?;
     }
     out.flush()
 }
 
-/// One row of `comparison.json`.
-#[derive(Serialize)]
+/// One row of `comparison.json`: `row`, `setting`, `values`, every `comparison.csv` cell by
+/// its column name, and (with objectives) `slo`.
 pub struct JsonRow<'a> {
-    /// 1-based row number in combination (grid) order.
+    /// 1-based row number.
     pub row: usize,
     /// The setting's label.
     pub setting: String,
-    /// The swept keys and their values.
-    pub values: std::collections::BTreeMap<&'a str, &'a str>,
-    /// The figures.
+    /// The swept keys and their values (keys sorted).
+    pub values: BTreeMap<&'a str, &'a str>,
+    /// The cells.
+    pub cells: Vec<Cell>,
+    /// Each objective's outcome.
+    pub slo: &'a [Outcome],
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let names = cell_names();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("row", &self.row)?;
+        m.serialize_entry("setting", &self.setting)?;
+        m.serialize_entry("values", &self.values)?;
+        for (name, cell) in names.iter().zip(&self.cells) {
+            m.serialize_entry(name, cell)?;
+        }
+        if !self.slo.is_empty() {
+            m.serialize_entry("slo", self.slo)?;
+        }
+        m.end()
+    }
+}
+
+/// A row named by number and label (`baseline`, `recommended`).
+#[derive(Serialize)]
+pub struct RowRef {
+    /// 1-based row number; `null` when the setting did not finish.
+    pub row: Option<usize>,
+    /// The setting's label.
+    pub setting: String,
+}
+
+/// `comparison.json`'s `baseline`.
+#[derive(Serialize)]
+pub struct BaselineJson {
+    /// The row.
     #[serde(flatten)]
-    pub metrics: Metrics,
+    pub at: RowRef,
+    /// It is the scenario as written (else the first combination).
+    pub as_written: bool,
+}
+
+/// An objective in `comparison.json`.
+#[derive(Serialize)]
+pub struct ObjectiveJson<'a> {
+    /// As written, e.g. `p99_time_to_ip<=10s`.
+    pub objective: &'a str,
+    /// The metric.
+    pub metric: &'static str,
+    /// `<=` or `>=`.
+    pub op: &'static str,
+    /// The bound (seconds for times).
+    pub target: f64,
+}
+
+impl<'a> From<&'a Objective> for ObjectiveJson<'a> {
+    fn from(o: &'a Objective) -> Self {
+        ObjectiveJson {
+            objective: &o.text,
+            metric: o.metric.name(),
+            op: o.op.symbol(),
+            target: o.target,
+        }
+    }
 }
 
 /// `comparison.json` (and `compare --format json` on stdout).
@@ -196,59 +200,71 @@ pub struct ComparisonJson<'a> {
     pub scenario: &'a str,
     /// SHA-256 of the scenario file (hex).
     pub scenario_sha256: &'a str,
-    /// Seed of every run.
+    /// Seed of the first replication (replication r uses seed + r − 1).
     pub seed: u64,
     /// The swept keys, in axis order.
-    pub keys: &'a [String],
+    pub keys: Vec<String>,
     /// The Pareto front's objectives (both minimized).
     pub pareto_dimensions: [&'static str; 2],
-    /// Rows in combination order (finished runs only).
+    /// Replications per setting.
+    pub replications: u32,
+    /// The setting the `_diff_` columns are taken against.
+    pub baseline: BaselineJson,
+    /// The objectives.
+    pub objectives: Vec<ObjectiveJson<'a>>,
+    /// The recommended setting; `null` without objectives or when none meets them all.
+    pub recommended: Option<RowRef>,
+    /// Rows in grid order (finished settings only).
     pub rows: Vec<JsonRow<'a>>,
 }
 
 /// Builds `comparison.json`.
-pub fn json<'a>(
-    keys: &'a [String],
-    rows: &[&'a RunResult],
-    scenario: &'a str,
-    sha256: &'a str,
-    seed: u64,
-) -> ComparisonJson<'a> {
-    let front = pareto(rows);
+pub fn json<'a>(c: &'a Comparison, a: &'a Analysis) -> ComparisonJson<'a> {
+    let at = |i: usize| RowRef {
+        row: Some(i + 1),
+        setting: label(&c.settings[i].setting),
+    };
     ComparisonJson {
         ipamsim_version: env!("CARGO_PKG_VERSION"),
-        scenario,
-        scenario_sha256: sha256,
-        seed,
-        keys,
+        scenario: &c.scenario,
+        scenario_sha256: &c.sha256,
+        seed: c.seed,
+        keys: c.keys(),
         pareto_dimensions: PARETO_DIMENSIONS,
-        rows: rows
+        replications: c.replications,
+        baseline: BaselineJson {
+            at: a.baseline_row.map_or_else(
+                || RowRef {
+                    row: None,
+                    setting: c.baseline_label(),
+                },
+                at,
+            ),
+            as_written: c.baseline.as_written,
+        },
+        objectives: c.objectives.iter().map(ObjectiveJson::from).collect(),
+        recommended: a.recommended.map(at),
+        rows: c
+            .settings
             .iter()
-            .zip(front)
+            .zip(&a.rows)
             .enumerate()
-            .map(|(i, (r, on_front))| JsonRow {
+            .map(|(i, (s, row))| JsonRow {
                 row: i + 1,
-                setting: super::label(&r.setting),
-                values: r
+                setting: label(&s.setting),
+                values: s
                     .setting
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect(),
-                metrics: Metrics::of(&r.summary, on_front),
+                cells: cells(row),
+                slo: &row.slo,
             })
             .collect(),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pareto_front_of_two_objectives() {
-        // (10, 5) and (20, 1) trade off; (20, 6) is dominated by (10, 5); (10, 5) twice: both
-        // on the front (neither is strictly better)
-        let f = pareto_of(&[(10.0, 5.0), (20.0, 1.0), (20.0, 6.0), (10.0, 5.0)]);
-        assert_eq!(f, vec![true, true, false, true]);
-    }
+/// `comparison.json`'s text: pretty-printed, with a final newline.
+pub fn json_text(c: &Comparison, a: &Analysis) -> String {
+    serde_json::to_string_pretty(&json(c, a)).unwrap_or_default() + "\n"
 }

@@ -1,80 +1,157 @@
 //! The comparison on stdout: a table sorted by p99 time to running with the Pareto front
-//! marked, and a one-line reading against the baseline setting.
+//! marked, a one-line reading against the baseline, and the objectives' verdict. With
+//! replications each headline figure is its mean ± the half-width of its 95 % interval,
+//! and `~` marks a figure not significantly different from the baseline's.
 
-use super::rows::{pareto, PARETO_DIMENSIONS};
-use super::{label, RunResult};
+use super::analysis::{point, Analysis, Comparison, Row, PARETO_DIMENSIONS};
+use super::columns::index_of;
+use super::label;
+use crate::decide::slo::Op;
 use std::fmt::Write as _;
 
-fn calls(r: &RunResult) -> u64 {
-    r.summary.ec2.calls
+fn col(name: &str) -> usize {
+    index_of(name).unwrap_or_else(|| unreachable!("column {name} is in the list"))
 }
 
-/// Censored p99 time to running (s): the first Pareto objective, and the sort key.
-fn p99_running(r: &RunResult) -> f64 {
-    r.summary.time_to_running_s.p99_or_zero()
-}
-
-fn served_less(r: &RunResult) -> u32 {
-    r.summary.pods.never_got_ip + r.summary.pods.never_scheduled
-}
-
-/// The rows' display order: by p99 time to running, ties in combination order.
-pub fn order(rows: &[&RunResult]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|&a, &b| {
-        p99_running(rows[a])
-            .total_cmp(&p99_running(rows[b]))
-            .then(a.cmp(&b))
+/// The rows' display order: by p99 time to running, ties in grid order.
+pub fn order(a: &Analysis) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..a.rows.len()).collect();
+    order.sort_by(|&x, &y| {
+        point(&a.rows[x])
+            .0
+            .total_cmp(&point(&a.rows[y]).0)
+            .then(x.cmp(&y))
     });
     order
 }
 
-/// The table: rank, Pareto mark, setting, p50/p99 time to IP (censored), p99 time to
-/// running (censored), pods that never got an IP or a node, peak waiting, mean idle IPs,
-/// EC2 calls and throttled requests.
-pub fn render(rows: &[&RunResult]) -> String {
-    let front = pareto(rows);
-    let width = rows
+/// How a table column shows its figure.
+#[derive(Clone, Copy, PartialEq)]
+enum Show {
+    /// Seconds with one decimal, `-` when nothing was measured.
+    Secs,
+    /// A count: an integer when it is one.
+    Count,
+    /// One decimal.
+    Mean,
+}
+
+/// The table's figure columns: title, minimum width, `comparison.csv` column, display.
+const SHOWN: [(&str, usize, &str, Show); 9] = [
+    ("IP p50", 8, "time_to_ip_p50_s", Show::Secs),
+    ("IP p99", 8, "time_to_ip_p99_s", Show::Secs),
+    ("run p99", 8, "time_to_running_p99_s", Show::Secs),
+    ("no IP", 6, "pods_never_ip", Show::Count),
+    ("no node", 7, "pods_never_scheduled", Show::Count),
+    ("peak wt", 7, "peak_waiting_ip", Show::Count),
+    ("idle mean", 9, "idle_ips_mean", Show::Mean),
+    ("EC2 calls", 9, "ec2_calls_total", Show::Count),
+    ("throttled", 9, "ec2_throttled", Show::Count),
+];
+
+fn show(v: f64, how: Show) -> String {
+    match how {
+        Show::Count if v.fract() == 0.0 => format!("{v:.0}"),
+        _ => format!("{v:.1}"),
+    }
+}
+
+/// One cell: the mean (one replication, or no spread), else mean ± half-width, with `~`
+/// when it differs from the baseline's but not significantly: the paired difference's
+/// interval contains 0 without being 0 in every seed (replications, not the baseline row).
+fn cell(row: &Row, name: &str, how: Show, replicated: bool, is_base: bool) -> String {
+    let i = col(name);
+    let s = row.stats[i];
+    let Some(iv) = s.interval else {
+        return "-".into();
+    };
+    let headline = super::columns::columns()[i].headline;
+    if !replicated || !headline {
+        return show(iv.mean, how);
+    }
+    let mut out = if iv.half_width() == 0.0 {
+        show(iv.mean, how)
+    } else {
+        format!("{:.1}±{:.1}", iv.mean, iv.half_width())
+    };
+    if !is_base
+        && s.diff
+            .is_some_and(|d| d.contains_zero() && (d.low, d.high) != (0.0, 0.0))
+    {
+        out.push('~');
+    }
+    out
+}
+
+/// The table and its legend.
+pub fn render(c: &Comparison, a: &Analysis) -> String {
+    let replicated = c.replications > 1;
+    let objectives = !c.objectives.is_empty();
+    let width = c
+        .settings
         .iter()
-        .map(|r| label(&r.setting).len())
+        .map(|s| label(&s.setting).len())
         .max()
         .unwrap_or(7)
         .max(7);
+    let order = order(a);
+    let grid: Vec<Vec<String>> = order
+        .iter()
+        .map(|&i| {
+            let row = &a.rows[i];
+            let mut cells: Vec<String> = SHOWN
+                .iter()
+                .map(|&(_, _, name, how)| {
+                    cell(row, name, how, replicated, a.baseline_row == Some(i))
+                })
+                .collect();
+            if objectives {
+                cells.push(
+                    if row.meets_all == Some(true) {
+                        "met"
+                    } else {
+                        "missed"
+                    }
+                    .into(),
+                );
+            }
+            cells
+        })
+        .collect();
+    let mut titles: Vec<(&str, usize)> = SHOWN.iter().map(|&(t, w, _, _)| (t, w)).collect();
+    if objectives {
+        titles.push(("SLO", 6));
+    }
+    let widths: Vec<usize> = titles
+        .iter()
+        .enumerate()
+        .map(|(k, &(t, w))| {
+            grid.iter()
+                .map(|r| r[k].chars().count())
+                .chain([w, t.len()])
+                .max()
+                .unwrap_or(w)
+        })
+        .collect();
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  # P  {:<width$}  {:>8} {:>8} {:>8} {:>6} {:>7} {:>7} {:>9} {:>9} {:>9}",
-        "setting",
-        "IP p50",
-        "IP p99",
-        "run p99",
-        "no IP",
-        "no node",
-        "peak wt",
-        "idle mean",
-        "EC2 calls",
-        "throttled"
-    );
-    for (rank, &i) in order(rows).iter().enumerate() {
-        let r = rows[i];
-        let s = &r.summary;
-        let t = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
-        let _ = writeln!(
+    let _ = write!(out, "  # P  {:<width$} ", "setting");
+    for (&(t, _), w) in titles.iter().zip(&widths) {
+        let _ = write!(out, " {t:>w$}");
+    }
+    out.push('\n');
+    for (rank, (&i, cells)) in order.iter().zip(&grid).enumerate() {
+        let _ = write!(
             out,
-            "{:>3} {}  {:<width$}  {:>8} {:>8} {:>8} {:>6} {:>7} {:>7} {:>9.1} {:>9} {:>9}",
+            "{:>3} {}  {:<width$} ",
             rank + 1,
-            if front[i] { "*" } else { " " },
-            label(&r.setting),
-            t(s.time_to_ip_censored_s.p50),
-            t(s.time_to_ip_censored_s.p99),
-            t(s.time_to_running_s.p99),
-            s.pods.never_got_ip,
-            s.pods.never_scheduled,
-            s.peak.waiting_ip,
-            s.ips.idle_mean,
-            calls(r),
-            s.ec2.throttled
+            if a.rows[i].pareto { "*" } else { " " },
+            label(&c.settings[i].setting)
         );
+        for (v, w) in cells.iter().zip(&widths) {
+            let pad = w.saturating_sub(v.chars().count());
+            let _ = write!(out, " {}{v}", " ".repeat(pad));
+        }
+        out.push('\n');
     }
     let _ = writeln!(
         out,
@@ -83,31 +160,104 @@ pub fn render(rows: &[&RunResult]) -> String {
          from creation) counts until it was deleted or the run ended.",
         PARETO_DIMENSIONS[0], PARETO_DIMENSIONS[1]
     );
+    if replicated {
+        let last = c.seed.wrapping_add(u64::from(c.replications) - 1);
+        let _ = writeln!(
+            out,
+            "Figures are means over {} replications (seeds {} to {last}) ± the half-width of \
+             their 95 % confidence interval (Student t); ~ = differs from the baseline, {}, \
+             but not significantly: the 95 % interval of the paired difference (same seeds) \
+             contains 0.",
+            c.replications,
+            c.seed,
+            baseline_name(c)
+        );
+    }
     out
 }
 
+/// The baseline for people: `the scenario as written (LABEL)`, or the first setting's label.
+pub fn baseline_name(c: &Comparison) -> String {
+    if c.baseline.as_written {
+        format!("the scenario as written ({})", c.baseline_label())
+    } else {
+        c.baseline_label()
+    }
+}
+
+/// The objectives' verdict: which were applied, how many settings meet them all, and
+/// `recommended: LABEL` (or that none meets them). Empty without objectives.
+pub fn verdict(c: &Comparison, a: &Analysis) -> String {
+    if c.objectives.is_empty() {
+        return String::new();
+    }
+    let list: Vec<&str> = c.objectives.iter().map(|o| o.text.as_str()).collect();
+    let ops: Vec<Op> = c.objectives.iter().map(|o| o.op).collect();
+    let how = if c.replications <= 1 {
+        "judged by each setting's figure"
+    } else if ops.iter().all(|&o| o == Op::AtMost) {
+        "judged by the upper end of each setting's 95 % interval"
+    } else if ops.iter().all(|&o| o == Op::AtLeast) {
+        "judged by the lower end of each setting's 95 % interval"
+    } else {
+        "judged by the unfavourable end of each setting's 95 % interval, upper for <= and lower for >="
+    };
+    let meeting = a.rows.iter().filter(|r| r.meets_all == Some(true)).count();
+    let mut out = format!(
+        "objectives: {}, {how}: {meeting} of {} settings meet every one.\n",
+        list.join(", "),
+        a.rows.len()
+    );
+    match a.recommended {
+        Some(i) => {
+            let _ = writeln!(out, "recommended: {}", label(&c.settings[i].setting));
+        }
+        None => out.push_str("recommended: none (no setting meets every objective)\n"),
+    }
+    out
+}
+
+fn signed(v: f64, unit: &str) -> String {
+    if v.fract() == 0.0 {
+        format!("{:+}{unit}", v as i64)
+    } else {
+        format!("{v:+.1}{unit}")
+    }
+}
+
 /// One line comparing the leanest Pareto setting that serves at least as many pods as the
-/// baseline (the row at `baseline`) with it, e.g. "WARM_IP_TARGET=2 holds 71 % fewer idle IPs
-/// than the baseline (WARM_IP_TARGET=0) for +4.1 s p99 time to running and +35 EC2 calls".
-/// `None` with fewer than two rows.
-pub fn reading(rows: &[&RunResult], baseline: usize, baseline_name: &str) -> Option<String> {
-    if rows.len() < 2 {
+/// baseline with it, e.g. "WARM_IP_TARGET=2 holds 71 % fewer idle IPs than the baseline
+/// (WARM_IP_TARGET=0) for +4.1 s p99 time to running and +35 EC2 calls" (means with
+/// replications). `None` with fewer than two rows or no baseline row.
+pub fn reading(c: &Comparison, a: &Analysis) -> Option<String> {
+    if a.rows.len() < 2 {
         return None;
     }
-    let front = pareto(rows);
-    let base = rows[baseline];
-    let best = (0..rows.len())
-        .filter(|&i| i != baseline && front[i] && served_less(rows[i]) <= served_less(base))
-        .min_by(|&a, &b| {
-            rows[a]
-                .summary
-                .ips
-                .idle_mean
-                .total_cmp(&rows[b].summary.ips.idle_mean)
-                .then(a.cmp(&b))
+    let baseline = a.baseline_row.unwrap_or(0);
+    let baseline_name = if a.baseline_row.is_some() {
+        baseline_name(c)
+    } else {
+        label(&c.settings[0].setting)
+    };
+    let (never_ip, never_node, calls) = (
+        col("pods_never_ip"),
+        col("pods_never_scheduled"),
+        col("ec2_calls_total"),
+    );
+    let served_less = |r: &Row| r.mean(never_ip).unwrap_or(0.0) + r.mean(never_node).unwrap_or(0.0);
+    let base = &a.rows[baseline];
+    let best = (0..a.rows.len())
+        .filter(|&i| {
+            i != baseline && a.rows[i].pareto && served_less(&a.rows[i]) <= served_less(base)
+        })
+        .min_by(|&x, &y| {
+            point(&a.rows[x])
+                .1
+                .total_cmp(&point(&a.rows[y]).1)
+                .then(x.cmp(&y))
         })?;
-    let r = rows[best];
-    let (bi, ri) = (base.summary.ips.idle_mean, r.summary.ips.idle_mean);
+    let r = &a.rows[best];
+    let ((bp, bi), (rp, ri)) = (point(base), point(r));
     let idle = if bi > 0.0 {
         let pct = (bi - ri) / bi * 100.0;
         if pct >= 0.0 {
@@ -118,11 +268,12 @@ pub fn reading(rows: &[&RunResult], baseline: usize, baseline_name: &str) -> Opt
     } else {
         format!("holds {ri:.1} idle IPs on average against {bi:.1} for {baseline_name}")
     };
-    let dp = p99_running(r) - p99_running(base);
-    let dc = calls(r) as i64 - calls(base) as i64;
+    let dc = r.mean(calls).unwrap_or(0.0) - base.mean(calls).unwrap_or(0.0);
     Some(format!(
-        "{} {idle} ({ri:.1} vs {bi:.1} mean) for {dp:+.1} s p99 time to running and {dc:+} EC2 \
+        "{} {idle} ({ri:.1} vs {bi:.1} mean) for {:+.1} s p99 time to running and {} EC2 \
          calls.",
-        label(&r.setting)
+        label(&c.settings[best].setting),
+        rp - bp,
+        signed(dc, "")
     ))
 }

@@ -242,6 +242,10 @@ pub struct Summary {
     pub seconds_any_waiting: f64,
     /// Events the engine handled.
     pub engine_events: u64,
+    /// The service-level objectives `run` judged the run by (`--slo`); left out of
+    /// `summary.json` when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<crate::decide::slo::Outcome>,
     /// The scenario can change its node count (it has `autoscaling` or `launch`).
     #[serde(skip)]
     pub nodes_change: bool,
@@ -324,6 +328,7 @@ impl Summary {
             },
             seconds_any_waiting: world.kube.totals.seconds_any_waiting(end),
             engine_events: stats.events,
+            slo: Vec::new(),
             nodes_change: world
                 .sc
                 .nodegroups
