@@ -2,6 +2,7 @@
 
 use crate::engine::{self, EventQueue, RunStats};
 use crate::model::record::Recorder;
+use crate::model::world::ModelOptions;
 use crate::model::World;
 use crate::output::csv_files::{CsvRecorder, CsvWriters};
 use crate::output::files::{DirError, OutputDir, RESULT_FILES};
@@ -12,16 +13,26 @@ use std::io;
 use std::path::Path;
 
 /// Simulates `scenario` into `recorder`; `progress` sees the simulated time now and then
-/// (returning `false` stops the run). Every pod's record is written at the end.
+/// (returning `false` stops the run). The pods alive at the end are recorded then.
 pub fn simulate<R: Recorder>(
     scenario: Scenario,
     recorder: R,
     progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> (World<R>, RunStats) {
+    simulate_with(scenario, recorder, progress, ModelOptions::default())
+}
+
+/// [`simulate`] with explicit model options (the eager loop, for equivalence tests).
+pub fn simulate_with<R: Recorder>(
+    scenario: Scenario,
+    recorder: R,
+    progress: &mut dyn FnMut(SimTime) -> bool,
+    options: ModelOptions,
+) -> (World<R>, RunStats) {
     let mut queue = EventQueue::new();
     let end = SimTime(scenario.duration.micros());
     let interval = scenario.sample_interval;
-    let mut world = World::new(scenario, recorder, &mut queue);
+    let mut world = World::with_options(scenario, recorder, &mut queue, options);
     let stats = engine::run(&mut world, &mut queue, end, interval, progress);
     world.record_pods(end);
     (world, stats)

@@ -200,6 +200,20 @@ impl<W: Write> CsvRecorder<W> {
         }
     }
 
+    /// Flushes every file and returns the writers (tests that write to memory).
+    pub fn into_writers(mut self) -> io::Result<CsvWriters<W>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        Ok(CsvWriters {
+            timeline: self.timeline.finish()?,
+            nodes: self.nodes.finish()?,
+            pods: self.pods.finish()?,
+            subnets: self.subnets.finish()?,
+            events: self.events.finish()?,
+        })
+    }
+
     /// Flushes every file; returns the first write error.
     pub fn finish(mut self) -> io::Result<()> {
         if let Some(e) = self.error.take() {

@@ -240,7 +240,9 @@ pub struct Summary {
     pub subnets: SubnetCounts,
     /// Simulated seconds with at least one pod waiting for an IP.
     pub seconds_any_waiting: f64,
-    /// Events the engine handled.
+    /// Events the engine handled (how the run was computed, not what it found: not in
+    /// summary.json).
+    #[serde(skip)]
     pub engine_events: u64,
     /// The service-level objectives `run` judged the run by (`--slo`); left out of
     /// `summary.json` when there are none.

@@ -22,6 +22,7 @@ impl NodeIpamd {
         action: Ec2Action,
         then: Step,
     ) {
+        self.tick_active = true;
         self.call = Some(Call {
             action,
             attempt: 1,

@@ -164,6 +164,17 @@ impl Eni {
         self.prefixes.iter().filter(|p| p.assigned() == 0).count() as u32
     }
 
+    /// When its last address was released (and not taken again or dropped since), if any:
+    /// the ENI is cooling until that plus the cooldown.
+    pub fn last_release(&self) -> Option<SimTime> {
+        self.ips
+            .iter()
+            .chain(self.prefixes.iter().flat_map(|p| p.slots.iter()))
+            .filter(|s| s.pod.is_none())
+            .filter_map(|s| s.unassigned_at)
+            .max()
+    }
+
     fn has_cooling(&self, now: SimTime, cooldown_s: i64) -> bool {
         self.ips
             .iter()

@@ -70,6 +70,7 @@ impl NodeIpamd {
         let max_eni = self.conf.max_eni;
         if self.ds.enis().len() as u32 >= max_eni {
             if !self.at_max_eni {
+                self.tick_active = true;
                 self.at_max_eni = true;
                 ctx.emit(Fact::MaxEni { limit: max_eni });
             }
@@ -78,6 +79,7 @@ impl NodeIpamd {
         let stats = self.ds.stats(ctx.now);
         let want = pool::new_eni_cidrs(stats, self.conf.targets, self.conf.cidrs_per_eni);
         if want == 0 {
+            self.tick_active = true;
             self.last_pool_action = Some(ctx.now);
             return self.increase_done(ctx);
         }

@@ -101,6 +101,8 @@ impl NodeIpamd {
     /// at most 5 min). Whatever the loop was doing is abandoned; attached ENIs are found
     /// again by the next `nodeInit`.
     pub fn restart<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, reason: RestartReason) {
+        self.fast_forward(ctx.node, ctx.queue.current());
+        self.dormant = None;
         let k = self.restarts.min(5);
         self.restarts += 1;
         self.gen += 1;
@@ -139,6 +141,7 @@ impl NodeIpamd {
     /// datastore, ENIs never seen in IMDS, addresses on their way back to a subnet, and
     /// addresses whose release failed — returns to its subnet.
     pub fn terminate(&mut self, subnets: &mut [Subnet]) {
+        self.dormant = None;
         self.gen += 1;
         self.step = Step::Off;
         self.call = None;

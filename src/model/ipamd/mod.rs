@@ -14,6 +14,7 @@
 
 mod calls;
 pub mod datastore;
+mod dormant;
 mod eni;
 mod init;
 pub mod pool;
@@ -111,6 +112,9 @@ pub enum Step {
     Deleted,
     /// `DescribeNetworkInterfaces` while reconcile adopts an orphan ENI returned.
     AdoptDescribed,
+    /// A dormant loop's wake: catch up on the skipped idle ticks, then tick
+    /// (`dormant.rs`).
+    Dormant,
     /// The SDK's backoff before the next attempt of the call in flight ended.
     Retry,
     /// ipamd's own backoff before calling again (init describe, detach, delete retries).
@@ -254,6 +258,8 @@ pub struct NodeConf {
     pub placement: Placement,
     /// CPU time charged to each half-cycle of the loop.
     pub tick_overhead: SimDuration,
+    /// Sleep through idle ticks (`dormant.rs`); `false` runs every tick (the reference).
+    pub lazy: bool,
 }
 
 /// One node's random streams, one per component (design.md §3).
@@ -373,6 +379,13 @@ pub struct NodeIpamd {
     pub enis_attached: u64,
     /// ENIs freed.
     pub enis_freed: u64,
+    /// Sleeping through idle ticks: the loop's phase and what was applied.
+    dormant: Option<dormant::Dormant>,
+    /// The tick in progress did something beyond an idle decision.
+    tick_active: bool,
+    /// Placement draws made so far, and at the start of the tick in progress.
+    draws: u64,
+    tick_draws_start: u64,
 }
 
 impl NodeIpamd {
@@ -420,6 +433,10 @@ impl NodeIpamd {
             next_eni_id: 0,
             enis_attached: 0,
             enis_freed: 0,
+            dormant: None,
+            tick_active: false,
+            draws: 0,
+            tick_draws_start: 0,
         }
     }
 
@@ -493,7 +510,10 @@ impl NodeIpamd {
     /// A Go-map-order draw: a random rotation, or 0 in canonical placement.
     fn map_order(&mut self) -> u32 {
         match self.conf.placement {
-            Placement::Random => self.rng.placement.gen(),
+            Placement::Random => {
+                self.draws += 1;
+                self.rng.placement.gen()
+            }
             Placement::Canonical => 0,
         }
     }
@@ -549,10 +569,16 @@ impl crate::model::kube::Cni for Ipamds {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        queue: &mut EventQueue<Event>,
     ) -> Result<(EniId, u32), crate::model::kube::NoAddress> {
         let ip = &mut self.nodes[node.index()];
+        let key = queue.current();
+        ip.catch_up(node, key);
         match ip.cni_add(now, pod) {
-            Some(addr) => Ok(addr),
+            Some(addr) => {
+                ip.poke(queue, node, key);
+                Ok(addr)
+            }
             None => {
                 let s = ip.stats(now);
                 Err(crate::model::kube::NoAddress {
@@ -565,7 +591,18 @@ impl crate::model::kube::Cni for Ipamds {
         }
     }
 
-    fn del(&mut self, now: SimTime, node: NodeId, pod: PodId, ip: (EniId, u32)) {
-        self.nodes[node.index()].cni_del(now, pod, ip.0, ip.1);
+    fn del(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+        ip: (EniId, u32),
+        queue: &mut EventQueue<Event>,
+    ) {
+        let n = &mut self.nodes[node.index()];
+        let key = queue.current();
+        n.catch_up(node, key);
+        n.cni_del(now, pod, ip.0, ip.1);
+        n.poke(queue, node, key);
     }
 }

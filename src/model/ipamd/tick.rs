@@ -16,6 +16,8 @@ impl NodeIpamd {
         let stats = self.ds.stats(now);
         let t = self.conf.targets;
         let freeable = t.pd && self.ds.freeable_eni_exists();
+        self.tick_active = false;
+        self.tick_draws_start = self.draws;
         self.caller = Caller::Tick;
         self.decreased = false;
         self.remove_extra =
@@ -279,6 +281,10 @@ impl NodeIpamd {
             self.decreased = false;
             self.last_decrease = Some(ctx.now);
             self.last_pool_action = Some(ctx.now);
+            self.tick_active = true;
+        }
+        if self.try_sleep_through(ctx) {
+            return;
         }
         let d = self.half_period();
         self.sleep(ctx, d, Step::Reconcile);

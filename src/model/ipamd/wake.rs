@@ -125,6 +125,7 @@ impl NodeIpamd {
                     self.free_done(ctx)
                 }
             }
+            (Step::Dormant, _) => self.dormant_wake(ctx),
             (Step::AdoptDescribed, None) => self.setup_eni(ctx),
             (Step::AdoptDescribed, Some(_)) => {
                 if let Some(e) = self.new_eni.take() {

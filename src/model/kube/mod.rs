@@ -36,11 +36,25 @@ pub struct NoAddress {
 }
 
 /// The CNI as the kubelet sees it: ADD gives a pod an address or fails; DEL gives it back.
+/// Both may schedule events of the address manager (`queue`).
 pub trait Cni {
     /// CNI ADD for `pod` on `node` at `now`.
-    fn add(&mut self, now: SimTime, node: NodeId, pod: PodId) -> Result<(EniId, u32), NoAddress>;
+    fn add(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+        queue: &mut EventQueue<Event>,
+    ) -> Result<(EniId, u32), NoAddress>;
     /// CNI DEL: `pod` gives back `ip`.
-    fn del(&mut self, now: SimTime, node: NodeId, pod: PodId, ip: (EniId, u32));
+    fn del(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+        ip: (EniId, u32),
+        queue: &mut EventQueue<Event>,
+    );
 }
 
 /// What kube shares with the rest of the world for one call.

@@ -151,7 +151,7 @@ impl Kube {
         let Some(node) = self.pods[pod.index()].node else {
             return;
         };
-        match env.cni.add(now, node, pod) {
+        match env.cni.add(now, node, pod, env.queue) {
             Ok(ip) => {
                 let p = &mut self.pods[pod.index()];
                 p.ip = Some(ip);

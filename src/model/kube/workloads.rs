@@ -77,7 +77,7 @@ impl Kube {
             }
             self.reindex_node(node, old_bound, was);
             if let Some(ip) = self.pods[pod.index()].ip.take() {
-                env.cni.del(env.now, node, pod, ip);
+                env.cni.del(env.now, node, pod, ip, env.queue);
             }
         }
         let p = &mut self.pods[pod.index()];

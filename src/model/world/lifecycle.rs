@@ -56,6 +56,7 @@ impl<R: Recorder> World<R> {
             primary_ip,
             placement: sc.ipamd.placement,
             tick_overhead: sc.ipamd.tick_overhead,
+            lazy: self.options.lazy_ticks,
         };
         let rngs = NodeRngs {
             ec2: stream(streams::EC2),

@@ -27,6 +27,20 @@ use crate::engine::{EventQueue, Model};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
+/// How the model runs (not what it models: outputs are the same either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelOptions {
+    /// Idle nodes sleep through their idle ticks (default); `false` runs every tick, the
+    /// reference the lazy loop is checked against.
+    pub lazy_ticks: bool,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions { lazy_ticks: true }
+    }
+}
+
 /// The whole simulated cluster.
 pub struct World<R: Recorder> {
     /// The validated scenario.
@@ -47,6 +61,8 @@ pub struct World<R: Recorder> {
     pub recorder: R,
     /// Summary counters.
     pub totals: RunTotals,
+    /// How the model runs.
+    pub options: ModelOptions,
 }
 
 impl<R: Recorder> World<R> {
@@ -54,6 +70,16 @@ impl<R: Recorder> World<R> {
     /// injected restarts, the workload steps, the churn and trace sources, then the
     /// launches and the autoscaler.
     pub fn new(sc: Scenario, recorder: R, queue: &mut EventQueue<Event>) -> World<R> {
+        Self::with_options(sc, recorder, queue, ModelOptions::default())
+    }
+
+    /// [`World::new`] with explicit model options.
+    pub fn with_options(
+        sc: Scenario,
+        recorder: R,
+        queue: &mut EventQueue<Event>,
+        options: ModelOptions,
+    ) -> World<R> {
         let mut subnet_rng = rng_stream(sc.seed, streams::SUBNETS);
         let subnets = sc
             .subnets
@@ -71,6 +97,7 @@ impl<R: Recorder> World<R> {
             autoscaler: Autoscaler::default(),
             recorder,
             totals: RunTotals::default(),
+            options,
             sc,
         };
         for g in 0..world.sc.nodegroups.len() {

@@ -1,0 +1,201 @@
+//! Lazy ticking (idle nodes sleep through idle ticks) writes exactly the bytes the eager
+//! loop writes: on every shipped scenario and on random ones that mix prefix delegation,
+//! warm-pool settings, cooldowns, churn, scale-in, small subnets, throttling, faults,
+//! restarts and autoscaling.
+use ipamsim::model::world::ModelOptions;
+use ipamsim::output::csv_files::{CsvRecorder, CsvWriters};
+use ipamsim::scenario::{self, Scenario};
+use ipamsim::sim::simulate_with;
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+
+/// Every CSV file of a run, in memory, and the number of events handled.
+fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
+    let w = || Vec::new();
+    let rec = CsvRecorder::new(CsvWriters {
+        timeline: w(),
+        nodes: w(),
+        pods: w(),
+        subnets: w(),
+        events: w(),
+    })
+    .unwrap();
+    let opts = ModelOptions { lazy_ticks: lazy };
+    let (world, stats) = simulate_with(sc, rec, &mut |_| true, opts);
+    let CsvWriters {
+        timeline,
+        nodes,
+        pods,
+        subnets,
+        events,
+    } = world.recorder.into_writers().unwrap();
+    (vec![timeline, nodes, pods, subnets, events], stats.events)
+}
+
+fn same_bytes(sc: Scenario, label: &str) -> (u64, u64) {
+    let (lazy, n_lazy) = outputs(sc.clone(), true);
+    let (eager, n_eager) = outputs(sc, false);
+    for (i, f) in ["timeline", "nodes", "pods", "subnets", "events"]
+        .iter()
+        .enumerate()
+    {
+        if lazy[i] != eager[i] {
+            let (a, b) = (
+                String::from_utf8_lossy(&lazy[i]).into_owned(),
+                String::from_utf8_lossy(&eager[i]).into_owned(),
+            );
+            let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+            let show = |t: &str| {
+                line.and_then(|l| t.lines().nth(l))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            panic!(
+                "{label}: {f}.csv differs at line {line:?}:\n lazy:  {}\n eager: {}",
+                show(&a),
+                show(&b)
+            );
+        }
+    }
+    (n_lazy, n_eager)
+}
+
+#[test]
+fn shipped_scenarios_lazy_equals_eager() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    names.sort();
+    let mut saved = 0;
+    for path in names {
+        let sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let (lazy, eager) = same_bytes(sc, &path.display().to_string());
+        assert!(
+            lazy <= eager,
+            "{}: lazy {lazy} > eager {eager} events",
+            path.display()
+        );
+        saved += eager - lazy;
+    }
+    // idle ticks are most of the eager loop's events on the shipped scenarios
+    assert!(saved > 100_000, "{saved}");
+}
+
+/// A random small scenario (duration 8–20 min, 2–5 nodes).
+fn random_scenario(rng: &mut rand_chacha::ChaCha8Rng, case: u32) -> String {
+    let pd = rng.gen_bool(0.35);
+    let cooldown = [0, 5, 30, 30, -1][rng.gen_range(0..5)];
+    let warm = [
+        "",
+        "  WARM_ENI_TARGET: 1",
+        "  WARM_ENI_TARGET: 0",
+        "  WARM_ENI_TARGET: 2",
+        "  WARM_IP_TARGET: 3",
+        "  WARM_IP_TARGET: 1\n  MINIMUM_IP_TARGET: 12",
+        "  MINIMUM_IP_TARGET: 10",
+        "  WARM_PREFIX_TARGET: 0",
+        "  WARM_PREFIX_TARGET: 2",
+        "  MAX_ENI: 2",
+    ][rng.gen_range(0..10)];
+    let placement = if rng.gen_bool(0.7) {
+        "random"
+    } else {
+        "canonical"
+    };
+    let overhead = ["1ms", "0s", "3ms"][rng.gen_range(0..3)];
+    let cidr = ["10.0.0.0/20", "10.0.0.0/24", "10.0.0.0/26"][rng.gen_range(0..3)];
+    let used = rng.gen_range(0..20);
+    let itype = ["m5.large", "t3.medium", "c5.xlarge", "m4.large"][rng.gen_range(0..4)];
+    let count = rng.gen_range(2..6);
+    let duration = rng.gen_range(8..21);
+    let throttling = if rng.gen_bool(0.3) {
+        format!(
+            "  throttling: {{mutating: {{bucket: {}, refill: 1}}, describe: {{bucket: 5, refill: 2}}}}\n",
+            rng.gen_range(2..10)
+        )
+    } else {
+        "  throttling: false\n".to_string()
+    };
+    let faults = if rng.gen_bool(0.25) {
+        format!(
+            "  faults: {{AttachNetworkInterface: {:.2}, UnassignPrivateIpAddresses: {:.2}}}\n",
+            rng.gen_range(0.0..0.3),
+            rng.gen_range(0.0..0.3)
+        )
+    } else {
+        String::new()
+    };
+    let restart = if rng.gen_bool(0.2) {
+        format!(
+            "faults:\n  aws_node_restarts: [{{at: {}s, node: ng-1}}]\n",
+            rng.gen_range(30..400)
+        )
+    } else {
+        String::new()
+    };
+    let autoscaling = if rng.gen_bool(0.25) {
+        format!(
+            "    autoscaling: {{min: {count}, max: {}, provision_time: 40s, scale_down_after: 3m}}\n",
+            count + 3
+        )
+    } else {
+        String::new()
+    };
+    let (a, b, c) = (
+        rng.gen_range(5..60),
+        rng.gen_range(0..30),
+        rng.gen_range(10..80),
+    );
+    let churn = if rng.gen_bool(0.5) {
+        format!(
+            "  - name: jobs\n    arrivals: {{rate: {:.2}/s}}\n    lifetime: {{exponential: {}s}}\n",
+            rng.gen_range(0.05..1.0),
+            rng.gen_range(20..200)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "name: random-{case}
+seed: {}
+duration: {duration}m
+sample_interval: 5s
+cni:
+  ENABLE_PREFIX_DELEGATION: {pd}
+  IP_COOLDOWN_PERIOD: {cooldown}
+{warm}
+ipamd: {{placement: {placement}, tick_overhead: {overhead}}}
+ec2:
+{throttling}{faults}{restart}subnets: [{{name: a, cidr: {cidr}, used: {used}}}]
+nodegroups:
+  - name: ng
+    instance_type: {itype}
+    count: {count}
+    subnet: a
+{autoscaling}daemonsets: [{{name: aws-node, host_network: true}}]
+workloads:
+  - name: web
+    steps: [{{at: 20s, replicas: {a}}}, {{at: 3m, replicas: {b}}}, {{at: 6m, replicas: {c}}}]
+{churn}",
+        rng.gen_range(1..1000)
+    )
+}
+
+#[test]
+fn random_scenarios_lazy_equals_eager() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+    let mut saved = 0;
+    for case in 0..60 {
+        let yaml = random_scenario(&mut rng, case);
+        let sc = match scenario::parse(&yaml, "random.yaml") {
+            Ok(sc) => sc,
+            Err(e) => panic!("case {case} is invalid:\n{e}\n{yaml}"),
+        };
+        let (lazy, eager) = same_bytes(sc, &format!("case {case}:\n{yaml}"));
+        saved += eager - lazy;
+    }
+    assert!(saved > 10_000, "{saved}");
+}
