@@ -41,6 +41,11 @@ pub enum Command {
         /// `--slo 'p99_time_to_ip<=10s'` (repeatable). Exit 3 when one is missed.
         #[arg(long, value_name = "METRIC<=VALUE")]
         slo: Vec<String>,
+        /// Which CSV files to write, comma-separated: timeline, nodes, pods, subnets,
+        /// events, all (default: the scenario's `outputs:`, else all). summary.json is
+        /// always written; `summary` alone writes only it.
+        #[arg(long, value_name = "LIST")]
+        outputs: Option<String>,
     },
     /// Check a scenario file and print every problem found; exit 0 only if it is valid.
     Validate {

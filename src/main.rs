@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             report,
             allow_large,
             slo,
+            outputs,
         } => run::run(&run::RunArgs {
             scenario,
             out,
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
             report: *report,
             allow_large: *allow_large,
             slo,
+            outputs: outputs.as_deref(),
         }),
         Command::Capacity {
             instance_type,

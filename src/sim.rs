@@ -75,8 +75,9 @@ impl From<io::Error> for RunError {
     }
 }
 
-/// Runs `scenario` and writes `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`,
-/// `events.csv` and `summary.json` into `out`. The files appear only if everything
+/// Runs `scenario` and writes the CSV files it chooses (`outputs`: by default
+/// `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`, `events.csv`) and
+/// `summary.json` into `out`; a result file it does not write is removed. The files appear only if everything
 /// succeeded; `sha256` names the scenario file's bytes in `summary.json`.
 pub fn run_to_dir(
     scenario: Scenario,
@@ -85,12 +86,14 @@ pub fn run_to_dir(
     progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> Result<(Summary, RunStats), RunError> {
     let mut dir = OutputDir::open(out).map_err(RunError::Dir)?;
+    let chosen = scenario.outputs;
+    let mut open = |on: bool, name| on.then(|| dir.create(name)).transpose();
     let writers = CsvWriters {
-        timeline: dir.create("timeline.csv")?,
-        nodes: dir.create("nodes.csv")?,
-        pods: dir.create("pods.csv")?,
-        subnets: dir.create("subnets.csv")?,
-        events: dir.create("events.csv")?,
+        timeline: open(chosen.timeline, "timeline.csv")?,
+        nodes: open(chosen.nodes, "nodes.csv")?,
+        pods: open(chosen.pods, "pods.csv")?,
+        subnets: open(chosen.subnets, "subnets.csv")?,
+        events: open(chosen.events, "events.csv")?,
     };
     let recorder = CsvRecorder::new(writers)?;
     let end = SimTime(scenario.duration.micros());

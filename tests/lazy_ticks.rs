@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// Every CSV file of a run, in memory, and the number of events handled.
 fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
-    let w = || Vec::new();
+    let w = || Some(Vec::new());
     let rec = CsvRecorder::new(CsvWriters {
         timeline: w(),
         nodes: w(),
@@ -29,7 +29,11 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
         subnets,
         events,
     } = world.recorder.into_writers().unwrap();
-    (vec![timeline, nodes, pods, subnets, events], stats.events)
+    let files = [timeline, nodes, pods, subnets, events];
+    (
+        files.into_iter().map(Option::unwrap).collect(),
+        stats.events,
+    )
 }
 
 fn same_bytes(sc: Scenario, label: &str) -> (u64, u64) {

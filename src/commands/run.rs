@@ -19,6 +19,8 @@ pub struct RunArgs<'a> {
     pub report: bool,
     /// `--allow-large`.
     pub allow_large: bool,
+    /// `--outputs`, as given.
+    pub outputs: Option<&'a str>,
     /// `--slo`, as given.
     pub slo: &'a [String],
 }
@@ -35,6 +37,15 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
     };
     if let Some(s) = a.seed {
         sc.seed = s;
+    }
+    if let Some(list) = a.outputs {
+        match crate::scenario::OutputSet::parse_list(list) {
+            Ok(set) => sc.outputs = set,
+            Err(e) => {
+                eprint_line(&format!("error: --outputs {list}: {e}"));
+                return Exit::Invalid;
+            }
+        }
     }
     let sha = file_sha256(a.scenario);
     let total_s = sc.duration.as_secs_f64().ceil() as u64;

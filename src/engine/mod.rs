@@ -12,9 +12,11 @@
 //! ([`EventQueue::schedule_as_of`]) without changing the order of anything. Samples are
 //! taken after every state change at an instant.
 
+mod heap;
+
 use crate::time::{SimDuration, SimTime};
+use heap::Heap;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// Where an event stands in the total order of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,17 +32,37 @@ pub struct Key {
     pub seq: u64,
 }
 
-/// The rank of ordinary events.
-pub const ORDINARY: u64 = u64::MAX;
+/// The rank of ordinary events (the largest a rank can be).
+pub const ORDINARY: u64 = (1 << RANK_BITS) - 1;
 
+/// Bits of a rank: ranks up to 16,777,214 (a node id), then [`ORDINARY`].
+const RANK_BITS: u32 = 24;
+/// Bits of the sequence number packed beside the rank (10¹² events).
+const SEQ_BITS: u32 = 40;
+
+/// A pending event: its key packed into three words (time, scheduled-at, rank and
+/// sequence), so that heap entries stay small.
 struct Entry<E> {
-    key: Key,
+    time: u64,
+    sched: u64,
+    rank_seq: u64,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn key(&self) -> Key {
+        Key {
+            time: SimTime(self.time),
+            sched: SimTime(self.sched),
+            rank: self.rank_seq >> SEQ_BITS,
+            seq: self.rank_seq & ((1 << SEQ_BITS) - 1),
+        }
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        (self.time, self.sched, self.rank_seq) == (other.time, other.sched, other.rank_seq)
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -51,14 +73,13 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the smallest key first.
-        other.key.cmp(&self.key)
+        (self.time, self.sched, self.rank_seq).cmp(&(other.time, other.sched, other.rank_seq))
     }
 }
 
 /// A priority queue of future events.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<Entry<E>>,
     next_seq: u64,
     /// The key of the event being handled (time zero before the first).
     current: Key,
@@ -74,7 +95,7 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(1024),
+            heap: Heap::with_capacity(1024),
             next_seq: 0,
             current: Key {
                 time: SimTime::ZERO,
@@ -86,15 +107,14 @@ impl<E> EventQueue<E> {
     }
 
     fn push(&mut self, time: SimTime, sched: SimTime, rank: u64, event: E) {
-        let seq = self.next_seq;
+        let seq = self.next_seq & ((1 << SEQ_BITS) - 1);
         self.next_seq += 1;
-        let key = Key {
-            time,
-            sched,
-            rank,
-            seq,
-        };
-        self.heap.push(Entry { key, event });
+        self.heap.push(Entry {
+            time: time.micros(),
+            sched: sched.micros(),
+            rank_seq: rank.min(ORDINARY) << SEQ_BITS | seq,
+            event,
+        });
     }
 
     /// Schedules `event` at `time`, as an ordinary event scheduled now.
@@ -120,14 +140,14 @@ impl<E> EventQueue<E> {
 
     /// Time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.key.time)
+        self.heap.peek().map(|e| SimTime(e.time))
     }
 
     /// Removes and returns the earliest event; it becomes the current one.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = self.heap.pop()?;
-        self.current = e.key;
-        Some((e.key.time, e.event))
+        self.current = e.key();
+        Some((SimTime(e.time), e.event))
     }
 
     /// Pending events.

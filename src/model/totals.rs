@@ -86,6 +86,40 @@ impl MsHistogram {
         let rank = (p * self.count).div_ceil(100).max(1);
         self.at_rank(rank)
     }
+
+    /// Several nearest-rank percentiles (ascending `ps`) in one pass over the counts.
+    pub fn percentiles<const N: usize>(&self, ps: [u64; N]) -> [Option<u64>; N] {
+        let mut out = [None; N];
+        if self.count == 0 {
+            return out;
+        }
+        let ranks = ps.map(|p| (p * self.count).div_ceil(100).max(1));
+        let mut next = 0;
+        let mut seen = 0u64;
+        let mut visit = |ms: u64, c: u64, out: &mut [Option<u64>; N], next: &mut usize| {
+            seen += c;
+            while *next < N && seen >= ranks[*next] {
+                out[*next] = Some(ms);
+                *next += 1;
+            }
+        };
+        for (ms, &c) in self.dense.iter().enumerate() {
+            let extra = self.sparse.get(&(ms as u64)).copied().unwrap_or(0);
+            if c > 0 || extra > 0 {
+                visit(ms as u64, u64::from(c) + extra, &mut out, &mut next);
+            }
+            if next == N {
+                return out;
+            }
+        }
+        for (&ms, &c) in self.sparse.range(Self::DENSE_MS..) {
+            visit(ms, c, &mut out, &mut next);
+            if next == N {
+                break;
+            }
+        }
+        out
+    }
 }
 
 /// Pod counts and durations, gathered from every [`PodRecord`] written. Durations are in
@@ -177,5 +211,8 @@ mod tests {
         assert_eq!(h.percentile(99), Some(660_000));
         assert_eq!(h.percentile(100), Some(1_200_000));
         assert_eq!(MsHistogram::default().percentile(50), None);
+        // one pass gives the same answers
+        let one = h.percentiles([50, 99, 100]);
+        assert_eq!(one, [Some(51_000), Some(660_000), Some(1_200_000)]);
     }
 }

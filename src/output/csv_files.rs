@@ -42,6 +42,7 @@ impl<W: Write> CsvFile<W> {
     pub fn new<T: Serialize + Default>(inner: W) -> io::Result<Self> {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
+            .buffer_capacity(1 << 16)
             .from_writer(inner);
         w.write_record(header_of::<T>())?;
         Ok(CsvFile { w })
@@ -95,6 +96,9 @@ pub struct EventCsvRow<'a> {
     pub count: Option<u32>,
     /// The subnet's name.
     pub subnet: &'a str,
+    /// When a row spanning time ends: a `no_ip` row's last failed CNI ADD (s).
+    #[serde(rename = "until_s", serialize_with = "crate::time::serialize_opt_secs")]
+    pub until: Option<SimTime>,
 }
 
 /// One `pods.csv` row.
@@ -136,45 +140,45 @@ pub struct PodCsvRow<'a> {
 }
 
 /// Writes the streamed CSV files (`timeline.csv`, `nodes.csv`, `subnets.csv`, `events.csv`,
-/// `pods.csv`). The first write error is kept and returned by [`CsvRecorder::finish`].
+/// `pods.csv`): those it was given a writer for (a file not chosen costs nothing, not even
+/// formatting). The first write error is kept and returned by [`CsvRecorder::finish`].
 pub struct CsvRecorder<W: Write> {
-    timeline: CsvFile<W>,
-    nodes: CsvFile<W>,
-    subnets: CsvFile<W>,
-    events: CsvFile<W>,
-    pods: CsvFile<W>,
+    timeline: Option<CsvFile<W>>,
+    nodes: Option<CsvFile<W>>,
+    subnets: Option<CsvFile<W>>,
+    events: Option<CsvFile<W>>,
+    pods: Option<CsvFile<W>>,
     detail: String,
     name: String,
     ip: String,
     error: Option<io::Error>,
 }
 
-/// The five writers of a [`CsvRecorder`].
+/// The writers of a [`CsvRecorder`]; `None` for a file not written.
 pub struct CsvWriters<W> {
     /// `timeline.csv`.
-    pub timeline: W,
+    pub timeline: Option<W>,
     /// `nodes.csv`.
-    pub nodes: W,
+    pub nodes: Option<W>,
     /// `pods.csv`.
-    pub pods: W,
+    pub pods: Option<W>,
     /// `subnets.csv`.
-    pub subnets: W,
+    pub subnets: Option<W>,
     /// `events.csv`.
-    pub events: W,
+    pub events: Option<W>,
 }
 
 impl CsvRecorder<io::Sink> {
     /// A recorder that writes nothing (compare runs without `--keep-runs`).
     pub fn sink() -> Self {
-        let s = || io::sink();
         CsvRecorder::new(CsvWriters {
-            timeline: s(),
-            nodes: s(),
-            pods: s(),
-            subnets: s(),
-            events: s(),
+            timeline: None,
+            nodes: None,
+            pods: None,
+            subnets: None,
+            events: None,
         })
-        .expect("a sink never fails")
+        .expect("no file, no error")
     }
 }
 
@@ -182,11 +186,11 @@ impl<W: Write> CsvRecorder<W> {
     /// Writes the headers and returns the recorder.
     pub fn new(w: CsvWriters<W>) -> io::Result<Self> {
         Ok(CsvRecorder {
-            timeline: CsvFile::new::<TimelineRow>(w.timeline)?,
-            nodes: CsvFile::new::<NodeRow<'_>>(w.nodes)?,
-            subnets: CsvFile::new::<SubnetRow<'_>>(w.subnets)?,
-            events: CsvFile::new::<EventCsvRow<'_>>(w.events)?,
-            pods: CsvFile::new::<PodCsvRow<'_>>(w.pods)?,
+            timeline: w.timeline.map(CsvFile::new::<TimelineRow>).transpose()?,
+            nodes: w.nodes.map(CsvFile::new::<NodeRow<'_>>).transpose()?,
+            subnets: w.subnets.map(CsvFile::new::<SubnetRow<'_>>).transpose()?,
+            events: w.events.map(CsvFile::new::<EventCsvRow<'_>>).transpose()?,
+            pods: w.pods.map(CsvFile::new::<PodCsvRow<'_>>).transpose()?,
             detail: String::with_capacity(256),
             name: String::with_capacity(64),
             ip: String::with_capacity(16),
@@ -205,12 +209,13 @@ impl<W: Write> CsvRecorder<W> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
+        let done = |f: Option<CsvFile<W>>| f.map(CsvFile::finish).transpose();
         Ok(CsvWriters {
-            timeline: self.timeline.finish()?,
-            nodes: self.nodes.finish()?,
-            pods: self.pods.finish()?,
-            subnets: self.subnets.finish()?,
-            events: self.events.finish()?,
+            timeline: done(self.timeline)?,
+            nodes: done(self.nodes)?,
+            pods: done(self.pods)?,
+            subnets: done(self.subnets)?,
+            events: done(self.events)?,
         })
     }
 
@@ -225,7 +230,10 @@ impl<W: Write> CsvRecorder<W> {
             self.subnets,
             self.events,
             self.pods,
-        ] {
+        ]
+        .into_iter()
+        .flatten()
+        {
             f.finish()?.flush()?;
         }
         Ok(())
@@ -234,21 +242,30 @@ impl<W: Write> CsvRecorder<W> {
 
 impl<W: Write> Recorder for CsvRecorder<W> {
     fn timeline(&mut self, row: &TimelineRow) {
-        let r = self.timeline.row(row);
-        self.keep(r);
+        if let Some(f) = &mut self.timeline {
+            let r = f.row(row);
+            self.keep(r);
+        }
     }
 
     fn node(&mut self, row: &NodeRow<'_>) {
-        let r = self.nodes.row(row);
-        self.keep(r);
+        if let Some(f) = &mut self.nodes {
+            let r = f.row(row);
+            self.keep(r);
+        }
     }
 
     fn subnet(&mut self, row: &SubnetRow<'_>) {
-        let r = self.subnets.row(row);
-        self.keep(r);
+        if let Some(f) = &mut self.subnets {
+            let r = f.row(row);
+            self.keep(r);
+        }
     }
 
     fn event(&mut self, e: &EventRecord<'_>) {
+        if self.events.is_none() {
+            return;
+        }
         self.detail.clear();
         let _ = write_detail(&mut self.detail, e);
         self.name.clear();
@@ -268,12 +285,19 @@ impl<W: Write> Recorder for CsvRecorder<W> {
             action: f.action().map_or("", |a| a.name()),
             count: f.count(),
             subnet: e.subnet.unwrap_or(""),
+            until: f.until(),
         };
-        let r = self.events.row(&row);
+        let r = match &mut self.events {
+            Some(f) => f.row(&row),
+            None => Ok(()),
+        };
         self.keep(r);
     }
 
     fn pod(&mut self, p: &PodRecord<'_>) {
+        if self.pods.is_none() {
+            return;
+        }
         self.name.clear();
         let _ = write!(self.name, "{}", p.name);
         self.ip.clear();
@@ -292,7 +316,10 @@ impl<W: Write> Recorder for CsvRecorder<W> {
             ip: &self.ip,
             final_state: p.state.word(),
         };
-        let r = self.pods.row(&row);
+        let r = match &mut self.pods {
+            Some(f) => f.row(&row),
+            None => Ok(()),
+        };
         self.keep(r);
     }
 }

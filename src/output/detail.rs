@@ -37,6 +37,8 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             cooling,
             total,
             blocker,
+            count,
+            until,
             ..
         } => {
             out.write_str("pod/")?;
@@ -63,7 +65,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                     " pool growth blocked by RequestLimitExceeded on {}",
                     a.name()
                 ),
+            }?;
+            if count > 1 {
+                write!(out, "; {count} failed CNI ADDs until {until}")?;
             }
+            Ok(())
         }
         Fact::Assigned {
             eni,
@@ -179,6 +185,18 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
         } => write!(
             out,
             "{} failed after {attempts} attempts: {}",
+            action.name(),
+            error.name()
+        ),
+        Fact::Ec2Repeats {
+            action,
+            error,
+            requests,
+            calls,
+            until,
+        } => write!(
+            out,
+            "{requests} more {} requests answered {} until {until} ({calls} calls failed)",
             action.name(),
             error.name()
         ),

@@ -29,13 +29,15 @@ impl Percentiles {
     /// Nearest-rank percentiles of durations counted in milliseconds: the value at rank
     /// `ceil(p/100 × n)` of the sorted samples.
     pub fn of(h: &MsHistogram) -> Percentiles {
-        let secs = |p: u64| h.percentile(p).map(|ms| ms as f64 / 1000.0);
+        let [p50, p90, p99, max] = h
+            .percentiles([50, 90, 99, 100])
+            .map(|v| v.map(|ms| ms as f64 / 1000.0));
         Percentiles {
             count: h.count() as usize,
-            p50: secs(50),
-            p90: secs(90),
-            p99: secs(99),
-            max: secs(100),
+            p50,
+            p90,
+            p99,
+            max,
         }
     }
 

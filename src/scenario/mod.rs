@@ -146,6 +146,8 @@ pub struct Scenario {
     pub ipamd: IpamdConfig,
     /// Scheduler policy.
     pub scheduler: SchedulerConfig,
+    /// `outputs`: which CSV files a run writes (default all).
+    pub outputs: OutputSet,
     /// The file as the user named it (for messages).
     pub file: String,
     /// Things that are valid but probably not what was meant (each names the rule it

@@ -188,6 +188,8 @@ raw_mapping! {
         faults: Deferred<'a> = "faults",
         /// `allow_large`: bool; lifts the work budget for a scenario large on purpose.
         allow_large: Scalar = "allow_large",
+        /// `outputs`: list of output file names.
+        outputs: Deferred<'a> = "outputs",
     }
 }
 

@@ -487,3 +487,76 @@ impl Default for SchedulerConfig {
         }
     }
 }
+
+/// Which output files a run writes (`outputs:` or `--outputs`); `summary.json` always is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputSet {
+    /// `timeline.csv`.
+    pub timeline: bool,
+    /// `nodes.csv`.
+    pub nodes: bool,
+    /// `pods.csv`.
+    pub pods: bool,
+    /// `subnets.csv`.
+    pub subnets: bool,
+    /// `events.csv`.
+    pub events: bool,
+}
+
+impl Default for OutputSet {
+    /// Every file.
+    fn default() -> Self {
+        OutputSet {
+            timeline: true,
+            nodes: true,
+            pods: true,
+            subnets: true,
+            events: true,
+        }
+    }
+}
+
+impl OutputSet {
+    /// The names `outputs:` and `--outputs` accept, in the order files are listed.
+    pub const NAMES: [&'static str; 5] = ["timeline", "nodes", "pods", "subnets", "events"];
+
+    /// No CSV file (only `summary.json`).
+    pub const NONE: OutputSet = OutputSet {
+        timeline: false,
+        nodes: false,
+        pods: false,
+        subnets: false,
+        events: false,
+    };
+
+    /// Adds the file named `name` (one of [`OutputSet::NAMES`], or `all`); false if the
+    /// name is not one.
+    pub fn add(&mut self, name: &str) -> bool {
+        match name {
+            "timeline" => self.timeline = true,
+            "nodes" => self.nodes = true,
+            "pods" => self.pods = true,
+            "subnets" => self.subnets = true,
+            "events" => self.events = true,
+            "all" => *self = OutputSet::default(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Parses a comma-separated list (`--outputs timeline,pods`; `summary` alone, or an
+    /// empty list, means no CSV file).
+    pub fn parse_list(text: &str) -> Result<OutputSet, String> {
+        let mut set = OutputSet::NONE;
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name != "summary" && !set.add(name) {
+                return Err(format!(
+                    "unknown output {:?}; allowed: {}, all (summary.json is always written)",
+                    super::Escaped(name).to_string(),
+                    OutputSet::NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(set)
+    }
+}

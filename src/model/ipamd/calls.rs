@@ -11,6 +11,25 @@ use rand::Rng;
 /// Tokens of the retry quota one retry costs (SDK `RetryCost`).
 const RETRY_COST: u32 = 5;
 
+/// The streak has shown its first `ec2_retry` row.
+const SHOWN_RETRY: u8 = 1;
+/// … its first `ec2_failed` row.
+const SHOWN_FAILED: u8 = 2;
+/// … its first `increase_failed` row.
+const SHOWN_STEP: u8 = 4;
+
+/// Failed requests repeating the node's last failed one (same action, same error), with no
+/// success in between, beyond the first row of each kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Repeats {
+    action: Ec2Action,
+    error: Ec2Error,
+    first: crate::time::SimTime,
+    last: crate::time::SimTime,
+    requests: u32,
+    calls: u32,
+}
+
 impl NodeIpamd {
     /// One EC2 call through the SDK's standard retryer: up to `max_attempts` requests with
     /// full-jitter backoff `U(0, 1) × 2^attempt` s (at most `max_backoff`), each retry
@@ -46,6 +65,8 @@ impl NodeIpamd {
         let (max_attempts, max_backoff, quota_max) =
             (retry.max_attempts, retry.max_backoff, retry.quota);
         let Some(err) = error else {
+            self.end_repeats(ctx);
+            self.last_failure = None;
             let refund = if self.retry_cost_in_flight > 0 {
                 self.retry_cost_in_flight
             } else {
@@ -58,6 +79,11 @@ impl NodeIpamd {
         if err == Ec2Error::RequestLimitExceeded {
             self.last_throttled = Some((ctx.now, call.action));
         }
+        if self.last_failure != Some((call.action, err)) {
+            self.end_repeats(ctx);
+            self.last_failure = Some((call.action, err));
+            self.shown = 0;
+        }
         let k = call.attempt;
         if call.attempt < max_attempts && self.retry_quota >= RETRY_COST {
             self.retry_quota -= RETRY_COST;
@@ -69,22 +95,79 @@ impl NodeIpamd {
                 attempt: call.attempt + 1,
                 ..call
             });
-            ctx.emit(Fact::Ec2Retry {
-                action: call.action,
-                attempt: k,
-                error: err,
-                backoff,
-            });
+            if self.shown & SHOWN_RETRY != 0 {
+                self.count_repeat(ctx.now, call.action, err, false);
+            } else {
+                self.shown |= SHOWN_RETRY;
+                ctx.emit(Fact::Ec2Retry {
+                    action: call.action,
+                    attempt: k,
+                    error: err,
+                    backoff,
+                });
+            }
             self.sleep(ctx, latency + backoff, Step::Retry);
         } else {
             self.call = None;
             self.call_error = Some(err);
-            ctx.emit(Fact::Ec2Failed {
-                action: call.action,
-                attempts: k,
-                error: err,
-            });
+            if self.shown & SHOWN_FAILED != 0 {
+                self.count_repeat(ctx.now, call.action, err, true);
+            } else {
+                self.shown |= SHOWN_FAILED;
+                ctx.emit(Fact::Ec2Failed {
+                    action: call.action,
+                    attempts: k,
+                    error: err,
+                });
+            }
             self.sleep(ctx, latency, call.then);
+        }
+    }
+
+    /// Counts a failed request that repeats the last one (`final_` = its call failed).
+    fn count_repeat(
+        &mut self,
+        now: crate::time::SimTime,
+        action: Ec2Action,
+        error: Ec2Error,
+        final_: bool,
+    ) {
+        let r = self.repeats.get_or_insert(Repeats {
+            action,
+            error,
+            first: now,
+            last: now,
+            requests: 0,
+            calls: 0,
+        });
+        r.requests += 1;
+        r.calls += u32::from(final_);
+        r.last = now;
+    }
+
+    /// Records the repeated failures counted so far as one `ec2_repeats` row.
+    pub fn end_repeats<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+        let Some(r) = self.repeats.take() else {
+            return;
+        };
+        let now = ctx.now;
+        ctx.now = r.first;
+        ctx.emit(Fact::Ec2Repeats {
+            action: r.action,
+            error: r.error,
+            requests: r.requests,
+            calls: r.calls,
+            until: r.last,
+        });
+        ctx.now = now;
+    }
+
+    /// Records the step's `increase_failed` once per failure streak (the streak's later
+    /// ones are implied by the calls its `ec2_repeats` row counts).
+    pub(super) fn emit_step_failure<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, fact: Fact) {
+        if self.shown & SHOWN_STEP == 0 {
+            self.shown |= SHOWN_STEP;
+            ctx.emit(fact);
         }
     }
 

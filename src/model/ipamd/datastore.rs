@@ -379,6 +379,11 @@ impl Datastore {
         eni_rot: u32,
         ip_rot: u32,
     ) -> Option<(EniId, u32)> {
+        // No slot free and out of cooldown: nothing to find (the common failed CNI ADD,
+        // answered without a scan).
+        if self.total - self.assigned == self.stats(now).cooldown {
+            return None;
+        }
         let n = self.enis.len();
         let cooldown_s = self.cooldown_s;
         let pd = self.pd;

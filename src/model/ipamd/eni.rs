@@ -216,13 +216,16 @@ impl NodeIpamd {
         self.freeing = self.new_eni.take();
         self.free_then = FreeThen::IncreaseDone;
         let id = self.freeing.as_ref().map_or(EniId(0), |e| e.id);
-        ctx.emit(Fact::IncreaseFailed {
-            action: Ec2Action::ModifyNetworkInterfaceAttribute,
-            eni: Some(id),
-            count: None,
-            error,
-            prefixes: self.pd(),
-        });
+        self.emit_step_failure(
+            ctx,
+            Fact::IncreaseFailed {
+                action: Ec2Action::ModifyNetworkInterfaceAttribute,
+                eni: Some(id),
+                count: None,
+                error,
+                prefixes: self.pd(),
+            },
+        );
         self.ec2_call(ctx, Ec2Action::DetachNetworkInterface, Step::Detached)
     }
 

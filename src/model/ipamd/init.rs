@@ -95,6 +95,9 @@ impl NodeIpamd {
         self.sleep(ctx, d, Step::PoolUpdate);
         self.serving = true;
         ctx.ready = true;
+        // a failure streak of nodeInit is recorded before the node's ticks begin
+        self.end_repeats(ctx);
+        self.last_failure = None;
     }
 
     /// aws-node exits and the kubelet restarts it after CrashLoopBackOff (10 s, doubling,
@@ -103,6 +106,8 @@ impl NodeIpamd {
     pub fn restart<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, reason: RestartReason) {
         self.fast_forward(ctx.node, ctx.queue.current());
         self.dormant = None;
+        self.end_repeats(ctx);
+        self.last_failure = None;
         let k = self.restarts.min(5);
         self.restarts += 1;
         self.gen += 1;

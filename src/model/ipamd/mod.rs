@@ -381,6 +381,13 @@ pub struct NodeIpamd {
     pub enis_freed: u64,
     /// Sleeping through idle ticks: the loop's phase and what was applied.
     dormant: Option<dormant::Dormant>,
+    /// The action and error of the last failed request, until a request succeeds.
+    last_failure: Option<(Ec2Action, Ec2Error)>,
+    /// Failed requests repeating the last one, not yet recorded (`Fact::Ec2Repeats`).
+    repeats: Option<calls::Repeats>,
+    /// Which kinds of row the current failure streak has shown once already
+    /// (`calls::SHOWN_*`); the rest of the streak is counted in `repeats`.
+    shown: u8,
     /// The tick in progress did something beyond an idle decision.
     tick_active: bool,
     /// Placement draws made so far, and at the start of the tick in progress.
@@ -434,6 +441,9 @@ impl NodeIpamd {
             enis_attached: 0,
             enis_freed: 0,
             dormant: None,
+            last_failure: None,
+            repeats: None,
+            shown: 0,
             tick_active: false,
             draws: 0,
             tick_draws_start: 0,

@@ -173,7 +173,7 @@ impl NodeIpamd {
     /// §c.6: an EC2 error other than insufficient addresses ends the increase (logged, no
     /// back-off; the next tick tries again).
     pub(super) fn increase_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, fact: Fact) {
-        ctx.emit(fact);
+        self.emit_step_failure(ctx, fact);
         self.increase_done(ctx)
     }
 

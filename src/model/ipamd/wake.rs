@@ -53,13 +53,16 @@ impl NodeIpamd {
             (Step::Created, Some(e)) => {
                 // the next qualifying subnet is tried; the last error decides the back-off
                 self.create_failed_ec2 = true;
-                ctx.emit(Fact::IncreaseFailed {
-                    action: Ec2Action::CreateNetworkInterface,
-                    eni: None,
-                    count: None,
-                    error: e,
-                    prefixes: self.pd(),
-                });
+                self.emit_step_failure(
+                    ctx,
+                    Fact::IncreaseFailed {
+                        action: Ec2Action::CreateNetworkInterface,
+                        eni: None,
+                        count: None,
+                        error: e,
+                        prefixes: self.pd(),
+                    },
+                );
                 self.next_subnet += 1;
                 self.create_next_subnet(ctx)
             }

@@ -46,6 +46,24 @@ pub struct Pod {
     pub seq: u64,
     /// Which life of its slot this pod is (stale references to the slot are ignored).
     pub life: u32,
+    /// Its current run of failed CNI ADDs with one cause, not yet recorded.
+    pub streak: Option<NoIpStreak>,
+}
+
+/// Consecutive failed CNI ADDs of one pod with the same cause: recorded as one `no_ip` row
+/// when the run ends (the pod gets an IP, another cause, deletion, the end of the run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoIpStreak {
+    /// The node.
+    pub node: NodeId,
+    /// First failure.
+    pub first: SimTime,
+    /// Last failure.
+    pub last: SimTime,
+    /// Failures.
+    pub count: u32,
+    /// Why, at the first failure.
+    pub why: crate::model::kube::NoAddress,
 }
 
 impl Pod {
@@ -65,6 +83,7 @@ impl Pod {
             retry_gen: 0,
             seq: 0,
             life: 0,
+            streak: None,
         }
     }
 

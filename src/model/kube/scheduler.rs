@@ -1,7 +1,7 @@
 //! The scheduler (binding pods to Ready nodes with a free max-pods slot), node readiness,
 //! and the kubelet's CNI ADD with its retries (spec §d.1).
 
-use super::pods::{Owner, Pod};
+use super::pods::{NoIpStreak, Owner, Pod};
 use super::{Cni, Env, Kube, KubeNode};
 use crate::model::event::Event;
 use crate::model::ids::{DaemonSetId, NodeId, PodId};
@@ -153,6 +153,7 @@ impl Kube {
         };
         match env.cni.add(now, node, pod, env.queue) {
             Ok(ip) => {
+                self.end_streak(env, pod);
                 let p = &mut self.pods[pod.index()];
                 p.ip = Some(ip);
                 p.last_ip = Some(ip.1);
@@ -160,14 +161,22 @@ impl Kube {
                 self.set_state(now, pod, PodState::Running);
             }
             Err(why) => {
-                let fact = Fact::NoIp {
-                    pod,
-                    available: why.available,
-                    cooling: why.cooling,
-                    total: why.total,
-                    blocker: why.blocker,
-                };
-                Self::emit(env, &self.pods, node, fact);
+                match &mut self.pods[pod.index()].streak {
+                    Some(s) if s.node == node && s.why.blocker == why.blocker => {
+                        s.count += 1;
+                        s.last = now;
+                    }
+                    _ => {
+                        self.end_streak(env, pod);
+                        self.pods[pod.index()].streak = Some(NoIpStreak {
+                            node,
+                            first: now,
+                            last: now,
+                            count: 1,
+                            why,
+                        });
+                    }
+                }
                 let k = &env.sc.kubelet;
                 let delay = jittered(
                     k.retry_interval,
@@ -181,6 +190,26 @@ impl Kube {
                     .schedule(now + delay, Event::KubeletRetry { pod, gen });
             }
         }
+    }
+
+    /// Records a pod's streak of failed CNI ADDs, if it has one, as one `no_ip` event.
+    pub(super) fn end_streak<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        let Some(s) = self.pods[pod.index()].streak.take() else {
+            return;
+        };
+        let fact = Fact::NoIp {
+            pod,
+            available: s.why.available,
+            cooling: s.why.cooling,
+            total: s.why.total,
+            blocker: s.why.blocker,
+            count: s.count,
+            until: s.last,
+        };
+        let now = env.now;
+        env.now = s.first;
+        Self::emit(env, &self.pods, s.node, fact);
+        env.now = now;
     }
 
     /// The kubelet retries a pod's sandbox (ignored if stale or the pod no longer waits).

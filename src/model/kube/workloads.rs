@@ -80,6 +80,7 @@ impl Kube {
                 env.cni.del(env.now, node, pod, ip, env.queue);
             }
         }
+        self.end_streak(env, pod);
         let p = &mut self.pods[pod.index()];
         p.deleted = Some(env.now);
         p.retry_gen += 1;
@@ -121,6 +122,9 @@ impl Kube {
             .map(|(i, p)| (p.seq, PodId::from_index(i)))
             .collect();
         live.sort_unstable();
+        for &(_, pod) in &live {
+            self.end_streak(env, pod);
+        }
         for (_, pod) in live {
             self.record(env, pod, end);
         }

@@ -115,17 +115,23 @@ pub enum Fact {
     /// ipamd init finished: the node is Ready.
     NodeReady,
     /// A CNI ADD found no address; the kubelet retries.
+    /// One row stands for a pod's consecutive failed CNI ADDs with the same cause: the
+    /// event's time is the first failure, `until` the last, `count` how many.
     NoIp {
         /// The pod.
         pod: PodId,
-        /// `ips_available` at the time (cooldown included).
+        /// `ips_available` at the first failure (cooldown included).
         available: u32,
-        /// Addresses cooling.
+        /// Addresses cooling at the first failure.
         cooling: u32,
-        /// Addresses held.
+        /// Addresses held at the first failure.
         total: u32,
         /// What keeps the pool from growing, when something does.
         blocker: Option<GrowthBlocker>,
+        /// Failed CNI ADDs in the streak.
+        count: u32,
+        /// The last failure of the streak.
+        until: SimTime,
     },
     /// `AssignPrivateIpAddresses` added IPs or prefixes to an ENI.
     Assigned {
@@ -238,6 +244,23 @@ pub enum Fact {
         attempts: u32,
         /// The last error.
         error: Ec2Error,
+    },
+    /// A node's EC2 requests kept failing the same way: in a streak of failed requests of
+    /// one action with one error (until a request of the node succeeds), the first
+    /// `ec2_retry`, `ec2_failed` and `increase_failed` rows are written as they happen and
+    /// every later failed request of the streak is counted in this one row, written when
+    /// the streak ends. Its time is the first counted request's.
+    Ec2Repeats {
+        /// The action.
+        action: Ec2Action,
+        /// The error.
+        error: Ec2Error,
+        /// Failed requests in the streak.
+        requests: u32,
+        /// Calls that failed for good in the streak.
+        calls: u32,
+        /// The last failed request.
+        until: SimTime,
     },
     /// An increase step failed with an EC2 error other than insufficient addresses.
     IncreaseFailed {
@@ -374,6 +397,7 @@ impl Fact {
             Fact::MaxEni { .. } => "max_eni",
             Fact::Ec2Retry { .. } => "ec2_retry",
             Fact::Ec2Failed { .. } => "ec2_failed",
+            Fact::Ec2Repeats { .. } => "ec2_repeats",
             Fact::IncreaseFailed { .. } => "increase_failed",
             Fact::AttachFailed { .. } => "attach_failed",
             Fact::ReleaseFailed { .. } => "release_failed",
@@ -442,6 +466,7 @@ impl Fact {
             | Fact::InsufficientCooldown { action, .. }
             | Fact::Ec2Retry { action, .. }
             | Fact::Ec2Failed { action, .. }
+            | Fact::Ec2Repeats { action, .. }
             | Fact::IncreaseFailed { action, .. }
             | Fact::FreeFailed { action, .. } => Some(*action),
             Fact::NoIp {
@@ -460,6 +485,7 @@ impl Fact {
             | Fact::InsufficientCooldown { error, .. }
             | Fact::Ec2Retry { error, .. }
             | Fact::Ec2Failed { error, .. }
+            | Fact::Ec2Repeats { error, .. }
             | Fact::IncreaseFailed { error, .. }
             | Fact::AttachFailed { error, .. }
             | Fact::ReleaseFailed { error, .. }
@@ -476,6 +502,14 @@ impl Fact {
         }
     }
 
+    /// When a fact spanning time ends (`no_ip` streaks).
+    pub fn until(&self) -> Option<SimTime> {
+        match self {
+            Fact::NoIp { until, .. } | Fact::Ec2Repeats { until, .. } => Some(*until),
+            _ => None,
+        }
+    }
+
     /// The count the fact carries (IPs or prefixes, nodes, attempts), if any.
     pub fn count(&self) -> Option<u32> {
         match self {
@@ -488,6 +522,8 @@ impl Fact {
             | Fact::ScaleUp { count, .. } => Some(*count),
             Fact::FreeEni { idle, .. } => Some(*idle),
             Fact::Ec2Retry { attempt, .. } => Some(*attempt),
+            Fact::NoIp { count, .. } => Some(*count),
+            Fact::Ec2Repeats { requests, .. } => Some(*requests),
             Fact::Ec2Failed { attempts, .. } => Some(*attempts),
             Fact::IncreaseFailed { count, .. } => *count,
             Fact::Reconcile { readded } => Some(*readded),

@@ -175,6 +175,7 @@ impl<R: Recorder> World<R> {
         since: SimTime,
         queue: &mut EventQueue<Event>,
     ) {
+        self.with_ipamd(now, node, queue, |ip, ctx| ip.end_repeats(ctx));
         self.nodes.get_mut(node).removed = true;
         self.with_kube(now, queue, |k, env| k.remove_node(env, node));
         self.ipamd.get_mut(node).terminate(&mut self.subnets);

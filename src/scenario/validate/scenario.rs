@@ -1,6 +1,7 @@
 //! The whole file: every section, assembled into a [`Scenario`].
 
 use super::*;
+use crate::scenario::{Escaped, OutputSet};
 
 impl<'t> Checker<'t> {
     /// The whole file; `None` only when nothing could be read (a problem is recorded).
@@ -50,6 +51,7 @@ impl<'t> Checker<'t> {
         let ipamd = self.ipamd(raw.ipamd.as_ref(), &top.key("ipamd"));
         let scheduler = self.scheduler(raw.scheduler.as_ref(), &top.key("scheduler"));
 
+        let outputs = self.outputs(raw.outputs.as_ref(), &top.key("outputs"));
         let allow_large = match &raw.allow_large {
             Some(v) => self.boolean(&top.key("allow_large"), v)?,
             None => false,
@@ -71,10 +73,40 @@ impl<'t> Checker<'t> {
             kubelet,
             ipamd,
             scheduler,
+            outputs,
             file: String::new(),
             warnings: Vec::new(),
         };
         self.budget(&scenario, allow_large, raw.sample_interval.is_some());
         Some(scenario)
+    }
+
+    /// `outputs`: a list of output file names (default every file).
+    fn outputs(&mut self, section: Option<&Deferred<'t>>, path: &FieldPath) -> OutputSet {
+        let Some(d) = section else {
+            return OutputSet::default();
+        };
+        let mut set = OutputSet::NONE;
+        for (i, item) in self
+            .list(d.value, path, "output file names")
+            .iter()
+            .enumerate()
+        {
+            let p = path.index(i);
+            let Some(name) = self.string(&p, &Scalar::from_value(item)) else {
+                continue;
+            };
+            if !set.add(&name) {
+                self.error(
+                    &p,
+                    format!(
+                        "unknown output {:?}; allowed: {}, all (summary.json is always written)",
+                        Escaped(&name).to_string(),
+                        OutputSet::NAMES.join(", ")
+                    ),
+                );
+            }
+        }
+        set
     }
 }
