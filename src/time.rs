@@ -146,6 +146,11 @@ impl SecsBuf {
         SecsBuf { buf, start: i }
     }
 
+    /// The text, as ASCII bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits and '.' were written.
@@ -153,10 +158,10 @@ impl SecsBuf {
     }
 }
 
-/// Serializes a time as seconds with millisecond precision, as a string (`12.345`): the
-/// form of every `*_s` column.
+/// Serializes a time as seconds with millisecond precision (`12.345`): the form of every
+/// `*_s` CSV column (written as the field's bytes, which the csv crate takes as they are).
 pub fn serialize_secs<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(SecsBuf::new(*t).as_str())
+    s.serialize_bytes(SecsBuf::new(*t).as_bytes())
 }
 
 /// [`serialize_secs`] for an optional time; `None` is an empty field.
@@ -165,7 +170,7 @@ pub fn serialize_opt_secs<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match t {
-        Some(t) => s.serialize_str(SecsBuf::new(*t).as_str()),
+        Some(t) => s.serialize_bytes(SecsBuf::new(*t).as_bytes()),
         None => s.serialize_str(""),
     }
 }

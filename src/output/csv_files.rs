@@ -38,10 +38,21 @@ pub struct CsvFile<W: Write> {
 }
 
 impl<W: Write> CsvFile<W> {
-    /// Starts a file whose rows are `T`s.
+    /// Starts a file whose rows are `T`s; fields are quoted where RFC 4180 needs it.
     pub fn new<T: Serialize + Default>(inner: W) -> io::Result<Self> {
+        Self::with_quoting::<T>(inner, csv::QuoteStyle::Necessary)
+    }
+
+    /// Starts a file whose rows are `T`s and whose fields can never need quotes (numbers,
+    /// times, and names validated as `[a-z0-9.-]`): the writer skips the per-byte check.
+    pub fn never_quoted<T: Serialize + Default>(inner: W) -> io::Result<Self> {
+        Self::with_quoting::<T>(inner, csv::QuoteStyle::Never)
+    }
+
+    fn with_quoting<T: Serialize + Default>(inner: W, style: csv::QuoteStyle) -> io::Result<Self> {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
+            .quote_style(style)
             .buffer_capacity(1 << 16)
             .from_writer(inner);
         w.write_record(header_of::<T>())?;
@@ -186,8 +197,17 @@ impl<W: Write> CsvRecorder<W> {
     /// Writes the headers and returns the recorder.
     pub fn new(w: CsvWriters<W>) -> io::Result<Self> {
         Ok(CsvRecorder {
-            timeline: w.timeline.map(CsvFile::new::<TimelineRow>).transpose()?,
-            nodes: w.nodes.map(CsvFile::new::<NodeRow<'_>>).transpose()?,
+            // numbers and times only
+            timeline: w
+                .timeline
+                .map(CsvFile::never_quoted::<TimelineRow>)
+                .transpose()?,
+            // node and nodegroup names are validated `[a-z0-9-]`, instance types are the
+            // catalog's `[a-z0-9.-]` names
+            nodes: w
+                .nodes
+                .map(CsvFile::never_quoted::<NodeRow<'_>>)
+                .transpose()?,
             subnets: w.subnets.map(CsvFile::new::<SubnetRow<'_>>).transpose()?,
             events: w.events.map(CsvFile::new::<EventCsvRow<'_>>).transpose()?,
             pods: w.pods.map(CsvFile::new::<PodCsvRow<'_>>).transpose()?,

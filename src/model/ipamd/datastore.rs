@@ -379,9 +379,9 @@ impl Datastore {
         eni_rot: u32,
         ip_rot: u32,
     ) -> Option<(EniId, u32)> {
-        // No slot free and out of cooldown: nothing to find (the common failed CNI ADD,
-        // answered without a scan).
-        if self.total - self.assigned == self.stats(now).cooldown {
+        // Every slot held by a pod: nothing to find (the common failed CNI ADD of a pool
+        // that cannot grow fast enough, answered without a scan).
+        if self.total == self.assigned {
             return None;
         }
         let n = self.enis.len();
@@ -427,7 +427,8 @@ impl Datastore {
             return false;
         };
         let eni = &mut self.enis[idx];
-        let (slot, prefix_used) = match eni.ips.iter_mut().find(|s| s.addr == addr) {
+        let found = eni.ips.binary_search_by_key(&addr, |s| s.addr).ok();
+        let (slot, prefix_used) = match found.map(|i| &mut eni.ips[i]) {
             Some(s) => (Some(s), None),
             None => match eni
                 .prefixes

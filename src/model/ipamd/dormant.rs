@@ -168,6 +168,13 @@ impl NodeIpamd {
         let Some(mut d) = self.dormant else {
             return;
         };
+        // nothing to apply before the next virtual reconcile or tick, whichever is first
+        let (h, p) = (self.half_period().micros(), self.period().micros());
+        let next_rec = d.t0.micros() + h + d.recs_done * p;
+        let next_tick = d.t0.micros() + (d.ticks_done + 1) * p;
+        if k.time.micros() < next_rec.min(next_tick) {
+            return;
+        }
         let (h, p, rank) = (self.half_period(), self.period(), Self::rank(node));
         let ticks = count_before(d.t0, p, h, rank, k).saturating_sub(1);
         if ticks > d.ticks_done {
