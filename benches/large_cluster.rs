@@ -38,14 +38,12 @@ fn bare_heap_loop(steps: u64) -> f64 {
     for seq in 0..10_000u64 {
         heap.push(Reverse((rng.gen_range(0..10_000_000), seq)));
     }
-    let mut seq = 10_000u64;
     let start = Instant::now();
     let mut checksum = 0u64;
-    for _ in 0..steps {
+    for seq in 10_000..10_000 + steps {
         let Reverse((t, _)) = heap.pop().expect("never empty");
         checksum = checksum.wrapping_add(t);
         heap.push(Reverse((t + rng.gen_range(1_000..10_000_000), seq)));
-        seq += 1;
     }
     let ns = start.elapsed().as_nanos() as f64 / steps as f64;
     std::hint::black_box(checksum);
