@@ -101,6 +101,9 @@ pub enum Command {
         /// write DIR/shard.json for `ipamsim merge`.
         #[arg(long, value_name = "K/N", conflicts_with = "report")]
         shard: Option<crate::compare::shard::Shard>,
+        /// Lift the work budget (docs/scenario-input.md).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Join the parts of `compare --shard K/N` runs into the comparison the unsharded run
     /// would have written (comparison.csv and comparison.json, byte-identical).

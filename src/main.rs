@@ -57,6 +57,7 @@ fn main() -> ExitCode {
             replications,
             slo,
             shard,
+            allow_large,
         } => compare::compare(&compare::CompareArgs {
             scenario,
             sets: set,
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
             replications: *replications,
             slo,
             shard: *shard,
+            allow_large: *allow_large,
         }),
         Command::Merge {
             out,

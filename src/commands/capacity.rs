@@ -32,7 +32,7 @@ pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
 /// nothing is written and the exit status is 1.
 pub fn for_scenario(path: &Path, format: CapacityFormat, allow_large: bool) -> Exit {
     let sc = match super::load_scenario(path, allow_large, "") {
-        Ok(sc) => sc,
+        Ok((sc, _)) => sc,
         Err(exit) => return exit,
     };
     let Some(groups) = cs::scenario_capacity_until(&sc, &mut || !stop_requested()) else {

@@ -2,7 +2,7 @@
 //! with `--replications`, several seeds per setting; with `--slo`, a verdict; with
 //! `--shard K/N`, only one shard's combinations, into `DIR/shard.json` for `merge`.
 
-use super::{eprint_line, file_sha256, print, progress_bar, stop_flag, Exit};
+use super::{eprint_line, print, progress_bar, read_source, scenario_of, stop_flag, Exit};
 use crate::cli::CompareFormat;
 use crate::compare::analysis::{analyse, Analysis, Baseline, Comparison, SettingRuns};
 use crate::compare::shard::{self, Shard};
@@ -39,6 +39,8 @@ pub struct CompareArgs<'a> {
     pub slo: &'a [String],
     /// `--shard K/N`.
     pub shard: Option<Shard>,
+    /// `--allow-large`.
+    pub allow_large: bool,
 }
 
 /// The result files a comparison's directory may hold from earlier commands: a compare
@@ -75,14 +77,11 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
 
 fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let file = a.scenario.display().to_string();
-    let text = std::fs::read_to_string(a.scenario).map_err(|e| {
-        eprint_line(&format!("{file}: cannot read file: {e}"));
-        Exit::Invalid
-    })?;
-    let base = scenario::parse(&text, &file).map_err(|e| {
-        eprint_line(&e.to_string());
-        Exit::Invalid
-    })?;
+    let source = read_source(a.scenario, "; nothing was run")?;
+    let base = scenario_of(a.scenario, &source, a.allow_large, "; nothing was run")?;
+    let opts = scenario::LoadOptions {
+        allow_large: a.allow_large,
+    };
     let mut from_flags: Vec<compare::Axis> = Vec::new();
     for s in a.sets {
         match compare::parse_set(s) {
@@ -120,9 +119,11 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let mut scenarios = Vec::new();
     let mut invalid = 0;
     for setting in compare::combinations(&axes) {
-        match compare::scenario_for(&text, &file, &setting) {
+        match source.with_overrides(&setting, &opts) {
             Ok(sc) => scenarios.push((setting, sc)),
-            Err(e) => {
+            Err(mut e) => {
+                // name the combination that makes the scenario invalid
+                e.file = format!("{file} [{}]", compare::label(&setting));
                 eprint_line(&e.to_string());
                 invalid += 1;
             }
@@ -167,7 +168,7 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let threads = a
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let sha = file_sha256(a.scenario);
+    let sha = source.sha256.clone();
     let bar = progress_bar(
         a.quiet,
         jobs.len() as u64,

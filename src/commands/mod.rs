@@ -115,28 +115,26 @@ pub fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
     b
 }
 
-/// SHA-256 of a file's bytes (hex), empty if it cannot be read.
-pub fn file_sha256(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    match std::fs::read(path) {
-        Ok(bytes) => Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        Err(_) => String::new(),
-    }
+/// Reads a scenario file once (its text, SHA-256 and YAML tree); on problems prints them
+/// as `validate` does (with `trailer` after the count) and returns exit 2.
+pub fn read_source(path: &Path, trailer: &str) -> Result<crate::scenario::Source, Exit> {
+    crate::scenario::Source::read(path).map_err(|e| {
+        print_scenario_errors(path, &e, trailer);
+        Exit::Invalid
+    })
 }
 
-/// Loads a scenario file (with the work budget lifted when `allow_large`), printing its
-/// warnings to stderr; on problems prints them as `validate` does (with `trailer` after
-/// the count) and returns exit 2.
-pub fn load_scenario(
+/// Validates a scenario read by [`read_source`] (with the work budget lifted when
+/// `allow_large`), printing its warnings to stderr; on problems prints them and returns
+/// exit 2.
+pub fn scenario_of(
     path: &Path,
+    source: &crate::scenario::Source,
     allow_large: bool,
     trailer: &str,
 ) -> Result<crate::scenario::Scenario, Exit> {
     let opts = crate::scenario::LoadOptions { allow_large };
-    match crate::scenario::load_with(path, &opts) {
+    match source.scenario(&opts) {
         Ok(sc) => {
             for w in sc.warning_lines() {
                 eprint_line(&w);
@@ -148,6 +146,18 @@ pub fn load_scenario(
             Err(Exit::Invalid)
         }
     }
+}
+
+/// Loads a scenario file: [`read_source`] then [`scenario_of`]; also returns the file's
+/// SHA-256 (hex).
+pub fn load_scenario(
+    path: &Path,
+    allow_large: bool,
+    trailer: &str,
+) -> Result<(crate::scenario::Scenario, String), Exit> {
+    let source = read_source(path, trailer)?;
+    let sc = scenario_of(path, &source, allow_large, trailer)?;
+    Ok((sc, source.sha256))
 }
 
 /// Prints a scenario's problems as `validate` does, with the closing count.

@@ -1,6 +1,6 @@
 //! `ipamsim run SCENARIO --out DIR`: one run, its files, its summary.
 
-use super::{eprint_line, file_sha256, load_scenario, print, progress_bar, Exit};
+use super::{eprint_line, load_scenario, print, progress_bar, Exit};
 use crate::sim::{self, RunError};
 use std::path::Path;
 
@@ -31,8 +31,8 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
         Ok(o) => o,
         Err(exit) => return exit,
     };
-    let mut sc = match load_scenario(a.scenario, a.allow_large, "; nothing was run") {
-        Ok(sc) => sc,
+    let (mut sc, sha) = match load_scenario(a.scenario, a.allow_large, "; nothing was run") {
+        Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
     if let Some(s) = a.seed {
@@ -47,7 +47,6 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
             }
         }
     }
-    let sha = file_sha256(a.scenario);
     let total_s = sc.duration.as_secs_f64().ceil() as u64;
     let bar = progress_bar(
         a.quiet,

@@ -6,7 +6,7 @@ use std::path::Path;
 /// Validates one scenario file; its warnings go to stderr (exit 0 all the same).
 pub fn validate(path: &Path, allow_large: bool) -> Exit {
     match load_scenario(path, allow_large, "") {
-        Ok(sc) => {
+        Ok((sc, _)) => {
             let nodes: u64 = sc.nodegroups.iter().map(|g| u64::from(g.count)).sum();
             let line = format!(
                 "{}: valid ({} nodegroups, {} nodes at start, {} workloads, {} simulated)\n",

@@ -18,10 +18,9 @@ pub mod rows;
 pub mod shard;
 pub mod table;
 
-use crate::scenario::{self, check_cni_value, Scenario, ScenarioErrors};
+use crate::scenario::{self, check_cni_value, Scenario};
 use crate::sim;
 use serde::{Deserialize, Serialize};
-use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -50,8 +49,25 @@ pub fn parse_set(arg: &str) -> Result<Axis, String> {
             "--set {arg}: an empty value; separate values with commas"
         ));
     }
+    // A dotted key (`ipam.plugin`) or a top-level scenario key is checked when the
+    // scenario is validated with it; a bare name is an aws-node variable, checked here.
+    use scenario::raw::Keys;
+    let top_level = scenario::raw::RawScenario::KEYS.contains(&key.as_str());
+    let cni = !key.contains('.') && !top_level;
+    let mut seen: Vec<(String, &str)> = Vec::new();
     for v in &values {
-        check_cni_value(&key, v).map_err(|e| format!("--set {arg}: {e}"))?;
+        let canonical = if cni {
+            check_cni_value(&key, v).map_err(|e| format!("--set {arg}: {e}"))?;
+            scenario::normalize_cni_value(&key, v).map_err(|e| format!("--set {arg}: {e}"))?
+        } else {
+            v.clone()
+        };
+        if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
+            return Err(format!(
+                "--set {arg}: {first} and {v} are the same value of {key}; give each value once"
+            ));
+        }
+        seen.push((canonical, v));
     }
     Ok(Axis { key, values })
 }
@@ -105,41 +121,6 @@ pub fn label(setting: &Setting) -> String {
 /// A setting's directory name under `runs/`, e.g. `WARM_IP_TARGET=2,MINIMUM_IP_TARGET=10`.
 pub fn dir_name(setting: &Setting) -> String {
     label(setting).replace(' ', ",")
-}
-
-/// The scenario text with `cni:` values replaced by `setting` and `sweep:` removed,
-/// validated again. Errors name the setting.
-pub fn scenario_for(text: &str, file: &str, setting: &Setting) -> Result<Scenario, ScenarioErrors> {
-    let as_errors = |message: String| ScenarioErrors {
-        file: file.to_string(),
-        problems: vec![scenario::Diagnostic {
-            path: String::new(),
-            location: None,
-            message,
-        }],
-    };
-    let mut root: Value = serde_yaml::from_str(text).map_err(|e| as_errors(e.to_string()))?;
-    let Value::Mapping(map) = &mut root else {
-        return scenario::parse(text, file);
-    };
-    map.remove("sweep");
-    let cni = map
-        .entry(Value::String("cni".into()))
-        .or_insert_with(|| Value::Mapping(Default::default()));
-    if cni.is_null() {
-        *cni = Value::Mapping(Default::default());
-    }
-    if let Value::Mapping(cni) = cni {
-        for (k, v) in setting {
-            cni.insert(Value::String(k.clone()), Value::String(v.clone()));
-        }
-    }
-    let edited = serde_yaml::to_string(&root).map_err(|e| as_errors(e.to_string()))?;
-    // Trace paths stay relative to the scenario file's directory, not to the label.
-    let dir = std::path::Path::new(file)
-        .parent()
-        .unwrap_or(std::path::Path::new(""));
-    scenario::parse_in_dir(&edited, &format!("{file} [{}]", label(setting)), dir)
 }
 
 /// One run to do: a combination's scenario with one replication's seed.
@@ -327,28 +308,31 @@ sweep: {WARM_IP_TARGET: [1, 2]}
 subnets: [{name: a, cidr: 10.0.0.0/24}]
 nodegroups: [{name: ng, instance_type: m5.large, count: 1, subnet: a}]
 ";
-        let sc = scenario_for(
-            text,
-            "x.yaml",
-            &vec![("ENABLE_PREFIX_DELEGATION".into(), "true".into())],
-        )
-        .unwrap();
+        let source = scenario::Source::from_text(text, "x.yaml", Path::new("")).unwrap();
+        let opts = scenario::LoadOptions::default();
+        let set = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let sc = source
+            .with_overrides(&set("ENABLE_PREFIX_DELEGATION", "true"), &opts)
+            .unwrap();
         assert!(sc.cni.enable_prefix_delegation);
-        assert!(sc.sweep.is_empty());
         // the default max pods follows the mode: 110 with prefix delegation (was 29)
         assert_eq!(sc.nodegroups[0].max_pods, 110);
-        // custom networking without an ENIConfig is invalid, and the error names the setting
-        let err = scenario_for(
-            text,
-            "x.yaml",
-            &vec![("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG".into(), "true".into())],
-        )
-        .unwrap_err();
-        assert!(
-            err.file
-                .contains("[AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true]"),
-            "{}",
-            err.file
-        );
+        // custom networking without an ENIConfig is invalid
+        let err = source
+            .with_overrides(&set("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true"), &opts)
+            .unwrap_err();
+        assert!(err.to_string().contains("ENIConfig"), "{err}");
+    }
+
+    #[test]
+    fn the_same_value_twice_is_refused() {
+        // 1 and 01 are the same integer to aws-node
+        assert!(parse_set("WARM_IP_TARGET=1,01")
+            .unwrap_err()
+            .contains("same value"));
+        assert!(parse_set("ENABLE_PREFIX_DELEGATION=true,1")
+            .unwrap_err()
+            .contains("same value"));
+        assert_eq!(parse_set("WARM_IP_TARGET=0,1,2").unwrap().values.len(), 3);
     }
 }
