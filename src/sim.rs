@@ -76,7 +76,7 @@ impl From<io::Error> for RunError {
 }
 
 /// Runs `scenario` and writes the CSV files it chooses (`outputs`: by default
-/// `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`, `events.csv`) and
+/// `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`, `events.csv`, `waits.csv`) and
 /// `summary.json` into `out`; a result file it does not write is removed. The files appear only if everything
 /// succeeded; `sha256` names the scenario file's bytes in `summary.json`.
 pub fn run_to_dir(
@@ -94,6 +94,7 @@ pub fn run_to_dir(
         pods: open(chosen.pods, "pods.csv")?,
         subnets: open(chosen.subnets, "subnets.csv")?,
         events: open(chosen.events, "events.csv")?,
+        waits: open(chosen.waits, "waits.csv")?,
     };
     let recorder = CsvRecorder::new(writers)?;
     let end = SimTime(scenario.duration.micros());

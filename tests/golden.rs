@@ -8,12 +8,13 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The files a default run writes.
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 7] = [
     "timeline.csv",
     "nodes.csv",
     "pods.csv",
     "subnets.csv",
     "events.csv",
+    "waits.csv",
     "summary.json",
 ];
 

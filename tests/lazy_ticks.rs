@@ -18,6 +18,7 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
         pods: w(),
         subnets: w(),
         events: w(),
+        waits: w(),
     })
     .unwrap();
     let opts = ModelOptions { lazy_ticks: lazy };
@@ -28,8 +29,9 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
         pods,
         subnets,
         events,
+        waits,
     } = world.recorder.into_writers().unwrap();
-    let files = [timeline, nodes, pods, subnets, events];
+    let files = [timeline, nodes, pods, subnets, events, waits];
     (
         files.into_iter().map(Option::unwrap).collect(),
         stats.events,
@@ -39,7 +41,7 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
 fn same_bytes(sc: Scenario, label: &str) -> (u64, u64) {
     let (lazy, n_lazy) = outputs(sc.clone(), true);
     let (eager, n_eager) = outputs(sc, false);
-    for (i, f) in ["timeline", "nodes", "pods", "subnets", "events"]
+    for (i, f) in ["timeline", "nodes", "pods", "subnets", "events", "waits"]
         .iter()
         .enumerate()
     {

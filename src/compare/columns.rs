@@ -9,6 +9,7 @@
 //! nothing more. So sums over replications are exact, and a shard's part file holds the
 //! figures exactly (integers in JSON), whatever the platform's float parsing.
 
+use crate::model::record::WaitCause;
 use crate::output::summary::Summary;
 use crate::scenario::Ec2Action;
 use std::sync::OnceLock;
@@ -126,6 +127,15 @@ pub fn columns() -> &'static [Column] {
             decimal("time_to_running_p50_s", false, |s| s.time_to_running_s.p50),
             decimal("time_to_running_p99_s", true, |s| s.time_to_running_s.p99),
         ]);
+        // pod-seconds waited by cause (summary.json's wait_by_cause_s)
+        for cause in WaitCause::ALL {
+            c.push(Column::new(
+                &format!("wait_{}_s", cause.word()),
+                Kind::Decimal,
+                false,
+                Box::new(move |s| Some(s.wait_by_cause_s.get(cause))),
+            ));
+        }
         c
     })
 }

@@ -5,7 +5,9 @@
 //! allocating: names and detail texts go through buffers kept by the writer.
 
 use super::detail::write_detail;
-use crate::model::record::{EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow};
+use crate::model::record::{
+    EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
+};
 use crate::time::SimTime;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -150,8 +152,25 @@ pub struct PodCsvRow<'a> {
     pub final_state: &'a str,
 }
 
+/// One `waits.csv` row: one interval of one pod's wait.
+#[derive(Serialize, Default)]
+pub struct WaitCsvRow<'a> {
+    /// Pod name.
+    pub pod: &'a str,
+    /// Its node during the interval; empty while unschedulable.
+    pub node: &'a str,
+    /// Why it waited (docs/outputs.md: wait causes).
+    pub cause: &'a str,
+    /// Start (s).
+    #[serde(rename = "start_s", serialize_with = "crate::time::serialize_secs")]
+    pub start: SimTime,
+    /// End (s).
+    #[serde(rename = "end_s", serialize_with = "crate::time::serialize_secs")]
+    pub end: SimTime,
+}
+
 /// Writes the streamed CSV files (`timeline.csv`, `nodes.csv`, `subnets.csv`, `events.csv`,
-/// `pods.csv`): those it was given a writer for (a file not chosen costs nothing, not even
+/// `pods.csv`, `waits.csv`): those it was given a writer for (a file not chosen costs nothing, not even
 /// formatting). The first write error is kept and returned by [`CsvRecorder::finish`].
 pub struct CsvRecorder<W: Write> {
     timeline: Option<CsvFile<W>>,
@@ -159,6 +178,7 @@ pub struct CsvRecorder<W: Write> {
     subnets: Option<CsvFile<W>>,
     events: Option<CsvFile<W>>,
     pods: Option<CsvFile<W>>,
+    waits: Option<CsvFile<W>>,
     detail: String,
     name: String,
     ip: String,
@@ -177,6 +197,8 @@ pub struct CsvWriters<W> {
     pub subnets: Option<W>,
     /// `events.csv`.
     pub events: Option<W>,
+    /// `waits.csv`.
+    pub waits: Option<W>,
 }
 
 impl CsvRecorder<io::Sink> {
@@ -188,6 +210,7 @@ impl CsvRecorder<io::Sink> {
             pods: None,
             subnets: None,
             events: None,
+            waits: None,
         })
         .expect("no file, no error")
     }
@@ -211,6 +234,7 @@ impl<W: Write> CsvRecorder<W> {
             subnets: w.subnets.map(CsvFile::new::<SubnetRow<'_>>).transpose()?,
             events: w.events.map(CsvFile::new::<EventCsvRow<'_>>).transpose()?,
             pods: w.pods.map(CsvFile::new::<PodCsvRow<'_>>).transpose()?,
+            waits: w.waits.map(CsvFile::new::<WaitCsvRow<'_>>).transpose()?,
             detail: String::with_capacity(256),
             name: String::with_capacity(64),
             ip: String::with_capacity(16),
@@ -236,6 +260,7 @@ impl<W: Write> CsvRecorder<W> {
             pods: done(self.pods)?,
             subnets: done(self.subnets)?,
             events: done(self.events)?,
+            waits: done(self.waits)?,
         })
     }
 
@@ -250,6 +275,7 @@ impl<W: Write> CsvRecorder<W> {
             self.subnets,
             self.events,
             self.pods,
+            self.waits,
         ]
         .into_iter()
         .flatten()
@@ -311,6 +337,23 @@ impl<W: Write> Recorder for CsvRecorder<W> {
             Some(f) => f.row(&row),
             None => Ok(()),
         };
+        self.keep(r);
+    }
+
+    fn wait(&mut self, w: &WaitRecord<'_>) {
+        let Some(f) = &mut self.waits else {
+            return;
+        };
+        self.name.clear();
+        let _ = write!(self.name, "{}", w.pod);
+        let row = WaitCsvRow {
+            pod: &self.name,
+            node: w.node.unwrap_or(""),
+            cause: w.cause.word(),
+            start: w.start,
+            end: w.end,
+        };
+        let r = f.row(&row);
         self.keep(r);
     }
 

@@ -2,7 +2,7 @@
 //! text from the same values.
 
 use crate::engine::RunStats;
-use crate::model::record::Recorder;
+use crate::model::record::{Recorder, WaitCause};
 use crate::model::totals::MsHistogram;
 use crate::model::World;
 use crate::scenario::{CniConfig, Ec2Action};
@@ -201,6 +201,40 @@ pub struct SubnetCounts {
     pub min_free_ips: u64,
 }
 
+/// Pod-seconds waited by cause (`waits.csv` summed), every cause present, in the order of
+/// [`WaitCause::ALL`]; serialized as a map `{cause: pod-seconds}`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WaitByCause(pub [f64; WaitCause::ALL.len()]);
+
+impl WaitByCause {
+    /// Pod-seconds of `cause`.
+    pub fn get(&self, cause: WaitCause) -> f64 {
+        self.0[cause.index()]
+    }
+
+    /// The causes with time, most pod-seconds first (ties in [`WaitCause::ALL`] order).
+    pub fn ranked(&self) -> Vec<(WaitCause, f64)> {
+        let mut v: Vec<_> = WaitCause::ALL
+            .into_iter()
+            .map(|c| (c, self.get(c)))
+            .filter(|&(_, s)| s > 0.0)
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v
+    }
+}
+
+impl Serialize for WaitByCause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(WaitCause::ALL.len()))?;
+        for c in WaitCause::ALL {
+            m.serialize_entry(c.word(), &self.get(c))?;
+        }
+        m.end()
+    }
+}
+
 /// What a run ended with: `summary.json`, and the text printed after `run`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -242,6 +276,9 @@ pub struct Summary {
     pub subnets: SubnetCounts,
     /// Simulated seconds with at least one pod waiting for an IP.
     pub seconds_any_waiting: f64,
+    /// Pod-seconds waited by cause, every pod from creation until it ran, was deleted or
+    /// the run ended (the sum of `waits.csv`).
+    pub wait_by_cause_s: WaitByCause,
     /// Events the engine handled (how the run was computed, not what it found: not in
     /// summary.json).
     #[serde(skip)]
@@ -331,6 +368,9 @@ impl Summary {
                 min_free_ips: t.min_subnet_free_ips,
             },
             seconds_any_waiting: world.kube.totals.seconds_any_waiting(end),
+            wait_by_cause_s: WaitByCause(
+                WaitCause::ALL.map(|c| world.kube.totals.waits.seconds(c)),
+            ),
             engine_events: stats.events,
             slo: Vec::new(),
             nodes_change: world
@@ -414,6 +454,14 @@ impl fmt::Display for Summary {
                 "never scheduled: {} workload pods never got a node",
                 p.never_scheduled
             )?;
+        }
+        let ranked = self.wait_by_cause_s.ranked();
+        if !ranked.is_empty() {
+            write!(f, "waited:          ")?;
+            for (i, (c, s)) in ranked.iter().enumerate() {
+                write!(f, "{}{} {s:.1}", if i == 0 { "" } else { ", " }, c.word())?;
+            }
+            writeln!(f, "  (pod-seconds by cause; waits.csv)")?;
         }
         if self.nodes_change {
             let nd = &self.nodes;

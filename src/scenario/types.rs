@@ -501,6 +501,8 @@ pub struct OutputSet {
     pub subnets: bool,
     /// `events.csv`.
     pub events: bool,
+    /// `waits.csv`.
+    pub waits: bool,
 }
 
 impl Default for OutputSet {
@@ -512,13 +514,15 @@ impl Default for OutputSet {
             pods: true,
             subnets: true,
             events: true,
+            waits: true,
         }
     }
 }
 
 impl OutputSet {
     /// The names `outputs:` and `--outputs` accept, in the order files are listed.
-    pub const NAMES: [&'static str; 5] = ["timeline", "nodes", "pods", "subnets", "events"];
+    pub const NAMES: [&'static str; 6] =
+        ["timeline", "nodes", "pods", "subnets", "events", "waits"];
 
     /// No CSV file (only `summary.json`).
     pub const NONE: OutputSet = OutputSet {
@@ -527,6 +531,7 @@ impl OutputSet {
         pods: false,
         subnets: false,
         events: false,
+        waits: false,
     };
 
     /// Adds the file named `name` (one of [`OutputSet::NAMES`], or `all`); false if the
@@ -538,6 +543,7 @@ impl OutputSet {
             "pods" => self.pods = true,
             "subnets" => self.subnets = true,
             "events" => self.events = true,
+            "waits" => self.waits = true,
             "all" => *self = OutputSet::default(),
             _ => return false,
         }

@@ -250,6 +250,36 @@ impl Datastore {
         s
     }
 
+    /// When the oldest address still cooling at `now` stops cooling (the first instant it
+    /// may be assigned), or `None` if none is cooling.
+    pub fn cooling_ends(&self, now: SimTime) -> Option<SimTime> {
+        let mut oldest = None;
+        for &(t, eni, addr) in self.released.iter().rev() {
+            if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+                break;
+            }
+            let still = self
+                .slot(eni, addr)
+                .is_some_and(|s| s.pod.is_none() && s.unassigned_at == Some(t));
+            if still {
+                oldest = Some(t);
+            }
+        }
+        // cooling while `now − t ≤ cooldown`, so assignable from `t + cooldown + 1 µs`
+        let cooldown_us = u64::try_from(self.cooldown_s)
+            .ok()?
+            .saturating_mul(1_000_000);
+        oldest.map(|t| SimTime(t.micros().saturating_add(cooldown_us).saturating_add(1)))
+    }
+
+    /// Whether some ENI can take another IP or prefix (`max_cidrs` per ENI; the primary
+    /// ENI not counted when `skip_primary`, as with custom networking).
+    pub fn has_room(&self, max_cidrs: u32, skip_primary: bool) -> bool {
+        self.enis
+            .iter()
+            .any(|e| e.cidrs() < max_cidrs && !(skip_primary && e.is_primary))
+    }
+
     /// The slot of `addr` on ENI `eni`, if both are still there.
     fn slot(&self, eni: EniId, addr: u32) -> Option<&IpSlot> {
         let e = self.enis.iter().find(|e| e.id == eni)?;

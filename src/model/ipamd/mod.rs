@@ -9,8 +9,9 @@
 //! Files: `calls.rs` (EC2 calls through the SDK's retryer, ipamd's own retries), `init.rs`
 //! (`nodeInit`, restarts, termination), `tick.rs` (`updateIPPoolIfRequired`: increase,
 //! decrease, `tryFreeENI`, reconcile), `eni.rs` (creating, attaching, setting up, freeing
-//! and leaking ENIs), `wake.rs` (which step a wake continues), `datastore.rs` and `pool.rs`
-//! (the datastore and the pure pool rules).
+//! and leaking ENIs), `wake.rs` (which step a wake continues), `waiting.rs` (why a pod
+//! waiting on the node has no IP), `datastore.rs` and `pool.rs` (the datastore and the
+//! pure pool rules).
 
 mod calls;
 pub mod datastore;
@@ -19,6 +20,7 @@ mod eni;
 mod init;
 pub mod pool;
 mod tick;
+mod waiting;
 mod wake;
 
 use super::ec2::Ec2;
@@ -260,6 +262,8 @@ pub struct NodeConf {
     pub tick_overhead: SimDuration,
     /// Sleep through idle ticks (`dormant.rs`); `false` runs every tick (the reference).
     pub lazy: bool,
+    /// Custom networking: the primary ENI holds no pod addresses.
+    pub custom_networking: bool,
 }
 
 /// One node's random streams, one per component (design.md §3).

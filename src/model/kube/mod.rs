@@ -4,12 +4,15 @@
 //!
 //! Files: `pods.rs` (pods, owners, names), `scheduler.rs` (binding, readiness, CNI ADD and
 //! the kubelet's retries), `workloads.rs` (replica steps, scale-in, deletes), `sources.rs`
-//! (churn arrivals, lifetimes and trace replay).
+//! (churn arrivals, lifetimes and trace replay), `waits.rs` (pods' waits by cause).
 
 pub mod pods;
 mod scheduler;
 pub mod sources;
+mod waits;
 mod workloads;
+
+pub use waits::{NodeWaits, WaitTotals};
 
 use super::event::Event;
 use super::ids::{EniId, NodeId, PodId, WorkloadId};
@@ -87,6 +90,8 @@ pub struct KubeNode {
     pub pods: Vec<(u64, PodId)>,
     /// Kubelet retry jitter for pods on this node.
     rng: ChaCha8Rng,
+    /// Pods waiting for an IP here, and the log of why.
+    pub waits: NodeWaits,
 }
 
 /// Pod counts kept as states change (exact, not sampled).
@@ -102,6 +107,8 @@ pub struct KubeTotals {
     pub any_waiting_us: u64,
     /// What finished pods' lives add up to.
     pub pods: crate::model::totals::PodTotals,
+    /// Pod-seconds waited by cause, over the waits recorded so far.
+    pub waits: WaitTotals,
 }
 
 impl KubeTotals {
@@ -138,6 +145,8 @@ pub struct Kube {
     policy: SchedulerPolicy,
     /// Churn and trace workloads' run state.
     sources: sources::SourceState,
+    /// Nodes whose wait cause may have changed in this event (`waits.rs`).
+    dirty: Vec<NodeId>,
 }
 
 impl Kube {
@@ -170,6 +179,7 @@ impl Kube {
             schedulable: BTreeSet::new(),
             policy: sc.scheduler.policy,
             sources: sources::SourceState::default(),
+            dirty: Vec::new(),
         }
     }
 

@@ -20,6 +20,7 @@ impl Kube {
             max_pods,
             pods: Vec::new(),
             rng,
+            waits: super::NodeWaits::default(),
         });
     }
 
@@ -76,10 +77,14 @@ impl Kube {
         if p.host_network {
             p.ip_assigned = Some(now);
             self.set_state(now, pod, PodState::Running);
+            self.end_wait(env, pod, now);
         } else {
             self.set_state(now, pod, PodState::WaitingIp);
             if self.nodes[node.index()].ready {
                 self.cni_add(env, pod);
+            }
+            if self.pods[pod.index()].state == PodState::WaitingIp {
+                self.start_node_wait(node, pod, now);
             }
         }
     }
@@ -134,6 +139,7 @@ impl Kube {
         n.ready = true;
         let bound = n.bound;
         self.reindex_node(node, bound, false);
+        self.touch(node);
         Self::emit(env, &self.pods, node, Fact::NodeReady);
         for i in 0..self.nodes[node.index()].pods.len() {
             let (_, pod) = self.nodes[node.index()].pods[i];
@@ -159,6 +165,8 @@ impl Kube {
                 p.last_ip = Some(ip.1);
                 p.ip_assigned = Some(now);
                 self.set_state(now, pod, PodState::Running);
+                self.end_wait(env, pod, now);
+                self.touch(node);
             }
             Err(why) => {
                 match &mut self.pods[pod.index()].streak {

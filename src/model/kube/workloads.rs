@@ -66,7 +66,14 @@ impl Kube {
     /// Deletes a pod: its slot frees and its IP goes back to the CNI, which lets it cool
     /// (§d.2).
     pub(super) fn delete_pod<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        if matches!(
+            self.pods[pod.index()].state,
+            PodState::Unschedulable | PodState::WaitingIp
+        ) {
+            self.end_wait(env, pod, env.now);
+        }
         if let Some(node) = self.pods[pod.index()].node {
+            self.touch(node);
             let was = self.eligible_for(node);
             let n = &mut self.nodes[node.index()];
             let old_bound = n.bound;
@@ -124,6 +131,14 @@ impl Kube {
         live.sort_unstable();
         for &(_, pod) in &live {
             self.end_streak(env, pod);
+        }
+        for &(_, pod) in &live {
+            if matches!(
+                self.pods[pod.index()].state,
+                PodState::Unschedulable | PodState::WaitingIp
+            ) {
+                self.end_wait(env, pod, end);
+            }
         }
         for (_, pod) in live {
             self.record(env, pod, end);

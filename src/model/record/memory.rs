@@ -1,6 +1,9 @@
 //! Keeping records in memory, typed (tests and `capacity --scenario`).
 
-use super::{EventRecord, Fact, NodeRow, PodRecord, PodState, Recorder, SubnetRow, TimelineRow};
+use super::{
+    EventRecord, Fact, NodeRow, PodRecord, PodState, Recorder, SubnetRow, TimelineRow, WaitCause,
+    WaitRecord,
+};
 use crate::model::ids::{NodeId, PodId};
 use crate::time::SimTime;
 
@@ -45,6 +48,23 @@ pub struct MemoryRecorder {
     pub subnets: Vec<(SimTime, String, u32, u32)>,
     /// `pods.csv` rows, in the order they were recorded.
     pub pods: Vec<OwnedPod>,
+    /// `waits.csv` rows, in the order they were recorded.
+    pub waits: Vec<OwnedWait>,
+}
+
+/// One wait interval, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedWait {
+    /// The pod's name.
+    pub pod: String,
+    /// Its node during the interval.
+    pub node: Option<String>,
+    /// Why it waited.
+    pub cause: WaitCause,
+    /// Start.
+    pub start: SimTime,
+    /// End.
+    pub end: SimTime,
 }
 
 /// One pod's life, owned.
@@ -150,6 +170,15 @@ impl Recorder for MemoryRecorder {
             deleted: p.deleted,
             ip: p.ip,
             state: p.state,
+        });
+    }
+    fn wait(&mut self, w: &WaitRecord<'_>) {
+        self.waits.push(OwnedWait {
+            pod: w.pod.to_string(),
+            node: w.node.map(str::to_string),
+            cause: w.cause,
+            start: w.start,
+            end: w.end,
         });
     }
     fn event(&mut self, e: &EventRecord<'_>) {

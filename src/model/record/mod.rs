@@ -3,15 +3,17 @@
 //! The model never formats text. Writers (`crate::output`) turn these records into CSV and
 //! JSON through libraries; tests keep them in memory ([`MemoryRecorder`]) and match on the
 //! typed fields. Files: `samples.rs` (timeline, node, subnet and pod rows), `facts.rs` (the
-//! events), `memory.rs` (the in-memory recorder).
+//! events), `waits.rs` (wait causes and intervals), `memory.rs` (the in-memory recorder).
 
 mod facts;
 mod memory;
 mod samples;
+mod waits;
 
 pub use facts::{Ec2Error, Fact, GrowthBlocker, InsufficientThen, RestartReason};
-pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod};
+pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait};
 pub use samples::{NodeRow, PodRecord, PodState, SubnetRow, TimelineRow};
+pub use waits::{WaitCause, WaitRecord};
 
 use super::ids::NodeId;
 use crate::scenario::NodeGroupSpec;
@@ -46,4 +48,7 @@ pub trait Recorder {
     fn event(&mut self, event: &EventRecord<'_>);
     /// A pod's life, once (`pods.csv`).
     fn pod(&mut self, pod: &PodRecord<'_>);
+    /// One interval of a pod's wait (`waits.csv`); a pod's intervals come together, in
+    /// time order, when its wait ends.
+    fn wait(&mut self, wait: &WaitRecord<'_>);
 }

@@ -57,6 +57,7 @@ impl<R: Recorder> World<R> {
             placement: sc.ipamd.placement,
             tick_overhead: sc.ipamd.tick_overhead,
             lazy: self.options.lazy_ticks,
+            custom_networking: sc.cni.custom_network_cfg,
         };
         let rngs = NodeRngs {
             ec2: stream(streams::EC2),

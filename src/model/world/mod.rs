@@ -19,7 +19,7 @@ use super::ipamd::{Ctx, Ipamds, NodeIpamd};
 use super::kube::pods::{Pod, PodName};
 use super::kube::{Env, Kube};
 use super::nodes::Nodes;
-use super::record::{Recorder, RestartReason};
+use super::record::{Recorder, RestartReason, WaitCause};
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
 use super::totals::RunTotals;
@@ -63,6 +63,9 @@ pub struct World<R: Recorder> {
     pub totals: RunTotals,
     /// How the model runs.
     pub options: ModelOptions,
+    /// Scratch: the nodes an event touched, and one node's wait plan (`waits.rs`).
+    touched: Vec<NodeId>,
+    plan: Vec<(SimTime, WaitCause)>,
 }
 
 impl<R: Recorder> World<R> {
@@ -98,6 +101,8 @@ impl<R: Recorder> World<R> {
             recorder,
             totals: RunTotals::default(),
             options,
+            touched: Vec::new(),
+            plan: Vec::new(),
             sc,
         };
         for g in 0..world.sc.nodegroups.len() {
@@ -186,9 +191,30 @@ impl<R: Recorder> World<R> {
             ready: false,
         };
         f(&mut nodes[node.index()], &mut ctx);
+        self.kube.touch(node);
         if ctx.ready {
             self.with_kube(now, queue, |k, env| k.node_ready(env, node));
         }
+    }
+
+    /// After an event: the wait causes of the nodes it touched that have waiting pods
+    /// (node not Ready, else what its ipamd says, now and as time alone changes it).
+    fn update_waits(&mut self, now: SimTime) {
+        let mut touched = std::mem::take(&mut self.touched);
+        self.kube.take_touched(&mut touched);
+        for &node in &touched {
+            if !self.kube.has_waiting(node) {
+                continue;
+            }
+            if self.kube.node(node).ready {
+                self.ipamd.get(node).wait_plan(now, &mut self.plan);
+            } else {
+                self.plan.clear();
+                self.plan.push((now, WaitCause::NodeNotReady));
+            }
+            self.kube.set_wait_plan(node, now, &self.plan);
+        }
+        self.touched = touched;
     }
 
     /// Runs `f` on kube with its environment (the CNI being every node's ipamd).
@@ -271,6 +297,7 @@ impl<R: Recorder> Model for World<R> {
                 self.with_kube(now, queue, |k, env| k.on_trace_row(env, workload, row))
             }
         }
+        self.update_waits(now);
     }
 
     fn sample(&mut self, now: SimTime) {

@@ -1,0 +1,122 @@
+//! Why a pod bound to this node and waiting for an IP cannot have one: the ipamd side of
+//! `waits.csv` (the causes are defined on [`WaitCause`]).
+//!
+//! The cause is a function of the node's ipamd state and of the time: with no event, it
+//! changes only when a cooling address becomes assignable, the insufficient-address
+//! back-off ends, or a throttled request falls out of the 30 s memory. [`NodeIpamd::wait_plan`]
+//! gives the cause now and those later changes, which hold until the next event that
+//! touches the node.
+
+use super::{pool, NodeIpamd, Step, INSUFFICIENT_COOLDOWN, THROTTLE_MEMORY};
+use crate::model::record::WaitCause;
+use crate::time::{SimDuration, SimTime};
+
+/// One microsecond: the state "within N s of t" (`since(t) <= N`) ends at `t + N + 1 µs`.
+const TICK: SimDuration = SimDuration(1);
+
+impl NodeIpamd {
+    /// The cause for a pod waiting on this (Ready) node at `now`, and when it would change
+    /// with no event (`None`: only an event changes it).
+    pub fn wait_cause(&self, now: SimTime) -> (WaitCause, Option<SimTime>) {
+        if !self.serving {
+            return (WaitCause::IpamdUnavailable, None);
+        }
+        let stats = self.ds.stats(now);
+        if stats.available() > stats.cooldown {
+            return (WaitCause::KubeletRetry, None);
+        }
+        if let Some(retried) = self.growth_in_flight() {
+            let cause = if retried {
+                WaitCause::Ec2Throttled
+            } else {
+                WaitCause::PoolGrowing
+            };
+            return (cause, None);
+        }
+        if stats.cooldown > 0 {
+            return (WaitCause::Cooldown, self.ds.cooling_ends(now));
+        }
+        if let Some((t, _)) = self
+            .last_insufficient
+            .filter(|(t, _)| now.since(*t) <= INSUFFICIENT_COOLDOWN)
+        {
+            return (
+                WaitCause::SubnetFull,
+                Some(t + INSUFFICIENT_COOLDOWN + TICK),
+            );
+        }
+        if self.ds.enis().len() as u32 >= self.conf.max_eni
+            && !self
+                .ds
+                .has_room(self.conf.cidrs_per_eni, self.conf.custom_networking)
+        {
+            return (WaitCause::MaxEnis, None);
+        }
+        if let Some((t, _)) = self
+            .last_throttled
+            .filter(|(t, _)| now.since(*t) <= THROTTLE_MEMORY)
+        {
+            return (WaitCause::Ec2Throttled, Some(t + THROTTLE_MEMORY + TICK));
+        }
+        let c = &self.conf;
+        if pool::is_too_low(stats, c.targets, c.ips_per_eni, c.max_pods) {
+            (WaitCause::PoolTick, None)
+        } else {
+            (WaitCause::PoolFrozen, None)
+        }
+    }
+
+    /// The causes from `now` on, as `(from, cause)` in `out` (cleared first): the cause now,
+    /// then each change that comes with no event.
+    pub fn wait_plan(&self, now: SimTime, out: &mut Vec<(SimTime, WaitCause)>) {
+        out.clear();
+        let mut at = now;
+        // Each change ends one of three time-limited states (cooling, back-off,
+        // throttle memory); cooling may end address by address, so bound the walk.
+        for _ in 0..8 {
+            let (cause, until) = self.wait_cause(at);
+            if out.last().is_none_or(|&(_, c)| c != cause) {
+                out.push((at, cause));
+            }
+            match until {
+                Some(u) if u > at => at = u,
+                _ => return,
+            }
+        }
+    }
+
+    /// `Some(retried)` while a pool increase is in flight (an assignment, an ENI's
+    /// creation, attachment or setup, the IMDS wait); `retried` when its call is waiting
+    /// to be retried after a failed request, or came back failed.
+    fn growth_in_flight(&self) -> Option<bool> {
+        let failed = self.call_error.is_some();
+        match self.step {
+            Step::Assigned { .. }
+            | Step::SubnetsDescribed
+            | Step::Created
+            | Step::InstancesDescribed
+            | Step::Attached
+            | Step::AttachFailedDeleted
+            | Step::Modified
+            | Step::ImdsPoll { .. }
+            | Step::SetupDescribed => Some(failed),
+            Step::Retry => self.call.and_then(|c| growth_step(c.then).then_some(true)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a call returning to `step` is part of a pool increase.
+fn growth_step(step: Step) -> bool {
+    matches!(
+        step,
+        Step::Assigned { .. }
+            | Step::SubnetsDescribed
+            | Step::Created
+            | Step::InstancesDescribed
+            | Step::Attached
+            | Step::AttachFailedDeleted
+            | Step::Modified
+            | Step::SetupDescribed
+    )
+}

@@ -1,0 +1,152 @@
+//! Pods' waits, cut into intervals by cause (`waits.csv`).
+//!
+//! Before binding a pod waits as `unschedulable`. Once bound, its cause is the node's: each
+//! node with waiting pods keeps a log of `(from, cause)` changes, updated after every event
+//! that touches the node (the world asks the node's ipamd for its [`wait plan`], which
+//! also holds the changes that come with time alone). When a pod's wait ends — it got an
+//! IP or, on host network, was bound; it was deleted; the run ended — its intervals are
+//! read off the log and recorded together, and the totals by cause grow. The log keeps
+//! only what the node's oldest waiting pod still needs.
+//!
+//! [`wait plan`]: crate::model::ipamd::NodeIpamd::wait_plan
+
+use super::{pod_name, Cni, Env, Kube};
+use crate::model::ids::{NodeId, PodId};
+use crate::model::record::{Recorder, WaitCause, WaitRecord};
+use crate::time::SimTime;
+use std::collections::VecDeque;
+
+/// One node's waiting pods and the log of its causes.
+#[derive(Debug, Default)]
+pub struct NodeWaits {
+    /// Pods bound here and waiting for an IP, in binding order, with their binding time.
+    waiting: Vec<(SimTime, PodId)>,
+    /// Cause changes `(from, cause)` in time order; the last one holds until the next.
+    log: VecDeque<(SimTime, WaitCause)>,
+    /// Queued for a cause update at the end of the event.
+    dirty: bool,
+}
+
+impl NodeWaits {
+    /// Whether a pod waits here.
+    pub fn any(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+}
+
+/// Pod-seconds waited, by cause (µs per [`WaitCause::ALL`] index).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WaitTotals {
+    /// µs waited per cause, indexed by [`WaitCause::index`].
+    pub us: [u64; WaitCause::ALL.len()],
+}
+
+impl WaitTotals {
+    /// Pod-seconds waited for `cause`.
+    pub fn seconds(&self, cause: WaitCause) -> f64 {
+        self.us[cause.index()] as f64 / 1e6
+    }
+}
+
+impl Kube {
+    /// Queues `node` for a cause update at the end of the event.
+    pub fn touch(&mut self, node: NodeId) {
+        let w = &mut self.nodes[node.index()].waits;
+        if !w.dirty {
+            w.dirty = true;
+            self.dirty.push(node);
+        }
+    }
+
+    /// The nodes touched since the last call, each once (the world updates the causes of
+    /// those with waiting pods, then calls [`Kube::set_wait_plan`]).
+    pub fn take_touched(&mut self, out: &mut Vec<NodeId>) {
+        out.clear();
+        out.append(&mut self.dirty);
+        for &n in out.iter() {
+            self.nodes[n.index()].waits.dirty = false;
+        }
+    }
+
+    /// Whether pods wait for an IP on `node`.
+    pub fn has_waiting(&self, node: NodeId) -> bool {
+        self.nodes[node.index()].waits.any()
+    }
+
+    /// The node's causes from `now` on (`plan`: `(from, cause)`, the first at `now`): the
+    /// log's changes at or after `now` are replaced.
+    pub fn set_wait_plan(&mut self, node: NodeId, now: SimTime, plan: &[(SimTime, WaitCause)]) {
+        let log = &mut self.nodes[node.index()].waits.log;
+        while log.back().is_some_and(|&(t, _)| t >= now) {
+            log.pop_back();
+        }
+        for &(t, cause) in plan {
+            if log.back().is_none_or(|&(_, c)| c != cause) {
+                log.push_back((t, cause));
+            }
+        }
+    }
+
+    /// A pod-network pod now waits on `node` (bound at `now`).
+    pub(super) fn start_node_wait(&mut self, node: NodeId, pod: PodId, now: SimTime) {
+        self.nodes[node.index()].waits.waiting.push((now, pod));
+        self.touch(node);
+    }
+
+    /// The pod's wait ends at `end`: its intervals are recorded and added to the totals.
+    pub(super) fn end_wait<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+        end: SimTime,
+    ) {
+        let p = &self.pods[pod.index()];
+        let name = pod_name(env.sc, env.nodes, p);
+        let bound = p.scheduled.map_or(end, |t| t.min(end));
+        let totals = &mut self.totals.waits;
+        let mut emit = |node: Option<&str>, cause: WaitCause, start: SimTime, stop: SimTime| {
+            if stop > start {
+                totals.us[cause.index()] += stop.since(start).micros();
+                env.rec.wait(&WaitRecord {
+                    pod: name,
+                    node,
+                    cause,
+                    start,
+                    end: stop,
+                });
+            }
+        };
+        emit(None, WaitCause::Unschedulable, p.created, bound);
+        let Some(node) = p.node else {
+            return;
+        };
+        let w = &mut self.nodes[node.index()].waits;
+        let Some(i) = w.waiting.iter().position(|&(_, q)| q == pod) else {
+            return;
+        };
+        w.waiting.remove(i);
+        let node_name = env.nodes.get(node).name.as_str();
+        let log = &w.log;
+        for (k, &(from, cause)) in log.iter().enumerate() {
+            let to = log.get(k + 1).map_or(end, |&(t, _)| t.min(end));
+            let start = from.max(bound);
+            if start >= end {
+                break;
+            }
+            emit(Some(node_name), cause, start, to);
+        }
+        debug_assert!(
+            log.front().is_some_and(|&(t, _)| t <= bound) || bound >= end,
+            "a waiting pod's node log covers its binding"
+        );
+        // keep what the oldest waiting pod still needs
+        match w.waiting.first() {
+            None => w.log.clear(),
+            Some(&(oldest, _)) => {
+                while w.log.len() >= 2 && w.log[1].0 <= oldest {
+                    w.log.pop_front();
+                }
+            }
+        }
+    }
+}
