@@ -525,3 +525,35 @@ fn readme_quick_start_summary_is_what_run_prints() {
         );
     }
 }
+
+/// docs/outputs.md shows three-t3-medium's files as they are: its `summary.json` example is
+/// the golden copy byte for byte, and every line of the events.csv and waits.csv examples is
+/// a line of the golden file (the golden copy is checked against a fresh run by
+/// tests/golden.rs).
+#[test]
+fn outputs_md_examples_are_three_t3_medium_outputs() {
+    let text = read("docs/outputs.md");
+    let golden = |f: &str| read(&format!("tests/golden/three-t3-medium/{f}"));
+    let bs = blocks(&text);
+    let json = bs
+        .iter()
+        .find(|b| b.lang() == "json" && b.body.iter().any(|l| l.contains("\"scenario_sha256\"")))
+        .expect("a summary.json example");
+    let mut shown = json.body.join("\n");
+    shown.push('\n');
+    assert_eq!(shown, golden("summary.json"), "docs/outputs.md summary.json example");
+    for (file, header) in [
+        ("events.csv", "time_s,node,kind,"),
+        ("waits.csv", "pod,node,cause,"),
+    ] {
+        let want = golden(file);
+        let lines: Vec<&str> = want.lines().collect();
+        let b = bs
+            .iter()
+            .find(|b| b.lang() == "text" && b.body.first().is_some_and(|l| l.starts_with(header)))
+            .unwrap_or_else(|| panic!("docs/outputs.md shows no {file} example"));
+        for l in &b.body {
+            assert!(lines.contains(&l.as_str()), "{file} example line not in the run: {l}");
+        }
+    }
+}
