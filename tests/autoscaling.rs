@@ -100,6 +100,32 @@ fn scale_up(e: &OwnedEvent) -> (f64, &str, u32, u32, u32, u32, bool) {
     }
 }
 
+/// A launched node's start: it registers at `registered` (s), ipamd starts after the drawn
+/// `aws_node_start` (default uniform 3–8 s), and it is Ready 0.5–0.7 s later (nodeInit's
+/// DescribeNetworkInterfaces and AssignPrivateIpAddresses at their default latencies).
+fn assert_starts(w: &World<MemoryRecorder>, node: &str, registered: f64) {
+    let reg: Vec<_> = events_of(w, "node_registered")
+        .into_iter()
+        .filter(|e| e.who == node)
+        .collect();
+    assert_eq!(reg.len(), 1, "{node}: {reg:?}");
+    assert_eq!(reg[0].secs(), registered, "{node}");
+    let Fact::NodeRegistered { start } = reg[0].fact else {
+        panic!("{:?}", reg[0]);
+    };
+    assert!(
+        (3.0..=8.0).contains(&start.as_secs_f64()),
+        "{node}: {start:?}"
+    );
+    let begin = registered + start.as_secs_f64();
+    assert_eq!(times_on(w, "ipamd_start", node), vec![begin], "{node}");
+    let ready = times_on(w, "node_ready", node);
+    assert!(
+        ready.len() == 1 && (begin + 0.5..=begin + 0.7).contains(&ready[0]),
+        "{node}: {ready:?} (ipamd from {begin})"
+    );
+}
+
 /// Workload pods (`web-…`) by final state word, from the world.
 fn web_states(w: &World<MemoryRecorder>) -> (usize, usize) {
     let web: Vec<_> = w
@@ -118,8 +144,9 @@ fn web_states(w: &World<MemoryRecorder>) -> (usize, usize) {
 /// (a) The two starting nodes take 2 × 27 = 54 of the 100 pods created at 60 s; 46 stay
 /// unschedulable. The pass at 60 s sees them 0 s old (< scale_up_delay 10 s); the pass at
 /// 70 s sees them 10 s old and adds ceil(46 / 27) = 2 nodes in one burst (workers-3 and
-/// workers-4, numbering continued). They exist from 70 s (timeline `nodes` 2 → 4), ipamd
-/// starts after provision_time at 130 s, they are Ready at 130.5–130.7 s, and meanwhile no
+/// workers-4, numbering continued). They exist from 70 s (timeline `nodes` 2 → 4), register
+/// after provision_time at 130 s, start ipamd 3–8 s later and are Ready 0.5–0.7 s after
+/// that, and meanwhile no
 /// further scale-up happens (they absorb 2 × 27 = 54 ≥ 46). All 100 pods end running.
 #[test]
 fn burst_scale_up_after_the_delay() {
@@ -132,12 +159,7 @@ fn burst_scale_up_after_the_delay() {
     assert_eq!(row_at(&w, 69).pods_unschedulable, 46);
     assert_eq!(row_at(&w, 70).nodes, 4);
     for node in ["workers-3", "workers-4"] {
-        assert_eq!(times_on(&w, "ipamd_start", node), vec![130.0], "{node}");
-        let ready = times_on(&w, "node_ready", node);
-        assert!(
-            ready.len() == 1 && (130.5..=130.7).contains(&ready[0]),
-            "{node}: {ready:?}"
-        );
+        assert_starts(&w, node, 130.0);
     }
     assert_eq!(web_states(&w), (100, 0));
     let s = Summary::from_world(&w, &stats, "");
@@ -234,14 +256,14 @@ fn capped_group_overflows_to_the_next_group() {
         (t, group, n, before, waiting, absorbed),
         (70.0, "spare", 1, 0, 46, 27)
     );
-    assert_eq!(times_on(&w, "ipamd_start", "spare-1"), vec![130.0]);
+    assert_starts(&w, "spare-1", 130.0);
     assert_eq!(web_states(&w), (100, 0));
 }
 
 /// (d) Explicit launches without autoscaling: one node takes 27 of 60 pods at 10 s; the
-/// entry at 2 m launches 3 nodes (timeline 1 → 4 at 120 s), ipamd starts after the default
-/// 60 s boot at 180 s, Ready at 180.5–180.7 s; the entry at 3 m with provision_time 30s
-/// starts at 210 s. Every pod runs; no autoscaler events.
+/// entry at 2 m launches 3 nodes (timeline 1 → 4 at 120 s), which register after the default
+/// 60 s boot at 180 s (then aws-node, then Ready); the entry at 3 m with provision_time 30s
+/// registers at 210 s. Every pod runs; no autoscaler events.
 #[test]
 fn explicit_launches() {
     let workers = "    count: 1
@@ -259,14 +281,9 @@ fn explicit_launches() {
     assert_eq!(row_at(&w, 119).pods_unschedulable, 33);
     assert_eq!(row_at(&w, 120).nodes, 4);
     for node in ["workers-2", "workers-3", "workers-4"] {
-        assert_eq!(times_on(&w, "ipamd_start", node), vec![180.0], "{node}");
-        let ready = times_on(&w, "node_ready", node);
-        assert!(
-            ready.len() == 1 && (180.5..=180.7).contains(&ready[0]),
-            "{node}: {ready:?}"
-        );
+        assert_starts(&w, node, 180.0);
     }
-    assert_eq!(times_on(&w, "ipamd_start", "workers-5"), vec![210.0]);
+    assert_starts(&w, "workers-5", 210.0);
     assert!(events_of(&w, "scale_up").is_empty() && events_of(&w, "scale_down").is_empty());
     assert_eq!(web_states(&w), (60, 0));
     let s = Summary::from_world(&w, &stats, "");

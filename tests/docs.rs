@@ -541,7 +541,11 @@ fn outputs_md_examples_are_three_t3_medium_outputs() {
         .expect("a summary.json example");
     let mut shown = json.body.join("\n");
     shown.push('\n');
-    assert_eq!(shown, golden("summary.json"), "docs/outputs.md summary.json example");
+    assert_eq!(
+        shown,
+        golden("summary.json"),
+        "docs/outputs.md summary.json example"
+    );
     for (file, header) in [
         ("events.csv", "time_s,node,kind,"),
         ("waits.csv", "pod,node,cause,"),
@@ -553,7 +557,10 @@ fn outputs_md_examples_are_three_t3_medium_outputs() {
             .find(|b| b.lang() == "text" && b.body.first().is_some_and(|l| l.starts_with(header)))
             .unwrap_or_else(|| panic!("docs/outputs.md shows no {file} example"));
         for l in &b.body {
-            assert!(lines.contains(&l.as_str()), "{file} example line not in the run: {l}");
+            assert!(
+                lines.contains(&l.as_str()),
+                "{file} example line not in the run: {l}"
+            );
         }
     }
 }

@@ -13,6 +13,9 @@
 //!   DaemonSets))` nodes, capped at `max`; what the cap leaves goes to the next such group.
 //!   This is CA's expander reduced to a deterministic rule (CA's default `random` expander
 //!   picks among groups that fit at random).
+//! - **Karpenter** (`provisioner: karpenter`): a pass every second batches pending pods
+//!   (until none arrived for a second, at most 10 s) and launches nodes bound at once to
+//!   those pods ([`Autoscaler::karpenter_pass`]); scale-down is the same as below.
 //! - **Scale-down**: a Ready node whose pods are all DaemonSet pods is "unneeded" from the
 //!   first pass that sees it so (CA's unneeded-since); after `scale_down_after` it is removed
 //!   at a pass, never below `min`, newest node first, at most [`MAX_EMPTY_BULK_DELETE`] nodes
@@ -24,7 +27,9 @@ use super::kube::Kube;
 use super::nodes::Nodes;
 use super::record::{Fact, PodState};
 use crate::engine::EventQueue;
-use crate::scenario::autoscaling::{MAX_EMPTY_BULK_DELETE, SCAN_INTERVAL};
+use crate::scenario::autoscaling::{
+    Provisioner, KARPENTER_BATCH_MAX, KARPENTER_PASS, MAX_EMPTY_BULK_DELETE, SCAN_INTERVAL,
+};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 
@@ -64,6 +69,24 @@ pub struct Autoscaler {
     empty_since: Vec<Option<SimTime>>,
     /// Some nodegroup has `autoscaling`.
     active: bool,
+    /// Some nodegroup's provisioner is Karpenter.
+    karpenter: bool,
+    /// When Karpenter's open batch of pending pods began.
+    batch_start: Option<SimTime>,
+}
+
+/// Karpenter's launch for one nodegroup: `nodes` new nodes, each bound at once to up to
+/// `per_node` of the oldest pending pods.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KarpenterLaunch {
+    /// The group.
+    pub group: GroupId,
+    /// Nodes to launch.
+    pub nodes: u32,
+    /// Pods to bind to each (`max_pods` − DaemonSets).
+    pub per_node: u32,
+    /// The fact to record (`scale_up`).
+    pub fact: Fact,
 }
 
 impl Autoscaler {
@@ -87,6 +110,14 @@ impl Autoscaler {
         if active {
             queue.schedule(SimTime::ZERO, Event::AutoscalerTick);
         }
+        let karpenter = sc.nodegroups.iter().any(|g| {
+            g.autoscaling
+                .as_ref()
+                .is_some_and(|a| a.provisioner == Provisioner::Karpenter)
+        });
+        if karpenter {
+            queue.schedule(SimTime::ZERO, Event::ProvisionerTick);
+        }
         Autoscaler {
             totals: ScalingTotals {
                 live: nodes.len() as u32,
@@ -96,6 +127,8 @@ impl Autoscaler {
             },
             empty_since: vec![None; nodes.len()],
             active,
+            karpenter,
+            batch_start: None,
         }
     }
 
@@ -131,6 +164,81 @@ impl Autoscaler {
         }
     }
 
+    /// Karpenter's next pass, a second from now.
+    pub fn reschedule_karpenter(&self, now: SimTime, queue: &mut EventQueue<Event>) {
+        if self.karpenter {
+            queue.schedule(now + KARPENTER_PASS, Event::ProvisionerTick);
+        }
+    }
+
+    /// Karpenter's pass: while pods keep arriving (one joined the unschedulable queue in
+    /// the last second) and the batch is younger than 10 s, wait; then launch, for the
+    /// pending pods in arrival order, nodes of the Karpenter groups in file order
+    /// (`ceil(pending / (max_pods − DaemonSets))`, capped at `max`), each bound at once to
+    /// its share of the pods. The nodegroup's instance type stands for the one Karpenter
+    /// would pick.
+    pub fn karpenter_pass(
+        &mut self,
+        now: SimTime,
+        sc: &Scenario,
+        kube: &Kube,
+    ) -> Vec<KarpenterLaunch> {
+        let mut out = Vec::new();
+        let pending = kube
+            .pending()
+            .filter(|p| p.state == PodState::Unschedulable)
+            .count() as u32;
+        if pending == 0 {
+            self.batch_start = None;
+            return out;
+        }
+        let start = *self.batch_start.get_or_insert(now);
+        let arriving = kube
+            .last_queued
+            .is_some_and(|t| now.since(t) < KARPENTER_PASS);
+        if arriving && now.since(start) < KARPENTER_BATCH_MAX {
+            return out;
+        }
+        self.batch_start = None;
+        let daemonsets = sc.daemonsets.len() as u32;
+        let mut rest = pending;
+        for (g, spec) in sc.nodegroups.iter().enumerate() {
+            let Some(auto) = spec
+                .autoscaling
+                .as_ref()
+                .filter(|a| a.provisioner == Provisioner::Karpenter)
+            else {
+                continue;
+            };
+            let per_node = spec.max_pods.saturating_sub(daemonsets);
+            if rest == 0 || per_node == 0 {
+                continue;
+            }
+            let before = self.totals.group_live[g];
+            let wanted = rest.div_ceil(per_node);
+            let n = wanted.min(auto.max.saturating_sub(before));
+            if n == 0 {
+                continue;
+            }
+            out.push(KarpenterLaunch {
+                group: GroupId::from_index(g),
+                nodes: n,
+                per_node,
+                fact: Fact::ScaleUp {
+                    count: n,
+                    before,
+                    waiting: rest,
+                    delay: now.since(start),
+                    absorbed: 0,
+                    capped: n < wanted,
+                    karpenter: true,
+                },
+            });
+            rest = rest.saturating_sub(n.saturating_mul(per_node));
+        }
+        out
+    }
+
     /// Scale-up decisions of a pass, in group order. Each group's `before` is its size
     /// before this pass; `absorbed` accumulates what earlier groups' new nodes take.
     pub fn scale_up(
@@ -147,7 +255,11 @@ impl Autoscaler {
         let mut absorbed = provisioning_capacity(kube, nodes);
         let daemonsets = sc.daemonsets.len() as u32;
         for (g, spec) in sc.nodegroups.iter().enumerate() {
-            let Some(auto) = &spec.autoscaling else {
+            let Some(auto) = spec
+                .autoscaling
+                .as_ref()
+                .filter(|a| a.provisioner == Provisioner::ClusterAutoscaler)
+            else {
                 continue;
             };
             let waiting = kube
@@ -179,6 +291,7 @@ impl Autoscaler {
                     delay: auto.scale_up_delay,
                     absorbed,
                     capped: n < wanted,
+                    karpenter: false,
                 },
             });
             absorbed = absorbed.saturating_add(n * per_node);

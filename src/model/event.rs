@@ -6,9 +6,13 @@ use super::ids::{GroupId, NodeId, PodId, WorkloadId};
 /// Every event of the simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// The node's instance is running: ipamd starts `nodeInit` (also after an aws-node
-    /// restart).
+    /// The node's instance is running and aws-node has started: ipamd starts `nodeInit`
+    /// (also after an aws-node restart).
     NodeStart(NodeId),
+    /// A launched node's instance has booted and its kubelet registers it (NotReady).
+    NodeRegistered(NodeId),
+    /// Karpenter's pass (every second while some nodegroup uses it).
+    ProvisionerTick,
     /// The node's ipamd loop resumes (an EC2 call returned, a sleep ended, an IMDS poll is
     /// due).
     IpamdWake {

@@ -22,6 +22,8 @@ pub mod streams {
     /// Churn workloads' inter-arrival times and lifetimes, one stream per workload
     /// (`WORKLOADS << 32 | workload index`), drawn in arrival order.
     pub const WORKLOADS: u64 = 6;
+    /// A launched node's aws-node start latency (one draw per node).
+    pub const NODE_START: u64 = 7;
 }
 
 /// A seeded ChaCha stream for one component.

@@ -32,6 +32,10 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             )
         }
         Fact::NodeReady => out.write_str("ipamd init finished"),
+        Fact::NodeRegistered { start } => write!(
+            out,
+            "kubelet registered the node (NotReady); ipamd starts in {start}"
+        ),
         Fact::NoIp {
             available,
             cooling,
@@ -299,8 +303,24 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             before,
             waiting,
             delay,
+            karpenter: true,
+            capped,
+            ..
+        } => write!(
+            out,
+            "+{count} nodes ({before} -> {}) by Karpenter: {waiting} pending pods (a batch of \
+             {delay}) bound to them as they launch{}",
+            before + count,
+            if capped { "; capped at max" } else { "" }
+        ),
+        Fact::ScaleUp {
+            count,
+            before,
+            waiting,
+            delay,
             absorbed,
             capped,
+            karpenter: false,
         } => write!(
             out,
             "+{count} nodes ({before} -> {}): {waiting} pods unschedulable for {delay} or more; \

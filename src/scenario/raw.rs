@@ -274,6 +274,9 @@ raw_mapping! {
         autoscaling: Deferred<'a> = "autoscaling",
         /// `launch`: optional list of explicit `{at, count}` launches.
         launch: Deferred<'a> = "launch",
+        /// `aws_node_start`: latency from a launched node's registration until ipamd's
+        /// `nodeInit` starts.
+        aws_node_start: Deferred<'a> = "aws_node_start",
     }
 }
 

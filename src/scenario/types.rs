@@ -157,6 +157,10 @@ pub struct NodeGroupSpec {
     pub autoscaling: Option<autoscaling::AutoscalingSpec>,
     /// `launch`: explicit launches, in time order.
     pub launches: Vec<autoscaling::LaunchSpec>,
+    /// A launched node's aws-node start: from its registration (NotReady) until ipamd's
+    /// `nodeInit` starts (DaemonSet pod start, image pull, container start, ipamd's own
+    /// start-up).
+    pub aws_node_start: Latency,
 }
 
 /// A DaemonSet: one pod on every node from the node's creation.

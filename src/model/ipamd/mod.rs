@@ -459,6 +459,11 @@ impl NodeIpamd {
         self.serving
     }
 
+    /// Whether ipamd's process runs (`nodeInit` started; not stopped).
+    pub fn started(&self) -> bool {
+        self.step != Step::Off
+    }
+
     /// The loop's generation (a wake carrying another one is stale).
     pub fn gen(&self) -> u32 {
         self.gen

@@ -78,6 +78,9 @@ pub struct Env<'a, R: Recorder, C: Cni> {
 
 /// What kube knows of a node.
 pub struct KubeNode {
+    /// Registered: the kubelet runs (pods bound here get sandbox attempts, which fail with
+    /// "network not ready" until the node is Ready).
+    pub registered: bool,
     /// Ready: ipamd's init finished; the node takes pods.
     pub ready: bool,
     /// Removed by scale-down.
@@ -147,6 +150,8 @@ pub struct Kube {
     sources: sources::SourceState,
     /// Nodes whose wait cause may have changed in this event (`waits.rs`).
     dirty: Vec<NodeId>,
+    /// When a pod last joined the unschedulable queue (Karpenter's batch window).
+    pub last_queued: Option<SimTime>,
 }
 
 impl Kube {
@@ -180,6 +185,7 @@ impl Kube {
             policy: sc.scheduler.policy,
             sources: sources::SourceState::default(),
             dirty: Vec::new(),
+            last_queued: None,
         }
     }
 

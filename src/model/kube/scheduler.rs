@@ -1,5 +1,6 @@
-//! The scheduler (binding pods to Ready nodes with a free max-pods slot), node readiness,
-//! and the kubelet's CNI ADD with its retries (spec §d.1).
+//! The scheduler (binding pods to Ready nodes with a free max-pods slot), node
+//! registration and readiness, and the kubelet's sandbox attempts — a CNI ADD once the node
+//! is Ready — with their retries (spec §d.1).
 
 use super::pods::{NoIpStreak, Owner, Pod};
 use super::{Cni, Env, Kube, KubeNode};
@@ -14,6 +15,7 @@ impl Kube {
     /// A new node (not Ready) with its kubelet's retry stream.
     pub fn add_node(&mut self, max_pods: u32, rng: ChaCha8Rng) {
         self.nodes.push(KubeNode {
+            registered: false,
             ready: false,
             removed: false,
             bound: 0,
@@ -80,9 +82,7 @@ impl Kube {
             self.end_wait(env, pod, now);
         } else {
             self.set_state(now, pod, PodState::WaitingIp);
-            if self.nodes[node.index()].ready {
-                self.cni_add(env, pod);
-            }
+            self.sandbox_attempt(env, pod);
             if self.pods[pod.index()].state == PodState::WaitingIp {
                 self.start_node_wait(node, pod, now);
             }
@@ -111,7 +111,84 @@ impl Kube {
         if !self.try_schedule(env, pod) {
             let life = self.pods[pod.index()].life;
             self.pending.push_back((pod, life));
+            self.last_queued = Some(env.now);
         }
+    }
+
+    /// Binds up to `count` of the oldest unschedulable pods to `node` whatever its state
+    /// (Karpenter binding pods to a node it launches); returns how many it bound.
+    pub fn bind_pending_to<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        node: NodeId,
+        count: u32,
+    ) -> u32 {
+        let mut bound = 0;
+        while bound < count {
+            let Some(&(pod, life)) = self.pending.front() else {
+                break;
+            };
+            self.pending.pop_front();
+            let p = &self.pods[pod.index()];
+            if p.life != life || p.state != PodState::Unschedulable {
+                continue;
+            }
+            self.bind(env, pod, node);
+            bound += 1;
+        }
+        bound
+    }
+
+    /// The kubelet registered `node`: it starts syncing the pods bound to it (their sandbox
+    /// attempts fail with "network not ready" until the node is Ready).
+    pub fn register_node<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, node: NodeId) {
+        let n = &mut self.nodes[node.index()];
+        if n.registered {
+            return;
+        }
+        n.registered = true;
+        self.touch(node);
+        for i in 0..self.nodes[node.index()].pods.len() {
+            let (_, pod) = self.nodes[node.index()].pods[i];
+            if self.pods[pod.index()].state == PodState::WaitingIp {
+                self.sandbox_attempt(env, pod);
+            }
+        }
+    }
+
+    /// The kubelet tries to create a bound pod's sandbox: on a Ready node that is a CNI
+    /// ADD; on a registered node that is not Ready yet it fails ("network not ready") and is
+    /// retried after the retry period; an unregistered node's kubelet does not run yet.
+    fn sandbox_attempt<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        let Some(node) = self.pods[pod.index()].node else {
+            return;
+        };
+        let n = &self.nodes[node.index()];
+        if n.ready {
+            self.cni_add(env, pod);
+        } else if n.registered {
+            self.schedule_retry(env, pod, node);
+        }
+    }
+
+    /// The kubelet's next attempt for `pod` after `backOffPeriod` × (1 + U(0, jitter)).
+    fn schedule_retry<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+        node: NodeId,
+    ) {
+        let k = &env.sc.kubelet;
+        let delay = jittered(
+            k.retry_interval,
+            k.retry_jitter,
+            &mut self.nodes[node.index()].rng,
+        );
+        let p = &mut self.pods[pod.index()];
+        p.retry_gen += 1;
+        let gen = p.retry_gen;
+        env.queue
+            .schedule(env.now + delay, Event::KubeletRetry { pod, gen });
     }
 
     /// Places waiting unschedulable pods, oldest first, while nodes have room.
@@ -129,8 +206,8 @@ impl Kube {
         }
     }
 
-    /// The node finished ipamd init: it takes pods, and its pods waiting for an IP (its
-    /// DaemonSet pods) ask for one, in creation order.
+    /// The node finished ipamd init: it is Ready and takes pods. The pods already bound to
+    /// it and waiting get their IP at their kubelet's next attempt.
     pub fn node_ready<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, node: NodeId) {
         let n = &mut self.nodes[node.index()];
         if n.ready {
@@ -141,12 +218,6 @@ impl Kube {
         self.reindex_node(node, bound, false);
         self.touch(node);
         Self::emit(env, &self.pods, node, Fact::NodeReady);
-        for i in 0..self.nodes[node.index()].pods.len() {
-            let (_, pod) = self.nodes[node.index()].pods[i];
-            if self.pods[pod.index()].state == PodState::WaitingIp {
-                self.cni_add(env, pod);
-            }
-        }
         self.drain_pending(env);
     }
 
@@ -185,17 +256,7 @@ impl Kube {
                         });
                     }
                 }
-                let k = &env.sc.kubelet;
-                let delay = jittered(
-                    k.retry_interval,
-                    k.retry_jitter,
-                    &mut self.nodes[node.index()].rng,
-                );
-                let p = &mut self.pods[pod.index()];
-                p.retry_gen += 1;
-                let gen = p.retry_gen;
-                env.queue
-                    .schedule(now + delay, Event::KubeletRetry { pod, gen });
+                self.schedule_retry(env, pod, node);
             }
         }
     }
@@ -229,7 +290,7 @@ impl Kube {
     ) {
         let p: &Pod = &self.pods[pod.index()];
         if p.retry_gen == gen && p.state == PodState::WaitingIp {
-            self.cni_add(env, pod);
+            self.sandbox_attempt(env, pod);
         }
     }
 }

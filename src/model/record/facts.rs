@@ -114,6 +114,12 @@ pub enum Fact {
     PdUnsupported,
     /// ipamd init finished: the node is Ready.
     NodeReady,
+    /// A launched node's kubelet registered it (NotReady); aws-node starts, and ipamd's
+    /// `nodeInit` begins after `start` (the drawn `aws_node_start`).
+    NodeRegistered {
+        /// From registration until ipamd starts.
+        start: crate::time::SimDuration,
+    },
     /// A CNI ADD found no address; the kubelet retries.
     /// One row stands for a pod's consecutive failed CNI ADDs with the same cause: the
     /// event's time is the first failure, `until` the last, `count` how many.
@@ -362,6 +368,9 @@ pub enum Fact {
         absorbed: u32,
         /// The group's `max` capped the scale-up.
         capped: bool,
+        /// Karpenter launched the nodes and bound the pending pods to them (`delay` is then
+        /// how long its batch lasted).
+        karpenter: bool,
     },
     /// The autoscaler removed an empty node.
     ScaleDown {
@@ -379,6 +388,7 @@ impl Fact {
             Fact::IpamdStart { .. } => "ipamd_start",
             Fact::PdUnsupported => "pd_unsupported",
             Fact::NodeReady => "node_ready",
+            Fact::NodeRegistered { .. } => "node_registered",
             Fact::NoIp { .. } => "no_ip",
             Fact::Assigned {
                 prefixes: false, ..

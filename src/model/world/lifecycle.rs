@@ -14,15 +14,17 @@ use crate::model::rng::{node_stream, streams};
 use crate::time::{SimDuration, SimTime};
 
 impl<R: Recorder> World<R> {
-    /// Creates a node of `group` at `now`: its instance gets a primary address, DaemonSet
-    /// pods are bound to it, and ipamd starts `boot` later (instance boot time).
+    /// Creates a node of `group` at `now`: its instance gets a primary address and
+    /// DaemonSet pods are bound to it. A node of the cluster at t = 0 (`boot` zero) is
+    /// registered and starts ipamd at once; a launched one registers `boot` later (instance
+    /// boot), then aws-node starts ([`World::on_node_registered`]).
     pub(super) fn launch_node(
         &mut self,
         now: SimTime,
         group: GroupId,
         boot: SimDuration,
         queue: &mut EventQueue<Event>,
-    ) {
+    ) -> NodeId {
         let sc = &self.sc;
         let spec = &sc.nodegroups[group.index()];
         let ordinal = self.nodes.next_ordinal(group);
@@ -76,11 +78,60 @@ impl<R: Recorder> World<R> {
             removed: false,
         });
         self.autoscaler.track(node);
+        let initial = now == SimTime::ZERO && boot == SimDuration::ZERO;
+        if initial && primary_ip.is_some() {
+            self.with_kube(now, queue, |k, env| k.register_node(env, node));
+        }
         self.with_kube(now, queue, |k, env| k.bind_daemonsets(env, node));
         match primary_ip {
-            Some(_) => queue.schedule(now + boot, Event::NodeStart(node)),
+            Some(_) if initial => queue.schedule(now, Event::NodeStart(node)),
+            Some(_) => queue.schedule(now + boot, Event::NodeRegistered(node)),
             None => self.emit_node(now, node, Fact::LaunchFailed { subnet }),
         }
+        node
+    }
+
+    /// A launched node's kubelet registers it (NotReady): the pods bound to it start their
+    /// sandbox attempts, and ipamd starts after the group's `aws_node_start` (one draw from
+    /// the node's own stream).
+    pub(super) fn on_node_registered(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if self.nodes.get(node).removed {
+            return;
+        }
+        let group = self.nodes.get(node).group;
+        let latency = self.sc.nodegroups[group.index()].aws_node_start;
+        let mut rng = node_stream(self.sc.seed, streams::NODE_START, node.0);
+        let start = crate::model::ec2::draw(latency, &mut rng);
+        self.emit_node(now, node, Fact::NodeRegistered { start });
+        self.with_kube(now, queue, |k, env| k.register_node(env, node));
+        queue.schedule(now + start, Event::NodeStart(node));
+    }
+
+    /// Karpenter's pass: launch nodes for the pending pods and bind the pods to them.
+    pub(super) fn on_provisioner_tick(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
+        let launches = self.autoscaler.karpenter_pass(now, &self.sc, &self.kube);
+        for l in launches {
+            self.emit_group(now, l.group, l.fact);
+            let boot = self.sc.nodegroups[l.group.index()]
+                .autoscaling
+                .as_ref()
+                .map_or(SimDuration::ZERO, |a| a.provision_time);
+            for _ in 0..l.nodes {
+                let node = self.launch_node(now, l.group, boot, queue);
+                if self.nodes.get(node).primary_ip.is_some() {
+                    self.with_kube(now, queue, |k, env| {
+                        k.bind_pending_to(env, node, l.per_node)
+                    });
+                }
+            }
+            self.autoscaler.added(l.group, l.nodes);
+        }
+        self.autoscaler.reschedule_karpenter(now, queue);
     }
 
     /// Records a fact about a node from outside its ipamd and kube.

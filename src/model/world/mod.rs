@@ -206,11 +206,18 @@ impl<R: Recorder> World<R> {
             if !self.kube.has_waiting(node) {
                 continue;
             }
+            let ipamd = self.ipamd.get(node);
             if self.kube.node(node).ready {
-                self.ipamd.get(node).wait_plan(now, &mut self.plan);
+                ipamd.wait_plan(now, &mut self.plan);
             } else {
+                // booting, registering, aws-node starting; then ipamd's nodeInit
+                let cause = if ipamd.started() {
+                    WaitCause::IpamdUnavailable
+                } else {
+                    WaitCause::NodeNotReady
+                };
                 self.plan.clear();
-                self.plan.push((now, WaitCause::NodeNotReady));
+                self.plan.push((now, cause));
             }
             self.kube.set_wait_plan(node, now, &self.plan);
         }
@@ -269,6 +276,8 @@ impl<R: Recorder> Model for World<R> {
                     self.with_ipamd(now, node, queue, |ip, ctx| ip.start(ctx));
                 }
             }
+            Event::NodeRegistered(node) => self.on_node_registered(now, node, queue),
+            Event::ProvisionerTick => self.on_provisioner_tick(now, queue),
             Event::IpamdWake { node, gen } => {
                 self.with_ipamd(now, node, queue, |ip, ctx| ip.on_wake(ctx, gen))
             }

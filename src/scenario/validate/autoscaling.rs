@@ -8,7 +8,7 @@
 
 use super::{Checker, FieldPath, DURATION_HINT};
 use crate::scenario::autoscaling::{
-    AutoscalingSpec, LaunchSpec, RawAutoscaling, RawLaunch, DEFAULT_PROVISION_TIME,
+    AutoscalingSpec, LaunchSpec, Provisioner, RawAutoscaling, RawLaunch, DEFAULT_PROVISION_TIME,
     DEFAULT_SCALE_DOWN_AFTER, DEFAULT_SCALE_UP_DELAY,
 };
 use crate::scenario::raw::{Deferred, RawNodeGroup, Scalar};
@@ -82,11 +82,22 @@ impl Checker<'_> {
             "scale_down_after",
             DEFAULT_SCALE_DOWN_AFTER,
         );
+        let provisioner = match &raw.provisioner {
+            Some(v) => {
+                let options = [
+                    ("cluster-autoscaler", Provisioner::ClusterAutoscaler),
+                    ("karpenter", Provisioner::Karpenter),
+                ];
+                self.choice(&path.key("provisioner"), v, &options)
+            }
+            None => Some(Provisioner::default()),
+        };
         let bounds_ok = self.check_bounds(path, min, max, count, raw.min.is_some());
         if !bounds_ok {
             return None;
         }
         Some(AutoscalingSpec {
+            provisioner: provisioner?,
             min: min?,
             max: max?,
             scale_up_delay: scale_up_delay?,

@@ -110,6 +110,11 @@ impl Checker<'_> {
             }
             (None, None) => None,
         };
+        let (lo, hi) = crate::scenario::autoscaling::DEFAULT_AWS_NODE_START;
+        let aws_node_start = match &raw.aws_node_start {
+            Some(d) => self.latency(d.value, &at.key("aws_node_start")),
+            None => Some(crate::scenario::Latency::Uniform { min: lo, max: hi }),
+        };
         let (autoscaling, launches) = self.nodegroup_scaling(raw, at, count)?;
         Some(NodeGroupSpec {
             name: name?,
@@ -119,6 +124,7 @@ impl Checker<'_> {
             max_pods: max_pods?,
             autoscaling,
             launches,
+            aws_node_start: aws_node_start?,
         })
     }
 
