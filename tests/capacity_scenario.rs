@@ -34,11 +34,14 @@ fn capacity(yaml: &str) -> Vec<NodeGroupCapacity> {
 }
 
 /// One m5.large nodegroup of `count` nodes in a subnet `a` of `cidr`, with the `cni:` lines.
+/// EC2 hands out the lowest free address, so the derivations below can name addresses.
 fn m5_large(cni: &str, cidr: &str, count: u32) -> String {
     format!(
         "duration: 1m
 cni:
 {cni}
+ec2:
+  address_choice: lowest
 subnets:
   - name: a
     cidr: {cidr}
@@ -275,6 +278,8 @@ fn fragmented_subnet_without_blocks_fits_no_prefix_node() {
 fn two_nodegroups() -> Vec<NodeGroupCapacity> {
     capacity(&format!(
         "duration: 1m
+ec2:
+  address_choice: lowest
 subnets:
   - name: a
     cidr: 10.0.0.0/24

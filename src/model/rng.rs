@@ -24,6 +24,9 @@ pub mod streams {
     pub const WORKLOADS: u64 = 6;
     /// A launched node's aws-node start latency (one draw per node).
     pub const NODE_START: u64 = 7;
+    /// EC2's choice of free addresses and /28 blocks, one stream per subnet
+    /// (`ADDRESSES << 32 | subnet index`).
+    pub const ADDRESSES: u64 = 8;
 }
 
 /// A seeded ChaCha stream for one component.

@@ -1,12 +1,17 @@
 //! A subnet as real addresses: bitmaps over its CIDR.
 //!
 //! AWS reserves the first four addresses and the last one of every subnet. Secondary IPs
-//! and ENI primary IPs are handed out lowest-free first, never inside a prefix reservation.
-//! A /28 prefix needs an aligned block of 16 free addresses: reservation blocks are used
-//! first, then the rest of the subnet. (EC2 does not document its choices; lowest-first keeps
-//! runs readable and deterministic.)
+//! and ENI primary IPs are never taken inside a prefix reservation. A /28 prefix needs an
+//! aligned block of 16 free addresses: reservation blocks are used first, then the rest of
+//! the subnet. Which free address or block EC2 hands out is [`AddressChoice`]: uniformly at
+//! random by default (the subnet's own seeded stream), or the lowest. EC2 does not document
+//! its choice; reports show scattered addresses (research notes: EKS docs on prefix
+//! failures "if IP addresses are scattered throughout the subnet CIDR", cilium#38499).
+//!
+//! Free addresses outside reservations are counted per 4,096-address superblock, so a random
+//! pick costs a scan of at most 16 superblock counts and 64 words in a /16.
 
-use crate::scenario::{Ipv4Cidr, SubnetSpec, UsedSpec};
+use crate::scenario::{AddressChoice, Ipv4Cidr, SubnetSpec, UsedSpec};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -26,12 +31,22 @@ pub struct Subnet {
     pub az: String,
     /// The `kubernetes.io/role/cni` tag.
     pub role_cni: Option<bool>,
+    /// Taken addresses (padding bits past the CIDR are set).
     used: Vec<u64>,
     prefix_only: Vec<u64>,
     free: u32,
+    /// Free addresses outside reservations.
+    free_ips: u32,
+    /// Free addresses outside reservations per superblock of [`SUPERBLOCK`] words.
+    super_free: Vec<u32>,
     /// Every offset below it is used or prefix-only (search start for single addresses).
     hint: u32,
+    choice: AddressChoice,
+    rng: ChaCha8Rng,
 }
+
+/// Words per superblock (64 × 64 = 4,096 addresses).
+const SUPERBLOCK: usize = 64;
 
 fn bit(map: &[u64], off: u32) -> bool {
     map[(off / 64) as usize] & (1 << (off % 64)) != 0
@@ -39,8 +54,14 @@ fn bit(map: &[u64], off: u32) -> bool {
 
 impl Subnet {
     /// The subnet at t = 0: AWS-reserved addresses, reservations and `used` applied
-    /// (`used: <count>` draws its addresses from `rng`).
-    pub fn new(spec: &SubnetSpec, rng: &mut ChaCha8Rng) -> Subnet {
+    /// (`used: <count>` draws its addresses from `rng`); later choices use `choice`, drawing
+    /// from `picks` (the subnet's own stream).
+    pub fn new(
+        spec: &SubnetSpec,
+        rng: &mut ChaCha8Rng,
+        choice: AddressChoice,
+        picks: ChaCha8Rng,
+    ) -> Subnet {
         let size = spec.cidr.size() as u32;
         let words = (size as usize).div_ceil(64);
         let mut s = Subnet {
@@ -51,8 +72,15 @@ impl Subnet {
             used: vec![0; words],
             prefix_only: vec![0; words],
             free: size,
+            free_ips: 0,
+            super_free: Vec::new(),
             hint: 0,
+            choice,
+            rng: picks,
         };
+        for off in size..words as u32 * 64 {
+            s.used[(off / 64) as usize] |= 1 << (off % 64);
+        }
         for off in [0, 1, 2, 3, size - 1] {
             s.mark(off);
         }
@@ -87,13 +115,25 @@ impl Subnet {
                 }
             }
         }
+        s.super_free = s
+            .used
+            .chunks(SUPERBLOCK)
+            .zip(s.prefix_only.chunks(SUPERBLOCK))
+            .map(|(u, p)| u.iter().zip(p).map(|(u, p)| (!(u | p)).count_ones()).sum())
+            .collect();
+        s.free_ips = s.super_free.iter().sum();
         s
     }
 
+    /// Marks `off` taken, keeping the counts (the per-superblock ones only once they exist).
     fn mark(&mut self, off: u32) {
         debug_assert!(!bit(&self.used, off), "address handed out twice");
         self.used[(off / 64) as usize] |= 1 << (off % 64);
         self.free -= 1;
+        if !bit(&self.prefix_only, off) && !self.super_free.is_empty() {
+            self.free_ips -= 1;
+            self.super_free[off as usize / 64 / SUPERBLOCK] -= 1;
+        }
     }
 
     fn unmark(&mut self, off: u32) {
@@ -103,6 +143,10 @@ impl Subnet {
         );
         self.used[(off / 64) as usize] &= !(1 << (off % 64));
         self.free += 1;
+        if !bit(&self.prefix_only, off) {
+            self.free_ips += 1;
+            self.super_free[off as usize / 64 / SUPERBLOCK] += 1;
+        }
     }
 
     /// Free addresses, reservations included (what `DescribeSubnets` reports as available).
@@ -112,34 +156,63 @@ impl Subnet {
 
     /// Free addresses outside prefix reservations (what single addresses can use).
     pub fn free_for_ips(&self) -> u32 {
-        self.used
-            .iter()
-            .zip(&self.prefix_only)
-            .map(|(u, p)| (!(u | p)).count_ones())
-            .sum::<u32>()
-            - self.padding_bits()
+        self.free_ips
     }
 
-    fn padding_bits(&self) -> u32 {
-        (self.used.len() as u32 * 64).saturating_sub(self.cidr.size() as u32)
-    }
-
-    /// Takes the lowest free address outside prefix reservations, if any.
+    /// Takes a free address outside prefix reservations (the lowest, or one at random), if
+    /// any.
     pub fn allocate_ip(&mut self) -> Option<u32> {
-        let size = self.cidr.size() as u32;
+        let off = match self.choice {
+            AddressChoice::Lowest => self.lowest_free_ip()?,
+            AddressChoice::Random => self.random_free_ip()?,
+        };
+        self.mark(off);
+        if self.choice == AddressChoice::Lowest {
+            self.hint = off + 1;
+        }
+        Some(self.cidr.base + off)
+    }
+
+    fn lowest_free_ip(&self) -> Option<u32> {
         let mut w = (self.hint / 64) as usize;
         while w < self.used.len() {
             let taken = self.used[w] | self.prefix_only[w];
             if taken != u64::MAX {
-                let off = w as u32 * 64 + (!taken).trailing_zeros();
-                if off >= size {
-                    return None;
-                }
-                self.mark(off);
-                self.hint = off + 1;
-                return Some(self.cidr.base + off);
+                return Some(w as u32 * 64 + (!taken).trailing_zeros());
             }
             w += 1;
+        }
+        None
+    }
+
+    /// The `k`-th free address (k uniform over the free ones), found through the
+    /// superblock counts, then the words' popcounts, then the word's bits.
+    fn random_free_ip(&mut self) -> Option<u32> {
+        if self.free_ips == 0 {
+            return None;
+        }
+        let mut k = self.rng.gen_range(0..self.free_ips);
+        let sb = self.super_free.iter().position(|&n| {
+            if k < n {
+                true
+            } else {
+                k -= n;
+                false
+            }
+        })?;
+        let first = sb * SUPERBLOCK;
+        let last = (first + SUPERBLOCK).min(self.used.len());
+        for w in first..last {
+            let mut free = !(self.used[w] | self.prefix_only[w]);
+            let n = free.count_ones();
+            if k >= n {
+                k -= n;
+                continue;
+            }
+            for _ in 0..k {
+                free &= free - 1;
+            }
+            return Some(w as u32 * 64 + free.trailing_zeros());
         }
         None
     }
@@ -159,22 +232,35 @@ impl Subnet {
         (self.prefix_only[(off / 64) as usize] >> (off % 64)) & 0xFFFF == 0xFFFF
     }
 
-    /// Takes a free aligned /28 (reservation blocks first); returns its base address.
-    /// `None` is EC2's InsufficientCidrBlocks.
+    /// Takes a free aligned /28 (reservation blocks first; the lowest, or one at random
+    /// among them); returns its base address. `None` is EC2's InsufficientCidrBlocks.
     pub fn allocate_prefix(&mut self) -> Option<u32> {
         let blocks = self.cidr.size() as u32 / PREFIX_SIZE;
-        let pick = (0..blocks)
-            .map(|b| b * PREFIX_SIZE)
-            .find(|&o| self.block_free(o) && self.block_reserved(o))
-            .or_else(|| {
-                (0..blocks)
-                    .map(|b| b * PREFIX_SIZE)
-                    .find(|&o| self.block_free(o))
-            })?;
+        let reserved = |s: &Self, o: u32| s.block_free(o) && s.block_reserved(o);
+        let any = |s: &Self, o: u32| s.block_free(o);
+        let pick = self
+            .pick_block(blocks, reserved)
+            .or_else(|| self.pick_block(blocks, any))?;
         for off in pick..pick + PREFIX_SIZE {
             self.mark(off);
         }
         Some(self.cidr.base + pick)
+    }
+
+    /// The offset of a block satisfying `ok`: the lowest, or one at random.
+    fn pick_block(&mut self, blocks: u32, ok: impl Fn(&Self, u32) -> bool) -> Option<u32> {
+        let offsets = (0..blocks).map(|b| b * PREFIX_SIZE);
+        match self.choice {
+            AddressChoice::Lowest => offsets.clone().find(|&o| ok(self, o)),
+            AddressChoice::Random => {
+                let n = offsets.clone().filter(|&o| ok(self, o)).count();
+                if n == 0 {
+                    return None;
+                }
+                let k = self.rng.gen_range(0..n);
+                offsets.filter(|&o| ok(self, o)).nth(k)
+            }
+        }
     }
 
     /// Returns a /28 prefix by its base address.
@@ -231,6 +317,12 @@ mod tests {
     fn rng() -> ChaCha8Rng {
         ChaCha8Rng::seed_from_u64(1)
     }
+    fn lowest(sp: &SubnetSpec) -> Subnet {
+        Subnet::new(sp, &mut rng(), AddressChoice::Lowest, rng())
+    }
+    fn random(sp: &SubnetSpec) -> Subnet {
+        Subnet::new(sp, &mut rng(), AddressChoice::Random, rng())
+    }
     fn ip(a: [u8; 4]) -> u32 {
         u32::from_be_bytes(a)
     }
@@ -239,7 +331,7 @@ mod tests {
     fn a_slash_24_has_251_usable_addresses_and_15_free_blocks() {
         // 256 - 5 AWS-reserved = 251; 16 blocks, the first (.0-.3 reserved) and the last
         // (.255 reserved) are not entirely free: 14.
-        let mut s = Subnet::new(&spec([10, 0, 1, 0], 24), &mut rng());
+        let mut s = lowest(&spec([10, 0, 1, 0], 24));
         assert_eq!(s.free(), 251);
         assert_eq!(s.free_prefix_blocks(), 14);
         let first = s.allocate_ip().unwrap();
@@ -256,7 +348,7 @@ mod tests {
 
     #[test]
     fn prefixes_are_aligned_and_skip_partly_used_blocks() {
-        let mut s = Subnet::new(&spec([10, 0, 0, 0], 26), &mut rng());
+        let mut s = lowest(&spec([10, 0, 0, 0], 26));
         // /26 = 4 blocks; block 0 holds .0-.3 (reserved), block 3 holds .63: 2 free
         assert_eq!(s.free_prefix_blocks(), 2);
         let a = s.allocate_ip().unwrap(); // .4 (block 0)
@@ -279,7 +371,7 @@ mod tests {
                 .map(|b| (ip([10, 0, 0, b * 16]), ip([10, 0, 0, b * 16])))
                 .collect(),
         );
-        let mut s = Subnet::new(&sp, &mut rng());
+        let mut s = lowest(&sp);
         assert_eq!(s.free(), 237);
         assert_eq!(s.free_prefix_blocks(), 0);
         assert_eq!(s.allocate_prefix(), None);
@@ -295,7 +387,7 @@ mod tests {
             prefix_len: 26,
         }];
         sp.used = UsedSpec::Count(150);
-        let mut s = Subnet::new(&sp, &mut rng());
+        let mut s = lowest(&sp);
         // 251 usable - 150 used = 101 free, 64 of them reserved
         assert_eq!(s.free(), 101);
         assert_eq!(s.free_for_ips(), 37);
@@ -313,11 +405,73 @@ mod tests {
     fn used_count_is_deterministic_per_seed() {
         let mut sp = spec([10, 0, 0, 0], 24);
         sp.used = UsedSpec::Count(100);
-        let a = Subnet::new(&sp, &mut ChaCha8Rng::seed_from_u64(3));
-        let b = Subnet::new(&sp, &mut ChaCha8Rng::seed_from_u64(3));
-        let c = Subnet::new(&sp, &mut ChaCha8Rng::seed_from_u64(4));
+        let new = |seed| {
+            Subnet::new(
+                &sp,
+                &mut ChaCha8Rng::seed_from_u64(seed),
+                AddressChoice::Lowest,
+                rng(),
+            )
+        };
+        let (a, b, c) = (new(3), new(3), new(4));
         assert_eq!(a.used, b.used);
         assert_ne!(a.used, c.used);
         assert_eq!(a.free(), 151);
+    }
+
+    #[test]
+    fn random_choice_hands_out_every_free_address_once() {
+        // /22: 1024 − 5 reserved = 1019 addresses, each exactly once, not in order
+        let mut s = random(&spec([10, 0, 0, 0], 22));
+        let mut got = Vec::new();
+        while let Some(a) = s.allocate_ip() {
+            assert_eq!(s.free_for_ips(), 1019 - got.len() as u32 - 1);
+            got.push(a);
+        }
+        assert_eq!(got.len(), 1019);
+        assert!(got.windows(2).any(|w| w[0] > w[1]), "random order");
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 1019);
+        assert!(!sorted.contains(&ip([10, 0, 0, 0])) && !sorted.contains(&ip([10, 0, 3, 255])));
+        for a in &got {
+            s.release_ip(*a);
+        }
+        assert_eq!((s.free(), s.free_for_ips()), (1019, 1019));
+    }
+
+    #[test]
+    fn random_singles_fragment_a_subnet_that_lowest_keeps_whole() {
+        // /24 (14 whole free /28 blocks): 30 single addresses lowest-first use blocks 0–2
+        // (.4–.33), leaving 12 whole blocks; 30 at random touch many more blocks.
+        let mut low = lowest(&spec([10, 0, 0, 0], 24));
+        let mut rnd = random(&spec([10, 0, 0, 0], 24));
+        for _ in 0..30 {
+            low.allocate_ip();
+            rnd.allocate_ip();
+        }
+        assert_eq!(low.free_prefix_blocks(), 12);
+        assert!(rnd.free_prefix_blocks() < 8, "{}", rnd.free_prefix_blocks());
+    }
+
+    #[test]
+    fn random_prefixes_are_aligned_free_blocks_reservations_first() {
+        let mut sp = spec([10, 0, 0, 0], 24);
+        sp.reservations = vec![Ipv4Cidr {
+            base: ip([10, 0, 0, 128]),
+            prefix_len: 26,
+        }];
+        let mut s = random(&sp);
+        let mut got = Vec::new();
+        while let Some(p) = s.allocate_prefix() {
+            assert_eq!(p % 16, 0);
+            got.push(p);
+        }
+        // 14 whole blocks; the 4 reserved ones (.128–.191) come first
+        assert_eq!(got.len(), 14);
+        assert!(got[..4]
+            .iter()
+            .all(|&p| (ip([10, 0, 0, 128])..ip([10, 0, 0, 192])).contains(&p)));
     }
 }

@@ -364,6 +364,8 @@ raw_mapping! {
         error_latency: Scalar = "error_latency",
         /// `faults`: per-action probability of a server error.
         faults: Deferred<'a> = "faults",
+        /// `address_choice`: `random` (default) or `lowest`.
+        address_choice: Scalar = "address_choice",
     }
 }
 

@@ -370,6 +370,22 @@ pub struct Ec2Config {
     pub retry: RetryConfig,
     /// Probability that one request fails with a server error (retried by the SDK), per action.
     pub fault_rate: [f64; 10],
+    /// Which free address (or /28) EC2 hands out.
+    pub address_choice: AddressChoice,
+}
+
+/// Which free address EC2 hands out for a secondary IP, an ENI's primary IP or a /28
+/// prefix (`ec2.address_choice`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AddressChoice {
+    /// Uniformly at random among the free ones (each subnet its own seeded stream): EC2
+    /// does not hand out the lowest free address, and scattered single addresses are what
+    /// fragments a subnet for prefixes (EKS docs; cilium/cilium#38499).
+    #[default]
+    Random,
+    /// The lowest free one (readable, but a released address comes straight back and
+    /// fragmentation is understated).
+    Lowest,
 }
 
 /// Faults beyond EC2 errors.
@@ -419,6 +435,7 @@ impl Default for Ec2Config {
             error_latency: SimDuration::from_millis(50),
             retry: RetryConfig::default(),
             fault_rate: [0.0; 10],
+            address_choice: AddressChoice::Random,
         }
     }
 }

@@ -87,7 +87,11 @@ impl<R: Recorder> World<R> {
         let subnets = sc
             .subnets
             .iter()
-            .map(|s| Subnet::new(s, &mut subnet_rng))
+            .enumerate()
+            .map(|(i, s)| {
+                let picks = rng_stream(sc.seed, streams::ADDRESSES << 32 | i as u64);
+                Subnet::new(s, &mut subnet_rng, sc.ec2.address_choice, picks)
+            })
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone());
         let kube = Kube::new(&sc);

@@ -27,6 +27,15 @@ impl Checker<'_> {
                 ec2.error_latency = d;
             }
         }
+        if let Some(v) = &raw.address_choice {
+            let options = [
+                ("random", AddressChoice::Random),
+                ("lowest", AddressChoice::Lowest),
+            ];
+            if let Some(c) = self.choice(&path.key("address_choice"), v, &options) {
+                ec2.address_choice = c;
+            }
+        }
         if let Some(f) = &raw.faults {
             let at = path.key("faults");
             for (key, value, p) in self.entries(f.value, &at) {

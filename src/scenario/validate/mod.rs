@@ -32,9 +32,9 @@ use super::raw::{
 use super::source::{LoadOptions, Source};
 use super::yaml::{Kind, Mark, Node};
 use super::{
-    BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config, EniConfigSpec,
-    FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec, Placement,
-    RetryConfig, Scenario, ScenarioErrors, SchedulerConfig, SchedulerPolicy, SubnetSpec,
+    AddressChoice, BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config,
+    EniConfigSpec, FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec,
+    Placement, RetryConfig, Scenario, ScenarioErrors, SchedulerConfig, SchedulerPolicy, SubnetSpec,
     ThrottlingConfig, UsedSpec, WorkloadSpec,
 };
 use crate::catalog;
