@@ -84,9 +84,18 @@ pub struct Located {
 }
 
 impl Located {
-    /// This problem as a warning line: `file:line:col: warning: path: message`.
+    /// This problem as a warning line: `file:line:col: warning: path: message` (`file:
+    /// warning: …` without a line and column).
     pub fn warning_line(&self) -> String {
-        self.diagnostic.warning_line(&self.file)
+        // `:line:col: warning: …`, or `:warning: …`.
+        let rest = self.diagnostic.warning_line("");
+        let rest = rest.strip_prefix(':').unwrap_or(&rest);
+        let sep = if self.diagnostic.location.is_some() {
+            ":"
+        } else {
+            ": "
+        };
+        format!("{}{sep}{rest}", Escaped(&self.file))
     }
 }
 
@@ -187,13 +196,54 @@ fn json_problem(input: &InputFile, e: &serde_json::Error) -> Located {
     } else {
         message
     };
+    let mut location = (e.line() > 0).then(|| (e.line(), e.column().max(1)));
+    let mut path = String::new();
+    // serde_json places a wrong type just after the value; name and place the value itself.
+    if let (true, Some(at)) = (e.is_data(), location) {
+        if let Some((p, value_at)) = tree_of(&input.path).and_then(|t| value_before(&t, at)) {
+            path = p.to_string();
+            location = Some(value_at);
+        }
+    }
     Located {
         file: input.file.clone(),
         diagnostic: Diagnostic {
-            path: String::new(),
-            location: (e.line() > 0).then(|| (e.line(), e.column().max(1))),
+            path,
+            location,
             message,
         },
+    }
+}
+
+/// The path and position of the last value that starts at or before `at` (line, column),
+/// descending into lists and objects: the value serde_json had just read.
+fn value_before(root: &Node, at: (usize, usize)) -> Option<(JsonPath, (usize, usize))> {
+    let pos = |n: &Node| (n.mark.line as usize, n.mark.col as usize);
+    if pos(root) > at {
+        return None;
+    }
+    let mut node = root;
+    let mut path = JsonPath::root();
+    loop {
+        let next = match &node.kind {
+            Kind::Seq(items) => items
+                .iter()
+                .enumerate()
+                .rfind(|(_, n)| pos(n) <= at)
+                .map(|(i, n)| (path.index(i), n)),
+            Kind::Map(entries) => entries
+                .iter()
+                .rfind(|(_, v)| pos(v) <= at)
+                .and_then(|(k, v)| Some((path.key(k.as_str()?), v))),
+            _ => None,
+        };
+        match next {
+            Some((p, n)) => {
+                path = p;
+                node = n;
+            }
+            None => return Some((path, pos(node))),
+        }
     }
 }
 
@@ -321,5 +371,8 @@ mod tests {
         );
         // items[0].missing: the object `{"a": 1}` on line 3, column 5.
         assert_eq!(locate(&root, &items.index(0).key("missing")), Some((3, 5)));
+        // serde_json reports a wrong type after the value: (4, 19) is past the `2`.
+        let (p, at) = value_before(&root, (4, 19)).unwrap();
+        assert_eq!((p.to_string().as_str(), at), ("items[1].b.c", (4, 17)));
     }
 }

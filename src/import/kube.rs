@@ -155,21 +155,13 @@ pub fn nodes(list: List<Node>, file: usize, found: &mut Found) -> (Vec<NodeInfo>
         );
         return (Vec::new(), Vec::new());
     };
+    if wrong_kinds(&items, |n| n.kind.as_deref(), "Node", file, found) {
+        return (Vec::new(), Vec::new());
+    }
     let mut out = Vec::new();
     let mut fargate = Vec::new();
     for (i, node) in items.into_iter().enumerate() {
         let at = root.key("items").index(i);
-        if node.kind.as_deref().is_some_and(|k| k != "Node") {
-            found.error(
-                file,
-                at.key("kind"),
-                format!(
-                    "expected a Node (kubectl get nodes -o json); found a {}",
-                    node.kind.unwrap_or_default()
-                ),
-            );
-            continue;
-        }
         if let Some(n) = node_info(node, &at, file, found, &mut fargate) {
             out.push(n);
         }
@@ -366,6 +358,43 @@ fn check_kind(kind: Option<&str>, root: &JsonPath, file: usize, found: &mut Foun
     }
 }
 
+/// Reports the first item whose `kind` is not `want` (with how many more there are), once:
+/// a file of other objects is one mistake. Returns whether there was one.
+fn wrong_kinds<T>(
+    items: &[T],
+    kind: impl Fn(&T) -> Option<&str>,
+    want: &str,
+    file: usize,
+    found: &mut Found,
+) -> bool {
+    let wrong: Vec<(usize, &str)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| kind(t).filter(|k| *k != want).map(|k| (i, k)))
+        .collect();
+    let Some(&(first, k)) = wrong.first() else {
+        return false;
+    };
+    let more = match wrong.len() - 1 {
+        0 => String::new(),
+        n => format!(" (and {n} more items that are not a {want})"),
+    };
+    let command = if want == "Node" {
+        "kubectl get nodes -o json"
+    } else {
+        "kubectl get pods -A -o json"
+    };
+    found.error(
+        file,
+        JsonPath::root().key("items").index(first).key("kind"),
+        format!(
+            "expected a {want} ({command}); found a {}{more}",
+            serde_json::Value::from(k)
+        ),
+    );
+    true
+}
+
 /// How a pod is owned, as the import groups pods.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Owner {
@@ -406,20 +435,12 @@ pub fn pods(list: List<Pod>, file: usize, found: &mut Found, skipped: &[String])
         );
         return Vec::new();
     };
+    if wrong_kinds(&items, |p| p.kind.as_deref(), "Pod", file, found) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (i, pod) in items.into_iter().enumerate() {
         let at = root.key("items").index(i);
-        if pod.kind.as_deref().is_some_and(|k| k != "Pod") {
-            found.error(
-                file,
-                at.key("kind"),
-                format!(
-                    "expected a Pod (kubectl get pods -A -o json); found a {}",
-                    pod.kind.unwrap_or_default()
-                ),
-            );
-            continue;
-        }
         let Some(meta) = pod.metadata else {
             found.error(file, at.key("metadata"), "missing `metadata`".to_string());
             continue;
