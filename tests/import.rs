@@ -208,6 +208,45 @@ fn used_is_what_is_in_use_less_the_imported_nodes_pools() {
 }
 
 #[test]
+fn a_run_of_the_imported_cluster_ends_with_the_free_addresses_aws_reported() {
+    // The estimate of what the nodes hold is the model's steady state: after a run of the
+    // imported cluster (10 workload pods, 3 ebs-csi-node pods), its three subnets together
+    // have 7647 + 8057 + 4079 = 19783 free addresses, the AvailableIpAddressCount sum.
+    let dir = fresh_dir("import", "cluster-run");
+    let scenario = dir.join("cluster.yaml");
+    std::fs::write(&scenario, cluster(&fixture(AWS_NODE)).yaml).unwrap();
+    let out = dir.join("run");
+    let r = ipamsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["pods"]["running_at_end"].as_u64(), Some(19));
+    #[derive(serde::Deserialize)]
+    struct SubnetRow {
+        time_s: f64,
+        free_ips: u64,
+    }
+    let rows: Vec<SubnetRow> = csv::Reader::from_path(out.join("subnets.csv"))
+        .unwrap()
+        .deserialize()
+        .map(Result::unwrap)
+        .collect();
+    let end = rows.iter().map(|r| r.time_s).fold(0.0, f64::max);
+    let free: u64 = rows
+        .iter()
+        .filter(|r| r.time_s == end)
+        .map(|r| r.free_ips)
+        .sum();
+    assert_eq!(free, 19783);
+}
+
+#[test]
 fn pods_group_into_workloads_and_daemonsets_by_owner() {
     let i = cluster(&fixture(AWS_NODE));
     let w: BTreeMap<&str, (u32, bool)> = i
