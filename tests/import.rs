@@ -508,6 +508,18 @@ fn json_errors_carry_serde_json_line_and_column() {
         d.message
     );
 
+    // A list where kubectl prints one object: placed at its `[`.
+    let list = dir.join("list.json");
+    std::fs::write(&list, format!("\n  [{text}]")).unwrap();
+    let f = failed(import(&inputs(&list, None, None, None)));
+    let d = &f.errors[0].diagnostic;
+    assert_eq!(d.location, Some((2, 3)));
+    assert!(
+        d.message.starts_with("expected a JSON object"),
+        "{}",
+        d.message
+    );
+
     // A number where kubectl prints a quantity string: placed at the number, with its path.
     let q = edited(&dir, "q.json", &text, "\"pods\": \"17\"", "\"pods\": 17");
     let f = failed(import(&inputs(&q, None, None, None)));

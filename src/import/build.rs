@@ -376,10 +376,14 @@ fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOut>) {
 /// Each entry's short name as a DNS label, or its long one where two short ones collide.
 fn two_level(keys: &[(String, String)]) -> Vec<String> {
     let short: Vec<String> = keys.iter().map(|(s, _)| dns_label(s, "pods")).collect();
+    let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &short {
+        *uses.entry(s.as_str()).or_default() += 1;
+    }
     keys.iter()
         .zip(&short)
         .map(|((_, long), s)| {
-            if short.iter().filter(|o| *o == s).count() > 1 {
+            if uses[s.as_str()] > 1 {
                 dns_label(long, s)
             } else {
                 s.clone()

@@ -168,6 +168,9 @@ pub fn read_json<T: DeserializeOwned>(input: &InputFile) -> Result<T, Located> {
             bytes: 0,
         },
     );
+    if let Some(problem) = not_an_object(&mut reader, input) {
+        return Err(problem);
+    }
     let parsed = serde_json::from_reader::<_, T>(&mut reader);
     if reader.get_ref().bytes > MAX_JSON_BYTES {
         return Err(input.problem(
@@ -178,6 +181,56 @@ pub fn read_json<T: DeserializeOwned>(input: &InputFile) -> Result<T, Located> {
         ));
     }
     parsed.map_err(|e| json_problem(input, &e))
+}
+
+/// A problem if the document does not start with `{` (kubectl and the AWS CLI print one
+/// object; serde would otherwise read a list as a struct's fields, with confusing
+/// messages). Only leading whitespace is consumed.
+fn not_an_object(reader: &mut impl std::io::BufRead, input: &InputFile) -> Option<Located> {
+    let (mut line, mut col) = (1, 1);
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) => {
+                return Some(
+                    input.problem(String::new(), format!("cannot read file: {}", io_text(&e))),
+                )
+            }
+        };
+        if buf.is_empty() {
+            return None; // the end: serde_json reports it
+        }
+        let blanks = buf
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .count();
+        for b in &buf[..blanks] {
+            if *b == b'\n' {
+                (line, col) = (line + 1, 1);
+            } else {
+                col += 1;
+            }
+        }
+        if blanks == buf.len() {
+            reader.consume(blanks);
+            continue;
+        }
+        let next = buf[blanks];
+        reader.consume(blanks);
+        if next == b'{' {
+            return None;
+        }
+        return Some(Located {
+            file: input.file.clone(),
+            diagnostic: Diagnostic {
+                path: String::new(),
+                location: Some((line, col)),
+                message: "expected a JSON object `{…}`, as kubectl -o json and the AWS CLI \
+                          print"
+                    .to_string(),
+            },
+        });
+    }
 }
 
 /// A serde_json error as a located problem (its message without serde's own

@@ -1,7 +1,7 @@
 //! Names for the scenario: nodegroup and workload names become node and pod names, so they
 //! are DNS labels (`[a-z0-9-]`, at most 63 characters); every list's names are unique.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Longest DNS label (characters), the scenario's limit for nodegroup and workload names.
 pub const MAX_LABEL: usize = 63;
@@ -56,17 +56,22 @@ pub fn unique(names: Vec<String>, max: usize) -> Vec<String> {
 /// base followed by those of its `parts` whose value differs between the groups of that
 /// base (a part all of them share adds nothing), joined with `-` as a DNS label.
 pub fn distinguish(groups: &[(String, Vec<String>)]) -> Vec<String> {
+    // Per base, per part position, the distinct values seen.
+    let mut seen: BTreeMap<(&str, usize), BTreeSet<Option<&str>>> = BTreeMap::new();
+    let width = groups.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
+    for (base, parts) in groups {
+        for k in 0..width {
+            seen.entry((base.as_str(), k))
+                .or_default()
+                .insert(parts.get(k).map(String::as_str));
+        }
+    }
     groups
         .iter()
         .map(|(base, parts)| {
-            let same_base: Vec<&Vec<String>> = groups
-                .iter()
-                .filter(|(b, _)| b == base)
-                .map(|(_, p)| p)
-                .collect();
             let mut name = base.clone();
             for (k, part) in parts.iter().enumerate() {
-                if same_base.iter().any(|p| p.get(k) != Some(part)) {
+                if seen[&(base.as_str(), k)].len() > 1 {
                     name.push('-');
                     name.push_str(part);
                 }
