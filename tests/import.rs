@@ -296,6 +296,44 @@ fn pods_group_into_workloads_and_daemonsets_by_owner() {
 }
 
 #[test]
+fn a_static_pods_mirror_is_a_daemonset() {
+    // kube-proxy as a static pod: the mirror pod `kube-proxy-<node>`, owned by its Node.
+    let dir = fresh_dir("import", "static");
+    let mut doc: serde_json::Value = serde_json::from_str(&read(PODS)).unwrap();
+    let node = "ip-10-0-12-34.us-west-2.compute.internal";
+    let items = doc["items"].as_array_mut().unwrap();
+    items.retain(|p| {
+        p["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.starts_with("kube-proxy"))
+    });
+    items.push(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": format!("kube-proxy-{node}"), "namespace": "kube-system",
+                     "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": node,
+                                          "controller": true}]},
+        "spec": {"nodeName": node, "hostNetwork": true},
+        "status": {"phase": "Running"}
+    }));
+    let p = dir.join("pods.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let n = fixture(NODES);
+    let i = import(&inputs(&n, None, None, Some(&p))).unwrap();
+    let ds: Vec<&str> = i
+        .scenario
+        .daemonsets
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(ds, ["aws-node", "ebs-csi-node", "kube-proxy"]);
+    assert!(!i
+        .scenario
+        .workloads
+        .iter()
+        .any(|w| w.name.contains("proxy")));
+}
+
+#[test]
 fn aws_node_and_kube_proxy_are_always_host_network_daemonsets() {
     let n = fixture(T3_NODES);
     let i = import(&inputs(&n, None, None, None)).unwrap();
@@ -544,6 +582,12 @@ fn a_node_outside_every_subnet_and_other_inputs_are_errors() {
         .diagnostic
         .message
         .contains("10.9.3.30 is in none of the 4 subnets"));
+
+    // Every node outside the subnets: one problem each, and nothing built from them.
+    let cluster_subnets = fixture(SUBNETS);
+    let moved = edited(&dir, "m.json", &read(T3_NODES), "\"10.0.", "\"10.7.");
+    let f = failed(import(&inputs(&moved, Some(&cluster_subnets), None, None)));
+    assert_eq!(f.errors.len(), 3);
 
     // Pods given as nodes: one problem, not one per pod.
     let p = fixture(PODS);

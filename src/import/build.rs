@@ -52,6 +52,17 @@ pub fn build(c: &Cluster<'_>, found: &mut Found) -> ScenarioOut {
         Some(list) => from_subnets(c.nodes, list, found),
         None => assumed(c.nodes),
     };
+    // A node in no subnet (or several) is a problem already recorded: nothing to build.
+    let Some(node_net) = node_net.into_iter().collect::<Option<Vec<usize>>>() else {
+        return ScenarioOut {
+            duration: DURATION.to_string(),
+            cni: CniOut::from(c.cni),
+            subnets: Vec::new(),
+            nodegroups: Vec::new(),
+            daemonsets: Vec::new(),
+            workloads: Vec::new(),
+        };
+    };
     let net_names = unique(nets.iter().map(|n| n.name.clone()).collect(), MAX_NAME);
     let mut pods_on: BTreeMap<&str, u32> = BTreeMap::new();
     for p in c.pods.iter().filter(|p| !p.host_network) {
@@ -113,12 +124,13 @@ pub fn build(c: &Cluster<'_>, found: &mut Found) -> ScenarioOut {
 
 /// The subnets of `describe-subnets` that hold an imported node, plus those tagged
 /// `kubernetes.io/role/cni: 1` in the same VPC and AZ as one (subnet discovery may put a
-/// node's new ENIs there), in file order; and each node's subnet (an index into them).
+/// node's new ENIs there), in file order; and each node's subnet (an index into them;
+/// `None`, with a problem recorded, for a node in no subnet or in several).
 fn from_subnets(
     nodes: &[NodeInfo],
     list: &[SubnetInfo],
     found: &mut Found,
-) -> (Vec<Net>, Vec<usize>) {
+) -> (Vec<Net>, Vec<Option<usize>>) {
     let mut chosen: Vec<usize> = Vec::new();
     let mut node_subnet = Vec::with_capacity(nodes.len());
     for node in nodes {
@@ -127,7 +139,7 @@ fn from_subnets(
             .collect();
         match holding.as_slice() {
             [i] => {
-                node_subnet.push(*i);
+                node_subnet.push(Some(*i));
                 if !chosen.contains(i) {
                     chosen.push(*i);
                 }
@@ -145,7 +157,7 @@ fn from_subnets(
                         list.len()
                     ),
                 );
-                node_subnet.push(0);
+                node_subnet.push(None);
             }
             several => {
                 let shown: Vec<String> = several
@@ -163,7 +175,7 @@ fn from_subnets(
                         shown.join(", ")
                     ),
                 );
-                node_subnet.push(several[0]);
+                node_subnet.push(None);
             }
         }
     }
@@ -204,14 +216,14 @@ fn from_subnets(
         .collect();
     let index = node_subnet
         .iter()
-        .map(|i| all.iter().position(|a| a == i).unwrap_or(0))
+        .map(|i| i.and_then(|i| all.iter().position(|a| *a == i)))
         .collect();
     (nets, index)
 }
 
 /// Without `--subnets`: one /16 per distinct /16 of the nodes' InternalIPs, named
 /// `assumed-<network>/16`, with nothing else in use.
-fn assumed(nodes: &[NodeInfo]) -> (Vec<Net>, Vec<usize>) {
+fn assumed(nodes: &[NodeInfo]) -> (Vec<Net>, Vec<Option<usize>>) {
     let nets16: BTreeSet<u32> = nodes
         .iter()
         .map(|n| u32::from(n.internal_ip) & 0xFFFF_0000)
@@ -237,18 +249,15 @@ fn assumed(nodes: &[NodeInfo]) -> (Vec<Net>, Vec<usize>) {
         .iter()
         .map(|n| {
             let ip = n.internal_ip;
-            nets16
-                .iter()
-                .position(|&b| {
-                    contains(
-                        Ipv4Cidr {
-                            base: b,
-                            prefix_len: 16,
-                        },
-                        ip,
-                    )
-                })
-                .unwrap_or(0)
+            nets16.iter().position(|&b| {
+                contains(
+                    Ipv4Cidr {
+                        base: b,
+                        prefix_len: 16,
+                    },
+                    ip,
+                )
+            })
         })
         .collect();
     (nets, index)

@@ -499,6 +499,15 @@ fn owner_of(meta: &ObjectMeta, at: &JsonPath) -> Result<Owner, PathProblem> {
     };
     Ok(match kind {
         "DaemonSet" => Owner::DaemonSet(name.to_string()),
+        // A static pod's mirror, `<pod>-<node>` on each node that runs it: a DaemonSet.
+        "Node" => {
+            let pod = meta.name.as_deref().unwrap_or_default();
+            let base = pod
+                .strip_suffix(name)
+                .and_then(|p| p.strip_suffix('-'))
+                .filter(|p| !p.is_empty());
+            Owner::DaemonSet(base.unwrap_or(pod).to_string())
+        }
         "ReplicaSet" => {
             let hash = meta
                 .labels
