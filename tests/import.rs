@@ -589,6 +589,39 @@ fn a_node_outside_every_subnet_and_other_inputs_are_errors() {
     let f = failed(import(&inputs(&moved, Some(&cluster_subnets), None, None)));
     assert_eq!(f.errors.len(), 3);
 
+    // A node without an IPv4 InternalIP, and a subnet whose free count does not fit: a /24
+    // has 256 − 5 = 251 usable addresses, so 252 available is impossible.
+    let no_ip = edited(
+        &dir,
+        "no-ip.json",
+        &read(T3_NODES),
+        "\"InternalIP\"",
+        "\"ExternalIP\"",
+    );
+    let too_many = edited(
+        &dir,
+        "s.json",
+        &read(T3_SUBNETS),
+        "\"AvailableIpAddressCount\": 245",
+        "\"AvailableIpAddressCount\": 252",
+    );
+    let f = failed(import(&inputs(&no_ip, Some(&too_many), None, None)));
+    let paths: Vec<&str> = f
+        .errors
+        .iter()
+        .map(|e| e.diagnostic.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "items[0].status.addresses",
+            "items[1].status.addresses",
+            "items[2].status.addresses",
+            "Subnets[1].AvailableIpAddressCount",
+        ]
+    );
+    assert!(f.errors[3].diagnostic.message.contains("which has 251"));
+
     // Pods given as nodes: one problem, not one per pod.
     let p = fixture(PODS);
     let f = failed(import(&inputs(&p, None, None, None)));
