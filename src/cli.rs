@@ -145,6 +145,30 @@ pub enum Command {
         #[arg(long)]
         allow_large: bool,
     },
+    /// Write a scenario from a cluster's own output: nodes (kubectl get nodes -o json),
+    /// subnets (aws ec2 describe-subnets --output json), the aws-node DaemonSet and pods
+    /// (kubectl get pods -A -o json). See docs/import.md.
+    Import {
+        /// `kubectl get nodes -o json` output: one nodegroup per node group label, instance
+        /// type and subnet.
+        #[arg(long, value_name = "FILE")]
+        nodes: PathBuf,
+        /// `aws ec2 describe-subnets --output json` output: the nodes' subnets with their
+        /// used addresses (without it: one /16 per distinct /16 of the nodes' addresses).
+        #[arg(long, value_name = "FILE")]
+        subnets: Option<PathBuf>,
+        /// The aws-node DaemonSet (`kubectl get ds aws-node -n kube-system -o yaml`): its
+        /// CNI settings, written inline.
+        #[arg(long = "aws-node", value_name = "FILE")]
+        aws_node: Option<PathBuf>,
+        /// `kubectl get pods -A -o json` output: DaemonSets and workloads by owner, with a
+        /// replica per pod.
+        #[arg(long, value_name = "FILE")]
+        pods: Option<PathBuf>,
+        /// Write the scenario to FILE (whole or not at all) instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Write DIR/report.html: charts of a run's timeline.csv and/or a comparison.csv.
     Report {
         /// An output directory of `run --out` (or of a compare).

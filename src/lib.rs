@@ -2,7 +2,8 @@
 //! manager (ipamd) across a Kubernetes cluster.
 //!
 //! Layers: [`engine`] (generic event queue), [`model`] (the cluster and ipamd),
-//! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run).
+//! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run);
+//! [`import`] writes a scenario from a real cluster's kubectl and AWS CLI output.
 
 #![warn(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod commands;
 pub mod compare;
 pub mod decide;
 pub mod engine;
+pub mod import;
 pub mod model;
 pub mod output;
 pub mod report;

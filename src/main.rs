@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use ipamsim::cli::{Cli, Command};
-use ipamsim::commands::{self, capacity, compare, merge, report, run, validate};
+use ipamsim::commands::{self, capacity, compare, import, merge, report, run, validate};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -44,6 +44,19 @@ fn main() -> ExitCode {
             None => capacity::by_type(instance_type, *all, *format),
         },
         Command::Report { dir } => report::report(dir, false),
+        Command::Import {
+            nodes,
+            subnets,
+            aws_node,
+            pods,
+            out,
+        } => import::import(&import::ImportArgs {
+            nodes,
+            subnets: subnets.as_deref(),
+            aws_node: aws_node.as_deref(),
+            pods: pods.as_deref(),
+            out: out.as_deref(),
+        }),
         Command::Compare {
             scenario,
             set,

@@ -20,6 +20,7 @@ pub use source::{LoadOptions, Source};
 pub use types::*;
 pub use validate::{
     check_cni_value, load, load_with, normalize_cni_value, parse, parse_in_dir, parse_with,
+    read_aws_node_env, AwsNodeEnv,
 };
 
 /// One problem found in a scenario file.

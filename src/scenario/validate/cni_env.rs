@@ -410,3 +410,84 @@ fn aws_node_env(documents: &[Node]) -> Result<Option<(&Node, FieldPath)>, String
         )),
     }
 }
+
+/// The CNI settings of an aws-node DaemonSet manifest, read exactly as `cni_from:` reads
+/// them (for `ipamsim import`).
+#[derive(Clone, Debug)]
+pub struct AwsNodeEnv {
+    /// The settings of the `aws-node` container's env, as aws-node parses them; defaults
+    /// for the variables it does not set.
+    pub cni: CniConfig,
+    /// Warnings (ignored variables, surprising values), each placed at the variable's line
+    /// and column in the manifest, with the variable's name as its path.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads the env of the container named `aws-node` of the DaemonSet manifest at `path`
+/// (`kubectl get daemonset aws-node -n kube-system -o yaml` or `-o json`, the upstream
+/// `aws-k8s-cni.yaml`, or a `kind: List`), checking every variable as a scenario's
+/// `cni_from:` does. `file` names the manifest in messages. Every problem (unreadable file,
+/// YAML syntax, no aws-node container, a value aws-node would reject or replace) is in the
+/// error, placed at the manifest's own line and column, with the variable's name as path.
+pub fn read_aws_node_env(path: &Path, file: &str) -> Result<AwsNodeEnv, ScenarioErrors> {
+    let errors = |problems: Vec<Diagnostic>| ScenarioErrors {
+        file: file.to_string(),
+        problems,
+    };
+    let text = read_text(path, "manifest").map_err(|d| errors(vec![d]))?;
+    let parsed = parse_documents(&text, 0);
+    let mut rec = Recorder::new();
+    let top = FieldPath::default();
+    for p in &parsed.problems {
+        rec.error_at(&top, Some(p.mark), p.message.clone());
+    }
+    let mut vars = Vec::new();
+    if !parsed.fatal {
+        match aws_node_env(&parsed.documents) {
+            Ok(None) => {}
+            Ok(Some((env, env_path))) => match &env.kind {
+                Kind::Seq(items) => vars = env_vars(items, &env_path, &mut rec),
+                Kind::Null => {}
+                _ => rec.error_at(
+                    &env_path,
+                    Some(env.mark),
+                    format!("expected a list; found {}", env.kind_name()),
+                ),
+            },
+            Err(message) => rec.error_at(&top, None, message),
+        }
+    }
+    // The variables as a scenario's `cni:` mapping whose keys keep their manifest marks
+    // (origin 0 here is the manifest), so that the checks place everything in it.
+    let cni_node = Node::new(Kind::Map(vars), Mark::default());
+    let root = Node::new(
+        Kind::Map(vec![(
+            Node::new(Kind::Str("cni".into()), Mark::default()),
+            cni_node.clone(),
+        )]),
+        Mark::default(),
+    );
+    let mut checker = Checker::new(Some(&root), rec, Path::new(""), &LoadOptions::default());
+    let cni = checker.cni(
+        Some(&Deferred { value: &cni_node }),
+        &FieldPath::default().key("cni"),
+    );
+    let by_position = |d: &Diagnostic| d.location.unwrap_or((usize::MAX, usize::MAX));
+    // `cni.NAME…` → `NAME…`: in a manifest the variable's name is the place.
+    let unprefix = |mut d: Diagnostic| {
+        if let Some(rest) = d.path.strip_prefix("cni.") {
+            d.path = rest.to_string();
+        } else if d.path == "cni" {
+            d.path.clear();
+        }
+        d
+    };
+    let mut problems: Vec<Diagnostic> = checker.rec.problems.into_iter().map(unprefix).collect();
+    if !problems.is_empty() {
+        problems.sort_by_key(by_position);
+        return Err(errors(problems));
+    }
+    let mut warnings: Vec<Diagnostic> = checker.rec.warnings.into_iter().map(unprefix).collect();
+    warnings.sort_by_key(by_position);
+    Ok(AwsNodeEnv { cni, warnings })
+}

@@ -65,6 +65,7 @@ mod tests_sections;
 
 use checker::*;
 pub use cni::{check_cni_value, normalize_cni_value};
+pub use cni_env::{read_aws_node_env, AwsNodeEnv};
 use subnets::*;
 
 /// Reads a scenario file and validates it ([`parse`]). The file name in messages is

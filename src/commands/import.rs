@@ -1,0 +1,119 @@
+//! `ipamsim import --nodes FILE [--subnets FILE] [--aws-node FILE] [--pods FILE] [--out
+//! FILE]`: a scenario from a cluster's kubectl and AWS CLI output (docs/import.md). The
+//! scenario goes to stdout, or with `--out` to that file, written under a temporary name
+//! and renamed when whole.
+
+use super::{eprint_line, print, Exit};
+use crate::import::{self, Imported, Inputs};
+use crate::output::files::OutputDir;
+use std::path::Path;
+
+/// The command's arguments.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportArgs<'a> {
+    /// `--nodes`.
+    pub nodes: &'a Path,
+    /// `--subnets`.
+    pub subnets: Option<&'a Path>,
+    /// `--aws-node`.
+    pub aws_node: Option<&'a Path>,
+    /// `--pods`.
+    pub pods: Option<&'a Path>,
+    /// `--out`.
+    pub out: Option<&'a Path>,
+}
+
+/// Imports and writes the scenario: exit 0, 2 on any problem with the inputs or an unusable
+/// `--out` (nothing is written then), 1 when the file cannot be written.
+pub fn import(args: &ImportArgs<'_>) -> Exit {
+    let inputs = Inputs {
+        nodes: args.nodes,
+        subnets: args.subnets,
+        aws_node: args.aws_node,
+        pods: args.pods,
+    };
+    let imported = match import::import(&inputs) {
+        Ok(i) => i,
+        Err(failed) => {
+            for w in &failed.warnings {
+                eprint_line(&w.warning_line());
+            }
+            for e in &failed.errors {
+                eprint_line(&e.to_string());
+            }
+            eprint_line(&format!(
+                "import: {} problem(s) found; nothing was written",
+                failed.errors.len()
+            ));
+            return Exit::Invalid;
+        }
+    };
+    for w in &imported.warnings {
+        eprint_line(&w.warning_line());
+    }
+    match args.out {
+        None => print(&imported.yaml).err().unwrap_or(Exit::Success),
+        Some(path) => match write_file(path, &imported.yaml) {
+            Ok(()) => print(&summary(path, &imported))
+                .err()
+                .unwrap_or(Exit::Success),
+            Err(exit) => exit,
+        },
+    }
+}
+
+/// The line printed after `--out` is written.
+fn summary(path: &Path, imported: &Imported) -> String {
+    let s = &imported.scenario;
+    let nodes: u64 = s.nodegroups.iter().map(|g| u64::from(g.count)).sum();
+    let pods: u64 = s.workloads.iter().map(|w| u64::from(w.replicas)).sum();
+    format!(
+        "{}: imported {nodes} nodes in {} nodegroups, {} subnets, {} DaemonSets, {} workloads \
+         ({pods} pods)\n",
+        path.display(),
+        s.nodegroups.len(),
+        s.subnets.len(),
+        s.daemonsets.len(),
+        s.workloads.len()
+    )
+}
+
+/// Writes `text` to `path` through the output directory helpers: a temporary file in the
+/// same directory (which is locked meanwhile), renamed to `path` when complete.
+fn write_file(path: &Path, text: &str) -> Result<(), Exit> {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        eprint_line(&format!(
+            "error: --out {} does not name a file; give a path such as cluster.yaml",
+            path.display()
+        ));
+        return Err(Exit::Invalid);
+    };
+    if path.is_dir() {
+        eprint_line(&format!(
+            "error: --out {} is a directory; give a file path such as {}/cluster.yaml",
+            path.display(),
+            path.display()
+        ));
+        return Err(Exit::Invalid);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut dir = match OutputDir::open(parent) {
+        Ok(d) => d,
+        Err(e) => {
+            eprint_line(&format!("error: {e}"));
+            return Err(Exit::Invalid);
+        }
+    };
+    // The helpers name files by `&'static str`; one short name per process is kept.
+    let name: &'static str = Box::leak(name.to_string().into_boxed_str());
+    let written = dir
+        .write(name, text.as_bytes())
+        .and_then(|()| dir.commit(&[]));
+    written.map_err(|e| {
+        eprint_line(&format!("error: cannot write {}: {e}", path.display()));
+        Exit::Failure
+    })
+}

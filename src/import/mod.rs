@@ -1,0 +1,219 @@
+//! `ipamsim import`: a scenario built from a real cluster's own output — `kubectl get nodes
+//! -o json`, optionally `aws ec2 describe-subnets --output json`, the aws-node DaemonSet
+//! (`kubectl get ds aws-node -n kube-system -o yaml`) and `kubectl get pods -A -o json`.
+//!
+//! Layers: [`json`] (reading and placing problems), [`kube`] and [`aws`] (the input shapes),
+//! [`build`] (subnets, nodegroups, DaemonSets and workloads), [`estimate`] (the addresses a
+//! node holds, for `used`), [`names`], [`out`] (the scenario written). The rules and the
+//! estimates are in docs/import.md.
+//!
+//! Every problem is reported at once, each with its file and a line and column or a JSON
+//! path; nothing panics, and the scenario is checked by the scenario loader before it is
+//! returned.
+
+pub mod aws;
+pub mod build;
+pub mod estimate;
+pub mod json;
+pub mod kube;
+pub mod names;
+pub mod out;
+
+use crate::scenario::{read_aws_node_env, CniConfig, Diagnostic};
+use json::{read_json, Found, InputFile, Located};
+use std::path::Path;
+
+/// The files to import from.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    /// `kubectl get nodes -o json`.
+    pub nodes: &'a Path,
+    /// `aws ec2 describe-subnets --output json`.
+    pub subnets: Option<&'a Path>,
+    /// The aws-node DaemonSet manifest.
+    pub aws_node: Option<&'a Path>,
+    /// `kubectl get pods -A -o json`.
+    pub pods: Option<&'a Path>,
+}
+
+/// An imported scenario.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The scenario as structs.
+    pub scenario: out::ScenarioOut,
+    /// The scenario as YAML text (what is written).
+    pub yaml: String,
+    /// Warnings about the inputs (ignored variables, skipped nodes, estimates).
+    pub warnings: Vec<Located>,
+}
+
+/// Why nothing was imported: every problem, and the warnings found on the way.
+#[derive(Clone, Debug)]
+pub struct Failed {
+    /// The problems (never empty).
+    pub errors: Vec<Located>,
+    /// Warnings found before the problems stopped the import.
+    pub warnings: Vec<Located>,
+}
+
+/// File indices in [`Found`].
+const NODES: usize = 0;
+const SUBNETS: usize = 1;
+const PODS: usize = 2;
+
+/// Name of the scenario in messages about the written scenario itself.
+const SELF_CHECK: &str = "imported scenario";
+
+/// Imports the scenario: reads every input, reports every problem at once, and returns
+/// the scenario only if the scenario loader accepts it.
+pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
+    let mut errors: Vec<Located> = Vec::new();
+    let mut warnings: Vec<Located> = Vec::new();
+    let cni = aws_node_cni(inputs.aws_node, &mut errors, &mut warnings);
+
+    let nodes_file = InputFile::new(inputs.nodes);
+    let subnets_file = inputs.subnets.map(InputFile::new);
+    let pods_file = inputs.pods.map(InputFile::new);
+    let mut found = Found::default();
+    let (nodes, skipped) = match read_json(&nodes_file) {
+        Ok(list) => kube::nodes(list, NODES, &mut found),
+        Err(e) => {
+            errors.push(e);
+            (Vec::new(), Vec::new())
+        }
+    };
+    let subnets = subnets_file.as_ref().map(|f| match read_json(f) {
+        Ok(doc) => aws::subnets(doc, SUBNETS, &mut found),
+        Err(e) => {
+            errors.push(e);
+            Vec::new()
+        }
+    });
+    let pods = match &pods_file {
+        Some(f) => match read_json(f) {
+            Ok(list) => kube::pods(list, PODS, &mut found, &skipped),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    // Placing needs every file's index, present or not.
+    let absent = InputFile::new(Path::new(""));
+    let files = [
+        &nodes_file,
+        subnets_file.as_ref().unwrap_or(&absent),
+        pods_file.as_ref().unwrap_or(&absent),
+    ];
+    let finish = |found: Found, errors: &mut Vec<Located>, warnings: &mut Vec<Located>| {
+        let (e, w) = found.place(&files);
+        errors.extend(e);
+        warnings.extend(w);
+    };
+    if !errors.is_empty() || found.has_errors() {
+        finish(found, &mut errors, &mut warnings);
+        return Err(Failed { errors, warnings });
+    }
+
+    let cluster = build::Cluster {
+        nodes: &nodes,
+        subnets: subnets.as_deref(),
+        pods: &pods,
+        cni: &cni,
+    };
+    let built = build::build(&cluster, &mut found);
+    finish(found, &mut errors, &mut warnings);
+    if subnets.is_none() {
+        warnings.push(nodes_file.problem(
+            String::new(),
+            format!(
+                "no --subnets: assumed one /16 subnet per distinct /16 of the nodes' InternalIPs \
+                 ({}), with no other addresses in use, so the run cannot show a subnet \
+                 running out; give --subnets (aws ec2 describe-subnets --output json) for the \
+                 real sizes and free addresses",
+                built
+                    .subnets
+                    .iter()
+                    .map(|s| s.cidr.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Failed { errors, warnings });
+    }
+    let yaml = match out::to_yaml(&built) {
+        Ok(y) => y,
+        Err(message) => {
+            errors.push(self_problem(message));
+            return Err(Failed { errors, warnings });
+        }
+    };
+    let opts = crate::scenario::LoadOptions { allow_large: true };
+    if let Err(e) = crate::scenario::parse_with(&yaml, SELF_CHECK, Path::new("."), &opts) {
+        errors.extend(e.problems.into_iter().map(|d| Located {
+            file: SELF_CHECK.to_string(),
+            diagnostic: d,
+        }));
+        return Err(Failed { errors, warnings });
+    }
+    Ok(Imported {
+        scenario: built,
+        yaml,
+        warnings,
+    })
+}
+
+/// The CNI settings of `--aws-node` (the defaults without it). Custom networking is
+/// turned off with a warning: the ENIConfigs it needs are not imported.
+fn aws_node_cni(
+    path: Option<&Path>,
+    errors: &mut Vec<Located>,
+    warnings: &mut Vec<Located>,
+) -> CniConfig {
+    let Some(path) = path else {
+        return CniConfig::default();
+    };
+    let file = path.display().to_string();
+    let locate = |d: Diagnostic| Located {
+        file: file.clone(),
+        diagnostic: d,
+    };
+    match read_aws_node_env(path, &file) {
+        Ok(env) => {
+            warnings.extend(env.warnings.into_iter().map(locate));
+            let mut cni = env.cni;
+            if cni.custom_network_cfg {
+                cni.custom_network_cfg = false;
+                warnings.push(
+                    InputFile::new(path).problem(
+                        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG".to_string(),
+                        "custom networking is on, but import does not read ENIConfigs; the \
+                     scenario is written with it off (add `eniconfigs:` and set it to true by \
+                     hand, see docs/scenario-reference.md)"
+                            .to_string(),
+                    ),
+                );
+            }
+            cni
+        }
+        Err(e) => {
+            errors.extend(e.problems.into_iter().map(locate));
+            CniConfig::default()
+        }
+    }
+}
+
+/// A problem with the written scenario itself (a bug, never the user's input).
+fn self_problem(message: String) -> Located {
+    Located {
+        file: SELF_CHECK.to_string(),
+        diagnostic: Diagnostic {
+            path: String::new(),
+            location: None,
+            message,
+        },
+    }
+}
