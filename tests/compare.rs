@@ -406,15 +406,17 @@ fn columns_are_appended_and_shard_files_replace_comparisons() {
         peak_unschedulable,time_to_running_p50_s,time_to_running_p99_s";
     let want: Vec<&str> = historical.split(',').collect();
     assert_eq!(&header[..want.len()], &want[..]);
-    // then pod-seconds by cause, one column per wait cause
+    // then the EC2 actions added later, then pod-seconds by cause, one column per cause
+    let later = ["ec2_AssignIpv6Addresses", "ec2_AssociateTrunkInterface"];
+    assert_eq!(&header[want.len()..want.len() + 2], &later[..]);
     let causes = ipamsim::model::record::WaitCause::ALL;
     for (i, c) in causes.iter().enumerate() {
-        assert_eq!(header[want.len() + i], format!("wait_{}_s", c.word()));
+        assert_eq!(header[want.len() + 2 + i], format!("wait_{}_s", c.word()));
     }
-    assert_eq!(header[want.len() + causes.len()], "pods_never_ip_mean");
+    assert_eq!(header[want.len() + 2 + causes.len()], "pods_never_ip_mean");
     assert_eq!(&header[header.len() - 2..], &["slo_met", "recommended"]);
     // 8 headline metrics × 6 statistics
-    assert_eq!(header.len(), want.len() + causes.len() + 48 + 2);
+    assert_eq!(header.len(), want.len() + 2 + causes.len() + 48 + 2);
     assert!(run(args(&["--shard", "1/2"])).status.success());
     assert!(out.join("shard.json").is_file());
     assert!(!out.join("comparison.csv").exists() && !out.join("comparison.json").exists());

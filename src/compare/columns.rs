@@ -127,6 +127,9 @@ pub fn columns() -> &'static [Column] {
             decimal("time_to_running_p50_s", false, |s| s.time_to_running_s.p50),
             decimal("time_to_running_p99_s", true, |s| s.time_to_running_s.p99),
         ]);
+        // actions added later, after the historical columns
+        c.push(ec2_action(A::AssignIpv6Addresses));
+        c.push(ec2_action(A::AssociateTrunkInterface));
         // pod-seconds waited by cause (summary.json's wait_by_cause_s)
         for cause in WaitCause::ALL {
             c.push(Column::new(

@@ -79,9 +79,9 @@ pub enum Response {
 pub struct Ec2 {
     config: Ec2Config,
     buckets: Vec<TokenBucket>,
-    calls: [u64; 10],
-    throttled: [u64; 10],
-    errors: [u64; 10],
+    calls: [u64; crate::scenario::EC2_ACTIONS],
+    throttled: [u64; crate::scenario::EC2_ACTIONS],
+    errors: [u64; crate::scenario::EC2_ACTIONS],
 }
 
 impl Ec2 {
@@ -101,9 +101,9 @@ impl Ec2 {
         Ec2 {
             config,
             buckets,
-            calls: [0; 10],
-            throttled: [0; 10],
-            errors: [0; 10],
+            calls: [0; crate::scenario::EC2_ACTIONS],
+            throttled: [0; crate::scenario::EC2_ACTIONS],
+            errors: [0; crate::scenario::EC2_ACTIONS],
         }
     }
 
@@ -127,7 +127,7 @@ impl Ec2 {
 
     /// Requests made so far, per action (indexed by `Ec2Action as usize`), throttled ones
     /// included.
-    pub fn calls(&self) -> &[u64; 10] {
+    pub fn calls(&self) -> &[u64; crate::scenario::EC2_ACTIONS] {
         &self.calls
     }
 

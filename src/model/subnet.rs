@@ -43,7 +43,23 @@ pub struct Subnet {
     hint: u32,
     choice: AddressChoice,
     rng: ChaCha8Rng,
+    /// The /64's /80 prefixes, if the subnet has an IPv6 CIDR.
+    v6: Option<V6Space>,
 }
+
+/// A /64's 65,536 /80 prefixes: which are taken.
+#[derive(Clone, Debug)]
+struct V6Space {
+    /// The /64's network address.
+    base: u128,
+    /// One bit per /80.
+    used: Vec<u64>,
+    /// /80s not taken.
+    free: u32,
+}
+
+/// /80 prefixes in a /64.
+pub const V6_PREFIXES: u32 = 1 << 16;
 
 /// Words per superblock (64 × 64 = 4,096 addresses).
 const SUPERBLOCK: usize = 64;
@@ -77,6 +93,11 @@ impl Subnet {
             hint: 0,
             choice,
             rng: picks,
+            v6: spec.ipv6_cidr.map(|base| V6Space {
+                base,
+                used: vec![0; (V6_PREFIXES / 64) as usize],
+                free: V6_PREFIXES,
+            }),
         };
         for off in size..words as u32 * 64 {
             s.used[(off / 64) as usize] |= 1 << (off % 64);
@@ -272,6 +293,55 @@ impl Subnet {
         self.hint = self.hint.min(start);
     }
 
+    /// An IPv6 /80 from the subnet's /64 (`AssignIpv6Addresses` with a prefix count of 1):
+    /// the lowest free one or one at random, by the address choice; `None` if the subnet
+    /// has no IPv6 CIDR or every /80 is taken.
+    pub fn allocate_v6_prefix(&mut self) -> Option<u128> {
+        let choice = self.choice;
+        let v6 = self.v6.as_mut()?;
+        if v6.free == 0 {
+            return None;
+        }
+        let mut k = match choice {
+            AddressChoice::Lowest => 0,
+            AddressChoice::Random => self.rng.gen_range(0..v6.free),
+        };
+        for (w, word) in v6.used.iter_mut().enumerate() {
+            let mut free = !*word;
+            let n = free.count_ones();
+            if k >= n {
+                k -= n;
+                continue;
+            }
+            for _ in 0..k {
+                free &= free - 1;
+            }
+            let bit = free.trailing_zeros();
+            *word |= 1 << bit;
+            v6.free -= 1;
+            let index = w as u128 * 64 + u128::from(bit);
+            return Some(v6.base + (index << 48));
+        }
+        None
+    }
+
+    /// Returns a /80 by its network address.
+    pub fn release_v6_prefix(&mut self, prefix: u128) {
+        if let Some(v6) = &mut self.v6 {
+            let index = ((prefix - v6.base) >> 48) as usize;
+            let (w, b) = (index / 64, index % 64);
+            if v6.used[w] & (1 << b) != 0 {
+                v6.used[w] &= !(1 << b);
+                v6.free += 1;
+            }
+        }
+    }
+
+    /// The subnet's IPv6 /64, if it has one.
+    pub fn ipv6_cidr(&self) -> Option<u128> {
+        self.v6.as_ref().map(|v| v.base)
+    }
+
     /// Aligned /28 blocks entirely free (reservations included).
     pub fn free_prefix_blocks(&self) -> u32 {
         let blocks = self.cidr.size() as u32 / PREFIX_SIZE;
@@ -312,6 +382,7 @@ mod tests {
             role_cni: None,
             used: UsedSpec::None,
             reservations: vec![],
+            ipv6_cidr: None,
         }
     }
     fn rng() -> ChaCha8Rng {

@@ -365,7 +365,7 @@ impl<W: Write> Recorder for CsvRecorder<W> {
         let _ = write!(self.name, "{}", p.name);
         self.ip.clear();
         if let Some(a) = p.ip {
-            let _ = write!(self.ip, "{}", std::net::Ipv4Addr::from(a));
+            let _ = write!(self.ip, "{a}");
         }
         let row = PodCsvRow {
             pod: &self.name,

@@ -32,6 +32,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             )
         }
         Fact::NodeReady => out.write_str("ipamd init finished"),
+        Fact::Ipv6Prefix { prefix } => write!(
+            out,
+            "AssignIpv6Addresses: the primary ENI holds {}/80",
+            std::net::Ipv6Addr::from(prefix)
+        ),
         Fact::NodeRegistered { start } => write!(
             out,
             "kubelet registered the node (NotReady); ipamd starts in {start}"
@@ -279,6 +284,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                 RestartReason::CustomNetworkingNoEni => {
                     out.write_str("Failed to attach any ENIs for custom networking")?
                 }
+                RestartReason::Ipv6PrefixFailed(err) => write!(
+                    out,
+                    "nodeInit failed: no IPv6 /80 for the primary ENI ({})",
+                    err.name()
+                )?,
             }
             write!(out, "; aws-node restarts in {delay}")
         }

@@ -242,6 +242,8 @@ raw_mapping! {
         used: Deferred<'a> = "used",
         /// `reservations`: prefix-type CIDR reservations.
         reservations: Deferred<'a> = "reservations",
+        /// `ipv6_cidr`: the subnet's IPv6 /64.
+        ipv6_cidr: Scalar = "ipv6_cidr",
     }
 }
 

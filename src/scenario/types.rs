@@ -127,6 +127,8 @@ pub struct SubnetSpec {
     pub used: UsedSpec,
     /// Subnet CIDR reservations of type `prefix`: only /28 prefixes may use them.
     pub reservations: Vec<Ipv4Cidr>,
+    /// The subnet's IPv6 CIDR (always a /64 in AWS): its network address, if it has one.
+    pub ipv6_cidr: Option<u128>,
 }
 
 /// An ENIConfig: with custom networking, the subnet for pod ENIs of nodes in one AZ.
@@ -220,11 +222,18 @@ pub enum Ec2Action {
     DescribeInstances = 8,
     /// `DescribeSubnets`
     DescribeSubnets = 9,
+    /// `AssignIpv6Addresses` (an IPv6 /80 prefix at IPv6 `nodeInit`)
+    AssignIpv6Addresses = 10,
+    /// `AssociateTrunkInterface` (the VPC resource controller, a branch ENI to its trunk)
+    AssociateTrunkInterface = 11,
 }
+
+/// Number of EC2 actions modelled (the length of per-action tables).
+pub const EC2_ACTIONS: usize = 12;
 
 impl Ec2Action {
     /// Every action, in index order.
-    pub const ALL: [Ec2Action; 10] = [
+    pub const ALL: [Ec2Action; EC2_ACTIONS] = [
         Ec2Action::AssignPrivateIpAddresses,
         Ec2Action::UnassignPrivateIpAddresses,
         Ec2Action::CreateNetworkInterface,
@@ -235,6 +244,8 @@ impl Ec2Action {
         Ec2Action::DescribeNetworkInterfaces,
         Ec2Action::DescribeInstances,
         Ec2Action::DescribeSubnets,
+        Ec2Action::AssignIpv6Addresses,
+        Ec2Action::AssociateTrunkInterface,
     ];
 
     /// The EC2 API name.
@@ -250,6 +261,8 @@ impl Ec2Action {
             Ec2Action::DescribeNetworkInterfaces => "DescribeNetworkInterfaces",
             Ec2Action::DescribeInstances => "DescribeInstances",
             Ec2Action::DescribeSubnets => "DescribeSubnets",
+            Ec2Action::AssignIpv6Addresses => "AssignIpv6Addresses",
+            Ec2Action::AssociateTrunkInterface => "AssociateTrunkInterface",
         }
     }
 
@@ -305,9 +318,9 @@ pub struct ThrottlingConfig {
     /// Throttling on (default) or off (unlimited EC2).
     pub enabled: bool,
     /// Bucket per action, indexed by `Ec2Action as usize`.
-    pub buckets: [BucketSpec; 10],
+    pub buckets: [BucketSpec; EC2_ACTIONS],
     /// Other tenants' requests per second per action, taken from the same buckets.
-    pub background_per_s: [u32; 10],
+    pub background_per_s: [u32; EC2_ACTIONS],
 }
 
 impl Default for ThrottlingConfig {
@@ -317,7 +330,7 @@ impl Default for ThrottlingConfig {
         let mut buckets = [BucketSpec {
             capacity: 50,
             refill_per_s: 5,
-        }; 10];
+        }; EC2_ACTIONS];
         for a in Ec2Action::ALL {
             if !a.is_mutating() {
                 buckets[a as usize] = BucketSpec {
@@ -329,7 +342,7 @@ impl Default for ThrottlingConfig {
         ThrottlingConfig {
             enabled: true,
             buckets,
-            background_per_s: [0; 10],
+            background_per_s: [0; EC2_ACTIONS],
         }
     }
 }
@@ -359,7 +372,7 @@ impl Default for RetryConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ec2Config {
     /// Round-trip time of each action, indexed by `Ec2Action as usize`.
-    pub latency: [Latency; 10],
+    pub latency: [Latency; EC2_ACTIONS],
     /// Time from `AttachNetworkInterface` returning until the ENI and its IPs appear in IMDS.
     pub imds_delay: Latency,
     /// Account-wide request throttling.
@@ -369,7 +382,7 @@ pub struct Ec2Config {
     /// The SDK's retries.
     pub retry: RetryConfig,
     /// Probability that one request fails with a server error (retried by the SDK), per action.
-    pub fault_rate: [f64; 10],
+    pub fault_rate: [f64; EC2_ACTIONS],
     /// Which free address (or /28) EC2 hands out.
     pub address_choice: AddressChoice,
 }
@@ -411,7 +424,7 @@ impl Default for Ec2Config {
     fn default() -> Self {
         use Ec2Action::*;
         let ms = |m| Latency::Fixed(SimDuration::from_millis(m));
-        let mut latency = [ms(100); 10];
+        let mut latency = [ms(100); EC2_ACTIONS];
         latency[AssignPrivateIpAddresses as usize] = Latency::Uniform {
             min: SimDuration::from_millis(400),
             max: SimDuration::from_millis(600),
@@ -425,6 +438,12 @@ impl Default for Ec2Config {
         latency[DescribeNetworkInterfaces as usize] = ms(100);
         latency[DescribeInstances as usize] = ms(100);
         latency[DescribeSubnets as usize] = ms(100);
+        // assumptions: as the IPv4 assignment, and as a create
+        latency[AssignIpv6Addresses as usize] = Latency::Uniform {
+            min: SimDuration::from_millis(400),
+            max: SimDuration::from_millis(600),
+        };
+        latency[AssociateTrunkInterface as usize] = ms(400);
         Ec2Config {
             latency,
             imds_delay: Latency::Uniform {
@@ -434,7 +453,7 @@ impl Default for Ec2Config {
             throttling: ThrottlingConfig::default(),
             error_latency: SimDuration::from_millis(50),
             retry: RetryConfig::default(),
-            fault_rate: [0.0; 10],
+            fault_rate: [0.0; EC2_ACTIONS],
             address_choice: AddressChoice::Random,
         }
     }

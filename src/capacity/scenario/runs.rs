@@ -132,7 +132,7 @@ pub(super) fn node_run(
     // Steady state without injected faults (they only delay it, and a restart named after a
     // node of the scenario would hit the derived run's node of that name).
     s.faults = Default::default();
-    s.ec2.fault_rate = [0.0; 10];
+    s.ec2.fault_rate = [0.0; crate::scenario::EC2_ACTIONS];
     s.workloads = if simulated > 0 {
         vec![WorkloadSpec {
             name: "capacity".into(),
@@ -242,7 +242,7 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         };
     }
     let node = world.node(0);
-    let stats = node.ds.stats(end);
+    let stats = node.ipamd.stats(end);
     let waiting = world
         .pods()
         .iter()

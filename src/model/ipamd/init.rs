@@ -74,6 +74,9 @@ impl NodeIpamd {
                 add_new_eni(&mut self.ds, e, now);
             }
         }
+        if self.conf.ipv6 {
+            return self.init_ipv6(ctx);
+        }
         let stats = self.ds.stats(now);
         let c = &self.conf;
         if pool::is_too_low(stats, c.targets, c.ips_per_eni, c.max_pods) {
@@ -91,8 +94,13 @@ impl NodeIpamd {
         if ctx.sc.cni.custom_network_cfg && self.ds.stats(ctx.now).total == 0 {
             return self.restart(ctx, RestartReason::CustomNetworkingNoEni);
         }
-        let d = self.half_period();
-        self.sleep(ctx, d, Step::PoolUpdate);
+        if self.conf.ipv6 {
+            // no pool-manager loop in IPv6 mode (ipamd.go:769-780)
+            self.step = Step::Serving;
+        } else {
+            let d = self.half_period();
+            self.sleep(ctx, d, Step::PoolUpdate);
+        }
         self.serving = true;
         ctx.ready = true;
         // a failure streak of nodeInit is recorded before the node's ticks begin
@@ -179,6 +187,9 @@ impl NodeIpamd {
         let s = &mut subnets[r.subnet.index()];
         r.ips.drain(..).for_each(|a| s.release_ip(a));
         r.prefixes.drain(..).for_each(|p| s.release_prefix(p));
+        if let Some(v6) = self.v6.take() {
+            subnets[self.conf.subnet.index()].release_v6_prefix(v6.prefix);
+        }
         // addresses whose release failed: still on the (now deleted) ENIs in EC2
         for u in self.unreleased.drain(..) {
             let s = &mut subnets[u.subnet.index()];

@@ -18,6 +18,7 @@ pub mod datastore;
 mod dormant;
 mod eni;
 mod init;
+pub mod ipv6;
 pub mod pool;
 mod tick;
 mod waiting;
@@ -121,6 +122,10 @@ pub enum Step {
     Retry,
     /// ipamd's own backoff before calling again (init describe, detach, delete retries).
     Recall(Ec2Action, StepAfter),
+    /// IPv6 `nodeInit`: `AssignIpv6Addresses` for the primary ENI's /80 returned.
+    Ipv6Assigned,
+    /// IPv6 mode after `nodeInit`: ipamd serves CNI ADDs and runs no pool-manager loop.
+    Serving,
 }
 
 /// Where a re-issued call returns to (ipamd-level retries).
@@ -264,6 +269,8 @@ pub struct NodeConf {
     pub lazy: bool,
     /// Custom networking: the primary ENI holds no pod addresses.
     pub custom_networking: bool,
+    /// IPv6 mode: one /80 on the primary ENI, no pool manager (`ipv6.rs`).
+    pub ipv6: bool,
 }
 
 /// One node's random streams, one per component (design.md §3).
@@ -392,6 +399,8 @@ pub struct NodeIpamd {
     /// Which kinds of row the current failure streak has shown once already
     /// (`calls::SHOWN_*`); the rest of the streak is counted in `repeats`.
     shown: u8,
+    /// IPv6 mode: the /80 and its addresses in use.
+    v6: Option<ipv6::V6Pool>,
     /// The tick in progress did something beyond an idle decision.
     tick_active: bool,
     /// Placement draws made so far, and at the start of the tick in progress.
@@ -448,6 +457,7 @@ impl NodeIpamd {
             last_failure: None,
             repeats: None,
             shown: 0,
+            v6: None,
             tick_active: false,
             draws: 0,
             tick_draws_start: 0,
@@ -505,9 +515,18 @@ impl NodeIpamd {
             .map(|(_, cause)| cause)
     }
 
-    /// The datastore's statistics at `now`.
+    /// The pool's statistics at `now`: the datastore's, or in IPv6 mode the /80's
+    /// addresses in ipamd's map.
     pub fn stats(&self, now: SimTime) -> PoolStats {
-        self.ds.stats(now)
+        match &self.v6 {
+            Some(v6) => v6.stats(now),
+            None => self.ds.stats(now),
+        }
+    }
+
+    /// IPv6 mode: the node's /80, once assigned.
+    pub fn ipv6_prefix(&self) -> Option<u128> {
+        self.v6.as_ref().map(|p| p.prefix)
     }
 
     /// CNI ADD (`AssignPodIPv4Address`, §d.1): an address for `pod`, or `None`. ipamd
@@ -518,12 +537,30 @@ impl NodeIpamd {
         if !self.serving {
             return None;
         }
+        if let Some(v6) = &mut self.v6 {
+            let eni = self.ds.enis().first().map_or(EniId(1), |e| e.id);
+            return Some((eni, v6.assign(now, ip_rot, pod)));
+        }
         self.ds.assign(now, pod, eni_rot, ip_rot)
     }
 
     /// CNI DEL (`UnassignPodIPAddress`, §d.2): the address stays on the ENI and cools.
     pub fn cni_del(&mut self, now: SimTime, pod: PodId, eni: EniId, addr: u32) {
-        self.ds.unassign(now, eni, addr, pod);
+        match &mut self.v6 {
+            Some(v6) => v6.unassign(now, addr, pod),
+            None => {
+                self.ds.unassign(now, eni, addr, pod);
+            }
+        }
+    }
+
+    /// The full address CNI ADD named `(eni, addr)`.
+    pub fn address(&self, addr: u32) -> crate::model::record::PodAddr {
+        use crate::model::record::PodAddr;
+        match &self.v6 {
+            Some(v6) => PodAddr::V6(v6.address(addr)),
+            None => PodAddr::V4(addr),
+        }
     }
 
     /// A Go-map-order draw: a random rotation, or 0 in canonical placement.
@@ -608,6 +645,10 @@ impl crate::model::kube::Cni for Ipamds {
                 })
             }
         }
+    }
+
+    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr {
+        self.nodes[node.index()].address(ip.1)
     }
 
     fn del(

@@ -21,6 +21,10 @@ impl NodeIpamd {
         if !self.serving {
             return (WaitCause::IpamdUnavailable, None);
         }
+        if self.v6.is_some() {
+            // the /80 always has a free address
+            return (WaitCause::KubeletRetry, None);
+        }
         let stats = self.ds.stats(now);
         if stats.available() > stats.cooldown {
             return (WaitCause::KubeletRetry, None);

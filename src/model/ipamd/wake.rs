@@ -15,7 +15,8 @@ impl NodeIpamd {
         let step = self.step;
         let error = self.call_error.take();
         match (step, error) {
-            (Step::Off, _) => {}
+            (Step::Off | Step::Serving, _) => {}
+            (Step::Ipv6Assigned, e) => self.ipv6_assigned(ctx, e),
             (Step::Retry, _) => self.attempt(ctx),
             (Step::Recall(action, after), _) => self.ec2_call(ctx, action, after.step()),
             (Step::InitDescribed, e) => self.init_described(ctx, e),

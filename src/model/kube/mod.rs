@@ -49,6 +49,8 @@ pub trait Cni {
         pod: PodId,
         queue: &mut EventQueue<Event>,
     ) -> Result<(EniId, u32), NoAddress>;
+    /// The address that `add` named `ip` on `node`, in full.
+    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr;
     /// CNI DEL: `pod` gives back `ip`.
     fn del(
         &mut self,

@@ -37,8 +37,8 @@ pub struct Pod {
     pub deleted: Option<SimTime>,
     /// `(ENI, address)` held.
     pub ip: Option<(EniId, u32)>,
-    /// Last address it held (kept after delete, for `pods.csv`).
-    pub last_ip: Option<u32>,
+    /// Last address it held, as the CNI named it (kept after delete, for `pods.csv`).
+    pub last_ip: Option<(EniId, u32)>,
     /// Kubelet retry generation (stale retries are ignored; it keeps counting across the
     /// lives of a slot).
     pub retry_gen: u32,

@@ -233,7 +233,7 @@ impl Kube {
                 self.end_streak(env, pod);
                 let p = &mut self.pods[pod.index()];
                 p.ip = Some(ip);
-                p.last_ip = Some(ip.1);
+                p.last_ip = Some(ip);
                 p.ip_assigned = Some(now);
                 self.set_state(now, pod, PodState::Running);
                 self.end_wait(env, pod, now);

@@ -112,7 +112,7 @@ impl Kube {
             scheduled: p.scheduled,
             ip_assigned: p.ip_assigned,
             deleted: p.deleted,
-            ip: p.last_ip,
+            ip: p.last_ip.zip(p.node).map(|(ip, n)| env.cni.address(n, ip)),
             state: p.state,
         };
         env.rec.pod(&record);

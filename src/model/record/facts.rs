@@ -75,6 +75,8 @@ pub enum RestartReason {
     InitDescribeFailed(Ec2Error),
     /// Custom networking and init ended with no pod IPs.
     CustomNetworkingNoEni,
+    /// IPv6 mode: the primary ENI's /80 could not be assigned, with this error.
+    Ipv6PrefixFailed(Ec2Error),
 }
 
 impl RestartReason {
@@ -84,6 +86,7 @@ impl RestartReason {
             RestartReason::InjectedFault => "injected_fault",
             RestartReason::InitDescribeFailed(_) => "init_failed",
             RestartReason::CustomNetworkingNoEni => "custom_networking_no_eni",
+            RestartReason::Ipv6PrefixFailed(_) => "ipv6_prefix_failed",
         }
     }
 }
@@ -114,6 +117,11 @@ pub enum Fact {
     PdUnsupported,
     /// ipamd init finished: the node is Ready.
     NodeReady,
+    /// IPv6 mode: `AssignIpv6Addresses` gave the primary ENI this /80.
+    Ipv6Prefix {
+        /// The /80's network address.
+        prefix: u128,
+    },
     /// A launched node's kubelet registered it (NotReady); aws-node starts, and ipamd's
     /// `nodeInit` begins after `start` (the drawn `aws_node_start`).
     NodeRegistered {
@@ -388,6 +396,7 @@ impl Fact {
             Fact::IpamdStart { .. } => "ipamd_start",
             Fact::PdUnsupported => "pd_unsupported",
             Fact::NodeReady => "node_ready",
+            Fact::Ipv6Prefix { .. } => "ipv6_prefix",
             Fact::NodeRegistered { .. } => "node_registered",
             Fact::NoIp { .. } => "no_ip",
             Fact::Assigned {

@@ -91,7 +91,7 @@ pub struct OwnedPod {
     /// Deleted.
     pub deleted: Option<SimTime>,
     /// The last address it held.
-    pub ip: Option<u32>,
+    pub ip: Option<super::PodAddr>,
     /// Its state at the end.
     pub state: PodState,
 }

@@ -12,7 +12,7 @@ mod waits;
 
 pub use facts::{Ec2Error, Fact, GrowthBlocker, InsufficientThen, RestartReason};
 pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait};
-pub use samples::{NodeRow, PodRecord, PodState, SubnetRow, TimelineRow};
+pub use samples::{NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
 pub use waits::{WaitCause, WaitRecord};
 
 use super::ids::NodeId;

@@ -115,6 +115,34 @@ impl PodState {
     }
 }
 
+/// A pod's address: IPv4, or IPv6 (IPv6 mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PodAddr {
+    /// An IPv4 address.
+    V4(u32),
+    /// An IPv6 address.
+    V6(u128),
+}
+
+impl std::fmt::Display for PodAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            PodAddr::V4(a) => std::net::Ipv4Addr::from(a).fmt(f),
+            PodAddr::V6(a) => std::net::Ipv6Addr::from(a).fmt(f),
+        }
+    }
+}
+
+impl PodAddr {
+    /// The IPv4 address, if it is one.
+    pub fn v4(self) -> Option<u32> {
+        match self {
+            PodAddr::V4(a) => Some(a),
+            PodAddr::V6(_) => None,
+        }
+    }
+}
+
 /// One pod's life, for `pods.csv` (names resolved by the model).
 #[derive(Clone, Copy, Debug)]
 pub struct PodRecord<'a> {
@@ -141,7 +169,7 @@ pub struct PodRecord<'a> {
     /// Deletion time.
     pub deleted: Option<SimTime>,
     /// The last address it held.
-    pub ip: Option<u32>,
+    pub ip: Option<PodAddr>,
     /// Its state at the end (or at deletion).
     pub state: PodState,
 }

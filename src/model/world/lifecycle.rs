@@ -60,6 +60,7 @@ impl<R: Recorder> World<R> {
             tick_overhead: sc.ipamd.tick_overhead,
             lazy: self.options.lazy_ticks,
             custom_networking: sc.cni.custom_network_cfg,
+            ipv6: sc.cni.enable_ipv6,
         };
         let rngs = NodeRngs {
             ec2: stream(streams::EC2),

@@ -23,7 +23,7 @@ impl<R: Recorder> World<R> {
         };
         for (id, node) in self.nodes.iter().filter(|(_, n)| !n.removed) {
             let ip = self.ipamd.get(id);
-            let s = ip.ds.stats(now);
+            let s = ip.stats(now);
             let enis = ip.ds.enis().len() as u32;
             row.nodes += 1;
             row.enis += enis;

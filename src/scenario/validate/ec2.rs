@@ -182,7 +182,7 @@ impl Checker<'_> {
         &mut self,
         value: &Node,
         path: &FieldPath,
-        table: &mut [Latency; 10],
+        table: &mut [Latency; crate::scenario::EC2_ACTIONS],
     ) {
         let mapping = match &value.kind {
             Kind::Null => return,
@@ -297,7 +297,7 @@ impl Checker<'_> {
 }
 
 /// EC2 action names, for messages.
-pub(super) const ACTION_NAMES: [&str; 10] = [
+pub(super) const ACTION_NAMES: [&str; crate::scenario::EC2_ACTIONS] = [
     "AssignPrivateIpAddresses",
     "UnassignPrivateIpAddresses",
     "CreateNetworkInterface",
@@ -308,4 +308,6 @@ pub(super) const ACTION_NAMES: [&str; 10] = [
     "DescribeNetworkInterfaces",
     "DescribeInstances",
     "DescribeSubnets",
+    "AssignIpv6Addresses",
+    "AssociateTrunkInterface",
 ];

@@ -50,6 +50,7 @@ mod cni;
 mod cni_env;
 mod ec2;
 mod knobs;
+mod modes;
 mod nodegroups;
 mod overrides;
 mod scalars;

@@ -77,6 +77,7 @@ impl<'t> Checker<'t> {
             file: String::new(),
             warnings: Vec::new(),
         };
+        self.check_modes(&scenario, &top);
         self.budget(&scenario, allow_large, raw.sample_interval.is_some());
         Some(scenario)
     }

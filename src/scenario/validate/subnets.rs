@@ -53,7 +53,21 @@ impl Checker<'_> {
                 (Some(_), _, _) => None,
                 (None, _, _) => Some(UsedSpec::None),
             };
-            let spec = match (&name, cidr, az, role_cni, used, reservations) {
+            let ipv6_cidr = match &raw.ipv6_cidr {
+                Some(v) => {
+                    let p = at.key("ipv6_cidr");
+                    self.string(&p, v)
+                        .and_then(|t| match parse_ipv6_subnet(&t) {
+                            Ok(base) => Some(Some(base)),
+                            Err(m) => {
+                                self.error(&p, m);
+                                None
+                            }
+                        })
+                }
+                None => Some(None),
+            };
+            let spec = match (&name, cidr, az, role_cni, used, reservations, ipv6_cidr) {
                 (
                     Some(name),
                     Some(cidr),
@@ -61,6 +75,7 @@ impl Checker<'_> {
                     Some(role_cni),
                     Some(used),
                     Some(reservations),
+                    Some(ipv6_cidr),
                 ) => Some(SubnetSpec {
                     name: name.clone(),
                     cidr,
@@ -68,6 +83,7 @@ impl Checker<'_> {
                     role_cni,
                     used,
                     reservations,
+                    ipv6_cidr,
                 }),
                 _ => None,
             };
@@ -371,6 +387,31 @@ pub(super) fn parse_subnet_cidr(text: &str) -> Result<Ipv4Cidr, String> {
         ));
     }
     Ok(Ipv4Cidr { base, prefix_len })
+}
+
+/// Parses a subnet's IPv6 CIDR: an IPv6 network address and `/64` (the only size AWS gives
+/// a subnet), host bits zero; returns the network address.
+pub(super) fn parse_ipv6_subnet(text: &str) -> Result<u128, String> {
+    let not_cidr = || {
+        format!("\"{text}\" is not an IPv6 CIDR; expected a /64 such as 2600:1f14:abc:de00::/64")
+    };
+    let (addr, len) = text.split_once('/').ok_or_else(not_cidr)?;
+    let addr: std::net::Ipv6Addr = addr.parse().map_err(|_| not_cidr())?;
+    if len != "64" {
+        return Err(format!(
+            "prefix length /{len} is not allowed for a subnet's IPv6 CIDR; AWS gives every \
+             subnet a /64"
+        ));
+    }
+    let base = u128::from(addr);
+    if base & u128::from(u64::MAX) != 0 {
+        let network = std::net::Ipv6Addr::from(base & !u128::from(u64::MAX));
+        return Err(format!(
+            "{text} has host bits set; the network address must end in zero bits: did you \
+             mean {network}/64?"
+        ));
+    }
+    Ok(base)
 }
 
 /// Parses any IPv4 CIDR `a.b.c.d/n` (n ≤ 32, host bits zero).
