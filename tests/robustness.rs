@@ -103,3 +103,40 @@ workloads:
         }
     }
 }
+
+/// aws-node restarting while ipamd creates an ENI, before `CreateNetworkInterface` has
+/// returned, gives back nothing: the ENI holds no address yet (the restart used to release
+/// its placeholder address 0 into the subnet, an offset below the subnet's base, and
+/// panicked). A /27 leaves no room for a third ENI, so the create at the end of the 120 s
+/// back-off is the one the restart at 170 s interrupts.
+#[test]
+fn a_restart_during_an_eni_create_returns_nothing_it_never_took() {
+    let (w, _) = run_yaml(
+        "duration: 204s
+seed: 1881
+subnets: [{name: a, cidr: 10.0.0.0/27}]
+nodegroups: [{name: ng, instance_type: m5.large, count: 1, subnet: a}]
+faults:
+  aws_node_restarts: [{at: 11s, node: ng-1}, {at: 170s, node: ng-1}]
+workloads:
+  - {name: web, at: 34s, replicas: 10}
+",
+    );
+    // The window is reached: an ENI create starts after the back-off (169.845 s) and
+    // before the restart.
+    let creates = event_times(&w, "create_eni");
+    assert!(
+        creates.iter().any(|&t| t > 169.845 && t < 170.0),
+        "{creates:?}"
+    );
+    assert_eq!(event_times(&w, "aws_node_restart"), vec![11.0, 170.0]);
+    check(&w, "restart during a create");
+    // /27: 32 − 5 reserved = 27 usable. Held: the node's primary address, eni-1's 9
+    // secondary IPs (m5.large: 10 IPv4 per ENI) and eni-2's primary + 9 = 20, so 7 free;
+    // the interrupted create took none of them.
+    let last = w.totals.last_row;
+    assert_eq!(
+        (last.subnet_free_ips, last.enis, last.ips_total),
+        (7, 2, 18)
+    );
+}
