@@ -140,3 +140,36 @@ workloads:
         (7, 2, 18)
     );
 }
+
+/// Trace rows at or after `duration` never happen (docs/scenario-reference.md), also a row
+/// at exactly `duration`, which the run's last instant used to replay: `b` was created and
+/// `a` deleted at 60.000 s.
+#[test]
+fn trace_rows_at_the_end_never_happen() {
+    let dir = fresh_dir("robustness", "trace-end");
+    let trace = dir.join("t.csv");
+    std::fs::write(
+        &trace,
+        "time_s,action,pod,workload\n0,create,a,t\n59.999,create,c,t\n60,create,b,t\n60,delete,a,t\n61,create,d,t\n",
+    )
+    .unwrap();
+    let (w, _) = run_yaml(&format!(
+        "duration: 1m
+subnets: [{{name: s, cidr: 10.0.0.0/24}}]
+nodegroups: [{{name: ng, instance_type: t3.medium, count: 1, subnet: s}}]
+workloads:
+  - trace: {}
+",
+        trace.display()
+    ));
+    // a (created at 0, its delete at 60 s not replayed) and c (59.999 s): 2 pods, both alive
+    let pods: Vec<(&str, Option<f64>)> = w
+        .recorder
+        .pods
+        .iter()
+        .map(|p| (p.name.as_str(), p.deleted.map(|t| t.as_secs_f64())))
+        .collect();
+    assert_eq!(pods, vec![("a", None), ("c", None)]);
+    assert_eq!(w.totals.last_row.pods_total, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
