@@ -173,3 +173,56 @@ workloads:
     assert_eq!(w.totals.last_row.pods_total, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ----- regressions D1–D17 (the table in docs/development.md names the test of each) -----
+
+/// The reproducers' minimal scenario: one t3.medium in a /24.
+const MIN: &str = "duration: 1m
+subnets: [{name: s, cidr: 10.0.0.0/24}]
+nodegroups: [{name: ng, instance_type: t3.medium, count: 1, subnet: s}]
+";
+
+/// D6: WARM_ENI_TARGET / WARM_PREFIX_TARGET = 4294967295 saturate instead of wrapping:
+/// the node fills to its limit and keeps what it has. (`WARM_ENI_TARGET + 1` wrapped to 0
+/// in `shouldRemoveExtraENIs`, so every spare ENI looked extra: an idle ENI was freed
+/// after its 60 s and created again, over and over; debug builds panicked.)
+#[test]
+fn d6_huge_warm_targets_fill_the_node_and_stop() {
+    let ten_minutes =
+        |cni: &str| format!("{MIN}cni: {cni}\n").replace("duration: 1m", "duration: 10m");
+    // t3.medium: 3 ENIs × 6 IPv4. Secondary IPs: init fills eni-1 with 5, two creates add
+    // eni-2 and eni-3 with 5 each: 15 IPs; the subnet gives 251 usable − (node primary 1
+    // + 5 + 2 × (1 + 5)) = 233 free. Nothing is ever freed.
+    let (w, _) = run_yaml(&ten_minutes("{WARM_ENI_TARGET: 4294967295}"));
+    assert_eq!(event_times(&w, "create_eni").len(), 2);
+    assert_eq!(event_times(&w, "free_eni"), Vec::<f64>::new());
+    let last = w.totals.last_row;
+    assert_eq!(
+        (
+            last.enis,
+            last.ips_total,
+            last.prefixes,
+            last.subnet_free_ips
+        ),
+        (3, 15, 0, 233)
+    );
+    check(&w, "WARM_ENI_TARGET=4294967295");
+    // Prefixes: init fills eni-1 with 5 prefixes (80 IPs < max pods 110), the next tick
+    // creates eni-2 with 5 more (160 ≥ 110: never again). 251 − (1 + 80 + 1 + 80) = 89.
+    let (w, _) = run_yaml(&ten_minutes(
+        "{ENABLE_PREFIX_DELEGATION: true, WARM_PREFIX_TARGET: 4294967295}",
+    ));
+    assert_eq!(event_times(&w, "create_eni").len(), 1);
+    assert_eq!(event_times(&w, "free_eni"), Vec::<f64>::new());
+    let last = w.totals.last_row;
+    assert_eq!(
+        (
+            last.enis,
+            last.ips_total,
+            last.prefixes,
+            last.subnet_free_ips
+        ),
+        (2, 160, 10, 89)
+    );
+    check(&w, "WARM_PREFIX_TARGET=4294967295");
+}
