@@ -226,3 +226,72 @@ fn d6_huge_warm_targets_fill_the_node_and_stop() {
     );
     check(&w, "WARM_PREFIX_TARGET=4294967295");
 }
+
+/// `ipamsim validate` (plus `args`) on a file holding `text`: exit code and stderr.
+fn validate(tag: &str, text: &str, args: &[&str]) -> (Option<i32>, String) {
+    let dir = fresh_dir("robustness", tag);
+    let file = dir.join("s.yaml");
+    std::fs::write(&file, text).unwrap();
+    let mut all = vec!["validate", file.to_str().unwrap()];
+    all.extend(args);
+    let o = ipamsim(&all);
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// D12: small files asking for unbounded work exit 2 naming the limit; `--allow-large`
+/// lifts the work budget (sampling, retries, duration, sweep size) but not the hard limits
+/// (name length, duration syntax).
+#[test]
+fn d12_small_files_with_unbounded_work_name_the_limit() {
+    let values: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let list = values.join(", ");
+    let cases = [
+        (
+            MIN.replace("duration: 1m", "duration: 24h") + "sample_interval: 1us\n",
+            "sample_interval: 1us is shorter than 1ms, the shortest sample interval in the budget",
+            true,
+        ),
+        (
+            format!("{MIN}kubelet: {{retry_interval: 1us}}\n"),
+            "kubelet.retry_interval: 1us is shorter than 1ms, the shortest kubelet retry in the budget",
+            true,
+        ),
+        (
+            MIN.replace("duration: 1m", "duration: 100000h"),
+            "is longer than 31 days (744h), the longest run in the budget",
+            true,
+        ),
+        (
+            // 100 × 100 × 100 combinations
+            format!("{MIN}sweep:\n  WARM_IP_TARGET: [{list}]\n  MINIMUM_IP_TARGET: [{list}]\n  WARM_ENI_TARGET: [{list}]\n"),
+            "the sweep has 1,000,000 combinations, more than the 10,000 runs in the budget",
+            true,
+        ),
+        (
+            format!("{MIN}workloads: [{{name: {}, replicas: 1}}]\n", "w".repeat(1 << 20)),
+            "the name is 1048576 bytes long; at most 63 are allowed",
+            false,
+        ),
+        (
+            MIN.replace("duration: 1m", "duration: 10m10m"),
+            "\"10m10m\" uses \"m\" twice",
+            false,
+        ),
+    ];
+    for (text, says, soft) in cases {
+        let (code, err) = validate("d12", &text, &[]);
+        assert_eq!(code, Some(2), "{says}: {err}");
+        assert!(err.contains(says), "{says}: {err}");
+        assert_eq!(err.contains("allow_large: true"), soft, "{err}");
+        let (code, err) = validate("d12", &text, &["--allow-large"]);
+        assert_eq!(
+            code,
+            Some(if soft { 0 } else { 2 }),
+            "{says} --allow-large: {err}"
+        );
+    }
+}
