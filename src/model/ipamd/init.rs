@@ -137,8 +137,9 @@ impl NodeIpamd {
         if let Some(e) = self.new_eni.take() {
             if e.attached {
                 self.new_eni = Some(e);
-            } else {
-                // created but never attached: its addresses go back at once
+            } else if e.primary_ip != 0 {
+                // created but never attached: its addresses go back at once (address 0:
+                // CreateNetworkInterface has not returned, nothing was taken)
                 self.releasing.add_eni(&e);
             }
         }

@@ -129,7 +129,8 @@ pub fn should_remove_extra_enis(
     if t.warm_ip_mode() {
         return true;
     }
-    let k = if t.pd { t.warm_prefix } else { t.warm_eni } + 1;
+    // saturating: a target of u32::MAX would wrap to 0 and free ENIs it wants to keep
+    let k = if t.pd { t.warm_prefix } else { t.warm_eni }.saturating_add(1);
     if stats.available() >= k.saturating_mul(ips_per_eni) {
         return true;
     }

@@ -100,7 +100,9 @@ impl Kube {
                 }
                 WorkloadSource::Trace(trace) => {
                     self.sources.trace_pods[w] = vec![None; trace.pods.len()];
-                    if let Some(first) = trace.rows.first() {
+                    // rows at or after `duration` never happen (the run handles `duration`)
+                    let end = SimTime::ZERO + sc.duration;
+                    if let Some(first) = trace.rows.first().filter(|r| r.at < end) {
                         queue.schedule(first.at, Event::TraceRow { workload, row: 0 });
                     }
                 }
@@ -173,7 +175,12 @@ impl Kube {
         let Some(this) = trace.rows.get(row as usize).copied() else {
             return;
         };
-        let next_at = trace.rows.get(row as usize + 1).map(|r| r.at);
+        let end = SimTime::ZERO + env.sc.duration;
+        let next_at = trace
+            .rows
+            .get(row as usize + 1)
+            .map(|r| r.at)
+            .filter(|&at| at < end);
         let host_network = spec.host_network;
         let slot = this.pod as usize;
         match this.action {

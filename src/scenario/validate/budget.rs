@@ -135,8 +135,8 @@ impl Checker<'_> {
             self.error(
                 &top.key("sample_interval"),
                 format!(
-                    "{} is shorter than 1ms, the shortest sample interval in the budget; {LIFT}",
-                    sc.sample_interval
+                    "{}us is shorter than 1ms, the shortest sample interval in the budget; {LIFT}",
+                    sc.sample_interval.micros()
                 ),
             );
         } else {
@@ -162,8 +162,8 @@ impl Checker<'_> {
             self.error(
                 &top.key("kubelet").key("retry_interval"),
                 format!(
-                    "{} is shorter than 1ms, the shortest kubelet retry in the budget; {LIFT}",
-                    sc.kubelet.retry_interval
+                    "{}us is shorter than 1ms, the shortest kubelet retry in the budget; {LIFT}",
+                    sc.kubelet.retry_interval.micros()
                 ),
             );
         }
