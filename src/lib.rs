@@ -13,6 +13,7 @@ pub mod commands;
 pub mod compare;
 pub mod decide;
 pub mod engine;
+pub mod explain;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use ipamsim::cli::{Cli, Command};
-use ipamsim::commands::{self, capacity, compare, merge, report, run, validate};
+use ipamsim::commands::{self, capacity, compare, explain, merge, report, run, validate};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -44,6 +44,17 @@ fn main() -> ExitCode {
             None => capacity::by_type(instance_type, *all, *format),
         },
         Command::Report { dir } => report::report(dir, false),
+        Command::Explain {
+            dir,
+            pod,
+            top,
+            format,
+        } => explain::explain(&explain::ExplainArgs {
+            dir,
+            pod: pod.as_deref(),
+            top: *top,
+            format: *format,
+        }),
         Command::Compare {
             scenario,
             set,
