@@ -174,6 +174,30 @@ pub enum Command {
         /// An output directory of `run --out` (or of a compare).
         dir: PathBuf,
     },
+    /// Explain why pods waited, from a run's waits.csv, pods.csv and events.csv: pod-seconds
+    /// by cause and the slowest pods, or with `--pod` one pod's story in time order.
+    Explain {
+        /// An output directory of `run --out` (or a copy of it).
+        dir: PathBuf,
+        /// Tell this pod's story: each wait with its cause and the node events behind it.
+        #[arg(long, value_name = "NAME")]
+        pod: Option<String>,
+        /// How many of the slowest pods (by total wait) to list.
+        #[arg(long, value_name = "N", default_value_t = 10, conflicts_with = "pod")]
+        top: usize,
+        /// Output format: text for people, or JSON with the same content for scripts.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+    },
+}
+
+/// Output format of `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Aligned text, one fact per line.
+    Text,
+    /// Pretty-printed JSON of the same content.
+    Json,
 }
 
 /// Output format of `capacity`.

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod compare;
 pub mod decide;
 pub mod engine;
+pub mod explain;
 pub mod import;
 pub mod model;
 pub mod output;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use ipamsim::cli::{Cli, Command};
-use ipamsim::commands::{self, capacity, compare, import, merge, report, run, validate};
+use ipamsim::commands::{self, capacity, compare, explain, import, merge, report, run, validate};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -56,6 +56,17 @@ fn main() -> ExitCode {
             aws_node: aws_node.as_deref(),
             pods: pods.as_deref(),
             out: out.as_deref(),
+        }),
+        Command::Explain {
+            dir,
+            pod,
+            top,
+            format,
+        } => explain::explain(&explain::ExplainArgs {
+            dir,
+            pod: pod.as_deref(),
+            top: *top,
+            format: *format,
         }),
         Command::Compare {
             scenario,

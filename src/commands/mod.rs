@@ -4,6 +4,7 @@
 
 pub mod capacity;
 pub mod compare;
+pub mod explain;
 pub mod import;
 pub mod merge;
 pub mod report;
