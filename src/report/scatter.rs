@@ -28,6 +28,9 @@ const PLOT_H: u32 = chart::PLOT_HEIGHT + 120;
 /// A label's box in pixels: `(left, top, right, bottom)`.
 pub type LabelBox = (i32, i32, i32, i32);
 
+/// A label to place: its marker's pixel position and its `(width, height)`.
+pub type Anchor = ((i32, i32), (i32, i32));
+
 /// Estimated width (px) of label text at [`LABEL_FONT`] (digits and `#` are ~0.6 em).
 pub fn label_width(text: &str) -> i32 {
     (text.chars().count() as i32 * LABEL_FONT as i32 * 62 + 99) / 100
@@ -40,7 +43,7 @@ fn overlaps(a: LabelBox, b: LabelBox) -> bool {
 /// Places labels of the given sizes next to their anchors (pixel positions) within
 /// `bounds`, avoiding each other and every marker (`obstacles`). Returns each label's box.
 pub fn place_labels(
-    anchors: &[((i32, i32), (i32, i32))],
+    anchors: &[Anchor],
     obstacles: &[LabelBox],
     bounds: LabelBox,
 ) -> Vec<LabelBox> {
@@ -134,7 +137,7 @@ pub fn scatter_chart(points: &[ScatterPoint], x: &Axis, y: &Axis) -> Result<Stri
                         .join(" ")
                 })
                 .collect();
-            let anchors: Vec<((i32, i32), (i32, i32))> = groups
+            let anchors: Vec<Anchor> = groups
                 .iter()
                 .zip(&texts)
                 .map(|(g, t)| (px[g[0]], (label_width(t), LABEL_FONT as i32 + 2)))
