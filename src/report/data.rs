@@ -170,7 +170,8 @@ impl Failures {
     pub fn of(&self, error: Ec2Error, subnet: &str) -> &[f64] {
         let list = match error {
             Ec2Error::InsufficientCidrBlocks => &self.cidr_blocks,
-            _ => &self.free_addresses,
+            Ec2Error::InsufficientFreeAddressesInSubnet => &self.free_addresses,
+            _ => return &[],
         };
         list.iter()
             .find(|(s, _)| s == subnet)

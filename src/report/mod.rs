@@ -29,7 +29,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use chart::{wants_log, LOG_SPAN};
-pub use compare_data::{read_comparison, CompareData};
 
 /// Most points drawn per series; longer timelines are thinned keeping each bucket's extremes.
 pub const MAX_POINTS_PER_SERIES: usize = 2000;

@@ -55,8 +55,10 @@ impl WorkloadTimes {
     }
 
     /// The CDF as `(seconds, fraction)` corners: one point per distinct time (the fraction
-    /// with an IP by then), at most `max` of them (evenly spaced ranks when there are more;
-    /// the last one always kept). Empty without a pod that got an IP.
+    /// with an IP by then). With more than `max` distinct times, at most `max` are kept: the
+    /// first, the last, and each one at least 2/`max` of the pods or 2/`max` of the (log)
+    /// time span after the previous one kept, so neither a jump nor a long tail is lost.
+    /// Empty without a pod that got an IP.
     pub fn cdf(&self, max: usize) -> Vec<(f64, f64)> {
         let n = self.pods() as f64;
         let times = &self.to_ip_ms;
@@ -64,20 +66,28 @@ impl WorkloadTimes {
         let ends: Vec<usize> = (0..times.len())
             .filter(|&i| i + 1 == times.len() || times[i + 1] != times[i])
             .collect();
-        let max = max.max(2);
-        let picked: Vec<usize> = if ends.len() <= max {
-            ends
-        } else {
-            let mut v: Vec<usize> = (1..=max)
-                .map(|j| ends[(j * ends.len()).div_ceil(max) - 1])
-                .collect();
-            v.dedup();
-            v
-        };
-        picked
-            .into_iter()
-            .map(|i| (times[i] as f64 / 1000.0, (i + 1) as f64 / n))
-            .collect()
+        let corner = |i: usize| (times[i] as f64 / 1000.0, (i + 1) as f64 / n);
+        if ends.len() <= max.max(2) {
+            return ends.into_iter().map(corner).collect();
+        }
+        let half = (max.max(4) - 2) / 2;
+        let lg = |ms: u64| (ms.max(1) as f64).log10();
+        let rank_step = times.len() as f64 / half as f64;
+        let x_step = (lg(times[times.len() - 1]) - lg(times[0])) / half as f64;
+        let mut out = Vec::with_capacity(max);
+        let (mut kept_rank, mut kept_x) = (0.0, f64::NEG_INFINITY);
+        for (k, &i) in ends.iter().enumerate() {
+            let (rank, x) = ((i + 1) as f64, lg(times[i]));
+            let keep = k == 0
+                || k + 1 == ends.len()
+                || rank - kept_rank >= rank_step
+                || x - kept_x >= x_step;
+            if keep {
+                out.push(corner(i));
+                (kept_rank, kept_x) = (rank, x);
+            }
+        }
+        out
     }
 
     /// Merges another workload's pods into this one.
@@ -203,12 +213,19 @@ mod tests {
 
     #[test]
     fn long_cdfs_are_sampled_keeping_the_last_point() {
-        let ms: Vec<u64> = (1..=100_000).collect();
+        // Half the pods at 0 s, the rest spread over 1 ms to 100 s.
+        let mut ms: Vec<u64> = vec![0; 100_000];
+        ms.extend(1..=100_000);
         let w = times(&ms, 0);
         let c = w.cdf(MAX_CDF_POINTS);
-        assert!(c.len() <= MAX_CDF_POINTS);
+        assert!(c.len() <= MAX_CDF_POINTS, "{}", c.len());
+        assert_eq!(c[0], (0.0, 0.5), "the jump at 0 s is kept");
         assert_eq!(c.last(), Some(&(100.0, 1.0)));
         assert!(c.windows(2).all(|p| p[0].0 < p[1].0 && p[0].1 < p[1].1));
+        // No gap in the fraction wider than 2/max of the pods (beyond one step).
+        assert!(c
+            .windows(2)
+            .all(|p| p[1].1 - p[0].1 <= 2.0 / (MAX_CDF_POINTS - 2) as f64 + 1e-5));
     }
 
     #[test]

@@ -199,7 +199,12 @@ fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
             } else {
                 PALETTE[i % PALETTE.len()]
             };
-            Series::new(name, color, cdf_steps(w, &x))
+            let total = several && i + 1 == lines.len();
+            Series {
+                // Thinner, so a workload with most of the pods shows under it.
+                width: if total { 1 } else { 2 },
+                ..Series::new(name, color, cdf_steps(w, &x))
+            }
         })
         .collect();
     let y = Axis::linear("fraction of pods with an IP", 0.0..1.0);

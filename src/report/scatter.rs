@@ -42,11 +42,7 @@ fn overlaps(a: LabelBox, b: LabelBox) -> bool {
 
 /// Places labels of the given sizes next to their anchors (pixel positions) within
 /// `bounds`, avoiding each other and every marker (`obstacles`). Returns each label's box.
-pub fn place_labels(
-    anchors: &[Anchor],
-    obstacles: &[LabelBox],
-    bounds: LabelBox,
-) -> Vec<LabelBox> {
+pub fn place_labels(anchors: &[Anchor], obstacles: &[LabelBox], bounds: LabelBox) -> Vec<LabelBox> {
     let mut placed: Vec<LabelBox> = Vec::with_capacity(anchors.len());
     for &((ax, ay), (w, h)) in anchors {
         let mut chosen = None;
