@@ -1,20 +1,23 @@
-//! SVG charts drawn with plotters' SVG backend into a `String`.
+//! SVG charts drawn with plotters' SVG backend into a `String`: line charts (linear or log
+//! axes, with optional event marks) and stacked areas over time.
 //!
-//! Layout: a legend strip at the top (coloured swatch + name per series, wrapped to fit),
+//! Layout: a legend strip at the top (coloured swatch + name per entry, wrapped to fit),
 //! the plot below with labelled axes. Legend swatches are rectangles, so the only
-//! `<polyline>`s with more than two points are data series and the only `<circle>`s are
-//! scatter markers.
+//! `<polyline>`s with more than two points are data series, the only `<circle>`s scatter
+//! markers and the only `<polygon>`s stacked areas or event marks.
 
 use super::ReportError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::ops::Range;
 
 /// Chart width and plot height (px); the SVG scales down with the page.
 pub const WIDTH: u32 = 900;
-const PLOT_HEIGHT: u32 = 320;
+/// Height of the plot below the legend (px).
+pub const PLOT_HEIGHT: u32 = 320;
 const LEGEND_ROW: u32 = 22;
-const FONT: &str = "sans-serif";
+/// The font family of every text.
+pub const FONT: &str = "sans-serif";
 
 /// Colours for series, in order (matplotlib's tab10).
 pub const PALETTE: [RGBColor; 10] = [
@@ -36,28 +39,110 @@ pub struct Series {
     pub name: String,
     /// Line colour.
     pub color: RGBColor,
-    /// `(x, y)` points in x order, already downsampled.
+    /// `(x, y)` points in x order, already thinned.
+    pub points: Vec<(f64, f64)>,
+    /// Stroke width (px).
+    pub width: u32,
+}
+
+impl Series {
+    /// A 2 px line.
+    pub fn new(name: &str, color: RGBColor, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            name: name.to_string(),
+            color,
+            points,
+            width: 2,
+        }
+    }
+}
+
+/// Events drawn as small triangles at `(x, y)`.
+pub struct Marks {
+    /// Legend text.
+    pub name: String,
+    /// Colour.
+    pub color: RGBColor,
+    /// Where.
     pub points: Vec<(f64, f64)>,
 }
 
-/// One point of the trade-off scatter.
-pub struct ScatterPoint {
-    /// Text drawn next to the marker.
-    pub label: String,
-    /// x (mean idle IPs).
-    pub x: f64,
-    /// y (p99 time to IP, s).
-    pub y: f64,
-    /// Pareto-optimal: highlighted and joined by the front line.
-    pub pareto: bool,
+/// One axis: its title (units included), its range and whether it is logarithmic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// Title.
+    pub title: String,
+    /// Shown range (`start > 0` for a log axis).
+    pub range: Range<f64>,
+    /// Log scale.
+    pub log: bool,
+    /// Counts: ticks only at whole numbers.
+    pub integers: bool,
 }
 
-fn chart_err<E: std::error::Error>(e: E) -> ReportError {
+impl Axis {
+    /// A linear axis.
+    pub fn linear(title: &str, range: Range<f64>) -> Axis {
+        Axis {
+            title: title.to_string(),
+            range,
+            log: false,
+            integers: false,
+        }
+    }
+
+    /// The same axis with ticks at whole numbers only.
+    pub fn counts(self) -> Axis {
+        Axis {
+            integers: true,
+            ..self
+        }
+    }
+
+    /// A log axis over whole decades covering `lo..hi` (both > 0).
+    pub fn log(title: &str, lo: f64, hi: f64) -> Axis {
+        let a = 10f64.powf(lo.log10().floor());
+        let mut b = 10f64.powf(hi.log10().ceil());
+        if b <= a {
+            b = a * 10.0;
+        }
+        Axis {
+            title: format!("{title}, log scale"),
+            range: a..b,
+            log: true,
+            integers: false,
+        }
+    }
+}
+
+/// A log scale suits values spanning more than this factor.
+pub const LOG_SPAN: f64 = 50.0;
+
+/// Whether `values` call for a log axis: all positive and the largest more than
+/// [`LOG_SPAN`] times the smallest.
+pub fn wants_log(values: &[f64]) -> bool {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(0.0, f64::max);
+    lo > 0.0 && hi > LOG_SPAN * lo
+}
+
+/// `lo..hi` covering the values from 0 (or below, for negatives) with some headroom;
+/// never empty.
+pub fn range_from_zero(values: impl Iterator<Item = f64>, headroom: f64) -> Range<f64> {
+    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if hi > lo {
+        lo..hi + (hi - lo) * headroom
+    } else {
+        lo..lo + 1.0
+    }
+}
+
+pub(super) fn chart_err<E: std::error::Error>(e: E) -> ReportError {
     ReportError::Chart(e.to_string())
 }
 
 /// Axis tick text: integers without decimals, others with up to two.
-fn tick(v: &f64) -> String {
+pub fn tick(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
     } else {
@@ -66,20 +151,57 @@ fn tick(v: &f64) -> String {
     }
 }
 
-/// `lo..hi` covering the values with some headroom; never empty.
-fn range(values: impl Iterator<Item = f64>, headroom: f64) -> std::ops::Range<f64> {
-    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let hi = if hi > lo {
-        hi + (hi - lo) * headroom
+/// Tick text on a count axis: whole numbers only (others are left blank).
+pub fn tick_count(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
     } else {
-        lo + 1.0
-    };
-    lo..hi
+        String::new()
+    }
+}
+
+/// A log axis's ticks over `range` (whole decades): labelled ones (1, 2 and 5 per decade
+/// up to three decades, 1 beyond) and grid-only ones (1 to 9 per decade).
+pub fn log_ticks(range: &Range<f64>) -> (Vec<f64>, Vec<f64>) {
+    let (a, b) = (
+        range.start.log10().round() as i32,
+        range.end.log10().round() as i32,
+    );
+    let steps: &[f64] = if b - a <= 3 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let (mut bold, mut light) = (Vec::new(), Vec::new());
+    for e in a..=b {
+        let p = 10f64.powi(e);
+        for m in 1..=9 {
+            let v = m as f64 * p;
+            if v > range.end * (1.0 + 1e-9) {
+                break;
+            }
+            light.push(v);
+            if steps.contains(&(m as f64)) {
+                bold.push(v);
+            }
+        }
+    }
+    (bold, light)
+}
+
+/// Log-axis tick text: as many decimals as the value's magnitude needs (0.001, 0.02, 5, 300).
+pub fn tick_log(v: &f64) -> String {
+    if *v <= 0.0 {
+        return "0".into();
+    }
+    let decimals = (-v.log10().floor()).max(0.0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Rough text width (px) at the legend font size, for laying the legend out.
 fn text_width(s: &str) -> u32 {
-    (s.chars().count() as u32) * 7
+    (s.chars().count() as u32) * 8
 }
 
 /// Legend rows: each item's (row, x offset), given the strip width.
@@ -87,7 +209,7 @@ fn legend_layout(names: &[&str]) -> (Vec<(u32, u32)>, u32) {
     let mut pos = Vec::with_capacity(names.len());
     let (mut row, mut x) = (0, 70);
     for n in names {
-        let w = 22 + text_width(n) + 24;
+        let w = 22 + text_width(n) + 20;
         if x + w > WIDTH - 10 && x > 70 {
             row += 1;
             x = 70;
@@ -98,13 +220,20 @@ fn legend_layout(names: &[&str]) -> (Vec<(u32, u32)>, u32) {
     (pos, row + 1)
 }
 
-/// Legend swatch: a filled rectangle, or a marker for scatter entries.
-enum Swatch {
+/// Legend swatch: a bar for lines, a block for areas, a marker for points.
+pub enum Swatch {
+    /// A line series.
     Line(RGBColor),
+    /// A filled area or bar.
+    Area(RGBColor),
+    /// A scatter point, filled or hollow.
     Dot(RGBColor, bool),
+    /// An event mark.
+    Mark(RGBColor),
 }
 
-fn draw_legend<DB: DrawingBackend>(
+/// Draws the legend strip.
+pub fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[(&str, Swatch)],
 ) -> Result<(), ReportError>
@@ -119,6 +248,9 @@ where
             Swatch::Line(c) => {
                 area.draw(&Rectangle::new([(x, y + 6), (x + 16, y + 10)], c.filled()))
             }
+            Swatch::Area(c) => {
+                area.draw(&Rectangle::new([(x, y + 1), (x + 16, y + 15)], c.filled()))
+            }
             Swatch::Dot(c, filled) => {
                 let style = if *filled {
                     c.filled()
@@ -127,6 +259,7 @@ where
                 };
                 area.draw(&Rectangle::new([(x + 3, y + 3), (x + 13, y + 13)], style))
             }
+            Swatch::Mark(c) => area.draw(&TriangleMarker::new((x + 8, y + 9), 6, c.filled())),
         }
         .map_err(chart_err)?;
         let font = (FONT, 16).into_font().color(&BLACK);
@@ -136,76 +269,82 @@ where
     Ok(())
 }
 
-/// Height (px) of the legend strip for these series names.
-fn legend_height(names: &[&str]) -> u32 {
+/// Height (px) of the legend strip for these names.
+pub fn legend_height(names: &[&str]) -> u32 {
     let (_, rows) = legend_layout(names);
     10 + rows * LEGEND_ROW
 }
 
-/// Draws a line chart: x from 0 (or the smallest x) to the largest x, y from 0 with 8 %
-/// headroom. `x_desc`/`y_desc` are the axis titles, units included.
-pub fn line_chart(series: &[Series], x_desc: &str, y_desc: &str) -> Result<String, ReportError> {
-    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-    let top = legend_height(&names);
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (WIDTH, top + PLOT_HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let (legend, plot) = root.split_vertically(top);
-        let items: Vec<(&str, Swatch)> = series
-            .iter()
-            .map(|s| (s.name.as_str(), Swatch::Line(s.color)))
-            .collect();
-        draw_legend(&legend, &items)?;
-        let all = || series.iter().flat_map(|s| s.points.iter());
-        let xs = range(all().map(|p| p.0), 0.0);
-        let ys = range(all().map(|p| p.1), 0.08);
-        let mut chart = plot_area(&plot, xs, ys)?;
-        mesh(&mut chart, x_desc, y_desc)?;
-        for s in series {
-            chart
-                .draw_series(LineSeries::new(
-                    s.points.iter().copied(),
-                    s.color.stroke_width(2),
-                ))
-                .map_err(chart_err)?;
+/// Builds the chart on `$area` with axes `$x`, `$y` (linear or log each) and runs `$body`
+/// with the chart bound to `$c`; the body is compiled once per coordinate combination.
+macro_rules! on_axes {
+    ($area:expr, $x:expr, $y:expr, |$c:ident| $body:block) => {{
+        let mut builder = ChartBuilder::on($area);
+        builder
+            .margin_right(25)
+            .margin_top(6)
+            .margin_bottom(8)
+            .x_label_area_size(48)
+            .y_label_area_size(78);
+        let (xr, yr) = ($x.range.clone(), $y.range.clone());
+        let log = |r: std::ops::Range<f64>| {
+            let (bold, light) = $crate::report::chart::log_ticks(&r);
+            r.log_scale().with_key_points(bold).with_light_points(light)
+        };
+        match ($x.log, $y.log) {
+            (false, false) => {
+                let mut $c = builder.build_cartesian_2d(xr, yr).map_err(chart_err)?;
+                $crate::report::chart::mesh(&mut $c, $x, $y)?;
+                $body
+            }
+            (true, false) => {
+                let mut $c = builder.build_cartesian_2d(log(xr), yr).map_err(chart_err)?;
+                $crate::report::chart::mesh(&mut $c, $x, $y)?;
+                $body
+            }
+            (false, true) => {
+                let mut $c = builder.build_cartesian_2d(xr, log(yr)).map_err(chart_err)?;
+                $crate::report::chart::mesh(&mut $c, $x, $y)?;
+                $body
+            }
+            (true, true) => {
+                let mut $c = builder
+                    .build_cartesian_2d(log(xr), log(yr))
+                    .map_err(chart_err)?;
+                $crate::report::chart::mesh(&mut $c, $x, $y)?;
+                $body
+            }
         }
-        root.present().map_err(chart_err)?;
-    }
-    Ok(svg)
+    }};
 }
+pub(super) use on_axes;
 
-type Chart<'a, 'b> = ChartContext<
-    'a,
-    SVGBackend<'b>,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
-
-/// The plotting area every chart uses: the same margins and label sizes, so charts line up.
-fn plot_area<'a, 'b>(
-    plot: &'a DrawingArea<SVGBackend<'b>, Shift>,
-    xs: std::ops::Range<f64>,
-    ys: std::ops::Range<f64>,
-) -> Result<Chart<'a, 'b>, ReportError> {
-    ChartBuilder::on(plot)
-        .margin_right(25)
-        .margin_bottom(8)
-        .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(xs, ys)
-        .map_err(chart_err)
-}
-
-fn mesh(chart: &mut Chart<'_, '_>, x_desc: &str, y_desc: &str) -> Result<(), ReportError> {
+/// Grid, ticks and axis titles, the same on every chart.
+pub fn mesh<X, Y>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    x: &Axis,
+    y: &Axis,
+) -> Result<(), ReportError>
+where
+    X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    let f = |a: &Axis| -> fn(&f64) -> String {
+        match (a.log, a.integers) {
+            (true, _) => tick_log,
+            (false, true) => tick_count,
+            (false, false) => tick,
+        }
+    };
+    let (xf, yf) = (f(x), f(y));
     chart
         .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .x_labels(12)
-        .y_labels(8)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_desc(x.title.as_str())
+        .y_desc(y.title.as_str())
+        .x_labels(if x.log { 20 } else { 12 })
+        .y_labels(if y.log { 12 } else { 8 })
+        .x_label_formatter(&xf)
+        .y_label_formatter(&yf)
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 17))
         .bold_line_style(RGBColor(220, 220, 220))
@@ -214,70 +353,119 @@ fn mesh(chart: &mut Chart<'_, '_>, x_desc: &str, y_desc: &str) -> Result<(), Rep
         .map_err(chart_err)
 }
 
-/// Draws the trade-off scatter: one labelled marker per point, Pareto points filled and
-/// joined by a line in x order, the others hollow.
-pub fn scatter_chart(
-    points: &[ScatterPoint],
-    x_desc: &str,
-    y_desc: &str,
-) -> Result<String, ReportError> {
-    let front_color = PALETTE[3];
-    let other_color = PALETTE[0];
-    let items = [
-        (
-            "Pareto-optimal (joined in x order)",
-            Swatch::Dot(front_color, true),
-        ),
-        ("dominated", Swatch::Dot(other_color, false)),
-    ];
-    let names: Vec<&str> = items.iter().map(|(n, _)| *n).collect();
+/// A canvas: the SVG text, its legend strip and its plot area.
+fn canvas(
+    svg: &mut String,
+    legend: &[(&str, Swatch)],
+    plot_height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let names: Vec<&str> = legend.iter().map(|(n, _)| *n).collect();
     let top = legend_height(&names);
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (WIDTH, top + PLOT_HEIGHT + 60)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let (legend, plot) = root.split_vertically(top);
-        draw_legend(&legend, &items)?;
-        let xs = range(points.iter().map(|p| p.x), 0.12);
-        let ys = range(points.iter().map(|p| p.y), 0.12);
-        let x_mid = (xs.start + xs.end) / 2.0;
-        let mut chart = plot_area(&plot, xs, ys)?;
-        mesh(&mut chart, x_desc, y_desc)?;
-        let mut front: Vec<(f64, f64)> = points
+    let root = SVGBackend::with_string(svg, (WIDTH, top + plot_height)).into_drawing_area();
+    root.fill(&WHITE).map_err(chart_err)?;
+    let (strip, plot) = root.split_vertically(top);
+    draw_legend(&strip, legend)?;
+    draw(&plot)?;
+    root.present().map_err(chart_err)
+}
+
+/// A line chart with optional event marks on the given axes.
+pub fn line_chart(
+    series: &[Series],
+    marks: &[Marks],
+    x: &Axis,
+    y: &Axis,
+) -> Result<String, ReportError> {
+    let mut legend: Vec<(&str, Swatch)> = series
+        .iter()
+        .map(|s| (s.name.as_str(), Swatch::Line(s.color)))
+        .collect();
+    legend.extend(
+        marks
             .iter()
-            .filter(|p| p.pareto)
-            .map(|p| (p.x, p.y))
-            .collect();
-        front.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        if front.len() > 1 {
-            chart
-                .draw_series(LineSeries::new(front, front_color.mix(0.6).stroke_width(2)))
-                .map_err(chart_err)?;
+            .map(|m| (m.name.as_str(), Swatch::Mark(m.color))),
+    );
+    let mut svg = String::new();
+    canvas(&mut svg, &legend, PLOT_HEIGHT, |plot| {
+        on_axes!(plot, x, y, |chart| {
+            for s in series {
+                chart
+                    .draw_series(LineSeries::new(
+                        s.points.iter().copied(),
+                        s.color.stroke_width(s.width),
+                    ))
+                    .map_err(chart_err)?;
+            }
+            for m in marks {
+                chart
+                    .draw_series(
+                        m.points
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, 6, m.color.filled())),
+                    )
+                    .map_err(chart_err)?;
+            }
+        });
+        Ok(())
+    })?;
+    Ok(svg)
+}
+
+/// One layer of a stacked area chart.
+pub struct Layer {
+    /// Legend text.
+    pub name: String,
+    /// Fill colour.
+    pub color: RGBColor,
+    /// Height per bucket (same length in every layer).
+    pub values: Vec<f64>,
+}
+
+/// Stacked areas over equal buckets `[i·width, (i+1)·width)` (the last one ending at
+/// `end`), drawn as steps, the first layer at the bottom.
+pub fn stacked_chart(
+    layers: &[Layer],
+    width: f64,
+    end: f64,
+    x_title: &str,
+    y_title: &str,
+) -> Result<String, ReportError> {
+    let n = layers.first().map_or(0, |l| l.values.len());
+    let edges: Vec<f64> = (0..=n).map(|i| (i as f64 * width).min(end)).collect();
+    let mut below = vec![0.0; n];
+    let mut shapes = Vec::new();
+    for l in layers {
+        let above: Vec<f64> = below.iter().zip(&l.values).map(|(b, v)| b + v).collect();
+        let mut pts = Vec::with_capacity(4 * n);
+        for (i, &h) in above.iter().enumerate() {
+            pts.push((edges[i], h));
+            pts.push((edges[i + 1], h));
         }
-        chart
-            .draw_series(points.iter().map(|p| {
-                let (color, style) = if p.pareto {
-                    (front_color, front_color.filled())
-                } else {
-                    (other_color, other_color.stroke_width(2))
-                };
-                let (dx, h) = if p.x > x_mid {
-                    (-9, HPos::Right)
-                } else {
-                    (9, HPos::Left)
-                };
-                let font = (FONT, 15)
-                    .into_font()
-                    .color(&color)
-                    .pos(Pos::new(h, VPos::Bottom));
-                EmptyElement::at((p.x, p.y))
-                    + Circle::new((0, 0), 6, style)
-                    + Text::new(p.label.clone(), (dx, -6), font)
-            }))
-            .map_err(chart_err)?;
-        root.present().map_err(chart_err)?;
+        for (i, &h) in below.iter().enumerate().rev() {
+            pts.push((edges[i + 1], h));
+            pts.push((edges[i], h));
+        }
+        shapes.push((pts, l.color));
+        below = above;
     }
+    let legend: Vec<(&str, Swatch)> = layers
+        .iter()
+        .map(|l| (l.name.as_str(), Swatch::Area(l.color)))
+        .collect();
+    let x = Axis::linear(x_title, 0.0..end.max(f64::MIN_POSITIVE));
+    let y = Axis::linear(y_title, range_from_zero(below.iter().copied(), 0.08)).counts();
+    let mut svg = String::new();
+    canvas(&mut svg, &legend, PLOT_HEIGHT, |plot| {
+        on_axes!(plot, &x, &y, |chart| {
+            for (pts, color) in shapes {
+                chart
+                    .draw_series(std::iter::once(Polygon::new(pts, color.mix(0.85).filled())))
+                    .map_err(chart_err)?;
+            }
+        });
+        Ok(())
+    })?;
     Ok(svg)
 }
 
@@ -290,6 +478,9 @@ mod tests {
         assert_eq!(tick(&120.0), "120");
         assert_eq!(tick(&2.5), "2.5");
         assert_eq!(tick(&0.126), "0.13");
+        assert_eq!(tick_log(&0.001), "0.001");
+        assert_eq!(tick_log(&0.02), "0.02");
+        assert_eq!(tick_log(&300.0), "300");
     }
 
     #[test]
@@ -298,5 +489,17 @@ mod tests {
         let (pos, rows) = legend_layout(&long);
         assert!(rows > 1);
         assert!(pos.iter().all(|&(_, x)| x < WIDTH));
+    }
+
+    #[test]
+    fn log_only_past_fifty_times() {
+        assert!(wants_log(&[1.0, 51.0]));
+        assert!(!wants_log(&[1.0, 50.0]));
+        assert!(!wants_log(&[0.0, 1000.0]));
+        let a = Axis::log("t (s)", 0.3, 250.0);
+        assert_eq!(a.range, 0.1..1000.0);
+        let (bold, light) = log_ticks(&a.range);
+        assert_eq!(bold, [0.1, 1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(light.len(), 9 * 4 + 1);
     }
 }

@@ -1,7 +1,13 @@
-//! Reading the output directory's CSV files. Columns are found by name; extra columns are
-//! ignored; every problem is an error naming the file and line, never a panic.
+//! The run's time series: `timeline.csv`, `subnets.csv`, `nodes.csv` (Ready nodes per
+//! sample) and the insufficient-address failures of `events.csv`; and the thinning of
+//! long series for drawing.
 
+use super::input::CsvIn;
 use super::ReportError;
+use crate::model::ids::SubnetId;
+use crate::model::record::{Ec2Error, Fact, InsufficientThen};
+use crate::scenario::Ec2Action;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The `timeline.csv` columns the report uses, in the order [`Timeline::columns`] holds them.
@@ -45,6 +51,11 @@ impl Timeline {
         self.columns.first().map_or(0, Vec::len)
     }
 
+    /// The last sample's time (s), 0 without samples.
+    pub fn end_s(&self) -> f64 {
+        self.get("time_s").last().copied().unwrap_or(0.0)
+    }
+
     /// `(time_s, value)` pairs of one column.
     pub fn series(&self, name: &str) -> Vec<(f64, f64)> {
         self.get("time_s")
@@ -55,206 +66,151 @@ impl Timeline {
     }
 }
 
-/// `subnets.csv` regrouped: one `(subnet, [(time_s, free_ips)])` per subnet, in order of
-/// first appearance.
-pub type SubnetSeries = Vec<(String, Vec<(f64, f64)>)>;
-
-/// One setting of `comparison.csv`, as the scatter plot needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComparisonPoint {
-    /// The setting's label, e.g. `WARM_IP_TARGET=2 MINIMUM_IP_TARGET=10`.
-    pub setting: String,
-    /// Mean idle IPs over the run (IPs); `None` if the cell is empty.
-    pub idle_ips_mean: Option<f64>,
-    /// p99 time from creation to running (s, censored); `None` if the cell is empty.
-    pub time_to_running_p99_s: Option<f64>,
-    /// On the Pareto front of (p99 time to running, mean idle IPs): the same two
-    /// objectives the chart plots.
-    pub pareto: bool,
+/// One subnet's samples from `subnets.csv`.
+#[derive(Debug, Default, Clone)]
+pub struct Subnet {
+    /// Its name.
+    pub name: String,
+    /// `(time_s, free_ips)`.
+    pub free_ips: Vec<(f64, f64)>,
+    /// `(time_s, free_prefix_blocks)`: aligned /28 blocks entirely free.
+    pub free_blocks: Vec<(f64, f64)>,
 }
 
-/// `comparison.csv`: the raw table (for display) and the parsed points.
-#[derive(Debug, Default)]
-pub struct Comparison {
-    /// Header cells, in file order.
-    pub header: Vec<String>,
-    /// Data rows, in file order, each as long as `header`.
-    pub rows: Vec<Vec<String>>,
-    /// One point per row.
-    pub points: Vec<ComparisonPoint>,
-}
-
-/// Opens a CSV file with a header row.
-fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, ReportError> {
-    let file = std::fs::File::open(path).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(file))
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> ReportError {
-    let line = e.position().map_or(0, csv::Position::line);
-    let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{len} fields where the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-        _ => e.to_string(),
-    };
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        _ => ReportError::Malformed {
-            file: path.to_path_buf(),
-            line,
-            message,
-        },
-    }
-}
-
-/// Indices of the named columns in the header; a missing one is an error on line 1.
-fn find_columns(
-    path: &Path,
-    reader: &mut csv::Reader<std::fs::File>,
-    names: &[&str],
-) -> Result<Vec<usize>, ReportError> {
-    let header = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    names
-        .iter()
-        .map(|name| {
-            header
-                .iter()
-                .position(|h| h == *name)
-                .ok_or_else(|| ReportError::Malformed {
-                    file: path.to_path_buf(),
-                    line: 1,
-                    message: format!("missing column \"{name}\""),
-                })
-        })
-        .collect()
-}
-
-/// Iterates over the data records with their line numbers.
-fn records(
-    path: &Path,
-    reader: csv::Reader<std::fs::File>,
-) -> impl Iterator<Item = Result<(u64, csv::StringRecord), ReportError>> + '_ {
-    reader.into_records().map(move |r| {
-        let rec = r.map_err(|e| csv_error(path, e))?;
-        let line = rec.position().map_or(0, csv::Position::line);
-        Ok((line, rec))
-    })
-}
-
-/// Parses one cell as a finite number.
-fn number(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64, ReportError> {
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(ReportError::Malformed {
-            file: path.to_path_buf(),
-            line,
-            message: format!("column \"{column}\": \"{cell}\" is not a number"),
-        }),
-    }
-}
-
-/// A possibly empty numeric cell.
-fn optional_number(
-    path: &Path,
-    line: u64,
-    column: &str,
-    cell: &str,
-) -> Result<Option<f64>, ReportError> {
-    if cell.is_empty() {
-        Ok(None)
-    } else {
-        number(path, line, column, cell).map(Some)
-    }
-}
+/// The subnets in order of first appearance.
+pub type Subnets = Vec<Subnet>;
 
 /// Reads `timeline.csv`.
 pub fn read_timeline(path: &Path) -> Result<Timeline, ReportError> {
-    let mut reader = open(path)?;
-    let idx = find_columns(path, &mut reader, &TIMELINE_COLUMNS)?;
+    let mut input = CsvIn::open(path)?;
+    let idx = input.columns(TIMELINE_COLUMNS)?;
     let mut columns = vec![Vec::new(); idx.len()];
-    for r in records(path, reader) {
-        let (line, rec) = r?;
+    input.for_each(|row| {
         for ((col, &i), name) in columns.iter_mut().zip(&idx).zip(TIMELINE_COLUMNS) {
-            col.push(number(path, line, name, rec.get(i).unwrap_or(""))?);
+            col.push(row.number(i, name)?);
         }
-    }
+        Ok(())
+    })?;
     Ok(Timeline { columns })
 }
 
-/// Reads `subnets.csv` (`time_s,subnet,free_ips,...`) into one series per subnet.
-pub fn read_subnets(path: &Path) -> Result<SubnetSeries, ReportError> {
-    let mut reader = open(path)?;
-    let idx = find_columns(path, &mut reader, &["time_s", "subnet", "free_ips"])?;
-    let mut out: SubnetSeries = Vec::new();
-    for r in records(path, reader) {
-        let (line, rec) = r?;
-        let cell = |i: usize| rec.get(idx[i]).unwrap_or("");
-        let t = number(path, line, "time_s", cell(0))?;
-        let free = number(path, line, "free_ips", cell(2))?;
-        let name = cell(1);
-        match out.iter_mut().find(|(n, _)| n == name) {
-            Some((_, pts)) => pts.push((t, free)),
-            None => out.push((name.to_string(), vec![(t, free)])),
+/// Reads `subnets.csv` (`time_s,subnet,free_ips,free_prefix_blocks`) into one series pair
+/// per subnet.
+pub fn read_subnets(path: &Path) -> Result<Subnets, ReportError> {
+    let mut input = CsvIn::open(path)?;
+    let names = ["time_s", "subnet", "free_ips", "free_prefix_blocks"];
+    let idx = input.columns(names)?;
+    let mut out: Subnets = Vec::new();
+    input.for_each(|row| {
+        let t = row.number(idx[0], names[0])?;
+        let name = row.text(idx[1], names[1])?;
+        let free = row.number(idx[2], names[2])?;
+        let blocks = row.number(idx[3], names[3])?;
+        let s = match out.iter().position(|s| s.name == name) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(Subnet {
+                    name: name.to_string(),
+                    ..Subnet::default()
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        s.free_ips.push((t, free));
+        s.free_blocks.push((t, blocks));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Reads `nodes.csv`: `(time_s, nodes Ready)` per sample time, in time order.
+pub fn read_ready_nodes(path: &Path) -> Result<Vec<(f64, f64)>, ReportError> {
+    let mut input = CsvIn::open(path)?;
+    let [t, ready] = input.columns(["time_s", "ready"])?;
+    let mut by_time: BTreeMap<u64, u64> = BTreeMap::new();
+    input.for_each(|row| {
+        let at = row.millis(t, "time_s")?;
+        let r = u64::from(row.flag(ready, "ready")?);
+        *by_time.entry(at).or_default() += r;
+        Ok(())
+    })?;
+    Ok(by_time
+        .into_iter()
+        .map(|(ms, n)| (ms as f64 / 1000.0, n as f64))
+        .collect())
+}
+
+/// The `events.csv` kind of an EC2 insufficient-address failure (the one row per failure
+/// that names its subnet).
+fn insufficient_kind() -> &'static str {
+    Fact::InsufficientAddresses {
+        action: Ec2Action::AssignPrivateIpAddresses,
+        eni: None,
+        count: 0,
+        subnet: SubnetId(0),
+        error: Ec2Error::InsufficientCidrBlocks,
+        then: InsufficientThen::NextSubnet,
+        prefixes: false,
+    }
+    .kind()
+}
+
+/// EC2's insufficient-address failures per subnet, from `events.csv`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Failures {
+    /// `(subnet, times_s)` of `InsufficientCidrBlocks` (no free aligned /28), in order of
+    /// first appearance.
+    pub cidr_blocks: Vec<(String, Vec<f64>)>,
+    /// The same for `InsufficientFreeAddressesInSubnet`.
+    pub free_addresses: Vec<(String, Vec<f64>)>,
+}
+
+impl Failures {
+    /// The times of `error` in `subnet` (empty if none).
+    pub fn of(&self, error: Ec2Error, subnet: &str) -> &[f64] {
+        let list = match error {
+            Ec2Error::InsufficientCidrBlocks => &self.cidr_blocks,
+            Ec2Error::InsufficientFreeAddressesInSubnet => &self.free_addresses,
+            _ => return &[],
+        };
+        list.iter()
+            .find(|(s, _)| s == subnet)
+            .map_or(&[], |(_, t)| t.as_slice())
+    }
+}
+
+/// Reads the insufficient-address failures of `events.csv` (`time_s,kind,cause,subnet`).
+pub fn read_failures(path: &Path) -> Result<Failures, ReportError> {
+    let mut input = CsvIn::open(path)?;
+    let names = ["time_s", "kind", "cause", "subnet"];
+    let idx = input.columns(names)?;
+    let kind = insufficient_kind();
+    let (cidr, free) = (
+        Ec2Error::InsufficientCidrBlocks.name(),
+        Ec2Error::InsufficientFreeAddressesInSubnet.name(),
+    );
+    let mut out = Failures::default();
+    input.for_each(|row| {
+        if row.text(idx[1], names[1])? != kind {
+            return Ok(());
         }
-    }
+        let cause = row.text(idx[2], names[2])?;
+        let list = if cause == cidr {
+            &mut out.cidr_blocks
+        } else if cause == free {
+            &mut out.free_addresses
+        } else {
+            return Ok(());
+        };
+        let t = row.number(idx[0], names[0])?;
+        let subnet = row.text(idx[3], names[3])?;
+        match list.iter_mut().find(|(s, _)| s == subnet) {
+            Some((_, times)) => times.push(t),
+            None => list.push((subnet.to_string(), vec![t])),
+        }
+        Ok(())
+    })?;
     Ok(out)
-}
-
-/// Reads `comparison.csv`: the whole table plus the scatter's columns.
-pub fn read_comparison(path: &Path) -> Result<Comparison, ReportError> {
-    let mut reader = open(path)?;
-    let names = [
-        "setting",
-        "idle_ips_mean",
-        "time_to_running_p99_s",
-        "pareto",
-    ];
-    let idx = find_columns(path, &mut reader, &names)?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(path, e))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let mut out = Comparison {
-        header,
-        ..Comparison::default()
-    };
-    for r in records(path, reader) {
-        let (line, rec) = r?;
-        let cell = |i: usize| rec.get(idx[i]).unwrap_or("");
-        out.points.push(ComparisonPoint {
-            setting: cell(0).to_string(),
-            idle_ips_mean: optional_number(path, line, names[1], cell(1))?,
-            time_to_running_p99_s: optional_number(path, line, names[2], cell(2))?,
-            pareto: flag(path, line, cell(3))?,
-        });
-        out.rows.push(rec.iter().map(String::from).collect());
-    }
-    Ok(out)
-}
-
-fn flag(path: &Path, line: u64, cell: &str) -> Result<bool, ReportError> {
-    match cell {
-        "1" | "true" => Ok(true),
-        "0" | "false" | "" => Ok(false),
-        _ => Err(ReportError::Malformed {
-            file: path.to_path_buf(),
-            line,
-            message: format!("column \"pareto\": \"{cell}\" is not 1 or 0"),
-        }),
-    }
 }
 
 /// Thins a series to at most `max` points (`max` ≥ 4) for drawing: the points are split into
@@ -283,6 +239,38 @@ pub fn downsample(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// At most `max` of `times` (sorted), one per equal slice of `[0, end]` (the first time in
+/// each), with how many each stands for.
+pub fn thin_times(times: &[f64], end: f64, max: usize) -> Vec<(f64, usize)> {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let width = if end > 0.0 {
+        end / max.max(1) as f64
+    } else {
+        1.0
+    };
+    let mut out: Vec<(f64, usize)> = Vec::new();
+    let mut last_slot = None;
+    for t in sorted {
+        let slot = (t / width).floor() as i64;
+        match out.last_mut() {
+            Some((_, n)) if last_slot == Some(slot) => *n += 1,
+            _ => {
+                out.push((t, 1));
+                last_slot = Some(slot);
+            }
+        }
+    }
+    out
+}
+
+/// The value of a sampled step series at time `t`: the last sample at or before `t` (the
+/// first sample before it starts).
+pub fn value_at(points: &[(f64, f64)], t: f64) -> f64 {
+    let i = points.partition_point(|p| p.0 <= t);
+    points.get(i.saturating_sub(1)).map_or(0.0, |p| p.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +287,18 @@ mod tests {
         assert!(d.contains(&(5000.0, 99.0)));
         assert_eq!((d[0], d[d.len() - 1]), (long[0], long[9999]));
         assert!(d.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn thinned_times_count_what_they_stand_for() {
+        let t = thin_times(&[5.0, 0.1, 0.2, 9.9, 5.5], 10.0, 10);
+        assert_eq!(t, [(0.1, 2), (5.0, 2), (9.9, 1)]);
+    }
+
+    #[test]
+    fn insufficient_failures_are_the_subnet_naming_kind() {
+        assert_eq!(insufficient_kind(), "insufficient_addresses");
+        let pts = [(0.0, 5.0), (10.0, 3.0)];
+        assert_eq!((value_at(&pts, 9.9), value_at(&pts, 10.0)), (5.0, 3.0));
     }
 }

@@ -1,17 +1,34 @@
-//! A self-contained HTML report (`report.html`) of a run or compare output directory: line
-//! charts over simulated time from `timeline.csv` (and `subnets.csv`), and the trade-off
-//! scatter plus table from `comparison.csv`. Charts are SVG drawn with plotters and inlined;
-//! the page needs no network, fonts or JavaScript.
+//! A self-contained HTML report (`report.html`) of a run or compare output directory.
+//!
+//! A run's report answers how long pods waited and why: time to IP per workload as a CDF
+//! (`pods.csv`), pod-seconds and pods waiting by cause (`waits.csv`), then the cluster over
+//! time (`timeline.csv`, `nodes.csv`, `subnets.csv` with the insufficient-address failures
+//! of `events.csv`), under a header from `summary.json`. A comparison's report has the
+//! trade-off scatter, the terminal's table and the waits per setting (`comparison.csv`,
+//! `comparison.json`). Every input is optional but the one that makes the directory a run
+//! or a comparison; a part whose file is absent is left out with a note. Charts are SVG
+//! drawn with plotters and inlined; the page needs no network, fonts or JavaScript, and the
+//! same files give the same bytes.
 
 mod chart;
+mod cluster;
+mod compare;
+mod compare_data;
 mod data;
 mod html;
+mod input;
+mod meta;
+pub mod pods;
+mod run;
+mod scatter;
+pub mod waits;
 
-use chart::{ScatterPoint, Series, PALETTE};
-use data::{Comparison, SubnetSeries, Timeline};
-use html::{Page, Section};
+use html::{Block, Page};
+use input::optional;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use chart::{wants_log, LOG_SPAN};
 
 /// Most points drawn per series; longer timelines are thinned keeping each bucket's extremes.
 pub const MAX_POINTS_PER_SERIES: usize = 2000;
@@ -21,7 +38,7 @@ pub const MAX_POINTS_PER_SERIES: usize = 2000;
 pub enum ReportError {
     /// The path does not exist or is not a directory.
     NotADirectory(PathBuf),
-    /// The directory has neither `timeline.csv` nor `comparison.csv`.
+    /// The directory has none of `timeline.csv`, `summary.json` and `comparison.csv`.
     NothingToReport(PathBuf),
     /// Reading an input or writing the report failed.
     Io {
@@ -60,7 +77,7 @@ impl fmt::Display for ReportError {
             Self::NotADirectory(d) => write!(f, "{}: no such directory", d.display()),
             Self::NothingToReport(d) => write!(
                 f,
-                "nothing to report in {}: it has neither timeline.csv (from `run`) nor comparison.csv (from a compare)",
+                "nothing to report in {}: it has neither timeline.csv or summary.json (from `run`) nor comparison.csv (from a compare)",
                 d.display()
             ),
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
@@ -83,42 +100,99 @@ impl std::error::Error for ReportError {
     }
 }
 
-/// Reads `dir/timeline.csv` (with `dir/subnets.csv` if present) and/or `dir/comparison.csv`
-/// and writes `dir/report.html` (via a temporary file, renamed when complete). Returns the
-/// report's path.
+/// Reads a run directory's files (`summary.json`, `timeline.csv`, `pods.csv`, `waits.csv`,
+/// `subnets.csv`, `events.csv`, `nodes.csv`; each optional) and/or `comparison.csv` (with
+/// `comparison.json` if present) and writes `dir/report.html` (via a temporary file,
+/// renamed when complete). Returns the report's path.
 pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     if !dir.is_dir() {
         return Err(ReportError::NotADirectory(dir.to_path_buf()));
     }
-    let timeline_path = dir.join("timeline.csv");
-    let comparison_path = dir.join("comparison.csv");
-    let (has_run, has_compare) = (timeline_path.is_file(), comparison_path.is_file());
-    if !has_run && !has_compare {
+    let text = render_report(dir)?;
+    write_atomically(&dir.join("report.html"), &text)
+}
+
+/// The report of `dir` as HTML text (what [`write_report`] writes).
+pub fn render_report(dir: &Path) -> Result<String, ReportError> {
+    let summary = optional(dir.join("summary.json"));
+    let timeline = optional(dir.join("timeline.csv"));
+    let comparison = optional(dir.join("comparison.csv"));
+    let has_run = summary.is_some() || timeline.is_some();
+    if !has_run && comparison.is_none() {
         return Err(ReportError::NothingToReport(dir.to_path_buf()));
     }
     let mut page = Page {
         title: format!("ipamsim report: {}", dir_name(dir)),
         intro: vec![format!("Output directory {}.", dir.display())],
-        sections: Vec::new(),
+        settings: Vec::new(),
+        blocks: Vec::new(),
     };
     if has_run {
-        let timeline = data::read_timeline(&timeline_path)?;
-        let subnets_path = dir.join("subnets.csv");
-        let subnets = if subnets_path.is_file() {
-            Some(data::read_subnets(&subnets_path)?)
+        let r = read_run(dir, summary, timeline)?;
+        page.intro.extend(run_intro(&r));
+        if let Some(figures) = timeline_figures(&r) {
+            page.blocks.push(Block::Para(figures));
+        }
+        if let Some(m) = &r.meta {
+            page.settings = m
+                .cni
+                .shown()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
         } else {
-            None
+            page.blocks.push(Block::Note(
+                "No summary.json here: the scenario, seed, version and CNI settings are not known, and titles assume secondary-IP mode."
+                    .into(),
+            ));
+        }
+        page.blocks.extend(run::run_blocks(&r)?);
+    }
+    if let Some(path) = comparison {
+        let c = compare_data::read_comparison(&path)?;
+        let meta = match optional(dir.join("comparison.json")) {
+            Some(p) => Some(input::read_json::<meta::CompareMeta>(&p)?),
+            None => None,
         };
-        page.intro.push(run_summary(&timeline));
-        page.sections
-            .extend(run_sections(&timeline, subnets.as_ref())?);
+        if has_run {
+            page.blocks.push(Block::Heading("Comparison".into()));
+        }
+        page.intro.push(compare::compare_intro(&c, meta.as_ref()));
+        page.blocks
+            .extend(compare::compare_blocks(&c, meta.as_ref())?);
     }
-    if has_compare {
-        let comparison = data::read_comparison(&comparison_path)?;
-        page.intro.push(compare_summary(&comparison));
-        page.sections.extend(compare_sections(&comparison)?);
+    Ok(page.render())
+}
+
+/// Reads a run directory's inputs; absent optional files are `None`.
+fn read_run(
+    dir: &Path,
+    summary: Option<PathBuf>,
+    timeline: Option<PathBuf>,
+) -> Result<run::RunInputs, ReportError> {
+    let mut r = run::RunInputs::default();
+    if let Some(p) = summary {
+        r.meta = Some(input::read_json(&p)?);
     }
-    write_atomically(&dir.join("report.html"), &page.render())
+    if let Some(p) = timeline {
+        r.timeline = Some(data::read_timeline(&p)?);
+    }
+    if let Some(p) = optional(dir.join("pods.csv")) {
+        r.pods = Some(pods::read_pods(&p)?);
+    }
+    if let Some(p) = optional(dir.join("waits.csv")) {
+        r.waits = Some(waits::read_waits(&p, r.end_s())?);
+    }
+    if let Some(p) = optional(dir.join("subnets.csv")) {
+        r.subnets = Some(data::read_subnets(&p)?);
+    }
+    if let Some(p) = optional(dir.join("events.csv")) {
+        r.failures = Some(data::read_failures(&p)?);
+    }
+    if let Some(p) = optional(dir.join("nodes.csv")) {
+        r.ready = Some(data::read_ready_nodes(&p)?);
+    }
+    Ok(r)
 }
 
 /// Writes `report.html` under the directory's lock, through a unique temporary file renamed
@@ -147,16 +221,6 @@ fn dir_name(dir: &Path) -> String {
         .unwrap_or_else(|| dir.display().to_string())
 }
 
-/// Time axis: seconds up to 20 minutes, minutes beyond. Returns (divisor, axis title).
-fn time_axis(t: &Timeline) -> (f64, &'static str) {
-    let end = t.get("time_s").last().copied().unwrap_or(0.0);
-    if end > 1200.0 {
-        (60.0, "simulated time (min)")
-    } else {
-        (1.0, "simulated time (s)")
-    }
-}
-
 fn peak(values: &[f64]) -> f64 {
     values.iter().copied().fold(0.0, f64::max)
 }
@@ -165,11 +229,30 @@ fn last(values: &[f64]) -> f64 {
     values.last().copied().unwrap_or(0.0)
 }
 
-fn run_summary(t: &Timeline) -> String {
+/// The run's header line: the scenario, seed, version and mode.
+fn run_intro(r: &run::RunInputs) -> Option<String> {
+    let m = r.meta.as_ref()?;
+    Some(format!(
+        "Run of scenario {}, seed {}, ipamsim {}: {} s simulated, in {} mode. The effective aws-node settings:",
+        m.scenario,
+        m.seed,
+        m.ipamsim_version,
+        chart::tick(&m.duration_s),
+        if m.cni.ENABLE_PREFIX_DELEGATION {
+            "prefix-delegation"
+        } else {
+            "secondary-IP"
+        }
+    ))
+}
+
+/// The timeline's figures in a sentence.
+fn timeline_figures(r: &run::RunInputs) -> Option<String> {
+    let t = r.timeline.as_ref()?;
     if t.len() == 0 {
-        return "timeline.csv has no samples: nothing to draw for the run.".into();
+        return None;
     }
-    format!(
+    Some(format!(
         "{} samples over {:.0} s simulated. Peaks over the samples: {:.0} pods waiting for an IP, {:.0} unschedulable, \
          {:.0} idle IPs. At the end: {:.0} pods running on {:.0} nodes, {:.0} ENIs, {:.0} IPs held, \
          {:.0} EC2 calls.",
@@ -183,180 +266,5 @@ fn run_summary(t: &Timeline) -> String {
         last(t.get("enis")),
         last(t.get("ips_total")),
         last(t.get("ec2_calls")),
-    )
-}
-
-/// A timeline series: (column, legend name, colour), thinned and rescaled to the time axis.
-fn series(t: &Timeline, column: &str, name: &str, color: usize, div: f64) -> Series {
-    let points: Vec<(f64, f64)> = t
-        .series(column)
-        .into_iter()
-        .map(|(x, y)| (x / div, y))
-        .collect();
-    Series {
-        name: name.to_string(),
-        color: PALETTE[color % PALETTE.len()],
-        points: data::downsample(&points, MAX_POINTS_PER_SERIES),
-    }
-}
-
-fn section(heading: &str, description: &str, body: String) -> Section {
-    Section {
-        heading: heading.into(),
-        description: description.into(),
-        body,
-    }
-}
-
-/// The five charts over time.
-fn run_sections(t: &Timeline, subnets: Option<&SubnetSeries>) -> Result<Vec<Section>, ReportError> {
-    if t.len() == 0 {
-        return Ok(Vec::new());
-    }
-    let (div, x) = time_axis(t);
-    let s = |col: &str, name: &str, color: usize| series(t, col, name, color, div);
-    let mut out = Vec::new();
-    let pods = [
-        s("pods_running", "running", 2),
-        s("pods_waiting_ip", "waiting for an IP", 1),
-        s("pods_unschedulable", "unschedulable", 3),
-    ];
-    out.push(section(
-        "Pods",
-        "Pods running (have an IP, or host network), bound and waiting for the CNI to give an IP (ContainerCreating), and unschedulable (no node with a free max-pods slot); y = pods.",
-        chart::line_chart(&pods, x, "pods")?,
-    ));
-    let ips = [
-        s("ips_total", "held (total)", 0),
-        s("ips_assigned", "assigned to pods", 2),
-        s("ips_available", "available (idle)", 1),
-        s("ips_cooldown", "cooling down", 4),
-    ];
-    out.push(section(
-        "Secondary IPs",
-        "Secondary IPs held in ipamd warm pools across all nodes, those assigned to pods, those available (held minus assigned, cooldown included, as ipamd counts them) and those still in cooldown; y = IPs.",
-        chart::line_chart(&ips, x, "IPs")?,
-    ));
-    out.push(eni_section(t, div, x)?);
-    out.push(subnet_section(t, subnets, div, x)?);
-    let ec2 = [
-        s("ec2_calls", "EC2 calls (cumulative)", 0),
-        s("ec2_throttled", "throttled (cumulative)", 3),
-    ];
-    out.push(section(
-        "EC2 API calls",
-        "EC2 calls made so far by all ipamds, and how many were throttled; y = calls, cumulative.",
-        chart::line_chart(&ec2, x, "calls (cumulative)")?,
-    ));
-    Ok(out)
-}
-
-fn eni_section(t: &Timeline, div: f64, x: &str) -> Result<Section, ReportError> {
-    let mut lines = vec![series(t, "enis", "ENIs", 0, div)];
-    let with_prefixes = t.get("prefixes").iter().any(|&p| p != 0.0);
-    if with_prefixes {
-        lines.push(series(t, "prefixes", "prefixes", 1, div));
-    }
-    let (desc, y) = if with_prefixes {
-        (
-            "ENIs in ipamd datastores across all nodes (primary ENIs included) and delegated /28 prefixes; y = count.",
-            "ENIs / prefixes",
-        )
-    } else {
-        (
-            "ENIs in ipamd datastores across all nodes, primary ENIs included; y = ENIs.",
-            "ENIs",
-        )
-    };
-    Ok(section("ENIs", desc, chart::line_chart(&lines, x, y)?))
-}
-
-fn subnet_section(
-    t: &Timeline,
-    subnets: Option<&SubnetSeries>,
-    div: f64,
-    x: &str,
-) -> Result<Section, ReportError> {
-    let (lines, desc) = match subnets {
-        Some(subnets) if !subnets.is_empty() => (
-            subnets
-                .iter()
-                .enumerate()
-                .map(|(i, (name, pts))| {
-                    let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x / div, y)).collect();
-                    Series {
-                        name: name.clone(),
-                        color: PALETTE[i % PALETTE.len()],
-                        points: data::downsample(&pts, MAX_POINTS_PER_SERIES),
-                    }
-                })
-                .collect(),
-            "Free addresses in each subnet (after AWS's 5 reserved ones and every address held by instances, ENIs and pods); y = free IPs.",
-        ),
-        _ => (
-            vec![series(t, "subnet_free_ips", "all subnets", 0, div)],
-            "Free addresses summed over all subnets (no subnets.csv in this directory); y = free IPs.",
-        ),
-    };
-    Ok(section(
-        "Subnet free IPs",
-        desc,
-        chart::line_chart(&lines, x, "free IPs")?,
     ))
-}
-
-fn compare_summary(c: &Comparison) -> String {
-    let front = c.points.iter().filter(|p| p.pareto).count();
-    format!(
-        "Comparison of {} settings; {} on the Pareto front of (p99 time to running, mean idle IPs): no other setting is at least as good in both.",
-        c.points.len(),
-        front
-    )
-}
-
-/// The trade-off scatter and the comparison table.
-fn compare_sections(c: &Comparison) -> Result<Vec<Section>, ReportError> {
-    let full_labels = c.points.len() <= 8;
-    let points: Vec<ScatterPoint> = c
-        .points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let label = if full_labels {
-                format!("{}: {}", i + 1, p.setting)
-            } else {
-                (i + 1).to_string()
-            };
-            Some(ScatterPoint {
-                label,
-                x: p.idle_ips_mean?,
-                y: p.time_to_running_p99_s?,
-                pareto: p.pareto,
-            })
-        })
-        .collect();
-    let skipped = c.points.len() - points.len();
-    let mut desc = String::from(
-        "Each point is one setting (numbered as in the table below): x = mean idle IPs over the run (IPs), y = p99 time to running (s, from creation; a pod that never ran counts until deleted or the end). Lower-left is better; filled points are the Pareto front of these two.",
-    );
-    if skipped > 0 {
-        desc.push_str(&format!(
-            " {skipped} setting(s) without both values are not plotted."
-        ));
-    }
-    let mut out = Vec::new();
-    if !points.is_empty() {
-        out.push(section(
-            "Trade-off: idle IPs vs. p99 time to running",
-            &desc,
-            chart::scatter_chart(&points, "mean idle IPs (IPs)", "p99 time to running (s)")?,
-        ));
-    }
-    let highlight: Vec<bool> = c.points.iter().map(|p| p.pareto).collect();
-    out.push(section(
-        "Settings compared",
-        "comparison.csv as written; Pareto-optimal rows are highlighted. Times in s, IPs and calls are counts.",
-        html::table(&c.header, &c.rows, &highlight),
-    ));
-    Ok(out)
 }

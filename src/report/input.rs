@@ -1,0 +1,194 @@
+//! Reading the output directory's files: CSV through the csv crate with columns found by
+//! header name (extra columns ignored), JSON through serde_json into typed structs. Every
+//! problem is an error naming the file and line, never a panic.
+
+use super::ReportError;
+use std::path::Path;
+
+/// A CSV file being read, with its path for error messages.
+pub struct CsvIn<'p> {
+    path: &'p Path,
+    reader: csv::Reader<std::fs::File>,
+}
+
+/// One data row: its 1-based line number and its fields.
+pub struct Row<'p> {
+    path: &'p Path,
+    /// 1-based line of the row in the file.
+    pub line: u64,
+    record: csv::ByteRecord,
+}
+
+impl<'p> CsvIn<'p> {
+    /// Opens a CSV file with a header row.
+    pub fn open(path: &'p Path) -> Result<CsvIn<'p>, ReportError> {
+        let file = std::fs::File::open(path).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(file);
+        Ok(CsvIn { path, reader })
+    }
+
+    /// The header's cells.
+    pub fn header(&mut self) -> Result<Vec<String>, ReportError> {
+        let path = self.path;
+        Ok(self
+            .reader
+            .headers()
+            .map_err(|e| csv_error(path, e))?
+            .iter()
+            .map(String::from)
+            .collect())
+    }
+
+    /// Indices of the named columns; a missing one is an error on line 1.
+    pub fn columns<const N: usize>(&mut self, names: [&str; N]) -> Result<[usize; N], ReportError> {
+        let header = self.header()?;
+        let mut out = [0; N];
+        for (slot, name) in out.iter_mut().zip(names) {
+            *slot =
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .ok_or_else(|| ReportError::Malformed {
+                        file: self.path.to_path_buf(),
+                        line: 1,
+                        message: format!("missing column \"{name}\""),
+                    })?;
+        }
+        Ok(out)
+    }
+
+    /// The index of a column that may be absent.
+    pub fn optional_column(&mut self, name: &str) -> Result<Option<usize>, ReportError> {
+        Ok(self.header()?.iter().position(|h| h == name))
+    }
+
+    /// Calls `f` on every data row in file order; stops at the first error.
+    pub fn for_each(
+        self,
+        mut f: impl FnMut(&Row<'p>) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        let CsvIn { path, mut reader } = self;
+        let mut row = Row {
+            path,
+            line: 0,
+            record: csv::ByteRecord::new(),
+        };
+        loop {
+            match reader.read_byte_record(&mut row.record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    row.line = row.record.position().map_or(0, csv::Position::line);
+                    f(&row)?;
+                }
+                Err(e) => return Err(csv_error(path, e)),
+            }
+        }
+    }
+}
+
+impl Row<'_> {
+    /// A located error on this row.
+    pub fn error(&self, message: String) -> ReportError {
+        ReportError::Malformed {
+            file: self.path.to_path_buf(),
+            line: self.line,
+            message,
+        }
+    }
+
+    /// The text of field `i` (`name` for the message).
+    pub fn text(&self, i: usize, name: &str) -> Result<&str, ReportError> {
+        std::str::from_utf8(self.record.get(i).unwrap_or(b""))
+            .map_err(|_| self.error(format!("column \"{name}\": not valid UTF-8")))
+    }
+
+    /// Field `i` as a finite number.
+    pub fn number(&self, i: usize, name: &str) -> Result<f64, ReportError> {
+        let cell = self.text(i, name)?;
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(self.error(format!("column \"{name}\": \"{cell}\" is not a number"))),
+        }
+    }
+
+    /// Field `i` as a number, `None` when empty.
+    pub fn optional_number(&self, i: usize, name: &str) -> Result<Option<f64>, ReportError> {
+        if self.text(i, name)?.is_empty() {
+            Ok(None)
+        } else {
+            self.number(i, name).map(Some)
+        }
+    }
+
+    /// Field `i` as seconds ≥ 0, in whole milliseconds (the files' precision).
+    pub fn millis(&self, i: usize, name: &str) -> Result<u64, ReportError> {
+        self.optional_millis(i, name)?
+            .ok_or_else(|| self.error(format!("column \"{name}\": empty")))
+    }
+
+    /// Field `i` as seconds ≥ 0 in milliseconds, `None` when empty.
+    pub fn optional_millis(&self, i: usize, name: &str) -> Result<Option<u64>, ReportError> {
+        match self.optional_number(i, name)? {
+            None => Ok(None),
+            Some(v) if v >= 0.0 => Ok(Some((v * 1000.0).round() as u64)),
+            Some(v) => Err(self.error(format!("column \"{name}\": {v} is negative"))),
+        }
+    }
+
+    /// Field `i` as `true`/`1` or `false`/`0`.
+    pub fn flag(&self, i: usize, name: &str) -> Result<bool, ReportError> {
+        match self.text(i, name)? {
+            "1" | "true" => Ok(true),
+            "0" | "false" => Ok(false),
+            cell => Err(self.error(format!(
+                "column \"{name}\": \"{cell}\" is not true/false or 1/0"
+            ))),
+        }
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> ReportError {
+    let line = e.position().map_or(0, csv::Position::line);
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    };
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => ReportError::Malformed {
+            file: path.to_path_buf(),
+            line,
+            message,
+        },
+    }
+}
+
+/// Reads a JSON file into `T`; a parse or shape error is located at its line.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| ReportError::Malformed {
+        file: path.to_path_buf(),
+        line: e.line() as u64,
+        message: e.to_string(),
+    })
+}
+
+/// `path` if it is a file, else `None` (an optional input that is absent).
+pub fn optional(path: std::path::PathBuf) -> Option<std::path::PathBuf> {
+    path.is_file().then_some(path)
+}

@@ -1,0 +1,449 @@
+//! The run report: how long pods waited (time to IP per workload), why (pod-seconds and
+//! pods waiting by cause), and the cluster over time (pods, nodes, IPs, ENIs, subnets, EC2).
+
+use super::chart::{self, Axis, Layer, Marks, Series, PALETTE};
+use super::data::{self, Failures, Subnets, Timeline};
+use super::html::{Block, Cell, Section, Table};
+use super::meta::RunMeta;
+use super::pods::{PodTimes, WorkloadTimes, MAX_CDF_POINTS};
+use super::waits::WaitStack;
+use super::{ReportError, MAX_POINTS_PER_SERIES};
+use crate::model::record::WaitCause;
+use plotters::style::RGBColor;
+
+/// Most workload lines in the time-to-IP chart (the rest are merged into one).
+pub const MAX_WORKLOAD_LINES: usize = 8;
+
+/// What a run directory holds; `None` for a file that is absent.
+#[derive(Default)]
+pub struct RunInputs {
+    /// `summary.json`.
+    pub meta: Option<RunMeta>,
+    /// `timeline.csv`.
+    pub timeline: Option<Timeline>,
+    /// `pods.csv`.
+    pub pods: Option<PodTimes>,
+    /// `waits.csv`.
+    pub waits: Option<WaitStack>,
+    /// `subnets.csv`.
+    pub subnets: Option<Subnets>,
+    /// `events.csv`'s insufficient-address failures.
+    pub failures: Option<Failures>,
+    /// `nodes.csv`: Ready nodes per sample.
+    pub ready: Option<Vec<(f64, f64)>>,
+}
+
+impl RunInputs {
+    /// The run's end (s): summary.json's duration, else the last sample.
+    pub fn end_s(&self) -> f64 {
+        match (&self.meta, &self.timeline) {
+            (Some(m), _) => m.duration_s,
+            (None, Some(t)) => t.end_s(),
+            _ => 0.0,
+        }
+    }
+
+    pub(super) fn prefix_mode(&self) -> bool {
+        self.meta
+            .as_ref()
+            .is_some_and(|m| m.cni.ENABLE_PREFIX_DELEGATION)
+    }
+}
+
+/// The fixed colour of a wait cause in every chart.
+pub fn cause_color(c: WaitCause) -> RGBColor {
+    match c {
+        WaitCause::Unschedulable => RGBColor(127, 127, 127),
+        WaitCause::NodeNotReady => RGBColor(188, 189, 34),
+        WaitCause::IpamdUnavailable => RGBColor(140, 86, 75),
+        WaitCause::KubeletRetry => RGBColor(23, 190, 207),
+        WaitCause::PoolGrowing => RGBColor(31, 119, 180),
+        WaitCause::Ec2Throttled => RGBColor(214, 39, 40),
+        WaitCause::Cooldown => RGBColor(148, 103, 189),
+        WaitCause::SubnetFull => RGBColor(255, 127, 14),
+        WaitCause::MaxEnis => RGBColor(227, 119, 194),
+        WaitCause::PoolFrozen => RGBColor(44, 160, 44),
+        WaitCause::PoolTick => RGBColor(57, 59, 121),
+    }
+}
+
+/// What a cause means, in a few words (docs/outputs.md has the full rules).
+fn cause_meaning(c: WaitCause) -> &'static str {
+    match c {
+        WaitCause::Unschedulable => "no Ready node with a free max-pods slot",
+        WaitCause::NodeNotReady => "bound to a node that is not Ready yet",
+        WaitCause::IpamdUnavailable => "ipamd not serving CNI ADDs (starting or restarting)",
+        WaitCause::KubeletRetry => "an address was free; the kubelet had not retried yet",
+        WaitCause::PoolGrowing => "an IP or ENI request in flight",
+        WaitCause::Ec2Throttled => "growth waits on a throttled or failed EC2 call",
+        WaitCause::Cooldown => "the only free addresses were cooling down",
+        WaitCause::SubnetFull => "no room in the subnet, and the back-off after it",
+        WaitCause::MaxEnis => "the node's ENI limit reached, every ENI full",
+        WaitCause::PoolFrozen => "the pool rules ask for no more addresses",
+        WaitCause::PoolTick => "nothing in flight; the next pool tick starts an increase",
+    }
+}
+
+/// Time axis: seconds up to 20 minutes, minutes up to 3 hours, hours beyond.
+pub struct TimeAxis {
+    /// Seconds per unit.
+    pub div: f64,
+    /// The axis title.
+    pub title: &'static str,
+}
+
+impl TimeAxis {
+    pub(super) fn for_end(end_s: f64) -> TimeAxis {
+        let (div, title) = if end_s > 3.0 * 3600.0 {
+            (3600.0, "simulated time (h)")
+        } else if end_s > 1200.0 {
+            (60.0, "simulated time (min)")
+        } else {
+            (1.0, "simulated time (s)")
+        };
+        TimeAxis { div, title }
+    }
+
+    pub(super) fn axis(&self, end_s: f64) -> Axis {
+        Axis::linear(self.title, 0.0..(end_s / self.div).max(1e-9))
+    }
+
+    pub(super) fn scale(&self, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x / self.div, y)).collect();
+        data::downsample(&pts, MAX_POINTS_PER_SERIES)
+    }
+}
+
+pub(super) fn section(heading: &str, description: String, body: String) -> Block {
+    Block::Section(Section {
+        heading: heading.into(),
+        description,
+        body,
+    })
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or("-".into(), |s| format!("{s:.1}"))
+}
+
+/// A line chart over time with y from 0.
+pub(super) fn over_time(
+    series: &[Series],
+    marks: &[Marks],
+    time: &TimeAxis,
+    end_s: f64,
+    y_title: &str,
+) -> Result<String, ReportError> {
+    let ys = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(marks.iter().flat_map(|m| m.points.iter().map(|p| p.1)));
+    let y = Axis::linear(y_title, chart::range_from_zero(ys, 0.08)).counts();
+    chart::line_chart(series, marks, &time.axis(end_s), &y)
+}
+
+/// Every block of a run's report, in page order.
+pub fn run_blocks(r: &RunInputs) -> Result<Vec<Block>, ReportError> {
+    let end = r.end_s();
+    let time = TimeAxis::for_end(end);
+    let mut out = vec![Block::Heading("How long pods waited".into())];
+    out.extend(time_to_ip(r.pods.as_ref())?);
+    out.push(Block::Heading("Why they waited".into()));
+    out.extend(wait_causes(r, &time)?);
+    out.push(Block::Heading("The cluster over time".into()));
+    out.extend(super::cluster::cluster_blocks(r, &time, end)?);
+    Ok(out)
+}
+
+fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
+    let Some(pods) = pods else {
+        return Ok(vec![Block::Note(
+            "Time to IP left out: this directory has no pods.csv (not chosen in outputs:).".into(),
+        )]);
+    };
+    let all = pods.all();
+    if all.pods() == 0 {
+        return Ok(vec![Block::Note(format!(
+            "Time to IP left out: pods.csv has no pod-network pods ({} host-network pods need no IP).",
+            pods.host_network
+        ))]);
+    }
+    let mut lines = pods.lines(MAX_WORKLOAD_LINES);
+    let several = lines.len() > 1;
+    if several {
+        lines.push(("all workloads".into(), all.clone()));
+    }
+    let positive = lines
+        .iter()
+        .flat_map(|(_, w)| w.to_ip_ms.iter())
+        .copied()
+        .filter(|&ms| ms > 0);
+    let mut lo = positive.clone().min().unwrap_or(1000).max(1) as f64 / 1000.0;
+    if all.to_ip_ms.contains(&0) {
+        // Room at the left edge, a decade below every positive time, for the 0 s ones.
+        lo /= 10.0;
+    }
+    let hi = positive.max().unwrap_or(1000) as f64 / 1000.0;
+    let x = Axis::log("time from creation to IP (s", lo, hi.max(lo));
+    let x = Axis {
+        title: format!("{})", x.title),
+        ..x
+    };
+    let series: Vec<Series> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, w))| !w.to_ip_ms.is_empty())
+        .map(|(i, (name, w))| {
+            let color = if several && i + 1 == lines.len() {
+                RGBColor(30, 30, 30)
+            } else {
+                PALETTE[i % PALETTE.len()]
+            };
+            let total = several && i + 1 == lines.len();
+            Series {
+                // Thinner, so a workload with most of the pods shows under it.
+                width: if total { 1 } else { 2 },
+                ..Series::new(name, color, cdf_steps(w, &x))
+            }
+        })
+        .collect();
+    let y = Axis::linear("fraction of pods with an IP", 0.0..1.0);
+    let svg = if all.to_ip_ms.is_empty() {
+        String::new()
+    } else {
+        chart::line_chart(&series, &[], &x, &y)?
+    };
+    let never = all.never();
+    let mut desc = format!(
+        "For each workload, the fraction of its pod-network pods that had an IP within x of \
+         their creation (ip_assigned_s − created_s in pods.csv), so each line ends at the \
+         fraction that ever got one. {} of {} pods got an IP; {never} never did ({} never \
+         scheduled, {} still waiting at the end, {} deleted first).",
+        all.to_ip_ms.len(),
+        all.pods(),
+        all.never_scheduled,
+        all.waiting_at_end,
+        all.deleted_first
+    );
+    if all.to_ip_ms.is_empty() {
+        desc.push_str(" No pod got an IP, so there is no curve to draw.");
+    } else if all.to_ip_ms.contains(&0) {
+        desc.push_str(" Pods that got an IP at once (0 s) are drawn at the left edge.");
+    }
+    if pods.host_network > 0 {
+        desc.push_str(&format!(
+            " {} host-network pods need no IP and are left out.",
+            pods.host_network
+        ));
+    }
+    let mut table = Table::new(&[
+        "workload",
+        "pods",
+        "got an IP",
+        "p50 (s)",
+        "p90 (s)",
+        "p99 (s)",
+        "max (s)",
+        "never got one",
+        "never scheduled",
+        "waiting at end",
+        "deleted first",
+    ]);
+    for (i, (name, w)) in lines.iter().enumerate() {
+        let class = (several && i + 1 == lines.len()).then_some("total");
+        table.rows.push((class, workload_cells(name, w)));
+    }
+    Ok(vec![section(
+        "Time to IP, per workload",
+        desc,
+        svg + &table.render(),
+    )])
+}
+
+fn workload_cells(name: &str, w: &WorkloadTimes) -> Vec<Cell> {
+    let n = |v: u64| Cell::Num(v.to_string());
+    vec![
+        Cell::Text(name.to_string()),
+        n(w.pods()),
+        Cell::Num(format!(
+            "{} ({:.1} %)",
+            w.to_ip_ms.len(),
+            100.0 * w.fraction_with_ip()
+        )),
+        Cell::Num(secs(w.percentile_s(50))),
+        Cell::Num(secs(w.percentile_s(90))),
+        Cell::Num(secs(w.percentile_s(99))),
+        Cell::Num(secs(w.percentile_s(100))),
+        n(w.never()),
+        n(w.never_scheduled),
+        n(w.waiting_at_end),
+        n(w.deleted_first),
+    ]
+}
+
+/// The CDF as a staircase from 0 at the first time, clamped to the axis, continued flat
+/// to the axis's end.
+fn cdf_steps(w: &WorkloadTimes, x: &Axis) -> Vec<(f64, f64)> {
+    let clamp = |t: f64| t.clamp(x.range.start, x.range.end);
+    let corners = w.cdf(MAX_CDF_POINTS);
+    let mut pts = Vec::with_capacity(2 * corners.len() + 2);
+    let mut prev = 0.0;
+    for (t, f) in corners {
+        let t = clamp(t);
+        pts.push((t, prev));
+        pts.push((t, f));
+        prev = f;
+    }
+    pts.push((x.range.end, prev));
+    pts
+}
+
+fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError> {
+    let mut out = Vec::new();
+    let mut table = Table::new(&[
+        "cause",
+        "meaning",
+        "pod-seconds",
+        "share",
+        "intervals",
+        "longest (s)",
+    ]);
+    let source = match (
+        &r.waits,
+        r.meta.as_ref().and_then(|m| m.wait_by_cause_s.as_ref()),
+    ) {
+        (Some(w), _) => {
+            let total = w.total_s();
+            for c in WaitCause::ALL {
+                let t = w.totals[c.index()];
+                if t.intervals == 0 {
+                    continue;
+                }
+                let s = t.pod_ms as f64 / 1000.0;
+                table.rows.push((
+                    None,
+                    vec![
+                        Cell::Text(c.word().into()),
+                        Cell::Text(cause_meaning(c).into()),
+                        Cell::Num(format!("{s:.1}")),
+                        Cell::Num(share(s, total)),
+                        Cell::Num(t.intervals.to_string()),
+                        Cell::Num(format!("{:.1}", t.longest_ms as f64 / 1000.0)),
+                    ],
+                ));
+            }
+            total_row(
+                &mut table,
+                total,
+                Some(w.totals.iter().map(|t| t.intervals).sum()),
+            );
+            format!("waits.csv ({} pods waited)", w.pods)
+        }
+        (None, Some(by)) => {
+            let total: f64 = by.0.iter().sum();
+            for c in WaitCause::ALL {
+                let s = by.0[c.index()];
+                if s > 0.0 {
+                    table.rows.push((
+                        None,
+                        vec![
+                            Cell::Text(c.word().into()),
+                            Cell::Text(cause_meaning(c).into()),
+                            Cell::Num(format!("{s:.1}")),
+                            Cell::Num(share(s, total)),
+                            Cell::Text(String::new()),
+                            Cell::Text(String::new()),
+                        ],
+                    ));
+                }
+            }
+            total_row(&mut table, total, None);
+            "summary.json's wait_by_cause_s (no waits.csv: intervals not known)".into()
+        }
+        (None, None) => {
+            out.push(Block::Note(
+                "Pod-seconds by cause left out: neither waits.csv nor summary.json's wait_by_cause_s is here."
+                    .into(),
+            ));
+            String::new()
+        }
+    };
+    if !source.is_empty() {
+        out.push(section(
+            "Pod-seconds by cause",
+            format!(
+                "Every pod's wait, from creation until it ran, was deleted or the run ended, \
+                 cut by cause and summed, from {source}; causes without time are left out."
+            ),
+            table.render(),
+        ));
+    }
+    match &r.waits {
+        Some(w) if !w.present().is_empty() => {
+            let layers: Vec<Layer> = w
+                .present()
+                .into_iter()
+                .map(|c| Layer {
+                    name: c.word().into(),
+                    color: cause_color(c),
+                    values: (0..w.buckets()).map(|b| w.mean(c.index(), b)).collect(),
+                })
+                .collect();
+            let bucket_s = w.bucket_ms as f64 / 1000.0;
+            let svg = chart::stacked_chart(
+                &layers,
+                bucket_s / time.div,
+                w.end_ms as f64 / 1000.0 / time.div,
+                time.title,
+                "pods waiting",
+            )?;
+            out.push(section(
+                "Pods waiting, by cause",
+                format!(
+                    "How many pods were waiting at each time, stacked by why (waits.csv): the \
+                     mean over each {} s bucket; the area of a cause is its pod-seconds.",
+                    tick_s(bucket_s)
+                ),
+                svg,
+            ));
+        }
+        Some(_) => out.push(Block::Note(
+            "Pods waiting by cause left out: waits.csv has no interval (no pod waited).".into(),
+        )),
+        None => out.push(Block::Note(
+            "Pods waiting by cause left out: this directory has no waits.csv (not chosen in outputs:)."
+                .into(),
+        )),
+    }
+    Ok(out)
+}
+
+fn tick_s(s: f64) -> String {
+    chart::tick(&s)
+}
+
+fn share(s: f64, total: f64) -> String {
+    if total > 0.0 {
+        format!("{:.1} %", 100.0 * s / total)
+    } else {
+        "-".into()
+    }
+}
+
+fn total_row(table: &mut Table, total: f64, intervals: Option<u64>) {
+    table.rows.push((
+        Some("total"),
+        vec![
+            Cell::Text("all causes".into()),
+            Cell::Text(String::new()),
+            Cell::Num(format!("{total:.1}")),
+            Cell::Num(if total > 0.0 {
+                "100 %".into()
+            } else {
+                "-".into()
+            }),
+            Cell::Num(intervals.map_or(String::new(), |n| n.to_string())),
+            Cell::Text(String::new()),
+        ],
+    ));
+}
