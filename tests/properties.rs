@@ -1313,7 +1313,8 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
     }
 
     // Exact times: every sample counts exactly the pods alive, running, waiting and
-    // unschedulable then, and assigns exactly one address per running pod-network pod.
+    // unschedulable then, and ipamd assigns exactly one address per running pod-network pod
+    // (but those with a branch ENI).
     ensure!(
         mem.timeline.len() == timeline.len(),
         "timeline rows in memory and on disk"
@@ -1330,7 +1331,13 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
             counted[0] += 1;
             if got_ip {
                 counted[1] += 1;
-                holding += u32::from(!p.host_network);
+                // a pod selected for security groups holds its branch ENI's address, not
+                // one of ipamd's
+                let branch = sc
+                    .workloads
+                    .iter()
+                    .any(|w| w.security_group_policy && w.name == p.workload);
+                holding += u32::from(!p.host_network && !branch);
             } else if bound {
                 counted[2] += 1;
             } else {

@@ -93,6 +93,15 @@ fn tells(cause: WaitCause, e: &NodeEvent) -> bool {
         ),
         WaitCause::MaxEnis => is(e, &["max_eni", "free_eni", "eni_ready"]),
         WaitCause::PoolFrozen => false,
+        WaitCause::BranchEni => is(
+            e,
+            &[
+                "trunk_attached",
+                "branch_eni",
+                "branch_eni_deleted",
+                "pod_eni_failed",
+            ],
+        ),
     }
 }
 

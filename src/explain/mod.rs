@@ -103,6 +103,7 @@ pub fn meaning(cause: WaitCause) -> &'static str {
         WaitCause::MaxEnis => "the node had every ENI it may attach, all full",
         WaitCause::PoolFrozen => "no free address; the pool rules asked for no more",
         WaitCause::PoolTick => "no free address, nothing in flight; waiting for ipamd's pool tick",
+        WaitCause::BranchEni => "the resource controller had not given the pod its branch ENI yet",
     }
 }
 

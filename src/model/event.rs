@@ -69,4 +69,11 @@ pub enum Event {
         /// Index into the trace's rows.
         row: u32,
     },
+    /// The VPC resource controller's next step for the node's trunk ENI (an EC2 call
+    /// returned or may be sent).
+    TrunkStep(NodeId),
+    /// The next step of branch job `.0` (index into the controller's jobs).
+    BranchStep(u32),
+    /// The node's oldest cooling branch ENI is due for deletion.
+    BranchCooled(NodeId),
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod ipamd;
 pub mod kube;
 pub mod nodes;
+pub mod podeni;
 pub mod record;
 pub mod rng;
 pub mod subnet;

@@ -27,6 +27,8 @@ pub mod streams {
     /// EC2's choice of free addresses and /28 blocks, one stream per subnet
     /// (`ADDRESSES << 32 | subnet index`).
     pub const ADDRESSES: u64 = 8;
+    /// The VPC resource controller's EC2 latencies (security groups for pods).
+    pub const RESOURCE_CONTROLLER: u64 = 10;
 }
 
 /// A seeded ChaCha stream for one component.

@@ -74,6 +74,10 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                     " pool growth blocked by RequestLimitExceeded on {}",
                     a.name()
                 ),
+                Some(GrowthBlocker::BranchEni) => out.write_str(
+                    " failed to get Branch ENI resource: the resource controller has not \
+                     annotated the pod yet",
+                ),
             }?;
             if count > 1 {
                 write!(out, "; {count} failed CNI ADDs until {until}")?;
@@ -343,6 +347,46 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             "node removed: only DaemonSet pods since {since} s ({} {} -> {after})",
             e.group.name,
             after + 1
+        ),
+        Fact::TrunkAttached { addr, branches, .. } => write!(
+            out,
+            "VPC resource controller attached the trunk ENI ({} in {subnet}); the node offers \
+             {branches} vpc.amazonaws.com/pod-eni",
+            std::net::Ipv4Addr::from(addr)
+        ),
+        Fact::BranchEni {
+            branch,
+            addr,
+            in_use,
+            ..
+        } => {
+            out.write_str("pod/")?;
+            if let Some(p) = e.pod {
+                write!(out, "{p}")?;
+            }
+            write!(
+                out,
+                " annotated with branch-{branch} {} (created, associated with the trunk); \
+                 {in_use} branch ENIs in use or being created on the node",
+                std::net::Ipv4Addr::from(addr)
+            )
+        }
+        Fact::BranchEniDeleted { branch, addr, .. } => write!(
+            out,
+            "branch-{branch} {} deleted after its cooldown; the address is back in {subnet}",
+            std::net::Ipv4Addr::from(addr)
+        ),
+        Fact::PodEniFailed {
+            trunk,
+            error,
+            retry_in,
+            ..
+        } => write!(
+            out,
+            "CreateNetworkInterface for a {} ENI: {} in {subnet}; the controller tries again \
+             in {retry_in}",
+            if trunk { "trunk" } else { "branch" },
+            error.name()
         ),
     }
 }

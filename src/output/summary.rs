@@ -192,6 +192,17 @@ pub struct EniCounts {
     pub freed: u64,
 }
 
+/// Security groups for pods (`ENABLE_POD_ENI`): the VPC resource controller's ENIs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PodEniCounts {
+    /// Nodes with a trunk ENI attached at the end.
+    pub trunks_at_end: u32,
+    /// Branch ENIs created (one per pod that got one).
+    pub branch_enis_created: u64,
+    /// Most branch ENIs at once over the cluster, cooling ones included.
+    pub peak_branch_enis: u32,
+}
+
 /// Subnet addresses.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SubnetCounts {
@@ -272,6 +283,9 @@ pub struct Summary {
     pub nodes: NodeCounts,
     /// ENIs.
     pub enis: EniCounts,
+    /// Trunk and branch ENIs; only with `ENABLE_POD_ENI`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_enis: Option<PodEniCounts>,
     /// Subnets.
     pub subnets: SubnetCounts,
     /// Simulated seconds with at least one pod waiting for an IP.
@@ -363,6 +377,18 @@ impl Summary {
                 attached: world.ipamd.nodes.iter().map(|n| n.enis_attached).sum(),
                 freed: world.ipamd.nodes.iter().map(|n| n.enis_freed).sum(),
             },
+            pod_enis: world.sc.cni.enable_pod_eni.then(|| {
+                let c = &world.controller;
+                PodEniCounts {
+                    trunks_at_end: c
+                        .nodes
+                        .iter()
+                        .filter(|n| matches!(n.trunk, crate::model::podeni::Trunk::Attached { .. }))
+                        .count() as u32,
+                    branch_enis_created: c.created,
+                    peak_branch_enis: c.peak_branches,
+                }
+            }),
             subnets: SubnetCounts {
                 free_ips_at_end: t.last_row.subnet_free_ips,
                 min_free_ips: t.min_subnet_free_ips,
@@ -489,6 +515,13 @@ impl fmt::Display for Summary {
             "idle IPs:        mean {:.1}, peak {} (ips_available, cooldown included)",
             self.ips.idle_mean, self.ips.idle_peak
         )?;
+        if let Some(p) = &self.pod_enis {
+            writeln!(
+                f,
+                "pod ENIs:        {} trunks at end, {} branch ENIs created, peak {} at once",
+                p.trunks_at_end, p.branch_enis_created, p.peak_branch_enis
+            )?;
+        }
         write!(f, "EC2 calls:       {}", self.ec2.calls)?;
         let mut first = true;
         for a in Ec2Action::ALL {

@@ -64,6 +64,7 @@ pub fn cause_color(c: WaitCause) -> RGBColor {
         WaitCause::MaxEnis => RGBColor(227, 119, 194),
         WaitCause::PoolFrozen => RGBColor(44, 160, 44),
         WaitCause::PoolTick => RGBColor(57, 59, 121),
+        WaitCause::BranchEni => RGBColor(219, 219, 141),
     }
 }
 
@@ -81,6 +82,7 @@ fn cause_meaning(c: WaitCause) -> &'static str {
         WaitCause::MaxEnis => "the node's ENI limit reached, every ENI full",
         WaitCause::PoolFrozen => "the pool rules ask for no more addresses",
         WaitCause::PoolTick => "nothing in flight; the next pool tick starts an increase",
+        WaitCause::BranchEni => "security groups for pods: the branch ENI not annotated yet",
     }
 }
 

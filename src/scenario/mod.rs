@@ -147,6 +147,8 @@ pub struct Scenario {
     pub ipamd: IpamdConfig,
     /// Scheduler policy.
     pub scheduler: SchedulerConfig,
+    /// The VPC resource controller (security groups for pods).
+    pub resource_controller: ResourceControllerConfig,
     /// `outputs`: which CSV files a run writes (default all).
     pub outputs: OutputSet,
     /// The file as the user named it (for messages).

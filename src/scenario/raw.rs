@@ -180,6 +180,8 @@ raw_mapping! {
         ipamd: Deferred<'a> = "ipamd",
         /// `scheduler`: node choice.
         scheduler: Deferred<'a> = "scheduler",
+        /// `resource_controller`: the VPC resource controller (security groups for pods).
+        resource_controller: Deferred<'a> = "resource_controller",
         /// `eniconfigs`: ENIConfig per AZ for custom networking.
         eniconfigs: Deferred<'a> = "eniconfigs",
         /// `sweep`: CNI setting name → list of values, for `ipamsim compare`.
@@ -316,6 +318,8 @@ raw_mapping! {
         until: Scalar = "until",
         /// `trace`: path of a CSV trace, relative to the scenario file.
         trace: Scalar = "trace",
+        /// `security_group_policy`: bool, default false.
+        security_group_policy: Scalar = "security_group_policy",
     }
 }
 
@@ -409,6 +413,18 @@ raw_mapping! {
         placement: Scalar = "placement",
         /// `tick_overhead`: duration, may be 0.
         tick_overhead: Scalar = "tick_overhead",
+    }
+}
+
+raw_mapping! {
+    /// `resource_controller`.
+    RawResourceController<'a> {
+        /// `branch_eni_cooldown`: duration, at least 30 s.
+        branch_eni_cooldown: Scalar = "branch_eni_cooldown",
+        /// `ec2_qps`: requests per second, ≥ 1.
+        ec2_qps: Scalar = "ec2_qps",
+        /// `ec2_burst`: requests, ≥ 1.
+        ec2_burst: Scalar = "ec2_burst",
     }
 }
 

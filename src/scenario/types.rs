@@ -32,8 +32,8 @@ pub struct CniConfig {
     pub enable_ipv4: bool,
     /// `ENABLE_IPv6` (default false). Read and checked; not modelled yet.
     pub enable_ipv6: bool,
-    /// `ENABLE_POD_ENI` (default false): security groups for pods (a trunk ENI). Read and
-    /// checked; not modelled yet.
+    /// `ENABLE_POD_ENI` (default false): security groups for pods — a trunk ENI on
+    /// trunking-compatible nodes and a branch ENI per selected pod (`model/podeni`).
     pub enable_pod_eni: bool,
     /// `POD_SECURITY_GROUP_ENFORCING_MODE` (default strict). Read and checked; not modelled
     /// yet.
@@ -181,6 +181,9 @@ pub struct WorkloadSpec {
     pub name: String,
     /// Host-network pods take a max-pods slot and no IP.
     pub host_network: bool,
+    /// `security_group_policy`: a SecurityGroupPolicy selects the pods, so each requests
+    /// one `vpc.amazonaws.com/pod-eni` and gets its own branch ENI (with `ENABLE_POD_ENI`).
+    pub security_group_policy: bool,
     /// `(time, replicas)` in strictly increasing time order; from `replicas`/`at` or `steps`
     /// (empty for churn and trace workloads).
     pub steps: Vec<(SimTime, u32)>,
@@ -500,6 +503,29 @@ impl Default for IpamdConfig {
         IpamdConfig {
             placement: Placement::Random,
             tick_overhead: SimDuration::from_millis(1),
+        }
+    }
+}
+
+/// The VPC resource controller's settings for security groups for pods (`resource_controller`).
+/// Defaults are the controller's own (amazon-vpc-resource-controller-k8s v1.7.19).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceControllerConfig {
+    /// How long a deleted pod's branch ENI cools before it is deleted and its slot frees
+    /// (`branch-eni-cooldown`, default 60 s, at least 30 s: cooldown.go:41-44, 74-79).
+    pub branch_eni_cooldown: SimDuration,
+    /// The controller's client-side EC2 rate (requests/s; `--user-client-qps` 12).
+    pub ec2_qps: u32,
+    /// Its burst (requests; `--user-client-burst` 18).
+    pub ec2_burst: u32,
+}
+
+impl Default for ResourceControllerConfig {
+    fn default() -> Self {
+        ResourceControllerConfig {
+            branch_eni_cooldown: SimDuration::from_secs(60),
+            ec2_qps: 12,
+            ec2_burst: 18,
         }
     }
 }

@@ -135,6 +135,7 @@ pub(super) fn node_run(
     s.ec2.fault_rate = [0.0; crate::scenario::EC2_ACTIONS];
     s.workloads = if simulated > 0 {
         vec![WorkloadSpec {
+            security_group_policy: false,
             name: "capacity".into(),
             host_network: false,
             steps: vec![(SimTime(WORKLOAD_AT_S * 1_000_000), simulated)],

@@ -6,6 +6,7 @@
 //! the kubelet's retries), `workloads.rs` (replica steps, scale-in, deletes), `sources.rs`
 //! (churn arrivals, lifetimes and trace replay), `waits.rs` (pods' waits by cause).
 
+pub mod podeni;
 pub mod pods;
 mod scheduler;
 pub mod sources;
@@ -154,6 +155,8 @@ pub struct Kube {
     dirty: Vec<NodeId>,
     /// When a pod last joined the unschedulable queue (Karpenter's batch window).
     pub last_queued: Option<SimTime>,
+    /// Pods asking for a pod ENI, and the branch ENIs kube gave back (`podeni.rs`).
+    pub pod_eni: podeni::PodEniState,
 }
 
 impl Kube {
@@ -188,6 +191,7 @@ impl Kube {
             sources: sources::SourceState::default(),
             dirty: Vec::new(),
             last_queued: None,
+            pod_eni: podeni::PodEniState::new(sc),
         }
     }
 
@@ -248,6 +252,7 @@ impl Kube {
     /// Creates a pod (unschedulable until bound), in a free slot if there is one.
     fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodId {
         let mut pod = Pod::new(now, owner, host_network);
+        pod.pod_eni = self.pod_eni.requests_pod_eni(owner, host_network);
         pod.seq = self.next_seq;
         self.next_seq += 1;
         let id = match self.free.pop() {

@@ -48,6 +48,12 @@ pub struct Pod {
     pub life: u32,
     /// Its current run of failed CNI ADDs with one cause, not yet recorded.
     pub streak: Option<NoIpStreak>,
+    /// A SecurityGroupPolicy selects it: it requests one `vpc.amazonaws.com/pod-eni` and
+    /// its IP is its own branch ENI's.
+    pub pod_eni: bool,
+    /// Its branch ENI `(branch number, address)` and when the controller annotated the pod
+    /// with it.
+    pub branch: Option<((EniId, u32), SimTime)>,
 }
 
 /// Consecutive failed CNI ADDs of one pod with the same cause: recorded as one `no_ip` row
@@ -84,6 +90,8 @@ impl Pod {
             seq: 0,
             life: 0,
             streak: None,
+            pod_eni: false,
+            branch: None,
         }
     }
 

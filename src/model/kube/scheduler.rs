@@ -24,6 +24,7 @@ impl Kube {
             rng,
             waits: super::NodeWaits::default(),
         });
+        self.pod_eni.add_node();
     }
 
     /// Binds one pod of every DaemonSet to a new node (they tolerate the not-ready taint).
@@ -37,14 +38,14 @@ impl Kube {
     }
 
     /// The scheduler key of a node with `bound` pods.
-    fn sched_key(&self, bound: u32) -> u32 {
+    pub(super) fn sched_key(&self, bound: u32) -> u32 {
         match self.policy {
             SchedulerPolicy::LeastAllocated => bound,
             SchedulerPolicy::MostAllocated => u32::MAX - bound,
         }
     }
 
-    fn eligible(&self, node: NodeId) -> bool {
+    pub(super) fn eligible(&self, node: NodeId) -> bool {
         let n = &self.nodes[node.index()];
         n.ready && !n.removed && n.bound < n.max_pods
     }
@@ -60,6 +61,7 @@ impl Kube {
             let key = self.sched_key(self.nodes[node.index()].bound);
             self.schedulable.insert((key, node));
         }
+        self.reindex_pod_eni(node);
     }
 
     /// Binds a pod to a node; a pod-network pod on a Ready node asks the CNI for an IP.
@@ -71,6 +73,10 @@ impl Kube {
         let seq = self.pods[pod.index()].seq;
         let at = n.pods.partition_point(|&(s, _)| s < seq);
         n.pods.insert(at, (seq, pod));
+        let pod_eni = self.pods[pod.index()].pod_eni;
+        if pod_eni {
+            self.pod_eni_bound(pod, node);
+        }
         self.reindex_node(node, old_bound, was);
         let now = env.now;
         let p = &mut self.pods[pod.index()];
@@ -83,7 +89,8 @@ impl Kube {
         } else {
             self.set_state(now, pod, PodState::WaitingIp);
             self.sandbox_attempt(env, pod);
-            if self.pods[pod.index()].state == PodState::WaitingIp {
+            // a pod asking for a pod ENI waits for its branch, not for the node's pool
+            if !pod_eni && self.pods[pod.index()].state == PodState::WaitingIp {
                 self.start_node_wait(node, pod, now);
             }
         }
@@ -95,7 +102,12 @@ impl Kube {
         env: &mut Env<'_, R, C>,
         pod: PodId,
     ) -> bool {
-        let Some(&(_, node)) = self.schedulable.first() else {
+        let best = if self.pods[pod.index()].pod_eni {
+            self.pod_eni_node()
+        } else {
+            self.schedulable.first().map(|&(_, n)| n)
+        };
+        let Some(node) = best else {
             return false;
         };
         self.bind(env, pod, node);
@@ -110,8 +122,14 @@ impl Kube {
     ) {
         if !self.try_schedule(env, pod) {
             let life = self.pods[pod.index()].life;
-            self.pending.push_back((pod, life));
-            self.last_queued = Some(env.now);
+            if self.pods[pod.index()].pod_eni {
+                // kept apart: they wait for a pod ENI, which neither blocks the others nor
+                // is what the autoscalers here provision for
+                self.queue_pod_eni(pod, life);
+            } else {
+                self.pending.push_back((pod, life));
+                self.last_queued = Some(env.now);
+            }
         }
     }
 
@@ -204,6 +222,7 @@ impl Kube {
             }
             self.pending.pop_front();
         }
+        self.drain_pending_pod_eni(env);
     }
 
     /// The node finished ipamd init: it is Ready and takes pods. The pods already bound to
@@ -228,7 +247,12 @@ impl Kube {
         let Some(node) = self.pods[pod.index()].node else {
             return;
         };
-        match env.cni.add(now, node, pod, env.queue) {
+        let answer = if self.pods[pod.index()].pod_eni {
+            self.pod_eni_add(pod)
+        } else {
+            env.cni.add(now, node, pod, env.queue)
+        };
+        match answer {
             Ok(ip) => {
                 self.end_streak(env, pod);
                 let p = &mut self.pods[pod.index()];

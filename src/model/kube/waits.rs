@@ -120,6 +120,14 @@ impl Kube {
         let Some(node) = p.node else {
             return;
         };
+        if p.pod_eni {
+            // its own branch ENI, then the kubelet's next CNI ADD
+            let node_name = env.nodes.get(node).name.as_str();
+            let annotated = p.branch.map_or(end, |(_, t)| t.clamp(bound, end));
+            emit(Some(node_name), WaitCause::BranchEni, bound, annotated);
+            emit(Some(node_name), WaitCause::KubeletRetry, annotated, end);
+            return;
+        }
         let w = &mut self.nodes[node.index()].waits;
         let Some(i) = w.waiting.iter().position(|&(_, q)| q == pod) else {
             return;

@@ -82,6 +82,11 @@ impl Kube {
             if let Ok(i) = n.pods.binary_search(&(seq, pod)) {
                 n.pods.remove(i);
             }
+            if self.pods[pod.index()].pod_eni {
+                // the branch ENI goes back to the controller, not to ipamd's pool
+                self.pods[pod.index()].ip = None;
+                self.pod_eni_unbound(pod, node);
+            }
             self.reindex_node(node, old_bound, was);
             if let Some(ip) = self.pods[pod.index()].ip.take() {
                 env.cni.del(env.now, node, pod, ip, env.queue);

@@ -52,6 +52,8 @@ pub enum GrowthBlocker {
     NotServing,
     /// A request of this action was throttled in the last 30 s.
     Throttled(Ec2Action),
+    /// A pod asking for a pod ENI has no branch ENI yet (security groups for pods).
+    BranchEni,
 }
 
 impl GrowthBlocker {
@@ -62,6 +64,7 @@ impl GrowthBlocker {
             GrowthBlocker::MaxEni => "max_eni",
             GrowthBlocker::NotServing => "ipamd_not_serving",
             GrowthBlocker::Throttled(_) => "RequestLimitExceeded",
+            GrowthBlocker::BranchEni => "no_branch_eni",
         }
     }
 }
@@ -380,6 +383,50 @@ pub enum Fact {
         /// how long its batch lasted).
         karpenter: bool,
     },
+    /// The VPC resource controller attached the node's trunk ENI: the node offers
+    /// `branches` × `vpc.amazonaws.com/pod-eni`.
+    TrunkAttached {
+        /// The trunk's subnet.
+        subnet: SubnetId,
+        /// Its primary address.
+        addr: u32,
+        /// Branch ENIs the node may hold.
+        branches: u32,
+    },
+    /// A pod got its branch ENI (created, associated with the trunk, the pod annotated).
+    BranchEni {
+        /// The pod.
+        pod: PodId,
+        /// The branch's number on the node (`branch-<n>`).
+        branch: u32,
+        /// Its address (the pod's IP).
+        addr: u32,
+        /// Branches in use on the node after.
+        in_use: u32,
+        /// The subnet.
+        subnet: SubnetId,
+    },
+    /// A deleted pod's branch ENI was deleted after its cooldown.
+    BranchEniDeleted {
+        /// The branch's number on the node.
+        branch: u32,
+        /// Its address, back in the subnet.
+        addr: u32,
+        /// The subnet.
+        subnet: SubnetId,
+    },
+    /// The subnet had no address for a trunk or branch ENI; the controller tries again
+    /// later.
+    PodEniFailed {
+        /// A trunk (else a branch).
+        trunk: bool,
+        /// The error.
+        error: Ec2Error,
+        /// The subnet.
+        subnet: SubnetId,
+        /// When the controller tries again.
+        retry_in: SimDuration,
+    },
     /// The autoscaler removed an empty node.
     ScaleDown {
         /// Since when it held only DaemonSet pods.
@@ -431,13 +478,17 @@ impl Fact {
             Fact::Launch { .. } => "launch",
             Fact::ScaleUp { .. } => "scale_up",
             Fact::ScaleDown { .. } => "scale_down",
+            Fact::TrunkAttached { .. } => "trunk_attached",
+            Fact::BranchEni { .. } => "branch_eni",
+            Fact::BranchEniDeleted { .. } => "branch_eni_deleted",
+            Fact::PodEniFailed { .. } => "pod_eni_failed",
         }
     }
 
     /// The pod the fact is about.
     pub fn pod(&self) -> Option<PodId> {
         match self {
-            Fact::NoIp { pod, .. } => Some(*pod),
+            Fact::NoIp { pod, .. } | Fact::BranchEni { pod, .. } => Some(*pod),
             _ => None,
         }
     }
@@ -449,6 +500,10 @@ impl Fact {
                 Some(*subnet)
             }
             Fact::InsufficientCooldown { subnet, .. } => *subnet,
+            Fact::TrunkAttached { subnet, .. }
+            | Fact::BranchEni { subnet, .. }
+            | Fact::BranchEniDeleted { subnet, .. }
+            | Fact::PodEniFailed { subnet, .. } => Some(*subnet),
             _ => None,
         }
     }
@@ -517,6 +572,7 @@ impl Fact {
             Fact::LaunchFailed { .. } => Some(Ec2Error::InsufficientFreeAddressesInSubnet.name()),
             Fact::ScaleUp { .. } => Some("unschedulable_pods"),
             Fact::ScaleDown { .. } => Some("empty_node"),
+            Fact::PodEniFailed { error, .. } => Some(error.name()),
             _ => None,
         }
     }
@@ -547,6 +603,8 @@ impl Fact {
             Fact::IncreaseFailed { count, .. } => *count,
             Fact::Reconcile { readded } => Some(*readded),
             Fact::MaxEni { limit } => Some(*limit),
+            Fact::TrunkAttached { branches, .. } => Some(*branches),
+            Fact::BranchEni { in_use, .. } => Some(*in_use),
             _ => None,
         }
     }

@@ -47,11 +47,15 @@ pub enum WaitCause {
     /// No free address and nothing in flight: ipamd's next pool-manager tick (every ~5 s)
     /// will start an increase.
     PoolTick,
+    /// A pod that a SecurityGroupPolicy selects, bound, and the VPC resource controller
+    /// has not annotated it with its branch ENI yet (creating and associating it, held by
+    /// its EC2 rate limit, or waiting for a branch slot that a cooling branch holds).
+    BranchEni,
 }
 
 impl WaitCause {
     /// Every cause, in the order of `wait_by_cause_s` and the `wait_<cause>_s` columns.
-    pub const ALL: [WaitCause; 11] = [
+    pub const ALL: [WaitCause; 12] = [
         WaitCause::Unschedulable,
         WaitCause::NodeNotReady,
         WaitCause::IpamdUnavailable,
@@ -63,6 +67,7 @@ impl WaitCause {
         WaitCause::MaxEnis,
         WaitCause::PoolFrozen,
         WaitCause::PoolTick,
+        WaitCause::BranchEni,
     ];
 
     /// The `cause` word in `waits.csv`.
@@ -79,6 +84,7 @@ impl WaitCause {
             WaitCause::MaxEnis => "max_enis",
             WaitCause::PoolFrozen => "pool_frozen",
             WaitCause::PoolTick => "pool_tick",
+            WaitCause::BranchEni => "branch_eni",
         }
     }
 

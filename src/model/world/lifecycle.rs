@@ -41,6 +41,15 @@ impl<R: Recorder> World<R> {
             pd,
         };
         let primary_ip = self.subnets[subnet.index()].allocate_ip();
+        let max_eni = pool::effective_max_eni(sc.cni.max_eni, it.max_enis);
+        // Security groups for pods: the trunk takes one of ipamd's ENI slots
+        // (`hasRoomForEni`, ipamd.go:2592-2620); with no slot beside the primary there is
+        // no trunk ("No slot available for a trunk ENI", ipamd.go:1468-1472).
+        let branches = match it.branch_enis() {
+            Some(b) if sc.cni.enable_pod_eni && max_eni >= 2 => b,
+            _ => 0,
+        };
+        let trunk = u32::from(branches > 0);
         let index = self.nodes.len() as u32;
         let stream = |c| node_stream(sc.seed, c, index);
         let conf = NodeConf {
@@ -51,8 +60,8 @@ impl<R: Recorder> World<R> {
             } else {
                 cidrs_per_eni
             },
-            max_eni: pool::effective_max_eni(sc.cni.max_eni, it.max_enis),
-            instance_max_enis: it.max_enis,
+            max_eni: max_eni - trunk,
+            instance_max_enis: it.max_enis - trunk,
             max_pods: spec.max_pods,
             subnet,
             primary_ip,
@@ -70,6 +79,8 @@ impl<R: Recorder> World<R> {
         let ds = Datastore::new(sc.cni.ip_cooldown_period_s, pd);
         self.ipamd.nodes.push(NodeIpamd::new(ds, conf, rngs));
         self.kube.add_node(spec.max_pods, stream(streams::KUBELET));
+        let branch_state = crate::model::podeni::NodeBranches::new(branches, subnet);
+        self.controller.nodes.push(branch_state);
         let node = self.nodes.push(NodeInfo {
             name: format!("{}-{}", spec.name, ordinal),
             group,
@@ -231,6 +242,7 @@ impl<R: Recorder> World<R> {
         self.with_ipamd(now, node, queue, |ip, ctx| ip.end_repeats(ctx));
         self.nodes.get_mut(node).removed = true;
         self.with_kube(now, queue, |k, env| k.remove_node(env, node));
+        self.terminate_pod_enis(node);
         self.ipamd.get_mut(node).terminate(&mut self.subnets);
         let info = self.nodes.get_mut(node);
         if let Some(ip) = info.primary_ip.take() {

@@ -6,9 +6,11 @@
 //! A component's methods take what they need for one call (an ipamd [`Ctx`], a kube
 //! [`Env`]), built here from the world's fields; nothing holds a reference to another
 //! component. Files: `lifecycle.rs` (launching and removing instances, the autoscaler's
-//! passes), `sample.rs` (samples and the pod records written at the end).
+//! passes), `podeni.rs` (the VPC resource controller's trunk and branch ENIs), `sample.rs`
+//! (samples and the pod records written at the end).
 
 mod lifecycle;
+mod podeni;
 mod sample;
 
 use super::autoscaler::Autoscaler;
@@ -57,6 +59,10 @@ pub struct World<R: Recorder> {
     pub ec2: Ec2,
     /// The autoscaler.
     pub autoscaler: Autoscaler,
+    /// The VPC resource controller (security groups for pods).
+    pub controller: super::podeni::Controller,
+    controller_rng: rand_chacha::ChaCha8Rng,
+    branch_requests: Vec<super::kube::podeni::BranchRequest>,
     /// Where outputs go.
     pub recorder: R,
     /// Summary counters.
@@ -95,7 +101,12 @@ impl<R: Recorder> World<R> {
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone());
         let kube = Kube::new(&sc);
+        let controller = super::podeni::Controller::new(&sc.resource_controller);
+        let controller_rng = rng_stream(sc.seed, streams::RESOURCE_CONTROLLER);
         let mut world = World {
+            controller,
+            controller_rng,
+            branch_requests: Vec::new(),
             nodes: Nodes::default(),
             kube,
             ipamd: Ipamds::default(),
@@ -198,6 +209,7 @@ impl<R: Recorder> World<R> {
         self.kube.touch(node);
         if ctx.ready {
             self.with_kube(now, queue, |k, env| k.node_ready(env, node));
+            self.start_trunk(now, node, queue);
         }
     }
 
@@ -309,6 +321,12 @@ impl<R: Recorder> Model for World<R> {
             Event::TraceRow { workload, row } => {
                 self.with_kube(now, queue, |k, env| k.on_trace_row(env, workload, row))
             }
+            Event::TrunkStep(node) => self.on_trunk_step(now, node, queue),
+            Event::BranchStep(job) => self.on_branch_step(now, job, queue),
+            Event::BranchCooled(node) => self.on_branch_cooled(now, node, queue),
+        }
+        if self.kube.pod_eni.has_requests() {
+            self.serve_branch_requests(now, queue);
         }
         self.update_waits(now);
     }

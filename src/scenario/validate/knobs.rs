@@ -120,6 +120,49 @@ impl Checker<'_> {
         ipamd
     }
 
+    /// `resource_controller`: the VPC resource controller's branch-ENI cooldown and EC2
+    /// client rate. A cooldown below 30 s is raised to 30 s as the controller does
+    /// (cooldown.go:74-79), with a warning.
+    pub(super) fn resource_controller(
+        &mut self,
+        section: Option<&Deferred<'_>>,
+        path: &FieldPath,
+    ) -> ResourceControllerConfig {
+        let mut rc = ResourceControllerConfig::default();
+        let Some(raw) = section.and_then(|s| self.mapping::<RawResourceController>(s.value, path))
+        else {
+            return rc;
+        };
+        if let Some(v) = &raw.branch_eni_cooldown {
+            let at = path.key("branch_eni_cooldown");
+            if let Some(d) = self.duration(&at, v) {
+                let min = SimDuration::from_secs(30);
+                if d < min {
+                    self.warn(
+                        &at,
+                        format!(
+                            "{d} is below the controller's minimum cooldown; it uses 30s                              instead (MinimalCoolDownPeriod, pkg/provider/branch/cooldown/                             cooldown.go:74-79)"
+                        ),
+                    );
+                }
+                rc.branch_eni_cooldown = d.max(min);
+            }
+        }
+        if let Some(v) = &raw.ec2_qps {
+            let at = path.key("ec2_qps");
+            if let Some(n) = self.u32_at_least(&at, v, 1, "a request rate per second") {
+                rc.ec2_qps = n;
+            }
+        }
+        if let Some(v) = &raw.ec2_burst {
+            let at = path.key("ec2_burst");
+            if let Some(n) = self.u32_at_least(&at, v, 1, "a burst of requests") {
+                rc.ec2_burst = n;
+            }
+        }
+        rc
+    }
+
     pub(super) fn scheduler(
         &mut self,
         section: Option<&Deferred<'_>>,

@@ -26,16 +26,16 @@
 
 use super::raw::{
     self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawEniConfig, RawIpamd, RawKubelet,
-    RawLatency, RawLatencyDistribution, RawMapping, RawNodeGroup, RawScenario, RawScheduler,
-    RawStep, RawSubnet, RawWorkload, Scalar,
+    RawLatency, RawLatencyDistribution, RawMapping, RawNodeGroup, RawResourceController,
+    RawScenario, RawScheduler, RawStep, RawSubnet, RawWorkload, Scalar,
 };
 use super::source::{LoadOptions, Source};
 use super::yaml::{Kind, Mark, Node};
 use super::{
     AddressChoice, BucketSpec, CniConfig, DaemonSetSpec, Diagnostic, Ec2Action, Ec2Config,
     EniConfigSpec, FaultConfig, IpamdConfig, Ipv4Cidr, KubeletConfig, Latency, NodeGroupSpec,
-    Placement, RetryConfig, Scenario, ScenarioErrors, SchedulerConfig, SchedulerPolicy, SubnetSpec,
-    ThrottlingConfig, UsedSpec, WorkloadSpec,
+    Placement, ResourceControllerConfig, RetryConfig, Scenario, ScenarioErrors, SchedulerConfig,
+    SchedulerPolicy, SubnetSpec, ThrottlingConfig, UsedSpec, WorkloadSpec,
 };
 use crate::catalog;
 use crate::time::{parse_duration, SimDuration, SimTime};

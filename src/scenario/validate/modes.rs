@@ -1,5 +1,6 @@
 //! Checks across sections for the address-management modes: IPv6 (`ENABLE_IPv6`) needs
-//! what upstream aws-node needs, and every subnet its nodes use needs an IPv6 /64.
+//! what upstream aws-node needs, and every subnet its nodes use needs an IPv6 /64; pods
+//! selected for security groups need `ENABLE_POD_ENI` and trunking-compatible nodes.
 
 use super::*;
 
@@ -7,6 +8,66 @@ impl Checker<'_> {
     /// The mode checks of a scenario whose sections validated.
     pub(super) fn check_modes(&mut self, sc: &Scenario, top: &FieldPath) {
         self.check_ipv6(sc, top);
+        self.check_pod_eni(sc, top);
+    }
+
+    /// Security groups for pods: selected pods request `vpc.amazonaws.com/pod-eni`, which
+    /// only trunk-attached nodes offer. Valid but likely unmeant setups get warnings.
+    fn check_pod_eni(&mut self, sc: &Scenario, top: &FieldPath) {
+        let workloads = top.key("workloads");
+        let selected: Vec<usize> = (0..sc.workloads.len())
+            .filter(|&i| sc.workloads[i].security_group_policy)
+            .collect();
+        for &i in &selected {
+            let w = &sc.workloads[i];
+            let at = workloads.index(i).key("security_group_policy");
+            if w.host_network {
+                self.warn(
+                    &at,
+                    format!(
+                        "workload \"{}\" is host-network: the resource controller's webhook \
+                         skips host-network pods (SGP not supported on Pod running on \
+                         HostNetwork, webhooks/core/pod_webhook.go), so they get no branch ENI",
+                        w.name
+                    ),
+                );
+            } else if !sc.cni.enable_pod_eni {
+                self.warn(
+                    &at,
+                    format!(
+                        "ENABLE_POD_ENI is not true, so no node gets a trunk ENI or offers \
+                         vpc.amazonaws.com/pod-eni: the pods of workload \"{}\" stay Pending; \
+                         set cni.ENABLE_POD_ENI: true",
+                        w.name
+                    ),
+                );
+            }
+        }
+        let any_pods = selected.iter().any(|&i| !sc.workloads[i].host_network);
+        if sc.cni.enable_pod_eni
+            && any_pods
+            && !sc
+                .nodegroups
+                .iter()
+                .any(|g| g.instance_type.trunking_compatible())
+        {
+            let types: Vec<&str> = sc
+                .nodegroups
+                .iter()
+                .map(|g| g.instance_type.name.as_str())
+                .collect();
+            self.warn(
+                &top.key("nodegroups"),
+                format!(
+                    "no nodegroup's instance type is trunking-compatible ({}), so no node \
+                     offers vpc.amazonaws.com/pod-eni and the pods selected by a \
+                     security_group_policy stay Pending (IsTrunkingCompatible, \
+                     amazon-vpc-resource-controller-k8s pkg/aws/vpc/limits.go; no t family \
+                     type is); use e.g. m5.large",
+                    types.join(", ")
+                ),
+            );
+        }
     }
 
     /// `isConfigValid` (ipamd.go:2755-2783): IPv6 without IPv4, with prefix delegation and

@@ -50,6 +50,10 @@ impl<'t> Checker<'t> {
         let kubelet = self.kubelet(raw.kubelet.as_ref(), &top.key("kubelet"));
         let ipamd = self.ipamd(raw.ipamd.as_ref(), &top.key("ipamd"));
         let scheduler = self.scheduler(raw.scheduler.as_ref(), &top.key("scheduler"));
+        let resource_controller = self.resource_controller(
+            raw.resource_controller.as_ref(),
+            &top.key("resource_controller"),
+        );
 
         let outputs = self.outputs(raw.outputs.as_ref(), &top.key("outputs"));
         let allow_large = match &raw.allow_large {
@@ -73,6 +77,7 @@ impl<'t> Checker<'t> {
             kubelet,
             ipamd,
             scheduler,
+            resource_controller,
             outputs,
             file: String::new(),
             warnings: Vec::new(),

@@ -66,11 +66,14 @@ impl Checker<'_> {
                 self.unique(&mut seen, name, &at.key("name"), "workload");
             }
             let host_network = self.optional_bool(&raw.host_network, &at.key("host_network"));
+            let security_group_policy =
+                self.optional_bool(&raw.security_group_policy, &at.key("security_group_policy"));
             let source = self.workload_source(&raw, &at);
             out.push(match (name, source) {
                 (Some(name), Some((steps, source))) => Some(WorkloadSpec {
                     name,
                     host_network,
+                    security_group_policy,
                     steps,
                     source,
                 }),
