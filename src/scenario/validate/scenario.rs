@@ -24,6 +24,22 @@ impl<'t> Checker<'t> {
             Some(v) => self.positive_duration(&top.key("sample_interval"), v),
             None => Some(SimDuration::from_secs(1)),
         };
+        // outputs write times in milliseconds: a run length or sample period with a
+        // fraction of a millisecond would write two samples at one printed time (below
+        // 1 ms the work budget speaks)
+        for (key, d) in [("duration", duration), ("sample_interval", sample_interval)] {
+            if let Some(d) = d.filter(|d| d.micros() > 1000 && d.micros() % 1000 != 0) {
+                self.error(
+                    &top.key(key),
+                    format!(
+                        "{}us is not a whole number of milliseconds; outputs write times in \
+                         milliseconds, so give it in ms or coarser (e.g. {}ms)",
+                        d.micros(),
+                        d.micros().div_ceil(1000)
+                    ),
+                );
+            }
+        }
         let cni = self.cni(raw.cni.as_ref(), &top.key("cni"));
         let subnets = self.subnets(raw.subnets.as_ref(), &top.key("subnets"));
         let no_subnets = match raw.subnets.as_ref().map(|s| &s.value.kind) {

@@ -419,3 +419,25 @@ fn bad_durations() {
         "expected a duration like",
     );
 }
+
+#[test]
+fn times_finer_than_a_millisecond_are_rejected() {
+    // outputs print milliseconds: 1m + 500 µs would print its end sample at the time of
+    // the sample before it
+    let d = one_error(&MINIMAL.replace("duration: 1m", "duration: 60000500us"));
+    assert_eq!(d.path, "duration");
+    assert!(
+        d.message.contains("60000500us is not a whole number"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("60001ms"), "{}", d.message);
+    let d = one_error(&minimal_plus("sample_interval: 1500us\n"));
+    assert_eq!(d.path, "sample_interval");
+    assert!(
+        ok(&minimal_plus("sample_interval: 1500ms\n"))
+            .sample_interval
+            .micros()
+            == 1_500_000
+    );
+}
