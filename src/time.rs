@@ -30,12 +30,13 @@ impl SimDuration {
         SimDuration(s * MICROS_PER_SEC)
     }
 
-    /// A duration from fractional seconds, rounded to the nearest microsecond
-    /// (negative values clamp to zero).
+    /// A duration from fractional seconds, rounded to the nearest microsecond (negative
+    /// values and NaN clamp to zero; +inf and values past `u64::MAX` µs saturate).
     pub fn from_secs_f64(s: f64) -> Self {
-        if s <= 0.0 || !s.is_finite() {
+        if s.is_nan() || s <= 0.0 {
             SimDuration(0)
         } else {
+            // `as` saturates: +inf and anything past u64::MAX µs become "never"
             SimDuration((s * MICROS_PER_SEC as f64).round() as u64)
         }
     }

@@ -600,3 +600,33 @@ fn d17_sigterm_and_failed_writes_leave_no_temporaries() {
     assert!(listing(&full).is_empty(), "{:?}", listing(&full));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// The unschedulable queue stays proportional to the pods unschedulable now. `a` fills a
+/// t3.medium's 17 slots and leaves 983 pods queued for good (the queue's front); `b` queues
+/// 1,000 more four times and is scaled to 0 between (deleted pods leave stale entries
+/// behind `a`'s). At the end 983 + 1,000 = 1,983 pods are unschedulable; without dropping
+/// stale entries the queue would hold 983 + 4 × 1,000 = 4,983 > 2 × 1,983.
+#[test]
+fn the_unschedulable_queue_drops_stale_entries() {
+    let yaml = "\
+duration: 1m
+subnets: [{name: s, cidr: 10.0.0.0/24}]
+nodegroups: [{name: ng, instance_type: t3.medium, count: 1, subnet: s}]
+workloads:
+  - {name: a, replicas: 1000, at: 1s}
+  - name: b
+    steps:
+      - {at: 2s, replicas: 1000}
+      - {at: 10s, replicas: 0}
+      - {at: 20s, replicas: 1000}
+      - {at: 30s, replicas: 0}
+      - {at: 40s, replicas: 1000}
+      - {at: 50s, replicas: 0}
+      - {at: 55s, replicas: 1000}
+";
+    let (w, _) = common::run_yaml(yaml);
+    let (unschedulable, _, _) = w.kube.counts();
+    assert_eq!(unschedulable, 1983);
+    let len = w.kube.pending_queue_len();
+    assert!((1983..=2 * 1983).contains(&len), "queue of {len}");
+}

@@ -212,6 +212,11 @@ impl Kube {
             .map(|(p, _)| p)
     }
 
+    /// Entries in the unschedulable queue, stale ones included (for tests of its bound).
+    pub fn pending_queue_len(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Whether `pod` still is the pod of life `life` of its slot, not deleted.
     fn alive(&self, pod: PodId, life: u32) -> bool {
         let p = &self.pods[pod.index()];

@@ -127,10 +127,26 @@ impl Kube {
                 // is what the autoscalers here provision for
                 self.queue_pod_eni(pod, life);
             } else {
+                self.compact_pending();
                 self.pending.push_back((pod, life));
                 self.last_queued = Some(env.now);
             }
         }
+    }
+
+    /// Drops the queue's stale entries (pods deleted or bound since they were queued) once
+    /// they are more than half of it, so that the queue stays proportional to the pods
+    /// unschedulable now (amortised O(1) per queued pod).
+    fn compact_pending(&mut self) {
+        let live = self.state_counts[0] as usize;
+        if self.pending.len() < 64 || self.pending.len() <= 2 * live {
+            return;
+        }
+        let pods = &self.pods;
+        self.pending.retain(|&(p, life)| {
+            let q = &pods[p.index()];
+            q.life == life && q.state == PodState::Unschedulable
+        });
     }
 
     /// Binds up to `count` of the oldest unschedulable pods to `node` whatever its state

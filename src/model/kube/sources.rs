@@ -287,6 +287,15 @@ mod tests {
     }
 
     #[test]
+    fn a_vanishing_rate_means_no_arrival_not_one_per_microsecond() {
+        // D4: 1 / 5e-324 is +inf seconds; it must saturate ("never"), not become 0 and
+        // then the 1 µs floor
+        let mut r = rng();
+        assert_eq!(draw_interarrival(5e-324, &mut r), SimDuration(u64::MAX));
+        assert!(draw_interarrival(1e-310, &mut r) > SimDuration::from_secs(1 << 40));
+    }
+
+    #[test]
     fn interarrival_mean_is_one_over_the_rate() {
         // Rate 2/s: mean 0.5 s, sd 0.5 s; 4000 draws: SE ≈ 0.0079 s; 5 SE ≈ 0.04 s.
         let mut r = rng();
