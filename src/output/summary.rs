@@ -235,6 +235,28 @@ impl Serialize for WaitByCause {
     }
 }
 
+/// Calico IPAM's figures (`summary.json` key `calico`, present only with
+/// `ipam.plugin: calico`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CalicoCounts {
+    /// The pool.
+    pub pool: String,
+    /// Block prefix length.
+    pub block_size: u8,
+    /// Strict affinity (no borrowing).
+    pub strict_affinity: bool,
+    /// Blocks claimed over the run.
+    pub blocks_claimed: u64,
+    /// Blocks claimed at the end.
+    pub blocks_at_end: u32,
+    /// Most blocks claimed at once.
+    pub blocks_peak: u32,
+    /// Assignments of an address from another node's block.
+    pub borrowed_addresses: u64,
+    /// Assignments refused (no address; the kubelet retried).
+    pub refused_assignments: u64,
+}
+
 /// What a run ended with: `summary.json`, and the text printed after `run`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -279,6 +301,9 @@ pub struct Summary {
     /// Pod-seconds waited by cause, every pod from creation until it ran, was deleted or
     /// the run ended (the sum of `waits.csv`).
     pub wait_by_cause_s: WaitByCause,
+    /// Calico IPAM's figures; left out of `summary.json` with the VPC CNI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calico: Option<CalicoCounts>,
     /// Events the engine handled (how the run was computed, not what it found: not in
     /// summary.json).
     #[serde(skip)]
@@ -371,6 +396,16 @@ impl Summary {
             wait_by_cause_s: WaitByCause(
                 WaitCause::ALL.map(|c| world.kube.totals.waits.seconds(c)),
             ),
+            calico: world.calico.as_ref().map(|c| CalicoCounts {
+                pool: world.sc.ipam.pool.to_string(),
+                block_size: world.sc.ipam.block_size,
+                strict_affinity: world.sc.ipam.strict_affinity,
+                blocks_claimed: c.totals.blocks_claimed,
+                blocks_at_end: c.pool.claimed(),
+                blocks_peak: c.totals.peak_blocks,
+                borrowed_addresses: c.totals.borrowed,
+                refused_assignments: c.totals.refused,
+            }),
             engine_events: stats.events,
             slo: Vec::new(),
             nodes_change: world

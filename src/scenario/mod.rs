@@ -6,6 +6,7 @@
 
 pub mod autoscaling;
 pub mod churn;
+pub mod ipam;
 pub mod raw;
 pub mod source;
 pub mod trace;
@@ -16,6 +17,7 @@ pub mod yaml;
 use crate::time::SimDuration;
 use std::fmt;
 
+pub use ipam::{IpamConfig, IpamPlugin};
 pub use source::{LoadOptions, Source};
 pub use types::*;
 pub use validate::{
@@ -147,6 +149,8 @@ pub struct Scenario {
     pub ipamd: IpamdConfig,
     /// Scheduler policy.
     pub scheduler: SchedulerConfig,
+    /// `ipam`: the VPC CNI (default) or Calico block IPAM.
+    pub ipam: IpamConfig,
     /// `outputs`: which CSV files a run writes (default all).
     pub outputs: OutputSet,
     /// The file as the user named it (for messages).

@@ -52,6 +52,8 @@ pub enum GrowthBlocker {
     NotServing,
     /// A request of this action was throttled in the last 30 s.
     Throttled(Ec2Action),
+    /// Calico IPAM refused the assignment.
+    Ipam(crate::model::calico::pool::Refusal),
 }
 
 impl GrowthBlocker {
@@ -62,6 +64,7 @@ impl GrowthBlocker {
             GrowthBlocker::MaxEni => "max_eni",
             GrowthBlocker::NotServing => "ipamd_not_serving",
             GrowthBlocker::Throttled(_) => "RequestLimitExceeded",
+            GrowthBlocker::Ipam(r) => r.word(),
         }
     }
 }
@@ -115,8 +118,17 @@ pub enum Fact {
     /// Prefix delegation asked for on an instance type that is neither Nitro nor bare
     /// metal: secondary IPs are used.
     PdUnsupported,
-    /// ipamd init finished: the node is Ready.
+    /// ipamd init finished (with Calico: calico-node started): the node is Ready.
     NodeReady,
+    /// Calico: calico-node started, the node is Ready (`node_ready`, like [`Fact::NodeReady`]).
+    CalicoNodeReady,
+    /// Calico: the node claimed a block of the pool (block affinity).
+    BlockClaimed {
+        /// The block.
+        block: crate::scenario::Ipv4Cidr,
+        /// Blocks affine to the node after this one.
+        blocks: u32,
+    },
     /// IPv6 mode: `AssignIpv6Addresses` gave the primary ENI this /80.
     Ipv6Prefix {
         /// The /80's network address.
@@ -395,7 +407,8 @@ impl Fact {
         match self {
             Fact::IpamdStart { .. } => "ipamd_start",
             Fact::PdUnsupported => "pd_unsupported",
-            Fact::NodeReady => "node_ready",
+            Fact::NodeReady | Fact::CalicoNodeReady => "node_ready",
+            Fact::BlockClaimed { .. } => "block_claimed",
             Fact::Ipv6Prefix { .. } => "ipv6_prefix",
             Fact::NodeRegistered { .. } => "node_registered",
             Fact::NoIp { .. } => "no_ip",
@@ -547,6 +560,7 @@ impl Fact {
             Fact::IncreaseFailed { count, .. } => *count,
             Fact::Reconcile { readded } => Some(*readded),
             Fact::MaxEni { limit } => Some(*limit),
+            Fact::BlockClaimed { blocks, .. } => Some(*blocks),
             _ => None,
         }
     }

@@ -47,11 +47,21 @@ pub enum WaitCause {
     /// No free address and nothing in flight: ipamd's next pool-manager tick (every ~5 s)
     /// will start an increase.
     PoolTick,
+    /// Calico: an assignment runs on the node, or ADDs queue behind its host-wide IPAM
+    /// lock (`ipam.latency` each).
+    IpamAssigning,
+    /// Calico: no free block and no free address in any block of the pool.
+    PoolExhausted,
+    /// Calico: no free block, and strict affinity forbids borrowing from other nodes'
+    /// blocks.
+    StrictAffinity,
+    /// Calico: the node holds its 20 blocks, all full (`ErrBlockLimit`).
+    BlockLimit,
 }
 
 impl WaitCause {
     /// Every cause, in the order of `wait_by_cause_s` and the `wait_<cause>_s` columns.
-    pub const ALL: [WaitCause; 11] = [
+    pub const ALL: [WaitCause; 15] = [
         WaitCause::Unschedulable,
         WaitCause::NodeNotReady,
         WaitCause::IpamdUnavailable,
@@ -63,6 +73,10 @@ impl WaitCause {
         WaitCause::MaxEnis,
         WaitCause::PoolFrozen,
         WaitCause::PoolTick,
+        WaitCause::IpamAssigning,
+        WaitCause::PoolExhausted,
+        WaitCause::StrictAffinity,
+        WaitCause::BlockLimit,
     ];
 
     /// The `cause` word in `waits.csv`.
@@ -79,6 +93,10 @@ impl WaitCause {
             WaitCause::MaxEnis => "max_enis",
             WaitCause::PoolFrozen => "pool_frozen",
             WaitCause::PoolTick => "pool_tick",
+            WaitCause::IpamAssigning => "ipam_assigning",
+            WaitCause::PoolExhausted => "pool_exhausted",
+            WaitCause::StrictAffinity => "strict_affinity",
+            WaitCause::BlockLimit => "block_limit",
         }
     }
 

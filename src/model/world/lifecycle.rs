@@ -79,6 +79,10 @@ impl<R: Recorder> World<R> {
             removed: false,
         });
         self.autoscaler.track(node);
+        if let Some(c) = &mut self.calico {
+            let rng = node_stream(self.sc.seed, streams::CALICO, index);
+            c.add_node(node, &self.nodes.get(node).name, rng);
+        }
         let initial = now == SimTime::ZERO && boot == SimDuration::ZERO;
         if initial && primary_ip.is_some() {
             self.with_kube(now, queue, |k, env| k.register_node(env, node));
@@ -133,6 +137,26 @@ impl<R: Recorder> World<R> {
             self.autoscaler.added(l.group, l.nodes);
         }
         self.autoscaler.reschedule_karpenter(now, queue);
+    }
+
+    /// Calico: the assignment holding `node`'s IPAM lock ended; its pod gets the answer.
+    pub(super) fn on_calico_assigned(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(c) = &mut self.calico else {
+            return;
+        };
+        let done = c.on_assigned(now, node, queue);
+        if let Some((block, blocks)) = done.claimed {
+            self.emit_node(now, node, Fact::BlockClaimed { block, blocks });
+        }
+        if let Some((pod, answer)) = done.answer {
+            self.with_kube(now, queue, |k, env| k.cni_answer(env, pod, answer));
+        }
+        self.kube.touch(node);
     }
 
     /// Records a fact about a node from outside its ipamd and kube.
@@ -231,6 +255,9 @@ impl<R: Recorder> World<R> {
         self.with_ipamd(now, node, queue, |ip, ctx| ip.end_repeats(ctx));
         self.nodes.get_mut(node).removed = true;
         self.with_kube(now, queue, |k, env| k.remove_node(env, node));
+        if let Some(c) = &mut self.calico {
+            c.remove_node(node);
+        }
         self.ipamd.get_mut(node).terminate(&mut self.subnets);
         let info = self.nodes.get_mut(node);
         if let Some(ip) = info.primary_ip.take() {
