@@ -199,6 +199,9 @@ pub struct SubnetCounts {
     pub free_ips_at_end: u64,
     /// Lowest free addresses over the samples.
     pub min_free_ips: u64,
+    /// Most subnet addresses the cluster held at once (sampled): free addresses before the
+    /// first node minus the lowest free count (nodes' primaries, ENIs, pod addresses).
+    pub used_peak: u64,
 }
 
 /// Pod-seconds waited by cause (`waits.csv` summed), every cause present, in the order of
@@ -391,6 +394,7 @@ impl Summary {
             subnets: SubnetCounts {
                 free_ips_at_end: t.last_row.subnet_free_ips,
                 min_free_ips: t.min_subnet_free_ips,
+                used_peak: t.subnet_free_before.saturating_sub(t.min_subnet_free_ips),
             },
             seconds_any_waiting: world.kube.totals.seconds_any_waiting(end),
             wait_by_cause_s: WaitByCause(

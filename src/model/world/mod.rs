@@ -87,7 +87,7 @@ impl<R: Recorder> World<R> {
         options: ModelOptions,
     ) -> World<R> {
         let mut subnet_rng = rng_stream(sc.seed, streams::SUBNETS);
-        let subnets = sc
+        let subnets: Vec<Subnet> = sc
             .subnets
             .iter()
             .enumerate()
@@ -99,6 +99,7 @@ impl<R: Recorder> World<R> {
         let ec2 = Ec2::new(sc.ec2.clone());
         let kube = Kube::new(&sc);
         let calico = sc.ipam.calico().then(|| Calico::new(&sc));
+        let subnet_free_before = subnets.iter().map(|s| u64::from(s.free())).sum();
         let mut world = World {
             calico,
             nodes: Nodes::default(),
@@ -108,7 +109,10 @@ impl<R: Recorder> World<R> {
             ec2,
             autoscaler: Autoscaler::default(),
             recorder,
-            totals: RunTotals::default(),
+            totals: RunTotals {
+                subnet_free_before,
+                ..RunTotals::default()
+            },
             options,
             touched: Vec::new(),
             plan: Vec::new(),
