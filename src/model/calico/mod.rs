@@ -53,11 +53,14 @@ pub struct CalicoTotals {
     pub peak_blocks: u32,
 }
 
+/// A CNI ADD's answer: the pod's `(ENI, address)`, or why there is none.
+pub type AddAnswer = Result<(EniId, u32), NoAddress>;
+
 /// What one finished assignment did.
 #[derive(Clone, Copy, Debug)]
 pub struct Done {
     /// The pod, and its answer.
-    pub answer: Option<(PodId, Result<(EniId, u32), NoAddress>)>,
+    pub answer: Option<(PodId, AddAnswer)>,
     /// The block it claimed, if it claimed one (with the node's block count after).
     pub claimed: Option<(Ipv4Cidr, u32)>,
 }

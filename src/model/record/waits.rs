@@ -14,7 +14,10 @@ use crate::time::SimTime;
 /// retried yet); a pool increase is in flight (throttled or retried call, or not); the only
 /// free addresses are cooling; the insufficient-address back-off; the ENI limit with every
 /// ENI full; a throttled request in the last 30 s; the pool rules ask for no more
-/// addresses; otherwise the next pool-manager tick will start an increase.
+/// addresses; otherwise the next pool-manager tick will start an increase. With Calico IPAM
+/// a Ready node's cause is instead: an assignment running or queued
+/// ([`WaitCause::IpamAssigning`]), else the refusal an assignment would meet now, else
+/// [`WaitCause::KubeletRetry`] (`crate::model::calico`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WaitCause {
     /// No Ready node with a free max-pods slot (also while nodes boot).
