@@ -193,12 +193,11 @@ fn strict_affinity_leaves_the_overflow_waiting() {
     assert_eq!(no_ip.fact.cause(), Some("strict_affinity"));
 }
 
-/// Deleting pods gives their addresses back to the end of the block's list: with 10
-/// pods and then 5, the next pods take the never-used ordinals 10.. before reusing freed
-/// ones (ipam_block.go: release appends). A churn-free check through the pool rules is in
-/// `src/model/calico/pool.rs`; here the run keeps the count: the last 5 of 10 pods are
-/// deleted at 1 min (scale-in removes the newest), 5 new come at 2 min and get
-/// ordinals 10–14.
+/// Deleting pods gives their addresses back to the end of the block's list
+/// (ipam_block.go: release appends). 10 pods at 0 s take ordinals 0–9 of the node's block;
+/// the scale-in to 5 at 1 min frees 5 of them, which go behind the never-used 10–63; the 5
+/// pods of the scale-out at 2 min get ordinals 10–14, not the freed ones (which 5 were
+/// deleted does not matter). The pool rules' own cases are in `src/model/calico/pool.rs`.
 #[test]
 fn freed_addresses_are_reused_after_the_never_used_ones() {
     let yaml = "duration: 3m
@@ -350,4 +349,53 @@ fn blocks_csv_is_written_for_calico_and_deterministic() {
     assert!(o.status.success());
     assert!(!out.join("blocks.csv").exists());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `compare --set ipam.strict_affinity=false,true` on the two-block pool: one run per
+/// setting, the same numbers as the runs above: no pod without an IP when borrowing is
+/// allowed, 6 with strict affinity (a-1's 70 − its block's 64).
+#[test]
+fn compare_sweeps_strict_affinity() {
+    let dir = fresh_dir("calico", "strict");
+    let file = dir.join("two.yaml");
+    std::fs::write(&file, two_nodes(false)).unwrap();
+    let o = ipamsim(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--set",
+        "ipam.strict_affinity=false,true",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(dir.join("out/comparison.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let never = header.iter().position(|h| *h == "pods_never_ip").unwrap();
+    let got: BTreeMap<String, String> = lines
+        .map(|l| {
+            let v: Vec<&str> = l.split(',').collect();
+            (v[1].to_string(), v[never].to_string())
+        })
+        .collect();
+    assert_eq!(got["false"], "0");
+    assert_eq!(got["true"], "6");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Calico keys given with the VPC CNI do nothing: a warning names each, and the run is the
+/// VPC CNI's (max pods from the ENI table: m5.large 29).
+#[test]
+fn calico_keys_with_the_vpc_cni_are_warned_about() {
+    let text = "duration: 1m
+ipam: {block_size: 24, strict_affinity: true}
+subnets: [{name: a, cidr: 10.0.1.0/24}]
+nodegroups: [{name: ng, instance_type: m5.large, count: 1, subnet: a}]
+";
+    let sc = scenario::parse(text, "t.yaml").unwrap();
+    let paths: Vec<&str> = sc.warnings.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(paths, ["ipam.block_size", "ipam.strict_affinity"]);
+    assert!(!sc.ipam.calico());
+    assert_eq!(sc.nodegroups[0].max_pods, 29);
 }
