@@ -528,6 +528,19 @@ impl fmt::Display for Summary {
             "idle IPs:        mean {:.1}, peak {} (ips_available, cooldown included)",
             self.ips.idle_mean, self.ips.idle_peak
         )?;
+        if let Some(c) = &self.calico {
+            writeln!(
+                f,
+                "calico:          pool {} /{} blocks: {} claimed ({} at end), {} borrowed \
+                 addresses, {} refused assignments",
+                c.pool,
+                c.block_size,
+                c.blocks_claimed,
+                c.blocks_at_end,
+                c.borrowed_addresses,
+                c.refused_assignments
+            )?;
+        }
         write!(f, "EC2 calls:       {}", self.ec2.calls)?;
         let mut first = true;
         for a in Ec2Action::ALL {
