@@ -9,7 +9,8 @@
 //!   32-bit hash picks (`determineSeed`, `fnv.New32`), one by one with wrap-around, and
 //!   takes the first block nobody has claimed. Go's `math/rand` stream is not reproduced:
 //!   the start index here is `FNV-1-32(hostname) mod blocks`, deterministic like upstream's
-//!   (the same host always starts at the same block).
+//!   (the same host always starts at the same block). For /32 blocks upstream seeds from
+//!   the clock; the hash is kept there too, for determinism.
 //! - Inside a block, `newBlock` (ipam_block.go:44-92) lists every ordinal as unallocated
 //!   in order; an assignment takes the front (ipam_block.go:94-146) and a release appends
 //!   to the back (ipam_block.go:383, 484): fresh addresses first, in order, then freed ones
@@ -59,7 +60,10 @@ impl Refusal {
                  this node"
             }
             Refusal::StrictAffinity => "No more free affine blocks and strict affinity enabled",
-            Refusal::PoolExhausted => "no free address left in the pool",
+            Refusal::PoolExhausted => {
+                "Assigned 0 out of 1 requested IPv4 addresses (no free block, no free address \
+                 in any block)"
+            }
         }
     }
 }
