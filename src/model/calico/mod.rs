@@ -194,19 +194,18 @@ impl Calico {
         }
     }
 
-    /// Why pods waiting on Ready `node` have no address now: an assignment runs or is
-    /// queued behind the lock; else the pool's refusal; else an address is there and the
-    /// kubelet has not retried yet.
+    /// Why pods waiting on Ready `node` have no address now: the refusal an assignment
+    /// would meet (whatever runs behind the lock, it cannot succeed); else an assignment
+    /// runs or is queued behind the lock; else an address is there and the kubelet has not
+    /// retried yet.
     pub fn wait_cause(&self, node: NodeId) -> WaitCause {
         let n = &self.nodes[node.index()];
-        if n.busy || !n.queue.is_empty() {
-            return WaitCause::IpamAssigning;
-        }
         match self.pool.check(node) {
-            Ok(()) => WaitCause::KubeletRetry,
             Err(Refusal::BlockLimit) => WaitCause::BlockLimit,
             Err(Refusal::StrictAffinity) => WaitCause::StrictAffinity,
             Err(Refusal::PoolExhausted) => WaitCause::PoolExhausted,
+            Ok(()) if n.busy || !n.queue.is_empty() => WaitCause::IpamAssigning,
+            Ok(()) => WaitCause::KubeletRetry,
         }
     }
 

@@ -15,8 +15,8 @@ use crate::time::SimTime;
 /// free addresses are cooling; the insufficient-address back-off; the ENI limit with every
 /// ENI full; a throttled request in the last 30 s; the pool rules ask for no more
 /// addresses; otherwise the next pool-manager tick will start an increase. With Calico IPAM
-/// a Ready node's cause is instead: an assignment running or queued
-/// ([`WaitCause::IpamAssigning`]), else the refusal an assignment would meet now, else
+/// a Ready node's cause is instead: the refusal an assignment would meet now, else an
+/// assignment running or queued ([`WaitCause::IpamAssigning`]), else
 /// [`WaitCause::KubeletRetry`] (`crate::model::calico`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WaitCause {
@@ -50,8 +50,8 @@ pub enum WaitCause {
     /// No free address and nothing in flight: ipamd's next pool-manager tick (every ~5 s)
     /// will start an increase.
     PoolTick,
-    /// Calico: an assignment runs on the node, or ADDs queue behind its host-wide IPAM
-    /// lock (`ipam.latency` each).
+    /// Calico: an address is to be had, and an assignment runs on the node or ADDs queue
+    /// behind its host-wide IPAM lock (`ipam.latency` each).
     IpamAssigning,
     /// Calico: no free block and no free address in any block of the pool.
     PoolExhausted,
