@@ -168,8 +168,9 @@ fn with_no_free_block_a_node_borrows_from_another_nodes_block() {
 
 /// Strict affinity: the same scenario without borrowing. a-1 gets its block's 64, b-1 its
 /// 10: 74 run, and a-1's other 6 wait to the end (ContainerCreating: every kubelet retry
-/// fails with "No more free affine blocks and strict affinity enabled"), their waits
-/// `strict_affinity` between retries.
+/// fails with "No more free affine blocks and strict affinity enabled"). From the moment
+/// a-1's block is full (its 64th assignment) their wait is `strict_affinity` to the end,
+/// retries included: no assignment on a-1 can succeed.
 #[test]
 fn strict_affinity_leaves_the_overflow_waiting() {
     let (w, _) = run_yaml(&two_nodes(true));
@@ -184,11 +185,21 @@ fn strict_affinity_leaves_the_overflow_waiting() {
     );
     let c = w.calico.as_ref().unwrap();
     assert_eq!(c.totals.borrowed, 0);
-    assert!(w
+    for x in w
         .recorder
         .waits
         .iter()
-        .any(|x| x.cause == WaitCause::StrictAffinity));
+        .filter(|x| x.end == w.totals.last_row.time)
+    {
+        assert_eq!(x.cause, WaitCause::StrictAffinity, "{x:?}");
+    }
+    let strict: Vec<_> = w
+        .recorder
+        .waits
+        .iter()
+        .filter(|x| x.cause == WaitCause::StrictAffinity)
+        .collect();
+    assert_eq!(strict.len(), 6, "one interval each, to the end: {strict:?}");
     let no_ip = w.recorder.of_kind("no_ip").next().unwrap();
     assert_eq!(no_ip.fact.cause(), Some("strict_affinity"));
 }
