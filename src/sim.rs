@@ -76,7 +76,8 @@ impl From<io::Error> for RunError {
 }
 
 /// Runs `scenario` and writes the CSV files it chooses (`outputs`: by default
-/// `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`, `events.csv`, `waits.csv`) and
+/// `timeline.csv`, `nodes.csv`, `pods.csv`, `subnets.csv`, `events.csv`, `waits.csv`, and
+/// with Calico `blocks.csv`) and
 /// `summary.json` into `out`; a result file it does not write is removed. The files appear only if everything
 /// succeeded; `sha256` names the scenario file's bytes in `summary.json`.
 pub fn run_to_dir(
@@ -96,7 +97,10 @@ pub fn run_to_dir(
         events: open(chosen.events, "events.csv")?,
         waits: open(chosen.waits, "waits.csv")?,
     };
-    let recorder = CsvRecorder::new(writers)?;
+    let mut recorder = CsvRecorder::new(writers)?;
+    if chosen.blocks && scenario.ipam.calico() {
+        recorder = recorder.with_blocks(dir.create("blocks.csv")?)?;
+    }
     let end = SimTime(scenario.duration.micros());
     let (world, stats) = simulate(scenario, recorder, progress);
     // One last call before anything is kept: a stop asked for now still discards the run.

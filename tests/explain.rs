@@ -162,7 +162,7 @@ fn overview_totals_are_the_sums_of_waits_csv_and_match_summary_json() {
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     let by = j["by_cause"].as_array().unwrap();
-    assert_eq!(by.len(), 12, "every cause, zeros included");
+    assert_eq!(by.len(), 16, "every cause, zeros included");
     let mut total = 0;
     let mut share = 0.0;
     for c in by {
@@ -268,6 +268,10 @@ fn json_has_the_documented_shape() {
             "max_enis",
             "pool_frozen",
             "pool_tick",
+            "ipam_assigning",
+            "pool_exhausted",
+            "strict_affinity",
+            "block_limit",
             "branch_eni"
         ]
     );

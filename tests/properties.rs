@@ -17,8 +17,8 @@ use ipamsim::catalog;
 use ipamsim::engine::RunStats;
 use ipamsim::model::ids::NodeId;
 use ipamsim::model::record::{
-    EventRecord, MemoryRecorder, NodeRow, PodRecord, PodState, Recorder, SubnetRow, TimelineRow,
-    WaitCause, WaitRecord,
+    BlockRow, EventRecord, MemoryRecorder, NodeRow, PodRecord, PodState, Recorder, SubnetRow,
+    TimelineRow, WaitCause, WaitRecord,
 };
 use ipamsim::model::World;
 use ipamsim::output::csv_files::{CsvRecorder, CsvWriters};
@@ -196,6 +196,8 @@ struct Gen {
     cni: Cni,
     knobs: Knobs,
     work: Vec<Work>,
+    /// Calico IPAM: `(block size, strict affinity, pool = block size − this)`.
+    calico: Option<(u8, bool, u8)>,
 }
 
 /// Types on both sides of the Nitro line (m4.large falls back to secondary IPs in
@@ -352,16 +354,23 @@ fn gen() -> impl Strategy<Value = Gen> {
         cni(),
         knobs(),
         prop::collection::vec(work(), 1..4),
+        prop::option::weighted(
+            0.2,
+            (select(&[24u8, 26, 28, 30, 32][..]), any::<bool>(), 0u8..4),
+        ),
     )
-        .prop_map(|(seed, duration, sample, cluster, cni, knobs, work)| Gen {
-            seed,
-            duration,
-            sample,
-            cluster,
-            cni,
-            knobs,
-            work,
-        })
+        .prop_map(
+            |(seed, duration, sample, cluster, cni, knobs, work, calico)| Gen {
+                seed,
+                duration,
+                sample,
+                cluster,
+                cni,
+                knobs,
+                work,
+                calico,
+            },
+        )
 }
 
 fn life_yaml(l: &Life) -> String {
@@ -475,7 +484,16 @@ impl Gen {
                 )
             })
             .collect();
-        y += &format!("  aws_node_restarts: [{}]\n", restarts.join(", "));
+        match self.calico {
+            // no aws-node to restart with Calico
+            Some((block, strict, extra)) => {
+                y += &format!(
+                    "ipam: {{plugin: calico, pool: 172.16.0.0/{}, block_size: {block}, strict_affinity: {strict}}}\n",
+                    block - extra
+                );
+            }
+            None => y += &format!("  aws_node_restarts: [{}]\n", restarts.join(", ")),
+        }
         y += &format!(
             "kubelet: {{retry_interval: {}}}\nipamd: {{placement: {}, tick_overhead: {}}}\nscheduler: {{policy: {}}}\n",
             self.knobs.retry, self.knobs.placement, self.knobs.overhead, self.knobs.policy
@@ -599,6 +617,10 @@ impl Recorder for Tee {
         self.csv.wait(wait);
         self.mem.wait(wait);
     }
+    fn block(&mut self, row: &BlockRow<'_>) {
+        self.csv.block(row);
+        self.mem.block(row);
+    }
 }
 
 const FILES: [&str; 7] = [
@@ -626,7 +648,8 @@ fn run_twice(sc: &Scenario, sha: &str) -> Result<Run, TestCaseError> {
     let ran = ipamsim::sim::run_to_dir(sc.clone(), &dir, sha, &mut |_| true);
     ensure!(ran.is_ok(), "run_to_dir failed: {:?}", ran.err());
     let mut files = BTreeMap::new();
-    for f in FILES {
+    let blocks = sc.ipam.calico().then_some("blocks.csv");
+    for f in FILES.into_iter().chain(blocks) {
         let bytes =
             std::fs::read(dir.join(f)).map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
         files.insert(f, bytes);
@@ -635,7 +658,7 @@ fn run_twice(sc: &Scenario, sha: &str) -> Result<Run, TestCaseError> {
         .map_err(|e| TestCaseError::fail(e.to_string()))?
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !FILES.contains(&n.as_str()))
+        .filter(|n| !FILES.contains(&n.as_str()) && Some(n.as_str()) != blocks)
         .collect();
     ensure!(left.is_empty(), "files besides the results: {left:?}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -650,6 +673,12 @@ fn run_twice(sc: &Scenario, sha: &str) -> Result<Run, TestCaseError> {
         waits: w(),
     })
     .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let csv = if blocks.is_some() {
+        csv.with_blocks(Vec::new())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?
+    } else {
+        csv
+    };
     let tee = Tee {
         csv,
         mem: MemoryRecorder::default(),
@@ -671,9 +700,19 @@ fn run_twice(sc: &Scenario, sha: &str) -> Result<Run, TestCaseError> {
         waits: None,
     };
     let empty = CsvRecorder::new(none).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let again = std::mem::replace(&mut world.recorder.csv, empty)
+    let mut second = std::mem::replace(&mut world.recorder.csv, empty);
+    let blocks_again = second
+        .take_blocks()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let again = second
         .into_writers()
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    if let Some(name) = blocks {
+        ensure!(
+            blocks_again.as_deref() == Some(files[name].as_slice()),
+            "blocks.csv differs between two runs"
+        );
+    }
     for (name, bytes) in [
         ("timeline.csv", again.timeline),
         ("nodes.csv", again.nodes),
@@ -889,7 +928,13 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
             num(r, "ips_cooldown") <= held - assigned,
             "t={t}: cooling IPs are not free ones"
         );
-        if sc.cni.enable_ipv6 {
+        if sc.ipam.calico() {
+            // Calico: no ENI, no /28; addresses are the pool's
+            ensure!(
+                num(r, "prefixes") == 0 && num(r, "enis") == 0,
+                "t={t}: ENIs or /28 prefixes with Calico"
+            );
+        } else if sc.cni.enable_ipv6 {
             // IPv6 mode: the addresses of each node's /80 in ipamd's map, no /28s
             ensure!(num(r, "prefixes") == 0, "t={t}: /28 prefixes in IPv6 mode");
         } else if groups_use_prefixes.iter().all(|&p| p) {
@@ -1184,6 +1229,15 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
         if ip.is_empty() {
             continue;
         }
+        if sc.ipam.calico() {
+            let pool = sc.ipam.pool;
+            let a = ipv4(ip);
+            ensure!(
+                a >> (32 - pool.prefix_len) == pool.base >> (32 - pool.prefix_len),
+                "{name}: {ip} outside the Calico pool {pool}"
+            );
+            continue;
+        }
         if sc.cni.enable_ipv6 {
             // inside the /64 of the node's subnet (the /80 is checked at the end)
             let a = u128::from(
@@ -1292,7 +1346,13 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
             ));
         }
     }
-    let cooldown_ms = u64::try_from(sc.cni.ip_cooldown_period_s.max(0))
+    // Calico has no cooldown: a freed address may go to the next pod at once
+    let cooldown_s = if sc.ipam.calico() {
+        0
+    } else {
+        sc.cni.ip_cooldown_period_s
+    };
+    let cooldown_ms = u64::try_from(cooldown_s.max(0))
         .unwrap_or(0)
         .saturating_mul(1000);
     for (ip, mut holders) in by_ip {
@@ -1364,7 +1424,85 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
     );
 
     check_waits(sc, &run.world)?;
+    if sc.ipam.calico() {
+        return check_calico(sc, run, &timeline);
+    }
     check_datastores(&run.world)
+}
+
+/// Calico: blocks.csv rows add up (in use + free = the block's size), at the timeline's
+/// times, and the addresses in use over the blocks are the timeline's assigned ones; no
+/// node holds more than 20 blocks; at the end each block's in-use count is the pods
+/// holding one of its addresses; the subnets lose only the nodes' primaries.
+fn check_calico(sc: &Scenario, run: &Run, timeline: &[Row]) -> Result<(), TestCaseError> {
+    let size = sc.ipam.block_addresses();
+    let blocks = table(&run.files["blocks.csv"], "blocks.csv")?;
+    let mut in_use: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut per_node: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+    for b in &blocks {
+        let t = cell(b, "time_s");
+        ensure!(
+            num(b, "in_use") + num(b, "free") == u64::from(size),
+            "t={t}: block {} in use + free != {size}",
+            cell(b, "block")
+        );
+        *in_use.entry(t).or_default() += num(b, "in_use");
+        if !cell(b, "node").is_empty() {
+            *per_node.entry((t, cell(b, "node"))).or_default() += 1;
+        }
+    }
+    ensure!(
+        per_node.values().all(|&n| n <= 20),
+        "a node holds more than 20 blocks"
+    );
+    for r in timeline {
+        let t = cell(r, "time_s");
+        let used = in_use.get(t).copied().unwrap_or(0);
+        ensure!(
+            used == num(r, "ips_assigned"),
+            "t={t}: blocks hold {used} addresses in use, timeline ips_assigned {}",
+            num(r, "ips_assigned")
+        );
+    }
+    let w = &run.world;
+    let c = w.calico.as_ref().expect("a Calico run");
+    let mut seen = HashSet::new();
+    let mut by_block: BTreeMap<u32, u32> = BTreeMap::new();
+    let shift = 32 - u32::from(sc.ipam.block_size);
+    for p in w.pods() {
+        if let Some((_, a)) = p.ip {
+            ensure!(seen.insert(a), "{a:#x} held by two pods");
+            let index = a
+                .wrapping_sub(sc.ipam.pool.base)
+                .checked_shr(shift)
+                .unwrap_or(0);
+            *by_block.entry(index).or_default() += 1;
+        }
+    }
+    for (index, b) in c.pool.blocks() {
+        let held = by_block.remove(&index).unwrap_or(0);
+        ensure!(
+            held == b.in_use,
+            "block {}: {} in use, {held} pods hold one",
+            c.pool.block_cidr(index),
+            b.in_use
+        );
+    }
+    ensure!(
+        by_block.is_empty(),
+        "pods hold addresses of unclaimed blocks"
+    );
+    let primaries = w
+        .node_views()
+        .filter(|n| !n.removed && n.primary_ip.is_some())
+        .count() as u64;
+    ensure!(
+        w.totals.last_row.subnet_free_ips + primaries == w.totals.subnet_free_before,
+        "subnets: {} free at the end, {} before, {primaries} nodes' primaries",
+        w.totals.last_row.subnet_free_ips,
+        w.totals.subnet_free_before
+    );
+    Ok(())
 }
 
 /// Every pod's wait intervals are contiguous and cover exactly [created, end of wait): its

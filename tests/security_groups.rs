@@ -207,3 +207,20 @@ fn cooldown_below_thirty_seconds_is_raised() {
         .iter()
         .any(|l| l.contains("resource_controller.branch_eni_cooldown") && l.contains("uses 30s")));
 }
+
+/// Security groups for pods need ipamd: with Calico IPAM they are a located error.
+#[test]
+fn pod_enis_with_calico_are_an_error() {
+    let yaml = format!(
+        "{}ipam: {{plugin: calico, pool: 172.16.0.0/16}}\n",
+        ONE_NODE.replace("TYPE", "m5.large")
+    );
+    let e = scenario::parse(&yaml, "c.yaml").unwrap_err();
+    assert!(
+        e.problems
+            .iter()
+            .any(|d| d.path == "cni.ENABLE_POD_ENI" && d.message.contains("plugin: calico")),
+        "{:?}",
+        e.problems
+    );
+}

@@ -35,6 +35,15 @@ pub fn for_scenario(path: &Path, format: CapacityFormat, allow_large: bool) -> E
         Ok((sc, _)) => sc,
         Err(exit) => return exit,
     };
+    if sc.ipam.calico() {
+        eprint_line(&format!(
+            "error: {}: capacity derives the VPC CNI's per-node addresses; with ipam.plugin: \
+             calico pod addresses come from the Calico pool, not the subnet: run the scenario \
+             instead (blocks.csv, summary.json calico)",
+            path.display()
+        ));
+        return Exit::Invalid;
+    }
     let Some(groups) = cs::scenario_capacity_until(&sc, &mut || !stop_requested()) else {
         eprint_line("error: interrupted; nothing was reported");
         return Exit::Failure;

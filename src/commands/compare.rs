@@ -135,7 +135,9 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
         ));
         return Err(Exit::Invalid);
     }
-    let as_written = scenarios.iter().position(|(_, sc)| sc.cni == base.cni);
+    let as_written = scenarios
+        .iter()
+        .position(|(_, sc)| sc.cni == base.cni && sc.ipam == base.ipam);
     let baseline = Baseline {
         index: as_written.unwrap_or(0),
         as_written: as_written.is_some(),

@@ -139,6 +139,8 @@ pub fn columns() -> &'static [Column] {
                 Box::new(move |s| Some(s.wait_by_cause_s.get(cause))),
             ));
         }
+        // VPC subnet addresses the cluster consumed at its peak (Calico vs the VPC CNI)
+        c.push(count("vpc_ips_used_peak", false, |s| s.subnets.used_peak));
         c
     })
 }

@@ -94,6 +94,8 @@ pub fn render(c: &Comparison, a: &Analysis) -> String {
         .max()
         .unwrap_or(7)
         .max(7);
+    // sweeping the IPAM plugin: show the VPC addresses each consumed
+    let vpc = c.keys().iter().any(|k| k == "ipam.plugin");
     let order = order(a);
     let grid: Vec<Vec<String>> = order
         .iter()
@@ -105,6 +107,15 @@ pub fn render(c: &Comparison, a: &Analysis) -> String {
                     cell(row, name, how, replicated, a.baseline_row == Some(i))
                 })
                 .collect();
+            if vpc {
+                cells.push(cell(
+                    row,
+                    "vpc_ips_used_peak",
+                    Show::Count,
+                    replicated,
+                    false,
+                ));
+            }
             if objectives {
                 cells.push(
                     if row.meets_all == Some(true) {
@@ -119,6 +130,9 @@ pub fn render(c: &Comparison, a: &Analysis) -> String {
         })
         .collect();
     let mut titles: Vec<(&str, usize)> = SHOWN.iter().map(|&(t, w, _, _)| (t, w)).collect();
+    if vpc {
+        titles.push(("VPC IPs", 7));
+    }
     if objectives {
         titles.push(("SLO", 6));
     }

@@ -93,6 +93,10 @@ fn tells(cause: WaitCause, e: &NodeEvent) -> bool {
         ),
         WaitCause::MaxEnis => is(e, &["max_eni", "free_eni", "eni_ready"]),
         WaitCause::PoolFrozen => false,
+        WaitCause::IpamAssigning
+        | WaitCause::PoolExhausted
+        | WaitCause::StrictAffinity
+        | WaitCause::BlockLimit => is(e, &["block_claimed", "no_ip"]),
         WaitCause::BranchEni => is(
             e,
             &[

@@ -103,6 +103,10 @@ pub fn meaning(cause: WaitCause) -> &'static str {
         WaitCause::MaxEnis => "the node had every ENI it may attach, all full",
         WaitCause::PoolFrozen => "no free address; the pool rules asked for no more",
         WaitCause::PoolTick => "no free address, nothing in flight; waiting for ipamd's pool tick",
+        WaitCause::IpamAssigning => "Calico's assignment ran or queued behind the node's IPAM lock",
+        WaitCause::PoolExhausted => "Calico's pool had no free block and no free address",
+        WaitCause::StrictAffinity => "no free Calico block, and strict affinity forbids borrowing",
+        WaitCause::BlockLimit => "the node held its 20 Calico blocks, all full",
         WaitCause::BranchEni => "the resource controller had not given the pod its branch ENI yet",
     }
 }

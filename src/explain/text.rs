@@ -246,6 +246,9 @@ fn step_lines<'a>(
                 (Some("max_eni"), _) => {
                     "no assignable address; the node is at its ENI limit".to_string()
                 }
+                (Some(c @ ("strict_affinity" | "block_limit" | "pool_exhausted")), _) => {
+                    format!("Calico IPAM refused the assignment ({c})")
+                }
                 (Some(c), Some(a)) => {
                     format!("no assignable address; growth blocked by {c} on {a}")
                 }

@@ -62,6 +62,8 @@ pub enum Event {
         /// Its slot's life (a slot is reused once its pod was deleted and recorded).
         life: u32,
     },
+    /// Calico: the assignment holding the node's IPAM lock ends (`crate::model::calico`).
+    CalicoAssigned(NodeId),
     /// Row `row` of a trace workload is due; at most one pending per trace.
     TraceRow {
         /// The workload.

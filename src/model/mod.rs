@@ -4,6 +4,7 @@
 //! facts and samples ([`record`]).
 
 pub mod autoscaler;
+pub mod calico;
 pub mod ec2;
 pub mod event;
 pub mod ids;

@@ -27,6 +27,8 @@ pub mod streams {
     /// EC2's choice of free addresses and /28 blocks, one stream per subnet
     /// (`ADDRESSES << 32 | subnet index`).
     pub const ADDRESSES: u64 = 8;
+    /// Calico IPAM's assignment latencies, one stream per node.
+    pub const CALICO: u64 = 9;
     /// The VPC resource controller's EC2 latencies (security groups for pods).
     pub const RESOURCE_CONTROLLER: u64 = 10;
 }

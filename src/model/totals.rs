@@ -19,6 +19,8 @@ pub struct RunTotals {
     pub peak_ips_total: u32,
     /// Lowest `subnet_free_ips` over samples.
     pub min_subnet_free_ips: u64,
+    /// Free subnet addresses before the first node launched (after `used`).
+    pub subnet_free_before: u64,
 }
 
 /// Durations in whole milliseconds, counted exactly: one counter per millisecond up to

@@ -6,7 +6,7 @@
 
 use super::detail::write_detail;
 use crate::model::record::{
-    EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
+    BlockRow, EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
 };
 use crate::time::SimTime;
 use serde::Serialize;
@@ -169,6 +169,22 @@ pub struct WaitCsvRow<'a> {
     pub end: SimTime,
 }
 
+/// One `blocks.csv` row: one claimed Calico block at one sample time.
+#[derive(Serialize, Default)]
+pub struct BlockCsvRow<'a> {
+    /// Sample time (s).
+    #[serde(rename = "time_s", serialize_with = "crate::time::serialize_secs")]
+    pub time: SimTime,
+    /// The block's CIDR.
+    pub block: &'a str,
+    /// The node it is affine to; empty once that node is gone.
+    pub node: &'a str,
+    /// Addresses in use (by any node's pods).
+    pub in_use: u32,
+    /// Free addresses.
+    pub free: u32,
+}
+
 /// Writes the streamed CSV files (`timeline.csv`, `nodes.csv`, `subnets.csv`, `events.csv`,
 /// `pods.csv`, `waits.csv`): those it was given a writer for (a file not chosen costs nothing, not even
 /// formatting). The first write error is kept and returned by [`CsvRecorder::finish`].
@@ -179,6 +195,7 @@ pub struct CsvRecorder<W: Write> {
     events: Option<CsvFile<W>>,
     pods: Option<CsvFile<W>>,
     waits: Option<CsvFile<W>>,
+    blocks: Option<CsvFile<W>>,
     detail: String,
     name: String,
     ip: String,
@@ -235,11 +252,24 @@ impl<W: Write> CsvRecorder<W> {
             events: w.events.map(CsvFile::new::<EventCsvRow<'_>>).transpose()?,
             pods: w.pods.map(CsvFile::new::<PodCsvRow<'_>>).transpose()?,
             waits: w.waits.map(CsvFile::new::<WaitCsvRow<'_>>).transpose()?,
+            blocks: None,
             detail: String::with_capacity(256),
             name: String::with_capacity(64),
             ip: String::with_capacity(16),
             error: None,
         })
+    }
+
+    /// Also writes `blocks.csv` (Calico runs) to `w`.
+    pub fn with_blocks(mut self, w: W) -> io::Result<Self> {
+        // CIDRs, node names `[a-z0-9-]` and numbers
+        self.blocks = Some(CsvFile::never_quoted::<BlockCsvRow<'_>>(w)?);
+        Ok(self)
+    }
+
+    /// Flushes `blocks.csv` and returns its writer, if it was written.
+    pub fn take_blocks(&mut self) -> io::Result<Option<W>> {
+        self.blocks.take().map(CsvFile::finish).transpose()
     }
 
     fn keep(&mut self, r: io::Result<()>) {
@@ -276,6 +306,7 @@ impl<W: Write> CsvRecorder<W> {
             self.events,
             self.pods,
             self.waits,
+            self.blocks,
         ]
         .into_iter()
         .flatten()
@@ -337,6 +368,23 @@ impl<W: Write> Recorder for CsvRecorder<W> {
             Some(f) => f.row(&row),
             None => Ok(()),
         };
+        self.keep(r);
+    }
+
+    fn block(&mut self, b: &BlockRow<'_>) {
+        let Some(f) = &mut self.blocks else {
+            return;
+        };
+        self.name.clear();
+        let _ = write!(self.name, "{}", b.block);
+        let row = BlockCsvRow {
+            time: b.time,
+            block: &self.name,
+            node: b.node.unwrap_or(""),
+            in_use: b.in_use,
+            free: b.free,
+        };
+        let r = f.row(&row);
         self.keep(r);
     }
 

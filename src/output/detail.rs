@@ -32,6 +32,10 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             )
         }
         Fact::NodeReady => out.write_str("ipamd init finished"),
+        Fact::CalicoNodeReady => out.write_str("calico-node started (no ipamd)"),
+        Fact::BlockClaimed { block, blocks } => {
+            write!(out, "claimed block {block} (block affinity; {blocks} held)")
+        }
         Fact::Ipv6Prefix { prefix } => write!(
             out,
             "AssignIpv6Addresses: the primary ENI holds {}/80",
@@ -78,6 +82,7 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                     " failed to get Branch ENI resource: the resource controller has not \
                      annotated the pod yet",
                 ),
+                Some(GrowthBlocker::Ipam(r)) => write!(out, " calico ipam: {}", r.message()),
             }?;
             if count > 1 {
                 write!(out, "; {count} failed CNI ADDs until {until}")?;

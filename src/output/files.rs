@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Every file a run or a comparison can leave in its directory (the lock file aside).
-pub const RESULT_FILES: [&str; 10] = [
+pub const RESULT_FILES: [&str; 11] = [
     "timeline.csv",
     "nodes.csv",
     "pods.csv",
@@ -30,6 +30,7 @@ pub const RESULT_FILES: [&str; 10] = [
     "report.html",
     "comparison.csv",
     "comparison.json",
+    "blocks.csv",
 ];
 
 /// Why an output directory cannot be used.

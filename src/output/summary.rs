@@ -210,6 +210,9 @@ pub struct SubnetCounts {
     pub free_ips_at_end: u64,
     /// Lowest free addresses over the samples.
     pub min_free_ips: u64,
+    /// Most subnet addresses the cluster held at once (sampled): free addresses before the
+    /// first node minus the lowest free count (nodes' primaries, ENIs, pod addresses).
+    pub used_peak: u64,
 }
 
 /// Pod-seconds waited by cause (`waits.csv` summed), every cause present, in the order of
@@ -244,6 +247,28 @@ impl Serialize for WaitByCause {
         }
         m.end()
     }
+}
+
+/// Calico IPAM's figures (`summary.json` key `calico`, present only with
+/// `ipam.plugin: calico`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CalicoCounts {
+    /// The pool.
+    pub pool: String,
+    /// Block prefix length.
+    pub block_size: u8,
+    /// Strict affinity (no borrowing).
+    pub strict_affinity: bool,
+    /// Blocks claimed over the run.
+    pub blocks_claimed: u64,
+    /// Blocks claimed at the end.
+    pub blocks_at_end: u32,
+    /// Most blocks claimed at once.
+    pub blocks_peak: u32,
+    /// Assignments of an address from another node's block.
+    pub borrowed_addresses: u64,
+    /// Assignments refused (no address; the kubelet retried).
+    pub refused_assignments: u64,
 }
 
 /// What a run ended with: `summary.json`, and the text printed after `run`.
@@ -293,6 +318,9 @@ pub struct Summary {
     /// Pod-seconds waited by cause, every pod from creation until it ran, was deleted or
     /// the run ended (the sum of `waits.csv`).
     pub wait_by_cause_s: WaitByCause,
+    /// Calico IPAM's figures; left out of `summary.json` with the VPC CNI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calico: Option<CalicoCounts>,
     /// Events the engine handled (how the run was computed, not what it found: not in
     /// summary.json).
     #[serde(skip)]
@@ -392,11 +420,22 @@ impl Summary {
             subnets: SubnetCounts {
                 free_ips_at_end: t.last_row.subnet_free_ips,
                 min_free_ips: t.min_subnet_free_ips,
+                used_peak: t.subnet_free_before.saturating_sub(t.min_subnet_free_ips),
             },
             seconds_any_waiting: world.kube.totals.seconds_any_waiting(end),
             wait_by_cause_s: WaitByCause(
                 WaitCause::ALL.map(|c| world.kube.totals.waits.seconds(c)),
             ),
+            calico: world.calico.as_ref().map(|c| CalicoCounts {
+                pool: world.sc.ipam.pool.to_string(),
+                block_size: world.sc.ipam.block_size,
+                strict_affinity: world.sc.ipam.strict_affinity,
+                blocks_claimed: c.totals.blocks_claimed,
+                blocks_at_end: c.pool.claimed(),
+                blocks_peak: c.totals.peak_blocks,
+                borrowed_addresses: c.totals.borrowed,
+                refused_assignments: c.totals.refused,
+            }),
             engine_events: stats.events,
             slo: Vec::new(),
             nodes_change: world
@@ -520,6 +559,19 @@ impl fmt::Display for Summary {
                 f,
                 "pod ENIs:        {} trunks at end, {} branch ENIs created, peak {} at once",
                 p.trunks_at_end, p.branch_enis_created, p.peak_branch_enis
+            )?;
+        }
+        if let Some(c) = &self.calico {
+            writeln!(
+                f,
+                "calico:          pool {} /{} blocks: {} claimed ({} at end), {} borrowed \
+                 addresses, {} refused assignments",
+                c.pool,
+                c.block_size,
+                c.blocks_claimed,
+                c.blocks_at_end,
+                c.borrowed_addresses,
+                c.refused_assignments
             )?;
         }
         write!(f, "EC2 calls:       {}", self.ec2.calls)?;

@@ -64,6 +64,10 @@ pub fn cause_color(c: WaitCause) -> RGBColor {
         WaitCause::MaxEnis => RGBColor(227, 119, 194),
         WaitCause::PoolFrozen => RGBColor(44, 160, 44),
         WaitCause::PoolTick => RGBColor(57, 59, 121),
+        WaitCause::IpamAssigning => RGBColor(158, 218, 229),
+        WaitCause::PoolExhausted => RGBColor(140, 45, 4),
+        WaitCause::StrictAffinity => RGBColor(255, 187, 120),
+        WaitCause::BlockLimit => RGBColor(196, 156, 148),
         WaitCause::BranchEni => RGBColor(219, 219, 141),
     }
 }
@@ -82,6 +86,10 @@ fn cause_meaning(c: WaitCause) -> &'static str {
         WaitCause::MaxEnis => "the node's ENI limit reached, every ENI full",
         WaitCause::PoolFrozen => "the pool rules ask for no more addresses",
         WaitCause::PoolTick => "nothing in flight; the next pool tick starts an increase",
+        WaitCause::IpamAssigning => "a Calico assignment running or queued (IPAM lock)",
+        WaitCause::PoolExhausted => "no free block or address in the Calico pool",
+        WaitCause::StrictAffinity => "no free Calico block; strict affinity, no borrowing",
+        WaitCause::BlockLimit => "the node's 20 Calico blocks full",
         WaitCause::BranchEni => "security groups for pods: the branch ENI not annotated yet",
     }
 }

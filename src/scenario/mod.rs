@@ -6,6 +6,7 @@
 
 pub mod autoscaling;
 pub mod churn;
+pub mod ipam;
 pub mod raw;
 pub mod source;
 pub mod trace;
@@ -16,6 +17,7 @@ pub mod yaml;
 use crate::time::SimDuration;
 use std::fmt;
 
+pub use ipam::{IpamConfig, IpamPlugin};
 pub use source::{LoadOptions, Source};
 pub use types::*;
 pub use validate::{
@@ -149,6 +151,8 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// The VPC resource controller (security groups for pods).
     pub resource_controller: ResourceControllerConfig,
+    /// `ipam`: the VPC CNI (default) or Calico block IPAM.
+    pub ipam: IpamConfig,
     /// `outputs`: which CSV files a run writes (default all).
     pub outputs: OutputSet,
     /// The file as the user named it (for messages).

@@ -192,6 +192,8 @@ raw_mapping! {
         allow_large: Scalar = "allow_large",
         /// `outputs`: list of output file names.
         outputs: Deferred<'a> = "outputs",
+        /// `ipam`: which IPAM assigns pod addresses (`vpc-cni` or `calico`).
+        ipam: Deferred<'a> = "ipam",
     }
 }
 
@@ -433,5 +435,21 @@ raw_mapping! {
     RawScheduler<'a> {
         /// `policy`: `least-allocated` or `most-allocated`.
         policy: Scalar = "policy",
+    }
+}
+
+raw_mapping! {
+    /// `ipam`.
+    RawIpam<'a> {
+        /// `plugin`: `vpc-cni` (default) or `calico`.
+        plugin: Scalar = "plugin",
+        /// `pool`: the Calico IP pool, an IPv4 CIDR.
+        pool: Scalar = "pool",
+        /// `block_size`: block prefix length, 20–32.
+        block_size: Scalar = "block_size",
+        /// `strict_affinity`: bool.
+        strict_affinity: Scalar = "strict_affinity",
+        /// `latency`: a [`RawLatency`] per assignment.
+        latency: Deferred<'a> = "latency",
     }
 }

@@ -569,6 +569,8 @@ pub struct OutputSet {
     pub events: bool,
     /// `waits.csv`.
     pub waits: bool,
+    /// `blocks.csv` (written by Calico runs only).
+    pub blocks: bool,
 }
 
 impl Default for OutputSet {
@@ -581,14 +583,16 @@ impl Default for OutputSet {
             subnets: true,
             events: true,
             waits: true,
+            blocks: true,
         }
     }
 }
 
 impl OutputSet {
     /// The names `outputs:` and `--outputs` accept, in the order files are listed.
-    pub const NAMES: [&'static str; 6] =
-        ["timeline", "nodes", "pods", "subnets", "events", "waits"];
+    pub const NAMES: [&'static str; 7] = [
+        "timeline", "nodes", "pods", "subnets", "events", "waits", "blocks",
+    ];
 
     /// No CSV file (only `summary.json`).
     pub const NONE: OutputSet = OutputSet {
@@ -598,6 +602,7 @@ impl OutputSet {
         subnets: false,
         events: false,
         waits: false,
+        blocks: false,
     };
 
     /// Adds the file named `name` (one of [`OutputSet::NAMES`], or `all`); false if the
@@ -610,6 +615,7 @@ impl OutputSet {
             "subnets" => self.subnets = true,
             "events" => self.events = true,
             "waits" => self.waits = true,
+            "blocks" => self.blocks = true,
             "all" => *self = OutputSet::default(),
             _ => return false,
         }

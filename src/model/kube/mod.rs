@@ -50,6 +50,20 @@ pub trait Cni {
         pod: PodId,
         queue: &mut EventQueue<Event>,
     ) -> Result<(EniId, u32), NoAddress>;
+    /// Starts a CNI ADD: `Some(answer)` at once, or `None` when the plugin answers later
+    /// (its event then calls [`Kube::cni_answer`]). Default: [`Cni::add`] at once.
+    fn start_add(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<Result<(EniId, u32), NoAddress>> {
+        Some(self.add(now, node, pod, queue))
+    }
+    /// `pod`, waiting on `node`, is deleted: an ADD of it still in flight is dropped.
+    /// Default: nothing (ADDs answer at once).
+    fn cancel(&mut self, _node: NodeId, _pod: PodId) {}
     /// The address that `add` named `ip` on `node`, in full.
     fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr;
     /// CNI DEL: `pod` gives back `ip`.

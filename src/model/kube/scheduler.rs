@@ -3,9 +3,9 @@
 //! is Ready — with their retries (spec §d.1).
 
 use super::pods::{NoIpStreak, Owner, Pod};
-use super::{Cni, Env, Kube, KubeNode};
+use super::{Cni, Env, Kube, KubeNode, NoAddress};
 use crate::model::event::Event;
-use crate::model::ids::{DaemonSetId, NodeId, PodId};
+use crate::model::ids::{DaemonSetId, EniId, NodeId, PodId};
 use crate::model::record::{Fact, PodState, Recorder};
 use crate::model::rng::jittered;
 use crate::scenario::SchedulerPolicy;
@@ -252,7 +252,12 @@ impl Kube {
         let bound = n.bound;
         self.reindex_node(node, bound, false);
         self.touch(node);
-        Self::emit(env, &self.pods, node, Fact::NodeReady);
+        let fact = if env.sc.ipam.calico() {
+            Fact::CalicoNodeReady
+        } else {
+            Fact::NodeReady
+        };
+        Self::emit(env, &self.pods, node, fact);
         self.drain_pending(env);
     }
 
@@ -263,10 +268,27 @@ impl Kube {
         let Some(node) = self.pods[pod.index()].node else {
             return;
         };
-        let answer = if self.pods[pod.index()].pod_eni {
-            self.pod_eni_add(pod)
-        } else {
-            env.cni.add(now, node, pod, env.queue)
+        if self.pods[pod.index()].pod_eni {
+            // ipamd answers a pod with a pod ENI from its annotation at once
+            let answer = self.pod_eni_add(pod);
+            return self.cni_answer(env, pod, answer);
+        }
+        if let Some(answer) = env.cni.start_add(now, node, pod, env.queue) {
+            self.cni_answer(env, pod, answer);
+        }
+    }
+
+    /// The CNI's answer to `pod`'s ADD (at once, or when an asynchronous plugin's call
+    /// returns): the pod runs with its address, or waits for the kubelet's retry.
+    pub fn cni_answer<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+        answer: Result<(EniId, u32), NoAddress>,
+    ) {
+        let now = env.now;
+        let Some(node) = self.pods[pod.index()].node else {
+            return;
         };
         match answer {
             Ok(ip) => {

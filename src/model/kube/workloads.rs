@@ -70,6 +70,9 @@ impl Kube {
             self.pods[pod.index()].state,
             PodState::Unschedulable | PodState::WaitingIp
         ) {
+            if let Some(node) = self.pods[pod.index()].node {
+                env.cni.cancel(node, pod);
+            }
             self.end_wait(env, pod, env.now);
         }
         if let Some(node) = self.pods[pod.index()].node {

@@ -54,6 +54,8 @@ pub enum GrowthBlocker {
     Throttled(Ec2Action),
     /// A pod asking for a pod ENI has no branch ENI yet (security groups for pods).
     BranchEni,
+    /// Calico IPAM refused the assignment.
+    Ipam(crate::model::calico::pool::Refusal),
 }
 
 impl GrowthBlocker {
@@ -65,6 +67,7 @@ impl GrowthBlocker {
             GrowthBlocker::NotServing => "ipamd_not_serving",
             GrowthBlocker::Throttled(_) => "RequestLimitExceeded",
             GrowthBlocker::BranchEni => "no_branch_eni",
+            GrowthBlocker::Ipam(r) => r.word(),
         }
     }
 }
@@ -118,8 +121,17 @@ pub enum Fact {
     /// Prefix delegation asked for on an instance type that is neither Nitro nor bare
     /// metal: secondary IPs are used.
     PdUnsupported,
-    /// ipamd init finished: the node is Ready.
+    /// ipamd init finished (with Calico: calico-node started): the node is Ready.
     NodeReady,
+    /// Calico: calico-node started, the node is Ready (`node_ready`, like [`Fact::NodeReady`]).
+    CalicoNodeReady,
+    /// Calico: the node claimed a block of the pool (block affinity).
+    BlockClaimed {
+        /// The block.
+        block: crate::scenario::Ipv4Cidr,
+        /// Blocks affine to the node after this one.
+        blocks: u32,
+    },
     /// IPv6 mode: `AssignIpv6Addresses` gave the primary ENI this /80.
     Ipv6Prefix {
         /// The /80's network address.
@@ -442,7 +454,8 @@ impl Fact {
         match self {
             Fact::IpamdStart { .. } => "ipamd_start",
             Fact::PdUnsupported => "pd_unsupported",
-            Fact::NodeReady => "node_ready",
+            Fact::NodeReady | Fact::CalicoNodeReady => "node_ready",
+            Fact::BlockClaimed { .. } => "block_claimed",
             Fact::Ipv6Prefix { .. } => "ipv6_prefix",
             Fact::NodeRegistered { .. } => "node_registered",
             Fact::NoIp { .. } => "no_ip",
@@ -605,6 +618,7 @@ impl Fact {
             Fact::MaxEni { limit } => Some(*limit),
             Fact::TrunkAttached { branches, .. } => Some(*branches),
             Fact::BranchEni { in_use, .. } => Some(*in_use),
+            Fact::BlockClaimed { blocks, .. } => Some(*blocks),
             _ => None,
         }
     }

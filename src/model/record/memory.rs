@@ -50,6 +50,8 @@ pub struct MemoryRecorder {
     pub pods: Vec<OwnedPod>,
     /// `waits.csv` rows, in the order they were recorded.
     pub waits: Vec<OwnedWait>,
+    /// `blocks.csv` rows: `(time, block, node, in_use, free)`.
+    pub blocks: Vec<(SimTime, crate::scenario::Ipv4Cidr, Option<String>, u32, u32)>,
 }
 
 /// One wait interval, owned.
@@ -147,6 +149,15 @@ impl Recorder for MemoryRecorder {
                 pods: r.pods,
             });
         }
+    }
+    fn block(&mut self, r: &super::BlockRow<'_>) {
+        self.blocks.push((
+            r.time,
+            r.block,
+            r.node.map(str::to_string),
+            r.in_use,
+            r.free,
+        ));
     }
     fn subnet(&mut self, r: &SubnetRow<'_>) {
         self.subnets.push((

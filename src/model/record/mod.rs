@@ -12,7 +12,7 @@ mod waits;
 
 pub use facts::{Ec2Error, Fact, GrowthBlocker, InsufficientThen, RestartReason};
 pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait};
-pub use samples::{NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
+pub use samples::{BlockRow, NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
 pub use waits::{WaitCause, WaitRecord};
 
 use super::ids::NodeId;
@@ -51,4 +51,7 @@ pub trait Recorder {
     /// One interval of a pod's wait (`waits.csv`); a pod's intervals come together, in
     /// time order, when its wait ends.
     fn wait(&mut self, wait: &WaitRecord<'_>);
+    /// A claimed Calico block's sample (`blocks.csv`); every claimed block at every sample
+    /// time, in block order. Default: not kept.
+    fn block(&mut self, _row: &BlockRow<'_>) {}
 }

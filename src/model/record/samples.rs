@@ -86,6 +86,21 @@ pub struct SubnetRow<'a> {
     pub free_prefix_blocks: u32,
 }
 
+/// One claimed Calico block's sample (`blocks.csv`).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockRow<'a> {
+    /// Sample time.
+    pub time: SimTime,
+    /// The block.
+    pub block: crate::scenario::Ipv4Cidr,
+    /// The node it is affine to (`None` once that node is gone).
+    pub node: Option<&'a str>,
+    /// Addresses in use (by any node's pods).
+    pub in_use: u32,
+    /// Free addresses.
+    pub free: u32,
+}
+
 fn serialize_01<S: serde::Serializer>(b: &bool, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u8(u8::from(*b))
 }

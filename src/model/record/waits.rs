@@ -14,7 +14,10 @@ use crate::time::SimTime;
 /// retried yet); a pool increase is in flight (throttled or retried call, or not); the only
 /// free addresses are cooling; the insufficient-address back-off; the ENI limit with every
 /// ENI full; a throttled request in the last 30 s; the pool rules ask for no more
-/// addresses; otherwise the next pool-manager tick will start an increase.
+/// addresses; otherwise the next pool-manager tick will start an increase. With Calico IPAM
+/// a Ready node's cause is instead: the refusal an assignment would meet now, else an
+/// assignment running or queued ([`WaitCause::IpamAssigning`]), else
+/// [`WaitCause::KubeletRetry`] (`crate::model::calico`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WaitCause {
     /// No Ready node with a free max-pods slot (also while nodes boot).
@@ -47,6 +50,16 @@ pub enum WaitCause {
     /// No free address and nothing in flight: ipamd's next pool-manager tick (every ~5 s)
     /// will start an increase.
     PoolTick,
+    /// Calico: an address is to be had, and an assignment runs on the node or ADDs queue
+    /// behind its host-wide IPAM lock (`ipam.latency` each).
+    IpamAssigning,
+    /// Calico: no free block and no free address in any block of the pool.
+    PoolExhausted,
+    /// Calico: no free block, and strict affinity forbids borrowing from other nodes'
+    /// blocks.
+    StrictAffinity,
+    /// Calico: the node holds its 20 blocks, all full (`ErrBlockLimit`).
+    BlockLimit,
     /// A pod that a SecurityGroupPolicy selects, bound, and the VPC resource controller
     /// has not annotated it with its branch ENI yet (creating and associating it, held by
     /// its EC2 rate limit, or waiting for a branch slot that a cooling branch holds).
@@ -55,7 +68,7 @@ pub enum WaitCause {
 
 impl WaitCause {
     /// Every cause, in the order of `wait_by_cause_s` and the `wait_<cause>_s` columns.
-    pub const ALL: [WaitCause; 12] = [
+    pub const ALL: [WaitCause; 16] = [
         WaitCause::Unschedulable,
         WaitCause::NodeNotReady,
         WaitCause::IpamdUnavailable,
@@ -67,6 +80,10 @@ impl WaitCause {
         WaitCause::MaxEnis,
         WaitCause::PoolFrozen,
         WaitCause::PoolTick,
+        WaitCause::IpamAssigning,
+        WaitCause::PoolExhausted,
+        WaitCause::StrictAffinity,
+        WaitCause::BlockLimit,
         WaitCause::BranchEni,
     ];
 
@@ -84,6 +101,10 @@ impl WaitCause {
             WaitCause::MaxEnis => "max_enis",
             WaitCause::PoolFrozen => "pool_frozen",
             WaitCause::PoolTick => "pool_tick",
+            WaitCause::IpamAssigning => "ipam_assigning",
+            WaitCause::PoolExhausted => "pool_exhausted",
+            WaitCause::StrictAffinity => "strict_affinity",
+            WaitCause::BlockLimit => "block_limit",
             WaitCause::BranchEni => "branch_eni",
         }
     }

@@ -46,7 +46,7 @@ impl<R: Recorder> World<R> {
         // (`hasRoomForEni`, ipamd.go:2592-2620); with no slot beside the primary there is
         // no trunk ("No slot available for a trunk ENI", ipamd.go:1468-1472).
         let branches = match it.branch_enis() {
-            Some(b) if sc.cni.enable_pod_eni && max_eni >= 2 => b,
+            Some(b) if sc.cni.enable_pod_eni && !sc.ipam.calico() && max_eni >= 2 => b,
             _ => 0,
         };
         let trunk = u32::from(branches > 0);
@@ -90,6 +90,10 @@ impl<R: Recorder> World<R> {
             removed: false,
         });
         self.autoscaler.track(node);
+        if let Some(c) = &mut self.calico {
+            let rng = node_stream(self.sc.seed, streams::CALICO, index);
+            c.add_node(node, &self.nodes.get(node).name, rng);
+        }
         let initial = now == SimTime::ZERO && boot == SimDuration::ZERO;
         if initial && primary_ip.is_some() {
             self.with_kube(now, queue, |k, env| k.register_node(env, node));
@@ -144,6 +148,26 @@ impl<R: Recorder> World<R> {
             self.autoscaler.added(l.group, l.nodes);
         }
         self.autoscaler.reschedule_karpenter(now, queue);
+    }
+
+    /// Calico: the assignment holding `node`'s IPAM lock ended; its pod gets the answer.
+    pub(super) fn on_calico_assigned(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(c) = &mut self.calico else {
+            return;
+        };
+        let done = c.on_assigned(now, node, queue);
+        if let Some((block, blocks)) = done.claimed {
+            self.emit_node(now, node, Fact::BlockClaimed { block, blocks });
+        }
+        if let Some((pod, answer)) = done.answer {
+            self.with_kube(now, queue, |k, env| k.cni_answer(env, pod, answer));
+        }
+        self.kube.touch(node);
     }
 
     /// Records a fact about a node from outside its ipamd and kube.
@@ -243,6 +267,9 @@ impl<R: Recorder> World<R> {
         self.nodes.get_mut(node).removed = true;
         self.with_kube(now, queue, |k, env| k.remove_node(env, node));
         self.terminate_pod_enis(node);
+        if let Some(c) = &mut self.calico {
+            c.remove_node(node);
+        }
         self.ipamd.get_mut(node).terminate(&mut self.subnets);
         let info = self.nodes.get_mut(node);
         if let Some(ip) = info.primary_ip.take() {

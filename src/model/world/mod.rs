@@ -14,6 +14,7 @@ mod podeni;
 mod sample;
 
 use super::autoscaler::Autoscaler;
+use super::calico::{Calico, Plugin};
 use super::ec2::Ec2;
 use super::event::Event;
 use super::ids::{NodeId, PodId};
@@ -51,8 +52,10 @@ pub struct World<R: Recorder> {
     pub nodes: Nodes,
     /// Pods, workloads, the scheduler and the kubelets.
     pub kube: Kube,
-    /// Every node's ipamd.
+    /// Every node's ipamd (never started with Calico).
     pub ipamd: Ipamds,
+    /// Calico IPAM, when `ipam.plugin` is calico (then it is the kubelets' CNI).
+    pub calico: Option<Calico>,
     /// Subnets (scenario order).
     pub subnets: Vec<Subnet>,
     /// The EC2 account.
@@ -90,7 +93,7 @@ impl<R: Recorder> World<R> {
         options: ModelOptions,
     ) -> World<R> {
         let mut subnet_rng = rng_stream(sc.seed, streams::SUBNETS);
-        let subnets = sc
+        let subnets: Vec<Subnet> = sc
             .subnets
             .iter()
             .enumerate()
@@ -103,10 +106,13 @@ impl<R: Recorder> World<R> {
         let kube = Kube::new(&sc);
         let controller = super::podeni::Controller::new(&sc.resource_controller);
         let controller_rng = rng_stream(sc.seed, streams::RESOURCE_CONTROLLER);
+        let calico = sc.ipam.calico().then(|| Calico::new(&sc));
+        let subnet_free_before = subnets.iter().map(|s| u64::from(s.free())).sum();
         let mut world = World {
             controller,
             controller_rng,
             branch_requests: Vec::new(),
+            calico,
             nodes: Nodes::default(),
             kube,
             ipamd: Ipamds::default(),
@@ -114,7 +120,10 @@ impl<R: Recorder> World<R> {
             ec2,
             autoscaler: Autoscaler::default(),
             recorder,
-            totals: RunTotals::default(),
+            totals: RunTotals {
+                subnet_free_before,
+                ..RunTotals::default()
+            },
             options,
             touched: Vec::new(),
             plan: Vec::new(),
@@ -214,8 +223,14 @@ impl<R: Recorder> World<R> {
     }
 
     /// After an event: the wait causes of the nodes it touched that have waiting pods
-    /// (node not Ready, else what its ipamd says, now and as time alone changes it).
+    /// (node not Ready, else what its ipamd — or Calico — says, now and as time alone
+    /// changes it). A change of Calico's pool that concerns every node touches them all.
     fn update_waits(&mut self, now: SimTime) {
+        if self.calico.as_mut().is_some_and(Calico::take_global_dirty) {
+            for i in 0..self.nodes.len() {
+                self.kube.touch(NodeId::from_index(i));
+            }
+        }
         let mut touched = std::mem::take(&mut self.touched);
         self.kube.take_touched(&mut touched);
         for &node in &touched {
@@ -223,7 +238,10 @@ impl<R: Recorder> World<R> {
                 continue;
             }
             let ipamd = self.ipamd.get(node);
-            if self.kube.node(node).ready {
+            if let (Some(c), true) = (&self.calico, self.kube.node(node).ready) {
+                self.plan.clear();
+                self.plan.push((now, c.wait_cause(node)));
+            } else if self.kube.node(node).ready {
                 ipamd.wait_plan(now, &mut self.plan);
             } else {
                 // booting, registering, aws-node starting; then ipamd's nodeInit
@@ -240,20 +258,25 @@ impl<R: Recorder> World<R> {
         self.touched = touched;
     }
 
-    /// Runs `f` on kube with its environment (the CNI being every node's ipamd).
+    /// Runs `f` on kube with its environment (the CNI being every node's ipamd, or
+    /// Calico).
     fn with_kube<T>(
         &mut self,
         now: SimTime,
         queue: &mut EventQueue<Event>,
-        f: impl FnOnce(&mut Kube, &mut Env<'_, R, Ipamds>) -> T,
+        f: impl FnOnce(&mut Kube, &mut Env<'_, R, Plugin<'_>>) -> T,
     ) -> T {
+        let mut cni = match &mut self.calico {
+            Some(c) => Plugin::Calico(c),
+            None => Plugin::Vpc(&mut self.ipamd),
+        };
         let mut env = Env {
             now,
             sc: &self.sc,
             nodes: &self.nodes,
             queue,
             rec: &mut self.recorder,
-            cni: &mut self.ipamd,
+            cni: &mut cni,
         };
         f(&mut self.kube, &mut env)
     }
@@ -288,10 +311,15 @@ impl<R: Recorder> Model for World<R> {
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::NodeStart(node) => {
-                if !self.nodes.get(node).removed {
+                if self.nodes.get(node).removed {
+                } else if self.calico.is_some() {
+                    // calico-node is up: no ipamd init, the node is Ready
+                    self.with_kube(now, queue, |k, env| k.node_ready(env, node));
+                } else {
                     self.with_ipamd(now, node, queue, |ip, ctx| ip.start(ctx));
                 }
             }
+            Event::CalicoAssigned(node) => self.on_calico_assigned(now, node, queue),
             Event::NodeRegistered(node) => self.on_node_registered(now, node, queue),
             Event::ProvisionerTick => self.on_provisioner_tick(now, queue),
             Event::IpamdWake { node, gen } => {

@@ -2,7 +2,7 @@
 //! written at the end of the run.
 
 use super::World;
-use crate::model::record::{NodeRow, Recorder, SubnetRow, TimelineRow};
+use crate::model::record::{BlockRow, NodeRow, Recorder, SubnetRow, TimelineRow};
 use crate::time::SimTime;
 
 impl<R: Recorder> World<R> {
@@ -23,7 +23,10 @@ impl<R: Recorder> World<R> {
         };
         for (id, node) in self.nodes.iter().filter(|(_, n)| !n.removed) {
             let ip = self.ipamd.get(id);
-            let s = ip.stats(now);
+            let s = match &self.calico {
+                Some(c) => c.stats(id),
+                None => ip.stats(now),
+            };
             let enis = ip.ds.enis().len() as u32;
             row.nodes += 1;
             row.enis += enis;
@@ -59,6 +62,18 @@ impl<R: Recorder> World<R> {
             });
         }
         self.recorder.timeline(&row);
+        if let Some(c) = &self.calico {
+            for (index, b) in c.pool.blocks() {
+                let node = b.affinity.map(|n| self.nodes.get(n).name.as_str());
+                self.recorder.block(&BlockRow {
+                    time: now,
+                    block: c.pool.block_cidr(index),
+                    node,
+                    in_use: b.in_use,
+                    free: b.free(),
+                });
+            }
+        }
         let t = &mut self.totals;
         t.samples += 1;
         t.ips_available_sum += u64::from(row.ips_available);

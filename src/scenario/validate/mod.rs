@@ -25,9 +25,9 @@
 //! `kubelet`, `ipamd`, `scheduler`).
 
 use super::raw::{
-    self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawEniConfig, RawIpamd, RawKubelet,
-    RawLatency, RawLatencyDistribution, RawMapping, RawNodeGroup, RawResourceController,
-    RawScenario, RawScheduler, RawStep, RawSubnet, RawWorkload, Scalar,
+    self, Deferred, Keys, RawCni, RawDaemonSet, RawEc2, RawEniConfig, RawIpam, RawIpamd,
+    RawKubelet, RawLatency, RawLatencyDistribution, RawMapping, RawNodeGroup,
+    RawResourceController, RawScenario, RawScheduler, RawStep, RawSubnet, RawWorkload, Scalar,
 };
 use super::source::{LoadOptions, Source};
 use super::yaml::{Kind, Mark, Node};
@@ -49,6 +49,7 @@ mod checker;
 mod cni;
 mod cni_env;
 mod ec2;
+mod ipam;
 mod knobs;
 mod modes;
 mod nodegroups;

@@ -12,6 +12,7 @@ impl Checker<'_> {
         subnets: &[SubnetEntry],
         no_subnets: bool,
         cni: &CniConfig,
+        calico: bool,
     ) -> Vec<Option<NodeGroupSpec>> {
         let Some(section) = section else {
             return Vec::new();
@@ -29,7 +30,7 @@ impl Checker<'_> {
         for (i, item) in items.iter().enumerate() {
             let at = path.index(i);
             let raw: RawNodeGroup = self.mapping(item, &at).unwrap_or_default();
-            out.push(self.nodegroup(&raw, &at, subnets, &mut seen, cni));
+            out.push(self.nodegroup(&raw, &at, subnets, &mut seen, cni, calico));
         }
         out
     }
@@ -41,6 +42,7 @@ impl Checker<'_> {
         subnets: &[SubnetEntry],
         seen: &mut SeenNames,
         cni: &CniConfig,
+        calico: bool,
     ) -> Option<NodeGroupSpec> {
         let name = self
             .required(
@@ -105,6 +107,8 @@ impl Checker<'_> {
         };
         let max_pods = match (&raw.max_pods, instance_type) {
             (Some(v), _) => self.u32_at_least(&at.key("max_pods"), v, 1, "max_pods"),
+            // with Calico the kubelet keeps its own default (docs/model.md)
+            (None, Some(_)) if calico => Some(crate::scenario::ipam::KUBELET_DEFAULT_MAX_PODS),
             (None, Some(t)) => {
                 Some(t.kubelet_max_pods(cni.enable_prefix_delegation, cni.custom_network_cfg))
             }

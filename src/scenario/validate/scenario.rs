@@ -41,6 +41,7 @@ impl<'t> Checker<'t> {
             }
         }
         let cni = self.cni(raw.cni.as_ref(), &top.key("cni"));
+        let ipam = self.ipam(raw.ipam.as_ref(), &top.key("ipam"));
         let subnets = self.subnets(raw.subnets.as_ref(), &top.key("subnets"));
         let no_subnets = match raw.subnets.as_ref().map(|s| &s.value.kind) {
             None | Some(Kind::Null) => true,
@@ -53,6 +54,7 @@ impl<'t> Checker<'t> {
             &subnets,
             no_subnets,
             &cni,
+            ipam.calico(),
         );
         let eniconfigs = self.eniconfigs(raw.eniconfigs.as_ref(), &top.key("eniconfigs"), &subnets);
         if cni.custom_network_cfg {
@@ -94,11 +96,13 @@ impl<'t> Checker<'t> {
             ipamd,
             scheduler,
             resource_controller,
+            ipam,
             outputs,
             file: String::new(),
             warnings: Vec::new(),
         };
         self.check_modes(&scenario, &top);
+        self.check_calico(&scenario, &top);
         self.budget(&scenario, allow_large, raw.sample_interval.is_some());
         Some(scenario)
     }
