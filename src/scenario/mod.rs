@@ -7,6 +7,7 @@
 pub mod autoscaling;
 pub mod churn;
 pub mod ipam;
+mod knobs;
 pub mod raw;
 pub mod source;
 pub mod trace;
@@ -18,6 +19,7 @@ use crate::time::SimDuration;
 use std::fmt;
 
 pub use ipam::{IpamConfig, IpamPlugin};
+pub use knobs::*;
 pub use source::{LoadOptions, Source};
 pub use types::*;
 pub use validate::{

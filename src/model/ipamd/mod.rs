@@ -11,9 +11,10 @@
 //! decrease, `tryFreeENI`, reconcile), `eni.rs` (creating, attaching, setting up, freeing
 //! and leaking ENIs), `wake.rs` (which step a wake continues), `waiting.rs` (why a pod
 //! waiting on the node has no IP), `datastore.rs` and `pool.rs` (the datastore and the
-//! pure pool rules).
+//! pure pool rules), `cluster.rs` (every node's ipamd as the kubelet's CNI).
 
 mod calls;
+mod cluster;
 pub mod datastore;
 mod dormant;
 mod eni;
@@ -23,6 +24,8 @@ pub mod pool;
 mod tick;
 mod waiting;
 mod wake;
+
+pub use cluster::Ipamds;
 
 use super::ec2::Ec2;
 use super::event::Event;
@@ -595,74 +598,5 @@ impl NodeIpamd {
     /// The 2.5 s half-period plus the tick's CPU time.
     fn half_period(&self) -> SimDuration {
         HALF_PERIOD + self.conf.tick_overhead
-    }
-}
-
-/// Every node's ipamd, by node id, and the leaked ENIs of all of them.
-#[derive(Default)]
-pub struct Ipamds {
-    /// Per node.
-    pub nodes: Vec<NodeIpamd>,
-    /// Leaked ENIs, indexed by `Event::LeakedEniCleanup`.
-    pub leaked: Vec<Leaked>,
-}
-
-impl Ipamds {
-    /// One node's ipamd.
-    pub fn get(&self, node: NodeId) -> &NodeIpamd {
-        &self.nodes[node.index()]
-    }
-
-    /// One node's ipamd, mutably.
-    pub fn get_mut(&mut self, node: NodeId) -> &mut NodeIpamd {
-        &mut self.nodes[node.index()]
-    }
-}
-
-impl crate::model::kube::Cni for Ipamds {
-    fn add(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        pod: PodId,
-        queue: &mut EventQueue<Event>,
-    ) -> Result<(EniId, u32), crate::model::kube::NoAddress> {
-        let ip = &mut self.nodes[node.index()];
-        let key = queue.current();
-        ip.catch_up(node, key);
-        match ip.cni_add(now, pod) {
-            Some(addr) => {
-                ip.poke(queue, node, key);
-                Ok(addr)
-            }
-            None => {
-                let s = ip.stats(now);
-                Err(crate::model::kube::NoAddress {
-                    available: s.available(),
-                    cooling: s.cooldown,
-                    total: s.total,
-                    blocker: ip.growth_blocker(now),
-                })
-            }
-        }
-    }
-
-    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr {
-        self.nodes[node.index()].address(ip.1)
-    }
-
-    fn del(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        pod: PodId,
-        ip: (EniId, u32),
-        queue: &mut EventQueue<Event>,
-    ) {
-        let n = &mut self.nodes[node.index()];
-        let key = queue.current();
-        n.catch_up(node, key);
-        n.cni_del(now, pod, ip.0, ip.1);
-        n.poke(queue, node, key);
     }
 }

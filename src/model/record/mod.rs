@@ -5,6 +5,7 @@
 //! typed fields. Files: `samples.rs` (timeline, node, subnet and pod rows), `facts.rs` (the
 //! events), `waits.rs` (wait causes and intervals), `memory.rs` (the in-memory recorder).
 
+mod causes;
 mod facts;
 mod memory;
 mod samples;

@@ -1,0 +1,78 @@
+//! Every node's ipamd as one set: the leaked ENIs they share, and the CNI the kubelet
+//! calls (`Cni` for the VPC CNI: a CNI ADD or DEL reaches the node's ipamd after it caught
+//! up with the ticks it slept through).
+
+use super::{Leaked, NodeIpamd};
+use crate::engine::EventQueue;
+use crate::model::event::Event;
+use crate::model::ids::{EniId, NodeId, PodId};
+use crate::time::SimTime;
+
+/// Every node's ipamd, by node id, and the leaked ENIs of all of them.
+#[derive(Default)]
+pub struct Ipamds {
+    /// Per node.
+    pub nodes: Vec<NodeIpamd>,
+    /// Leaked ENIs, indexed by `Event::LeakedEniCleanup`.
+    pub leaked: Vec<Leaked>,
+}
+
+impl Ipamds {
+    /// One node's ipamd.
+    pub fn get(&self, node: NodeId) -> &NodeIpamd {
+        &self.nodes[node.index()]
+    }
+
+    /// One node's ipamd, mutably.
+    pub fn get_mut(&mut self, node: NodeId) -> &mut NodeIpamd {
+        &mut self.nodes[node.index()]
+    }
+}
+
+impl crate::model::kube::Cni for Ipamds {
+    fn add(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+        queue: &mut EventQueue<Event>,
+    ) -> Result<(EniId, u32), crate::model::kube::NoAddress> {
+        let ip = &mut self.nodes[node.index()];
+        let key = queue.current();
+        ip.catch_up(node, key);
+        match ip.cni_add(now, pod) {
+            Some(addr) => {
+                ip.poke(queue, node, key);
+                Ok(addr)
+            }
+            None => {
+                let s = ip.stats(now);
+                Err(crate::model::kube::NoAddress {
+                    available: s.available(),
+                    cooling: s.cooldown,
+                    total: s.total,
+                    blocker: ip.growth_blocker(now),
+                })
+            }
+        }
+    }
+
+    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr {
+        self.nodes[node.index()].address(ip.1)
+    }
+
+    fn del(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        pod: PodId,
+        ip: (EniId, u32),
+        queue: &mut EventQueue<Event>,
+    ) {
+        let n = &mut self.nodes[node.index()];
+        let key = queue.current();
+        n.catch_up(node, key);
+        n.cni_del(now, pod, ip.0, ip.1);
+        n.poke(queue, node, key);
+    }
+}
