@@ -169,6 +169,9 @@ struct Cni {
     warm: &'static str,
     cooldown: i64,
     max_eni: Option<u32>,
+    /// Security groups for pods: `ENABLE_POD_ENI`, and a SecurityGroupPolicy selecting
+    /// workload 0 (not with Calico, which validate refuses).
+    pod_eni: bool,
 }
 
 /// EC2, faults, kubelet, ipamd and scheduler knobs.
@@ -309,12 +312,14 @@ fn cni() -> impl Strategy<Value = Cni> {
         select(WARM),
         select(&[30i64, 0, 5, -1, 9_223_372_036][..]),
         prop::option::weighted(0.15, 1u32..4),
+        prop::bool::weighted(0.2),
     )
-        .prop_map(|(pd, warm, cooldown, max_eni)| Cni {
+        .prop_map(|(pd, warm, cooldown, max_eni, pod_eni)| Cni {
             pd,
             warm,
             cooldown,
             max_eni,
+            pod_eni,
         })
 }
 
@@ -395,6 +400,10 @@ impl Gen {
         );
         if let Some(m) = self.cni.max_eni {
             y += &format!("  MAX_ENI: {m}\n");
+        }
+        let pod_eni = self.cni.pod_eni && self.calico.is_none();
+        if pod_eni {
+            y += "  ENABLE_POD_ENI: true\n";
         }
         if c.custom.is_some() {
             y += "  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true\n";
@@ -502,6 +511,9 @@ impl Gen {
         y += "workloads:\n";
         for (i, w) in self.work.iter().enumerate() {
             y += &format!("  - name: w{i}\n");
+            if pod_eni && i == 0 {
+                y += "    security_group_policy: true\n";
+            }
             match w {
                 Work::Replicas { at, n, host } => {
                     y += &format!("    at: {at}s\n    replicas: {n}\n    host_network: {host}\n")
@@ -539,8 +551,13 @@ impl Gen {
                 }
                 Work::Trace(_) => {
                     // a trace entry has no name: replace the one written above
-                    y.truncate(y.len() - format!("  - name: w{i}\n").len());
-                    y += &format!("  - trace: trace{i}.csv\n");
+                    let sgp = if pod_eni && i == 0 {
+                        "    security_group_policy: true\n"
+                    } else {
+                        ""
+                    };
+                    y.truncate(y.len() - format!("  - name: w{i}\n{sgp}").len());
+                    y += &format!("  - trace: trace{i}.csv\n{sgp}");
                 }
             }
         }
@@ -1310,6 +1327,16 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
         }
     }
 
+    // the workload names (a trace's own) of the pods a SecurityGroupPolicy selects
+    let mut selected: HashSet<&str> = HashSet::new();
+    for w in sc.workloads.iter().filter(|w| w.security_group_policy) {
+        match &w.source {
+            WorkloadSource::Trace(t) => selected.extend(t.workloads.iter().map(String::as_str)),
+            _ => {
+                selected.insert(w.name.as_str());
+            }
+        }
+    }
     // No address held by two pods at once, and a released address cools for
     // IP_COOLDOWN_PERIOD before another pod gets it, unless it left the releasing node's
     // datastore in between: a decrease or ENI free (which release cooling addresses too,
@@ -1334,7 +1361,7 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 .push(ms(e, "time_s").unwrap());
         }
     }
-    let mut by_ip: HashMap<&str, Vec<(u64, u64, &str, &str)>> = HashMap::new();
+    let mut by_ip: HashMap<&str, Vec<(u64, u64, &str, &str, bool)>> = HashMap::new();
     for p in &pods {
         if let (false, Some(from)) = (cell(p, "ip").is_empty(), ms(p, "ip_assigned_s")) {
             let until = ms(p, "deleted_s").unwrap_or(u64::MAX);
@@ -1343,6 +1370,7 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 until,
                 cell(p, "pod"),
                 cell(p, "node"),
+                selected.contains(cell(p, "workload")),
             ));
         }
     }
@@ -1358,14 +1386,23 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
     for (ip, mut holders) in by_ip {
         holders.sort();
         for w in holders.windows(2) {
-            let ((_, end, a, node), (start, _, b, _)) = (w[0], w[1]);
+            let ((_, end, a, node, branch), (start, _, b, _, _)) = (w[0], w[1]);
             ensure!(
                 end <= start,
                 "{ip} held by {a} until {end} ms and by {b} from {start} ms"
             );
-            let left = restarts
+            let removed = restarts
                 .get(node)
                 .is_some_and(|ts| ts.iter().any(|&t| end <= t && t <= start));
+            if branch {
+                // a branch ENI's address comes back to the subnet only when the branch is
+                // deleted, after its cooldown (or with its node)
+                let cool = sc.resource_controller.branch_eni_cooldown.micros() / 1000;
+                ensure!(removed || start + 1 >= end.saturating_add(cool),
+                    "{ip}: branch of {a} deleted at {end} ms, given to {b} at {start} ms, within the {cool} ms branch cooldown");
+                continue;
+            }
+            let left = removed;
             // ±1 ms: both times are rounded to the millisecond
             ensure!(left || start + 1 >= end.saturating_add(cooldown_ms),
                 "{ip}: released by {a} at {end} ms, given to {b} at {start} ms, within the {cooldown_ms} ms cooldown");
@@ -1393,10 +1430,7 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 counted[1] += 1;
                 // a pod selected for security groups holds its branch ENI's address, not
                 // one of ipamd's
-                let branch = sc
-                    .workloads
-                    .iter()
-                    .any(|w| w.security_group_policy && w.name == p.workload);
+                let branch = selected.contains(p.workload.as_str());
                 holding += u32::from(!p.host_network && !branch);
             } else if bound {
                 counted[2] += 1;
@@ -1639,7 +1673,49 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
             }
         }
     }
+    // security groups for pods: the trunks' and branches' addresses are the controller's,
+    // in the node's subnet and nobody else's
+    for (ni, n) in w.controller.nodes.iter().enumerate() {
+        let subnet = &w.subnets[n.subnet.index()];
+        let trunk = match n.trunk {
+            ipamsim::model::podeni::Trunk::Attaching { addr, .. }
+            | ipamsim::model::podeni::Trunk::AttachSent { addr }
+            | ipamsim::model::podeni::Trunk::Attached { addr } => Some(addr),
+            _ => None,
+        };
+        let cooling = n.cooling.iter().map(|c| c.addr);
+        for a in trunk.into_iter().chain(cooling) {
+            ensure!(
+                seen.insert(a),
+                "{a:#x} (node {ni}'s trunk or cooling branch) held twice"
+            );
+            ensure!(
+                subnet.is_used(a),
+                "{a:#x} of a trunk or branch not used in its subnet"
+            );
+        }
+    }
     for p in w.pods() {
+        if p.pod_eni && p.state != PodState::Deleted {
+            let branch = p.branch.map(|(b, _)| b);
+            ensure!(
+                p.ip.is_none() || p.ip == branch,
+                "a pod with a pod ENI holds {:?}, not its branch {branch:?}",
+                p.ip
+            );
+            if let (Some((_, a)), Some(node)) = (branch, p.node) {
+                let subnet = &w.subnets[w.controller.nodes[node.index()].subnet.index()];
+                ensure!(seen.insert(a), "branch address {a:#x} held twice");
+                ensure!(
+                    subnet.is_used(a),
+                    "branch address {a:#x} not used in its subnet"
+                );
+            }
+            continue;
+        }
+        if p.pod_eni {
+            continue; // deleted: its branch is cooling (counted above) or deleted
+        }
         if let Some((_, a)) = p.ip {
             ensure!(
                 pod_ips.contains(&a),

@@ -79,7 +79,18 @@ impl<R: Recorder> World<R> {
         let ds = Datastore::new(sc.cni.ip_cooldown_period_s, pd);
         self.ipamd.nodes.push(NodeIpamd::new(ds, conf, rngs));
         self.kube.add_node(spec.max_pods, stream(streams::KUBELET));
-        let branch_state = crate::model::podeni::NodeBranches::new(branches, subnet);
+        // with custom networking the controller puts the trunk and the branches in the
+        // node's ENIConfig subnet (RC `UpdateCurrentSubnetAndCidrBlock` /
+        // `GetCustomNetworkingSpec`, pkg/aws/ec2/instance.go), else in the node's own
+        let az = &sc.subnets[subnet.index()].az;
+        let branch_subnet = sc
+            .eniconfigs
+            .iter()
+            .find(|e| sc.cni.custom_network_cfg && &e.az == az)
+            .map_or(subnet, |e| {
+                crate::model::ids::SubnetId::from_index(e.subnet)
+            });
+        let branch_state = crate::model::podeni::NodeBranches::new(branches, branch_subnet);
         self.controller.nodes.push(branch_state);
         let node = self.nodes.push(NodeInfo {
             name: format!("{}-{}", spec.name, ordinal),
