@@ -1361,7 +1361,9 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 .push(ms(e, "time_s").unwrap());
         }
     }
-    let mut by_ip: HashMap<&str, Vec<(u64, u64, &str, &str, bool)>> = HashMap::new();
+    // per address: (from ms, until ms, pod, node, a branch ENI's)
+    type Holder<'a> = (u64, u64, &'a str, &'a str, bool);
+    let mut by_ip: HashMap<&str, Vec<Holder>> = HashMap::new();
     for p in &pods {
         if let (false, Some(from)) = (cell(p, "ip").is_empty(), ms(p, "ip_assigned_s")) {
             let until = ms(p, "deleted_s").unwrap_or(u64::MAX);
