@@ -562,3 +562,60 @@ fn replicated_objectives_use_the_upper_bound() {
         assert_eq!(o["met"], high <= 30.0);
     }
 }
+
+/// The scenario key `slo:` holds objectives in `--slo`'s grammar: three-t3-medium with
+/// `slo: [p99_time_to_ip<=5s]` exits 3 on its own (censored p99 29.350 s, as above), a
+/// `--slo` flag adds to it (the scenario's first in summary.json), compare judges every
+/// setting by it, and a malformed item is located at its line and column (exit 2).
+#[test]
+fn the_scenario_key_slo_is_judged_with_the_flags() {
+    let dir = fresh_dir("decide", "slo-key");
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-t3-medium.yaml"),
+    )
+    .unwrap();
+    let file = dir.join("s.yaml");
+    std::fs::write(&file, format!("{base}\nslo:\n  - p99_time_to_ip<=5s\n")).unwrap();
+    let out = dir.join("run");
+    let o = run(&s(&[
+        "run",
+        &p(&file),
+        "--slo",
+        "min_subnet_free_ips>=100",
+        "--out",
+        &p(&out),
+    ]));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("objective missed: p99_time_to_ip <= 5 s: 29.350 s"));
+    let j = json(&out.join("summary.json"));
+    assert_eq!(j["slo"][0]["metric"], "p99_time_to_ip");
+    assert_eq!(j["slo"][0]["met"], false);
+    assert_eq!(j["slo"][1]["metric"], "min_subnet_free_ips");
+    assert_eq!(j["slo"][1]["met"], true);
+
+    // compare: no setting reaches p99 ≤ 5 s (the fastest of these is 29.350 s or slower)
+    let o = run(&s(&[
+        "compare",
+        &p(&file),
+        "--set",
+        "WARM_ENI_TARGET=1,2",
+        "-q",
+        "--out",
+        &p(&dir.join("cmp")),
+    ]));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(json(&dir.join("cmp/comparison.json"))["recommended"].is_null());
+
+    let bad = dir.join("bad.yaml");
+    let lines = base.lines().count();
+    std::fs::write(&bad, format!("{base}\nslo:\n  - p99_time_to_ip<5s\n")).unwrap();
+    let o = run(&s(&["validate", &p(&bad)]));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    // the item is on the second line after the file's (a blank line, then `slo:`)
+    let at = format!("bad.yaml:{}:3: slo[0]:", lines + 3);
+    assert!(
+        e.contains(&at) && e.contains("only <= and >= are allowed"),
+        "{e}"
+    );
+}

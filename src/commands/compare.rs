@@ -106,7 +106,13 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
         ));
         return Err(Exit::Invalid);
     }
-    let objectives = parse_slo_flags(a.slo)?;
+    // the scenario's own objectives first, then the flags'
+    let objectives: Vec<_> = base
+        .slo
+        .iter()
+        .cloned()
+        .chain(parse_slo_flags(a.slo)?)
+        .collect();
     let replications = a.replications.max(1);
     let seed = a.seed.unwrap_or(base.seed);
     if seed.checked_add(u64::from(replications) - 1).is_none() {

@@ -35,6 +35,8 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
+    // the scenario's own objectives first, then the flags'
+    let objectives: Vec<_> = sc.slo.iter().cloned().chain(objectives).collect();
     if let Some(s) = a.seed {
         sc.seed = s;
     }

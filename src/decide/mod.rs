@@ -8,7 +8,8 @@
 //! `run --slo` and `compare --slo` judge the same number.
 
 pub mod recommend;
-pub mod slo;
+/// The objectives' grammar lives with the scenario that may hold them.
+pub use crate::scenario::slo;
 pub mod stats;
 
 use crate::compare::columns;

@@ -328,7 +328,7 @@ pub struct Summary {
     /// The service-level objectives `run` judged the run by (`--slo`); left out of
     /// `summary.json` when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub slo: Vec<crate::decide::slo::Outcome>,
+    pub slo: Vec<crate::scenario::slo::Outcome>,
     /// The scenario can change its node count (it has `autoscaling` or `launch`).
     #[serde(skip)]
     pub nodes_change: bool,

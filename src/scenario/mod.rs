@@ -9,6 +9,7 @@ pub mod churn;
 pub mod ipam;
 mod knobs;
 pub mod raw;
+pub mod slo;
 pub mod source;
 pub mod trace;
 mod types;
@@ -157,6 +158,8 @@ pub struct Scenario {
     pub ipam: IpamConfig,
     /// `outputs`: which CSV files a run writes (default all).
     pub outputs: OutputSet,
+    /// `slo`: service-level objectives `run` and `compare` judge (with any `--slo` flags).
+    pub slo: Vec<slo::Objective>,
     /// The file as the user named it (for messages).
     pub file: String,
     /// Things that are valid but probably not what was meant (each names the rule it

@@ -192,6 +192,8 @@ raw_mapping! {
         allow_large: Scalar = "allow_large",
         /// `outputs`: list of output file names.
         outputs: Deferred<'a> = "outputs",
+        /// `slo`: list of objectives, `METRIC<=VALUE` or `METRIC>=VALUE`.
+        slo: Deferred<'a> = "slo",
         /// `ipam`: which IPAM assigns pod addresses (`vpc-cni` or `calico`).
         ipam: Deferred<'a> = "ipam",
     }

@@ -74,6 +74,7 @@ impl<'t> Checker<'t> {
         );
 
         let outputs = self.outputs(raw.outputs.as_ref(), &top.key("outputs"));
+        let slo = self.slo(raw.slo.as_ref(), &top.key("slo"));
         let allow_large = match &raw.allow_large {
             Some(v) => self.boolean(&top.key("allow_large"), v)?,
             None => false,
@@ -98,6 +99,7 @@ impl<'t> Checker<'t> {
             resource_controller,
             ipam,
             outputs,
+            slo,
             file: String::new(),
             warnings: Vec::new(),
         };
@@ -105,6 +107,34 @@ impl<'t> Checker<'t> {
         self.check_calico(&scenario, &top);
         self.budget(&scenario, allow_large, raw.sample_interval.is_some());
         Some(scenario)
+    }
+
+    /// `slo`: a list of objectives in `--slo`'s grammar (`p99_time_to_ip<=10s`), each
+    /// problem located at its item.
+    fn slo(
+        &mut self,
+        section: Option<&Deferred<'t>>,
+        path: &FieldPath,
+    ) -> Vec<crate::scenario::slo::Objective> {
+        let Some(d) = section else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in self
+            .list(d.value, path, "objectives such as \"p99_time_to_ip<=10s\"")
+            .iter()
+            .enumerate()
+        {
+            let p = path.index(i);
+            let Some(text) = self.string(&p, &Scalar::from_value(item)) else {
+                continue;
+            };
+            match crate::scenario::slo::parse_objective(&text) {
+                Ok(o) => out.push(o),
+                Err(e) => self.error(&p, e),
+            }
+        }
+        out
     }
 
     /// `outputs`: a list of output file names (default every file).

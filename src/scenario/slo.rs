@@ -1,5 +1,5 @@
-//! Service-level objectives: `METRIC<=VALUE` or `METRIC>=VALUE`, from `--slo` flags (and,
-//! once the scenario loader reads it, a scenario's `slo:` list of the same strings).
+//! Service-level objectives: `METRIC<=VALUE` or `METRIC>=VALUE`, from a scenario's `slo:`
+//! list and from `--slo` flags (the same strings).
 //!
 //! This module is the grammar and the judgement only; it knows nothing of runs. Each metric
 //! names the `comparison.csv` column that holds its figure, so `run --slo` and
