@@ -619,3 +619,31 @@ fn the_scenario_key_slo_is_judged_with_the_flags() {
         "{e}"
     );
 }
+
+/// A run into a shard's directory replaces its results: no `shard.json` is left beside
+/// the run's files (the directory holds one command's results only).
+#[test]
+fn a_run_removes_an_earlier_shard_part() {
+    let dir = fresh_dir("decide", "shard-then-run");
+    ok(&run(&s(&[
+        "compare",
+        "scenarios/three-t3-medium.yaml",
+        "--set",
+        "WARM_IP_TARGET=0,5",
+        "--shard",
+        "1/2",
+        "-q",
+        "--out",
+        &p(&dir),
+    ])));
+    assert!(dir.join("shard.json").is_file());
+    ok(&run(&s(&[
+        "run",
+        "scenarios/three-t3-medium.yaml",
+        "-q",
+        "--out",
+        &p(&dir),
+    ])));
+    assert!(!dir.join("shard.json").exists());
+    assert!(dir.join("summary.json").is_file());
+}

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Every file a run or a comparison can leave in its directory (the lock file aside).
-pub const RESULT_FILES: [&str; 11] = [
+pub const RESULT_FILES: [&str; 12] = [
     "timeline.csv",
     "nodes.csv",
     "pods.csv",
@@ -31,6 +31,7 @@ pub const RESULT_FILES: [&str; 11] = [
     "comparison.csv",
     "comparison.json",
     "blocks.csv",
+    "shard.json",
 ];
 
 /// Why an output directory cannot be used.
