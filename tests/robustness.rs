@@ -630,3 +630,19 @@ workloads:
     let len = w.kube.pending_queue_len();
     assert!((1983..=2 * 1983).contains(&len), "queue of {len}");
 }
+
+/// A problem with no place in the file reads `file: message`; a located one
+/// `file:line:col: path: message`.
+#[test]
+fn unlocated_problems_are_separated_from_the_file_name() {
+    let dir = fresh_dir("robustness", "unlocated");
+    let missing = dir.join("missing.yaml");
+    let o = ipamsim(&["validate", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    let want = format!("{}: cannot read file", missing.display());
+    assert!(e.starts_with(&want), "{e}");
+    let (code, e) = validate("located", "duration: 1m\nnodegroups: 3\n", &[]);
+    assert_eq!(code, Some(2));
+    assert!(e.contains("s.yaml:2:1: nodegroups: expected a list"), "{e}");
+}

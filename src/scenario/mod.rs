@@ -66,7 +66,8 @@ impl Diagnostic {
                 self.0.write(f, "warning: ")
             }
         }
-        format!("{}:{}", Escaped(file), Line(self))
+        let sep = if self.location.is_some() { ":" } else { ": " };
+        format!("{}{sep}{}", Escaped(file), Line(self))
     }
 }
 
@@ -109,7 +110,9 @@ impl fmt::Display for ScenarioErrors {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}:{d}", Escaped(&self.file))?;
+            // `file:line:col: …`, or `file: …` for a problem with no place in the file
+            let sep = if d.location.is_some() { ":" } else { ": " };
+            write!(f, "{}{sep}{d}", Escaped(&self.file))?;
         }
         Ok(())
     }
