@@ -598,3 +598,31 @@ fn cli_sigint_stops_the_derived_runs() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("interrupted"), "{err}");
 }
+
+#[test]
+fn security_groups_for_pods_count_the_trunk_and_the_branches() {
+    // ENABLE_POD_ENI on m5.large (3 ENIs, 9 branch ENIs) with a selected workload: the
+    // trunk takes one ENI slot, so ipamd holds at most 2 ENIs × 9 = 18 IPs. A full node:
+    // 27 workload pods (29 − 2 DaemonSet pods), of which 9 have a branch ENI and 18 an
+    // ipamd IP, 0 waiting. Subnet per node: 2 ENI primaries (the instance's and eni-2's) +
+    // 18 IPs + 1 trunk + 9 branches = 30; 2 nodes at start take 60; floor((251 − 60) / 30)
+    // = 6 more nodes.
+    let yaml = format!(
+        "{}workloads:\n  - {{name: sg, replicas: 1, security_group_policy: true}}\n",
+        m5_large("  ENABLE_POD_ENI: true", "10.0.0.0/24", 2)
+    );
+    let g = capacity(&yaml);
+    let g = &g[0];
+    assert!(g.settled());
+    assert_eq!(g.workload_pods, 27);
+    assert_eq!(pool(&g.at_max_pods), (2, 18, 0, 27, 0));
+    let s = only_subnet(g);
+    assert_eq!((s.ips_per_node, s.existing_ips), (30, 60));
+    assert_eq!(s.more_nodes, Some(6));
+    // without a selected workload the branches are not counted: 1 + 9 + 1 + 9 + 1 trunk =
+    // 21 per node, and 18 of the 27 pods get an IP
+    let g = capacity(&m5_large("  ENABLE_POD_ENI: true", "10.0.0.0/24", 2));
+    let g = &g[0];
+    assert_eq!(pool(&g.at_max_pods), (2, 18, 0, 18, 9));
+    assert_eq!(only_subnet(g).ips_per_node, 21);
+}

@@ -133,17 +133,41 @@ pub(super) fn node_run(
     // node of the scenario would hit the derived run's node of that name).
     s.faults = Default::default();
     s.ec2.fault_rate = [0.0; crate::scenario::EC2_ACTIONS];
-    s.workloads = if simulated > 0 {
-        vec![WorkloadSpec {
-            security_group_policy: false,
-            name: "capacity".into(),
-            host_network: false,
-            steps: vec![(SimTime(WORKLOAD_AT_S * 1_000_000), simulated)],
-            source: WorkloadSource::Replicas,
-        }]
+    // With security groups for pods and a workload a SecurityGroupPolicy selects, a full
+    // node holds as many selected pods as it has branch ENIs (each takes one more subnet
+    // address), the rest from ipamd's pool.
+    let selected = sc.cni.enable_pod_eni
+        && !sc.ipam.calico()
+        && sc
+            .workloads
+            .iter()
+            .any(|w| w.security_group_policy && !w.host_network);
+    let branch_pods = if selected {
+        s.nodegroups[0]
+            .instance_type
+            .branch_enis()
+            .unwrap_or(0)
+            .min(simulated)
     } else {
-        Vec::new()
+        0
     };
+    let at = SimTime(WORKLOAD_AT_S * 1_000_000);
+    let workload = |name: &str, n: u32, sgp: bool| WorkloadSpec {
+        security_group_policy: sgp,
+        name: name.into(),
+        host_network: false,
+        steps: vec![(at, n)],
+        source: WorkloadSource::Replicas,
+    };
+    s.workloads = Vec::new();
+    if branch_pods > 0 {
+        s.workloads
+            .push(workload("capacity-sgp", branch_pods, true));
+    }
+    if simulated > branch_pods {
+        s.workloads
+            .push(workload("capacity", simulated - branch_pods, false));
+    }
     s.duration = SimDuration::from_secs(SETTLE_DURATION_S);
     s.sample_interval = SimDuration::from_secs(SAMPLE_INTERVAL_S);
     let end = SimTime(s.duration.micros());
@@ -253,7 +277,10 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         enis: u32::try_from(node.ds.enis().len()).unwrap_or(u32::MAX),
         ips: stats.total,
         prefixes: stats.prefixes,
-        pods_with_ip: stats.assigned,
+        // ipamd's pods, and those with their own branch ENI
+        pods_with_ip: stats
+            .assigned
+            .saturating_add(world.controller.node(NodeId(0)).in_use),
         pods_without_ip: u32::try_from(waiting).unwrap_or(u32::MAX),
         settled,
         launched: node.primary_ip.is_some(),
