@@ -1051,3 +1051,33 @@ fn checker_rejects_broken_markup() {
         assert!(check_well_formed(bad).is_err(), "{bad}");
     }
 }
+
+/// A Calico run's report names Calico's pool and blocks instead of aws-node's settings,
+/// calls its address chart the pool's, and has no ENI chart (a Calico node has only its
+/// primary ENI, outside the model's pods).
+#[test]
+fn a_calico_run_report_speaks_of_the_pool() {
+    let dir = tmp("calico-run");
+    let o = ipamsim(&[
+        "run",
+        "scenarios/calico.yaml",
+        "-q",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = report(&dir);
+    assert!(
+        doc.contains("with Calico block IPAM: pool 172.16.0.0/20, /26 blocks, strict affinity off")
+    );
+    assert!(!doc.contains("<b>WARM_ENI_TARGET</b>"));
+    let headings: Vec<String> = sections(&doc).into_iter().map(|s| s.0).collect();
+    assert!(
+        headings.iter().any(|h| h == "Pool addresses (Calico)"),
+        "{headings:?}"
+    );
+    assert!(
+        !headings.iter().any(|h| h == "ENIs" || h == "Secondary IPs"),
+        "{headings:?}"
+    );
+}

@@ -62,7 +62,13 @@ pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis, end: f64) -> Result<Vec<Bl
             s("ips_available", "available (idle)", 1),
             s("ips_cooldown", "cooling down", 4),
         ];
-        let (heading, what) = if pd {
+        let calico = r.calico();
+        let (heading, what) = if calico {
+            (
+                "Pool addresses (Calico)",
+                "Addresses in the nodes' Calico blocks across all nodes: held (every address of the blocks claimed), assigned to pods (borrowed ones included), available (held minus assigned; no cooldown in Calico); y = addresses.",
+            )
+        } else if pd {
             (
                 "Pod IPs from prefixes",
                 "Pod addresses held in ipamd warm pools across all nodes, 16 per /28 prefix",
@@ -75,10 +81,16 @@ pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis, end: f64) -> Result<Vec<Bl
         };
         out.push(section(
             heading,
-            format!("{what}, those assigned to pods, those available (held minus assigned, cooldown included, as ipamd counts them) and those still in cooldown; y = IPs."),
+            if calico {
+                what.to_string()
+            } else {
+                format!("{what}, those assigned to pods, those available (held minus assigned, cooldown included, as ipamd counts them) and those still in cooldown; y = IPs.")
+            },
             over_time(&ips, &[], time, end, "IPs")?,
         ));
-        out.push(enis(t, time, end, pd)?);
+        if !calico {
+            out.push(enis(t, time, end, pd)?);
+        }
     }
     out.extend(subnets(r, t, time, end, pd)?);
     if let Some(t) = t {

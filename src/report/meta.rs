@@ -20,6 +20,20 @@ pub struct RunMeta {
     /// Pod-seconds waited by cause (absent in files of older versions).
     #[serde(default)]
     pub wait_by_cause_s: Option<CauseSeconds>,
+    /// Calico block IPAM's settings, for a Calico run (absent otherwise).
+    #[serde(default)]
+    pub calico: Option<CalicoMeta>,
+}
+
+/// `summary.json`'s `calico` object, the part the report names.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CalicoMeta {
+    /// The IP pool (CIDR).
+    pub pool: String,
+    /// Block prefix length.
+    pub block_size: u8,
+    /// Strict affinity (no borrowing).
+    pub strict_affinity: bool,
 }
 
 /// `summary.json`'s `cni` object: the effective aws-node settings.

@@ -133,7 +133,7 @@ pub fn render_report(dir: &Path) -> Result<String, ReportError> {
         if let Some(figures) = timeline_figures(&r) {
             page.blocks.push(Block::Para(figures));
         }
-        if let Some(m) = &r.meta {
+        if let Some(m) = r.meta.as_ref().filter(|m| m.calico.is_none()) {
             page.settings = m
                 .cni
                 .shown()
@@ -232,6 +232,20 @@ fn last(values: &[f64]) -> f64 {
 /// The run's header line: the scenario, seed, version and mode.
 fn run_intro(r: &run::RunInputs) -> Option<String> {
     let m = r.meta.as_ref()?;
+    if let Some(c) = &m.calico {
+        return Some(format!(
+            "Run of scenario {}, seed {}, ipamsim {}: {} s simulated, with Calico block IPAM: pool \
+             {}, /{} blocks, strict affinity {}. There is no ipamd: pods take overlay addresses \
+             from their nodes' blocks, and the VPC subnets hold only the nodes' own addresses.",
+            m.scenario,
+            m.seed,
+            m.ipamsim_version,
+            chart::tick(&m.duration_s),
+            c.pool,
+            c.block_size,
+            if c.strict_affinity { "on" } else { "off" }
+        ));
+    }
     Some(format!(
         "Run of scenario {}, seed {}, ipamsim {}: {} s simulated, in {} mode. The effective aws-node settings:",
         m.scenario,

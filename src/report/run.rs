@@ -43,6 +43,11 @@ impl RunInputs {
         }
     }
 
+    /// A Calico run (its summary.json has a `calico` object).
+    pub(super) fn calico(&self) -> bool {
+        self.meta.as_ref().is_some_and(|m| m.calico.is_some())
+    }
+
     pub(super) fn prefix_mode(&self) -> bool {
         self.meta
             .as_ref()
