@@ -224,3 +224,27 @@ fn pod_enis_with_calico_are_an_error() {
         e.problems
     );
 }
+
+/// ipamd answers a selected pod's CNI ADD (from its annotation) only while it serves: with
+/// aws-node restarting at 301 s (CrashLoopBackOff 10 s, nodeInit again at 311 s), none of
+/// the 9 pods recreated at 250 s gets its branch's address before 311 s, although without
+/// the restart some had it from 301.4 s (their branches are annotated at about 301 s).
+#[test]
+fn selected_pods_wait_while_ipamd_restarts() {
+    let late = |yaml: &str| -> Vec<SimTime> {
+        let (w, _) = run_yaml(yaml);
+        pods_of(&w, "payments")
+            .filter(|p| p.created == SimTime(250_000_000))
+            .map(|p| p.ip_assigned.expect("an IP"))
+            .collect()
+    };
+    let plain = late(&shipped());
+    assert!(plain.iter().any(|&t| t < SimTime(311_000_000)), "{plain:?}");
+    let restarted = shipped().replace(
+        "duration: 8m\n",
+        "duration: 8m\nfaults: {aws_node_restarts: [{at: 301s, node: ng-1}]}\n",
+    );
+    let times = late(&restarted);
+    assert_eq!(times.len(), 9);
+    assert!(times.iter().all(|&t| t > SimTime(311_000_000)), "{times:?}");
+}

@@ -312,6 +312,13 @@ impl Cni for Plugin<'_> {
         }
     }
 
+    fn serving(&self, node: NodeId) -> bool {
+        match self {
+            Plugin::Vpc(c) => c.serving(node),
+            Plugin::Calico(c) => c.serving(node),
+        }
+    }
+
     fn cancel(&mut self, node: NodeId, pod: PodId) {
         match self {
             Plugin::Vpc(c) => c.cancel(node, pod),

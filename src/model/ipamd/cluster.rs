@@ -30,6 +30,10 @@ impl Ipamds {
 }
 
 impl crate::model::kube::Cni for Ipamds {
+    fn serving(&self, node: NodeId) -> bool {
+        self.nodes[node.index()].serving()
+    }
+
     fn add(
         &mut self,
         now: SimTime,

@@ -61,6 +61,11 @@ pub trait Cni {
     ) -> Option<Result<(EniId, u32), NoAddress>> {
         Some(self.add(now, node, pod, queue))
     }
+    /// Whether the node's CNI answers ADDs at all now (the VPC CNI: ipamd is serving).
+    /// Default: always.
+    fn serving(&self, _node: NodeId) -> bool {
+        true
+    }
     /// `pod`, waiting on `node`, is deleted: an ADD of it still in flight is dropped.
     /// Default: nothing (ADDs answer at once).
     fn cancel(&mut self, _node: NodeId, _pod: PodId) {}

@@ -201,16 +201,19 @@ impl Kube {
     }
 
     /// ipamd's answer to the CNI ADD of a pod asking for a pod ENI: its branch ENI once
-    /// annotated, else "failed to get Branch ENI resource" (CNI rpc_handler.go:181-184).
-    pub(super) fn pod_eni_add(&self, pod: PodId) -> Result<(EniId, u32), NoAddress> {
+    /// annotated, else "failed to get Branch ENI resource" (CNI rpc_handler.go:181-184);
+    /// nothing while ipamd does not serve (an aws-node restart).
+    pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<(EniId, u32), NoAddress> {
+        let no = |blocker| NoAddress {
+            available: 0,
+            cooling: 0,
+            total: 0,
+            blocker: Some(blocker),
+        };
         match self.pods[pod.index()].branch {
+            _ if !serving => Err(no(GrowthBlocker::NotServing)),
             Some((ip, _)) => Ok(ip),
-            None => Err(NoAddress {
-                available: 0,
-                cooling: 0,
-                total: 0,
-                blocker: Some(GrowthBlocker::BranchEni),
-            }),
+            None => Err(no(GrowthBlocker::BranchEni)),
         }
     }
 }

@@ -269,8 +269,8 @@ impl Kube {
             return;
         };
         if self.pods[pod.index()].pod_eni {
-            // ipamd answers a pod with a pod ENI from its annotation at once
-            let answer = self.pod_eni_add(pod);
+            // ipamd answers a pod with a pod ENI from its annotation at once, when it serves
+            let answer = self.pod_eni_add(pod, env.cni.serving(node));
             return self.cni_answer(env, pod, answer);
         }
         if let Some(answer) = env.cni.start_add(now, node, pod, env.queue) {
