@@ -646,3 +646,26 @@ fn unlocated_problems_are_separated_from_the_file_name() {
     assert_eq!(code, Some(2));
     assert!(e.contains("s.yaml:2:1: nodegroups: expected a list"), "{e}");
 }
+
+/// Two traces naming the same pods (the same file replayed twice) are refused at the second
+/// `trace` key: outputs name pods, and a namespace has one pod per name.
+#[test]
+fn traces_may_not_share_pod_names() {
+    let dir = fresh_dir("robustness", "trace-twice");
+    std::fs::write(
+        dir.join("t.csv"),
+        "time_s,action,pod,workload\n1,create,web-1,web\n2,create,web-2,web\n",
+    )
+    .unwrap();
+    let yaml = "duration: 1m\nsubnets: [{name: s, cidr: 10.0.0.0/24}]\n\
+nodegroups: [{name: ng, instance_type: t3.medium, count: 1, subnet: s}]\n\
+workloads:\n  - trace: t.csv\n  - trace: t.csv\n";
+    std::fs::write(dir.join("s.yaml"), yaml).unwrap();
+    let o = ipamsim(&["validate", dir.join("s.yaml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("s.yaml:6:5: workloads[1].trace: pod \"web-1\" of this trace is also a pod of the trace of workloads[0]"),
+        "{e}"
+    );
+}

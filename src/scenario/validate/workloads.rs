@@ -80,7 +80,43 @@ impl Checker<'_> {
                 _ => None,
             });
         }
+        self.trace_pod_names(&out, path);
         out
+    }
+
+    /// Two traces may not name the same pod (one pod per name, as in Kubernetes; outputs
+    /// name pods): the first clash of each trace is an error at its `trace` key.
+    fn trace_pod_names(&mut self, specs: &[Option<WorkloadSpec>], path: &FieldPath) {
+        let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let Some(crate::scenario::WorkloadSource::Trace(t)) = spec.as_ref().map(|w| &w.source)
+            else {
+                continue;
+            };
+            let mut clash = None;
+            for p in &t.pods {
+                match owner.get(p.name.as_str()) {
+                    Some(&j) if j != i => {
+                        clash.get_or_insert((p.name.as_str(), j));
+                    }
+                    Some(_) => {}
+                    None => {
+                        owner.insert(p.name.as_str(), i);
+                    }
+                }
+            }
+            if let Some((name, j)) = clash {
+                self.error(
+                    &path.index(i).key("trace"),
+                    format!(
+                        "pod \"{}\" of this trace is also a pod of the trace of workloads[{j}]; \
+                         pod names must be unique across traces (one pod per name, as in a \
+                         namespace)",
+                        super::super::Escaped(name)
+                    ),
+                );
+            }
+        }
     }
 
     /// A workload's `(time, replicas)` list, from `replicas` (+ `at`) or from `steps`.
