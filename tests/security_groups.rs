@@ -247,4 +247,29 @@ fn selected_pods_wait_while_ipamd_restarts() {
     let times = late(&restarted);
     assert_eq!(times.len(), 9);
     assert!(times.iter().all(|&t| t > SimTime(311_000_000)), "{times:?}");
+    // their waits say so: branch_eni until about 301 s, then ipamd_unavailable from the
+    // restart until ipamd serves again (after 311 s), then kubelet_retry
+    let (w, _) = run_yaml(&restarted);
+    for p in pods_of(&w, "payments").filter(|p| p.created == SimTime(250_000_000)) {
+        let mut rows: Vec<_> = w
+            .recorder
+            .waits
+            .iter()
+            .filter(|x| x.pod == p.name)
+            .collect();
+        rows.sort_by_key(|x| x.start);
+        let causes: Vec<WaitCause> = rows.iter().map(|x| x.cause).collect();
+        assert_eq!(
+            causes,
+            [
+                WaitCause::BranchEni,
+                WaitCause::IpamdUnavailable,
+                WaitCause::KubeletRetry
+            ],
+            "{}: {rows:?}",
+            p.name
+        );
+        assert_eq!(rows[1].start, SimTime(301_000_000), "{rows:?}");
+        assert!(rows[1].end > SimTime(311_000_000), "{rows:?}");
+    }
 }

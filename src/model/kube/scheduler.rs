@@ -89,8 +89,7 @@ impl Kube {
         } else {
             self.set_state(now, pod, PodState::WaitingIp);
             self.sandbox_attempt(env, pod);
-            // a pod asking for a pod ENI waits for its branch, not for the node's pool
-            if !pod_eni && self.pods[pod.index()].state == PodState::WaitingIp {
+            if self.pods[pod.index()].state == PodState::WaitingIp {
                 self.start_node_wait(node, pod, now);
             }
         }

@@ -120,14 +120,11 @@ impl Kube {
         let Some(node) = p.node else {
             return;
         };
-        if p.pod_eni {
-            // its own branch ENI, then the kubelet's next CNI ADD
-            let node_name = env.nodes.get(node).name.as_str();
-            let annotated = p.branch.map_or(end, |(_, t)| t.clamp(bound, end));
-            emit(Some(node_name), WaitCause::BranchEni, bound, annotated);
-            emit(Some(node_name), WaitCause::KubeletRetry, annotated, end);
-            return;
-        }
+        // A pod with a pod ENI waits for its branch ENI, then for the kubelet's next CNI ADD
+        // — unless the node's ipamd does not serve, which the node's log says.
+        let branch_at = p
+            .pod_eni
+            .then(|| p.branch.map_or(end, |(_, t)| t.clamp(bound, end)));
         let w = &mut self.nodes[node.index()].waits;
         let Some(i) = w.waiting.iter().position(|&(_, q)| q == pod) else {
             return;
@@ -135,13 +132,43 @@ impl Kube {
         w.waiting.remove(i);
         let node_name = env.nodes.get(node).name.as_str();
         let log = &w.log;
+        // a pod-ENI pod's pieces, coalesced: (cause, start, end) not yet emitted
+        let mut open: Option<(WaitCause, SimTime, SimTime)> = None;
         for (k, &(from, cause)) in log.iter().enumerate() {
             let to = log.get(k + 1).map_or(end, |&(t, _)| t.min(end));
             let start = from.max(bound);
             if start >= end {
                 break;
             }
-            emit(Some(node_name), cause, start, to);
+            let Some(annotated) = branch_at else {
+                emit(Some(node_name), cause, start, to);
+                continue;
+            };
+            let pieces = match cause {
+                WaitCause::NodeNotReady | WaitCause::IpamdUnavailable => {
+                    [(cause, start, to), (cause, to, to)]
+                }
+                _ => [
+                    (WaitCause::BranchEni, start, to.min(annotated)),
+                    (WaitCause::KubeletRetry, start.max(annotated), to),
+                ],
+            };
+            for (c, a, b) in pieces {
+                if b <= a {
+                    continue;
+                }
+                open = match open {
+                    Some((oc, os, oe)) if oc == c && oe == a => Some((oc, os, b)),
+                    Some((oc, os, oe)) => {
+                        emit(Some(node_name), oc, os, oe);
+                        Some((c, a, b))
+                    }
+                    None => Some((c, a, b)),
+                };
+            }
+        }
+        if let Some((c, a, b)) = open {
+            emit(Some(node_name), c, a, b);
         }
         debug_assert!(
             log.front().is_some_and(|&(t, _)| t <= bound) || bound >= end,
