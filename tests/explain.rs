@@ -681,30 +681,7 @@ fn a_recreated_trace_pod_has_one_life_per_creation() {
 fn an_aws_node_restart_shows_under_ipamd_unavailable() {
     let dir = fresh_dir("explain", "restart");
     let yaml = dir.join("restart.yaml");
-    std::fs::write(
-        &yaml,
-        "duration: 3m
-ipamd:
-  placement: canonical
-subnets:
-  - name: a
-    cidr: 10.0.0.0/20
-nodegroups:
-  - name: ng
-    instance_type: m5.large
-    count: 1
-    subnet: a
-faults:
-  aws_node_restarts:
-    - at: 60s
-      node: ng-1
-workloads:
-  - name: web
-    at: 60s
-    replicas: 3
-",
-    )
-    .unwrap();
+    std::fs::write(&yaml, common::RESTART_AT_60S).unwrap();
     let out = dir.join("out");
     let o = ipamsim(&["run", s(&yaml), "--out", s(&out), "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

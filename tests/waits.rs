@@ -217,26 +217,7 @@ fn minimum_ip_target_alone_waits_as_pool_frozen() {
 /// created during the restart waits as `ipamd_unavailable` first.
 #[test]
 fn a_restart_shows_as_ipamd_unavailable() {
-    let yaml = "duration: 3m
-ipamd:
-  placement: canonical
-subnets:
-  - name: a
-    cidr: 10.0.0.0/20
-nodegroups:
-  - name: ng
-    instance_type: m5.large
-    count: 1
-    subnet: a
-faults:
-  aws_node_restarts:
-    - at: 60s
-      node: ng-1
-workloads:
-  - name: web
-    at: 60s
-    replicas: 3
-";
+    let yaml = common::RESTART_AT_60S;
     let (world, _) = run_yaml(yaml);
     assert_partition(&world, "restart");
     let by = seconds_by_cause(&world);

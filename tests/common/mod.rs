@@ -80,3 +80,26 @@ workloads:
 "
     )
 }
+
+/// One m5.large whose aws-node restarts at 60 s (canonical placement), and 3 pods created
+/// then: they are bound during the restart (tests/waits.rs, tests/explain.rs).
+pub const RESTART_AT_60S: &str = "duration: 3m
+ipamd:
+  placement: canonical
+subnets:
+  - name: a
+    cidr: 10.0.0.0/20
+nodegroups:
+  - name: ng
+    instance_type: m5.large
+    count: 1
+    subnet: a
+faults:
+  aws_node_restarts:
+    - at: 60s
+      node: ng-1
+workloads:
+  - name: web
+    at: 60s
+    replicas: 3
+";

@@ -14,30 +14,46 @@ use crate::model::podeni::{
 };
 use crate::model::record::{Ec2Error, EventRecord, Fact, PodState, Recorder};
 use crate::scenario::Ec2Action;
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 
-/// What sending one controller request gave.
+/// What sending one controller request gave; the step's next event is already scheduled.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Sent {
-    /// No token in the client's bucket: try again at this time.
-    Wait(SimTime),
-    /// EC2 answered after this long.
-    Ok(SimDuration),
-    /// Throttled or failed: retry after this long (the answer's latency plus back-off).
-    Retry(SimDuration),
+    /// No token in the client's bucket: the same step runs again at the next refill.
+    Wait,
+    /// Sent: the step's event comes when EC2 answers (if it waits for the answer).
+    Ok,
+    /// Throttled or failed: the step runs again after the answer's latency plus back-off,
+    /// as the next attempt.
+    Retry,
 }
 
 impl<R: Recorder> World<R> {
-    /// Sends one request of `action` (attempt `attempt`) if the client's limit allows.
-    fn controller_send(&mut self, now: SimTime, action: Ec2Action, attempt: u32) -> Sent {
-        if !self.controller.bucket.take(now) {
-            return Sent::Wait(Controller::next_refill(now));
-        }
-        match self.ec2.request(action, now, &mut self.controller_rng) {
-            Response::Ok(d) => Sent::Ok(d),
-            Response::Throttled(d) | Response::ServerError(d) => {
-                Sent::Retry(d + retry_backoff(attempt))
+    /// Sends one request of `action` (attempt `attempt`) if the client's limit allows, and
+    /// schedules `next` (the step's event) for when it is due again: at the bucket's next
+    /// refill, after the retry back-off, or — when `await_answer` — at EC2's answer.
+    fn controller_send(
+        &mut self,
+        now: SimTime,
+        action: Ec2Action,
+        attempt: u32,
+        (next, await_answer): (Event, bool),
+        queue: &mut EventQueue<Event>,
+    ) -> Sent {
+        let (at, sent) = if !self.controller.bucket.take(now) {
+            (Controller::next_refill(now), Sent::Wait)
+        } else {
+            match self.ec2.request(action, now, &mut self.controller_rng) {
+                Response::Ok(d) => (now + d, Sent::Ok),
+                Response::Throttled(d) | Response::ServerError(d) => {
+                    (now + d + retry_backoff(attempt), Sent::Retry)
+                }
             }
+        };
+        if sent != Sent::Ok || await_answer {
+            queue.schedule(at, next);
         }
+        sent
     }
 
     /// Records a controller fact about `node` (and `pod`).
@@ -82,21 +98,19 @@ impl<R: Recorder> World<R> {
             return;
         }
         let subnet = n.subnet;
+        let step = Event::TrunkStep(node);
         match n.trunk {
             Trunk::None | Trunk::Attached { .. } => {}
             Trunk::Creating { attempt } => {
-                match self.controller_send(now, Ec2Action::CreateNetworkInterface, attempt) {
-                    Sent::Wait(at) => queue.schedule(at, Event::TrunkStep(node)),
-                    Sent::Ok(d) => {
-                        self.controller.node_mut(node).trunk = Trunk::CreateSent;
-                        queue.schedule(now + d, Event::TrunkStep(node));
-                    }
-                    Sent::Retry(d) => {
-                        let attempt = attempt + 1;
-                        self.controller.node_mut(node).trunk = Trunk::Creating { attempt };
-                        queue.schedule(now + d, Event::TrunkStep(node));
-                    }
-                }
+                let action = Ec2Action::CreateNetworkInterface;
+                let next = match self.controller_send(now, action, attempt, (step, true), queue) {
+                    Sent::Wait => return,
+                    Sent::Ok => Trunk::CreateSent,
+                    Sent::Retry => Trunk::Creating {
+                        attempt: attempt + 1,
+                    },
+                };
+                self.controller.node_mut(node).trunk = next;
             }
             Trunk::CreateSent => match self.subnets[subnet.index()].allocate_ip() {
                 Some(addr) => {
@@ -117,18 +131,16 @@ impl<R: Recorder> World<R> {
                 }
             },
             Trunk::Attaching { addr, attempt } => {
-                match self.controller_send(now, Ec2Action::AttachNetworkInterface, attempt) {
-                    Sent::Wait(at) => queue.schedule(at, Event::TrunkStep(node)),
-                    Sent::Ok(d) => {
-                        self.controller.node_mut(node).trunk = Trunk::AttachSent { addr };
-                        queue.schedule(now + d, Event::TrunkStep(node));
-                    }
-                    Sent::Retry(d) => {
-                        let attempt = attempt + 1;
-                        self.controller.node_mut(node).trunk = Trunk::Attaching { addr, attempt };
-                        queue.schedule(now + d, Event::TrunkStep(node));
-                    }
-                }
+                let action = Ec2Action::AttachNetworkInterface;
+                let next = match self.controller_send(now, action, attempt, (step, true), queue) {
+                    Sent::Wait => return,
+                    Sent::Ok => Trunk::AttachSent { addr },
+                    Sent::Retry => Trunk::Attaching {
+                        addr,
+                        attempt: attempt + 1,
+                    },
+                };
+                self.controller.node_mut(node).trunk = next;
             }
             Trunk::AttachSent { addr } => {
                 let n = self.controller.node_mut(node);
@@ -270,22 +282,18 @@ impl<R: Recorder> World<R> {
             }
         };
         match job.step {
-            JobStep::Send { action, attempt } => match self.controller_send(now, action, attempt) {
-                Sent::Wait(at) => queue.schedule(at, Event::BranchStep(index)),
-                Sent::Ok(d) => {
-                    set(&mut self.controller, JobStep::Done { action }, job.addr);
-                    queue.schedule(now + d, Event::BranchStep(index));
-                }
-                Sent::Retry(d) => {
-                    let attempt = attempt + 1;
-                    set(
-                        &mut self.controller,
-                        JobStep::Send { action, attempt },
-                        job.addr,
-                    );
-                    queue.schedule(now + d, Event::BranchStep(index));
-                }
-            },
+            JobStep::Send { action, attempt } => {
+                let next = Event::BranchStep(index);
+                let step = match self.controller_send(now, action, attempt, (next, true), queue) {
+                    Sent::Wait => return,
+                    Sent::Ok => JobStep::Done { action },
+                    Sent::Retry => JobStep::Send {
+                        action,
+                        attempt: attempt + 1,
+                    },
+                };
+                set(&mut self.controller, step, job.addr);
+            }
             JobStep::Done {
                 action: Ec2Action::CreateNetworkInterface,
             } => {
@@ -359,10 +367,12 @@ impl<R: Recorder> World<R> {
             return;
         }
         let subnet = n.subnet;
-        match self.controller_send(now, Ec2Action::DeleteNetworkInterface, 1) {
-            Sent::Wait(at) => return queue.schedule(at, Event::BranchCooled(node)),
-            Sent::Retry(d) => return queue.schedule(now + d, Event::BranchCooled(node)),
-            Sent::Ok(_) => {}
+        // the address is free once the delete is sent: its answer is not awaited
+        let action = Ec2Action::DeleteNetworkInterface;
+        let step = (Event::BranchCooled(node), false);
+        let sent = self.controller_send(now, action, 1, step, queue);
+        if sent != Sent::Ok {
+            return;
         }
         let n = self.controller.node_mut(node);
         n.cooling.pop_front();
