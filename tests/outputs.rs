@@ -301,3 +301,57 @@ fn closed_or_full_stdout_never_panics() {
         assert_eq!(status, Some(want), "{cmd}: {err}");
     }
 }
+
+/// One story per wait: events.csv is in time order, and every `no_ip` row names the cause
+/// of its pod's waits.csv interval at the row's time (times are printed in ms: one of the
+/// intervals overlapping that millisecond). Shipped scenarios
+/// with cooling, prefix fragmentation, throttling, pod ENIs and an autoscaler.
+#[test]
+fn events_are_in_time_order_and_no_ip_rows_name_the_wait_cause() {
+    for name in [
+        "churn",
+        "fragmented-subnet-pd",
+        "security-groups",
+        "autoscaling",
+        "three-t3-medium",
+    ] {
+        let dir = run_file(&manifest().join(format!("scenarios/{name}.yaml")), name);
+        let mut waits: std::collections::HashMap<String, Vec<(f64, f64, String)>> =
+            Default::default();
+        let mut r = csv::Reader::from_path(dir.join("waits.csv")).unwrap();
+        for row in r.records() {
+            let row = row.unwrap();
+            let f = |i: usize| row[i].parse::<f64>().unwrap();
+            waits
+                .entry(row[0].to_string())
+                .or_default()
+                .push((f(3), f(4), row[2].to_string()));
+        }
+        let mut r = csv::Reader::from_path(dir.join("events.csv")).unwrap();
+        let h = r.headers().unwrap().clone();
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        let (time, kind, pod, cause) = (col("time_s"), col("kind"), col("pod"), col("cause"));
+        let (mut last, mut no_ip) = (0.0, 0);
+        for row in r.records() {
+            let row = row.unwrap();
+            let t: f64 = row[time].parse().unwrap();
+            assert!(t >= last, "{name}: events.csv row at {t} after {last}");
+            last = t;
+            if &row[kind] != "no_ip" {
+                continue;
+            }
+            no_ip += 1;
+            let ws: Vec<_> = waits[&row[pod]]
+                .iter()
+                .filter(|w| w.0 <= t && t <= w.1)
+                .collect();
+            assert!(
+                ws.iter().any(|w| w.2 == row[cause]),
+                "{name}: {} at {t} says {}, waits.csv {ws:?}",
+                &row[pod],
+                &row[cause]
+            );
+        }
+        assert!(no_ip > 0 || name == "calico", "{name}: no no_ip row to check");
+    }
+}

@@ -3,7 +3,7 @@
 //! pods created at 10 s, 10 minutes.
 mod common;
 use common::*;
-use ipamsim::model::record::{Ec2Error, Fact, GrowthBlocker, MemoryRecorder};
+use ipamsim::model::record::{Ec2Error, Fact, MemoryRecorder, WaitCause};
 use ipamsim::model::World;
 use std::collections::HashSet;
 
@@ -232,7 +232,7 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
                 matches!(
                     e.fact,
                     Fact::NoIp {
-                        blocker: Some(GrowthBlocker::Backoff(Ec2Error::InsufficientCidrBlocks)),
+                        cause: WaitCause::NoFreePrefix,
                         ..
                     }
                 ),

@@ -907,6 +907,33 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
         .map_err(|e| TestCaseError::fail(format!("summary.json: {e}")))?;
     let mem = &run.world.recorder.mem;
 
+    // events.csv is in time order; each no_ip row names its pod's waits.csv cause at the
+    // row's time (times are printed in ms: one of the intervals overlapping that ms); a
+    // pod bound and failed at the instant its wait ends (deleted then, or the run's end)
+    // has no interval on its node left to name
+    let mut last = 0;
+    for e in &events {
+        let t = ms(e, "time_s").unwrap_or(0);
+        ensure!(t >= last, "events.csv: a row at {t} ms after {last} ms");
+        last = t;
+        if cell(e, "kind") != "no_ip" {
+            continue;
+        }
+        let (pod, cause) = (cell(e, "pod"), cell(e, "cause"));
+        let ws: Vec<_> = mem
+            .waits
+            .iter()
+            .filter(|w| w.pod == pod && to_ms(w.start) <= t && t <= to_ms(w.end))
+            .collect();
+        if ws.iter().all(|w| w.node.is_none() && to_ms(w.end) == t) {
+            continue;
+        }
+        ensure!(
+            ws.iter().any(|w| w.cause.word() == cause),
+            "no_ip of {pod} at {t} ms says {cause}, waits.csv {ws:?}"
+        );
+    }
+
     // Samples at 0, every interval before `duration`, and at `duration`:
     // ceil(duration / interval) + 1 rows.
     let (d, i) = (sc.duration.micros(), sc.sample_interval.micros());

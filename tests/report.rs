@@ -380,7 +380,7 @@ fn run_report_has_header_sections_and_one_point_per_sample() {
     assert_eq!(
         headings,
         [
-            "Time to IP, per workload",
+            "Time to running, per workload",
             "Pod-seconds by cause",
             "Pods waiting, by cause",
             "Pods",
@@ -416,10 +416,14 @@ fn run_report_has_header_sections_and_one_point_per_sample() {
 }
 
 #[test]
-fn time_to_ip_cdf_ends_at_the_fraction_that_got_an_ip() {
+fn time_to_running_cdf_ends_at_the_fraction_that_got_an_ip() {
     let dir = run_dir("cdf", false);
     let doc = report(&dir);
-    let (desc, body) = section(&doc, "Time to IP, per workload");
+    let (desc, body) = section(&doc, "Time to running, per workload");
+    // one name, one definition: the CDF runs from creation (time to running), and says
+    // that time to IP (the summary's) runs from binding
+    assert!(desc.starts_with("Time to running (creation → running"), "{desc}");
+    assert!(desc.contains("Time to IP (binding → IP)"), "{desc}");
     assert!(desc.contains("5 of 6 pods got an IP; 1 never did (0 never scheduled, 1 still waiting at the end, 0 deleted first)"), "{desc}");
     assert!(
         desc.contains("1 host-network pods need no IP and are left out"),
@@ -526,7 +530,7 @@ fn missing_optional_files_leave_their_sections_out_with_a_note() {
     );
     assert!(
         n.iter()
-            .any(|s| s.starts_with("Time to IP left out: this directory has no pods.csv")),
+            .any(|s| s.starts_with("Time to running left out: this directory has no pods.csv")),
         "{n:?}"
     );
     assert!(
@@ -570,7 +574,7 @@ fn missing_optional_files_leave_their_sections_out_with_a_note() {
         rows[1][..4],
         [
             "pool_growing",
-            "an IP or ENI request in flight",
+            "no free address; an IP or ENI request was in flight",
             "8.5",
             "73.9 %"
         ]
@@ -690,7 +694,7 @@ fn large_runs_give_a_bounded_page() {
             assert!(p.len() <= 4 * 300, "{}", p.len());
         }
     }
-    let (_, cdf) = section(&doc, "Time to IP, per workload");
+    let (_, cdf) = section(&doc, "Time to running, per workload");
     for n in lengths(svgs(cdf)[0]) {
         assert!(n <= 2 * 400 + 1, "{n}");
     }

@@ -2,7 +2,7 @@
 //! with the expected numbers derived in comments.
 mod common;
 use common::*;
-use ipamsim::model::record::{Ec2Error, Fact, GrowthBlocker, OwnedEvent};
+use ipamsim::model::record::{Ec2Error, Fact, OwnedEvent, WaitCause};
 use ipamsim::scenario::Ec2Action;
 
 fn cluster(nodes: u32, extra: &str, pods: u32) -> String {
@@ -118,7 +118,7 @@ fn waiting_pods_name_the_throttled_call() {
             matches!(
                 e.fact,
                 Fact::NoIp {
-                    blocker: Some(GrowthBlocker::Throttled(_)),
+                    cause: WaitCause::Ec2Throttled,
                     ..
                 }
             )
@@ -178,7 +178,7 @@ fn aws_node_restart_reinitialises_ipamd() {
     assert!(events_of(&w, "no_ip").iter().any(|e| matches!(
         e.fact,
         Fact::NoIp {
-            blocker: Some(GrowthBlocker::NotServing),
+            cause: WaitCause::IpamdUnavailable,
             ..
         }
     )));

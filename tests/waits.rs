@@ -168,13 +168,48 @@ fn three_t3_medium_waits_name_the_tick_the_eni_and_the_retry() {
     assert!(checked >= 10, "only {checked} pods had the three-step wait");
 }
 
+/// The /22 keeps about 419 free addresses but no free aligned /28: pods wait for a free
+/// prefix, never because the subnet is full.
 #[test]
-fn fragmented_subnet_pd_waits_mostly_for_the_subnet() {
+fn fragmented_subnet_pd_waits_mostly_for_a_free_prefix() {
     let (world, _) = run_shipped("fragmented-subnet-pd");
     let by = seconds_by_cause(&world);
     let total: f64 = by.values().sum();
+    let prefix = by.get(&WaitCause::NoFreePrefix).copied().unwrap_or(0.0);
+    assert!(prefix > 0.5 * total, "no_free_prefix {prefix} of {total}: {by:?}");
+    assert_eq!(by.get(&WaitCause::SubnetFull), None, "{by:?}");
+}
+
+/// A /28 has 16 addresses, 5 reserved by AWS: 11 usable; `used: 10` and the node's
+/// primary address take all 11. Prefix delegation's first /28 fails with
+/// InsufficientCidrBlocks in a subnet with no free address: the 3 pods wait `subnet_full`
+/// during each 120 s back-off (`pool_growing` while ipamd tries again), never
+/// `no_free_prefix`; their `no_ip` rows say the same.
+#[test]
+fn a_full_subnet_under_prefix_delegation_is_subnet_full() {
+    let yaml = "duration: 5m
+cni: {ENABLE_PREFIX_DELEGATION: true}
+subnets: [{name: tiny, cidr: 10.0.0.0/28, used: 10}]
+nodegroups: [{name: ng, instance_type: m5.large, count: 1, subnet: tiny}]
+workloads: [{name: web, at: 30s, replicas: 3}]
+";
+    let (world, _) = run_yaml(yaml);
+    assert_eq!(world.totals.last_row.subnet_free_ips, 0);
+    let by = seconds_by_cause(&world);
+    assert_eq!(by.get(&WaitCause::NoFreePrefix), None, "{by:?}");
     let full = by.get(&WaitCause::SubnetFull).copied().unwrap_or(0.0);
-    assert!(full > 0.5 * total, "subnet_full {full} of {total}: {by:?}");
+    assert!(full > 0.0, "{by:?}");
+    let causes: Vec<WaitCause> = world
+        .recorder
+        .events
+        .iter()
+        .filter_map(|e| match e.fact {
+            ipamsim::model::record::Fact::NoIp { cause, .. } => Some(cause),
+            _ => None,
+        })
+        .collect();
+    assert!(causes.contains(&WaitCause::SubnetFull), "{causes:?}");
+    assert!(!causes.contains(&WaitCause::NoFreePrefix), "{causes:?}");
 }
 
 #[test]

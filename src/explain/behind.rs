@@ -83,7 +83,7 @@ fn tells(cause: WaitCause, e: &NodeEvent) -> bool {
                 "release_failed",
             ],
         ),
-        WaitCause::SubnetFull => is(
+        WaitCause::SubnetFull | WaitCause::NoFreePrefix => is(
             e,
             &[
                 "insufficient_addresses",
@@ -133,7 +133,7 @@ impl Ctx<'_> {
             WaitCause::Ec2Throttled if !in_window(&THROTTLE) => {
                 last_until(log, s, |x| is(x, &THROTTLE))
             }
-            WaitCause::SubnetFull
+            WaitCause::SubnetFull | WaitCause::NoFreePrefix
                 if !in_window(&["insufficient_addresses", "insufficient_cooldown"]) =>
             {
                 last_until(log, s, |x| {

@@ -91,24 +91,7 @@ impl std::error::Error for ExplainError {}
 
 /// One line saying what a wait cause means (what held the pod back during the interval).
 pub fn meaning(cause: WaitCause) -> &'static str {
-    match cause {
-        WaitCause::Unschedulable => "no Ready node had a free pod slot",
-        WaitCause::NodeNotReady => "the node was not Ready yet",
-        WaitCause::IpamdUnavailable => "ipamd was not serving CNI ADDs",
-        WaitCause::KubeletRetry => "an address was free; the kubelet had not retried yet",
-        WaitCause::PoolGrowing => "no free address; the pool was growing",
-        WaitCause::Ec2Throttled => "growth waited on throttled or failed EC2 calls",
-        WaitCause::Cooldown => "the only free addresses were cooling",
-        WaitCause::SubnetFull => "the subnet had no room (then a 120 s back-off)",
-        WaitCause::MaxEnis => "the node had every ENI it may attach, all full",
-        WaitCause::PoolFrozen => "no free address; the pool rules asked for no more",
-        WaitCause::PoolTick => "no free address, nothing in flight; waiting for ipamd's pool tick",
-        WaitCause::IpamAssigning => "Calico's assignment ran or queued behind the node's IPAM lock",
-        WaitCause::PoolExhausted => "Calico's pool had no free block and no free address",
-        WaitCause::StrictAffinity => "no free Calico block, and strict affinity forbids borrowing",
-        WaitCause::BlockLimit => "the node held its 20 Calico blocks, all full",
-        WaitCause::BranchEni => "the resource controller had not given the pod its branch ENI yet",
-    }
+    cause.meaning()
 }
 
 /// Up to three of `names` closest to `name` (Levenshtein distance, ties by name), fed one

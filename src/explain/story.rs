@@ -153,10 +153,8 @@ pub enum Step {
         until_s: Ms,
         /// Failures in the row.
         count: u64,
-        /// What kept the pool from growing, if named.
+        /// Why the pod waited at the first failure (its `waits.csv` cause then).
         cause: Option<String>,
-        /// The throttled action, with `RequestLimitExceeded`.
-        action: Option<String>,
     },
     /// One wait interval.
     Wait(Box<WaitStep>),
@@ -348,7 +346,6 @@ impl Ctx<'_> {
                 until_s: e.until_s.unwrap_or(e.time_s),
                 count: e.count.unwrap_or(1),
                 cause: e.cause.clone(),
-                action: e.action.clone(),
             });
         }
         for w in waits {

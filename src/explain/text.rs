@@ -2,6 +2,7 @@
 
 use super::story::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitStep};
 use super::{Ms, Overview};
+use crate::model::record::WaitCause;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -236,30 +237,18 @@ fn step_lines<'a>(
             until_s,
             count,
             cause,
-            action,
         } => {
-            let why = match (cause.as_deref(), action) {
-                (None, _) => "no assignable address".to_string(),
-                (Some("ipamd_not_serving"), _) => {
-                    "ipamd not serving (starting or restarting)".to_string()
-                }
-                (Some("max_eni"), _) => {
-                    "no assignable address; the node is at its ENI limit".to_string()
-                }
-                (Some(c @ ("strict_affinity" | "block_limit" | "pool_exhausted")), _) => {
-                    format!("Calico IPAM refused the assignment ({c})")
-                }
-                (Some(c), Some(a)) => {
-                    format!("no assignable address; growth blocked by {c} on {a}")
-                }
-                (Some(c), None) => format!("no assignable address; growth blocked by {c}"),
+            // the cause is the pod's waits.csv cause at the failure
+            let why = match cause.as_deref().and_then(WaitCause::from_word) {
+                Some(c) => format!(" ({}): {}", c.word(), c.meaning()),
+                None => ": no assignable address".to_string(),
             };
             let more = if *count > 1 {
                 format!(" ({count} failures until {until_s} s)")
             } else {
                 String::new()
             };
-            push(*time_s, 0, format!("CNI ADD failed: {why}{more}"));
+            push(*time_s, 0, format!("CNI ADD failed{why}{more}"));
             if *count > 1 && until_s > time_s {
                 push(
                     *until_s,

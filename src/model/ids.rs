@@ -50,3 +50,15 @@ id!(
     /// A DaemonSet, in scenario order.
     DaemonSetId
 );
+
+/// Who owns a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// A workload, and the pod's ordinal within it (from 1).
+    Workload(WorkloadId, u32),
+    /// A DaemonSet, and its node.
+    DaemonSet(DaemonSetId, NodeId),
+    /// A trace workload, and the pod's entry in that trace's pod table (its name, verbatim,
+    /// and its workload name).
+    Trace(WorkloadId, u32),
+}

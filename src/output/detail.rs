@@ -1,7 +1,7 @@
 //! The human-readable `detail` column of `events.csv`, written from a typed
 //! [`EventRecord`]. Nothing reads this text back: scripts use the typed columns.
 
-use crate::model::record::{EventRecord, Fact, GrowthBlocker, InsufficientThen, RestartReason};
+use crate::model::record::{EventRecord, Fact, InsufficientThen, RestartReason};
 use crate::scenario::Ec2Action;
 use std::fmt::{self, Write};
 
@@ -49,7 +49,7 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             available,
             cooling,
             total,
-            blocker,
+            cause,
             count,
             until,
             ..
@@ -60,30 +60,9 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             }
             write!(
                 out,
-                " available={available} cooling={cooling} total={total}"
+                " available={available} cooling={cooling} total={total}: {}",
+                cause.meaning()
             )?;
-            match blocker {
-                None => Ok(()),
-                Some(GrowthBlocker::Backoff(err)) => {
-                    write!(out, " pool growth blocked by {}", err.name())
-                }
-                Some(GrowthBlocker::MaxEni) => {
-                    out.write_str(" pool growth blocked by max ENI limit")
-                }
-                Some(GrowthBlocker::NotServing) => out.write_str(
-                    " pool growth blocked by ipamd not serving (starting or restarting)",
-                ),
-                Some(GrowthBlocker::Throttled(a)) => write!(
-                    out,
-                    " pool growth blocked by RequestLimitExceeded on {}",
-                    a.name()
-                ),
-                Some(GrowthBlocker::BranchEni) => out.write_str(
-                    " failed to get Branch ENI resource: the resource controller has not \
-                     annotated the pod yet",
-                ),
-                Some(GrowthBlocker::Ipam(r)) => write!(out, " calico ipam: {}", r.message()),
-            }?;
             if count > 1 {
                 write!(out, "; {count} failed CNI ADDs until {until}")?;
             }

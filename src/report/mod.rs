@@ -1,6 +1,6 @@
 //! A self-contained HTML report (`report.html`) of a run or compare output directory.
 //!
-//! A run's report answers how long pods waited and why: time to IP per workload as a CDF
+//! A run's report answers how long pods waited and why: time to running per workload as a CDF
 //! (`pods.csv`), pod-seconds and pods waiting by cause (`waits.csv`), then the cluster over
 //! time (`timeline.csv`, `nodes.csv`, `subnets.csv` with the insufficient-address failures
 //! of `events.csv`), under a header from `summary.json`. A comparison's report has the

@@ -1,4 +1,4 @@
-//! Time to IP per workload, from `pods.csv`: `ip_assigned_s − created_s` of every
+//! Time to running per workload, from `pods.csv`: `ip_assigned_s − created_s` of every
 //! pod-network pod that got an IP (host-network pods need none and are left out), and why
 //! the others never got one. The distribution is drawn as an empirical CDF whose height is
 //! the fraction of the workload's pod-network pods with an IP by then, so a line ends at

@@ -1,4 +1,4 @@
-//! The run report: how long pods waited (time to IP per workload), why (pod-seconds and
+//! The run report: how long pods waited (time to running per workload), why (pod-seconds and
 //! pods waiting by cause), and the cluster over time (pods, nodes, IPs, ENIs, subnets, EC2).
 
 use super::chart::{self, Axis, Layer, Marks, Series, PALETTE};
@@ -11,7 +11,7 @@ use super::{ReportError, MAX_POINTS_PER_SERIES};
 use crate::model::record::WaitCause;
 use plotters::style::RGBColor;
 
-/// Most workload lines in the time-to-IP chart (the rest are merged into one).
+/// Most workload lines in the time-to-running chart (the rest are merged into one).
 pub const MAX_WORKLOAD_LINES: usize = 8;
 
 /// What a run directory holds; `None` for a file that is absent.
@@ -74,29 +74,13 @@ pub fn cause_color(c: WaitCause) -> RGBColor {
         WaitCause::StrictAffinity => RGBColor(255, 187, 120),
         WaitCause::BlockLimit => RGBColor(196, 156, 148),
         WaitCause::BranchEni => RGBColor(219, 219, 141),
+        WaitCause::NoFreePrefix => RGBColor(255, 152, 150),
     }
 }
 
 /// What a cause means, in a few words (docs/outputs.md has the full rules).
 fn cause_meaning(c: WaitCause) -> &'static str {
-    match c {
-        WaitCause::Unschedulable => "no Ready node with a free max-pods slot",
-        WaitCause::NodeNotReady => "bound to a node that is not Ready yet",
-        WaitCause::IpamdUnavailable => "ipamd not serving CNI ADDs (starting or restarting)",
-        WaitCause::KubeletRetry => "an address was free; the kubelet had not retried yet",
-        WaitCause::PoolGrowing => "an IP or ENI request in flight",
-        WaitCause::Ec2Throttled => "growth waits on a throttled or failed EC2 call",
-        WaitCause::Cooldown => "the only free addresses were cooling down",
-        WaitCause::SubnetFull => "no room in the subnet, and the back-off after it",
-        WaitCause::MaxEnis => "the node's ENI limit reached, every ENI full",
-        WaitCause::PoolFrozen => "the pool rules ask for no more addresses",
-        WaitCause::PoolTick => "nothing in flight; the next pool tick starts an increase",
-        WaitCause::IpamAssigning => "a Calico assignment running or queued (IPAM lock)",
-        WaitCause::PoolExhausted => "no free block or address in the Calico pool",
-        WaitCause::StrictAffinity => "no free Calico block; strict affinity, no borrowing",
-        WaitCause::BlockLimit => "the node's 20 Calico blocks full",
-        WaitCause::BranchEni => "security groups for pods: the branch ENI not annotated yet",
-    }
+    c.meaning()
 }
 
 /// Time axis: seconds up to 20 minutes, minutes up to 3 hours, hours beyond.
@@ -162,7 +146,7 @@ pub fn run_blocks(r: &RunInputs) -> Result<Vec<Block>, ReportError> {
     let end = r.end_s();
     let time = TimeAxis::for_end(end);
     let mut out = vec![Block::Heading("How long pods waited".into())];
-    out.extend(time_to_ip(r.pods.as_ref())?);
+    out.extend(time_to_running(r.pods.as_ref())?);
     out.push(Block::Heading("Why they waited".into()));
     out.extend(wait_causes(r, &time)?);
     out.push(Block::Heading("The cluster over time".into()));
@@ -170,16 +154,16 @@ pub fn run_blocks(r: &RunInputs) -> Result<Vec<Block>, ReportError> {
     Ok(out)
 }
 
-fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
+fn time_to_running(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
     let Some(pods) = pods else {
         return Ok(vec![Block::Note(
-            "Time to IP left out: this directory has no pods.csv (not chosen in outputs:).".into(),
+            "Time to running left out: this directory has no pods.csv (not chosen in outputs:).".into(),
         )]);
     };
     let all = pods.all();
     if all.pods() == 0 {
         return Ok(vec![Block::Note(format!(
-            "Time to IP left out: pods.csv has no pod-network pods ({} host-network pods need no IP).",
+            "Time to running left out: pods.csv has no pod-network pods ({} host-network pods need no IP).",
             pods.host_network
         ))]);
     }
@@ -199,7 +183,7 @@ fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
         lo /= 10.0;
     }
     let hi = positive.max().unwrap_or(1000) as f64 / 1000.0;
-    let x = Axis::log("time from creation to IP (s", lo, hi.max(lo));
+    let x = Axis::log("time to running: creation to IP (s", lo, hi.max(lo));
     let x = Axis {
         title: format!("{})", x.title),
         ..x
@@ -230,9 +214,10 @@ fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
     };
     let never = all.never();
     let mut desc = format!(
-        "For each workload, the fraction of its pod-network pods that had an IP within x of \
-         their creation (ip_assigned_s − created_s in pods.csv), so each line ends at the \
-         fraction that ever got one. {} of {} pods got an IP; {never} never did ({} never \
+        "Time to running (creation → running; a pod-network pod runs when it gets its IP, \
+         ip_assigned_s − created_s in pods.csv): for each workload, the fraction of its \
+         pod-network pods running within x of their creation, so each line ends at the \
+         fraction that ever got an IP. Time to IP (binding → IP) is summary.json's figure. {} of {} pods got an IP; {never} never did ({} never \
          scheduled, {} still waiting at the end, {} deleted first).",
         all.to_ip_ms.len(),
         all.pods(),
@@ -269,7 +254,7 @@ fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
         table.rows.push((class, workload_cells(name, w)));
     }
     Ok(vec![section(
-        "Time to IP, per workload",
+        "Time to running, per workload",
         desc,
         svg + &table.render(),
     )])

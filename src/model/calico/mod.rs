@@ -15,7 +15,7 @@ use super::ids::{EniId, NodeId, PodId};
 use super::ipamd::pool::PoolStats;
 use super::ipamd::Ipamds;
 use super::kube::{Cni, NoAddress};
-use super::record::{GrowthBlocker, PodAddr, WaitCause};
+use super::record::{PodAddr, WaitCause};
 use crate::engine::EventQueue;
 use crate::scenario::{Ipv4Cidr, Latency, Scenario};
 use crate::time::SimTime;
@@ -173,13 +173,12 @@ impl Calico {
         done
     }
 
-    fn no_address(&self, node: NodeId, why: Refusal) -> NoAddress {
+    fn no_address(&self, node: NodeId, _why: Refusal) -> NoAddress {
         let s = self.stats(node);
         NoAddress {
             available: s.available(),
             cooling: 0,
             total: s.total,
-            blocker: Some(GrowthBlocker::Ipam(why)),
         }
     }
 

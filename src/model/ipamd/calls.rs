@@ -3,7 +3,7 @@
 
 use super::{Call, Ctx, NodeIpamd, Step, StepAfter};
 use crate::model::ec2::Response;
-use crate::model::record::{Ec2Error, Fact, Recorder};
+use crate::model::record::{Ec2Error, Fact, Slot, StreakOwner};
 use crate::scenario::Ec2Action;
 use crate::time::SimDuration;
 use rand::Rng;
@@ -28,6 +28,8 @@ pub(super) struct Repeats {
     last: crate::time::SimTime,
     requests: u32,
     calls: u32,
+    /// Where its row goes in `events.csv` (reserved at its first request).
+    slot: Slot,
 }
 
 impl NodeIpamd {
@@ -35,9 +37,9 @@ impl NodeIpamd {
     /// full-jitter backoff `U(0, 1) × 2^attempt` s (at most `max_backoff`), each retry
     /// costing 5 tokens of the node's retry quota. The loop resumes at `then` when the call
     /// succeeds, or when it finally fails (then `call_error` says why).
-    pub(super) fn ec2_call<R: Recorder>(
+    pub(super) fn ec2_call(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         action: Ec2Action,
         then: Step,
     ) {
@@ -52,7 +54,7 @@ impl NodeIpamd {
     }
 
     /// One request of the call in flight.
-    pub(super) fn attempt<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn attempt(&mut self, ctx: &mut Ctx<'_>) {
         let Some(call) = self.call else {
             return;
         };
@@ -96,7 +98,7 @@ impl NodeIpamd {
                 ..call
             });
             if self.shown & SHOWN_RETRY != 0 {
-                self.count_repeat(ctx.now, call.action, err, false);
+                self.count_repeat(ctx, call.action, err, false);
             } else {
                 self.shown |= SHOWN_RETRY;
                 ctx.emit(Fact::Ec2Retry {
@@ -111,7 +113,7 @@ impl NodeIpamd {
             self.call = None;
             self.call_error = Some(err);
             if self.shown & SHOWN_FAILED != 0 {
-                self.count_repeat(ctx.now, call.action, err, true);
+                self.count_repeat(ctx, call.action, err, true);
             } else {
                 self.shown |= SHOWN_FAILED;
                 ctx.emit(Fact::Ec2Failed {
@@ -125,20 +127,16 @@ impl NodeIpamd {
     }
 
     /// Counts a failed request that repeats the last one (`final_` = its call failed).
-    fn count_repeat(
-        &mut self,
-        now: crate::time::SimTime,
-        action: Ec2Action,
-        error: Ec2Error,
-        final_: bool,
-    ) {
-        let r = self.repeats.get_or_insert(Repeats {
+    fn count_repeat(&mut self, ctx: &mut Ctx<'_>, action: Ec2Action, error: Ec2Error, final_: bool) {
+        let now = ctx.now;
+        let r = self.repeats.get_or_insert_with(|| Repeats {
             action,
             error,
             first: now,
             last: now,
             requests: 0,
             calls: 0,
+            slot: ctx.events.reserve(StreakOwner::Node(ctx.node)),
         });
         r.requests += 1;
         r.calls += u32::from(final_);
@@ -146,25 +144,24 @@ impl NodeIpamd {
     }
 
     /// Records the repeated failures counted so far as one `ec2_repeats` row.
-    pub fn end_repeats<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub fn end_repeats(&mut self, ctx: &mut Ctx<'_>) {
         let Some(r) = self.repeats.take() else {
             return;
         };
-        let now = ctx.now;
-        ctx.now = r.first;
-        ctx.emit(Fact::Ec2Repeats {
+        let mut row = ctx.draft(Fact::Ec2Repeats {
             action: r.action,
             error: r.error,
             requests: r.requests,
             calls: r.calls,
             until: r.last,
         });
-        ctx.now = now;
+        row.time = r.first;
+        ctx.events.fill(r.slot, row);
     }
 
     /// Records the step's `increase_failed` once per failure streak (the streak's later
     /// ones are implied by the calls its `ec2_repeats` row counts).
-    pub(super) fn emit_step_failure<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, fact: Fact) {
+    pub(super) fn emit_step_failure(&mut self, ctx: &mut Ctx<'_>, fact: Fact) {
         if self.shown & SHOWN_STEP == 0 {
             self.shown |= SHOWN_STEP;
             ctx.emit(fact);
@@ -174,9 +171,9 @@ impl NodeIpamd {
     /// ipamd's own retry of a failed call (§e.3, §e.5): after the policy's sleep for this
     /// try, call the action again, resuming at `after`; false once the policy's tries are
     /// spent.
-    pub(super) fn ipamd_retry<R: Recorder>(
+    pub(super) fn ipamd_retry(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         after: StepAfter,
     ) -> bool {
         let (action, first_sleep_us, doubling, max_tries) = match after {

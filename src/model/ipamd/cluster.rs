@@ -55,7 +55,6 @@ impl crate::model::kube::Cni for Ipamds {
                     available: s.available(),
                     cooling: s.cooldown,
                     total: s.total,
-                    blocker: ip.growth_blocker(now),
                 })
             }
         }

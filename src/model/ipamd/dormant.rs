@@ -27,7 +27,6 @@ use crate::engine::{EventQueue, Key};
 use crate::model::event::Event;
 use crate::model::ids::NodeId;
 use crate::model::ipamd::datastore::MIN_ENI_LIFETIME;
-use crate::model::record::Recorder;
 use crate::time::{SimDuration, SimTime};
 
 /// One microsecond: thresholds are strict (`> 30 s`), so they flip 1 µs after.
@@ -80,7 +79,7 @@ impl NodeIpamd {
     /// At the end of a tick (`end_tick`): if the tick was idle and nothing else could act,
     /// sleep until the earliest threshold instead of scheduling the next half-tick.
     /// Returns false when the loop must go on eagerly.
-    pub(super) fn try_sleep_through<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) -> bool {
+    pub(super) fn try_sleep_through(&mut self, ctx: &mut Ctx<'_>) -> bool {
         if !self.conf.lazy
             || self.tick_active
             || !self.serving
@@ -123,8 +122,8 @@ impl NodeIpamd {
         if let Some(d) = self.last_decrease {
             consider(d + DECREASE_INTERVAL + TICK_US);
         }
-        if let Some((t, _)) = self.last_insufficient {
-            consider(t + INSUFFICIENT_COOLDOWN + TICK_US);
+        if let Some(i) = self.last_insufficient {
+            consider(i.at + INSUFFICIENT_COOLDOWN + TICK_US);
         }
         let cooldown_s = self.ds.cooldown_s;
         for eni in self
@@ -220,7 +219,7 @@ impl NodeIpamd {
     }
 
     /// The wake a dormant loop scheduled: apply what was skipped, then tick for real.
-    pub(super) fn dormant_wake<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn dormant_wake(&mut self, ctx: &mut Ctx<'_>) {
         self.fast_forward(ctx.node, ctx.queue.current());
         self.dormant = None;
         self.step = Step::PoolUpdate;

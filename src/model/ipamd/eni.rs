@@ -10,7 +10,7 @@ use super::{
 use crate::model::ec2::{self, Response};
 use crate::model::event::Event;
 use crate::model::ids::{EniId, SubnetId};
-use crate::model::record::{Ec2Error, Fact, InsufficientThen, Recorder};
+use crate::model::record::{Ec2Error, Fact, InsufficientThen};
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -30,7 +30,7 @@ impl NodeIpamd {
     /// with custom networking; with subnet discovery every subnet of the node's AZ that
     /// qualifies (the node's own unless tagged `kubernetes.io/role/cni=0`, others only if
     /// tagged non-zero), most free addresses first; else the node's own subnet.
-    fn subnets_for_new_eni<R: Recorder>(&self, ctx: &Ctx<'_, R>, out: &mut Vec<SubnetId>) {
+    fn subnets_for_new_eni(&self, ctx: &Ctx<'_>, out: &mut Vec<SubnetId>) {
         out.clear();
         let own = self.conf.subnet;
         let az = &ctx.subnets[own.index()].az;
@@ -66,7 +66,7 @@ impl NodeIpamd {
     }
 
     /// `hasRoomForEni` then `tryAllocateENI` (§c.6 step 5, §e.1).
-    pub(super) fn alloc_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn alloc_eni(&mut self, ctx: &mut Ctx<'_>) {
         let max_eni = self.conf.max_eni;
         if self.ds.enis().len() as u32 >= max_eni {
             if !self.at_max_eni {
@@ -109,7 +109,7 @@ impl NodeIpamd {
     }
 
     /// One `CreateNetworkInterface` in the next subnet to try.
-    pub(super) fn create_next_subnet<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn create_next_subnet(&mut self, ctx: &mut Ctx<'_>) {
         if self.next_subnet >= self.subnets_to_try.len() {
             // every candidate failed (or none qualified): an insufficient-address last
             // error starts the back-off; an EC2 error (throttling) does not
@@ -130,7 +130,7 @@ impl NodeIpamd {
 
     /// `CreateNetworkInterface` returned: EC2 takes the ENI's primary address and its IPs
     /// or prefixes from the subnet, all or nothing.
-    pub(super) fn create_returned<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn create_returned(&mut self, ctx: &mut Ctx<'_>) {
         let subnet = self.subnets_to_try[self.next_subnet];
         let want = self.to_allocate;
         let primary = ctx.subnet(subnet).allocate_ip();
@@ -169,7 +169,7 @@ impl NodeIpamd {
     }
 
     /// `DescribeInstances` returned: the lowest free device index.
-    pub(super) fn instances_described<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn instances_described(&mut self, ctx: &mut Ctx<'_>) {
         let orphans = &self.orphans;
         let dev = self
             .ds
@@ -182,7 +182,7 @@ impl NodeIpamd {
 
     /// `AttachNetworkInterface` returned: the ENI will show in IMDS after the IMDS delay
     /// (or much later, with the injected fault); then `ModifyNetworkInterfaceAttribute`.
-    pub(super) fn attached<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn attached(&mut self, ctx: &mut Ctx<'_>) {
         if self.attach_exceeds_instance_limit() {
             return self.attach_failed(ctx, Ec2Error::AttachmentLimitExceeded);
         }
@@ -212,7 +212,7 @@ impl NodeIpamd {
     }
 
     /// `ModifyNetworkInterfaceAttribute` failed: the ENI is freed (detach + delete).
-    pub(super) fn modify_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, error: Ec2Error) {
+    pub(super) fn modify_failed(&mut self, ctx: &mut Ctx<'_>, error: Ec2Error) {
         self.freeing = self.new_eni.take();
         self.free_then = FreeThen::IncreaseDone;
         let id = self.freeing.as_ref().map_or(EniId(0), |e| e.id);
@@ -237,7 +237,7 @@ impl NodeIpamd {
 
     /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new
     /// ENI is deleted again, no back-off (`awsutils.go:984-992`).
-    pub(super) fn attach_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, error: Ec2Error) {
+    pub(super) fn attach_failed(&mut self, ctx: &mut Ctx<'_>, error: Ec2Error) {
         let e = self.new_eni.take().expect("attaching");
         let eni = e.id;
         self.freeing = Some(e);
@@ -251,7 +251,7 @@ impl NodeIpamd {
 
     /// `WaitForENIAndIPsAttached` (§e.2): poll IMDS on the 0.1 s × 2^k backoff with up to
     /// 15 % jitter; after 12 attempts the ENI is orphaned until reconcile adopts it.
-    pub(super) fn imds_poll<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, attempt: u8) {
+    pub(super) fn imds_poll(&mut self, ctx: &mut Ctx<'_>, attempt: u8) {
         let visible_at = self.new_eni.as_ref().expect("waiting").visible_at;
         if ctx.now >= visible_at {
             return if ctx.sc.cni.enable_subnet_discovery {
@@ -277,7 +277,7 @@ impl NodeIpamd {
 
     /// `setupENI`: the ENI and the IPs or prefixes IMDS shows enter the datastore;
     /// `createTime` starts now.
-    pub(super) fn setup_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn setup_eni(&mut self, ctx: &mut Ctx<'_>) {
         let e = self.new_eni.take().expect("setting up");
         let (id, count) = (e.id, e.ips.len() + e.prefixes.len());
         add_new_eni(&mut self.ds, e, ctx.now);
@@ -299,9 +299,9 @@ impl NodeIpamd {
     }
 
     /// `tryFreeENI` found ENI `idx` deletable: it leaves the datastore and `FreeENI` starts.
-    pub(super) fn start_free<R: Recorder>(
+    pub(super) fn start_free(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         idx: usize,
         then: FreeThen,
     ) {
@@ -333,7 +333,7 @@ impl NodeIpamd {
     }
 
     /// The ENI being freed returns its addresses to its subnet (delete succeeded).
-    pub(super) fn release_freeing<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn release_freeing(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(e) = self.freeing.take() {
             self.releasing.add_eni(&e);
         }
@@ -341,9 +341,9 @@ impl NodeIpamd {
     }
 
     /// The ENI being freed stays attached: reconcile will adopt it again.
-    pub(super) fn orphan_freeing<R: Recorder>(
+    pub(super) fn orphan_freeing(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         action: Ec2Action,
         error: Ec2Error,
     ) {
@@ -357,7 +357,7 @@ impl NodeIpamd {
 
     /// The ENI being freed could not be deleted: it is leaked until the leaked-ENI cleanup
     /// (hourly per node, from a 0–300 s offset; ENIs at least 5 minutes old) deletes it.
-    pub(super) fn leak_freeing<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn leak_freeing(&mut self, ctx: &mut Ctx<'_>) {
         let Some(e) = self.freeing.take() else {
             return;
         };
@@ -380,7 +380,7 @@ impl NodeIpamd {
 
     /// The leaked-ENI cleanup deletes leaked ENI `index` (one `DeleteNetworkInterface`; if
     /// it is not answered OK the next hourly run tries again).
-    pub fn leaked_cleanup<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, index: u32) {
+    pub fn leaked_cleanup(&mut self, ctx: &mut Ctx<'_>, index: u32) {
         let e = &ctx.leaked[index as usize].eni;
         if e.primary_ip == 0 && e.ips.is_empty() && e.prefixes.is_empty() {
             return; // already cleaned up
@@ -403,7 +403,7 @@ impl NodeIpamd {
     }
 
     /// After a free (or a failed setup's cleanup), continue where it was started.
-    pub(super) fn free_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn free_done(&mut self, ctx: &mut Ctx<'_>) {
         match std::mem::take(&mut self.free_then) {
             FreeThen::EndTick => self.end_tick(ctx),
             FreeThen::IncreaseDone => self.increase_done(ctx),

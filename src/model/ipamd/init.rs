@@ -6,7 +6,7 @@ use super::{
 };
 use crate::model::event::Event;
 use crate::model::ids::EniId;
-use crate::model::record::{Ec2Error, Fact, Recorder, RestartReason};
+use crate::model::record::{Ec2Error, Fact, RestartReason};
 use crate::model::subnet::Subnet;
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
@@ -14,7 +14,7 @@ use crate::time::{SimDuration, SimTime};
 impl NodeIpamd {
     /// `nodeInit` starts (also after an aws-node restart): one `DescribeNetworkInterfaces`
     /// with the IMDS read of `DescribeAllENIs`.
-    pub fn start<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
         self.caller = Caller::Init;
         self.retry_quota = ctx.sc.ec2.retry.quota;
         self.ipamd_tries = 0;
@@ -38,9 +38,9 @@ impl NodeIpamd {
 
     /// `DescribeAllENIs` returned (or failed): adopt, or retry (12 tries, 10 ms × try
     /// apart), then give up and restart aws-node.
-    pub(super) fn init_described<R: Recorder>(
+    pub(super) fn init_described(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         error: Option<Ec2Error>,
     ) {
         match error {
@@ -58,7 +58,7 @@ impl NodeIpamd {
 
     /// `nodeInit` step 4: attached ENIs enter the datastore (on a fresh node the primary
     /// only; after a restart every attached ENI, all counted as new); then pre-scaling (§g.8).
-    fn init_adopt<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    fn init_adopt(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
         if self.ds.enis().is_empty() {
             let primary_ip = self.conf.primary_ip.unwrap_or(0);
@@ -90,7 +90,7 @@ impl NodeIpamd {
     /// `nodeInit` returns: ipamd serves CNI ADDs, the node becomes Ready (first init) and the
     /// loop starts (first tick 2.5 s later). With custom networking and still no pod IPs,
     /// init fails and aws-node restarts.
-    pub(super) fn init_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn init_done(&mut self, ctx: &mut Ctx<'_>) {
         if ctx.sc.cni.custom_network_cfg && self.ds.stats(ctx.now).total == 0 {
             return self.restart(ctx, RestartReason::CustomNetworkingNoEni);
         }
@@ -111,7 +111,7 @@ impl NodeIpamd {
     /// aws-node exits and the kubelet restarts it after CrashLoopBackOff (10 s, doubling,
     /// at most 5 min). Whatever the loop was doing is abandoned; attached ENIs are found
     /// again by the next `nodeInit`.
-    pub fn restart<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, reason: RestartReason) {
+    pub fn restart(&mut self, ctx: &mut Ctx<'_>, reason: RestartReason) {
         self.fast_forward(ctx.node, ctx.queue.current());
         self.dormant = None;
         self.end_repeats(ctx);
@@ -203,7 +203,7 @@ impl NodeIpamd {
     }
 
     /// The addresses of a finished release or delete go back to their subnet.
-    pub(super) fn return_releasing<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn return_releasing(&mut self, ctx: &mut Ctx<'_>) {
         let r = &mut self.releasing;
         let subnet = ctx.subnet(r.subnet);
         for &a in &r.ips {

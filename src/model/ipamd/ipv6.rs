@@ -12,7 +12,7 @@
 use super::pool::{is_cooling, PoolStats};
 use super::{Ctx, NodeIpamd, Step};
 use crate::model::ids::PodId;
-use crate::model::record::{Ec2Error, Fact, Recorder, RestartReason};
+use crate::model::record::{Ec2Error, Fact, RestartReason};
 use crate::scenario::Ec2Action;
 use crate::time::SimTime;
 use std::collections::BTreeMap;
@@ -128,7 +128,7 @@ impl V6Pool {
 impl NodeIpamd {
     /// IPv6 `nodeInit` after the ENIs are known: the primary ENI gets its /80 (unless it
     /// has one, after a restart), then init is done.
-    pub(super) fn init_ipv6<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn init_ipv6(&mut self, ctx: &mut Ctx<'_>) {
         if self.v6.is_some() {
             return self.init_done(ctx);
         }
@@ -137,9 +137,9 @@ impl NodeIpamd {
 
     /// `AssignIpv6Addresses` returned: the subnet's /64 gives the node a /80; or the call
     /// failed, `nodeInit` fails and aws-node restarts.
-    pub(super) fn ipv6_assigned<R: Recorder>(
+    pub(super) fn ipv6_assigned(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         error: Option<Ec2Error>,
     ) {
         let subnet = self.conf.subnet;

@@ -29,8 +29,8 @@ pub use cluster::Ipamds;
 
 use super::ec2::Ec2;
 use super::event::Event;
-use super::ids::{EniId, NodeId, PodId, SubnetId};
-use super::record::{Ec2Error, EventRecord, Fact, GrowthBlocker, Recorder};
+use super::ids::{EniId, GroupId, NodeId, PodId, SubnetId};
+use super::record::{Draft, Ec2Error, EventOrder, Fact};
 use super::subnet::Subnet;
 use crate::engine::EventQueue;
 use crate::scenario::{Ec2Action, NodeGroupSpec, Placement, Scenario};
@@ -286,16 +286,29 @@ pub struct NodeRngs {
     pub placement: ChaCha8Rng,
 }
 
+/// The last insufficient-address error (`lastInsufficientCidrError`), which starts the
+/// 120 s back-off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Insufficient {
+    /// When EC2 answered it.
+    pub at: SimTime,
+    /// Which error.
+    pub error: Ec2Error,
+    /// `InsufficientCidrBlocks` while a subnet asked still had free addresses: no free
+    /// aligned /28 in a subnet that is not full.
+    pub fragmented: bool,
+}
+
 /// What one node's ipamd shares with the rest of the world for the length of one call.
-pub struct Ctx<'a, R: Recorder> {
+pub struct Ctx<'a> {
     /// Now.
     pub now: SimTime,
     /// The node.
     pub node: NodeId,
-    /// Its name.
-    pub name: &'a str,
     /// Its nodegroup.
     pub group: &'a NodeGroupSpec,
+    /// Its nodegroup's id.
+    pub group_id: GroupId,
     /// The scenario.
     pub sc: &'a Scenario,
     /// The EC2 account.
@@ -306,24 +319,28 @@ pub struct Ctx<'a, R: Recorder> {
     pub leaked: &'a mut Vec<Leaked>,
     /// The event queue.
     pub queue: &'a mut EventQueue<Event>,
-    /// Where facts go.
-    pub rec: &'a mut R,
+    /// Where facts go (in time order).
+    pub events: &'a mut EventOrder,
     /// Set when `nodeInit` finished for the first time: the node becomes Ready.
     pub ready: bool,
 }
 
-impl<R: Recorder> Ctx<'_, R> {
+impl Ctx<'_> {
     /// Records a fact about this node.
     pub fn emit(&mut self, fact: Fact) {
-        let subnet = fact.subnet().map(|s| self.subnets[s.index()].name.as_str());
-        self.rec.event(&EventRecord {
+        let draft = self.draft(fact);
+        self.events.push(draft);
+    }
+
+    /// A fact about this node, now, as a draft row.
+    pub fn draft(&self, fact: Fact) -> Draft {
+        Draft {
             time: self.now,
-            node: Some((self.node, self.name)),
-            group: self.group,
+            node: Some(self.node),
+            group: self.group_id,
             pod: None,
-            subnet,
             fact,
-        });
+        }
     }
 
     /// The subnet `id`.
@@ -348,7 +365,7 @@ pub struct NodeIpamd {
     /// `lastDecreaseIPPool`.
     last_decrease: Option<SimTime>,
     /// `lastInsufficientCidrError`, and which EC2 error set it.
-    last_insufficient: Option<(SimTime, Ec2Error)>,
+    last_insufficient: Option<Insufficient>,
     /// "max ENI limit reached" already reported (until the ENI count changes); also the
     /// reason pods wait when set.
     at_max_eni: bool,
@@ -492,30 +509,12 @@ impl NodeIpamd {
         &self.orphans
     }
 
-    /// What blocks pool growth at `now`, for `no_ip` events: the insufficient-address
-    /// back-off, the ENI limit, ipamd not serving, or a throttled EC2 request in the last
-    /// 30 s.
-    pub fn growth_blocker(&self, now: SimTime) -> Option<GrowthBlocker> {
-        if let Some(cause) = self.backoff_cause(now) {
-            return Some(GrowthBlocker::Backoff(cause));
-        }
-        if self.at_max_eni {
-            return Some(GrowthBlocker::MaxEni);
-        }
-        if !self.serving {
-            return Some(GrowthBlocker::NotServing);
-        }
-        self.last_throttled
-            .filter(|(t, _)| now.since(*t) <= THROTTLE_MEMORY)
-            .map(|(_, a)| GrowthBlocker::Throttled(a))
-    }
-
     /// Whether increases are blocked by the insufficient-address back-off at `now`, and by
     /// which EC2 error.
     pub fn backoff_cause(&self, now: SimTime) -> Option<Ec2Error> {
         self.last_insufficient
-            .filter(|(t, _)| now.since(*t) <= INSUFFICIENT_COOLDOWN)
-            .map(|(_, cause)| cause)
+            .filter(|i| now.since(i.at) <= INSUFFICIENT_COOLDOWN)
+            .map(|i| i.error)
     }
 
     /// The pool's statistics at `now`: the datastore's, or in IPv6 mode the /80's
@@ -585,7 +584,7 @@ impl NodeIpamd {
     /// The loop sleeps for `d`, then continues at `step`.
     /// Wakes are ranked by node: among wakes scheduled at the same instant, lower node ids
     /// first, whatever else was scheduled (see `crate::engine`).
-    fn sleep<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, d: SimDuration, step: Step) {
+    fn sleep(&mut self, ctx: &mut Ctx<'_>, d: SimDuration, step: Step) {
         self.step = step;
         let wake = Event::IpamdWake {
             node: ctx.node,

@@ -6,12 +6,12 @@ use super::{Caller, Ctx, FreeThen, NodeIpamd, Step, Unreleased, DECREASE_INTERVA
 use super::{INSUFFICIENT_COOLDOWN, RECONCILE_INTERVAL};
 use crate::model::ec2::Response;
 use crate::model::ids::{EniId, SubnetId};
-use crate::model::record::{Ec2Error, Fact, InsufficientThen, Recorder};
+use crate::model::record::{Ec2Error, Fact, InsufficientThen};
 use crate::scenario::Ec2Action;
 
 impl NodeIpamd {
     /// `updateIPPoolIfRequired` (§b.4).
-    pub(super) fn pool_update<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn pool_update(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
         let stats = self.ds.stats(now);
         let t = self.conf.targets;
@@ -35,7 +35,7 @@ impl NodeIpamd {
     }
 
     /// `increaseDatastorePool` (§c.6).
-    pub(super) fn increase<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, stats: PoolStats) {
+    pub(super) fn increase(&mut self, ctx: &mut Ctx<'_>, stats: PoolStats) {
         if self.backoff_cause(ctx.now).is_some() {
             return self.increase_done(ctx);
         }
@@ -57,7 +57,7 @@ impl NodeIpamd {
 
     /// `tryAssignIPs` / `tryAssignPrefixes` (§c.7, §c.8): fill the next candidate ENI, or
     /// fall through to a new ENI.
-    pub(super) fn try_next_candidate<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn try_next_candidate(&mut self, ctx: &mut Ctx<'_>) {
         let Some(&eni) = self.candidates.get(self.next_candidate) else {
             return self.alloc_eni(ctx);
         };
@@ -75,9 +75,9 @@ impl NodeIpamd {
 
     /// Takes `want` IPs (or prefixes) from `subnet` into the scratch buffer, all or
     /// nothing; on failure returns EC2's error.
-    pub(super) fn take_from_subnet<R: Recorder>(
+    pub(super) fn take_from_subnet(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         subnet: SubnetId,
         want: u32,
     ) -> Result<(), Ec2Error> {
@@ -111,9 +111,9 @@ impl NodeIpamd {
 
     /// `AssignPrivateIpAddresses` returned: the IPs or prefixes join the ENI, or the
     /// insufficient-address handling of §c.7 and §e.6 applies.
-    pub(super) fn assign_returned<R: Recorder>(
+    pub(super) fn assign_returned(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         eni: EniId,
         want: u32,
         retry: bool,
@@ -172,13 +172,13 @@ impl NodeIpamd {
 
     /// §c.6: an EC2 error other than insufficient addresses ends the increase (logged, no
     /// back-off; the next tick tries again).
-    pub(super) fn increase_failed<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, fact: Fact) {
+    pub(super) fn increase_failed(&mut self, ctx: &mut Ctx<'_>, fact: Fact) {
         self.emit_step_failure(ctx, fact);
         self.increase_done(ctx)
     }
 
     /// §c.7: after a failed fill, one retry asking for a single IP (or prefix).
-    pub(super) fn assign_one<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, eni: EniId) {
+    pub(super) fn assign_one(&mut self, ctx: &mut Ctx<'_>, eni: EniId) {
         let step = Step::Assigned {
             eni,
             n: 1,
@@ -188,14 +188,26 @@ impl NodeIpamd {
     }
 
     /// An insufficient-address error starts the 120 s back-off.
-    pub(super) fn insufficient<R: Recorder>(
+    pub(super) fn insufficient(
         &mut self,
-        ctx: &mut Ctx<'_, R>,
+        ctx: &mut Ctx<'_>,
         error: Ec2Error,
         action: Ec2Action,
         subnet: Option<SubnetId>,
     ) {
-        self.last_insufficient = Some((ctx.now, error));
+        // A /28 that cannot be found while a subnet asked has free addresses is
+        // `no_free_prefix`, never a full subnet.
+        let roomy = |s: &SubnetId| ctx.subnets[s.index()].free() > 0;
+        let fragmented = error == Ec2Error::InsufficientCidrBlocks
+            && match subnet {
+                Some(s) => roomy(&s),
+                None => self.subnets_to_try.iter().any(roomy),
+            };
+        self.last_insufficient = Some(super::Insufficient {
+            at: ctx.now,
+            error,
+            fragmented,
+        });
         ctx.emit(Fact::InsufficientCooldown {
             action,
             subnet,
@@ -205,7 +217,7 @@ impl NodeIpamd {
     }
 
     /// The increase is over: back to `nodeInit` or on to this tick's `tryFreeENI`.
-    pub(super) fn increase_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn increase_done(&mut self, ctx: &mut Ctx<'_>) {
         match self.caller {
             Caller::Init => self.init_done(ctx),
             Caller::Tick => self.free_eni_phase(ctx),
@@ -213,7 +225,7 @@ impl NodeIpamd {
     }
 
     /// `decreaseDatastorePool` (§c.11): release `over` IPs or prefixes, ENI by ENI.
-    fn decrease<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, stats: PoolStats) {
+    fn decrease(&mut self, ctx: &mut Ctx<'_>, stats: PoolStats) {
         let over = pool::decrease_amount(stats, self.conf.targets);
         let rot = self.map_order();
         self.decreased = true;
@@ -225,7 +237,7 @@ impl NodeIpamd {
     }
 
     /// Releases the surplus from the next ENI in rotated order that has some.
-    pub(super) fn decrease_next_eni<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn decrease_next_eni(&mut self, ctx: &mut Ctx<'_>) {
         loop {
             let ip_rot = self.map_order();
             if self.over == 0 || self.visit_pos >= self.visit_len || self.ds.enis().is_empty() {
@@ -263,7 +275,7 @@ impl NodeIpamd {
     }
 
     /// `tryFreeENI` (§c.10), if this tick's pre-action snapshot asked for it.
-    pub(super) fn free_eni_phase<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn free_eni_phase(&mut self, ctx: &mut Ctx<'_>) {
         if !self.remove_extra {
             return self.end_tick(ctx);
         }
@@ -276,7 +288,7 @@ impl NodeIpamd {
     }
 
     /// End of `updateIPPoolIfRequired`; sleep 2.5 s, then the reconcile check.
-    pub(super) fn end_tick<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn end_tick(&mut self, ctx: &mut Ctx<'_>) {
         if self.decreased {
             self.decreased = false;
             self.last_decrease = Some(ctx.now);
@@ -292,7 +304,7 @@ impl NodeIpamd {
 
     /// `nodeIPPoolReconcile` (§b.5): runs only if no pool action for more than 60 s. With a
     /// consistent EC2 and IMDS it only adopts orphaned ENIs.
-    pub(super) fn reconcile<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn reconcile(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
         let due = self
             .last_pool_action
@@ -307,7 +319,7 @@ impl NodeIpamd {
     /// Reconcile finds CIDRs that EC2 still has on an ENI but the datastore lost (a failed
     /// release): after the 60 s reconcile cooldown it asks EC2 and adds them back (§b.5).
     /// CIDRs of an ENI that is gone return to the subnet.
-    fn readd_unreleased<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    fn readd_unreleased(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
         if !self
             .unreleased
@@ -348,7 +360,7 @@ impl NodeIpamd {
     }
 
     /// Adopts the next orphan ENI that IMDS now shows, if any.
-    pub(super) fn adopt_next_orphan<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn adopt_next_orphan(&mut self, ctx: &mut Ctx<'_>) {
         match self.orphans.iter().position(|o| o.visible_at <= ctx.now) {
             Some(i) => {
                 let e = self.orphans.remove(i);
@@ -367,7 +379,7 @@ impl NodeIpamd {
     }
 
     /// End of reconcile: sleep 2.5 s, then the next tick.
-    pub(super) fn reconcile_done<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>) {
+    pub(super) fn reconcile_done(&mut self, ctx: &mut Ctx<'_>) {
         let d = self.half_period();
         self.sleep(ctx, d, Step::PoolUpdate);
     }

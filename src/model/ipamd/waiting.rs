@@ -40,14 +40,16 @@ impl NodeIpamd {
         if stats.cooldown > 0 {
             return (WaitCause::Cooldown, self.ds.cooling_ends(now));
         }
-        if let Some((t, _)) = self
+        if let Some(i) = self
             .last_insufficient
-            .filter(|(t, _)| now.since(*t) <= INSUFFICIENT_COOLDOWN)
+            .filter(|i| now.since(i.at) <= INSUFFICIENT_COOLDOWN)
         {
-            return (
-                WaitCause::SubnetFull,
-                Some(t + INSUFFICIENT_COOLDOWN + TICK),
-            );
+            let cause = if i.fragmented {
+                WaitCause::NoFreePrefix
+            } else {
+                WaitCause::SubnetFull
+            };
+            return (cause, Some(i.at + INSUFFICIENT_COOLDOWN + TICK));
         }
         if self.ds.enis().len() as u32 >= self.conf.max_eni
             && !self

@@ -2,13 +2,13 @@
 //! failed is handled at that step (each as ipamd does).
 
 use super::{Ctx, NodeIpamd, Step, StepAfter, DETACH_TO_DELETE};
-use crate::model::record::{Fact, Recorder};
+use crate::model::record::Fact;
 use crate::scenario::Ec2Action;
 
 impl NodeIpamd {
     /// The loop resumes: an EC2 call returned, a sleep ended or an IMDS poll is due. A wake
     /// whose generation is not the loop's is stale and ignored.
-    pub fn on_wake<R: Recorder>(&mut self, ctx: &mut Ctx<'_, R>, gen: u32) {
+    pub fn on_wake(&mut self, ctx: &mut Ctx<'_>, gen: u32) {
         if gen != self.gen {
             return;
         }

@@ -10,6 +10,7 @@ pub mod podeni;
 pub mod pods;
 mod scheduler;
 pub mod sources;
+mod streaks;
 mod waits;
 mod workloads;
 
@@ -18,7 +19,7 @@ pub use waits::{NodeWaits, WaitTotals};
 use super::event::Event;
 use super::ids::{EniId, NodeId, PodId, WorkloadId};
 use super::nodes::Nodes;
-use super::record::{EventRecord, Fact, GrowthBlocker, PodState, Recorder};
+use super::record::{Draft, EventOrder, Fact, PodState, Recorder};
 use crate::engine::EventQueue;
 use crate::scenario::{Scenario, SchedulerPolicy, WorkloadSource};
 use crate::time::SimTime;
@@ -35,8 +36,6 @@ pub struct NoAddress {
     pub cooling: u32,
     /// Addresses held.
     pub total: u32,
-    /// What keeps the pool from growing, if something does.
-    pub blocker: Option<GrowthBlocker>,
 }
 
 /// The CNI as the kubelet sees it: ADD gives a pod an address or fails; DEL gives it back.
@@ -92,8 +91,10 @@ pub struct Env<'a, R: Recorder, C: Cni> {
     pub nodes: &'a Nodes,
     /// The event queue.
     pub queue: &'a mut EventQueue<Event>,
-    /// Where facts go.
+    /// Where pods' and waits' records go.
     pub rec: &'a mut R,
+    /// Where facts go (in time order).
+    pub events: &'a mut EventOrder,
     /// The CNI.
     pub cni: &'a mut C,
 }
@@ -176,6 +177,8 @@ pub struct Kube {
     pub last_queued: Option<SimTime>,
     /// Pods asking for a pod ENI, and the branch ENIs kube gave back (`podeni.rs`).
     pub pod_eni: podeni::PodEniState,
+    /// Pods with a failed CNI ADD whose cause is not decided yet (`streaks.rs`).
+    unclassified: Vec<PodId>,
 }
 
 impl Kube {
@@ -211,6 +214,7 @@ impl Kube {
             dirty: Vec::new(),
             last_queued: None,
             pod_eni: podeni::PodEniState::new(sc),
+            unclassified: Vec::new(),
         }
     }
 
@@ -259,16 +263,11 @@ impl Kube {
 
     /// Records a fact about a node (with the pod the fact names).
     fn emit<R: Recorder, C: Cni>(env: &mut Env<'_, R, C>, pods: &[Pod], node: NodeId, fact: Fact) {
-        let n = env.nodes.get(node);
-        let pod = fact
-            .pod()
-            .map(|p| pod_name(env.sc, env.nodes, &pods[p.index()]));
-        env.rec.event(&EventRecord {
+        env.events.push(Draft {
             time: env.now,
-            node: Some((node, &n.name)),
-            group: &env.sc.nodegroups[n.group.index()],
-            pod,
-            subnet: None,
+            node: Some(node),
+            group: env.nodes.get(node).group,
+            pod: fact.pod().map(|p| pods[p.index()].owner),
             fact,
         });
     }
@@ -333,7 +332,12 @@ impl Kube {
 
 /// A pod's name (`<workload>-<n>`, `<daemonset>-<node>`, or a trace's name).
 pub fn pod_name<'a>(sc: &'a Scenario, nodes: &'a Nodes, pod: &Pod) -> PodName<'a> {
-    match pod.owner {
+    owner_pod_name(sc, nodes, pod.owner)
+}
+
+/// The name of the pod `owner` owns (a pod's name follows from its owner alone).
+pub fn owner_pod_name<'a>(sc: &'a Scenario, nodes: &'a Nodes, owner: Owner) -> PodName<'a> {
+    match owner {
         Owner::Workload(w, n) => PodName(&sc.workloads[w.index()].name, NameSuffix::Ordinal(n)),
         Owner::DaemonSet(d, node) => PodName(
             &sc.daemonsets[d.index()].name,

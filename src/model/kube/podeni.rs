@@ -11,7 +11,7 @@
 use super::pods::Owner;
 use super::{Cni, Env, Kube, NoAddress};
 use crate::model::ids::{EniId, NodeId, PodId};
-use crate::model::record::{GrowthBlocker, PodState, Recorder};
+use crate::model::record::{PodState, Recorder};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use std::collections::{BTreeSet, VecDeque};
@@ -204,16 +204,15 @@ impl Kube {
     /// annotated, else "failed to get Branch ENI resource" (CNI rpc_handler.go:181-184);
     /// nothing while ipamd does not serve (an aws-node restart).
     pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<(EniId, u32), NoAddress> {
-        let no = |blocker| NoAddress {
+        let no = NoAddress {
             available: 0,
             cooling: 0,
             total: 0,
-            blocker: Some(blocker),
         };
         match self.pods[pod.index()].branch {
-            _ if !serving => Err(no(GrowthBlocker::NotServing)),
+            _ if !serving => Err(no),
             Some((ip, _)) => Ok(ip),
-            None => Err(no(GrowthBlocker::BranchEni)),
+            None => Err(no),
         }
     }
 }

@@ -1,20 +1,10 @@
 //! Pods: who owns them, where they are in their life, and their names.
 
-use crate::model::ids::{DaemonSetId, EniId, NodeId, WorkloadId};
+use crate::model::ids::{EniId, NodeId};
 use crate::model::record::PodState;
 use crate::time::SimTime;
 
-/// Who owns a pod.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Owner {
-    /// A workload, and the pod's ordinal within it (from 1).
-    Workload(WorkloadId, u32),
-    /// A DaemonSet, and its node.
-    DaemonSet(DaemonSetId, NodeId),
-    /// A trace workload, and the pod's entry in that trace's pod table (its name, verbatim,
-    /// and its workload name).
-    Trace(WorkloadId, u32),
-}
+pub use crate::model::ids::Owner;
 
 /// One pod.
 #[derive(Clone, Debug)]
@@ -48,6 +38,9 @@ pub struct Pod {
     pub life: u32,
     /// Its current run of failed CNI ADDs with one cause, not yet recorded.
     pub streak: Option<NoIpStreak>,
+    /// Its failed CNI ADDs of the current instant, whose cause is known when the instant
+    /// is over.
+    pub failure: Option<Failure>,
     /// A SecurityGroupPolicy selects it: it requests one `vpc.amazonaws.com/pod-eni` and
     /// its IP is its own branch ENI's.
     pub pod_eni: bool,
@@ -57,7 +50,8 @@ pub struct Pod {
 }
 
 /// Consecutive failed CNI ADDs of one pod with the same cause: recorded as one `no_ip` row
-/// when the run ends (the pod gets an IP, another cause, deletion, the end of the run).
+/// when the run ends (the pod gets an IP, another cause, deletion, the end of the run), in
+/// the place of `events.csv` reserved at its first failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NoIpStreak {
     /// The node.
@@ -68,7 +62,25 @@ pub struct NoIpStreak {
     pub last: SimTime,
     /// Failures.
     pub count: u32,
-    /// Why, at the first failure.
+    /// The pool at the first failure.
+    pub why: crate::model::kube::NoAddress,
+    /// Why the pod waited (its `waits.csv` cause at each failure).
+    pub cause: crate::model::record::WaitCause,
+    /// Its row's place in `events.csv`.
+    pub slot: crate::model::record::Slot,
+}
+
+/// A pod's failed CNI ADDs at one instant (more than one only when several events of the
+/// instant retried it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The node.
+    pub node: NodeId,
+    /// The instant.
+    pub at: SimTime,
+    /// Failures at that instant.
+    pub count: u32,
+    /// The pool at the first of them.
     pub why: crate::model::kube::NoAddress,
 }
 
@@ -90,6 +102,7 @@ impl Pod {
             seq: 0,
             life: 0,
             streak: None,
+            failure: None,
             pod_eni: false,
             branch: None,
         }

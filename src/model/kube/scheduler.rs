@@ -2,7 +2,7 @@
 //! registration and readiness, and the kubelet's sandbox attempts — a CNI ADD once the node
 //! is Ready — with their retries (spec §d.1).
 
-use super::pods::{NoIpStreak, Owner, Pod};
+use super::pods::{Owner, Pod};
 use super::{Cni, Env, Kube, KubeNode, NoAddress};
 use crate::model::event::Event;
 use crate::model::ids::{DaemonSetId, EniId, NodeId, PodId};
@@ -301,45 +301,10 @@ impl Kube {
                 self.touch(node);
             }
             Err(why) => {
-                match &mut self.pods[pod.index()].streak {
-                    Some(s) if s.node == node && s.why.blocker == why.blocker => {
-                        s.count += 1;
-                        s.last = now;
-                    }
-                    _ => {
-                        self.end_streak(env, pod);
-                        self.pods[pod.index()].streak = Some(NoIpStreak {
-                            node,
-                            first: now,
-                            last: now,
-                            count: 1,
-                            why,
-                        });
-                    }
-                }
+                self.failed_add(env, pod, node, why);
                 self.schedule_retry(env, pod, node);
             }
         }
-    }
-
-    /// Records a pod's streak of failed CNI ADDs, if it has one, as one `no_ip` event.
-    pub(super) fn end_streak<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
-        let Some(s) = self.pods[pod.index()].streak.take() else {
-            return;
-        };
-        let fact = Fact::NoIp {
-            pod,
-            available: s.why.available,
-            cooling: s.why.cooling,
-            total: s.why.total,
-            blocker: s.why.blocker,
-            count: s.count,
-            until: s.last,
-        };
-        let now = env.now;
-        env.now = s.first;
-        Self::emit(env, &self.pods, s.node, fact);
-        env.now = now;
     }
 
     /// The kubelet retries a pod's sandbox (ignored if stale or the pod no longer waits).

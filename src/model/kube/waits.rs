@@ -87,6 +87,30 @@ impl Kube {
         }
     }
 
+    /// The cause of `pod`'s wait on `node` at `t`, as its `waits.csv` interval there names
+    /// it: the node's log at `t` (its last change at or before `t`), seen through the pod's
+    /// branch ENI for a pod with a pod ENI, as [`Kube::end_wait`] cuts it.
+    pub(super) fn cause_at(&self, pod: PodId, node: NodeId, t: SimTime) -> WaitCause {
+        let log = &self.nodes[node.index()].waits.log;
+        // a waiting pod's node log covers its binding; a pod bound and failed within one
+        // instant whose wait also ended in it has only the log's first change
+        let cause = log
+            .iter()
+            .rev()
+            .find(|&&(from, _)| from <= t)
+            .or(log.front())
+            .map_or(WaitCause::NodeNotReady, |&(_, c)| c);
+        let p = &self.pods[pod.index()];
+        if !p.pod_eni {
+            return cause;
+        }
+        match cause {
+            WaitCause::NodeNotReady | WaitCause::IpamdUnavailable => cause,
+            _ if p.branch.is_some_and(|(_, at)| at <= t) => WaitCause::KubeletRetry,
+            _ => WaitCause::BranchEni,
+        }
+    }
+
     /// A pod-network pod now waits on `node` (bound at `now`).
     pub(super) fn start_node_wait(&mut self, node: NodeId, pod: PodId, now: SimTime) {
         self.nodes[node.index()].waits.waiting.push((now, pod));

@@ -1,7 +1,6 @@
-//! The typed causes facts carry: EC2's errors, what keeps a pool from growing, why aws-node
-//! restarted, and what an insufficient-address failure leads to.
+//! The typed causes facts carry: EC2's errors, why aws-node restarted, and what an
+//! insufficient-address failure leads to (why pods wait is [`super::WaitCause`]).
 
-use crate::scenario::Ec2Action;
 use serde::Serialize;
 
 /// Errors EC2 answers with, as the model knows them.
@@ -37,37 +36,6 @@ impl Ec2Error {
             self,
             Ec2Error::InsufficientFreeAddressesInSubnet | Ec2Error::InsufficientCidrBlocks
         )
-    }
-}
-
-/// What keeps a node's pool from growing when a pod finds no IP.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GrowthBlocker {
-    /// The 120 s insufficient-address back-off, and the EC2 error that started it.
-    Backoff(Ec2Error),
-    /// The ENI limit is reached.
-    MaxEni,
-    /// ipamd is starting or restarting and answers no CNI ADD.
-    NotServing,
-    /// A request of this action was throttled in the last 30 s.
-    Throttled(Ec2Action),
-    /// A pod asking for a pod ENI has no branch ENI yet (security groups for pods).
-    BranchEni,
-    /// Calico IPAM refused the assignment.
-    Ipam(crate::model::calico::pool::Refusal),
-}
-
-impl GrowthBlocker {
-    /// The `cause` word in `events.csv`.
-    pub fn word(self) -> &'static str {
-        match self {
-            GrowthBlocker::Backoff(e) => e.name(),
-            GrowthBlocker::MaxEni => "max_eni",
-            GrowthBlocker::NotServing => "ipamd_not_serving",
-            GrowthBlocker::Throttled(_) => "RequestLimitExceeded",
-            GrowthBlocker::BranchEni => "no_branch_eni",
-            GrowthBlocker::Ipam(r) => r.word(),
-        }
     }
 }
 

@@ -4,7 +4,7 @@ use crate::model::ids::{EniId, PodId, SubnetId};
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
 
-pub use super::causes::{Ec2Error, GrowthBlocker, InsufficientThen, RestartReason};
+pub use super::causes::{Ec2Error, InsufficientThen, RestartReason};
 
 /// One fact worth explaining, with typed fields. `events.csv` writes one row per fact;
 /// `kind` is [`Fact::kind`]. `prefixes` says whether counts are /28 prefixes (prefix
@@ -53,8 +53,9 @@ pub enum Fact {
         cooling: u32,
         /// Addresses held at the first failure.
         total: u32,
-        /// What keeps the pool from growing, when something does.
-        blocker: Option<GrowthBlocker>,
+        /// Why the pod waited at the first failure: the cause of its `waits.csv` interval
+        /// at that instant.
+        cause: super::WaitCause,
         /// Failed CNI ADDs in the streak.
         count: u32,
         /// The last failure of the streak.
@@ -454,10 +455,6 @@ impl Fact {
             | Fact::Ec2Repeats { action, .. }
             | Fact::IncreaseFailed { action, .. }
             | Fact::FreeFailed { action, .. } => Some(*action),
-            Fact::NoIp {
-                blocker: Some(GrowthBlocker::Throttled(a)),
-                ..
-            } => Some(*a),
             _ => None,
         }
     }
@@ -465,7 +462,7 @@ impl Fact {
     /// The `cause` word: an EC2 error code, or why something happened.
     pub fn cause(&self) -> Option<&'static str> {
         match self {
-            Fact::NoIp { blocker, .. } => blocker.map(GrowthBlocker::word),
+            Fact::NoIp { cause, .. } => Some(cause.word()),
             Fact::InsufficientAddresses { error, .. }
             | Fact::InsufficientCooldown { error, .. }
             | Fact::Ec2Retry { error, .. }
@@ -475,7 +472,7 @@ impl Fact {
             | Fact::AttachFailed { error, .. }
             | Fact::ReleaseFailed { error, .. }
             | Fact::FreeFailed { error, .. } => Some(error.name()),
-            Fact::MaxEni { .. } => Some("max_eni"),
+            Fact::MaxEni { .. } => Some(super::WaitCause::MaxEnis.word()),
             Fact::EniLeaked { .. } => Some("delete_failed"),
             Fact::EniMissingFromImds { .. } => Some("eni_missing_from_imds"),
             Fact::AwsNodeRestart { reason, .. } => Some(reason.word()),

@@ -8,10 +8,12 @@
 mod causes;
 mod facts;
 mod memory;
+mod order;
 mod samples;
 mod waits;
 
-pub use facts::{Ec2Error, Fact, GrowthBlocker, InsufficientThen, RestartReason};
+pub use facts::{Ec2Error, Fact, InsufficientThen, RestartReason};
+pub use order::{Draft, EventOrder, Slot, StreakOwner};
 pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait};
 pub use samples::{BlockRow, NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
 pub use waits::{WaitCause, WaitRecord};

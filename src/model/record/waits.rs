@@ -10,9 +10,11 @@ use crate::time::SimTime;
 /// Why a pod was waiting during one interval.
 ///
 /// Before binding the cause is [`WaitCause::Unschedulable`]. Once bound, it is the first of
-/// these that holds on the pod's node: node not Ready; ipamd not serving; an assignable address is free (the kubelet has not
-/// retried yet); a pool increase is in flight (throttled or retried call, or not); the only
-/// free addresses are cooling; the insufficient-address back-off; the ENI limit with every
+/// these that holds on the pod's node: node not Ready; ipamd not serving; an assignable
+/// address is free (the kubelet has not retried yet); a pool increase is in flight
+/// (throttled or retried call, or not); the only free addresses are cooling; the
+/// insufficient-address back-off (no free /28 in a subnet with room, else a full subnet);
+/// the ENI limit with every
 /// ENI full; a throttled request in the last 30 s; the pool rules ask for no more
 /// addresses; otherwise the next pool-manager tick will start an increase. With Calico IPAM
 /// a Ready node's cause is instead: the refusal an assignment would meet now, else an
@@ -38,8 +40,9 @@ pub enum WaitCause {
     Ec2Throttled,
     /// The only free addresses are cooling down (`IP_COOLDOWN_PERIOD`).
     Cooldown,
-    /// The subnet had no room: `InsufficientFreeAddressesInSubnet` or
-    /// `InsufficientCidrBlocks`, and the 120 s back-off after it.
+    /// The subnet had no room: `InsufficientFreeAddressesInSubnet`, or
+    /// `InsufficientCidrBlocks` with no free address in any subnet asked, and the 120 s
+    /// back-off after it.
     SubnetFull,
     /// The node has all the ENIs it may attach (instance limit or `MAX_ENI`) and they are
     /// full.
@@ -64,11 +67,15 @@ pub enum WaitCause {
     /// has not annotated it with its branch ENI yet (creating and associating it, held by
     /// its EC2 rate limit, or waiting for a branch slot that a cooling branch holds).
     BranchEni,
+    /// Prefix delegation: `InsufficientCidrBlocks` while a subnet asked still had free
+    /// addresses (none of its aligned /28 blocks entirely free), and the 120 s back-off
+    /// after it.
+    NoFreePrefix,
 }
 
 impl WaitCause {
     /// Every cause, in the order of `wait_by_cause_s` and the `wait_<cause>_s` columns.
-    pub const ALL: [WaitCause; 16] = [
+    pub const ALL: [WaitCause; 17] = [
         WaitCause::Unschedulable,
         WaitCause::NodeNotReady,
         WaitCause::IpamdUnavailable,
@@ -85,6 +92,7 @@ impl WaitCause {
         WaitCause::StrictAffinity,
         WaitCause::BlockLimit,
         WaitCause::BranchEni,
+        WaitCause::NoFreePrefix,
     ];
 
     /// The `cause` word in `waits.csv`.
@@ -106,6 +114,33 @@ impl WaitCause {
             WaitCause::StrictAffinity => "strict_affinity",
             WaitCause::BlockLimit => "block_limit",
             WaitCause::BranchEni => "branch_eni",
+            WaitCause::NoFreePrefix => "no_free_prefix",
+        }
+    }
+
+    /// What held the pod back, in one line (the same words in `explain`, the report and
+    /// `no_ip` rows' detail; docs/outputs.md gives the state that selects each cause).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            WaitCause::Unschedulable => "no Ready node had a free max-pods slot",
+            WaitCause::NodeNotReady => "the node was not Ready yet",
+            WaitCause::IpamdUnavailable => "ipamd was not serving CNI ADDs (starting or restarting)",
+            WaitCause::KubeletRetry => "an address was free; the kubelet had not retried yet",
+            WaitCause::PoolGrowing => "no free address; an IP or ENI request was in flight",
+            WaitCause::Ec2Throttled => "pool growth waited on throttled or failed EC2 calls",
+            WaitCause::Cooldown => "the only free addresses were cooling down",
+            WaitCause::SubnetFull => "the subnet had no room (then a 120 s back-off)",
+            WaitCause::NoFreePrefix => {
+                "the subnet had free addresses but no free aligned /28 (then a 120 s back-off)"
+            }
+            WaitCause::MaxEnis => "the node had every ENI it may attach, all full",
+            WaitCause::PoolFrozen => "no free address; the pool rules asked for no more",
+            WaitCause::PoolTick => "no free address, nothing in flight; waiting for ipamd's pool tick",
+            WaitCause::IpamAssigning => "Calico's assignment ran or queued behind the node's IPAM lock",
+            WaitCause::PoolExhausted => "Calico's pool had no free block and no free address",
+            WaitCause::StrictAffinity => "no free Calico block, and strict affinity forbids borrowing",
+            WaitCause::BlockLimit => "the node held its 20 Calico blocks, all full",
+            WaitCause::BranchEni => "the resource controller had not given the pod its branch ENI yet",
         }
     }
 

@@ -9,7 +9,7 @@ use crate::model::ipamd::datastore::Datastore;
 use crate::model::ipamd::pool::{self, Targets, IPS_PER_PREFIX};
 use crate::model::ipamd::{NodeConf, NodeIpamd, NodeRngs};
 use crate::model::nodes::NodeInfo;
-use crate::model::record::{EventRecord, Fact, Recorder};
+use crate::model::record::{Draft, Fact, Recorder};
 use crate::model::rng::{node_stream, streams};
 use crate::time::{SimDuration, SimTime};
 
@@ -183,26 +183,22 @@ impl<R: Recorder> World<R> {
 
     /// Records a fact about a node from outside its ipamd and kube.
     fn emit_node(&mut self, now: SimTime, node: NodeId, fact: Fact) {
-        let n = self.nodes.get(node);
-        let subnet = fact.subnet().map(|s| self.subnets[s.index()].name.as_str());
-        self.recorder.event(&EventRecord {
+        self.events.push(Draft {
             time: now,
-            node: Some((node, &n.name)),
-            group: &self.sc.nodegroups[n.group.index()],
+            node: Some(node),
+            group: self.nodes.get(node).group,
             pod: None,
-            subnet,
             fact,
         });
     }
 
     /// Records a fact about a nodegroup as a whole (launches, scale-ups).
     fn emit_group(&mut self, now: SimTime, group: GroupId, fact: Fact) {
-        self.recorder.event(&EventRecord {
+        self.events.push(Draft {
             time: now,
             node: None,
-            group: &self.sc.nodegroups[group.index()],
+            group,
             pod: None,
-            subnet: None,
             fact,
         });
     }

@@ -22,7 +22,7 @@ use super::ipamd::{Ctx, Ipamds, NodeIpamd};
 use super::kube::pods::{Pod, PodName};
 use super::kube::{Env, Kube};
 use super::nodes::Nodes;
-use super::record::{Recorder, RestartReason, WaitCause};
+use super::record::{Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause};
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
 use super::totals::RunTotals;
@@ -68,6 +68,11 @@ pub struct World<R: Recorder> {
     branch_requests: Vec<super::kube::podeni::BranchRequest>,
     /// Where outputs go.
     pub recorder: R,
+    /// Facts on their way to `recorder.event`, in time order (`record::EventOrder`).
+    events: EventOrder,
+    /// The instant of the last event handled (its pods' failed CNI ADDs get their cause
+    /// once it is over).
+    instant: SimTime,
     /// Summary counters.
     pub totals: RunTotals,
     /// How the model runs.
@@ -120,6 +125,8 @@ impl<R: Recorder> World<R> {
             ec2,
             autoscaler: Autoscaler::default(),
             recorder,
+            events: EventOrder::default(),
+            instant: SimTime::ZERO,
             totals: RunTotals {
                 subnet_free_before,
                 ..RunTotals::default()
@@ -197,21 +204,21 @@ impl<R: Recorder> World<R> {
         now: SimTime,
         node: NodeId,
         queue: &mut EventQueue<Event>,
-        f: impl FnOnce(&mut NodeIpamd, &mut Ctx<'_, R>),
+        f: impl FnOnce(&mut NodeIpamd, &mut Ctx<'_>),
     ) {
         let info = self.nodes.get(node);
         let Ipamds { nodes, leaked } = &mut self.ipamd;
         let mut ctx = Ctx {
             now,
             node,
-            name: &info.name,
             group: &self.sc.nodegroups[info.group.index()],
+            group_id: info.group,
             sc: &self.sc,
             ec2: &mut self.ec2,
             subnets: &mut self.subnets,
             leaked,
             queue,
-            rec: &mut self.recorder,
+            events: &mut self.events,
             ready: false,
         };
         f(&mut nodes[node.index()], &mut ctx);
@@ -258,6 +265,43 @@ impl<R: Recorder> World<R> {
         self.touched = touched;
     }
 
+    /// The instant is over: its failed CNI ADDs get their cause (the waits' log for it is
+    /// final), and the rows that may leave are written.
+    fn end_instant(&mut self) {
+        self.kube.classify_failures(&mut self.events, &self.nodes);
+        self.drain_events();
+    }
+
+    /// Writes the facts that may leave, in order; a streak that holds too many rows back
+    /// is ended early (`EventOrder::overdue`).
+    fn write_events(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
+        self.drain_events();
+        while let Some(owner) = self.events.overdue() {
+            match owner {
+                StreakOwner::Pod(pod) => self.kube.cut_streak(&mut self.events, &self.nodes, pod),
+                StreakOwner::Node(node) => {
+                    self.with_ipamd(now, node, queue, |ip, ctx| ip.end_repeats(ctx))
+                }
+            }
+            self.drain_events();
+        }
+    }
+
+    /// Passes the facts that may leave to the recorder, names resolved.
+    fn drain_events(&mut self) {
+        let (sc, nodes, subnets, rec) = (&self.sc, &self.nodes, &self.subnets, &mut self.recorder);
+        self.events.drain(|d: &Draft| {
+            rec.event(&EventRecord {
+                time: d.time,
+                node: d.node.map(|n| (n, nodes.get(n).name.as_str())),
+                group: &sc.nodegroups[d.group.index()],
+                pod: d.pod.map(|o| super::kube::owner_pod_name(sc, nodes, o)),
+                subnet: d.fact.subnet().map(|s| subnets[s.index()].name.as_str()),
+                fact: d.fact,
+            });
+        });
+    }
+
     /// Runs `f` on kube with its environment (the CNI being every node's ipamd, or
     /// Calico).
     fn with_kube<T>(
@@ -276,6 +320,7 @@ impl<R: Recorder> World<R> {
             nodes: &self.nodes,
             queue,
             rec: &mut self.recorder,
+            events: &mut self.events,
             cni: &mut cni,
         };
         f(&mut self.kube, &mut env)
@@ -309,6 +354,10 @@ impl<R: Recorder> Model for World<R> {
     type Event = Event;
 
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
+        if now > self.instant {
+            self.end_instant();
+            self.instant = now;
+        }
         match event {
             Event::NodeStart(node) => {
                 if self.nodes.get(node).removed {
@@ -357,9 +406,12 @@ impl<R: Recorder> Model for World<R> {
             self.serve_branch_requests(now, queue);
         }
         self.update_waits(now);
+        self.write_events(now, queue);
     }
 
     fn sample(&mut self, now: SimTime) {
+        // every event at `now` has run: the instant is over
+        self.end_instant();
         self.take_sample(now);
     }
 }

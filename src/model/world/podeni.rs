@@ -12,7 +12,7 @@ use crate::model::kube::podeni::BranchRequest;
 use crate::model::podeni::{
     retry_backoff, Controller, Cooling, Job, JobStep, Trunk, REQUEUE_AFTER_SUBNET_FULL,
 };
-use crate::model::record::{Ec2Error, EventRecord, Fact, PodState, Recorder};
+use crate::model::record::{Draft, Ec2Error, Fact, PodState, Recorder};
 use crate::scenario::Ec2Action;
 use crate::time::SimTime;
 
@@ -58,15 +58,11 @@ impl<R: Recorder> World<R> {
 
     /// Records a controller fact about `node` (and `pod`).
     fn emit_pod_eni(&mut self, now: SimTime, node: NodeId, pod: Option<PodId>, fact: Fact) {
-        let n = self.nodes.get(node);
-        let subnet = fact.subnet().map(|s| self.subnets[s.index()].name.as_str());
-        let pod = pod.map(|p| self.kube.pod_name(&self.sc, &self.nodes, p));
-        self.recorder.event(&EventRecord {
+        self.events.push(Draft {
             time: now,
-            node: Some((node, &n.name)),
-            group: &self.sc.nodegroups[n.group.index()],
-            pod,
-            subnet,
+            node: Some(node),
+            group: self.nodes.get(node).group,
+            pod: pod.map(|p| self.kube.pod(p).owner),
             fact,
         });
     }

@@ -90,11 +90,14 @@ impl<R: Recorder> World<R> {
     /// Records the pods alive at the end of the run (`end`; deleted pods were recorded as
     /// they were deleted): `pods.csv` and the summary's pod totals.
     pub fn record_pods(&mut self, end: SimTime) {
+        self.end_instant();
         let mut queue = crate::engine::EventQueue::new();
         for i in 0..self.nodes.len() {
             let node = crate::model::ids::NodeId::from_index(i);
             self.with_ipamd(end, node, &mut queue, |ip, ctx| ip.end_repeats(ctx));
         }
         self.with_kube(end, &mut queue, |k, env| k.record_live(env, end));
+        self.drain_events();
+        debug_assert!(self.events.is_empty(), "every streak ended with the run");
     }
 }
