@@ -352,6 +352,9 @@ fn events_are_in_time_order_and_no_ip_rows_name_the_wait_cause() {
                 &row[cause]
             );
         }
-        assert!(no_ip > 0 || name == "calico", "{name}: no no_ip row to check");
+        assert!(
+            no_ip > 0 || name == "calico",
+            "{name}: no no_ip row to check"
+        );
     }
 }

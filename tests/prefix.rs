@@ -3,7 +3,7 @@
 //! pods created at 10 s, 10 minutes.
 mod common;
 use common::*;
-use ipamsim::model::record::{Ec2Error, Fact, MemoryRecorder, WaitCause};
+use ipamsim::model::record::{Fact, MemoryRecorder, WaitCause};
 use ipamsim::model::World;
 use std::collections::HashSet;
 

@@ -422,7 +422,10 @@ fn time_to_running_cdf_ends_at_the_fraction_that_got_an_ip() {
     let (desc, body) = section(&doc, "Time to running, per workload");
     // one name, one definition: the CDF runs from creation (time to running), and says
     // that time to IP (the summary's) runs from binding
-    assert!(desc.starts_with("Time to running (creation → running"), "{desc}");
+    assert!(
+        desc.starts_with("Time to running (creation → running"),
+        "{desc}"
+    );
     assert!(desc.contains("Time to IP (binding → IP)"), "{desc}");
     assert!(desc.contains("5 of 6 pods got an IP; 1 never did (0 never scheduled, 1 still waiting at the end, 0 deleted first)"), "{desc}");
     assert!(

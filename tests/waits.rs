@@ -176,7 +176,10 @@ fn fragmented_subnet_pd_waits_mostly_for_a_free_prefix() {
     let by = seconds_by_cause(&world);
     let total: f64 = by.values().sum();
     let prefix = by.get(&WaitCause::NoFreePrefix).copied().unwrap_or(0.0);
-    assert!(prefix > 0.5 * total, "no_free_prefix {prefix} of {total}: {by:?}");
+    assert!(
+        prefix > 0.5 * total,
+        "no_free_prefix {prefix} of {total}: {by:?}"
+    );
     assert_eq!(by.get(&WaitCause::SubnetFull), None, "{by:?}");
 }
 

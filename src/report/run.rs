@@ -157,7 +157,8 @@ pub fn run_blocks(r: &RunInputs) -> Result<Vec<Block>, ReportError> {
 fn time_to_running(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
     let Some(pods) = pods else {
         return Ok(vec![Block::Note(
-            "Time to running left out: this directory has no pods.csv (not chosen in outputs:).".into(),
+            "Time to running left out: this directory has no pods.csv (not chosen in outputs:)."
+                .into(),
         )]);
     };
     let all = pods.all();

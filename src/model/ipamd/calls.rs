@@ -37,12 +37,7 @@ impl NodeIpamd {
     /// full-jitter backoff `U(0, 1) × 2^attempt` s (at most `max_backoff`), each retry
     /// costing 5 tokens of the node's retry quota. The loop resumes at `then` when the call
     /// succeeds, or when it finally fails (then `call_error` says why).
-    pub(super) fn ec2_call(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        action: Ec2Action,
-        then: Step,
-    ) {
+    pub(super) fn ec2_call(&mut self, ctx: &mut Ctx<'_>, action: Ec2Action, then: Step) {
         self.tick_active = true;
         self.call = Some(Call {
             action,
@@ -127,7 +122,13 @@ impl NodeIpamd {
     }
 
     /// Counts a failed request that repeats the last one (`final_` = its call failed).
-    fn count_repeat(&mut self, ctx: &mut Ctx<'_>, action: Ec2Action, error: Ec2Error, final_: bool) {
+    fn count_repeat(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        action: Ec2Action,
+        error: Ec2Error,
+        final_: bool,
+    ) {
         let now = ctx.now;
         let r = self.repeats.get_or_insert_with(|| Repeats {
             action,
@@ -171,11 +172,7 @@ impl NodeIpamd {
     /// ipamd's own retry of a failed call (§e.3, §e.5): after the policy's sleep for this
     /// try, call the action again, resuming at `after`; false once the policy's tries are
     /// spent.
-    pub(super) fn ipamd_retry(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        after: StepAfter,
-    ) -> bool {
+    pub(super) fn ipamd_retry(&mut self, ctx: &mut Ctx<'_>, after: StepAfter) -> bool {
         let (action, first_sleep_us, doubling, max_tries) = match after {
             // DescribeAllENIs: 12 tries, 10 ms × try apart
             StepAfter::InitDescribed => (Ec2Action::DescribeNetworkInterfaces, 10_000, false, 12),

@@ -299,12 +299,7 @@ impl NodeIpamd {
     }
 
     /// `tryFreeENI` found ENI `idx` deletable: it leaves the datastore and `FreeENI` starts.
-    pub(super) fn start_free(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        idx: usize,
-        then: FreeThen,
-    ) {
+    pub(super) fn start_free(&mut self, ctx: &mut Ctx<'_>, idx: usize, then: FreeThen) {
         let eni = self.ds.remove_eni(idx);
         let idle = eni.cidrs();
         self.freeing = Some(NewEni {
@@ -341,12 +336,7 @@ impl NodeIpamd {
     }
 
     /// The ENI being freed stays attached: reconcile will adopt it again.
-    pub(super) fn orphan_freeing(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        action: Ec2Action,
-        error: Ec2Error,
-    ) {
+    pub(super) fn orphan_freeing(&mut self, ctx: &mut Ctx<'_>, action: Ec2Action, error: Ec2Error) {
         if let Some(mut e) = self.freeing.take() {
             e.visible_at = ctx.now;
             let eni = e.id;

@@ -38,11 +38,7 @@ impl NodeIpamd {
 
     /// `DescribeAllENIs` returned (or failed): adopt, or retry (12 tries, 10 ms × try
     /// apart), then give up and restart aws-node.
-    pub(super) fn init_described(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        error: Option<Ec2Error>,
-    ) {
+    pub(super) fn init_described(&mut self, ctx: &mut Ctx<'_>, error: Option<Ec2Error>) {
         match error {
             None => {
                 self.ipamd_tries = 0;

@@ -137,11 +137,7 @@ impl NodeIpamd {
 
     /// `AssignIpv6Addresses` returned: the subnet's /64 gives the node a /80; or the call
     /// failed, `nodeInit` fails and aws-node restarts.
-    pub(super) fn ipv6_assigned(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        error: Option<Ec2Error>,
-    ) {
+    pub(super) fn ipv6_assigned(&mut self, ctx: &mut Ctx<'_>, error: Option<Ec2Error>) {
         let subnet = self.conf.subnet;
         let got = match error {
             None => ctx

@@ -124,7 +124,9 @@ impl WaitCause {
         match self {
             WaitCause::Unschedulable => "no Ready node had a free max-pods slot",
             WaitCause::NodeNotReady => "the node was not Ready yet",
-            WaitCause::IpamdUnavailable => "ipamd was not serving CNI ADDs (starting or restarting)",
+            WaitCause::IpamdUnavailable => {
+                "ipamd was not serving CNI ADDs (starting or restarting)"
+            }
             WaitCause::KubeletRetry => "an address was free; the kubelet had not retried yet",
             WaitCause::PoolGrowing => "no free address; an IP or ENI request was in flight",
             WaitCause::Ec2Throttled => "pool growth waited on throttled or failed EC2 calls",
@@ -135,12 +137,20 @@ impl WaitCause {
             }
             WaitCause::MaxEnis => "the node had every ENI it may attach, all full",
             WaitCause::PoolFrozen => "no free address; the pool rules asked for no more",
-            WaitCause::PoolTick => "no free address, nothing in flight; waiting for ipamd's pool tick",
-            WaitCause::IpamAssigning => "Calico's assignment ran or queued behind the node's IPAM lock",
+            WaitCause::PoolTick => {
+                "no free address, nothing in flight; waiting for ipamd's pool tick"
+            }
+            WaitCause::IpamAssigning => {
+                "Calico's assignment ran or queued behind the node's IPAM lock"
+            }
             WaitCause::PoolExhausted => "Calico's pool had no free block and no free address",
-            WaitCause::StrictAffinity => "no free Calico block, and strict affinity forbids borrowing",
+            WaitCause::StrictAffinity => {
+                "no free Calico block, and strict affinity forbids borrowing"
+            }
             WaitCause::BlockLimit => "the node held its 20 Calico blocks, all full",
-            WaitCause::BranchEni => "the resource controller had not given the pod its branch ENI yet",
+            WaitCause::BranchEni => {
+                "the resource controller had not given the pod its branch ENI yet"
+            }
         }
     }
 

@@ -22,7 +22,9 @@ use super::ipamd::{Ctx, Ipamds, NodeIpamd};
 use super::kube::pods::{Pod, PodName};
 use super::kube::{Env, Kube};
 use super::nodes::Nodes;
-use super::record::{Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause};
+use super::record::{
+    Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause,
+};
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
 use super::totals::RunTotals;
