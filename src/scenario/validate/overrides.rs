@@ -97,6 +97,49 @@ pub(super) fn apply(root: &mut Node, key: &str, value: &str, origin: u32) -> Res
                 .to_string()
         };
         match step {
+            Step::Key(name) if matches!(node.kind, Kind::Seq(_)) => {
+                // a list item by its `name` (nodegroups.workers.count)
+                let Kind::Seq(items) = &mut node.kind else {
+                    unreachable!("matched a list")
+                };
+                let named = |n: &Node| {
+                    matches!(&n.kind, Kind::Map(e) if e.iter().any(|(k, v)| {
+                        k.as_str() == Some("name") && v.as_str() == Some(name)
+                    }))
+                };
+                let Some(at) = items.iter().position(named) else {
+                    let names: Vec<String> = items
+                        .iter()
+                        .filter_map(|n| match &n.kind {
+                            Kind::Map(e) => e
+                                .iter()
+                                .find(|(k, _)| k.as_str() == Some("name"))
+                                .and_then(|(_, v)| v.as_str())
+                                .map(str::to_string),
+                            _ => None,
+                        })
+                        .collect();
+                    return Err(format!(
+                        "cannot set {key}: {} has no entry named {name:?} (its names: {})",
+                        shown(),
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ));
+                };
+                node = &mut items[at];
+                if last {
+                    return Err(format!(
+                        "cannot set {key}: name a key of {name:?}, e.g. {key}.count"
+                    ));
+                }
+            }
+            Step::Key("prefix") if last && matches!(steps.first(), Some(Step::Key("subnets"))) => {
+                // a subnet's prefix length, keeping its base address
+                return set_prefix(node, key, value, mark);
+            }
             Step::Key(name) => {
                 if matches!(node.kind, Kind::Null) {
                     node.kind = Kind::Map(Vec::new());
@@ -159,6 +202,32 @@ pub(super) fn apply(root: &mut Node, key: &str, value: &str, origin: u32) -> Res
         }
     }
     *node = Node::new(leaf, mark);
+    Ok(())
+}
+
+/// `subnets.NAME.prefix=N`: the subnet's `cidr` with prefix length `N`, same base address
+/// (validation then checks that the base is the network address of the new block).
+fn set_prefix(subnet: &mut Node, key: &str, value: &str, mark: Mark) -> Result<(), String> {
+    let bits: u8 = value
+        .trim_start_matches('/')
+        .parse()
+        .ok()
+        .filter(|b| *b <= 32)
+        .ok_or_else(|| format!("cannot set {key}: {value:?} is not a prefix length (0 to 32)"))?;
+    let Kind::Map(entries) = &mut subnet.kind else {
+        return Err(format!("cannot set {key}: the subnet is not a mapping"));
+    };
+    let Some((_, cidr)) = entries.iter_mut().find(|(k, _)| k.as_str() == Some("cidr")) else {
+        return Err(format!(
+            "cannot set {key}: the subnet has no cidr to change"
+        ));
+    };
+    let base = cidr
+        .as_str()
+        .and_then(|c| c.split_once('/'))
+        .map(|(b, _)| b.to_string())
+        .ok_or_else(|| format!("cannot set {key}: the subnet's cidr is not a.b.c.d/n"))?;
+    *cidr = Node::new(Kind::Str(format!("{base}/{bits}")), mark);
     Ok(())
 }
 
