@@ -984,6 +984,7 @@ fn walkthrough_scenarios_validate() {
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} YAML blocks in {file}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens.
