@@ -16,8 +16,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and write timeline.csv, nodes.csv, pods.csv, subnets.csv, events.csv
-    /// and summary.json.
+    /// Run a scenario and write its output files: timeline.csv, nodes.csv, pods.csv,
+    /// subnets.csv, events.csv, waits.csv, blocks.csv (Calico runs only) and summary.json.
     Run {
         /// Scenario file (YAML); see the README's scenario reference.
         scenario: PathBuf,
@@ -42,8 +42,9 @@ pub enum Command {
         #[arg(long, value_name = "METRIC<=VALUE")]
         slo: Vec<String>,
         /// Which CSV files to write, comma-separated: timeline, nodes, pods, subnets,
-        /// events, all (default: the scenario's `outputs:`, else all). summary.json is
-        /// always written; `summary` alone writes only it.
+        /// events, waits, blocks (Calico runs only), all (default: the scenario's
+        /// `outputs:`, else all). summary.json is always written; `summary` alone writes
+        /// only it.
         #[arg(long, value_name = "LIST")]
         outputs: Option<String>,
     },
