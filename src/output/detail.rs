@@ -58,10 +58,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             if let Some(p) = e.pod {
                 write!(out, "{p}")?;
             }
+            // the cause is its own column; its meaning is in docs/outputs.md and explain
             write!(
                 out,
-                " available={available} cooling={cooling} total={total}: {}",
-                cause.meaning()
+                " available={available} cooling={cooling} total={total} waits {}",
+                cause.word()
             )?;
             if count > 1 {
                 write!(out, "; {count} failed CNI ADDs until {until}")?;
