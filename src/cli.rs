@@ -106,6 +106,9 @@ pub enum Command {
         #[arg(long)]
         allow_large: bool,
     },
+    /// Find the largest (or smallest) value of one axis for which every objective holds,
+    /// by running the scenario (e.g. how many nodes fit these subnets).
+    Plan(crate::commands::plan::Args),
     /// Join the parts of `compare --shard K/N` runs into the comparison the unsharded run
     /// would have written (comparison.csv and comparison.json, byte-identical).
     Merge {

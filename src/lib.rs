@@ -18,6 +18,7 @@ pub mod explain;
 pub mod import;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -97,6 +97,7 @@ fn main() -> ExitCode {
             shard: *shard,
             allow_large: *allow_large,
         }),
+        Command::Plan(args) => commands::plan::plan(args),
         Command::Merge {
             out,
             parts,

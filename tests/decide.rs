@@ -647,3 +647,211 @@ fn a_run_removes_an_earlier_shard_part() {
     assert!(!dir.join("shard.json").exists());
     assert!(dir.join("summary.json").is_file());
 }
+
+/// `plan --format json` on `scenario`.
+fn plan_json(scenario: &str, args: &[&str]) -> Value {
+    let mut v = vec!["plan", scenario];
+    v.extend_from_slice(args);
+    v.extend_from_slice(&["--format", "json"]);
+    let o = ipamsim(&v);
+    ok(&o);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `compare --set AXIS=answer,next --slo ...`: the two values judged by compare, an
+/// independent path (its own runs and judging), in the order given.
+fn judged_by_compare(scenario: &str, axis: &str, values: [i64; 2], slo: &[&str]) -> [bool; 2] {
+    let out = fresh_dir("plan", "check");
+    let set = format!("{axis}={},{}", values[0], values[1]);
+    let mut v = vec!["compare", scenario, "--set", &set, "--out", p_str(&out)];
+    for o in slo {
+        v.extend_from_slice(&["--slo", o]);
+    }
+    let o = ipamsim(&v);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let t = table(&out.join("comparison.csv"));
+    let col = t.0.iter().position(|h| h == axis).unwrap();
+    let met_col = t.0.iter().position(|h| h == "slo_met").unwrap();
+    let met = |value: i64| {
+        let row = t.1.iter().find(|r| r[col] == value.to_string()).unwrap();
+        row[met_col] == "1" || row[met_col] == "true"
+    };
+    [met(values[0]), met(values[1])]
+}
+
+fn p_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A bound derived by hand. Prefix delegation, lowest-free addresses, a /24: 256
+/// addresses, AWS reserves .0–.3 and .255, so /28 blocks 0 and 15 are never free and 14
+/// are. Node primaries take .4, .5, … in block 0 (12 addresses) and then block 1. Each
+/// node's ipamd takes one /28 at init (WARM_PREFIX_TARGET 1) for its pod-network
+/// DaemonSet pod. 13 nodes: primaries .4–.16 break block 1, 13 blocks (2–14) remain for
+/// 13 nodes: every pod runs. 14 nodes: primaries .4–.17, still 13 blocks for 14 nodes:
+/// one node's pod waits `no_free_prefix` (the subnet keeps 251 − 14 − 13 × 16 = 29 free
+/// addresses, so never `subnet_full`). Answer 13, next step 14.
+#[test]
+fn plan_finds_the_node_count_a_subnet_holds() {
+    let dir = fresh_dir("plan", "pd");
+    let sc = dir.join("pd.yaml");
+    std::fs::write(
+        &sc,
+        "duration: 5m
+cni: {ENABLE_PREFIX_DELEGATION: true}
+ec2: {address_choice: lowest}
+subnets: [{name: a, cidr: 10.0.0.0/24}]
+nodegroups: [{name: workers, instance_type: m5.large, count: 1, subnet: a}]
+daemonsets: [{name: kube-proxy, host_network: true}, {name: agent}]
+",
+    )
+    .unwrap();
+    let j = plan_json(p_str(&sc), &["--find", "max", "nodegroups.workers.count"]);
+    assert_eq!(j["axis"], "nodegroups.workers.count");
+    assert_eq!(j["answer"], 13);
+    assert_eq!(j["next"]["value"], 14);
+    assert_eq!(
+        j["next"]["missed"][0]["objective"],
+        "no_free_prefix_wait<=0"
+    );
+    assert_eq!(j["next"]["min_subnet_free_ips"], 29.0);
+    // 0..100 (10 × 1, at least 100) is 101 values: bisection, the ends then halvings
+    assert_eq!(j["method"], "bisection");
+    assert!(j["runs"].as_u64().unwrap() <= 2 + 7, "{}", j["runs"]);
+    // a short range is tried whole, and agrees
+    let j = plan_json(
+        p_str(&sc),
+        &[
+            "--find",
+            "max",
+            "nodegroups.workers.count",
+            "--range",
+            "10..16",
+        ],
+    );
+    assert_eq!(
+        (j["answer"].as_i64(), j["method"].as_str()),
+        (Some(13), Some("exhaustive"))
+    );
+    assert_eq!(j["runs"], 7);
+    // the text names the answer, the objective the next step misses and why
+    let o = ipamsim(&[
+        "plan",
+        p_str(&sc),
+        "--find",
+        "max",
+        "nodegroups.workers.count",
+    ]);
+    ok(&o);
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        t.starts_with("largest nodegroups.workers.count meeting every objective: 13\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("next step 14 misses: no_free_prefix_wait<=0"),
+        "{t}"
+    );
+}
+
+/// The README's three plan examples; each answer and its next step are run again by
+/// `compare` with the same objectives: the answer meets them, the next step does not.
+#[test]
+fn plan_answers_the_readme_examples_and_compare_agrees() {
+    let cases: [(&str, &str, &str, &[&str]); 3] = [
+        // how many nodes these subnets take
+        (
+            "scenarios/scale-out.yaml",
+            "max",
+            "nodegroups.workers.count",
+            &[],
+        ),
+        // the smallest subnet for 200 nodes at this density
+        (
+            "scenarios/burst-200-nodes.yaml",
+            "max",
+            "subnets.private-a.prefix",
+            &[],
+        ),
+        // the leanest WARM_IP_TARGET with p99 time to IP at most 10 s
+        (
+            "scenarios/scale-out.yaml",
+            "min",
+            "WARM_IP_TARGET",
+            &["p99_time_to_ip<=10s"],
+        ),
+    ];
+    for (sc, find, axis, slo) in cases {
+        let mut args = vec!["--find", find, axis];
+        for o in slo {
+            args.extend_from_slice(&["--slo", o]);
+        }
+        let j = plan_json(sc, &args);
+        let answer = j["answer"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{sc} {axis}: {j}"));
+        let next = j["next"]["value"].as_i64().unwrap();
+        assert_eq!(
+            next,
+            if find == "max" {
+                answer + 1
+            } else {
+                answer - 1
+            }
+        );
+        let objectives: Vec<String> = j["objectives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap().to_string())
+            .collect();
+        let objectives: Vec<&str> = objectives.iter().map(String::as_str).collect();
+        let key = if axis.contains('.') {
+            axis.to_string()
+        } else {
+            axis.to_string()
+        };
+        assert_eq!(
+            judged_by_compare(sc, &key, [answer, next], &objectives),
+            [true, false],
+            "{sc} {axis}: answer {answer}, next {next}"
+        );
+    }
+}
+
+/// Bad axes, ranges and budgets are located errors (exit 2).
+#[test]
+fn plan_refuses_what_it_cannot_search() {
+    for (args, phrase) in [
+        (
+            vec!["--find", "max", "nodegroups.nope.count"],
+            "no nodegroup named \"nope\"",
+        ),
+        (
+            vec!["--find", "max", "duration"],
+            "is not an axis plan can search",
+        ),
+        (
+            vec!["--find", "max", "WARM_IP_TARGET", "--range", "9..3"],
+            "9 is more than 3",
+        ),
+        (
+            vec![
+                "--find",
+                "max",
+                "WARM_IP_TARGET",
+                "--replications",
+                "1000",
+                "--range",
+                "0..63",
+            ],
+            "more than the 10000 in the budget",
+        ),
+    ] {
+        let mut v = vec!["plan", "scenarios/scale-out.yaml"];
+        v.extend(args);
+        let o = ipamsim(&v);
+        assert_eq!(o.status.code(), Some(2), "{v:?}");
+        assert!(stderr(&o).contains(phrase), "{v:?}: {}", stderr(&o));
+    }
+}

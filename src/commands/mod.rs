@@ -7,6 +7,7 @@ pub mod compare;
 pub mod explain;
 pub mod import;
 pub mod merge;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod validate;

@@ -48,11 +48,15 @@ pub enum Metric {
     Ec2Throttled,
     /// Lowest free addresses over all subnets.
     MinSubnetFreeIps,
+    /// Pod-seconds waited `subnet_full` (the subnet had no address).
+    SubnetFullWait,
+    /// Pod-seconds waited `no_free_prefix` (no free aligned /28 in a subnet with addresses).
+    NoFreePrefixWait,
 }
 
 impl Metric {
     /// Every metric, in the order the help lists them.
-    pub const ALL: [Metric; 12] = [
+    pub const ALL: [Metric; 14] = [
         Metric::P50TimeToIp,
         Metric::P90TimeToIp,
         Metric::P99TimeToIp,
@@ -65,6 +69,8 @@ impl Metric {
         Metric::Ec2Calls,
         Metric::Ec2Throttled,
         Metric::MinSubnetFreeIps,
+        Metric::SubnetFullWait,
+        Metric::NoFreePrefixWait,
     ];
 
     /// The name written in objectives, e.g. `p99_time_to_ip`.
@@ -82,6 +88,8 @@ impl Metric {
             Metric::Ec2Calls => "ec2_calls",
             Metric::Ec2Throttled => "ec2_throttled",
             Metric::MinSubnetFreeIps => "min_subnet_free_ips",
+            Metric::SubnetFullWait => "subnet_full_wait",
+            Metric::NoFreePrefixWait => "no_free_prefix_wait",
         }
     }
 
@@ -100,6 +108,8 @@ impl Metric {
             Metric::Ec2Calls => "ec2_calls_total",
             Metric::Ec2Throttled => "ec2_throttled",
             Metric::MinSubnetFreeIps => "min_subnet_free_ips",
+            Metric::SubnetFullWait => "wait_subnet_full_s",
+            Metric::NoFreePrefixWait => "wait_no_free_prefix_s",
         }
     }
 
@@ -111,7 +121,9 @@ impl Metric {
             | Metric::P99TimeToIp
             | Metric::MaxTimeToIp
             | Metric::P50TimeToRunning
-            | Metric::P99TimeToRunning => Unit::Seconds,
+            | Metric::P99TimeToRunning
+            | Metric::SubnetFullWait
+            | Metric::NoFreePrefixWait => Unit::Seconds,
             Metric::IdleIpsMean => Unit::Mean,
             _ => Unit::Count,
         }
