@@ -187,7 +187,7 @@ fn plan_inner(a: &Args) -> Result<Exit, Exit> {
     }
     // both ends must be valid scenarios (the values between share their checks)
     for v in [lo, hi] {
-        scenario_at(&source, &axis.key, v, &opts).map_err(|m| invalid(m))?;
+        scenario_at(&source, &axis.key, v, &opts).map_err(&invalid)?;
     }
     let seed = a.seed.unwrap_or(base.seed);
     let threads = a
