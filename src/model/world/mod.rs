@@ -26,7 +26,7 @@ use super::record::{Recorder, RestartReason, WaitCause};
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
 use super::totals::RunTotals;
-use crate::engine::{EventQueue, Model};
+use crate::engine::{EventQueue, Model, Watch};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
@@ -359,7 +359,7 @@ impl<R: Recorder> Model for World<R> {
         self.update_waits(now);
     }
 
-    fn sample(&mut self, now: SimTime) {
-        self.take_sample(now);
+    fn sample(&mut self, now: SimTime, watch: &mut Watch<'_>) {
+        self.take_sample(now, watch);
     }
 }
