@@ -1,5 +1,6 @@
 //! `ipamsim` binary: parse the command line and dispatch to a command; the exit status
-//! comes back from it (0 ok, 1 failure, 2 invalid input, 3 objective missed).
+//! comes back from it (0 ok, 1 failure, 2 invalid input, 3 objective missed, 130 ended by
+//! a signal).
 
 use clap::Parser;
 use ipamsim::cli::{Cli, Command};
@@ -112,5 +113,9 @@ fn main() -> ExitCode {
             format: *format,
         }),
     };
+    // A signal the command saw too late to act on still ends it as interrupted.
+    if commands::stop_requested() {
+        return commands::Exit::Interrupted.into();
+    }
     exit.into()
 }

@@ -103,14 +103,18 @@ pub fn run_to_dir(
     }
     let end = SimTime(scenario.duration.micros());
     let (world, stats) = simulate(scenario, recorder, progress);
-    // One last call before anything is kept: a stop asked for now still discards the run.
-    if stats.cancelled || !progress(end) {
+    if stats.cancelled {
         return Err(RunError::Cancelled);
     }
     let summary = Summary::from_world(&world, &stats, sha256);
     let World { recorder, .. } = world;
     recorder.finish()?;
     dir.write("summary.json", summary.to_json().as_bytes())?;
+    // One last call right before anything is kept: a stop asked for now still discards
+    // the run (dropping `dir` removes its temporary files).
+    if !progress(end) {
+        return Err(RunError::Cancelled);
+    }
     dir.commit(&RESULT_FILES)?;
     Ok((summary, stats))
 }

@@ -559,7 +559,7 @@ fn cli_max_pods_u32_max_stays_small() {
 #[test]
 fn cli_sigint_stops_the_derived_runs() {
     // 2,000 nodegroups: 3 derived runs each, seconds of work. SIGINT after 300 ms: the runs
-    // stop, nothing is written to stdout, exit 1 ("interrupted").
+    // stop, nothing is written to stdout, exit 130 ("interrupted").
     let groups: String = (0..2000)
         .map(|i| {
             format!("  - name: g{i}\n    instance_type: c5.18xlarge\n    count: 1\n    subnet: a\n")
@@ -593,7 +593,7 @@ fn cli_sigint_stops_the_derived_runs() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(130));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("interrupted"), "{err}");

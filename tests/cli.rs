@@ -244,7 +244,7 @@ fn a_second_run_into_a_locked_directory_fails_at_once() {
         .args(["-INT", &first.id().to_string()])
         .status()
         .unwrap();
-    assert_eq!(first.wait().unwrap().code(), Some(1));
+    assert_eq!(first.wait().unwrap().code(), Some(130));
     // neither left anything behind
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }

@@ -217,7 +217,7 @@ fn no_temporaries(dir: &std::path::Path) {
     assert!(left.is_empty(), "{left:?}");
 }
 
-/// Ctrl-C after the first finished run (one job): exit 1, no panic, and comparison.csv
+/// Ctrl-C after the first finished run (one job): exit 130, no panic, and comparison.csv
 /// holds exactly that run.
 #[test]
 fn ctrl_c_keeps_finished_runs() {
@@ -237,14 +237,14 @@ fn ctrl_c_keeps_finished_runs() {
         ],
     );
     let e = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(o.status.code(), Some(130), "{e}");
     assert!(!e.contains("panicked"), "{e}");
     let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
     assert_eq!(column(&csv, "setting"), vec!["WARM_IP_TARGET=0"]);
     no_temporaries(&out);
 }
 
-/// Ctrl-C before any run finished: exit 1, no panic, a comparison.csv with no rows.
+/// Ctrl-C before any run finished: exit 130, no panic, a comparison.csv with no rows.
 #[test]
 fn ctrl_c_before_the_first_run() {
     let out = fresh_dir("cmp", "sigint0");
@@ -261,14 +261,14 @@ fn ctrl_c_before_the_first_run() {
         ],
     );
     let e = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(o.status.code(), Some(130), "{e}");
     assert!(!e.contains("panicked"), "{e}");
     let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
     assert!(column(&csv, "setting").is_empty());
     no_temporaries(&out);
 }
 
-/// Ctrl-C at the end of a run, before its files are kept: exit 1, and the directory holds
+/// Ctrl-C at the end of a run, before its files are kept: exit 130, and the directory holds
 /// no output and no temporary file.
 #[test]
 fn ctrl_c_during_a_run_leaves_nothing() {
@@ -284,7 +284,7 @@ fn ctrl_c_during_a_run_leaves_nothing() {
         ],
     );
     let e = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(o.status.code(), Some(130), "{e}");
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
@@ -315,7 +315,7 @@ fn report_of_a_compare_directory() {
 }
 
 /// Ctrl-C with replications after the first run: a setting counts only when all its
-/// replications finished, so comparison.csv has no row; exit 1 and it says so.
+/// replications finished, so comparison.csv has no row; exit 130 and it says so.
 #[test]
 fn ctrl_c_with_replications_keeps_whole_settings_only() {
     let out = fresh_dir("cmp", "sigint-reps");
@@ -336,7 +336,7 @@ fn ctrl_c_with_replications_keeps_whole_settings_only() {
         ],
     );
     let e = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(o.status.code(), Some(130), "{e}");
     assert!(
         e.contains("0 of 2 settings finished all 2 replications"),
         "{e}"
@@ -346,7 +346,7 @@ fn ctrl_c_with_replications_keeps_whole_settings_only() {
     no_temporaries(&out);
 }
 
-/// Ctrl-C in a shard: no part is written (a merge would refuse an incomplete one), exit 1.
+/// Ctrl-C in a shard: no part is written (a merge would refuse an incomplete one), exit 130.
 #[test]
 fn an_interrupted_shard_writes_no_part() {
     let out = fresh_dir("cmp", "sigint-shard");
@@ -367,7 +367,7 @@ fn an_interrupted_shard_writes_no_part() {
         ],
     );
     let e = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(o.status.code(), Some(130), "{e}");
     assert!(e.contains("no part was written"), "{e}");
     assert!(!out.join("shard.json").exists());
     no_temporaries(&out);

@@ -806,13 +806,9 @@ fn plan_answers_the_readme_examples_and_compare_agrees() {
             .map(|o| o.as_str().unwrap().to_string())
             .collect();
         let objectives: Vec<&str> = objectives.iter().map(String::as_str).collect();
-        let key = if axis.contains('.') {
-            axis.to_string()
-        } else {
-            axis.to_string()
-        };
+
         assert_eq!(
-            judged_by_compare(sc, &key, [answer, next], &objectives),
+            judged_by_compare(sc, axis, [answer, next], &objectives),
             [true, false],
             "{sc} {axis}: answer {answer}, next {next}"
         );

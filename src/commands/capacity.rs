@@ -29,7 +29,7 @@ pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
 }
 
 /// Capacity of a scenario's nodegroups (`--scenario`). A signal stops the derived runs:
-/// nothing is written and the exit status is 1.
+/// nothing is written and the exit status is 130.
 pub fn for_scenario(path: &Path, format: CapacityFormat, allow_large: bool) -> Exit {
     let sc = match super::load_scenario(path, allow_large, "") {
         Ok((sc, _)) => sc,
@@ -44,10 +44,16 @@ pub fn for_scenario(path: &Path, format: CapacityFormat, allow_large: bool) -> E
         ));
         return Exit::Invalid;
     }
+    let polite = super::polite();
     let Some(groups) = cs::scenario_capacity_until(&sc, &mut || !stop_requested()) else {
         eprint_line("error: interrupted; nothing was reported");
-        return Exit::Failure;
+        return Exit::Interrupted;
     };
+    drop(polite);
+    if stop_requested() {
+        eprint_line("error: interrupted; nothing was reported");
+        return Exit::Interrupted;
+    }
     let out = BufWriter::new(std::io::stdout().lock());
     let written = match format {
         CapacityFormat::Table => cs::write_table(&groups, out),

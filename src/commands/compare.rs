@@ -11,6 +11,7 @@ use crate::decide::slo::{parse_objective, Objective};
 use crate::output::files::{OutputDir, RESULT_FILES};
 use crate::scenario;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 /// What `compare` was asked.
 #[derive(Clone, Debug)]
@@ -66,8 +67,9 @@ pub fn parse_slo_flags(flags: &[String]) -> Result<Vec<Objective>, Exit> {
 }
 
 /// Runs the comparison. Exit 2 for an invalid scenario, setting, objective or output
-/// directory; 1 if runs were interrupted (the finished settings are kept in comparison.csv)
-/// or writing failed; 3 when objectives were given and no setting meets them all.
+/// directory; 130 if a signal interrupted the runs (the finished settings are kept in
+/// comparison.csv; a shard writes no part); 1 if writing failed; 3 when objectives were
+/// given and no setting meets them all.
 pub fn compare(a: &CompareArgs<'_>) -> Exit {
     match compare_inner(a) {
         Ok(exit) | Err(exit) => exit,
@@ -178,15 +180,25 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let sha = source.sha256.clone();
     let bar = progress_bar(
         a.quiet,
-        jobs.len() as u64,
-        "{bar:40} {pos}/{len} runs  [{elapsed}]",
+        jobs.len() as u64 * compare::RUN_UNITS,
+        "{bar:40} {msg}  [{elapsed}]",
     );
+    bar.set_message(format!("0/{} runs", jobs.len()));
     let started = std::time::Instant::now();
+    // From here to the files written, a first signal stops the runs (each at its next look,
+    // within 10 ms of wall time) and the finished settings are kept; exit 130.
+    let polite = super::polite();
     super::test_hold("compare-start");
-    let results = compare::run_all(&jobs, &sha, threads, stop_flag(), &|n| {
-        bar.set_position(n as u64);
-        if n == 1 {
-            super::test_hold("compare-after-1");
+    let shown = std::sync::atomic::AtomicU64::new(0);
+    let results = compare::run_all(&jobs, &sha, threads, stop_flag(), &|p| {
+        // several threads report: the bar never goes back
+        let at = shown.fetch_max(p.units, Ordering::Relaxed).max(p.units);
+        bar.set_position(at);
+        if p.just_finished {
+            bar.set_message(format!("{}/{} runs", p.finished, jobs.len()));
+            if p.finished == 1 {
+                super::test_hold("compare-after-1");
+            }
         }
     });
     bar.finish_and_clear();
@@ -252,6 +264,7 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
         a.out.display()
     );
     let analysis = write_comparison(dir, a.out, &c, &stale_files(), Some(&kept))?;
+    drop(polite);
     if interrupted {
         let done = if replications > 1 {
             format!(
@@ -270,8 +283,8 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
         last_line,
     };
     show(&c, &analysis, &shown)?;
-    if interrupted {
-        return Err(Exit::Failure);
+    if interrupted || super::stop_requested() {
+        return Err(Exit::Interrupted);
     }
     finish(&c, &analysis, a.out, a.report, a.quiet)
 }
@@ -388,7 +401,9 @@ fn write_shard(
         eprint_line(&format!(
             "interrupted: shard {sh} did not finish; no part was written (run it again)"
         ));
-        return Err(Exit::Failure);
+        // `runs/` goes if the cancelled runs left it empty
+        let _ = std::fs::remove_dir(a.out.join("runs"));
+        return Err(Exit::Interrupted);
     }
     let text = shard::part_text(c, sh);
     let written = (|| {

@@ -29,6 +29,10 @@ pub enum Exit {
     Invalid,
     /// 3: a service-level objective was missed.
     ObjectiveMissed,
+    /// 130 (128 + SIGINT's number, what shells report for Ctrl-C): ended by a signal
+    /// (SIGINT, SIGTERM or SIGHUP). Nothing half-written is left: only files committed
+    /// before the signal remain (a compare's finished settings).
+    Interrupted,
 }
 
 impl From<Exit> for ExitCode {
@@ -38,6 +42,7 @@ impl From<Exit> for ExitCode {
             Exit::Failure => 1,
             Exit::Invalid => 2,
             Exit::ObjectiveMissed => 3,
+            Exit::Interrupted => 130,
         })
     }
 }
@@ -70,18 +75,43 @@ pub fn eprint_line(text: &str) {
 
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 static STOP: AtomicBool = AtomicBool::new(false);
+/// How many [`Polite`] scopes are open (a command polling [`stop_requested`]).
+static POLITE: AtomicU32 = AtomicU32::new(0);
 
-/// Installs the SIGINT/SIGTERM/SIGHUP handler: the first signal asks the running command to
-/// stop ([`stop_requested`]); it then cleans up and exits 1. A second signal removes every
-/// temporary output file and exits at once (130).
+/// Installs the SIGINT/SIGTERM/SIGHUP handler. A signal sets the stop flag and kicks the
+/// engine's pulse (a running simulation sees it at its next event or sample row, well
+/// within the 100 ms of wall time we aim at). Inside a [`polite`] scope the first signal
+/// only asks the command to stop: it winds down, keeps what it committed, and exits 130.
+/// Outside one, and at a second signal, every temporary output file and every directory
+/// an unfinished output created (left empty) is removed and the process exits 130 at once.
 pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         STOP.store(true, Ordering::SeqCst);
-        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            crate::output::files::remove_registered_temps();
+        crate::engine::pulse::kick();
+        let first = SIGNALS.fetch_add(1, Ordering::SeqCst) == 0;
+        if !first || POLITE.load(Ordering::SeqCst) == 0 {
+            crate::output::files::abandon_all();
             std::process::exit(130);
         }
     });
+}
+
+/// While the returned guard lives, the command polls [`stop_requested`] (at least every
+/// 100 ms of wall time) and a first signal only asks it to stop; see
+/// [`install_signal_handler`]. Scopes may nest.
+#[must_use = "the scope ends when the guard is dropped"]
+pub fn polite() -> Polite {
+    POLITE.fetch_add(1, Ordering::SeqCst);
+    Polite(())
+}
+
+/// A scope in which signals ask the command to stop rather than end it ([`polite`]).
+pub struct Polite(());
+
+impl Drop for Polite {
+    fn drop(&mut self) {
+        POLITE.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Whether a signal asked the command to stop.
@@ -106,7 +136,9 @@ pub fn test_hold(point: &str) {
     }
 }
 
-/// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal.
+/// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal. Its
+/// owner moves it whenever the engine's pulse beats (every 10 ms of wall time); it is also
+/// redrawn every [`BAR_TICK`] (its elapsed time), so it never sits still for a second.
 pub fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -115,8 +147,12 @@ pub fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
     b.set_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    b.enable_steady_tick(BAR_TICK);
     b
 }
+
+/// Wall time between two redraws of a visible progress bar when nothing moved it: 250 ms.
+pub const BAR_TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Reads a scenario file once (its text, SHA-256 and YAML tree); on problems prints them
 /// as `validate` does (with `trailer` after the count) and returns exit 2.

@@ -132,8 +132,9 @@ struct AxisInfo {
     range: (i64, i64),
 }
 
-/// Runs the plan. Exit 2 on a bad axis, range, objective or scenario; 1 when interrupted
-/// or a run fails; 0 otherwise (also when no value meets: the answer is then null).
+/// Runs the plan. Exit 2 on a bad axis, range, objective or scenario; 1 when a run fails;
+/// 130 when a signal stopped it; 0 otherwise (also when no value meets: the answer is then
+/// null).
 pub fn plan(a: &Args) -> Exit {
     match plan_inner(a) {
         Ok(e) | Err(e) => e,
@@ -222,7 +223,7 @@ fn plan_inner(a: &Args) -> Result<Exit, Exit> {
         for (&v, figs) in values.iter().zip(results.chunks(per)) {
             let Some(figs) = figs.iter().cloned().collect::<Option<Vec<_>>>() else {
                 eprint_line("interrupted: no answer");
-                return Err(Exit::Failure);
+                return Err(Exit::Interrupted);
             };
             let t = judge(v, &objectives, &figs);
             met.push(t.met);

@@ -64,6 +64,9 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
         !super::stop_requested()
     };
     let started = std::time::Instant::now();
+    // While the run simulates and commits, a first signal stops it at its next look (within
+    // 10 ms of wall time) and nothing is kept; exit 130.
+    let polite = super::polite();
     let result = sim::run_to_dir(sc, a.out, &sha, &mut progress);
     bar.finish_and_clear();
     let (mut summary, stats) = match result {
@@ -72,11 +75,24 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
             eprint_line(&format!("error: {e}"));
             return Exit::Invalid;
         }
+        Err(e @ RunError::Cancelled) => {
+            eprint_line(&format!("error: {e}"));
+            return Exit::Interrupted;
+        }
         Err(e) => {
             eprint_line(&format!("error: {e}"));
             return Exit::Failure;
         }
     };
+    drop(polite);
+    if super::stop_requested() {
+        // the signal came after the files were committed: they are whole
+        eprint_line(&format!(
+            "interrupted: after the run's files were written to {}",
+            a.out.display()
+        ));
+        return Exit::Interrupted;
+    }
     // Objectives: judged after the files were written; summary.json gets their outcomes.
     let outcomes = match crate::decide::check_run(&objectives, &mut summary, a.out) {
         Ok(o) => o,

@@ -22,7 +22,7 @@ use crate::scenario::{self, check_cni_value, Scenario};
 use crate::sim;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// One swept setting: a CNI name and its values, in the order given.
@@ -134,19 +134,37 @@ pub struct Job<'a> {
     pub run_dir: Option<PathBuf>,
 }
 
+/// One run's share of a comparison's work in [`RunsProgress::units`].
+pub const RUN_UNITS: u64 = 1000;
+
+/// Where a comparison's runs stand, for its progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunsProgress {
+    /// Runs finished so far.
+    pub finished: usize,
+    /// Work done: [`RUN_UNITS`] per finished run plus, for each running run, its share of
+    /// [`RUN_UNITS`] in simulated time (at most `RUN_UNITS × jobs`).
+    pub units: u64,
+    /// This report is of a run that just finished (the `finished`-th).
+    pub just_finished: bool,
+}
+
 /// Runs every job on `threads` threads and keeps each run's [`columns::Figures`]. A job
 /// with a `run_dir` also writes its files there. `cancel` set: no new run starts and
-/// running ones stop; their slots stay `None`. `done` is called after each finished run
-/// with the count. Results are in job order whatever the thread count.
+/// running ones stop at their next look (the engine looks every 10 ms of wall time); their
+/// slots stay `None`. `progress` is called from the worker threads after each finished run
+/// and whenever a running run looks (every 10 ms of wall time). Results are in job order
+/// whatever the thread count.
 pub fn run_all(
     jobs: &[Job<'_>],
     sha256: &str,
     threads: usize,
     cancel: &AtomicBool,
-    done: &(dyn Fn(usize) + Sync),
+    progress: &(dyn Fn(RunsProgress) + Sync),
 ) -> Result<Vec<Option<columns::Figures>>, sim::RunError> {
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
+    let units = AtomicU64::new(0);
     let results: Mutex<Vec<Option<columns::Figures>>> = Mutex::new(vec![None; jobs.len()]);
     let error: Mutex<Option<sim::RunError>> = Mutex::new(None);
     std::thread::scope(|scope| {
@@ -161,7 +179,23 @@ pub fn run_all(
                 };
                 let mut sc = job.scenario.clone();
                 sc.seed = job.seed;
-                let mut keep_going = |_| !cancel.load(Ordering::Relaxed);
+                let duration = sc.duration.micros().max(1);
+                // this run's units counted so far
+                let mut counted = 0u64;
+                let mut keep_going = |t: crate::time::SimTime| {
+                    let share = (u128::from(t.micros().min(duration)) * u128::from(RUN_UNITS)
+                        / u128::from(duration)) as u64;
+                    if share > counted {
+                        let step = share - counted;
+                        counted = share;
+                        progress(RunsProgress {
+                            finished: finished.load(Ordering::Relaxed),
+                            units: units.fetch_add(step, Ordering::Relaxed) + step,
+                            just_finished: false,
+                        });
+                    }
+                    !cancel.load(Ordering::Relaxed)
+                };
                 let outcome = match &job.run_dir {
                     Some(dir) => match sim::run_to_dir(sc, dir, sha256, &mut keep_going) {
                         Ok((summary, _)) => Ok(Some(summary)),
@@ -174,7 +208,13 @@ pub fn run_all(
                     Ok(Some(summary)) => {
                         results.lock().expect("no panics while locked")[i] =
                             Some(columns::figures(&summary));
-                        done(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                        let rest = RUN_UNITS.saturating_sub(counted);
+                        let total = units.fetch_add(rest, Ordering::Relaxed) + rest;
+                        progress(RunsProgress {
+                            finished: finished.fetch_add(1, Ordering::Relaxed) + 1,
+                            units: total,
+                            just_finished: true,
+                        });
                     }
                     Ok(None) => return,
                     Err(e) => {

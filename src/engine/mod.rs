@@ -11,8 +11,13 @@
 //! schedule the next one "as of" the time the skipped ones would have scheduled it
 //! ([`EventQueue::schedule_as_of`]) without changing the order of anything. Samples are
 //! taken after every state change at an instant.
+//!
+//! The run is watched from outside through a progress callback, called on a wall-clock
+//! [`pulse`] (every 10 ms of wall time, and at once after a signal) rather than every so
+//! many events, between events and between the rows of a sample alike ([`Watch`]).
 
 mod heap;
+pub mod pulse;
 
 use crate::time::{SimDuration, SimTime};
 use heap::Heap;
@@ -167,8 +172,45 @@ pub trait Model {
     type Event;
     /// Handles one event at `now`; may schedule more.
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);
-    /// Records a sample at `now`, after every event at `now` has run.
-    fn sample(&mut self, now: SimTime);
+    /// Records a sample at `now`, after every event at `now` has run. A long sample asks
+    /// `watch` between its rows ([`Watch::go_on`]) and may stop half-way when told to: the
+    /// run is then abandoned.
+    fn sample(&mut self, now: SimTime, watch: &mut Watch<'_>);
+}
+
+/// How a run is watched from outside: its progress callback, called when the wall-clock
+/// [`pulse`] beats (every [`pulse::PERIOD`] = 10 ms of wall time, and at once after
+/// [`pulse::kick`]) with the simulated time; when it returns `false` the run stops.
+pub struct Watch<'a> {
+    pulse: pulse::Pulse,
+    progress: &'a mut dyn FnMut(SimTime) -> bool,
+    stopped: bool,
+}
+
+impl<'a> Watch<'a> {
+    /// A watch calling `progress`.
+    pub fn new(progress: &'a mut dyn FnMut(SimTime) -> bool) -> Watch<'a> {
+        Watch {
+            pulse: pulse::Pulse::new(),
+            progress,
+            stopped: false,
+        }
+    }
+
+    /// Whether the run goes on, at simulated time `now`: one relaxed atomic load, and a
+    /// call of the progress callback when the pulse beat. Once `false`, always `false`.
+    #[inline]
+    pub fn go_on(&mut self, now: SimTime) -> bool {
+        if self.pulse.beat() && !self.stopped {
+            self.stopped = !(self.progress)(now);
+        }
+        !self.stopped
+    }
+
+    /// The progress callback asked the run to stop.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
 }
 
 /// What a run did.
@@ -184,9 +226,11 @@ pub struct RunStats {
 
 /// Runs `model` until `end` (inclusive): samples at 0, every `interval`, and at `end`.
 ///
-/// `progress` is called about every 64k events with the current time; nothing computed
-/// depends on it. When it returns `false` the run stops there (`cancelled`), without the
-/// final sample.
+/// `progress` is called with the simulated time whenever the wall-clock [`pulse`] beat
+/// (every 10 ms of wall time, and at once after a signal), checked after each event, after
+/// each sample and between the rows of a sample; nothing computed depends on it. When it
+/// returns `false` the run stops there (`cancelled`), without finishing the sample under
+/// way nor taking the final one.
 pub fn run<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
@@ -198,12 +242,17 @@ pub fn run<M: Model>(
     let mut stats = RunStats::default();
     let mut next_sample = SimTime::ZERO;
     let mut final_sampled = false;
+    let mut watch = Watch::new(progress);
     loop {
         let next_event = queue.peek_time().unwrap_or(SimTime(u64::MAX));
         // Sample every instant strictly before the next event (all its changes are done).
         while next_sample < next_event && next_sample <= end {
-            model.sample(next_sample);
+            model.sample(next_sample, &mut watch);
             stats.samples += 1;
+            if !watch.go_on(next_sample) {
+                stats.cancelled = true;
+                return stats;
+            }
             final_sampled = next_sample == end;
             next_sample = SimTime(next_sample.micros() + interval);
         }
@@ -213,14 +262,15 @@ pub fn run<M: Model>(
         let (now, event) = queue.pop().expect("peeked");
         model.handle(now, event, queue);
         stats.events += 1;
-        if stats.events & 0xFFFF == 0 && !progress(now) {
+        if !watch.go_on(now) {
             stats.cancelled = true;
             return stats;
         }
     }
     if !final_sampled {
-        model.sample(end);
+        model.sample(end, &mut watch);
         stats.samples += 1;
+        stats.cancelled = watch.stopped();
     }
     stats
 }
@@ -243,7 +293,7 @@ mod tests {
                 q.schedule(now, 99);
             }
         }
-        fn sample(&mut self, now: SimTime) {
+        fn sample(&mut self, now: SimTime, _: &mut Watch<'_>) {
             self.samples.push(now.micros());
         }
     }
@@ -279,6 +329,62 @@ mod tests {
         let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         // sched 0: ranks 3, 7, then the ordinary one; then the one "scheduled" at 5
         assert_eq!(order, vec![3, 2, 1, 4]);
+    }
+
+    /// A model with no events and only samples: the engine still looks outside after every
+    /// sample, so a stop (here a kick during the third sample, as a signal gives) ends the
+    /// run after that sample, not after the 10¹² samples it asked for.
+    #[test]
+    fn a_stop_is_seen_between_samples_without_events() {
+        struct Samples(u64);
+        impl Model for Samples {
+            type Event = u32;
+            fn handle(&mut self, _: SimTime, _: u32, _: &mut EventQueue<u32>) {}
+            fn sample(&mut self, _: SimTime, _: &mut Watch<'_>) {
+                self.0 += 1;
+                if self.0 == 3 {
+                    pulse::kick();
+                }
+            }
+        }
+        let mut m = Samples(0);
+        let mut q = EventQueue::new();
+        // the callback says stop whenever it is called: at the first look after the kick,
+        // or at an earlier beat of the pulse thread
+        let end = SimTime(1_000_000_000_000);
+        let stats = run(&mut m, &mut q, end, SimDuration(1), &mut |_| false);
+        assert!(stats.cancelled);
+        assert!(stats.samples <= 3, "{stats:?}");
+    }
+
+    /// A long sample asks its watch between rows: a stop asked for during it ends the run
+    /// before the sample is done.
+    #[test]
+    fn a_long_sample_stops_between_rows() {
+        struct Rows {
+            rows: u64,
+        }
+        impl Model for Rows {
+            type Event = u32;
+            fn handle(&mut self, _: SimTime, _: u32, _: &mut EventQueue<u32>) {}
+            fn sample(&mut self, now: SimTime, watch: &mut Watch<'_>) {
+                for _ in 0..1_000_000_000u64 {
+                    if !watch.go_on(now) {
+                        return;
+                    }
+                    self.rows += 1;
+                    if self.rows == 10 {
+                        pulse::kick();
+                    }
+                }
+            }
+        }
+        let mut m = Rows { rows: 0 };
+        let mut q = EventQueue::new();
+        let stats = run(&mut m, &mut q, SimTime(10), SimDuration(1), &mut |_| false);
+        assert!(stats.cancelled);
+        assert_eq!(stats.samples, 1);
+        assert!(m.rows <= 10, "{} rows", m.rows);
     }
 
     #[test]

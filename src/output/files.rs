@@ -6,17 +6,22 @@
 //!   a second run into the same directory fails at once. The lock dies with the process, so
 //!   a killed run never leaves the directory locked, and no lock file is left behind.
 //! - Temporary files: `.<name>.<pid>-<n>.partial`, removed when the [`OutputDir`] is dropped
-//!   without [`OutputDir::commit`] (an error, a panic) and by [`remove_registered_temps`]
-//!   (called from the signal handler before a forced exit).
+//!   without [`OutputDir::commit`] (an error, a panic, an interrupted run) and by
+//!   [`abandon_all`] (called from the signal handler before it ends the process).
+//! - Directories: those [`OutputDir::open`] had to create (`--out` and missing parents, a
+//!   compare's `runs/` and `runs/<setting>/`) are removed again, if left empty, when the
+//!   output is dropped without commit and by [`abandon_all`]: an interrupted run leaves no
+//!   empty directory behind.
 //! - Commit: every temporary file is renamed to its name; then files this run did not
 //!   write but an earlier run could have (another `--outputs` choice, a `report.html`) are
-//!   removed, so the directory holds one run's results only.
+//!   removed, so the directory holds one run's results only. [`abandon_all`] waits for a
+//!   commit under way, so a directory holds all of a commit's files or none of them.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Every file a run or a comparison can leave in its directory (the lock file aside).
 pub const RESULT_FILES: [&str; 12] = [
@@ -61,29 +66,52 @@ impl std::fmt::Display for DirError {
 
 impl std::error::Error for DirError {}
 
-static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// What the unfinished outputs of this process hold: temporary files and the directories
+/// they created (removed if left empty).
+struct Unfinished {
+    temps: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+static UNFINISHED: Mutex<Unfinished> = Mutex::new(Unfinished {
+    temps: Vec::new(),
+    dirs: Vec::new(),
+});
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
-fn register(p: &Path) {
-    if let Ok(mut t) = TEMPS.lock() {
-        t.push(p.to_path_buf());
+/// The registry of unfinished outputs (a thread that panicked holding it left it usable:
+/// every change to it is one push or one removal).
+fn unfinished() -> MutexGuard<'static, Unfinished> {
+    UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes `dirs` (deepest first) where they are empty; errors are ignored (a directory
+/// that holds anything stays).
+fn remove_empty_dirs(dirs: &mut [PathBuf]) {
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in dirs.iter() {
+        let _ = fs::remove_dir(d);
     }
 }
 
-fn unregister(p: &Path) {
-    if let Ok(mut t) = TEMPS.lock() {
-        t.retain(|x| x != p);
+/// Removes every temporary file still open anywhere in this process, then the directories
+/// unfinished outputs created, where empty (before the process ends on a signal). Waits for
+/// a commit under way to finish.
+pub fn abandon_all() {
+    let mut u = unfinished();
+    for p in u.temps.drain(..) {
+        let _ = fs::remove_file(p);
     }
+    let mut dirs = std::mem::take(&mut u.dirs);
+    remove_empty_dirs(&mut dirs);
 }
 
-/// Removes every temporary file still open anywhere in this process (before a forced exit
-/// on a signal).
-pub fn remove_registered_temps() {
-    if let Ok(t) = TEMPS.lock() {
-        for p in t.iter() {
-            let _ = fs::remove_file(p);
-        }
-    }
+/// The directories among `dir` and its ancestors that do not exist, deepest first.
+fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err())
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// An output directory being written.
@@ -91,6 +119,9 @@ pub struct OutputDir {
     dir: PathBuf,
     _lock: File,
     temps: Vec<(PathBuf, &'static str)>,
+    /// Directories [`OutputDir::open`] created (deepest first), removed if left empty
+    /// when the output is dropped without commit.
+    created: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -98,26 +129,44 @@ impl OutputDir {
     /// Creates `dir` if missing, takes its lock and proves a file can be written there.
     pub fn open(dir: &Path) -> Result<OutputDir, DirError> {
         let io = |e| DirError::Io(dir.to_path_buf(), e);
-        fs::create_dir_all(dir).map_err(io)?;
-        // A directory opened read-only can carry a flock (Linux, macOS, the BSDs).
-        let lock = File::open(dir).map_err(io)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(DirError::Busy(dir.to_path_buf())),
-            Err(fs::TryLockError::Error(e)) => return Err(io(e)),
-        }
+        let mut created = missing_dirs(dir);
+        unfinished().dirs.extend(created.iter().cloned());
+        let locked = fs::create_dir_all(dir).and_then(|()| {
+            // A directory opened read-only can carry a flock (Linux, macOS, the BSDs).
+            let lock = File::open(dir)?;
+            match lock.try_lock() {
+                Ok(()) => Ok(Ok(lock)),
+                Err(fs::TryLockError::WouldBlock) => Ok(Err(DirError::Busy(dir.to_path_buf()))),
+                Err(fs::TryLockError::Error(e)) => Err(e),
+            }
+        });
+        let lock = match locked {
+            Ok(Ok(lock)) => lock,
+            Ok(Err(busy)) => {
+                // the directory is another run's: leave it to that run
+                unfinished().dirs.retain(|d| !created.contains(d));
+                return Err(busy);
+            }
+            Err(e) => {
+                unfinished().dirs.retain(|d| !created.contains(d));
+                remove_empty_dirs(&mut created);
+                return Err(io(e));
+            }
+        };
         let mut out = OutputDir {
             dir: dir.to_path_buf(),
             _lock: lock,
             temps: Vec::new(),
+            created,
             committed: false,
         };
         // Prove the directory is writable before anything is simulated.
         out.create(".write-test").map_err(io)?;
-        for (tmp, _) in out.temps.drain(..) {
-            let _ = fs::remove_file(&tmp);
-            unregister(&tmp);
+        let tested: Vec<PathBuf> = out.temps.drain(..).map(|(tmp, _)| tmp).collect();
+        for tmp in &tested {
+            let _ = fs::remove_file(tmp);
         }
+        unfinished().temps.retain(|x| !tested.contains(x));
         Ok(out)
     }
 
@@ -128,7 +177,7 @@ impl OutputDir {
             .dir
             .join(format!(".{name}.{}-{n}.partial", std::process::id()));
         let f = File::create(&tmp)?;
-        register(&tmp);
+        unfinished().temps.push(tmp.clone());
         self.temps.push((tmp, name));
         Ok(BufWriter::with_capacity(1 << 16, f))
     }
@@ -147,11 +196,20 @@ impl OutputDir {
     }
 
     /// Renames every temporary file to its name (writers must be flushed and dropped), then
-    /// removes the result files in `stale` this run did not write.
+    /// removes the result files in `stale` this run did not write. Holds the registry of
+    /// unfinished outputs meanwhile, so that [`abandon_all`] (a signal) comes before or after
+    /// the whole commit.
     pub fn commit(mut self, stale: &[&str]) -> io::Result<()> {
+        let mut u = unfinished();
+        let done = self.commit_holding(&mut u, stale);
+        drop(u); // before `self` is dropped (which takes the registry when not committed)
+        done
+    }
+
+    fn commit_holding(&mut self, u: &mut Unfinished, stale: &[&str]) -> io::Result<()> {
         for (tmp, name) in &self.temps {
             fs::rename(tmp, self.dir.join(name))?;
-            unregister(tmp);
+            u.temps.retain(|x| x != tmp);
         }
         for name in stale {
             if !self.temps.iter().any(|(_, n)| n == name) {
@@ -161,6 +219,7 @@ impl OutputDir {
                 }
             }
         }
+        u.dirs.retain(|d| !self.created.contains(d));
         self.committed = true;
         Ok(())
     }
@@ -169,10 +228,13 @@ impl OutputDir {
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
+            let mut u = unfinished();
             for (tmp, _) in &self.temps {
                 let _ = fs::remove_file(tmp);
-                unregister(tmp);
+                u.temps.retain(|x| x != tmp);
             }
+            u.dirs.retain(|d| !self.created.contains(d));
+            remove_empty_dirs(&mut self.created);
         }
     }
 }

@@ -111,8 +111,8 @@ pub(super) fn node_run(
     start: &[Subnet],
     keep_going: &mut dyn FnMut() -> bool,
 ) -> Option<(NodeState, Footprint)> {
-    // Asked before each run too: the engine asks only every 64k events, more than a short
-    // run has.
+    // Asked before each run too: the engine asks only when its wall-clock pulse beats
+    // (every 10 ms), which a short run may never see.
     if !keep_going() {
         return None;
     }

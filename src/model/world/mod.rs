@@ -28,7 +28,7 @@ use super::record::{
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
 use super::totals::RunTotals;
-use crate::engine::{EventQueue, Model};
+use crate::engine::{EventQueue, Model, Watch};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
@@ -411,9 +411,9 @@ impl<R: Recorder> Model for World<R> {
         self.write_events(now, queue);
     }
 
-    fn sample(&mut self, now: SimTime) {
+    fn sample(&mut self, now: SimTime, watch: &mut Watch<'_>) {
         // every event at `now` has run: the instant is over
         self.end_instant();
-        self.take_sample(now);
+        self.take_sample(now, watch);
     }
 }

@@ -2,13 +2,15 @@
 //! written at the end of the run.
 
 use super::World;
+use crate::engine::Watch;
 use crate::model::record::{BlockRow, NodeRow, Recorder, SubnetRow, TimelineRow};
 use crate::time::SimTime;
 
 impl<R: Recorder> World<R> {
     /// Writes one sample of every live node, every subnet and the cluster, and updates the
-    /// summary's sampled figures.
-    pub(super) fn take_sample(&mut self, now: SimTime) {
+    /// summary's sampled figures. Asks `watch` before each node's row and stops half-way
+    /// when the run is being stopped (it is then abandoned).
+    pub(super) fn take_sample(&mut self, now: SimTime, watch: &mut Watch<'_>) {
         let (unschedulable, waiting, running) = self.kube.counts();
         let mut row = TimelineRow {
             time: now,
@@ -22,6 +24,9 @@ impl<R: Recorder> World<R> {
             ..TimelineRow::default()
         };
         for (id, node) in self.nodes.iter().filter(|(_, n)| !n.removed) {
+            if !watch.go_on(now) {
+                return;
+            }
             let ip = self.ipamd.get(id);
             let s = match &self.calico {
                 Some(c) => c.stats(id),
@@ -64,6 +69,9 @@ impl<R: Recorder> World<R> {
         self.recorder.timeline(&row);
         if let Some(c) = &self.calico {
             for (index, b) in c.pool.blocks() {
+                if !watch.go_on(now) {
+                    return;
+                }
                 let node = b.affinity.map(|n| self.nodes.get(n).name.as_str());
                 self.recorder.block(&BlockRow {
                     time: now,
