@@ -488,3 +488,45 @@ fn instance_type_by_subnet_size_names_both_axes() {
         "{err}"
     );
 }
+
+/// Without objectives the closing line states the trade-off between the Pareto front's
+/// ends and picks nothing; with objectives the verdict picks and the trade-off line goes.
+/// scale-out under WARM_IP_TARGET 0 and 2: 0 keeps a warm ENI per node (fast, many idle
+/// IPs), 2 keeps two spare IPs (lean, slower): each is an end of the front.
+#[test]
+fn without_objectives_the_closing_line_states_the_trade_off() {
+    let out = fresh_dir("cmp", "tradeoff");
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/scale-out.yaml",
+        "--set",
+        "WARM_IP_TARGET=0,2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = String::from_utf8_lossy(&o.stdout);
+    let line = t.lines().find(|l| l.starts_with("trade-off: ")).expect(&t);
+    assert!(
+        line.starts_with("trade-off: fastest WARM_IP_TARGET=0 (")
+            && line.contains("leanest WARM_IP_TARGET=2 ("),
+        "{line}"
+    );
+    assert!(line.contains("No pick without objectives"), "{line}");
+    assert!(!t.contains("recommended:"), "{t}");
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/scale-out.yaml",
+        "--set",
+        "WARM_IP_TARGET=0,2",
+        "--slo",
+        "p99_time_to_running<=600s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(!t.contains("trade-off: "), "{t}");
+    // both meet 600 s; the leanest meeting it is recommended
+    assert!(t.contains("recommended: WARM_IP_TARGET=2\n"), "{t}");
+}

@@ -231,63 +231,46 @@ pub fn verdict(c: &Comparison, a: &Analysis) -> String {
     out
 }
 
-fn signed(v: f64, unit: &str) -> String {
-    if v.fract() == 0.0 {
-        format!("{:+}{unit}", v as i64)
-    } else {
-        format!("{v:+.1}{unit}")
-    }
-}
-
-/// One line comparing the leanest Pareto setting that serves at least as many pods as the
-/// baseline with it, e.g. "WARM_IP_TARGET=2 holds 71 % fewer idle IPs than the baseline
-/// (WARM_IP_TARGET=0) for +4.1 s p99 time to running and +35 EC2 calls" (means with
-/// replications). `None` with fewer than two rows or no baseline row.
+/// Without objectives: one line stating the trade-off between the two ends of the Pareto
+/// front — the fastest setting (lowest p99 time to running) and the leanest (fewest idle IPs
+/// on average) — and that choosing needs objectives; no pick. `None` with fewer than two
+/// rows, or with objectives (the verdict then picks).
 pub fn reading(c: &Comparison, a: &Analysis) -> Option<String> {
-    if a.rows.len() < 2 {
+    if a.rows.len() < 2 || !c.objectives.is_empty() {
         return None;
     }
-    let baseline = a.baseline_row.unwrap_or(0);
-    let baseline_name = if a.baseline_row.is_some() {
-        baseline_name(c)
-    } else {
-        label(&c.settings[0].setting)
-    };
-    let (never_ip, never_node, calls) = (
-        col("pods_never_ip"),
-        col("pods_never_scheduled"),
-        col("ec2_calls_total"),
-    );
-    let served_less = |r: &Row| r.mean(never_ip).unwrap_or(0.0) + r.mean(never_node).unwrap_or(0.0);
-    let base = &a.rows[baseline];
-    let best = (0..a.rows.len())
-        .filter(|&i| {
-            i != baseline && a.rows[i].pareto && served_less(&a.rows[i]) <= served_less(base)
+    let front: Vec<usize> = (0..a.rows.len()).filter(|&i| a.rows[i].pareto).collect();
+    let by = |fast: bool| {
+        front.iter().copied().min_by(|&x, &y| {
+            let ((px, ix), (py, iy)) = (point(&a.rows[x]), point(&a.rows[y]));
+            let (first, then) = if fast {
+                (px.total_cmp(&py), ix.total_cmp(&iy))
+            } else {
+                (ix.total_cmp(&iy), px.total_cmp(&py))
+            };
+            first.then(then).then(x.cmp(&y))
         })
-        .min_by(|&x, &y| {
-            point(&a.rows[x])
-                .1
-                .total_cmp(&point(&a.rows[y]).1)
-                .then(x.cmp(&y))
-        })?;
-    let r = &a.rows[best];
-    let ((bp, bi), (rp, ri)) = (point(base), point(r));
-    let idle = if bi > 0.0 {
-        let pct = (bi - ri) / bi * 100.0;
-        if pct >= 0.0 {
-            format!("holds {pct:.0} % fewer idle IPs than {baseline_name}")
-        } else {
-            format!("holds {:.0} % more idle IPs than {baseline_name}", -pct)
-        }
-    } else {
-        format!("holds {ri:.1} idle IPs on average against {bi:.1} for {baseline_name}")
     };
-    let dc = r.mean(calls).unwrap_or(0.0) - base.mean(calls).unwrap_or(0.0);
+    let (fastest, leanest) = (by(true)?, by(false)?);
+    let name = |i: usize| label(&c.settings[i].setting);
+    let (pf, if_) = point(&a.rows[fastest]);
+    let (pl, il) = point(&a.rows[leanest]);
+    if fastest == leanest {
+        return Some(format!(
+            "{} is both the fastest (p99 time to running {pf:.1} s) and the leanest ({if_:.1} \
+             idle IPs mean): it dominates the others on these two.",
+            name(fastest)
+        ));
+    }
     Some(format!(
-        "{} {idle} ({ri:.1} vs {bi:.1} mean) for {:+.1} s p99 time to running and {} EC2 \
-         calls.",
-        label(&c.settings[best].setting),
-        rp - bp,
-        signed(dc, "")
+        "trade-off: fastest {} (p99 time to running {pf:.1} s, {if_:.1} idle IPs mean) … \
+         leanest {} ({pl:.1} s, {il:.1} idle IPs): {:.1} s more p99 for {:.1} fewer idle IPs. \
+         No pick without objectives: add --slo, e.g. --slo 'p99_time_to_running<={}s', for \
+         the leanest setting that meets them.",
+        name(fastest),
+        name(leanest),
+        pl - pf,
+        if_ - il,
+        pf.ceil().max(1.0)
     ))
 }
