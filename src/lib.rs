@@ -21,4 +21,5 @@ pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod text;
 pub mod time;
