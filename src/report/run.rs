@@ -232,10 +232,10 @@ fn time_to_ip(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
     let mut desc = format!(
         "For each workload, the fraction of its pod-network pods that had an IP within x of \
          their creation (ip_assigned_s − created_s in pods.csv), so each line ends at the \
-         fraction that ever got one. {} of {} pods got an IP; {never} never did ({} never \
+         fraction that ever got one. {} of {} got an IP; {never} never did ({} never \
          scheduled, {} still waiting at the end, {} deleted first).",
         all.to_ip_ms.len(),
-        all.pods(),
+        crate::text::Count(all.pods(), "pod", "pods"),
         all.never_scheduled,
         all.waiting_at_end,
         all.deleted_first
@@ -352,7 +352,10 @@ fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError
                 total,
                 Some(w.totals.iter().map(|t| t.intervals).sum()),
             );
-            format!("waits.csv ({} pods waited)", w.pods)
+            format!(
+                "waits.csv ({} waited)",
+                crate::text::Count(w.pods, "pod", "pods")
+            )
         }
         (None, Some(by)) => {
             let total: f64 = by.0.iter().sum();

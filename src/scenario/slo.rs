@@ -215,8 +215,13 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
             metric_names()
         ));
     }
-    let metric = Metric::from_name(name)
-        .ok_or_else(|| format!("unknown metric \"{name}\"; allowed: {}", metric_names()))?;
+    let metric = Metric::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown metric \"{name}\"{}; allowed: {}",
+            crate::text::did_you_mean(name, &Metric::ALL.map(Metric::name)),
+            metric_names()
+        )
+    })?;
     if value.is_empty() {
         return Err(format!("\"{t}\" has no value after {op}; {FORM}"));
     }
