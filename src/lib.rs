@@ -22,4 +22,5 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod text;
 pub mod time;

@@ -83,7 +83,10 @@ fn m5_large_default_warm_eni_target() {
     assert_eq!(g.at_max_pods.idle_ips(), 0);
     let s = only_subnet(g);
     assert!(s.instance && s.pod_enis);
-    assert_eq!((s.free_ips, s.ips_per_node, s.existing_ips), (251, 30, 60));
+    assert_eq!(
+        (s.free_ips, s.ips_per_node, s.nodes_demand_ips),
+        (251, 30, 60)
+    );
     assert_eq!(s.more_nodes_by_ips, Some(6));
     assert_eq!(s.more_nodes_by_blocks, None); // not prefix mode
     assert_eq!((s.more_nodes, s.limit), (Some(6), Limit::Addresses));
@@ -141,7 +144,10 @@ fn prefix_delegation_m5_large() {
     let s = only_subnet(g);
     assert_eq!((s.free_ips, s.free_prefix_blocks), (1019, 62));
     assert_eq!((s.ips_per_node, s.prefix_blocks_per_node), (113, 7));
-    assert_eq!((s.existing_ips, s.existing_prefix_blocks), (339, 21));
+    assert_eq!(
+        (s.nodes_demand_ips, s.nodes_demand_prefix_blocks),
+        (339, 21)
+    );
     assert_eq!(s.more_nodes_by_blocks, Some(5));
     assert_eq!(s.more_nodes_by_ips, Some(6));
     assert_eq!((s.more_nodes, s.limit), (Some(5), Limit::PrefixBlocks));
@@ -190,14 +196,14 @@ nodegroups:
     assert_eq!(node.subnet, "nodes-a");
     assert!(node.instance && !node.pod_enis);
     assert_eq!(
-        (node.free_ips, node.ips_per_node, node.existing_ips),
+        (node.free_ips, node.ips_per_node, node.nodes_demand_ips),
         (251, 1, 5)
     );
     assert_eq!(node.more_nodes, Some(246));
     assert_eq!(pods.subnet, "pods-a");
     assert!(!pods.instance && pods.pod_enis);
     assert_eq!(
-        (pods.free_ips, pods.ips_per_node, pods.existing_ips),
+        (pods.free_ips, pods.ips_per_node, pods.nodes_demand_ips),
         (65531, 20, 100)
     );
     assert_eq!(
@@ -308,8 +314,8 @@ fn two_nodegroups_share_a_subnet() {
     assert_eq!(pool(&g[1].at_zero_pods), (1, 5, 0, 0, 0));
     assert_eq!(pool(&g[1].at_max_pods), (3, 15, 0, 15, 0));
     let (big, small) = (only_subnet(&g[0]), only_subnet(&g[1]));
-    assert_eq!((big.ips_per_node, big.existing_ips), (30, 78));
-    assert_eq!((small.ips_per_node, small.existing_ips), (18, 78));
+    assert_eq!((big.ips_per_node, big.nodes_demand_ips), (30, 78));
+    assert_eq!((small.ips_per_node, small.nodes_demand_ips), (18, 78));
     assert_eq!((big.more_nodes, small.more_nodes), (Some(5), Some(9)));
 }
 
@@ -326,20 +332,31 @@ enis_at_0_pods,ips_at_0_pods,prefixes_at_0_pods,enis_at_max_pods,ips_at_max_pods
 prefixes_at_max_pods,pods_with_ip_at_max_pods,pods_without_ip_at_max_pods,\
 idle_ips_at_max_pods,settled,launched,subnet,uses,free_ips,free_prefix_blocks,ips_per_node,\
 prefix_blocks_per_node,existing_ips,existing_prefix_blocks,existing_fit,short_for_one_node,\
-more_nodes_by_ips,more_nodes_by_blocks,more_nodes,limit,binding,nodes_fit"
+more_nodes_by_ips,more_nodes_by_blocks,more_nodes,limit,binding,nodes_fit,nodes_demand_ips,\
+nodes_demand_prefix_blocks"
     );
     assert_eq!(lines[0], CSV_HEADER.join(","));
     assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines[1].starts_with("big,m5.large,secondary IPs,29,2,27,2,1,9,0,3,27,0,27,0,0,true,true,a,instance+pod ENIs,251,"), "{}", lines[1]);
-    assert!(lines[1].ends_with(",5,,5,addresses,true,5"), "{}", lines[1]);
+    assert!(lines[1].starts_with("big,m5.large,secondary_ips,29,2,27,2,1,9,0,3,27,0,27,0,0,true,true,a,instance_and_pod_enis,251,"), "{}", lines[1]);
+    // ... the answer (5 more nodes), then nodes_demand_ips / _prefix_blocks: the same 78
+    // addresses and 5 blocks as existing_ips / existing_prefix_blocks.
+    assert!(
+        lines[1].ends_with(",78,5,true,false,5,,5,addresses,true,5,78,5"),
+        "{}",
+        lines[1]
+    );
     assert!(
         lines[2].starts_with(
-            "small,t3.medium,secondary IPs,17,2,15,1,1,5,0,3,15,0,15,0,0,true,true,a,"
+            "small,t3.medium,secondary_ips,17,2,15,1,1,5,0,3,15,0,15,0,0,true,true,a,"
         ),
         "{}",
         lines[2]
     );
-    assert!(lines[2].ends_with(",9,,9,addresses,true,9"), "{}", lines[2]);
+    assert!(
+        lines[2].ends_with(",9,,9,addresses,true,9,78,5"),
+        "{}",
+        lines[2]
+    );
     for l in &lines {
         assert_eq!(l.split(',').count(), CSV_HEADER.len(), "{l}");
     }
@@ -355,7 +372,7 @@ fn table_shows_idle_tax_full_node_and_binding_subnet() {
     .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.contains("nodegroup ng: m5.large, secondary IPs, max pods 29 (2 DaemonSet + 27 workload), 2 nodes at start"),
+        text.contains("nodegroup ng: m5.large, mode secondary_ips, max pods 29 (2 DaemonSet + 27 workload), 2 nodes at start"),
         "{text}"
     );
     assert!(
@@ -504,7 +521,7 @@ fn huge_node_count_is_counted_not_looped() {
     let started = Instant::now();
     let g = capacity(&m5_large("  WARM_ENI_TARGET: 1", "10.0.0.0/24", u32::MAX));
     let s = only_subnet(&g[0]);
-    assert_eq!(s.existing_ips, u32::MAX);
+    assert_eq!(s.nodes_demand_ips, u32::MAX);
     assert_eq!(s.more_nodes_by_ips, Some(0));
     assert_eq!((s.more_nodes, s.limit), (Some(0), Limit::Addresses));
     assert!(!s.existing_fit);
@@ -549,7 +566,7 @@ fn cli_max_pods_u32_max_stays_small() {
     );
     assert!(
         stdout.lines().nth(1).unwrap_or("").starts_with(
-            "ng,m5.large,secondary IPs,4294967295,2,4294967293,2,1,9,0,3,27,0,27,4294967266,0,"
+            "ng,m5.large,secondary_ips,4294967295,2,4294967293,2,1,9,0,3,27,0,27,4294967266,0,"
         ),
         "{stdout}"
     );
@@ -617,7 +634,7 @@ fn security_groups_for_pods_count_the_trunk_and_the_branches() {
     assert_eq!(g.workload_pods, 27);
     assert_eq!(pool(&g.at_max_pods), (2, 18, 0, 27, 0));
     let s = only_subnet(g);
-    assert_eq!((s.ips_per_node, s.existing_ips), (30, 60));
+    assert_eq!((s.ips_per_node, s.nodes_demand_ips), (30, 60));
     assert_eq!(s.more_nodes, Some(6));
     // without a selected workload the branches are not counted: 1 + 9 + 1 + 9 + 1 trunk =
     // 21 per node, and 18 of the 27 pods get an IP

@@ -179,7 +179,15 @@ fn unwritable_output_exits_2_before_running() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    // a file where a parent directory should be: named, one line
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: --out {}: {} is a file; give a directory (it is created if missing)\n",
+            out.display(),
+            blocker.display()
+        )
+    );
 }
 
 #[test]

@@ -413,12 +413,14 @@ fn columns_are_appended_and_shard_files_replace_comparisons() {
     for (i, c) in causes.iter().enumerate() {
         assert_eq!(header[want.len() + 2 + i], format!("wait_{}_s", c.word()));
     }
-    // then the VPC addresses the cluster consumed at its peak, then the statistics
+    // then the VPC addresses the cluster consumed at its peak, the failed launches, then
+    // the statistics
     assert_eq!(header[want.len() + 2 + causes.len()], "vpc_ips_used_peak");
-    assert_eq!(header[want.len() + 3 + causes.len()], "pods_never_ip_mean");
+    assert_eq!(header[want.len() + 3 + causes.len()], "nodes_launch_failed");
+    assert_eq!(header[want.len() + 4 + causes.len()], "pods_never_ip_mean");
     assert_eq!(&header[header.len() - 2..], &["slo_met", "recommended"]);
     // 8 headline metrics × 6 statistics
-    assert_eq!(header.len(), want.len() + 3 + causes.len() + 48 + 2);
+    assert_eq!(header.len(), want.len() + 4 + causes.len() + 48 + 2);
     assert!(run(args(&["--shard", "1/2"])).status.success());
     assert!(out.join("shard.json").is_file());
     assert!(!out.join("comparison.csv").exists() && !out.join("comparison.json").exists());

@@ -484,7 +484,7 @@ fn an_unknown_instance_type_is_located_with_suggestions() {
     assert!(err.lines().any(|l| l == want), "{err}");
     // Every node is reported, then the count; nothing on stdout.
     assert!(
-        err.ends_with("import: 3 problem(s) found; nothing was written\n"),
+        err.ends_with("import: 3 problems found; nothing was written\n"),
         "{err}"
     );
     assert!(o.stdout.is_empty());
@@ -738,7 +738,7 @@ fn out_is_written_whole_or_not_at_all() {
     assert_eq!(
         String::from_utf8(o.stdout).unwrap(),
         format!(
-            "{}: imported 3 nodes in 1 nodegroups, 1 subnets, 2 DaemonSets, 0 workloads (0 pods)\n",
+            "{}: imported 3 nodes in 1 nodegroup, 1 subnet, 2 DaemonSets, 0 workloads (0 pods)\n",
             target.display()
         )
     );

@@ -774,7 +774,7 @@ fn comparison_table_is_numbered_as_the_terminal_table() {
     assert_eq!(doc.matches("<tr class=\"pareto\">").count(), 3);
     // The scatter: five points labelled with their table numbers (row 1 has no p99).
     let (desc, body) = section(&doc, "Trade-off: idle IPs vs. p99 time to running");
-    assert!(desc.contains("1 setting(s) without both values are not plotted"));
+    assert!(desc.contains("1 setting without both values is not plotted"));
     let svg = svgs(body)[0];
     assert_eq!(svg.matches("<circle").count(), 5);
     let mut labels: Vec<String> = texts(svg)

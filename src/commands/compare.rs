@@ -10,6 +10,7 @@ use crate::compare::{self, rows, table, Job};
 use crate::decide::slo::{parse_objective, Objective};
 use crate::output::files::{OutputDir, RESULT_FILES};
 use crate::scenario;
+use crate::text::Count;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
@@ -138,7 +139,9 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     }
     if invalid > 0 {
         eprint_line(&format!(
-            "error: {invalid} setting(s) make the scenario invalid; nothing was run"
+            "error: {} {} the scenario invalid; nothing was run",
+            Count(invalid as u64, "setting", "settings"),
+            crate::text::noun(invalid as u64, "makes", "make")
         ));
         return Err(Exit::Invalid);
     }
@@ -252,15 +255,17 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     }
     let what = if replications > 1 {
         format!(
-            "{} runs ({} settings × {replications} replications)",
-            c.settings.len() * per,
-            c.settings.len()
+            "{} ({} × {})",
+            Count((c.settings.len() * per) as u64, "run", "runs"),
+            Count(c.settings.len() as u64, "setting", "settings"),
+            Count(replications.into(), "replication", "replications")
         )
     } else {
-        format!("{} runs", c.settings.len())
+        Count(c.settings.len() as u64, "run", "runs").to_string()
     };
     let last_line = format!(
-        "{what} on {threads} threads in {wall:.2} s wall; {}/comparison.csv\n",
+        "{what} on {} in {wall:.2} s wall; {}/comparison.csv\n",
+        Count(threads as u64, "thread", "threads"),
         a.out.display()
     );
     let analysis = write_comparison(dir, a.out, &c, &stale_files(), Some(&kept))?;
@@ -268,12 +273,16 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     if interrupted {
         let done = if replications > 1 {
             format!(
-                "{} of {} settings finished all {replications} replications",
+                "{} of {} finished all {replications} replications",
                 c.settings.len(),
-                mine.len()
+                Count(mine.len() as u64, "setting", "settings")
             )
         } else {
-            format!("{} of {} runs finished", c.settings.len(), mine.len())
+            format!(
+                "{} of {} finished",
+                c.settings.len(),
+                Count(mine.len() as u64, "run", "runs")
+            )
         };
         eprint_line(&format!("interrupted: {done}; comparison.csv holds those"));
     }
@@ -424,10 +433,12 @@ fn write_shard(
     } else if !a.quiet {
         let total = compare::combinations(&c.axes).len();
         print(&format!(
-            "shard {sh}: {} of {total} settings × {} replication(s), {runs} runs on {threads} \
-             threads in {wall:.2} s wall; {}/{}\n",
+            "shard {sh}: {} of {} × {}, {} on {} in {wall:.2} s wall; {}/{}\n",
             c.settings.len(),
-            c.replications,
+            Count(total as u64, "setting", "settings"),
+            Count(c.replications.into(), "replication", "replications"),
+            Count(runs as u64, "run", "runs"),
+            Count(threads as u64, "thread", "threads"),
             a.out.display(),
             shard::PART_FILE
         ))?;

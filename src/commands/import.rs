@@ -5,7 +5,8 @@
 
 use super::{eprint_line, print, Exit};
 use crate::import::{self, Imported, Inputs};
-use crate::output::files::OutputDir;
+use crate::output::files::{DirError, OutputDir};
+use crate::text::Count;
 use std::path::Path;
 
 /// The command's arguments.
@@ -42,8 +43,8 @@ pub fn import(args: &ImportArgs<'_>) -> Exit {
                 eprint_line(&e.to_string());
             }
             eprint_line(&format!(
-                "import: {} problem(s) found; nothing was written",
-                failed.errors.len()
+                "import: {} found; nothing was written",
+                Count(failed.errors.len() as u64, "problem", "problems")
             ));
             return Exit::Invalid;
         }
@@ -67,14 +68,16 @@ fn summary(path: &Path, imported: &Imported) -> String {
     let s = &imported.scenario;
     let nodes: u64 = s.nodegroups.iter().map(|g| u64::from(g.count)).sum();
     let pods: u64 = s.workloads.iter().map(|w| u64::from(w.replicas)).sum();
+    let n = |n: usize, one, many| Count(n as u64, one, many);
     format!(
-        "{}: imported {nodes} nodes in {} nodegroups, {} subnets, {} DaemonSets, {} workloads \
-         ({pods} pods)\n",
+        "{}: imported {} in {}, {}, {}, {} ({})\n",
         path.display(),
-        s.nodegroups.len(),
-        s.subnets.len(),
-        s.daemonsets.len(),
-        s.workloads.len()
+        Count(nodes, "node", "nodes"),
+        n(s.nodegroups.len(), "nodegroup", "nodegroups"),
+        n(s.subnets.len(), "subnet", "subnets"),
+        n(s.daemonsets.len(), "DaemonSet", "DaemonSets"),
+        n(s.workloads.len(), "workload", "workloads"),
+        Count(pods, "pod", "pods")
     )
 }
 
@@ -102,6 +105,16 @@ fn write_file(path: &Path, text: &str) -> Result<(), Exit> {
     };
     let mut dir = match OutputDir::open(parent) {
         Ok(d) => d,
+        // --out is a file here: say so in its terms, not an output directory's
+        Err(DirError::NotADirectory(_, file)) => {
+            eprint_line(&format!(
+                "error: --out {}: {} is a file, not a directory; give a path in a directory \
+                 (created if missing)",
+                path.display(),
+                file.display()
+            ));
+            return Err(Exit::Invalid);
+        }
         Err(e) => {
             eprint_line(&format!("error: {e}"));
             return Err(Exit::Invalid);

@@ -6,6 +6,7 @@ use super::{eprint_line, Exit};
 use crate::cli::CompareFormat;
 use crate::compare::shard;
 use crate::output::files::{OutputDir, RESULT_FILES};
+use crate::text::Count;
 use std::path::{Path, PathBuf};
 
 /// What `merge` was asked.
@@ -51,8 +52,8 @@ pub fn merge(a: &MergeArgs<'_>) -> Exit {
             eprint_line(&format!("error: {p}"));
         }
         eprint_line(&format!(
-            "error: {} problem(s) with the parts; nothing was merged",
-            problems.len()
+            "error: {} with the parts; nothing was merged",
+            Count(problems.len() as u64, "problem", "problems")
         ));
         return Exit::Invalid;
     };
@@ -72,10 +73,10 @@ pub fn merge(a: &MergeArgs<'_>) -> Exit {
         quiet: a.quiet,
         format: a.format,
         last_line: format!(
-            "merged {} parts: {} settings × {} replication(s); {}/comparison.csv\n",
-            parts.len(),
-            c.settings.len(),
-            c.replications,
+            "merged {}: {} × {}; {}/comparison.csv\n",
+            Count(parts.len() as u64, "part", "parts"),
+            Count(c.settings.len() as u64, "setting", "settings"),
+            Count(c.replications.into(), "replication", "replications"),
             a.out.display()
         ),
     };

@@ -203,8 +203,8 @@ pub fn load_scenario(
 pub fn print_scenario_errors(path: &Path, e: &crate::scenario::ScenarioErrors, trailer: &str) {
     eprint_line(&e.to_string());
     eprint_line(&format!(
-        "{}: {} problem(s) found{trailer}",
+        "{}: {} found{trailer}",
         path.display(),
-        e.problems.len()
+        crate::text::Count(e.problems.len() as u64, "problem", "problems")
     ));
 }

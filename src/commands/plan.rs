@@ -16,7 +16,11 @@ const MAX_RUNS: u64 = crate::scenario::validate::budget::MAX_SWEEP;
 
 /// The objectives when none is given: no pod waits for want of a subnet address or of a
 /// free /28, and no node fails to launch.
-pub const DEFAULT_OBJECTIVES: [&str; 2] = ["subnet_full_wait<=0", "no_free_prefix_wait<=0"];
+pub const DEFAULT_OBJECTIVES: [&str; 3] = [
+    "subnet_full_wait<=0",
+    "no_free_prefix_wait<=0",
+    "nodes_launch_failed<=0",
+];
 
 /// `ipamsim plan`'s flags.
 #[derive(clap::Args, Debug, Clone)]

@@ -2,6 +2,7 @@
 
 use super::{eprint_line, load_scenario, print, progress_bar, Exit};
 use crate::sim::{self, RunError};
+use crate::text::Count;
 use std::path::Path;
 
 /// What `run` was asked.
@@ -108,8 +109,8 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
             text.push_str(&format!("objective:       {verdict} {}\n", o.describe()));
         }
         text.push_str(&format!(
-            "run:             {} events in {:.2} s wall; outputs in {}\n",
-            stats.events,
+            "run:             {} in {:.2} s wall; outputs in {}\n",
+            Count(stats.events, "event", "events"),
             started.elapsed().as_secs_f64(),
             a.out.display()
         ));

@@ -1,6 +1,7 @@
 //! `ipamsim validate SCENARIO`: every problem, located; exit 0 only if valid.
 
 use super::{load_scenario, print, Exit};
+use crate::text::Count;
 use std::path::Path;
 
 /// Validates one scenario file; its warnings go to stderr (exit 0 all the same).
@@ -9,11 +10,11 @@ pub fn validate(path: &Path, allow_large: bool) -> Exit {
         Ok((sc, _)) => {
             let nodes: u64 = sc.nodegroups.iter().map(|g| u64::from(g.count)).sum();
             let line = format!(
-                "{}: valid ({} nodegroups, {} nodes at start, {} workloads, {} simulated)\n",
+                "{}: valid ({}, {} at start, {}, {} simulated)\n",
                 path.display(),
-                sc.nodegroups.len(),
-                nodes,
-                sc.workloads.len(),
+                Count(sc.nodegroups.len() as u64, "nodegroup", "nodegroups"),
+                Count(nodes, "node", "nodes"),
+                Count(sc.workloads.len() as u64, "workload", "workloads"),
                 sc.duration
             );
             print(&line).err().unwrap_or(Exit::Success)

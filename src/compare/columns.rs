@@ -141,6 +141,10 @@ pub fn columns() -> &'static [Column] {
         }
         // VPC subnet addresses the cluster consumed at its peak (Calico vs the VPC CNI)
         c.push(count("vpc_ips_used_peak", false, |s| s.subnets.used_peak));
+        // nodes whose instance got no subnet address
+        c.push(count("nodes_launch_failed", false, |s| {
+            s.nodes.launch_failed.into()
+        }));
         c
     })
 }

@@ -189,7 +189,11 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Comparison, Vec<String>> {
             problems.push(differs(
                 "is shard",
                 p.shard.to_string(),
-                format!("shard {} (of {} shards)", first.shard, first.shard.n),
+                format!(
+                    "shard {} (of {})",
+                    first.shard,
+                    crate::text::Count(first.shard.n as u64, "shard", "shards")
+                ),
             ));
         }
         if p.replications != first.replications {
@@ -281,9 +285,9 @@ fn check_complete(at: &str, p: &Part, problems: &mut Vec<String>) {
     let damaged = |why: String| format!("{at}: incomplete or damaged part: {why}");
     if p.combinations != grid.len() || p.shard.k == 0 || p.shard.k > p.shard.n {
         problems.push(damaged(format!(
-            "shard {} of a grid of {} combinations",
+            "shard {} of a grid of {}",
             p.shard,
-            grid.len()
+            crate::text::Count(grid.len() as u64, "combination", "combinations")
         )));
         return;
     }
@@ -310,10 +314,10 @@ fn check_complete(at: &str, p: &Part, problems: &mut Vec<String>) {
             || s.runs.iter().any(|f| f.len() != p.columns.len())
         {
             problems.push(damaged(format!(
-                "{} has {} of {} replications",
+                "{} has {} of {}",
                 label(&s.setting),
                 s.runs.len(),
-                p.replications
+                crate::text::Count(p.replications.into(), "replication", "replications")
             )));
         }
     }

@@ -218,9 +218,10 @@ pub fn verdict(c: &Comparison, a: &Analysis) -> String {
     };
     let meeting = a.rows.iter().filter(|r| r.meets_all == Some(true)).count();
     let mut out = format!(
-        "objectives: {}, {how}: {meeting} of {} settings meet every one.\n",
+        "objectives: {}, {how}: {meeting} of {} {} every one.\n",
         list.join(", "),
-        a.rows.len()
+        crate::text::Count(a.rows.len() as u64, "setting", "settings"),
+        crate::text::noun(meeting as u64, "meets", "meet")
     );
     match a.recommended {
         Some(i) => {

@@ -3,6 +3,7 @@
 use super::story::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitStep};
 use super::{Ms, Overview};
 use crate::model::record::WaitCause;
+use crate::text::{noun, Count};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -11,8 +12,10 @@ pub fn overview_text(o: &Overview, dir: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} of {} pods waited: {} pod-seconds in all (waits.csv)",
-        o.pods_waited, o.pods, o.wait_s
+        "{} of {} waited: {} pod-seconds in all (waits.csv)",
+        o.pods_waited,
+        Count(o.pods, "pod", "pods"),
+        o.wait_s
     );
     let mut causes: Vec<_> = o.by_cause.iter().filter(|c| c.seconds.0 > 0).collect();
     causes.sort_by_key(|c| std::cmp::Reverse(c.seconds));
@@ -38,7 +41,11 @@ pub fn overview_text(o: &Overview, dir: &Path) -> String {
         );
     }
     if !o.slowest.is_empty() {
-        let _ = writeln!(out, "\nslowest {} pods by total wait:", o.slowest.len());
+        let _ = writeln!(
+            out,
+            "\nslowest {} by total wait:",
+            Count(o.slowest.len() as u64, "pod", "pods")
+        );
         let rows: Vec<[String; 5]> = o
             .slowest
             .iter()
@@ -202,12 +209,9 @@ fn heading(out: &mut String, pod: &str, prefix: &str, l: &Life) {
             .collect();
         format!("waited {} s: {}", l.wait_s, parts.join(", "))
     };
-    match l.failed_cni_adds {
-        0 => {}
-        1 => waited.push_str("; 1 failed CNI ADD"),
-        n => {
-            let _ = write!(waited, "; {n} failed CNI ADDs");
-        }
+    if l.failed_cni_adds > 0 {
+        let n = Count(l.failed_cni_adds, "failed CNI ADD", "failed CNI ADDs");
+        let _ = write!(waited, "; {n}");
     }
     let _ = writeln!(out, "  {waited}");
 }
@@ -362,8 +366,9 @@ fn wait_lines(w: &WaitStep, same_eni: bool, push: &mut impl FnMut(Ms, usize, Str
             last,
             1,
             format!(
-                "(and {} more node events in this interval)",
-                w.events_omitted
+                "(and {} more node {} in this interval)",
+                w.events_omitted,
+                noun(w.events_omitted, "event", "events")
             ),
         );
     }
@@ -377,8 +382,9 @@ fn wait_lines(w: &WaitStep, same_eni: bool, push: &mut impl FnMut(Ms, usize, Str
             w.end_s,
             1,
             format!(
-                "{} other pods on {} got the free addresses first: {names}",
+                "{} other {} on {} got the free addresses first: {names}",
                 w.taken_count,
+                noun(w.taken_count, "pod", "pods"),
                 w.node.as_deref().unwrap_or("the node")
             ),
         );

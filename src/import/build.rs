@@ -90,10 +90,13 @@ pub fn build(c: &Cluster<'_>, found: &mut Found) -> ScenarioOut {
                     SUBNETS,
                     at.key("AvailableIpAddressCount"),
                     format!(
-                        "the {} imported node(s) in {} would hold about {} addresses, more than \
+                        "the {} imported {} in {} would hold about {} addresses, more than \
                          the {in_use} in use (size − 5 − AvailableIpAddressCount); were \
                          describe-subnets and kubectl run at different times? `used` is 0",
-                        node_count[k], net.cidr, explained[k]
+                        node_count[k],
+                        crate::text::noun(node_count[k] as u64, "node", "nodes"),
+                        net.cidr,
+                        explained[k]
                     ),
                 );
             }
@@ -149,12 +152,12 @@ fn from_subnets(
                     NODES,
                     node.ip_at.clone(),
                     format!(
-                        "node {}'s InternalIP {} is in none of the {} subnets of --subnets; \
+                        "node {}'s InternalIP {} is in none of the {} of --subnets; \
                          include its subnet (aws ec2 describe-subnets with no filter, or \
                          --filters Name=vpc-id,Values=<the cluster's VPC>)",
                         node.name,
                         node.internal_ip,
-                        list.len()
+                        crate::text::Count(list.len() as u64, "subnet", "subnets")
                     ),
                 );
                 node_subnet.push(None);

@@ -36,9 +36,12 @@ use crate::time::SimTime;
 /// Node counts for the summary, kept as nodes come and go.
 #[derive(Clone, Debug, Default)]
 pub struct ScalingTotals {
-    /// Nodes that exist now (launched and not removed; a node whose launch failed counts).
+    /// Nodes that exist now (launched and not removed; a node whose launch failed counts:
+    /// the autoscaler sees it as its group's, as Cluster Autoscaler sees a requested one).
     pub live: u32,
-    /// Most nodes that existed at once.
+    /// Launches that found no free address (never removed, so part of `live` for good).
+    pub failed: u32,
+    /// Most nodes that existed at once, failed launches left out.
     pub peak: u32,
     /// Nodes launched after setup: by the autoscaler or by `launch` entries.
     pub added: u32,
@@ -97,6 +100,7 @@ impl Autoscaler {
         for (_, n) in nodes.iter() {
             group_live[n.group.index()] += 1;
         }
+        let failed = nodes.iter().filter(|(_, n)| n.primary_ip.is_none()).count() as u32;
         for (g, spec) in sc.nodegroups.iter().enumerate() {
             for entry in 0..spec.launches.len() {
                 let ev = Event::NodeLaunch {
@@ -121,7 +125,8 @@ impl Autoscaler {
         Autoscaler {
             totals: ScalingTotals {
                 live: nodes.len() as u32,
-                peak: nodes.len() as u32,
+                failed,
+                peak: nodes.len() as u32 - failed,
                 group_live,
                 ..ScalingTotals::default()
             },
@@ -132,13 +137,20 @@ impl Autoscaler {
         }
     }
 
-    /// `count` nodes of `group` were launched after setup.
+    /// `count` nodes of `group` were launched after setup (their failed launches already
+    /// counted by [`Autoscaler::launch_failed`]).
     pub fn added(&mut self, group: GroupId, count: u32) {
         let s = &mut self.totals;
         s.group_live[group.index()] += count;
         s.live += count;
         s.added += count;
-        s.peak = s.peak.max(s.live);
+        s.peak = s.peak.max(s.live - s.failed);
+    }
+
+    /// A launch after setup found no free address (those at t = 0 are counted by
+    /// [`Autoscaler::new`], from the nodes without a primary address).
+    pub fn launch_failed(&mut self) {
+        self.totals.failed += 1;
     }
 
     /// A node was launched (any time): its unneeded-since slot.

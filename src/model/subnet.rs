@@ -545,4 +545,24 @@ mod tests {
             .iter()
             .all(|&p| (ip([10, 0, 0, 128])..ip([10, 0, 0, 192])).contains(&p)));
     }
+
+    #[test]
+    fn validation_counts_the_free_addresses_the_subnet_starts_with() {
+        // `validate` warns from `start_addresses` without building a subnet: the two agree
+        // on every shape of `used` and reservations.
+        let mut shapes = vec![spec([10, 0, 0, 0], 28), spec([10, 0, 0, 0], 24)];
+        let mut sp = spec([10, 0, 0, 0], 24);
+        sp.reservations = vec![Ipv4Cidr {
+            base: ip([10, 0, 0, 0]),
+            prefix_len: 26,
+        }];
+        sp.used = UsedSpec::Ranges(vec![(ip([10, 0, 0, 60]), ip([10, 0, 0, 70]))]);
+        shapes.push(sp.clone());
+        sp.used = UsedSpec::Count(500);
+        shapes.push(sp);
+        for sp in &shapes {
+            let want = crate::scenario::validate::start_addresses(sp).free;
+            assert_eq!(u64::from(lowest(sp).free_for_ips()), want, "{sp:?}");
+        }
+    }
 }

@@ -3,13 +3,23 @@
 
 use crate::model::record::{EventRecord, Fact, InsufficientThen, RestartReason};
 use crate::scenario::Ec2Action;
+use crate::text::{self, Count};
 use std::fmt::{self, Write};
 
+/// What a pool holds, plural: `IPs` or `prefixes` (as a label, `IPs=9`).
 fn noun(prefixes: bool) -> &'static str {
     if prefixes {
         "prefixes"
     } else {
         "IPs"
+    }
+}
+
+/// What a pool holds, after a count: `1 IP`, `2 IPs`, `1 prefix`, `2 prefixes`.
+fn held(prefixes: bool, n: impl Into<u64>) -> &'static str {
+    match prefixes {
+        true => text::noun(n, "prefix", "prefixes"),
+        false => text::noun(n, "IP", "IPs"),
     }
 }
 
@@ -65,7 +75,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                 cause.word()
             )?;
             if count > 1 {
-                write!(out, "; {count} failed CNI ADDs until {until}")?;
+                write!(
+                    out,
+                    "; {} until {until}",
+                    Count(count.into(), "failed CNI ADD", "failed CNI ADDs")
+                )?;
             }
             Ok(())
         }
@@ -79,7 +93,7 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             out,
             "eni-{} +{count} {} (total={total} assigned={assigned})",
             eni.0,
-            noun(prefixes)
+            held(prefixes, count)
         ),
         Fact::Unassigned {
             eni,
@@ -91,7 +105,7 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             out,
             "eni-{} -{count} {} (total={total} assigned={assigned})",
             eni.0,
-            noun(prefixes)
+            held(prefixes, count)
         ),
         Fact::CreateEni {
             eni,
@@ -103,7 +117,7 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             out,
             "eni-{} +{count} {} (available={available} total={total})",
             eni.0,
-            noun(prefixes)
+            held(prefixes, count)
         ),
         Fact::EniReady {
             eni,
@@ -115,7 +129,12 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             eni,
             idle,
             prefixes,
-        } => write!(out, "eni-{} with {idle} idle {}", eni.0, noun(prefixes)),
+        } => write!(
+            out,
+            "eni-{} with {idle} idle {}",
+            eni.0,
+            held(prefixes, idle)
+        ),
         Fact::InsufficientAddresses {
             action,
             eni,
@@ -132,13 +151,13 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                     out,
                     "{} +{count} {} in subnet {subnet} failed: {err}",
                     action.name(),
-                    noun(prefixes)
+                    held(prefixes, count)
                 ),
                 InsufficientThen::RetryWithOne => write!(
                     out,
                     "{} eni-{eni} +{count} {} failed: {err} in subnet {subnet}; retrying with 1",
                     action.name(),
-                    noun(prefixes)
+                    held(prefixes, count)
                 ),
                 InsufficientThen::SkipEni => write!(
                     out,
@@ -182,8 +201,9 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             error,
         } => write!(
             out,
-            "{} failed after {attempts} attempts: {}",
+            "{} failed after {}: {}",
             action.name(),
+            Count(attempts.into(), "attempt", "attempts"),
             error.name()
         ),
         Fact::Ec2Repeats {
@@ -194,9 +214,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             until,
         } => write!(
             out,
-            "{requests} more {} requests answered {} until {until} ({calls} calls failed)",
+            "{requests} more {} {} answered {} until {until} ({} failed)",
             action.name(),
-            error.name()
+            text::noun(requests, "request", "requests"),
+            error.name(),
+            Count(calls.into(), "call", "calls")
         ),
         Fact::IncreaseFailed {
             action,
@@ -283,7 +305,8 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
         }
         Fact::Reconcile { readded } => write!(
             out,
-            "{readded} CIDRs still on ENIs in EC2 added back to the datastore"
+            "{} still on ENIs in EC2 added back to the datastore",
+            Count(readded.into(), "CIDR", "CIDRs")
         ),
         Fact::LaunchFailed { .. } => {
             write!(out, "no free address in subnet {subnet} for the instance")
@@ -294,7 +317,8 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             boot,
         } => write!(
             out,
-            "+{count} nodes ({before} -> {}) by the launch entry; ipamd starts in {boot}",
+            "+{} ({before} -> {}) by the launch entry; ipamd starts in {boot}",
+            Count(count.into(), "node", "nodes"),
             before + count
         ),
         Fact::ScaleUp {
@@ -307,9 +331,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             ..
         } => write!(
             out,
-            "+{count} nodes ({before} -> {}) by Karpenter: {waiting} pending pods (a batch of \
-             {delay}) bound to them as they launch{}",
+            "+{} ({before} -> {}) by Karpenter: {} (a batch of {delay}) bound to them as \
+             they launch{}",
+            Count(count.into(), "node", "nodes"),
             before + count,
+            Count(waiting.into(), "pending pod", "pending pods"),
             if capped { "; capped at max" } else { "" }
         ),
         Fact::ScaleUp {
@@ -322,9 +348,11 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             karpenter: false,
         } => write!(
             out,
-            "+{count} nodes ({before} -> {}): {waiting} pods unschedulable for {delay} or more; \
-             {absorbed} fit on booting nodes{}",
+            "+{} ({before} -> {}): {} unschedulable for {delay} or more; {absorbed} fit on \
+             booting nodes{}",
+            Count(count.into(), "node", "nodes"),
             before + count,
+            Count(waiting.into(), "pod", "pods"),
             if capped { "; capped at max" } else { "" }
         ),
         Fact::ScaleDown { since, after } => write!(

@@ -46,6 +46,8 @@ pub enum DirError {
     Busy(PathBuf),
     /// The directory cannot be created or written.
     Io(PathBuf, io::Error),
+    /// The directory (first) or one of its parents (second) exists and is not a directory.
+    NotADirectory(PathBuf, PathBuf),
 }
 
 impl std::fmt::Display for DirError {
@@ -60,6 +62,17 @@ impl std::fmt::Display for DirError {
             DirError::Io(d, e) => {
                 write!(f, "cannot write to output directory {}: {e}", d.display())
             }
+            DirError::NotADirectory(d, file) if d == file => write!(
+                f,
+                "--out {} is a file; give a directory (it is created if missing)",
+                d.display()
+            ),
+            DirError::NotADirectory(d, file) => write!(
+                f,
+                "--out {}: {} is a file; give a directory (it is created if missing)",
+                d.display(),
+                file.display()
+            ),
         }
     }
 }
@@ -114,6 +127,17 @@ fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The nearest of `dir` and its parents that exists, if it is not a directory (a regular
+/// file, or a link to one): `dir` cannot be created there.
+fn file_in_the_way(dir: &Path) -> Option<PathBuf> {
+    for a in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        if let Ok(m) = fs::metadata(a) {
+            return (!m.is_dir()).then(|| a.to_path_buf());
+        }
+    }
+    None
+}
+
 /// An output directory being written.
 pub struct OutputDir {
     dir: PathBuf,
@@ -129,6 +153,9 @@ impl OutputDir {
     /// Creates `dir` if missing, takes its lock and proves a file can be written there.
     pub fn open(dir: &Path) -> Result<OutputDir, DirError> {
         let io = |e| DirError::Io(dir.to_path_buf(), e);
+        if let Some(file) = file_in_the_way(dir) {
+            return Err(DirError::NotADirectory(dir.to_path_buf(), file));
+        }
         let mut created = missing_dirs(dir);
         unfinished().dirs.extend(created.iter().cloned());
         let locked = fs::create_dir_all(dir).and_then(|()| {

@@ -169,17 +169,66 @@ pub struct Peaks {
     pub unschedulable: u32,
 }
 
-/// Nodes over the run.
+/// Nodes over the run. Launch attempts = `launched` + `launch_failed` = nodes at start +
+/// `added`; `at_end` = `launched` − `removed`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeCounts {
-    /// Nodes at the end.
+    /// Nodes that exist at the end (launched and not removed).
     pub at_end: u32,
-    /// Nodes launched after t = 0 (autoscaler and `launch` entries).
+    /// Launches after t = 0 (autoscaler and `launch` entries), failed ones included.
     pub added: u32,
     /// Nodes removed by scale-down.
     pub removed: u32,
-    /// Most nodes at once.
+    /// Most nodes that existed at once.
     pub peak: u32,
+    /// Instances launched over the run (at start and after) that got their primary address.
+    pub launched: u32,
+    /// Launches that found no free address in their subnet: the node never existed.
+    pub launch_failed: u32,
+    /// The failed launches per nodegroup and subnet, in order of the first failure.
+    pub launch_failures: Vec<LaunchFailures>,
+}
+
+/// Failed launches of one nodegroup in one subnet.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LaunchFailures {
+    /// The nodegroup.
+    pub nodegroup: String,
+    /// The subnet that had no free address for the instance.
+    pub subnet: String,
+    /// EC2's answer.
+    pub error: crate::model::record::Ec2Error,
+    /// Launches that failed (nodes).
+    pub nodes: u32,
+}
+
+impl LaunchFailures {
+    /// The failed launches of a finished run, from its nodes: an instance without a primary
+    /// address that was never removed (a removed one gave its address back) found none.
+    fn of<R: Recorder>(world: &World<R>) -> Vec<LaunchFailures> {
+        let mut out: Vec<(crate::model::ids::GroupId, crate::model::ids::SubnetId, u32)> =
+            Vec::new();
+        for (_, n) in world.nodes.iter() {
+            if n.primary_ip.is_some() || n.removed {
+                continue;
+            }
+            match out
+                .iter_mut()
+                .find(|(g, s, _)| *g == n.group && *s == n.subnet)
+            {
+                Some(entry) => entry.2 += 1,
+                None => out.push((n.group, n.subnet, 1)),
+            }
+        }
+        out.into_iter()
+            .map(|(g, s, nodes)| LaunchFailures {
+                nodegroup: world.sc.nodegroups[g.index()].name.clone(),
+                subnet: world.subnets[s.index()].name.clone(),
+                error: crate::model::record::Ec2Error::InsufficientFreeAddressesInSubnet,
+                nodes,
+            })
+            .collect()
+    }
 }
 
 /// ENIs over the run.
@@ -396,10 +445,13 @@ impl Summary {
                 unschedulable: world.kube.totals.peak_unschedulable,
             },
             nodes: NodeCounts {
-                at_end: scaling.live,
+                at_end: scaling.live - scaling.failed,
                 added: scaling.added,
                 removed: scaling.removed,
                 peak: scaling.peak,
+                launched: world.nodes.len() as u32 - scaling.failed,
+                launch_failed: scaling.failed,
+                launch_failures: LaunchFailures::of(world),
             },
             enis: EniCounts {
                 at_end: t.last_row.enis,

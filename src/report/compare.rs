@@ -12,7 +12,10 @@ use crate::model::record::WaitCause;
 /// The intro line of a comparison.
 pub fn compare_intro(c: &CompareData, meta: Option<&CompareMeta>) -> String {
     let front = c.rows.iter().filter(|r| r.pareto).count();
-    let mut s = format!("Comparison of {} settings", c.rows.len());
+    let mut s = format!(
+        "Comparison of {}",
+        crate::text::Count(c.rows.len() as u64, "setting", "settings")
+    );
     if let Some(m) = meta {
         if let Some(sc) = &m.scenario {
             s.push_str(&format!(" of scenario {sc}"));
@@ -105,7 +108,9 @@ pub fn compare_blocks(
         );
         if skipped > 0 {
             desc.push_str(&format!(
-                " {skipped} setting(s) without both values are not plotted."
+                " {} without both values {} not plotted.",
+                crate::text::Count(skipped as u64, "setting", "settings"),
+                crate::text::noun(skipped as u64, "is", "are")
             ));
         }
         out.push(section(

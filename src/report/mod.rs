@@ -266,19 +266,20 @@ fn timeline_figures(r: &run::RunInputs) -> Option<String> {
     if t.len() == 0 {
         return None;
     }
+    // counts, written whole (the columns hold integers)
+    let n = |v: f64, one, many| crate::text::Count(v.round().max(0.0) as u64, one, many);
     Some(format!(
-        "{} samples over {:.0} s simulated. Peaks over the samples: {:.0} pods waiting for an IP, {:.0} unschedulable, \
-         {:.0} idle IPs. At the end: {:.0} pods running on {:.0} nodes, {:.0} ENIs, {:.0} IPs held, \
-         {:.0} EC2 calls.",
-        t.len(),
+        "{} over {:.0} s simulated. Peaks over the samples: {} waiting for an IP, {:.0} unschedulable, \
+         {} idle. At the end: {} running on {}, {}, {} held, {}.",
+        n(t.len() as f64, "sample", "samples"),
         last(t.get("time_s")),
-        peak(t.get("pods_waiting_ip")),
+        n(peak(t.get("pods_waiting_ip")), "pod", "pods"),
         peak(t.get("pods_unschedulable")),
-        peak(t.get("ips_available")),
-        last(t.get("pods_running")),
-        last(t.get("nodes")),
-        last(t.get("enis")),
-        last(t.get("ips_total")),
-        last(t.get("ec2_calls")),
+        n(peak(t.get("ips_available")), "IP", "IPs"),
+        n(last(t.get("pods_running")), "pod", "pods"),
+        n(last(t.get("nodes")), "node", "nodes"),
+        n(last(t.get("enis")), "ENI", "ENIs"),
+        n(last(t.get("ips_total")), "IP", "IPs"),
+        n(last(t.get("ec2_calls")), "EC2 call", "EC2 calls"),
     ))
 }

@@ -218,10 +218,10 @@ fn time_to_running(pods: Option<&PodTimes>) -> Result<Vec<Block>, ReportError> {
         "Time to running (creation → running; a pod-network pod runs when it gets its IP, \
          ip_assigned_s − created_s in pods.csv): for each workload, the fraction of its \
          pod-network pods running within x of their creation, so each line ends at the \
-         fraction that ever got an IP. Time to IP (binding → IP) is summary.json's figure. {} of {} pods got an IP; {never} never did ({} never \
+         fraction that ever got an IP. Time to IP (binding → IP) is summary.json's figure. {} of {} got an IP; {never} never did ({} never \
          scheduled, {} still waiting at the end, {} deleted first).",
         all.to_ip_ms.len(),
-        all.pods(),
+        crate::text::Count(all.pods(), "pod", "pods"),
         all.never_scheduled,
         all.waiting_at_end,
         all.deleted_first
@@ -338,7 +338,10 @@ fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError
                 total,
                 Some(w.totals.iter().map(|t| t.intervals).sum()),
             );
-            format!("waits.csv ({} pods waited)", w.pods)
+            format!(
+                "waits.csv ({} waited)",
+                crate::text::Count(w.pods, "pod", "pods")
+            )
         }
         (None, Some(by)) => {
             let total: f64 = by.0.iter().sum();

@@ -52,11 +52,13 @@ pub enum Metric {
     SubnetFullWait,
     /// Pod-seconds waited `no_free_prefix` (no free aligned /28 in a subnet with addresses).
     NoFreePrefixWait,
+    /// Nodes whose launch failed (no subnet address for the instance).
+    NodesLaunchFailed,
 }
 
 impl Metric {
     /// Every metric, in the order the help lists them.
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 15] = [
         Metric::P50TimeToIp,
         Metric::P90TimeToIp,
         Metric::P99TimeToIp,
@@ -71,6 +73,7 @@ impl Metric {
         Metric::MinSubnetFreeIps,
         Metric::SubnetFullWait,
         Metric::NoFreePrefixWait,
+        Metric::NodesLaunchFailed,
     ];
 
     /// The name written in objectives, e.g. `p99_time_to_ip`.
@@ -90,6 +93,7 @@ impl Metric {
             Metric::MinSubnetFreeIps => "min_subnet_free_ips",
             Metric::SubnetFullWait => "subnet_full_wait",
             Metric::NoFreePrefixWait => "no_free_prefix_wait",
+            Metric::NodesLaunchFailed => "nodes_launch_failed",
         }
     }
 
@@ -110,6 +114,7 @@ impl Metric {
             Metric::MinSubnetFreeIps => "min_subnet_free_ips",
             Metric::SubnetFullWait => "wait_subnet_full_s",
             Metric::NoFreePrefixWait => "wait_no_free_prefix_s",
+            Metric::NodesLaunchFailed => "nodes_launch_failed",
         }
     }
 
@@ -227,8 +232,13 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
             metric_names()
         ));
     }
-    let metric = Metric::from_name(name)
-        .ok_or_else(|| format!("unknown metric \"{name}\"; allowed: {}", metric_names()))?;
+    let metric = Metric::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown metric \"{name}\"{}; allowed: {}",
+            crate::text::did_you_mean(name, &Metric::ALL.map(Metric::name)),
+            metric_names()
+        )
+    })?;
     if value.is_empty() {
         return Err(format!("\"{t}\" has no value after {op}; {FORM}"));
     }

@@ -87,8 +87,10 @@ fn warnings(r: &CapacityRow, prefix_delegation: bool) -> Vec<String> {
     let pods = r.max_pods.saturating_sub(2);
     if pods > r.pod_ips_custom_networking {
         w.push(format!(
-            "custom networking: default max pods {} allows {} pods for {} pod IPs",
-            r.max_pods, pods, r.pod_ips_custom_networking
+            "custom networking: default max pods {} allows {} for {}",
+            r.max_pods,
+            crate::text::Count(pods.into(), "pod", "pods"),
+            crate::text::Count(r.pod_ips_custom_networking.into(), "pod IP", "pod IPs")
         ));
     }
     if !prefix_delegation {

@@ -33,7 +33,7 @@ pub(super) fn headroom(
         if !(instance || pod_enis || touches) {
             continue;
         }
-        let existing_ips = existing(footprints, counts, |t| t.ips, s);
+        let nodes_demand_ips = existing(footprints, counts, |t| t.ips, s);
         let existing_blocks = existing(footprints, counts, |t| t.blocks, s);
         let per_ips: Vec<u32> = own.iter().map(|f| f.at(s).ips).collect();
         let per_blocks: Vec<u32> = own.iter().map(|f| f.at(s).blocks).collect();
@@ -51,9 +51,9 @@ pub(super) fn headroom(
             free_prefix_blocks: subnet.free_prefix_blocks(),
             ips_per_node: per_ips.iter().copied().max().unwrap_or(0),
             prefix_blocks_per_node: per_blocks.iter().copied().max().unwrap_or(0),
-            existing_ips: clamp(existing_ips),
-            existing_prefix_blocks: clamp(existing_blocks),
-            more_nodes_by_ips: by_count(subnet.free(), existing_ips, &per_ips, own_count),
+            nodes_demand_ips: clamp(nodes_demand_ips),
+            nodes_demand_prefix_blocks: clamp(existing_blocks),
+            more_nodes_by_ips: by_count(subnet.free(), nodes_demand_ips, &per_ips, own_count),
             more_nodes_by_blocks: if prefix_mode {
                 by_count(
                     subnet.free_prefix_blocks(),

@@ -97,9 +97,14 @@ pub struct SubnetJson<'a> {
     pub ips_per_node: u32,
     /// /28 blocks one node at max pods makes unavailable (blocks).
     pub prefix_blocks_per_node: u32,
-    /// Addresses the starting nodes take.
+    /// The nodes' demand: addresses the nodes at start of every nodegroup would take at max
+    /// pods.
+    pub nodes_demand_ips: u32,
+    /// The nodes' demand in /28 blocks (blocks).
+    pub nodes_demand_prefix_blocks: u32,
+    /// The former name of `nodes_demand_ips` (the same value), kept for scripts.
     pub existing_ips: u32,
-    /// /28 blocks the starting nodes take (blocks).
+    /// The former name of `nodes_demand_prefix_blocks` (the same value), kept for scripts.
     pub existing_prefix_blocks: u32,
     /// Whether the starting nodes all fit.
     pub existing_fit: bool,
@@ -130,8 +135,10 @@ impl<'a> NodeGroupJson<'a> {
             free_prefix_blocks: h.free_prefix_blocks,
             ips_per_node: h.ips_per_node,
             prefix_blocks_per_node: h.prefix_blocks_per_node,
-            existing_ips: h.existing_ips,
-            existing_prefix_blocks: h.existing_prefix_blocks,
+            nodes_demand_ips: h.nodes_demand_ips,
+            nodes_demand_prefix_blocks: h.nodes_demand_prefix_blocks,
+            existing_ips: h.nodes_demand_ips,
+            existing_prefix_blocks: h.nodes_demand_prefix_blocks,
             existing_fit: h.existing_fit,
             short_for_one_node: h.short_for_one_node,
             more_nodes_by_ips: h.more_nodes_by_ips,

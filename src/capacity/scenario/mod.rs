@@ -53,10 +53,9 @@ pub const SETTLE_WINDOW_S: u64 = 5 * 60;
 /// When the workload of the full-node run is created (s).
 pub const WORKLOAD_AT_S: u64 = 60;
 
-/// How a node of the group gets pod addresses. JSON: the snake_case variant name
-/// (`secondary_ips`, ...); table and CSV: [`Mode::word`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// How a node of the group gets pod addresses. Every format (table, CSV, JSON) spells it
+/// [`Mode::word`]: `secondary_ips`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Secondary IPs on every ENI.
     SecondaryIps,
@@ -69,13 +68,21 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The words used in the table and the CSV `mode` column.
+    /// Every mode.
+    pub const ALL: [Mode; 4] = [
+        Mode::SecondaryIps,
+        Mode::PrefixDelegation,
+        Mode::CustomNetworking,
+        Mode::CustomNetworkingPrefixDelegation,
+    ];
+
+    /// The one spelling of the mode, in the table, the CSV `mode` column and JSON.
     pub fn word(self) -> &'static str {
         match self {
-            Mode::SecondaryIps => "secondary IPs",
-            Mode::PrefixDelegation => "prefix delegation",
-            Mode::CustomNetworking => "custom networking",
-            Mode::CustomNetworkingPrefixDelegation => "custom networking + prefix delegation",
+            Mode::SecondaryIps => "secondary_ips",
+            Mode::PrefixDelegation => "prefix_delegation",
+            Mode::CustomNetworking => "custom_networking",
+            Mode::CustomNetworkingPrefixDelegation => "custom_networking_prefix_delegation",
         }
     }
 
@@ -124,10 +131,9 @@ impl NodeState {
     }
 }
 
-/// Which resource of a subnet runs out first. JSON: `none`, `addresses`, `prefix_blocks`;
-/// table and CSV: [`Limit::word`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Which resource of a subnet runs out first. Every format spells it [`Limit::word`]:
+/// `none`, `addresses`, `prefix_blocks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
     /// The nodes of the group take nothing from this subnet.
     None,
@@ -138,20 +144,32 @@ pub enum Limit {
 }
 
 impl Limit {
-    /// The word used in the table and the CSV `limit` column (empty for [`Limit::None`]).
+    /// Every limit.
+    pub const ALL: [Limit; 3] = [Limit::None, Limit::Addresses, Limit::PrefixBlocks];
+
+    /// The one spelling of the limit, in the table's `LIMIT`, the CSV `limit` column and
+    /// JSON.
     pub fn word(self) -> &'static str {
         match self {
-            Limit::None => "",
+            Limit::None => "none",
+            Limit::Addresses => "addresses",
+            Limit::PrefixBlocks => "prefix_blocks",
+        }
+    }
+
+    /// What runs out, in a sentence ("runs out of /28 blocks first").
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Limit::None => "nothing",
             Limit::Addresses => "addresses",
             Limit::PrefixBlocks => "/28 blocks",
         }
     }
 }
 
-/// What a nodegroup's nodes use a subnet for. JSON: `instance`, `pod_enis`,
-/// `instance_and_pod_enis`; table and CSV: [`Uses::word`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What a nodegroup's nodes use a subnet for. Every format spells it [`Uses::word`]:
+/// `instance`, `pod_enis`, `instance_and_pod_enis`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Uses {
     /// Only the instances' own addresses (custom networking's node subnet).
     Instance,
@@ -162,15 +180,31 @@ pub enum Uses {
 }
 
 impl Uses {
-    /// The words used in the table and the CSV `uses` column.
+    /// Every use.
+    pub const ALL: [Uses; 3] = [Uses::Instance, Uses::PodEnis, Uses::InstanceAndPodEnis];
+
+    /// The one spelling of the use, in the table's `USES`, the CSV `uses` column and JSON.
     pub fn word(self) -> &'static str {
         match self {
             Uses::Instance => "instance",
-            Uses::PodEnis => "pod ENIs",
-            Uses::InstanceAndPodEnis => "instance+pod ENIs",
+            Uses::PodEnis => "pod_enis",
+            Uses::InstanceAndPodEnis => "instance_and_pod_enis",
         }
     }
 }
+
+/// The three enums serialize as their [`word`](Mode::word), so JSON cannot spell them
+/// otherwise than the CSV and the table.
+macro_rules! serialize_as_word {
+    ($($t:ty),*) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.word())
+            }
+        }
+    )*};
+}
+serialize_as_word!(Mode, Limit, Uses);
 
 /// What a nodegroup's nodes take from one subnet and how many more of them fit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,10 +228,10 @@ pub struct SubnetHeadroom {
     pub prefix_blocks_per_node: u32,
     /// Addresses the nodes the scenario starts with (every nodegroup) take at max pods
     /// (addresses; `u32::MAX` if more).
-    pub existing_ips: u32,
+    pub nodes_demand_ips: u32,
     /// /28 blocks the nodes the scenario starts with (every nodegroup) take at max pods
     /// (blocks; `u32::MAX` if more).
-    pub existing_prefix_blocks: u32,
+    pub nodes_demand_prefix_blocks: u32,
     /// More nodes by the address count alone (nodes); `None` when the nodes take no address
     /// here.
     pub more_nodes_by_ips: Option<u32>,

@@ -1,27 +1,22 @@
 //! The human-readable form of `capacity --scenario`: one block per nodegroup.
 
 use super::{NodeGroupCapacity, NodeState, SETTLE_DURATION_S};
-use std::fmt;
+use crate::text::Count;
 use std::io::{self, Write};
 
-/// `n word` with the word's plural (`+s`, or `+es` after an `x`) when n ≠ 1.
-struct Plural(u32, &'static str);
-
-impl fmt::Display for Plural {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match (self.0, self.1.ends_with('x')) {
-            (1, _) => "",
-            (_, true) => "es",
-            (_, false) => "s",
-        };
-        write!(f, "{} {}{s}", self.0, self.1)
-    }
+/// `n noun`, the noun plural unless n is 1 (`1 ENI`, `2 prefixes`).
+fn n(count: u32, one: &'static str, many: &'static str) -> Count<'static> {
+    Count(count.into(), one, many)
 }
 
-fn pool_line(n: &NodeState, prefixes: bool) -> String {
-    let mut s = format!("{}, {} held", Plural(n.enis, "ENI"), Plural(n.ips, "IP"));
+fn pool_line(state: &NodeState, prefixes: bool) -> String {
+    let mut s = format!(
+        "{}, {} held",
+        n(state.enis, "ENI", "ENIs"),
+        n(state.ips, "IP", "IPs")
+    );
     if prefixes {
-        s.push_str(&format!(" in {}", Plural(n.prefixes, "prefix")));
+        s.push_str(&format!(" in {}", n(state.prefixes, "prefix", "prefixes")));
     }
     s
 }
@@ -34,7 +29,7 @@ const SUBNET_HEADER: [&str; 9] = [
     "FREE_/28",
     "IPS/NODE",
     "/28/NODE",
-    "EXISTING_IPS",
+    "NODES_DEMAND_IPS",
     "MORE_NODES",
     "LIMIT",
 ];
@@ -51,14 +46,14 @@ pub fn write_table(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Resul
         let pfx = g.mode.prefixes();
         writeln!(
             w,
-            "nodegroup {}: {}, {}, max pods {} ({} DaemonSet + {} workload), {} at start",
+            "nodegroup {}: {}, mode {}, max pods {} ({} DaemonSet + {} workload), {} at start",
             g.nodegroup,
             g.instance_type,
             g.mode.word(),
             g.max_pods,
             g.daemonset_pods,
             g.workload_pods,
-            Plural(g.count, "node"),
+            n(g.count, "node", "nodes"),
         )?;
         let z = &g.at_zero_pods;
         writeln!(
@@ -70,13 +65,22 @@ pub fn write_table(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Resul
         let f = &g.at_max_pods;
         writeln!(
             w,
-            "  at max pods:        {}, {} idle; {} of {} pods have an IP{}",
+            "  at max pods:        {}, {} idle; {} of {} {} an IP{}",
             pool_line(f, pfx),
             f.idle_ips(),
             f.pods_with_ip,
-            f.pods_with_ip.saturating_add(f.pods_without_ip),
+            n(
+                f.pods_with_ip.saturating_add(f.pods_without_ip),
+                "pod",
+                "pods"
+            ),
+            crate::text::noun(f.pods_with_ip, "has", "have"),
             if f.pods_without_ip > 0 {
-                format!(" ({} wait: IP-limited)", f.pods_without_ip)
+                format!(
+                    " ({} {}: IP-limited)",
+                    f.pods_without_ip,
+                    crate::text::noun(f.pods_without_ip, "waits", "wait")
+                )
             } else {
                 String::new()
             }
@@ -116,7 +120,7 @@ pub fn write_table(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Resul
                     dash(h.free_prefix_blocks.to_string()),
                     h.ips_per_node.to_string(),
                     dash(h.prefix_blocks_per_node.to_string()),
-                    h.existing_ips.to_string(),
+                    h.nodes_demand_ips.to_string(),
                     more,
                     h.limit.word().to_string(),
                 ]
@@ -152,7 +156,7 @@ pub fn write_table(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Resul
                     w,
                     "  note: subnet {}: one node alone already runs out of {} (pods wait for IPs)",
                     h.subnet,
-                    h.limit.word()
+                    h.limit.phrase()
                 )?;
             } else if !h.existing_fit {
                 writeln!(
@@ -166,9 +170,9 @@ pub fn write_table(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Resul
             Some(b) => writeln!(
                 w,
                 "  => {} fit (subnet {} runs out of {} first)",
-                Plural(b.more_nodes.unwrap_or(0), "more node"),
+                n(b.more_nodes.unwrap_or(0), "more node", "more nodes"),
                 b.subnet,
-                b.limit.word()
+                b.limit.phrase()
             )?,
             None => writeln!(w, "  => no subnet limits this nodegroup")?,
         }
@@ -177,8 +181,8 @@ pub fn write_table(groups: &[NodeGroupCapacity], mut w: impl Write) -> io::Resul
     writeln!(
         w,
         "Per node, from the simulator: one node run alone for {} min with the DaemonSets only, \
-and at max pods. Headroom assumes the nodes at start (every nodegroup) are at max pods too; \
-MORE_NODES replays one node's addresses and /28 prefixes on the subnet (lowest free first).",
+and at max pods. Headroom assumes the nodes at start (every nodegroup) are at max pods too \
+(NODES_DEMAND_IPS: the addresses they take then); MORE_NODES replays one node's addresses and /28 prefixes on the subnet (lowest free first).",
         SETTLE_DURATION_S / 60
     )?;
     w.flush()

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 /// columns repeat on each of a nodegroup's rows. Units: `*_pods` and `pods_*` are pods,
 /// `enis_*` ENIs, `ips_*`/`*_ips` addresses, `prefixes_*` /28 prefixes, `*_blocks` aligned
 /// /28 blocks, `more_nodes*`, `count` and `nodes_fit` nodes. See [`ScenarioCsvRow`] for each.
-pub const CSV_HEADER: [&str; 34] = [
+pub const CSV_HEADER: [&str; 36] = [
     "nodegroup",
     "instance_type",
     "mode",
@@ -46,6 +46,8 @@ pub const CSV_HEADER: [&str; 34] = [
     "limit",
     "binding",
     "nodes_fit",
+    "nodes_demand_ips",
+    "nodes_demand_prefix_blocks",
 ];
 
 /// One CSV row of `capacity --scenario --format csv`: a nodegroup's figures and one of its
@@ -57,8 +59,8 @@ pub struct ScenarioCsvRow<'a> {
     pub nodegroup: &'a str,
     /// EC2 instance type.
     pub instance_type: &'a str,
-    /// `secondary IPs`, `prefix delegation`, `custom networking` or `custom networking +
-    /// prefix delegation` ([`super::Mode::word`]).
+    /// `secondary_ips`, `prefix_delegation`, `custom_networking` or
+    /// `custom_networking_prefix_delegation` ([`super::Mode::word`]).
     pub mode: &'static str,
     /// kubelet max pods (pods).
     pub max_pods: u32,
@@ -92,7 +94,7 @@ pub struct ScenarioCsvRow<'a> {
     pub launched: bool,
     /// Subnet name.
     pub subnet: &'a str,
-    /// `instance`, `pod ENIs` or `instance+pod ENIs` ([`super::Uses::word`]).
+    /// `instance`, `pod_enis` or `instance_and_pod_enis` ([`super::Uses::word`]).
     pub uses: &'static str,
     /// Free addresses at t = 0, before any node.
     pub free_ips: Option<u32>,
@@ -102,9 +104,9 @@ pub struct ScenarioCsvRow<'a> {
     pub ips_per_node: Option<u32>,
     /// /28 blocks one node at max pods makes unavailable.
     pub prefix_blocks_per_node: Option<u32>,
-    /// Addresses the starting nodes of every nodegroup take at max pods.
+    /// The former name of `nodes_demand_ips` (the same value), kept for scripts.
     pub existing_ips: Option<u32>,
-    /// /28 blocks the starting nodes of every nodegroup take at max pods.
+    /// The former name of `nodes_demand_prefix_blocks` (the same value), kept for scripts.
     pub existing_prefix_blocks: Option<u32>,
     /// `false`: the starting nodes do not all fit.
     pub existing_fit: Option<bool>,
@@ -116,13 +118,19 @@ pub struct ScenarioCsvRow<'a> {
     pub more_nodes_by_blocks: Option<u32>,
     /// More nodes by replay (the answer); empty when the nodes take nothing here.
     pub more_nodes: Option<u32>,
-    /// `addresses`, `/28 blocks` or empty ([`super::Limit::word`]).
+    /// `none`, `addresses` or `prefix_blocks` ([`super::Limit::word`]).
     pub limit: &'static str,
     /// `true` on the subnet that limits the nodegroup first.
     pub binding: Option<bool>,
     /// The nodegroup's answer, on every row: the fewest `more_nodes` over its subnets;
     /// empty when no subnet limits it.
     pub nodes_fit: Option<u32>,
+    /// The nodes' demand: addresses the nodes at start of every nodegroup would take at max
+    /// pods (`u32::MAX` if more).
+    pub nodes_demand_ips: Option<u32>,
+    /// The nodes' demand in /28 blocks: what the nodes at start of every nodegroup would
+    /// make unavailable at max pods (`u32::MAX` if more).
+    pub nodes_demand_prefix_blocks: Option<u32>,
 }
 
 impl<'a> ScenarioCsvRow<'a> {
@@ -162,8 +170,10 @@ impl<'a> ScenarioCsvRow<'a> {
             free_prefix_blocks: Some(h.free_prefix_blocks),
             ips_per_node: Some(h.ips_per_node),
             prefix_blocks_per_node: Some(h.prefix_blocks_per_node),
-            existing_ips: Some(h.existing_ips),
-            existing_prefix_blocks: Some(h.existing_prefix_blocks),
+            existing_ips: Some(h.nodes_demand_ips),
+            existing_prefix_blocks: Some(h.nodes_demand_prefix_blocks),
+            nodes_demand_ips: Some(h.nodes_demand_ips),
+            nodes_demand_prefix_blocks: Some(h.nodes_demand_prefix_blocks),
             existing_fit: Some(h.existing_fit),
             short_for_one_node: Some(h.short_for_one_node),
             more_nodes_by_ips: h.more_nodes_by_ips,
@@ -219,12 +229,13 @@ mod tests {
         write_csv(&[g], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let row = text.lines().nth(1).unwrap();
-        // 18 node cells, then 16 empty ones (the subnet's 15 and nodes_fit: no limit).
+        // 18 node cells, then 18 empty ones (the subnet's 15, nodes_fit: no limit, and
+        // the subnet's two nodes_demand_ columns).
         assert_eq!(
             row,
             format!(
-                "ng,m5.large,secondary IPs,29,2,27,0,0,0,0,0,0,0,0,0,0,false,false{}",
-                ",".repeat(16)
+                "ng,m5.large,secondary_ips,29,2,27,0,0,0,0,0,0,0,0,0,0,false,false{}",
+                ",".repeat(18)
             )
         );
     }

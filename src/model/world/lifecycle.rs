@@ -113,7 +113,10 @@ impl<R: Recorder> World<R> {
         match primary_ip {
             Some(_) if initial => queue.schedule(now, Event::NodeStart(node)),
             Some(_) => queue.schedule(now + boot, Event::NodeRegistered(node)),
-            None => self.emit_node(now, node, Fact::LaunchFailed { subnet }),
+            None => {
+                self.autoscaler.launch_failed();
+                self.emit_node(now, node, Fact::LaunchFailed { subnet });
+            }
         }
         node
     }

@@ -2,6 +2,7 @@
 
 use super::Summary;
 use crate::scenario::Ec2Action;
+use crate::text::{noun, Count};
 use std::fmt;
 
 fn secs(x: Option<f64>) -> f64 {
@@ -13,9 +14,27 @@ impl fmt::Display for Summary {
         let p = &self.pods;
         writeln!(
             f,
-            "scenario {} (seed {}): {:.0} s simulated, {} nodes",
-            self.scenario, self.seed, self.duration_s, self.nodes.at_end
+            "scenario {} (seed {}): {:.0} s simulated, {}",
+            self.scenario,
+            self.seed,
+            self.duration_s,
+            Count(self.nodes.at_end.into(), "node", "nodes")
         )?;
+        if !self.nodes.launch_failures.is_empty() {
+            write!(f, "launch failed:   ")?;
+            for (i, l) in self.nodes.launch_failures.iter().enumerate() {
+                write!(
+                    f,
+                    "{}{} of {} ({} in {})",
+                    if i == 0 { "" } else { "; " },
+                    Count(l.nodes.into(), "node", "nodes"),
+                    l.nodegroup,
+                    l.error.name(),
+                    l.subnet
+                )?;
+            }
+            writeln!(f)?;
+        }
         writeln!(
             f,
             "pods at end:     {} running, {} unschedulable, {} waiting for an IP, {} deleted  \
@@ -26,13 +45,13 @@ impl fmt::Display for Summary {
         if t.count > 0 {
             writeln!(
                 f,
-                "time to IP:      p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({} pods; \
+                "time to IP:      p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({}; \
                  from binding to IP)",
                 secs(t.p50),
                 secs(t.p90),
                 secs(t.p99),
                 secs(t.max),
-                t.count
+                Count(t.count as u64, "pod", "pods")
             )?;
         } else {
             writeln!(f, "time to IP:      no pod got an IP")?;
@@ -41,23 +60,23 @@ impl fmt::Display for Summary {
         if r.count > 0 {
             writeln!(
                 f,
-                "time to running: p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({} \
-                 workload pods, from creation; one that never ran counts until deleted or the \
-                 end)",
+                "time to running: p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s  ({}, \
+                 from creation; one that never ran counts until deleted or the end)",
                 secs(r.p50),
                 secs(r.p90),
                 secs(r.p99),
                 secs(r.max),
-                r.count
+                Count(r.count as u64, "workload pod", "workload pods")
             )?;
         }
         let n = &self.never_got_ip;
         if n.count > 0 {
             writeln!(
                 f,
-                "never got an IP: {} pods; their wait from binding until deleted or the end: \
+                "never got an IP: {}; {} wait from binding until deleted or the end: \
                  p50 {:.3} s, p99 {:.3} s, max {:.3} s",
-                n.count,
+                Count(n.count.into(), "pod", "pods"),
+                noun(n.count, "its", "their"),
                 secs(n.wait_s.p50),
                 secs(n.wait_s.p99),
                 secs(n.wait_s.max)
@@ -66,8 +85,8 @@ impl fmt::Display for Summary {
         if p.never_scheduled > 0 {
             writeln!(
                 f,
-                "never scheduled: {} workload pods never got a node",
-                p.never_scheduled
+                "never scheduled: {} never got a node",
+                Count(p.never_scheduled.into(), "workload pod", "workload pods")
             )?;
         }
         let ranked = self.wait_by_cause_s.ranked();
@@ -88,14 +107,15 @@ impl fmt::Display for Summary {
         }
         writeln!(
             f,
-            "peak waiting:    {} pods waiting for an IP, {} unschedulable",
-            self.peak.waiting_ip, self.peak.unschedulable
+            "peak waiting:    {} waiting for an IP, {} unschedulable",
+            Count(self.peak.waiting_ip.into(), "pod", "pods"),
+            self.peak.unschedulable
         )?;
         writeln!(
             f,
-            "at end:          {} ENIs, {} IPs held, {} assigned; subnet free IPs {}",
-            self.enis.at_end,
-            self.ips.held_at_end,
+            "at end:          {}, {} held, {} assigned; subnet free IPs {}",
+            Count(self.enis.at_end.into(), "ENI", "ENIs"),
+            Count(self.ips.held_at_end.into(), "IP", "IPs"),
             self.ips.assigned_at_end,
             self.subnets.free_ips_at_end
         )?;
@@ -107,21 +127,30 @@ impl fmt::Display for Summary {
         if let Some(p) = &self.pod_enis {
             writeln!(
                 f,
-                "pod ENIs:        {} trunks at end, {} branch ENIs created, peak {} at once",
-                p.trunks_at_end, p.branch_enis_created, p.peak_branch_enis
+                "pod ENIs:        {} at end, {} created, peak {} at once",
+                Count(p.trunks_at_end.into(), "trunk", "trunks"),
+                Count(p.branch_enis_created, "branch ENI", "branch ENIs"),
+                p.peak_branch_enis
             )?;
         }
         if let Some(c) = &self.calico {
             writeln!(
                 f,
-                "calico:          pool {} /{} blocks: {} claimed ({} at end), {} borrowed \
-                 addresses, {} refused assignments",
+                "calico:          pool {} /{} blocks: {} claimed ({} at end), {}, {}",
                 c.pool,
                 c.block_size,
                 c.blocks_claimed,
                 c.blocks_at_end,
-                c.borrowed_addresses,
-                c.refused_assignments
+                Count(
+                    c.borrowed_addresses,
+                    "borrowed address",
+                    "borrowed addresses"
+                ),
+                Count(
+                    c.refused_assignments,
+                    "refused assignment",
+                    "refused assignments"
+                )
             )?;
         }
         write!(f, "EC2 calls:       {}", self.ec2.calls)?;
@@ -140,8 +169,8 @@ impl fmt::Display for Summary {
         if self.ec2.throttled > 0 {
             writeln!(
                 f,
-                "EC2 throttled:   {} requests answered RequestLimitExceeded (retried by the SDK)",
-                self.ec2.throttled
+                "EC2 throttled:   {} answered RequestLimitExceeded (retried by the SDK)",
+                Count(self.ec2.throttled, "request", "requests")
             )?;
         }
         Ok(())

@@ -357,25 +357,7 @@ impl<'t> Checker<'t> {
     }
 }
 
-/// Longest word that "did you mean" compares; longer input is no typo of a key.
-pub(super) const MAX_SUGGEST_LEN: usize = 64;
-
-/// The allowed word closest to `word`, if it is a plausible typo (Levenshtein distance
-/// ≤ 2). Only words of similar length are compared, and input longer than
-/// [`MAX_SUGGEST_LEN`] characters gets no suggestion, so this stays cheap for any input.
-pub(super) fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    let len = word.chars().count();
-    if len > MAX_SUGGEST_LEN {
-        return None;
-    }
-    allowed
-        .iter()
-        .filter(|a| a.chars().count().abs_diff(len) <= 2)
-        .map(|a| (strsim::levenshtein(word, a), *a))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
-}
+pub(super) use crate::text::{closest, MAX_SUGGEST_LEN};
 
 /// `text` in double quotes for a message, shortened to its first 64 characters (a key of a
 /// megabyte is shown as its start and its length).

@@ -216,11 +216,12 @@ impl Checker<'_> {
                 &path.key("MINIMUM_IP_TARGET"),
                 format!(
                     "MINIMUM_IP_TARGET is {n} and WARM_IP_TARGET is not set: once a node holds \
-                     {n} IPs its pool never grows again, so pods beyond them wait for an IP \
+                     {} its pool never grows again, so pods beyond them wait for an IP \
                      until others leave. ipamd's shortfall is max(WARM_IP_TARGET − available, \
                      MINIMUM_IP_TARGET − total) = max(0 − available, {n} − total), which is 0 \
                      once total ≥ {n} (datastoreTargetState, pkg/ipamd/ipamd.go:2198-2201; spec \
-                     case C40); set WARM_IP_TARGET as well"
+                     case C40); set WARM_IP_TARGET as well",
+                    crate::text::Count(n.into(), "IP", "IPs")
                 ),
             );
         }
@@ -408,8 +409,9 @@ pub fn normalize_cni_value(key: &str, value: &str) -> Result<String, String> {
             ));
         }
         return Err(format!(
-            "unknown CNI setting {}; allowed: {}",
+            "unknown CNI setting {}{}; allowed: {}",
             quoted(key),
+            crate::text::did_you_mean(key, RawCni::KEYS),
             RawCni::KEYS.join(", ")
         ));
     };

@@ -54,6 +54,7 @@ mod knobs;
 mod modes;
 mod nodegroups;
 mod overrides;
+mod placement;
 mod scalars;
 mod scenario;
 mod sources;
@@ -68,6 +69,7 @@ mod tests_sections;
 use checker::*;
 pub use cni::{check_cni_value, normalize_cni_value};
 pub use cni_env::{read_aws_node_env, AwsNodeEnv};
+pub use placement::{start_addresses, StartAddresses};
 use subnets::*;
 
 /// Reads a scenario file and validates it ([`parse`]). The file name in messages is

@@ -190,8 +190,9 @@ pub(super) fn apply(root: &mut Node, key: &str, value: &str, origin: u32) -> Res
                 let len = items.len();
                 let Some(item) = items.get_mut(*n) else {
                     return Err(format!(
-                        "cannot set {key}: {} has {len} entries, so [{n}] does not exist",
-                        shown()
+                        "cannot set {key}: {} has {}, so [{n}] does not exist",
+                        shown(),
+                        crate::text::Count(len as u64, "entry", "entries")
                     ));
                 };
                 if last {

@@ -105,6 +105,7 @@ impl<'t> Checker<'t> {
         };
         self.check_modes(&scenario, &top);
         self.check_calico(&scenario, &top);
+        self.check_placement(&scenario, &top);
         self.budget(&scenario, allow_large, raw.sample_interval.is_some());
         Some(scenario)
     }

@@ -264,7 +264,10 @@ impl Checker<'_> {
                                 "expected a list of two durations [min, max] such as \
                                  [1m, 3m]; found {}",
                                 match other {
-                                    Kind::Seq(items) => format!("a list of {} items", items.len()),
+                                    Kind::Seq(items) => format!(
+                                        "a list of {}",
+                                        crate::text::Count(items.len() as u64, "item", "items")
+                                    ),
                                     _ => raw::kind_of(inner).to_string(),
                                 }
                             ),
@@ -403,8 +406,13 @@ impl Checker<'_> {
                     self.error(
                         path,
                         format!(
-                            "{file}: {} more problems not shown",
-                            total - MAX_TRACE_PROBLEMS
+                            "{file}: {} more {} not shown",
+                            total - MAX_TRACE_PROBLEMS,
+                            crate::text::noun(
+                                (total - MAX_TRACE_PROBLEMS) as u64,
+                                "problem",
+                                "problems"
+                            )
                         ),
                     );
                 }
