@@ -41,10 +41,23 @@ impl InstanceType {
     /// a Nitro type) + 2, capped at 110 for ≤ 30 vCPUs and 250 above. An unknown vCPU count
     /// is treated as ≤ 30 (pods).
     pub fn calculator_max_pods(&self, prefix_delegation: bool, custom_networking: bool) -> u32 {
+        self.calculator_max_pods_with(prefix_delegation, custom_networking, None)
+    }
+
+    /// [`InstanceType::calculator_max_pods`] with the calculator's `--cni-max-eni N`: at most
+    /// `N` ENIs count (`min(N, ENIs)`, before custom networking's one fewer), as the script
+    /// does (pods).
+    pub fn calculator_max_pods_with(
+        &self,
+        prefix_delegation: bool,
+        custom_networking: bool,
+        max_eni: Option<u32>,
+    ) -> u32 {
+        let enis = max_eni.map_or(self.max_enis, |n| n.min(self.max_enis));
         let enis = if custom_networking {
-            self.max_enis.saturating_sub(1)
+            enis.saturating_sub(1)
         } else {
-            self.max_enis
+            enis
         };
         let per_eni = self.ipv4_per_eni - 1;
         let raw = if prefix_delegation && self.hypervisor == "nitro" {

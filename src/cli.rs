@@ -141,6 +141,10 @@ pub enum Command {
         /// Output format: an aligned table, CSV, or JSON.
         #[arg(long, value_enum, default_value_t = CapacityFormat::Table)]
         format: CapacityFormat,
+        /// The max-pods calculator's `--cni-max-eni N`: its values count at most N ENIs.
+        #[arg(long, value_name = "N", conflicts_with = "scenario",
+              value_parser = clap::value_parser!(u32).range(1..=1024))]
+        max_eni: Option<u32>,
         /// Scenario file (YAML): per nodegroup, the IPs one node holds with no workload pods
         /// and at max pods (simulated), and how many more nodes fit in each subnet.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["instance_type", "all"])]

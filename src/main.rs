@@ -38,11 +38,12 @@ fn main() -> ExitCode {
             instance_type,
             all,
             format,
+            max_eni,
             scenario,
             allow_large,
         } => match scenario {
             Some(path) => capacity::for_scenario(path, *format, *allow_large),
-            None => capacity::by_type(instance_type, *all, *format),
+            None => capacity::by_type(instance_type, *all, *format, *max_eni),
         },
         Command::Report { dir } => report::report(dir, false),
         Command::Import {

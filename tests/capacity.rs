@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 mod common;
 
 fn all_rows() -> Vec<CapacityRow> {
-    capacity::capacity_rows(&capacity::select(&[], true).unwrap())
+    capacity::capacity_rows(&capacity::select(&[], true).unwrap(), None)
 }
 
 fn row(name: &str) -> CapacityRow {
     let t = capacity::select(&[name.to_string()], false).unwrap();
-    capacity::capacity_rows(&t).remove(0)
+    capacity::capacity_rows(&t, None).remove(0)
 }
 
 /// Parses a `instance_type,max_pods` data file into name → value.
@@ -52,7 +52,10 @@ fn csv_header_is_exact() {
 max_pods_prefix_delegation,pod_ips_prefix_delegation,max_pods_custom_networking,\
 pod_ips_custom_networking,warning"
     );
-    assert_eq!(header[12..].join(","), "trunking_compatible,branch_enis");
+    assert_eq!(
+        header[12..].join(","),
+        "trunking_compatible,branch_enis,calculator_max_pods"
+    );
     assert_eq!(header, CSV_HEADER);
 }
 
@@ -280,6 +283,7 @@ fn json_has_one_object_per_type_with_typed_numbers_and_nulls() {
             false,
         )
         .unwrap(),
+        None,
     );
     let mut buf = Vec::new();
     capacity::write_json(&rows, &mut buf).unwrap();
@@ -366,13 +370,62 @@ fn cli_csv_and_json_forms() {
     let text = String::from_utf8(csv.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], CSV_HEADER.join(","));
-    // t3.medium: 3 x 6, 17 / 15, PD 110 / 240, CN 12 / 10; not trunking-compatible.
+    // t3.medium: 3 x 6, 17 / 15, PD 110 / 240, CN 12 / 10; not trunking-compatible;
+    // the calculator's 3 x 5 + 2 = 17 (under its 110 cap).
     assert_eq!(
         lines[1],
         "t3.medium,nitro,2,3,6,17,15,110,240,12,10,\
-custom networking: default max pods 17 allows 15 pods for 10 pod IPs,false,"
+custom networking: default max pods 17 allows 15 pods for 10 pod IPs,false,,17"
     );
     let json = common::ipamsim(&["capacity", "-t", "t3.medium", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v[0]["max_pods"], 17);
+}
+
+/// `calculator_max_pods` is what `max-pods-calculator.sh` recommends in secondary-IP mode:
+/// ENIs × (IPv4 per ENI − 1) + 2, capped at 110 up to 30 vCPUs and 250 above.
+/// m5.4xlarge (16 vCPUs, 8 ENIs × 30): 8 × 29 + 2 = 234 → 110; m6i.32xlarge (128 vCPUs,
+/// 15 × 50): 15 × 49 + 2 = 737 → 250; t3.medium (2 vCPUs, 3 × 6): 3 × 5 + 2 = 17.
+/// With `--max-eni 2` (the script's `--cni-max-eni 2`): 2 × 29 + 2 = 60, 2 × 49 + 2 = 100,
+/// 2 × 5 + 2 = 12, all under their caps. The eni-max-pods value stays 234, 737, 17.
+#[test]
+fn calculator_max_pods_is_the_calculators_recommendation() {
+    let calc = |extra: &[&str]| -> Vec<(u64, u64)> {
+        let mut args = vec![
+            "capacity",
+            "-t",
+            "m5.4xlarge",
+            "-t",
+            "m6i.32xlarge",
+            "-t",
+            "t3.medium",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = common::ipamsim(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["calculator_max_pods"].as_u64().unwrap(),
+                    r["max_pods"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(calc(&[]), [(110, 234), (250, 737), (17, 17)]);
+    assert_eq!(calc(&["--max-eni", "2"]), [(60, 234), (100, 737), (12, 17)]);
+    // the CSV appends the column; the table shows it beside MAX_PODS
+    let o = common::ipamsim(&["capacity", "-t", "m5.4xlarge", "--format", "csv"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let mut lines = text.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .ends_with(",branch_enis,calculator_max_pods"));
+    assert!(lines.next().unwrap().ends_with(",110"), "{text}");
 }

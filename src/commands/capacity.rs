@@ -7,8 +7,9 @@ use crate::cli::CapacityFormat;
 use std::io::BufWriter;
 use std::path::Path;
 
-/// Capacity per instance type (`--instance-type`, `--all`).
-pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
+/// Capacity per instance type (`--instance-type`, `--all`), the calculator's values with
+/// at most `max_eni` ENIs (`--max-eni`).
+pub fn by_type(names: &[String], all: bool, format: CapacityFormat, max_eni: Option<u32>) -> Exit {
     let types = match by_type::select(names, all) {
         Ok(t) => t,
         Err(e) => {
@@ -18,7 +19,7 @@ pub fn by_type(names: &[String], all: bool, format: CapacityFormat) -> Exit {
             return Exit::Invalid;
         }
     };
-    let rows = by_type::capacity_rows(&types);
+    let rows = by_type::capacity_rows(&types, max_eni);
     let out = BufWriter::new(std::io::stdout().lock());
     let written = match format {
         CapacityFormat::Table => by_type::write_table(&rows, out),

@@ -33,6 +33,11 @@ pub struct CapacityRow {
     pub max_pods: u32,
     /// Secondary IPs available to pods in secondary-IP mode: ENIs × (IPv4 − 1) (addresses).
     pub pod_ips: u32,
+    /// What the EKS max-pods calculator (`max-pods-calculator.sh`) recommends in
+    /// secondary-IP mode: the same formula as `max_pods` (with `--max-eni`, at most that
+    /// many ENIs), capped at 110 up to 30 vCPUs and 250 above (pods); `None` when the vCPU
+    /// count, and so the cap, is unknown.
+    pub calculator_max_pods: Option<u32>,
     /// Max-pods calculator value with prefix delegation (110/250 cap; pods); `None` when the
     /// vCPU count, and so the cap, is unknown.
     pub max_pods_prefix_delegation: Option<u32>,
@@ -55,13 +60,14 @@ pub struct CapacityRow {
     pub branch_enis: Option<u32>,
 }
 
-/// Builds one row per type, in the order given.
-pub fn capacity_rows(types: &[&InstanceType]) -> Vec<CapacityRow> {
-    types.iter().map(|t| row(t)).collect()
+/// Builds one row per type, in the order given. `max_eni` is the calculator's
+/// `--cni-max-eni` (`capacity --max-eni`): it bounds the calculator's values.
+pub fn capacity_rows(types: &[&InstanceType], max_eni: Option<u32>) -> Vec<CapacityRow> {
+    types.iter().map(|t| row(t, max_eni)).collect()
 }
 
-fn row(t: &InstanceType) -> CapacityRow {
-    let calculator = |pd, cn| t.vcpus.map(|_| t.calculator_max_pods(pd, cn));
+fn row(t: &InstanceType, max_eni: Option<u32>) -> CapacityRow {
+    let calculator = |pd, cn| t.vcpus.map(|_| t.calculator_max_pods_with(pd, cn, max_eni));
     let mut r = CapacityRow {
         instance_type: t.name.clone(),
         hypervisor: t.hypervisor.clone(),
@@ -70,6 +76,7 @@ fn row(t: &InstanceType) -> CapacityRow {
         ipv4_per_eni: t.ipv4_per_eni,
         max_pods: t.default_max_pods(),
         pod_ips: t.pod_ips(false, false),
+        calculator_max_pods: calculator(false, false),
         max_pods_prefix_delegation: calculator(true, false),
         pod_ips_prefix_delegation: t.pod_ips(true, false),
         max_pods_custom_networking: calculator(false, true),
@@ -111,7 +118,7 @@ mod tests {
     use crate::catalog;
 
     fn one(name: &str) -> CapacityRow {
-        capacity_rows(&[catalog::lookup(name).unwrap()]).remove(0)
+        capacity_rows(&[catalog::lookup(name).unwrap()], None).remove(0)
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 /// CSV header of [`write_csv`], in column order: the field names of [`CapacityCsvRow`] (a
 /// test checks they agree). Columns are only ever appended.
-pub const CSV_HEADER: [&str; 14] = [
+pub const CSV_HEADER: [&str; 15] = [
     "instance_type",
     "hypervisor",
     "vcpus",
@@ -23,12 +23,14 @@ pub const CSV_HEADER: [&str; 14] = [
     "warning",
     "trunking_compatible",
     "branch_enis",
+    "calculator_max_pods",
 ];
 
 /// Legend printed under the table by [`write_table`].
 pub const TABLE_LEGEND: &str =
-    "PD = prefix delegation, CN = custom networking (PD/CN max pods: EKS \
-max-pods calculator, capped at 110/250 by vCPUs; '-' = vCPUs unknown). BRANCH_ENIS = branch ENIs \
+    "MAX_PODS = eni-max-pods.txt (ENIs x (IPv4 - 1) + 2); CALC_MAX_PODS = what the EKS \
+max-pods calculator recommends (the same, capped at 110 up to 30 vCPUs and 250 above). PD = prefix \
+delegation, CN = custom networking (PD/CN max pods: the calculator's; '-' = vCPUs unknown). BRANCH_ENIS = branch ENIs \
 per node for security groups for pods ('-' = not trunking-compatible). Warnings: default max pods \
 exceeds CN pod IPs + 2 (set max pods to CN_MAX_PODS); no prefix delegation on this hypervisor; \
 a single ENI leaves none for CN pods.";
@@ -65,6 +67,9 @@ pub struct CapacityCsvRow<'a> {
     pub trunking_compatible: bool,
     /// Branch ENIs per node (ENIs); empty when not trunking-compatible.
     pub branch_enis: Option<u32>,
+    /// The max-pods calculator's value in secondary-IP mode (pods); empty when vCPUs are
+    /// unknown.
+    pub calculator_max_pods: Option<u32>,
 }
 
 impl<'a> From<&'a CapacityRow> for CapacityCsvRow<'a> {
@@ -84,6 +89,7 @@ impl<'a> From<&'a CapacityRow> for CapacityCsvRow<'a> {
             warning: r.warnings.join("; "),
             trunking_compatible: r.trunking_compatible,
             branch_enis: r.branch_enis,
+            calculator_max_pods: r.calculator_max_pods,
         }
     }
 }
@@ -107,13 +113,14 @@ pub fn write_json(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
 }
 
 /// Short column titles for [`write_table`].
-const TABLE_HEADER: [&str; 13] = [
+const TABLE_HEADER: [&str; 14] = [
     "TYPE",
     "HYPERVISOR",
     "VCPUS",
     "ENIS",
     "IPV4/ENI",
     "MAX_PODS",
+    "CALC_MAX_PODS",
     "POD_IPS",
     "PD_MAX_PODS",
     "PD_POD_IPS",
@@ -124,7 +131,7 @@ const TABLE_HEADER: [&str; 13] = [
 ];
 
 /// Right-aligned (numeric) columns of [`TABLE_HEADER`].
-const NUMERIC: std::ops::RangeInclusive<usize> = 2..=11;
+const NUMERIC: std::ops::RangeInclusive<usize> = 2..=12;
 
 /// A number, or `-` when unknown.
 fn num(v: Option<u32>) -> String {
@@ -132,7 +139,7 @@ fn num(v: Option<u32>) -> String {
 }
 
 /// The table cells of one row, in [`TABLE_HEADER`] order.
-fn table_cells(r: &CapacityRow) -> [String; 13] {
+fn table_cells(r: &CapacityRow) -> [String; 14] {
     let warning = if r.warnings.is_empty() {
         "-".to_string()
     } else {
@@ -145,6 +152,7 @@ fn table_cells(r: &CapacityRow) -> [String; 13] {
         r.enis.to_string(),
         r.ipv4_per_eni.to_string(),
         r.max_pods.to_string(),
+        num(r.calculator_max_pods),
         r.pod_ips.to_string(),
         num(r.max_pods_prefix_delegation),
         r.pod_ips_prefix_delegation.to_string(),
@@ -158,7 +166,7 @@ fn table_cells(r: &CapacityRow) -> [String; 13] {
 /// Writes an aligned, human-readable table (text columns left-aligned, numbers right-aligned,
 /// `-` for unknown values) followed by a blank line and the [`TABLE_LEGEND`].
 pub fn write_table(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
-    let body: Vec<[String; 13]> = rows.iter().map(table_cells).collect();
+    let body: Vec<[String; 14]> = rows.iter().map(table_cells).collect();
     let mut widths = TABLE_HEADER.map(str::len);
     for cells in &body {
         for (w, c) in widths.iter_mut().zip(cells) {
@@ -174,7 +182,7 @@ pub fn write_table(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
     w.flush()
 }
 
-fn table_line(cells: &[String; 13], widths: &[usize; 13]) -> String {
+fn table_line(cells: &[String; 14], widths: &[usize; 14]) -> String {
     let mut line = String::new();
     for (i, (c, &width)) in cells.iter().zip(widths).enumerate() {
         if i > 0 {
@@ -208,11 +216,14 @@ mod tests {
 
     #[test]
     fn table_is_aligned_and_has_legend() {
-        let rows = capacity_rows(&[
-            catalog::lookup("t3.medium").unwrap(),
-            catalog::lookup("bmn-sf1.metal").unwrap(),
-            catalog::lookup("m5.large").unwrap(),
-        ]);
+        let rows = capacity_rows(
+            &[
+                catalog::lookup("t3.medium").unwrap(),
+                catalog::lookup("bmn-sf1.metal").unwrap(),
+                catalog::lookup("m5.large").unwrap(),
+            ],
+            None,
+        );
         let mut out = Vec::new();
         write_table(&rows, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -228,6 +239,6 @@ mod tests {
         assert!(lines[1][..end].ends_with(" -"), "{}", lines[1]);
         assert!(lines[3][..end].ends_with(" 9"), "{}", lines[3]);
         assert_eq!(lines[4], "");
-        assert!(lines[5].starts_with("PD = prefix delegation"));
+        assert!(lines[5].starts_with("MAX_PODS = eni-max-pods.txt"));
     }
 }
