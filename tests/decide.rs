@@ -715,6 +715,9 @@ daemonsets: [{name: kube-proxy, host_network: true}, {name: agent}]
         "no_free_prefix_wait<=0"
     );
     assert_eq!(j["next"]["min_subnet_free_ips"], 29.0);
+    // the subnet that turned the 14th node's /28 requests away
+    assert_eq!(j["next"]["limiting_subnet"]["subnet"], "a");
+    assert!(j["next"]["limiting_subnet"]["refusals"].as_u64().unwrap() > 0);
     // 0..100 (10 × 1, at least 100) is 101 values: bisection, the ends then halvings
     assert_eq!(j["method"], "bisection");
     assert!(j["runs"].as_u64().unwrap() <= 2 + 7, "{}", j["runs"]);

@@ -100,6 +100,20 @@ pub struct Tried {
     pub main_wait: Option<String>,
     /// Lowest free addresses over all subnets (first run).
     pub min_subnet_free_ips: Option<f64>,
+    /// The next step only: the subnet that turned requests away most often (an
+    /// insufficient-address error or a failed launch), with how often; `None` when no
+    /// subnet did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limiting_subnet: Option<LimitingSubnet>,
+}
+
+/// The subnet that ran out at a value, from its run's events.
+#[derive(Clone, Debug, Serialize)]
+pub struct LimitingSubnet {
+    /// Its name.
+    pub subnet: String,
+    /// Requests it turned away: insufficient-address errors and failed launches.
+    pub refusals: u64,
 }
 
 /// `plan --format json`.
@@ -236,9 +250,13 @@ fn plan_inner(a: &Args) -> Result<Exit, Exit> {
         Ok(met)
     });
     let found = found?;
-    let next = found
+    let mut next = found
         .next
         .and_then(|v| tried.iter().find(|t| t.value == v).cloned());
+    if let Some(t) = &mut next {
+        let sc = scenario_at(&source, &axis.key, t.value, &opts).map_err(invalid)?;
+        t.limiting_subnet = limiting_subnet(sc, seed);
+    }
     let out = PlanJson {
         axis: a.axis.clone(),
         find: find.word(),
@@ -327,7 +345,39 @@ fn judge(value: i64, objectives: &[Objective], runs: &[columns::Figures]) -> Tri
         missed,
         main_wait,
         min_subnet_free_ips: fig(first, "min_subnet_free_ips"),
+        limiting_subnet: None,
     }
+}
+
+/// Runs `sc` (the next step, first seed) keeping its events, and names the subnet that
+/// turned most requests away; ties go to the first subnet in the scenario.
+fn limiting_subnet(mut sc: Scenario, seed: u64) -> Option<LimitingSubnet> {
+    use crate::model::record::{Fact, MemoryRecorder};
+    sc.seed = seed;
+    let stop = |_| !super::stop_requested();
+    let (world, stats) = crate::sim::simulate(sc, MemoryRecorder::default(), &mut { stop });
+    if stats.cancelled {
+        return None;
+    }
+    let mut refusals = vec![0u64; world.subnets.len()];
+    for e in &world.recorder.events {
+        let refused = match e.fact {
+            Fact::InsufficientAddresses { error, .. } => error.is_insufficient(),
+            Fact::LaunchFailed { .. } => true,
+            _ => false,
+        };
+        if let (true, Some(s)) = (refused, e.fact.subnet()) {
+            refusals[s.index()] += 1;
+        }
+    }
+    let (i, &n) = refusals
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+    (n > 0).then(|| LimitingSubnet {
+        subnet: world.subnets[i].name.clone(),
+        refusals: n,
+    })
 }
 
 /// `LO..HI` (integers, LO ≤ HI).
@@ -476,6 +526,12 @@ fn text(p: &PlanJson, replications: u32) -> String {
             };
             let _ = writeln!(s, "{step} {} misses: {}", t.value, misses.join(", "));
             let mut why = Vec::new();
+            if let Some(l) = &t.limiting_subnet {
+                why.push(format!(
+                    "subnet {} ran out ({} requests refused)",
+                    l.subnet, l.refusals
+                ));
+            }
             if let Some(w) = &t.main_wait {
                 why.push(format!("pods wait mostly {w}"));
             }
