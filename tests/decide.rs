@@ -854,3 +854,45 @@ fn plan_refuses_what_it_cannot_search() {
         assert!(stderr(&o).contains(phrase), "{v:?}: {}", stderr(&o));
     }
 }
+
+/// N2: merging into a part's own directory (`merge --out P P Q`) keeps that part's
+/// shard.json, as the docs promise (a merge never removes a part): merging again works and
+/// gives the same comparison.
+#[test]
+fn a_merge_into_a_parts_directory_keeps_the_part() {
+    let dir = fresh_dir("decide", "merge-into-part");
+    let parts = shard_dirs(&dir, 2);
+    for (k, part) in parts.iter().enumerate() {
+        let shard = format!("{}/2", k + 1);
+        ok(&run(&s(&[
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=0,2",
+            "--shard",
+            &shard,
+            "--out",
+            &p(part),
+        ])));
+    }
+    let merge = || {
+        run(&s(&[
+            "merge",
+            "--out",
+            &p(&parts[0]),
+            &p(&parts[0]),
+            &p(&parts[1]),
+        ]))
+    };
+    ok(&merge());
+    assert!(
+        parts[0].join("shard.json").is_file(),
+        "the part's shard.json was removed"
+    );
+    let first = std::fs::read(parts[0].join("comparison.csv")).unwrap();
+    ok(&merge());
+    assert_eq!(
+        std::fs::read(parts[0].join("comparison.csv")).unwrap(),
+        first
+    );
+}

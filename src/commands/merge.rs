@@ -64,8 +64,13 @@ pub fn merge(a: &MergeArgs<'_>) -> Exit {
             return Exit::Invalid;
         }
     };
-    // A merge never removes a part (its directory may be --out) nor kept runs.
-    let analysis = match write_comparison(dir, a.out, &c, &RESULT_FILES, None) {
+    // A merge never removes a part (its directory may be --out: its shard.json stays) nor
+    // kept runs; the other result files there are stale.
+    let stale: Vec<&str> = RESULT_FILES
+        .into_iter()
+        .filter(|f| *f != crate::compare::shard::PART_FILE)
+        .collect();
+    let analysis = match write_comparison(dir, a.out, &c, &stale, None) {
         Ok(an) => an,
         Err(exit) => return exit,
     };
