@@ -774,3 +774,45 @@ fn out_is_written_whole_or_not_at_all() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// N1: `import --out` writes only what is ours: a symbolic link (even to /dev/null), a FIFO
+/// (not a regular file) and one of the import's own inputs are refused with exit 2 and left
+/// as they were; a regular file is replaced.
+#[test]
+fn import_out_refuses_links_special_files_and_its_own_input() {
+    let dir = fresh_dir("import", "out-targets");
+    let nodes = dir.join("nodes.json");
+    std::fs::copy(fixture("import/cluster/nodes.json"), &nodes).unwrap();
+    let before = std::fs::read(&nodes).unwrap();
+    let link = dir.join("link.yaml");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let fifo = dir.join("fifo.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let mut cases = vec![
+        (link.clone(), "is a symbolic link"),
+        (nodes.clone(), "is also an input"),
+    ];
+    if made.is_ok_and(|st| st.success()) {
+        cases.push((fifo.clone(), "is not a regular file"));
+    }
+    for (target, phrase) in cases {
+        let o = ipamsim(&["import", "--nodes", &s(&nodes), "--out", &s(&target)]);
+        assert_eq!(o.status.code(), Some(2), "{}", target.display());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(phrase), "{err}");
+    }
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&nodes).unwrap(), before);
+    // a regular file is ours to replace
+    let plain = dir.join("cluster.yaml");
+    std::fs::write(&plain, "old").unwrap();
+    let o = ipamsim(&["import", "--nodes", &s(&nodes), "--out", &s(&plain)]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&plain)
+        .unwrap()
+        .contains("nodegroups:"));
+}

@@ -54,7 +54,7 @@ pub fn import(args: &ImportArgs<'_>) -> Exit {
     }
     match args.out {
         None => print(&imported.yaml).err().unwrap_or(Exit::Success),
-        Some(path) => match write_file(path, &imported.yaml) {
+        Some(path) => match write_file(path, &imported.yaml, &inputs) {
             Ok(()) => print(&summary(path, &imported))
                 .err()
                 .unwrap_or(Exit::Success),
@@ -83,7 +83,7 @@ fn summary(path: &Path, imported: &Imported) -> String {
 
 /// Writes `text` to `path` through the output directory helpers: a temporary file in the
 /// same directory (which is locked meanwhile), renamed to `path` when complete.
-fn write_file(path: &Path, text: &str) -> Result<(), Exit> {
+fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         eprint_line(&format!(
             "error: --out {} does not name a file; give a path such as cluster.yaml",
@@ -97,6 +97,19 @@ fn write_file(path: &Path, text: &str) -> Result<(), Exit> {
             path.display(),
             path.display()
         ));
+        return Err(Exit::Invalid);
+    }
+    let read: Vec<&Path> = [
+        Some(inputs.nodes),
+        inputs.subnets,
+        inputs.aws_node,
+        inputs.pods,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Err(m) = crate::output::files::check_replaceable(path, &read) {
+        eprint_line(&format!("error: --out {m}"));
         return Err(Exit::Invalid);
     }
     let parent = match path.parent() {

@@ -265,3 +265,37 @@ impl Drop for OutputDir {
         }
     }
 }
+
+/// Checks that `target`, a file a command is about to replace, is ours to replace: it does
+/// not exist, or it is a regular file (not a symlink, a device, a FIFO or a directory), and
+/// it is none of the command's `inputs`. The message says what is wrong (exit 2).
+pub fn check_replaceable(target: &Path, inputs: &[&Path]) -> Result<(), String> {
+    let shown = target.display();
+    match fs::symlink_metadata(target) {
+        Err(_) => return Ok(()),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(format!(
+                "{shown} is a symbolic link; give a path to a regular file (a link is not \
+                 followed nor replaced)"
+            ))
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(format!(
+                "{shown} exists and is not a regular file (a directory, device or pipe); \
+                 give a new path or a regular file to replace"
+            ))
+        }
+        Ok(_) => {}
+    }
+    let same = |a: &Path, b: &Path| match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    match inputs.iter().find(|i| same(target, i)) {
+        Some(i) => Err(format!(
+            "{shown} is also an input ({}); write the result to another file",
+            i.display()
+        )),
+        None => Ok(()),
+    }
+}
