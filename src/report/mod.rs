@@ -17,11 +17,14 @@ mod compare_data;
 mod data;
 mod html;
 mod input;
+mod labels;
 mod meta;
 pub mod pods;
 mod run;
 mod scatter;
+mod slowest;
 pub mod waits;
+mod zoom;
 
 use html::{Block, Page};
 use input::optional;
@@ -146,7 +149,7 @@ pub fn render_report(dir: &Path) -> Result<String, ReportError> {
                     .into(),
             ));
         }
-        page.blocks.extend(run::run_blocks(&r)?);
+        page.blocks.extend(run::run_blocks(&r, dir)?);
     }
     if let Some(path) = comparison {
         let c = compare_data::read_comparison(&path)?;
@@ -181,7 +184,18 @@ fn read_run(
         r.pods = Some(pods::read_pods(&p)?);
     }
     if let Some(p) = optional(dir.join("waits.csv")) {
-        r.waits = Some(waits::read_waits(&p, r.end_s())?);
+        let w = waits::read_waits(&p, r.end_s())?;
+        let end = if r.end_s() > 0.0 {
+            r.end_s()
+        } else {
+            w.end_ms as f64 / 1000.0
+        };
+        r.window = zoom::wait_window(w.span_ms, end);
+        if let Some((lo, hi)) = r.window {
+            let ms = |s: f64| (s * 1000.0).round() as u64;
+            r.waits_zoomed = Some(waits::read_waits_in(&p, ms(lo), ms(hi))?);
+        }
+        r.waits = Some(w);
     }
     if let Some(p) = optional(dir.join("subnets.csv")) {
         r.subnets = Some(data::read_subnets(&p)?);
