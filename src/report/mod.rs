@@ -1,11 +1,13 @@
 //! A self-contained HTML report (`report.html`) of a run or compare output directory.
 //!
 //! A run's report answers how long pods waited and why: time to running per workload as a CDF
-//! (`pods.csv`), pod-seconds and pods waiting by cause (`waits.csv`), then the cluster over
-//! time (`timeline.csv`, `nodes.csv`, `subnets.csv` with the insufficient-address failures
-//! of `events.csv`), under a header from `summary.json`. A comparison's report has the
-//! trade-off scatter, the terminal's table and the waits per setting (`comparison.csv`,
-//! `comparison.json`). Every input is optional but the one that makes the directory a run
+//! (`pods.csv`), pod-seconds and pods waiting by cause, largest first (`waits.csv`), the
+//! slowest pods with their `ipamsim explain` commands, then the cluster over time
+//! (`timeline.csv`, `nodes.csv`, `subnets.csv` with the insufficient-address failures of
+//! `events.csv`), under a header from `summary.json`; charts over time are zoomed to when
+//! pods waited, the whole run one click away. A comparison's report has the trade-off
+//! scatter (settings as labels, objectives, the recommendation, 95 % intervals), the
+//! terminal's table and the waits per setting (`comparison.csv`, `comparison.json`). Every input is optional but the one that makes the directory a run
 //! or a comparison; a part whose file is absent is left out with a note. Charts are SVG
 //! drawn with plotters and inlined; the page needs no network, fonts or JavaScript, and the
 //! same files give the same bytes.
