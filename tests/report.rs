@@ -392,7 +392,14 @@ fn run_report_has_header_sections_and_one_point_per_sample() {
             "EC2 API calls"
         ]
     );
-    assert!(notes(&doc).is_empty(), "{:?}", notes(&doc));
+    // The fixture's waits.csv names pods that pods.csv lacks: the slowest pods, which join
+    // the two as explain does, are left out with explain's message.
+    assert_eq!(
+        notes(&doc),
+        ["Slowest pods left out: waits.csv has pod a created at 0.000 s, but pods.csv has no such pod; are the files from one run?"]
+    );
+    // The wait window (0-12 s, cut to the 10 s run) is the whole run: no zoom.
+    assert!(!doc.contains("<details"));
     // One point per sample in the timeline charts.
     let (_, pods) = section(&doc, "Pods");
     assert_eq!(lengths(svgs(pods)[0]), [11, 11, 11]);
@@ -489,8 +496,9 @@ fn stacked_waits_count_the_intervals_covering_each_time() {
     let (desc, body) = section(&doc, "Pods waiting, by cause");
     assert!(desc.contains("the mean over each 0.1 s bucket"), "{desc}");
     let svg = svgs(body)[0];
-    // One filled area per cause that has time, bottom first in WaitCause::ALL order.
-    assert_eq!(legend(svg), ["unschedulable", "pool_growing", "pool_tick"]);
+    // One filled area per cause that has time, bottom first by pod-seconds: pool_growing
+    // 11 s, unschedulable 2 s, pool_tick 1 s.
+    assert_eq!(legend(svg), ["pool_growing", "unschedulable", "pool_tick"]);
     let areas = polygons(svg);
     assert_eq!(areas.len(), 3);
     // The top of the stack at 2.7 s is 3 pods, at 3.5 s 3 (2 growing + 1 tick), at 7 s 0:
@@ -512,8 +520,13 @@ fn stacked_waits_count_the_intervals_covering_each_time() {
     // The pod-seconds table from waits.csv.
     let (_, table) = section(&doc, "Pod-seconds by cause");
     let rows = table_rows(table);
-    let growing = rows.iter().find(|r| r[0] == "pool_growing").unwrap();
-    assert_eq!(growing[2..], ["11.0", "78.6 %", "4", "3.5"]);
+    let causes: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        causes,
+        ["pool_growing", "unschedulable", "pool_tick", "all causes"],
+        "largest share first"
+    );
+    assert_eq!(rows[0][2..], ["11.0", "78.6 %", "4", "3.5"]);
     assert_eq!(
         rows.last().unwrap()[..5],
         ["all causes", "", "14.0", "100 %", "6"]
@@ -565,16 +578,23 @@ fn missing_optional_files_leave_their_sections_out_with_a_note() {
     std::fs::remove_file(dir.join("waits.csv")).unwrap();
     let doc = report(&dir);
     let n = notes(&doc);
-    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n.len(), 2, "{n:?}");
     assert!(n[0].starts_with("Pods waiting by cause left out: this directory has no waits.csv"));
+    assert!(n[1].starts_with("Slowest pods left out: they need both waits.csv and pods.csv"));
     assert!(sections(&doc)
         .iter()
         .all(|s| s.0 != "Pods waiting, by cause"));
     let (desc, table) = section(&doc, "Pod-seconds by cause");
     assert!(desc.contains("summary.json"), "{desc}");
     let rows = table_rows(table);
+    // By share: pool_growing 8.5, unschedulable 2.0, pool_tick 1.0.
+    let causes: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(
-        rows[1][..4],
+        causes,
+        ["pool_growing", "unschedulable", "pool_tick", "all causes"]
+    );
+    assert_eq!(
+        rows[0][..4],
         [
             "pool_growing",
             "no free address; an IP or ENI request was in flight",
@@ -772,18 +792,36 @@ fn comparison_table_is_numbered_as_the_terminal_table() {
     );
     assert_eq!(rows[0][3..], ["-", "-", "10.0", "50"]);
     assert_eq!(doc.matches("<tr class=\"pareto\">").count(), 3);
-    // The scatter: five points labelled with their table numbers (row 1 has no p99).
+    // The scatter: five points (row 1 has no p99) labelled with their settings: the labels
+    // have different keys, so each is whole, or its table number when longer than 24
+    // characters (row 3's is 37).
     let (desc, body) = section(&doc, "Trade-off: idle IPs vs. p99 time to running");
     assert!(desc.contains("1 setting without both values is not plotted"));
+    assert!(
+        desc.contains("longer than 24 characters is replaced by #N"),
+        "{desc}"
+    );
     let svg = svgs(body)[0];
     assert_eq!(svg.matches("<circle").count(), 5);
     let mut labels: Vec<String> = texts(svg)
         .into_iter()
         .map(|t| t.2)
-        .filter(|t| t.starts_with('#'))
+        .filter(|t| t.starts_with('#') || t.contains('='))
         .collect();
     labels.sort();
-    assert_eq!(labels, ["#2", "#3", "#4", "#5", "#6"]);
+    assert_eq!(
+        labels,
+        [
+            "#3",
+            "A=&lt;b&gt;&amp;amp;",
+            "WARM_ENI_TARGET=1",
+            "WARM_IP_TARGET=1",
+            "WARM_IP_TARGET=5"
+        ]
+    );
+    // Without objectives, recommendation or replications: none of their marks.
+    assert!(!svg.contains("recommended") && !svg.contains("95 % interval"));
+    assert!(!svg.contains("objective"));
     // The front joins rows 2, 3 and 5 in x order: idle 20, 55.5, 98.4 -> pixel x rising.
     let front = data_lines(svg);
     assert_eq!(front.len(), 1);
@@ -866,11 +904,11 @@ fn scatter_labels_do_not_overlap() {
     let svg = svgs(&doc)[0];
     let labels: Vec<(f64, f64, String)> = texts(svg)
         .into_iter()
-        .filter(|t| t.2.starts_with('#'))
+        .filter(|t| t.2.starts_with("K="))
         .collect();
     // K=0 and K=11 share a point, so one label names both.
-    assert!(labels.iter().any(|l| l.2 == "#1 #2"), "{labels:?}");
-    let numbers: usize = labels.iter().map(|l| l.2.split(' ').count()).sum();
+    assert!(labels.iter().any(|l| l.2 == "K=0, K=11"), "{labels:?}");
+    let numbers: usize = labels.iter().map(|l| l.2.split(", ").count()).sum();
     assert_eq!(numbers, 12);
     let boxes: Vec<(f64, f64, f64, f64)> = labels
         .iter()
@@ -1087,4 +1125,271 @@ fn a_calico_run_report_speaks_of_the_pool() {
         !headings.iter().any(|h| h == "ENIs" || h == "Secondary IPs"),
         "{headings:?}"
     );
+}
+
+/// `(stroke colour, points)` of every `<polyline>` (series, segments, error bars).
+fn polylines(svg: &str) -> Vec<(String, Vec<(f64, f64)>)> {
+    svg.split("<polyline")
+        .skip(1)
+        .map(|p| (between(p, " stroke=\"", "\""), points_attr(p)))
+        .collect()
+}
+
+/// `(cx, cy, r, stroke)` of every `<circle>`.
+fn circles(svg: &str) -> Vec<(f64, f64, f64, String)> {
+    svg.split("<circle")
+        .skip(1)
+        .map(|c| {
+            let a = |n: &str| between(c, &format!(" {n}=\""), "\"");
+            (
+                a("cx").parse().unwrap(),
+                a("cy").parse().unwrap(),
+                a("r").parse().unwrap(),
+                a("stroke"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn compare_scatter_shows_settings_objectives_recommendation_and_intervals() {
+    let compare = |name: &str, reps: &str| {
+        let dir = tmp(name);
+        let out = ipamsim(&[
+            "compare",
+            "scenarios/scale-out.yaml",
+            "--set",
+            "WARM_IP_TARGET=2,5,10",
+            "--set",
+            "MINIMUM_IP_TARGET=0,20",
+            "--replications",
+            reps,
+            "--slo",
+            "p99_time_to_running<=60s",
+            "--slo",
+            "idle_ips_mean<=80",
+            "--slo",
+            "p99_time_to_ip<=60s",
+            "--out",
+            dir.to_str().unwrap(),
+            "--report",
+            "-q",
+        ]);
+        assert!(
+            out.status.code() == Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        check_well_formed(&doc).unwrap();
+        let json = std::fs::read_to_string(dir.join("comparison.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        (doc, json)
+    };
+    let (doc, json) = compare("decide-3", "3");
+    let (desc, body) = section(&doc, "Trade-off: idle IPs vs. p99 time to running");
+    let svg = svgs(body)[0];
+    let all_texts: Vec<String> = texts(svg).into_iter().map(|t| t.2).collect();
+    // 1. Labels: the swept values in axis order, the legend naming the axes.
+    assert!(
+        all_texts.contains(&"labels: WARM_IP_TARGET / MINIMUM_IP_TARGET".to_string()),
+        "{all_texts:?}"
+    );
+    let labels: Vec<&String> = all_texts.iter().filter(|t| t.contains(" / ")).collect();
+    let names: usize = labels.iter().map(|l| l.split(", ").count()).sum();
+    assert_eq!(names, 6 + 1, "six settings and the legend line: {labels:?}");
+    for v in ["2 / 0", "5 / 0", "10 / 0", "2 / 20"] {
+        assert!(
+            labels.iter().any(|l| l.split(", ").any(|x| x == v)),
+            "{v} in {labels:?}"
+        );
+    }
+    // 2. The two objectives on these axes as dashed lines with their text; the third listed.
+    for t in ["p99_time_to_running&lt;=60s", "idle_ips_mean&lt;=80"] {
+        assert!(all_texts.iter().any(|x| x == t), "{t} in {all_texts:?}");
+    }
+    let dashes: Vec<Vec<(f64, f64)>> = polylines(svg)
+        .into_iter()
+        .filter(|(c, _)| c == "#783CAA")
+        .map(|(_, p)| p)
+        .collect();
+    let horizontal = dashes.iter().filter(|p| p[0].1 == p[1].1).count();
+    let vertical = dashes.iter().filter(|p| p[0].0 == p[1].0).count();
+    assert!(horizontal > 10 && vertical > 10, "{horizontal} {vertical}");
+    assert!(desc.contains(
+        "Not drawable on these axes (judged all the same; see the SLO column): p99_time_to_ip&lt;=60s."
+    ), "{desc}");
+    // 3. The recommended setting ringed, on its marker, and in the legend.
+    let rec = json["recommended"]["setting"].as_str().unwrap();
+    assert!(desc.contains(&format!(
+        "The ringed point is the recommended setting, {rec}"
+    )));
+    assert!(all_texts.contains(&"recommended (ringed)".to_string()));
+    let c = circles(svg);
+    let rings: Vec<_> = c.iter().filter(|c| c.2 == 11.0).collect();
+    assert_eq!(rings.len(), 1, "{c:?}");
+    assert_eq!(rings[0].3, "#22AA77");
+    assert!(
+        c.iter()
+            .any(|m| m.2 == 6.0 && (m.0, m.1) == (rings[0].0, rings[0].1)),
+        "the ring is around a marker"
+    );
+    // 4. Error bars with replications: a bar and two caps per interval.
+    let bars = polylines(svg)
+        .into_iter()
+        .filter(|(c, _)| c == "#5A5A5A")
+        .count();
+    assert!(bars > 0 && bars % 3 == 0, "{bars}");
+    assert!(all_texts.contains(&"95 % interval".to_string()));
+    assert!(desc.contains("Error bars span each mean&#39;s 95 % confidence interval"));
+
+    // One replication: no error bars (the bounds equal the means).
+    let (doc, _) = compare("decide-1", "1");
+    let (desc, body) = section(&doc, "Trade-off: idle IPs vs. p99 time to running");
+    let svg = svgs(body)[0];
+    assert!(!svg.contains("#5A5A5A") && !svg.contains("95 % interval"));
+    assert!(!desc.contains("Error bars"));
+    assert!(svg.contains("p99_time_to_running&lt;=60s"));
+
+    // The waits per setting: causes in order of their pod-seconds over all settings.
+    let (_, waits) = section(&doc, "Why pods waited, per setting");
+    let rows = table_rows(waits);
+    let ncauses = rows[0].len() - 3;
+    let sums: Vec<f64> = (0..ncauses)
+        .map(|k| rows.iter().map(|r| r[2 + k].parse::<f64>().unwrap()).sum())
+        .collect();
+    assert!(
+        ncauses > 1 && sums.windows(2).all(|w| w[0] >= w[1]),
+        "{sums:?}"
+    );
+}
+
+#[test]
+fn run_charts_zoom_to_when_pods_waited_and_list_the_slowest_pods() {
+    // A 100 s run (a sample a second); p1 waits 20-30 s, p2 25-40 s.
+    let dir = tmp("zoom run");
+    write(&dir, "summary.json", &summary(false, 100.0));
+    write(&dir, "timeline.csv", &timeline(101, 0));
+    write(&dir, "nodes.csv", &nodes(101));
+    write(
+        &dir,
+        "events.csv",
+        &EVENTS[..EVENTS.find('\n').unwrap() + 1],
+    );
+    write(
+        &dir,
+        "pods.csv",
+        "pod,workload,node,host_network,created_s,scheduled_s,ip_assigned_s,deleted_s,ip,final_state
+p1,web,n1,false,20.000,20.000,30.000,,10.0.0.1,running
+p2,web,n1,false,25.000,25.000,40.000,,10.0.0.2,running
+",
+    );
+    write(
+        &dir,
+        "waits.csv",
+        "pod,node,cause,start_s,end_s
+p1,n1,pool_growing,20.000,30.000
+p2,n1,pool_growing,25.000,32.000
+p2,n1,kubelet_retry,32.000,40.000
+",
+    );
+    let doc = report(&dir);
+    // By hand: the first wait starts at 20 s, the last ends at 40 s; the margin is 5 % of
+    // those 20 s, 1 s (also the least margin), so the window is 19-41 s.
+    assert!(
+        doc.contains("Charts over time are zoomed to 19\u{2013}41 s: from the first pod wait"),
+        "{doc}"
+    );
+    let (_, pods) = section(&doc, "Pods");
+    let charts = svgs(pods);
+    assert_eq!(charts.len(), 2, "zoomed, and the whole run");
+    // Zoomed: the samples at 19, 20, ..., 41 s; whole: all 101.
+    assert_eq!(lengths(charts[0]), [23, 23, 23]);
+    assert_eq!(lengths(charts[1]), [101, 101, 101]);
+    assert!(pods.contains("<details class=\"full\"><summary>whole run (0\u{2013}100 s)</summary>"));
+    // The x ticks of the zoomed chart lie in the window, those of the whole run span it.
+    let ticks = |svg: &str| -> Vec<f64> {
+        let t = text_elements(svg);
+        let bottom = t.iter().map(|t| t.1).fold(f64::MIN, f64::max);
+        t.iter()
+            .filter(|t| t.2 == "middle" && t.1 < bottom && t.1 > bottom - 40.0)
+            .filter_map(|t| t.3.parse().ok())
+            .collect()
+    };
+    let z = ticks(charts[0]);
+    assert!(
+        z.len() > 3 && z.iter().all(|&t| (19.0..=41.0).contains(&t)),
+        "{z:?}"
+    );
+    let w = ticks(charts[1]);
+    assert!(w.contains(&0.0) && w.contains(&100.0), "{w:?}");
+    // The waits chart too, and every chart over time.
+    let (_, stack) = section(&doc, "Pods waiting, by cause");
+    assert_eq!(svgs(stack).len(), 2);
+    assert!(ticks(svgs(stack)[0])
+        .iter()
+        .all(|&t| (19.0..=41.0).contains(&t)));
+    for h in ["Nodes", "Secondary IPs", "ENIs", "EC2 API calls"] {
+        assert_eq!(svgs(section(&doc, h).1).len(), 2, "{h}");
+    }
+    // The cause table by share: pool_growing 17 s, kubelet_retry 8 s.
+    let (_, table) = section(&doc, "Pod-seconds by cause");
+    let causes: Vec<String> = table_rows(table)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(causes, ["pool_growing", "kubelet_retry", "all causes"]);
+    // The slowest pods, as explain lists them, with the command for each story (the
+    // directory quoted: its name has a space).
+    let (desc, slow) = section(&doc, "Slowest pods");
+    assert!(desc.contains("as ipamsim explain"), "{desc}");
+    let rows = table_rows(slow);
+    let quoted = format!("&#39;{}&#39;", dir.display()); // '...', escaped
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "1".to_string(),
+                "p2".into(),
+                "n1".into(),
+                "15.000".into(),
+                "kubelet_retry 8.000 s".into(),
+                "running at 40.000 s".into(),
+                format!("<code>ipamsim explain {quoted} --pod p2</code>"),
+            ],
+            vec![
+                "2".to_string(),
+                "p1".into(),
+                "n1".into(),
+                "10.000".into(),
+                "pool_growing 10.000 s".into(),
+                "running at 30.000 s".into(),
+                format!("<code>ipamsim explain {quoted} --pod p1</code>"),
+            ],
+        ]
+    );
+    // The command works.
+    let out = ipamsim(&["explain", dir.to_str().unwrap(), "--pod", "p2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Same inputs, same bytes.
+    assert_eq!(render_report(&dir).unwrap(), doc);
+
+    // No pod waited: the whole run only, and no slowest pods.
+    write(&dir, "waits.csv", "pod,node,cause,start_s,end_s\n");
+    let doc = report(&dir);
+    assert!(!doc.contains("<details") && !doc.contains("zoomed"));
+    assert_eq!(svgs(section(&doc, "Pods").1).len(), 1);
+    assert!(notes(&doc).contains(&"Slowest pods left out: no pod waited.".to_string()));
+    // A zero-length wait: a window of the least margin each side, 49-51 s.
+    write(
+        &dir,
+        "waits.csv",
+        "pod,node,cause,start_s,end_s\np1,n1,pool_tick,50.000,50.000\n",
+    );
+    let doc = render_report(&dir).unwrap();
+    assert!(doc.contains("zoomed to 49\u{2013}51 s"));
 }

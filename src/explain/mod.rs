@@ -25,6 +25,7 @@ pub use overview::{overview, CauseTotal, Overview, SlowPod};
 pub use story::{
     pod_story, EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitCauseSeconds, WaitStep,
 };
+pub(crate) use text::{outcome, shell_word};
 pub use text::{overview_text, story_text};
 
 use crate::model::record::WaitCause;

@@ -82,7 +82,7 @@ pub fn overview_text(o: &Overview, dir: &Path) -> String {
 }
 
 /// `w` as one shell word: as it is when plain, else single-quoted.
-fn shell_word(w: &str) -> String {
+pub(crate) fn shell_word(w: &str) -> String {
     let plain = !w.is_empty()
         && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-/+:@".contains(c));
@@ -94,7 +94,7 @@ fn shell_word(w: &str) -> String {
 }
 
 /// What became of a slow pod, in a few words.
-fn outcome(p: &super::SlowPod) -> String {
+pub(crate) fn outcome(p: &super::SlowPod) -> String {
     match (p.final_state.as_str(), p.ip_assigned_s, p.deleted_s) {
         (_, Some(t), None) => format!("running at {t} s"),
         (_, Some(_), Some(d)) => format!("ran, deleted at {d} s"),

@@ -2,9 +2,10 @@
 //! axes, with optional event marks) and stacked areas over time.
 //!
 //! Layout: a legend strip at the top (coloured swatch + name per entry, wrapped to fit),
-//! the plot below with labelled axes. Legend swatches are rectangles, so the only
-//! `<polyline>`s with more than two points are data series, the only `<circle>`s scatter
-//! markers and the only `<polygon>`s stacked areas or event marks.
+//! the plot below with labelled axes. Legend swatches are rectangles (but for the
+//! scatter's ring), so the only `<polyline>`s with more than two points are data series,
+//! the only `<circle>`s scatter markers (and that ring) and the only `<polygon>`s stacked
+//! areas or event marks.
 
 use super::ReportError;
 use plotters::coord::Shift;
@@ -230,6 +231,10 @@ pub enum Swatch {
     Dot(RGBColor, bool),
     /// An event mark.
     Mark(RGBColor),
+    /// A ring around a scatter marker (the recommended setting).
+    Ring(RGBColor),
+    /// No swatch: a line of text (what the point labels are).
+    None,
 }
 
 /// Draws the legend strip.
@@ -260,6 +265,8 @@ where
                 area.draw(&Rectangle::new([(x + 3, y + 3), (x + 13, y + 13)], style))
             }
             Swatch::Mark(c) => area.draw(&TriangleMarker::new((x + 8, y + 9), 6, c.filled())),
+            Swatch::Ring(c) => area.draw(&Circle::new((x + 8, y + 8), 6, c.stroke_width(3))),
+            Swatch::None => Ok(()),
         }
         .map_err(chart_err)?;
         let font = (FONT, 16).into_font().color(&BLACK);
@@ -422,17 +429,18 @@ pub struct Layer {
     pub values: Vec<f64>,
 }
 
-/// Stacked areas over equal buckets `[i·width, (i+1)·width)` (the last one ending at
-/// `end`), drawn as steps, the first layer at the bottom.
+/// Stacked areas over equal buckets `[start + i·width, start + (i+1)·width)` (the last one
+/// ending at `end`), drawn as steps, the first layer at the bottom.
 pub fn stacked_chart(
     layers: &[Layer],
-    width: f64,
-    end: f64,
+    (start, width, end): (f64, f64, f64),
     x_title: &str,
     y_title: &str,
 ) -> Result<String, ReportError> {
     let n = layers.first().map_or(0, |l| l.values.len());
-    let edges: Vec<f64> = (0..=n).map(|i| (i as f64 * width).min(end)).collect();
+    let edges: Vec<f64> = (0..=n)
+        .map(|i| (start + i as f64 * width).min(end))
+        .collect();
     let mut below = vec![0.0; n];
     let mut shapes = Vec::new();
     for l in layers {
@@ -453,7 +461,7 @@ pub fn stacked_chart(
         .iter()
         .map(|l| (l.name.as_str(), Swatch::Area(l.color)))
         .collect();
-    let x = Axis::linear(x_title, 0.0..end.max(f64::MIN_POSITIVE));
+    let x = Axis::linear(x_title, start..if end > start { end } else { start + 1.0 });
     let y = Axis::linear(y_title, range_from_zero(below.iter().copied(), 0.08)).counts();
     let mut svg = String::new();
     canvas(&mut svg, &legend, PLOT_HEIGHT, |plot| {

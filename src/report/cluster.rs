@@ -23,7 +23,7 @@ fn series(t: &Timeline, time: &TimeAxis, column: &str, name: &str, color: usize)
 }
 
 /// The blocks of the "cluster over time" part.
-pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis, end: f64) -> Result<Vec<Block>, ReportError> {
+pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError> {
     let mut out = Vec::new();
     let pd = r.prefix_mode();
     let t = match &r.timeline {
@@ -53,9 +53,9 @@ pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis, end: f64) -> Result<Vec<Bl
         out.push(section(
             "Pods",
             "Pods running (have an IP, or host network), bound and waiting for the CNI to give an IP (ContainerCreating), and unschedulable (no node with a free max-pods slot); y = pods, at each timeline sample.".into(),
-            over_time(&pods, &[], time, end, "pods")?,
+            over_time(&pods, &[], time, "pods")?,
         ));
-        out.push(nodes(t, r.ready.as_deref(), time, end)?);
+        out.push(nodes(t, r.ready.as_deref(), time)?);
         let ips = [
             s("ips_total", "held (total)", 0),
             s("ips_assigned", "assigned to pods", 2),
@@ -86,13 +86,13 @@ pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis, end: f64) -> Result<Vec<Bl
             } else {
                 format!("{what}, those assigned to pods, those available (held minus assigned, cooldown included, as ipamd counts them) and those still in cooldown; y = IPs.")
             },
-            over_time(&ips, &[], time, end, "IPs")?,
+            over_time(&ips, &[], time, "IPs")?,
         ));
         if !calico {
-            out.push(enis(t, time, end, pd)?);
+            out.push(enis(t, time, pd)?);
         }
     }
-    out.extend(subnets(r, t, time, end, pd)?);
+    out.extend(subnets(r, t, time, pd)?);
     if let Some(t) = t {
         let ec2 = [
             series(t, time, "ec2_calls", "EC2 calls (cumulative)", 0),
@@ -101,7 +101,7 @@ pub fn cluster_blocks(r: &RunInputs, time: &TimeAxis, end: f64) -> Result<Vec<Bl
         out.push(section(
             "EC2 API calls",
             "EC2 calls made so far by all ipamds, and how many were throttled; y = calls, cumulative.".into(),
-            over_time(&ec2, &[], time, end, "calls (cumulative)")?,
+            over_time(&ec2, &[], time, "calls (cumulative)")?,
         ));
     }
     Ok(out)
@@ -111,7 +111,6 @@ fn nodes(
     t: &Timeline,
     ready: Option<&[(f64, f64)]>,
     time: &TimeAxis,
-    end: f64,
 ) -> Result<Block, ReportError> {
     let mut lines = vec![Series {
         width: 5,
@@ -132,11 +131,11 @@ fn nodes(
     Ok(section(
         "Nodes",
         desc.into(),
-        over_time(&lines, &[], time, end, "nodes")?,
+        over_time(&lines, &[], time, "nodes")?,
     ))
 }
 
-fn enis(t: &Timeline, time: &TimeAxis, end: f64, pd: bool) -> Result<Block, ReportError> {
+fn enis(t: &Timeline, time: &TimeAxis, pd: bool) -> Result<Block, ReportError> {
     let mut lines = vec![series(t, time, "enis", "ENIs", 0)];
     let with_prefixes = pd || t.get("prefixes").iter().any(|&p| p != 0.0);
     if with_prefixes {
@@ -158,7 +157,7 @@ fn enis(t: &Timeline, time: &TimeAxis, end: f64, pd: bool) -> Result<Block, Repo
     Ok(section(
         heading,
         desc.into(),
-        over_time(&lines, &[], time, end, y)?,
+        over_time(&lines, &[], time, y)?,
     ))
 }
 
@@ -169,21 +168,24 @@ fn subnet_lines(
     error: Ec2Error,
     r: &RunInputs,
     time: &TimeAxis,
-    end: f64,
 ) -> (Vec<Series>, Vec<Marks>) {
     let mut lines = Vec::new();
     let mut marks = Vec::new();
     for (i, s) in subnets.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         lines.push(Series::new(&s.name, color, time.scale(values(s))));
-        let times = r
+        let times: Vec<f64> = r
             .failures
             .as_ref()
-            .map_or(&[][..], |f| f.of(error, &s.name));
+            .map_or(&[][..], |f| f.of(error, &s.name))
+            .iter()
+            .copied()
+            .filter(|t| (time.lo_s..=time.hi_s).contains(t))
+            .collect();
         if times.is_empty() {
             continue;
         }
-        let thinned = data::thin_times(times, end, MAX_MARKS);
+        let thinned = data::thin_times(&times, time.hi_s - time.lo_s, MAX_MARKS);
         let mark_color = if subnets.len() == 1 {
             RGBColor(200, 0, 0)
         } else {
@@ -227,7 +229,6 @@ fn subnets(
     r: &RunInputs,
     t: Option<&Timeline>,
     time: &TimeAxis,
-    end: f64,
     pd: bool,
 ) -> Result<Vec<Block>, ReportError> {
     let Some(subnets) = r.subnets.as_ref().filter(|s| !s.is_empty()) else {
@@ -240,7 +241,7 @@ fn subnets(
             out.push(section(
                 "Subnet free IPs",
                 "Free addresses summed over all subnets (timeline.csv); y = free IPs.".into(),
-                over_time(&total, &[], time, end, "free IPs")?,
+                over_time(&total, &[], time, "free IPs")?,
             ));
         }
         return Ok(out);
@@ -252,7 +253,6 @@ fn subnets(
         Ec2Error::InsufficientFreeAddressesInSubnet,
         r,
         time,
-        end,
     );
     out.push(section(
         "Subnet free IPs",
@@ -260,7 +260,7 @@ fn subnets(
             "Free addresses in each subnet (after AWS's 5 reserved ones and every address held by instances, ENIs, pods and prefix reservations; subnets.csv); y = free IPs. {}",
             marks_text(r, &marks, Ec2Error::InsufficientFreeAddressesInSubnet)
         ),
-        over_time(&lines, &marks, time, end, "free IPs")?,
+        over_time(&lines, &marks, time, "free IPs")?,
     ));
     let (lines, marks) = subnet_lines(
         subnets,
@@ -268,7 +268,6 @@ fn subnets(
         Ec2Error::InsufficientCidrBlocks,
         r,
         time,
-        end,
     );
     let (heading, mode) = if pd {
         (
@@ -287,7 +286,7 @@ fn subnets(
             "Aligned /28 blocks entirely free in each subnet (subnets.csv); y = free /28 blocks. {mode} {}",
             marks_text(r, &marks, Ec2Error::InsufficientCidrBlocks)
         ),
-        over_time(&lines, &marks, time, end, "free /28 blocks")?,
+        over_time(&lines, &marks, time, "free /28 blocks")?,
     ));
     Ok(out)
 }

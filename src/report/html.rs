@@ -49,7 +49,9 @@ table{border-collapse:collapse;font-size:.85em}\
 th,td{border:1px solid #ddd;padding:.25em .5em}th{background:#f3f3f3;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
 tr.pareto td{background:#fdecea;font-weight:bold}tr.total td{font-weight:bold}\
-tr.recommended td{outline:2px solid #2a7}";
+tr.recommended td{outline:2px solid #2a7}\
+code{font-size:.92em;white-space:nowrap}\
+details.full{margin-top:.3em}details.full summary{cursor:pointer;color:#555;font-size:.9em}";
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -73,6 +75,8 @@ pub enum Cell {
     Text(String),
     /// A figure, right-aligned.
     Num(String),
+    /// A command, in `<code>`.
+    Code(String),
 }
 
 /// A table: header cells and rows, each row with an optional CSS class.
@@ -109,6 +113,7 @@ impl Table {
                 match cell {
                     Cell::Text(s) => t.push_str(&format!("<td>{}</td>", escape(s))),
                     Cell::Num(s) => t.push_str(&format!("<td class=\"num\">{}</td>", escape(s))),
+                    Cell::Code(s) => t.push_str(&format!("<td><code>{}</code></td>", escape(s))),
                 }
             }
             t.push_str("</tr>\n");

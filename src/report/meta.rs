@@ -142,6 +142,27 @@ pub struct CompareMeta {
     /// The setting the `_diff_` columns are taken against.
     #[serde(default)]
     pub baseline: Option<Baseline>,
+    /// The swept keys in axis order (each setting's label is `KEY=VALUE` per key, in this
+    /// order, joined by spaces).
+    #[serde(default)]
+    pub keys: Option<Vec<String>>,
+    /// The `--slo` objectives (and the scenario's), in order.
+    #[serde(default)]
+    pub objectives: Vec<Objective>,
+}
+
+/// One of `comparison.json`'s `objectives`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Objective {
+    /// As written (`p99_time_to_running<=60s`).
+    #[serde(default)]
+    pub objective: String,
+    /// The metric (`p99_time_to_running`, `idle_ips_mean`, ...).
+    #[serde(default)]
+    pub metric: String,
+    /// The target, in seconds for times.
+    #[serde(default)]
+    pub target: Option<f64>,
 }
 
 /// `comparison.json`'s `baseline`.

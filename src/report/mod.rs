@@ -1,11 +1,13 @@
 //! A self-contained HTML report (`report.html`) of a run or compare output directory.
 //!
 //! A run's report answers how long pods waited and why: time to running per workload as a CDF
-//! (`pods.csv`), pod-seconds and pods waiting by cause (`waits.csv`), then the cluster over
-//! time (`timeline.csv`, `nodes.csv`, `subnets.csv` with the insufficient-address failures
-//! of `events.csv`), under a header from `summary.json`. A comparison's report has the
-//! trade-off scatter, the terminal's table and the waits per setting (`comparison.csv`,
-//! `comparison.json`). Every input is optional but the one that makes the directory a run
+//! (`pods.csv`), pod-seconds and pods waiting by cause, largest first (`waits.csv`), the
+//! slowest pods with their `ipamsim explain` commands, then the cluster over time
+//! (`timeline.csv`, `nodes.csv`, `subnets.csv` with the insufficient-address failures of
+//! `events.csv`), under a header from `summary.json`; charts over time are zoomed to when
+//! pods waited, the whole run one click away. A comparison's report has the trade-off
+//! scatter (settings as labels, objectives, the recommendation, 95 % intervals), the
+//! terminal's table and the waits per setting (`comparison.csv`, `comparison.json`). Every input is optional but the one that makes the directory a run
 //! or a comparison; a part whose file is absent is left out with a note. Charts are SVG
 //! drawn with plotters and inlined; the page needs no network, fonts or JavaScript, and the
 //! same files give the same bytes.
@@ -17,11 +19,14 @@ mod compare_data;
 mod data;
 mod html;
 mod input;
+mod labels;
 mod meta;
 pub mod pods;
 mod run;
 mod scatter;
+mod slowest;
 pub mod waits;
+mod zoom;
 
 use html::{Block, Page};
 use input::optional;
@@ -146,7 +151,7 @@ pub fn render_report(dir: &Path) -> Result<String, ReportError> {
                     .into(),
             ));
         }
-        page.blocks.extend(run::run_blocks(&r)?);
+        page.blocks.extend(run::run_blocks(&r, dir)?);
     }
     if let Some(path) = comparison {
         let c = compare_data::read_comparison(&path)?;
@@ -181,7 +186,18 @@ fn read_run(
         r.pods = Some(pods::read_pods(&p)?);
     }
     if let Some(p) = optional(dir.join("waits.csv")) {
-        r.waits = Some(waits::read_waits(&p, r.end_s())?);
+        let w = waits::read_waits(&p, r.end_s())?;
+        let end = if r.end_s() > 0.0 {
+            r.end_s()
+        } else {
+            w.end_ms as f64 / 1000.0
+        };
+        r.window = zoom::wait_window(w.span_ms, end);
+        if let Some((lo, hi)) = r.window {
+            let ms = |s: f64| (s * 1000.0).round() as u64;
+            r.waits_zoomed = Some(waits::read_waits_in(&p, ms(lo), ms(hi))?);
+        }
+        r.waits = Some(w);
     }
     if let Some(p) = optional(dir.join("subnets.csv")) {
         r.subnets = Some(data::read_subnets(&p)?);

@@ -31,6 +31,11 @@ pub struct RunInputs {
     pub failures: Option<Failures>,
     /// `nodes.csv`: Ready nodes per sample.
     pub ready: Option<Vec<(f64, f64)>>,
+    /// When pods waited, with margins (s): the view the time axes are zoomed to (`None`:
+    /// the whole run only).
+    pub window: Option<(f64, f64)>,
+    /// `waits.csv` over [`Self::window`].
+    pub waits_zoomed: Option<WaitStack>,
 }
 
 impl RunInputs {
@@ -83,34 +88,91 @@ fn cause_meaning(c: WaitCause) -> &'static str {
     c.meaning()
 }
 
-/// Time axis: seconds up to 20 minutes, minutes up to 3 hours, hours beyond.
+/// A time axis over a view of the run, `[lo_s, hi_s]`: seconds when the view spans up to 20
+/// minutes, minutes up to 3 hours, hours beyond.
 pub struct TimeAxis {
     /// Seconds per unit.
     pub div: f64,
     /// The axis title.
     pub title: &'static str,
+    /// The view's start (s).
+    pub lo_s: f64,
+    /// The view's end (s).
+    pub hi_s: f64,
 }
 
 impl TimeAxis {
+    /// The whole run, `[0, end_s]`.
     pub(super) fn for_end(end_s: f64) -> TimeAxis {
-        let (div, title) = if end_s > 3.0 * 3600.0 {
+        TimeAxis::view(0.0, end_s)
+    }
+
+    /// The view `[lo_s, hi_s]`.
+    pub(super) fn view(lo_s: f64, hi_s: f64) -> TimeAxis {
+        let span = hi_s - lo_s;
+        let (div, title) = if span > 3.0 * 3600.0 {
             (3600.0, "simulated time (h)")
-        } else if end_s > 1200.0 {
+        } else if span > 1200.0 {
             (60.0, "simulated time (min)")
         } else {
             (1.0, "simulated time (s)")
         };
-        TimeAxis { div, title }
+        TimeAxis {
+            div,
+            title,
+            lo_s,
+            hi_s,
+        }
     }
 
-    pub(super) fn axis(&self, end_s: f64) -> Axis {
-        Axis::linear(self.title, 0.0..(end_s / self.div).max(1e-9))
+    pub(super) fn axis(&self) -> Axis {
+        let (lo, hi) = (self.lo_s / self.div, self.hi_s / self.div);
+        Axis::linear(
+            self.title,
+            lo..if hi > lo {
+                hi
+            } else {
+                lo + 1e-9_f64.max(lo * 1e-9)
+            },
+        )
     }
 
+    /// The points within the view (the line cut at its edges), in axis units, thinned.
     pub(super) fn scale(&self, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-        let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x / self.div, y)).collect();
+        let pts: Vec<(f64, f64)> = clip(points, self.lo_s, self.hi_s)
+            .into_iter()
+            .map(|(x, y)| (x / self.div, y))
+            .collect();
         data::downsample(&pts, MAX_POINTS_PER_SERIES)
     }
+}
+
+/// The part of a polyline (x rising) within `[lo, hi]`: the points inside, plus the line's
+/// crossings of `lo` and `hi` (linear interpolation) where it runs beyond them.
+pub(super) fn clip(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let at = |t: f64| {
+        let i = points.partition_point(|p| p.0 <= t);
+        match (i.checked_sub(1).map(|j| points[j]), points.get(i)) {
+            (Some(a), Some(b)) if b.0 > a.0 => a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0),
+            (Some(a), _) => a.1,
+            (None, b) => b.map_or(0.0, |b| b.1),
+        }
+    };
+    let mut out = Vec::with_capacity(points.len().min(4096));
+    let sampled = |t: f64| points.binary_search_by(|p| p.0.total_cmp(&t)).is_ok();
+    let crosses = |t: f64| {
+        points.first().is_some_and(|p| p.0 < t)
+            && points.last().is_some_and(|p| p.0 > t)
+            && !sampled(t)
+    };
+    if crosses(lo) {
+        out.push((lo, at(lo)));
+    }
+    out.extend(points.iter().copied().filter(|p| p.0 >= lo && p.0 <= hi));
+    if crosses(hi) {
+        out.push((hi, at(hi)));
+    }
+    out
 }
 
 pub(super) fn section(heading: &str, description: String, body: String) -> Block {
@@ -130,7 +192,6 @@ pub(super) fn over_time(
     series: &[Series],
     marks: &[Marks],
     time: &TimeAxis,
-    end_s: f64,
     y_title: &str,
 ) -> Result<String, ReportError> {
     let ys = series
@@ -138,19 +199,51 @@ pub(super) fn over_time(
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .chain(marks.iter().flat_map(|m| m.points.iter().map(|p| p.1)));
     let y = Axis::linear(y_title, chart::range_from_zero(ys, 0.08)).counts();
-    chart::line_chart(series, marks, &time.axis(end_s), &y)
+    chart::line_chart(series, marks, &time.axis(), &y)
 }
 
-/// Every block of a run's report, in page order.
-pub fn run_blocks(r: &RunInputs) -> Result<Vec<Block>, ReportError> {
+/// Every block of a run's report, in page order; `dir` as the user named it (for the
+/// explain commands).
+pub fn run_blocks(r: &RunInputs, dir: &std::path::Path) -> Result<Vec<Block>, ReportError> {
     let end = r.end_s();
-    let time = TimeAxis::for_end(end);
+    let whole = TimeAxis::for_end(end);
+    let zoom = r.window.map(|(lo, hi)| TimeAxis::view(lo, hi));
     let mut out = vec![Block::Heading("How long pods waited".into())];
     out.extend(time_to_running(r.pods.as_ref())?);
     out.push(Block::Heading("Why they waited".into()));
-    out.extend(wait_causes(r, &time)?);
+    if let (Some(z), Some(w)) = (&zoom, r.waits.as_ref().and_then(|w| w.span_ms)) {
+        out.push(Block::Para(format!(
+            "Charts over time are zoomed to {}: from the first pod wait's start ({} s) to the \
+             last one's end ({} s) in waits.csv, widened on each side by {} % of that span (at \
+             least {} s) and cut to the run. Under each, “whole run” opens \
+             it over {}.",
+            super::zoom::span_text(z),
+            chart::tick(&(w.0 as f64 / 1000.0)),
+            chart::tick(&(w.1 as f64 / 1000.0)),
+            chart::tick(&(super::zoom::MARGIN * 100.0)),
+            chart::tick(&super::zoom::MIN_MARGIN_S),
+            super::zoom::span_text(&whole)
+        )));
+    }
+    out.extend(wait_causes(r, &whole, zoom.as_ref())?);
+    out.push(super::slowest::slowest_block(
+        dir,
+        r.waits.is_some() && r.pods.is_some(),
+    ));
     out.push(Block::Heading("The cluster over time".into()));
-    out.extend(super::cluster::cluster_blocks(r, &time, end)?);
+    match &zoom {
+        Some(z) => {
+            out.push(Block::Para(format!(
+                "Zoomed to {}, when pods waited; “whole run” under a chart opens it over {}.",
+                super::zoom::span_text(z),
+                super::zoom::span_text(&whole)
+            )));
+            let zoomed = super::cluster::cluster_blocks(r, z)?;
+            let full = super::cluster::cluster_blocks(r, &whole)?;
+            out.extend(super::zoom::merge(zoomed, full, &whole));
+        }
+        None => out.extend(super::cluster::cluster_blocks(r, &whole)?),
+    }
     Ok(out)
 }
 
@@ -299,7 +392,41 @@ fn cdf_steps(w: &WorkloadTimes, x: &Axis) -> Vec<(f64, f64)> {
     pts
 }
 
-fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError> {
+/// Causes by pod-seconds, largest first, ties in [`WaitCause::ALL`] order.
+fn by_share(seconds: impl Fn(WaitCause) -> f64) -> Vec<WaitCause> {
+    let mut causes = WaitCause::ALL.to_vec();
+    causes.sort_by(|a, b| seconds(*b).total_cmp(&seconds(*a)));
+    causes
+}
+
+/// The stacked chart of pods waiting by cause over `time`, layers in `causes` order.
+fn stack_chart(
+    w: &WaitStack,
+    causes: &[WaitCause],
+    time: &TimeAxis,
+) -> Result<String, ReportError> {
+    let layers: Vec<Layer> = causes
+        .iter()
+        .map(|&c| Layer {
+            name: c.word().into(),
+            color: cause_color(c),
+            values: (0..w.buckets()).map(|b| w.mean(c.index(), b)).collect(),
+        })
+        .collect();
+    let s = |ms: u64| ms as f64 / 1000.0 / time.div;
+    chart::stacked_chart(
+        &layers,
+        (s(w.start_ms), s(w.bucket_ms), s(w.end_ms)),
+        time.title,
+        "pods waiting",
+    )
+}
+
+fn wait_causes(
+    r: &RunInputs,
+    time: &TimeAxis,
+    zoom: Option<&TimeAxis>,
+) -> Result<Vec<Block>, ReportError> {
     let mut out = Vec::new();
     let mut table = Table::new(&[
         "cause",
@@ -315,7 +442,7 @@ fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError
     ) {
         (Some(w), _) => {
             let total = w.total_s();
-            for c in WaitCause::ALL {
+            for c in by_share(|c| w.totals[c.index()].pod_ms as f64) {
                 let t = w.totals[c.index()];
                 if t.intervals == 0 {
                     continue;
@@ -345,7 +472,7 @@ fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError
         }
         (None, Some(by)) => {
             let total: f64 = by.0.iter().sum();
-            for c in WaitCause::ALL {
+            for c in by_share(|c| by.0[c.index()]) {
                 let s = by.0[c.index()];
                 if s > 0.0 {
                     table.rows.push((
@@ -377,36 +504,30 @@ fn wait_causes(r: &RunInputs, time: &TimeAxis) -> Result<Vec<Block>, ReportError
             "Pod-seconds by cause",
             format!(
                 "Every pod's wait, from creation until it ran, was deleted or the run ended, \
-                 cut by cause and summed, from {source}; causes without time are left out."
+                 cut by cause and summed, from {source}; largest first, causes without time \
+                 left out."
             ),
             table.render(),
         ));
     }
     match &r.waits {
         Some(w) if !w.present().is_empty() => {
-            let layers: Vec<Layer> = w
-                .present()
-                .into_iter()
-                .map(|c| Layer {
-                    name: c.word().into(),
-                    color: cause_color(c),
-                    values: (0..w.buckets()).map(|b| w.mean(c.index(), b)).collect(),
-                })
-                .collect();
-            let bucket_s = w.bucket_ms as f64 / 1000.0;
-            let svg = chart::stacked_chart(
-                &layers,
-                bucket_s / time.div,
-                w.end_ms as f64 / 1000.0 / time.div,
-                time.title,
-                "pods waiting",
-            )?;
+            let causes = w.present();
+            let full = stack_chart(w, &causes, time)?;
+            let (svg, bucket_ms) = match (zoom, &r.waits_zoomed) {
+                (Some(z), Some(zw)) => (
+                    super::zoom::with_full(stack_chart(zw, &causes, z)?, &full, time),
+                    zw.bucket_ms,
+                ),
+                _ => (full, w.bucket_ms),
+            };
             out.push(section(
                 "Pods waiting, by cause",
                 format!(
-                    "How many pods were waiting at each time, stacked by why (waits.csv): the \
-                     mean over each {} s bucket; the area of a cause is its pod-seconds.",
-                    tick_s(bucket_s)
+                    "How many pods were waiting at each time, stacked by why (waits.csv), the \
+                     cause with the most pod-seconds at the bottom: the mean over each {} s \
+                     bucket; the area of a cause is its pod-seconds.",
+                    tick_s(bucket_ms as f64 / 1000.0)
                 ),
                 svg,
             ));

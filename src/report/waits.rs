@@ -40,6 +40,8 @@ pub struct CauseTotals {
 /// `waits.csv` bucketed by time and cause.
 #[derive(Debug, Clone)]
 pub struct WaitStack {
+    /// Start of the time axis (ms): 0 for the whole run, the window's start when zoomed.
+    pub start_ms: u64,
     /// Bucket width (ms).
     pub bucket_ms: u64,
     /// End of the time axis (ms): the last bucket may be shorter.
@@ -50,23 +52,34 @@ pub struct WaitStack {
     pub totals: [CauseTotals; N],
     /// Distinct pods in the file (rows of one pod are contiguous; counted at each change).
     pub pods: u64,
+    /// The earliest interval start and the latest interval end in the file (ms), `None`
+    /// without intervals: the window in which pods waited.
+    pub span_ms: Option<(u64, u64)>,
 }
 
 impl WaitStack {
     /// An empty stack over `[0, end_ms)`.
     pub fn new(end_ms: u64) -> WaitStack {
-        let end_ms = end_ms.max(1);
+        WaitStack::over(0, end_ms)
+    }
+
+    /// An empty stack over `[start_ms, end_ms)` (at least 1 ms long).
+    pub fn over(start_ms: u64, end_ms: u64) -> WaitStack {
+        let end_ms = end_ms.max(start_ms.saturating_add(1));
+        let len = end_ms - start_ms;
         let bucket_ms = WIDTHS_MS
             .into_iter()
-            .find(|w| end_ms.div_ceil(*w) as usize <= MAX_BUCKETS)
-            .unwrap_or_else(|| end_ms.div_ceil(MAX_BUCKETS as u64));
-        let n = end_ms.div_ceil(bucket_ms) as usize;
+            .find(|w| len.div_ceil(*w) as usize <= MAX_BUCKETS)
+            .unwrap_or_else(|| len.div_ceil(MAX_BUCKETS as u64));
+        let n = len.div_ceil(bucket_ms) as usize;
         WaitStack {
+            start_ms,
             bucket_ms,
             end_ms,
             pod_ms: std::array::from_fn(|_| vec![0; n]),
             totals: [CauseTotals::default(); N],
             pods: 0,
+            span_ms: None,
         }
     }
 
@@ -77,16 +90,16 @@ impl WaitStack {
 
     /// Start and end (ms) of bucket `b`.
     pub fn bucket_span(&self, b: usize) -> (u64, u64) {
-        let start = b as u64 * self.bucket_ms;
+        let start = self.start_ms + b as u64 * self.bucket_ms;
         (start, (start + self.bucket_ms).min(self.end_ms))
     }
 
     /// Mean pods waiting for `cause` over the bucket holding time `t_s` (0 outside).
     pub fn pods_at(&self, cause: WaitCause, t_s: f64) -> f64 {
-        if !(0.0..).contains(&t_s) {
+        if !(0.0..).contains(&t_s) || (t_s * 1000.0).round() < self.start_ms as f64 {
             return 0.0;
         }
-        let b = ((t_s * 1000.0).round() as u64 / self.bucket_ms) as usize;
+        let b = (((t_s * 1000.0).round() as u64 - self.start_ms) / self.bucket_ms) as usize;
         self.mean(cause.index(), b)
     }
 
@@ -101,12 +114,15 @@ impl WaitStack {
         }
     }
 
-    /// The causes with any waiting, in [`WaitCause::ALL`] order.
+    /// The causes with any waiting, by pod-seconds (largest first; ties in
+    /// [`WaitCause::ALL`] order).
     pub fn present(&self) -> Vec<WaitCause> {
-        WaitCause::ALL
+        let mut c: Vec<WaitCause> = WaitCause::ALL
             .into_iter()
             .filter(|c| self.totals[c.index()].intervals > 0)
-            .collect()
+            .collect();
+        c.sort_by_key(|c| std::cmp::Reverse(self.totals[c.index()].pod_ms));
+        c
     }
 
     /// Pod-seconds of every cause.
@@ -122,7 +138,12 @@ impl WaitStack {
         t.pod_ms += end - start;
         t.intervals += 1;
         t.longest_ms = t.longest_ms.max(end - start);
-        let (start, end) = (start.min(self.end_ms), end.min(self.end_ms));
+        self.span_ms = Some(match self.span_ms {
+            Some((a, b)) => (a.min(start), b.max(end)),
+            None => (start, end),
+        });
+        let clip = |t: u64| t.clamp(self.start_ms, self.end_ms) - self.start_ms;
+        let (start, end) = (clip(start), clip(end));
         if start >= end {
             return;
         }
@@ -154,7 +175,7 @@ impl WaitStack {
 /// [`WaitStack`] over `[0, end_s]`; `end_s` ≤ 0 takes the latest `end_s` in the file (one
 /// more pass over it).
 pub fn read_waits(path: &Path, end_s: f64) -> Result<WaitStack, ReportError> {
-    let end_ms = if end_s > 0.0 {
+    let end_ms = if end_s > 0.0 && end_s.is_finite() {
         (end_s * 1000.0).round() as u64
     } else {
         let mut input = CsvIn::open(path)?;
@@ -166,7 +187,13 @@ pub fn read_waits(path: &Path, end_s: f64) -> Result<WaitStack, ReportError> {
         })?;
         latest
     };
-    let mut stack = WaitStack::new(end_ms);
+    read_waits_in(path, 0, end_ms)
+}
+
+/// Reads `waits.csv` into a [`WaitStack`] over `[start_ms, end_ms)` (a zoomed window:
+/// intervals are clipped to it; the totals count them whole).
+pub fn read_waits_in(path: &Path, start_ms: u64, end_ms: u64) -> Result<WaitStack, ReportError> {
+    let mut stack = WaitStack::over(start_ms, end_ms);
     let mut diff: [Vec<i64>; N] = std::array::from_fn(|_| vec![0; stack.buckets() + 1]);
     let mut input = CsvIn::open(path)?;
     let [pod, cause, start, end] = input.columns(["pod", "cause", "start_s", "end_s"])?;
