@@ -532,3 +532,48 @@ fn without_objectives_the_closing_line_states_the_trade_off() {
     // both meet 600 s; the leanest meeting it is recommended
     assert!(t.contains("recommended: WARM_IP_TARGET=2\n"), "{t}");
 }
+
+/// N5: one budget. `--set` grids and `--replications` count against the 10,000 runs a
+/// `sweep:` obeys, before any run: 101 × 101 = 10,201 combinations, and 2 settings × 5,001
+/// replications = 10,002 runs, are refused (exit 2) unless --allow-large.
+#[test]
+fn set_grids_and_replications_count_against_the_sweep_budget() {
+    let values = (0..=100)
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (w, m) = (
+        format!("WARM_IP_TARGET={values}"),
+        format!("MINIMUM_IP_TARGET={values}"),
+    );
+    let out = fresh_dir("cmp", "budget");
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/three-t3-medium.yaml",
+        "--set",
+        &w,
+        "--set",
+        &m,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("10201 runs (10201 combinations × 1 replication), more than the 10000"),
+        "{err}"
+    );
+    let o = ipamsim(&[
+        "compare",
+        "scenarios/three-t3-medium.yaml",
+        "--set",
+        "WARM_IP_TARGET=0,2",
+        "--replications",
+        "5001",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("10002 runs"));
+    assert!(!out.join("comparison.csv").exists());
+}

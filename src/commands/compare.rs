@@ -124,6 +124,28 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
         ));
         return Err(Exit::Invalid);
     }
+    // one budget for every sweep: the grid (`sweep:` and --set alike) times the
+    // replications, before any combination is built
+    let runs = axes.iter().fold(u64::from(replications), |n, x| {
+        n.saturating_mul(x.values.len() as u64)
+    });
+    let scenario_allows = source
+        .tree()
+        .and_then(|t| t.get("allow_large"))
+        .is_some_and(|v| matches!(v.kind, crate::scenario::yaml::Kind::Bool(true)));
+    let budget = crate::scenario::validate::budget::MAX_SWEEP;
+    if runs > budget && !a.allow_large && !scenario_allows {
+        let grid = runs / u64::from(replications);
+        let (g, r) = (
+            crate::text::Count(grid, "combination", "combinations"),
+            crate::text::Count(u64::from(replications), "replication", "replications"),
+        );
+        eprint_line(&format!(
+            "error: the comparison would make {runs} runs ({g} × {r}), more than the {budget} \
+             runs in the budget; sweep fewer values or pass --allow-large; nothing was run"
+        ));
+        return Err(Exit::Invalid);
+    }
     let mut scenarios = Vec::new();
     let mut invalid = 0;
     for setting in compare::combinations(&axes) {
