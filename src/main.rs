@@ -8,8 +8,10 @@ use ipamsim::commands::{self, capacity, compare, explain, import, merge, report,
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // signals first, so that one arriving while the flags are parsed still ends the
+    // command with its documented status
     commands::install_signal_handler();
+    let cli = Cli::parse();
     let exit = match &cli.command {
         Command::Validate {
             scenario,
