@@ -11,7 +11,10 @@ fn main() -> ExitCode {
     // signals first, so that one arriving while the flags are parsed still ends the
     // command with its documented status
     commands::install_signal_handler();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return commands::clap_exit(&e).into(),
+    };
     let exit = match &cli.command {
         Command::Validate {
             scenario,

@@ -256,3 +256,38 @@ fn a_second_run_into_a_locked_directory_fails_at_once() {
     // neither left anything behind
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
+
+/// N9: an empty `--outputs` entry is an error (exit 2, nothing run), and `--help` or
+/// `--version` that cannot be written (a full disk) is exit 1, not a silent 0.
+#[test]
+fn empty_outputs_and_unwritable_help_are_failures() {
+    for list in ["", ",,pods", "pods,"] {
+        let out = fresh_dir("cli", "empty-outputs");
+        let o = ipamsim(&[
+            "run",
+            "scenarios/three-t3-medium.yaml",
+            "--out",
+            out.to_str().unwrap(),
+            "--outputs",
+            list,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--outputs {list:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("an empty output name"));
+        assert!(!out.join("summary.json").exists());
+    }
+    if std::path::Path::new("/dev/full").exists() {
+        for flag in ["--help", "--version"] {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+                .arg(flag)
+                .stdout(full)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(1), "{flag}");
+            assert!(String::from_utf8_lossy(&o.stderr).contains("No space left"));
+        }
+    }
+}

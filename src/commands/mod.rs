@@ -67,6 +67,34 @@ pub fn stdout_failed(e: &std::io::Error) -> Exit {
     }
 }
 
+/// Ends a command line clap could not take, or `--help`/`--version`: the help and version
+/// texts go to stdout through [`print`] (a full disk is exit 1, a closed pipe exit 0),
+/// usage errors to stderr with exit 2, as clap prints them.
+pub fn clap_exit(e: &clap::Error) -> Exit {
+    use clap::error::ErrorKind;
+    // styled only for a terminal, as clap itself does
+    let text = |terminal: bool| {
+        let r = e.render();
+        if terminal {
+            r.ansi().to_string()
+        } else {
+            r.to_string()
+        }
+    };
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print(&text(std::io::stdout().is_terminal()))
+                .err()
+                .unwrap_or(Exit::Success)
+        }
+        _ => {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{}", text(std::io::stderr().is_terminal()));
+            Exit::Invalid
+        }
+    }
+}
+
 /// Writes one line to stderr, ignoring errors (a closed stderr must not panic either).
 pub fn eprint_line(text: &str) {
     let mut err = std::io::stderr().lock();

@@ -534,7 +534,15 @@ impl OutputSet {
     /// empty list, means no CSV file).
     pub fn parse_list(text: &str) -> Result<OutputSet, String> {
         let mut set = OutputSet::NONE;
-        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in text.split(',').map(str::trim) {
+            if name.is_empty() {
+                return Err(format!(
+                    "an empty output name in {:?}; give names separated by single commas, \
+                     e.g. timeline,pods (or summary for summary.json alone); allowed: {}, all",
+                    super::Escaped(text).to_string(),
+                    OutputSet::NAMES.join(", ")
+                ));
+            }
             if name != "summary" && !set.add(name) {
                 return Err(format!(
                     "unknown output {:?}; allowed: {}, all (summary.json is always written)",
