@@ -418,9 +418,12 @@ fn columns_are_appended_and_shard_files_replace_comparisons() {
     assert_eq!(header[want.len() + 2 + causes.len()], "vpc_ips_used_peak");
     assert_eq!(header[want.len() + 3 + causes.len()], "nodes_launch_failed");
     assert_eq!(header[want.len() + 4 + causes.len()], "pods_never_ip_mean");
-    assert_eq!(&header[header.len() - 2..], &["slo_met", "recommended"]);
+    assert_eq!(
+        &header[header.len() - 4..],
+        &["slo_met", "recommended", "complete", "settings_total"]
+    );
     // 8 headline metrics × 6 statistics
-    assert_eq!(header.len(), want.len() + 4 + causes.len() + 48 + 2);
+    assert_eq!(header.len(), want.len() + 4 + causes.len() + 48 + 4);
     assert!(run(args(&["--shard", "1/2"])).status.success());
     assert!(out.join("shard.json").is_file());
     assert!(!out.join("comparison.csv").exists() && !out.join("comparison.json").exists());
@@ -457,6 +460,9 @@ fn instance_type_by_subnet_size_names_both_axes() {
     let prefixes = column(&csv, "subnets.private-a.prefix");
     let never = column(&csv, "pods_never_scheduled");
     assert_eq!(types.len(), 4);
+    // a finished grid says it is complete, on every row
+    assert_eq!(column(&csv, "complete"), ["1"; 4]);
+    assert_eq!(column(&csv, "settings_total"), ["4"; 4]);
     for ((t, p), n) in types.iter().zip(&prefixes).zip(&never) {
         assert!(p == "24" || p == "25", "{p}");
         let want = if t == "t3.medium" { "7" } else { "0" };

@@ -230,6 +230,24 @@ fn compare_keeps_finished_settings_and_no_empty_run_directory() {
     let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
     assert_eq!(settings(&csv), ["duration=10s"]);
     assert!(dot_files(&out).is_empty(), "{:?}", dot_files(&out));
+    // N7: the partial comparison says so: 1 of the grid's 2 settings
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let row = r.records().next().unwrap().unwrap();
+    let col = |n: &str| &row[h.iter().position(|x| x == n).unwrap()];
+    assert_eq!((col("complete"), col("settings_total")), ("0", "2"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("comparison.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (&json["complete"], &json["settings_total"]),
+        (&serde_json::json!(false), &serde_json::json!(2))
+    );
+    let o = common::ipamsim(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html
+        .contains("This comparison is incomplete: it was interrupted after 1 of its 2 settings"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -57,6 +57,16 @@ impl Comparison {
         self.axes.iter().map(|a| a.key.clone()).collect()
     }
 
+    /// Settings of the whole grid (combinations), finished or not.
+    pub fn settings_total(&self) -> usize {
+        super::combinations(&self.axes).len()
+    }
+
+    /// Every setting of the grid finished (a comparison cut short by a signal is not).
+    pub fn complete(&self) -> bool {
+        self.settings.len() == self.settings_total()
+    }
+
     /// The baseline's label.
     pub fn baseline_label(&self) -> String {
         super::combinations(&self.axes)

@@ -61,11 +61,15 @@ pub fn cell_names() -> Vec<String> {
     out
 }
 
-/// The header of `comparison.csv` for the swept `keys`.
+/// The header of `comparison.csv` for the swept `keys`: then, after the cells, `complete`
+/// (1 when every setting of the grid finished, 0 when the comparison was cut short) and
+/// `settings_total` (the grid's settings), the same on every row.
 pub fn header(keys: &[String]) -> Vec<String> {
     let mut cols = vec!["setting".to_string()];
     cols.extend(keys.iter().cloned());
     cols.extend(cell_names());
+    cols.push("complete".into());
+    cols.push("settings_total".into());
     cols
 }
 
@@ -107,10 +111,11 @@ pub fn cells(row: &Row) -> Vec<Cell> {
 pub fn write_csv<W: Write>(w: W, c: &Comparison, a: &Analysis) -> io::Result<()> {
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);
     out.write_record(header(&c.keys()))?;
+    let (complete, total) = (u8::from(c.complete()), c.settings_total());
     for (s, row) in c.settings.iter().zip(&a.rows) {
         let label = label(&s.setting);
         let values: Vec<&str> = s.setting.iter().map(|(_, v)| v.as_str()).collect();
-        out.serialize((label.as_str(), values, cells(row)))
+        out.serialize((label.as_str(), values, cells(row), complete, total))
             .map_err(io_error)?;
     }
     out.flush()
@@ -214,6 +219,11 @@ pub struct ComparisonJson<'a> {
     pub objectives: Vec<ObjectiveJson<'a>>,
     /// The recommended setting; `null` without objectives or when none meets them all.
     pub recommended: Option<RowRef>,
+    /// Every setting of the grid finished; `false` when a signal cut the comparison short
+    /// (then `rows` holds only the finished ones).
+    pub complete: bool,
+    /// The grid's settings, finished or not.
+    pub settings_total: usize,
     /// Rows in grid order (finished settings only).
     pub rows: Vec<JsonRow<'a>>,
 }
@@ -244,6 +254,8 @@ pub fn json<'a>(c: &'a Comparison, a: &'a Analysis) -> ComparisonJson<'a> {
         },
         objectives: c.objectives.iter().map(ObjectiveJson::from).collect(),
         recommended: a.recommended.map(at),
+        complete: c.complete(),
+        settings_total: c.settings_total(),
         rows: c
             .settings
             .iter()

@@ -236,7 +236,16 @@ pub fn compare_blocks(
     meta: Option<&CompareMeta>,
 ) -> Result<Vec<Block>, ReportError> {
     let order = c.order();
-    let mut out = vec![scatter(c, meta, &order)?];
+    let mut out = Vec::new();
+    if let Some(total) = c.incomplete_of {
+        out.push(Block::Note(format!(
+            "This comparison is incomplete: it was interrupted after {} of its {total} \
+             settings; the charts and the table show only those (run compare again for the \
+             rest).",
+            c.rows.len()
+        )));
+    }
+    out.push(scatter(c, meta, &order)?);
     out.push(section(
         "Settings compared",
         table_description(c),

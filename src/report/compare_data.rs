@@ -76,6 +76,8 @@ pub struct CompareData {
     pub has_column: Vec<bool>,
     /// Some row has an objective verdict (`slo_met` not empty).
     pub has_slo: bool,
+    /// The grid's settings when the file says the comparison was cut short (`complete` 0).
+    pub incomplete_of: Option<u64>,
 }
 
 impl CompareData {
@@ -143,6 +145,8 @@ pub fn read_comparison(path: &Path) -> Result<CompareData, ReportError> {
         "idle_ips_mean",
     ])?;
     let recommended = input.optional_column("recommended")?;
+    let complete = input.optional_column("complete")?;
+    let total = input.optional_column("settings_total")?;
     let slo = input.optional_column("slo_met")?;
     let mut shown_idx = Vec::new();
     for (_, name, _) in SHOWN {
@@ -203,6 +207,9 @@ pub fn read_comparison(path: &Path) -> Result<CompareData, ReportError> {
         };
         let slo_met = flag(slo, "slo_met")?;
         out.has_slo |= slo_met.is_some();
+        if flag(complete, "complete")? == Some(false) {
+            out.incomplete_of = opt(total, "settings_total")?.map(|t| t as u64);
+        }
         out.rows.push(CompareRow {
             grid: out.rows.len(),
             setting: row.text(setting, "setting")?.to_string(),
