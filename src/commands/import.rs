@@ -4,6 +4,7 @@
 //! and renamed when whole.
 
 use super::{eprint_line, print, Exit};
+use crate::import::json::{Located, MAX_KEPT};
 use crate::import::{self, Imported, Inputs};
 use crate::output::files::{DirError, OutputDir};
 use crate::text::Count;
@@ -36,22 +37,22 @@ pub fn import(args: &ImportArgs<'_>) -> Exit {
     let imported = match import::import(&inputs) {
         Ok(i) => i,
         Err(failed) => {
-            for w in &failed.warnings {
-                eprint_line(&w.warning_line());
-            }
-            for e in &failed.errors {
-                eprint_line(&e.to_string());
-            }
+            let lines = failed.warnings.iter().map(Located::warning_line);
+            print_capped(lines, failed.more_warnings);
+            let errors = failed.errors.len() as u64 + failed.more_errors;
+            print_capped(
+                failed.errors.iter().map(|e| e.to_string()),
+                failed.more_errors,
+            );
             eprint_line(&format!(
                 "import: {} found; nothing was written",
-                Count(failed.errors.len() as u64, "problem", "problems")
+                Count(errors, "problem", "problems")
             ));
             return Exit::Invalid;
         }
     };
-    for w in &imported.warnings {
-        eprint_line(&w.warning_line());
-    }
+    let lines = imported.warnings.iter().map(Located::warning_line);
+    print_capped(lines, imported.more_warnings);
     match args.out {
         None => print(&imported.yaml).err().unwrap_or(Exit::Success),
         Some(path) => match write_file(path, &imported.yaml, &inputs) {
@@ -60,6 +61,21 @@ pub fn import(args: &ImportArgs<'_>) -> Exit {
                 .unwrap_or(Exit::Success),
             Err(exit) => exit,
         },
+    }
+}
+
+/// Prints the first [`MAX_KEPT`] lines on stderr, then `… and N more (M in all)` for the
+/// lines not printed (those beyond `MAX_KEPT`, and `more` not kept).
+fn print_capped(lines: impl ExactSizeIterator<Item = String>, more: u64) {
+    let all = lines.len() as u64 + more;
+    for line in lines.take(MAX_KEPT) {
+        eprint_line(&line);
+    }
+    if all > MAX_KEPT as u64 {
+        eprint_line(&format!(
+            "… and {} more ({all} in all)",
+            all - MAX_KEPT as u64
+        ));
     }
 }
 

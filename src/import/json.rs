@@ -309,29 +309,51 @@ fn io_text(e: &std::io::Error) -> String {
     }
 }
 
+/// Most problems, and most warnings, kept (and printed) from one import; the rest are
+/// only counted, so that an input with a million bad items needs no more memory for its
+/// diagnostics than one with a hundred.
+pub const MAX_KEPT: usize = 100;
+
 /// Problems and warnings found after parsing, named by [`JsonPath`] until [`Found::place`]
-/// gives them lines and columns.
+/// gives them lines and columns. Only the first [`MAX_KEPT`] of each are kept.
 #[derive(Default)]
 pub struct Found {
     /// (file index, path, message, is a warning), in the order found.
     items: Vec<(usize, JsonPath, String, bool)>,
+    /// Problems and warnings recorded, kept or not.
+    errors: u64,
+    warnings: u64,
 }
 
 impl Found {
     /// Records a problem at `path` of input `file` (an index into the inputs given to
     /// [`Found::place`]).
     pub fn error(&mut self, file: usize, path: JsonPath, message: String) {
-        self.items.push((file, path, message, false));
+        if self.errors < MAX_KEPT as u64 {
+            self.items.push((file, path, message, false));
+        }
+        self.errors += 1;
     }
 
     /// Records a warning at `path` of input `file`.
     pub fn warn(&mut self, file: usize, path: JsonPath, message: String) {
-        self.items.push((file, path, message, true));
+        if self.warnings < MAX_KEPT as u64 {
+            self.items.push((file, path, message, true));
+        }
+        self.warnings += 1;
     }
 
     /// Whether any problem (not warning) was recorded.
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|(.., warning)| !warning)
+        self.errors > 0
+    }
+
+    /// The problems and the warnings recorded but not kept.
+    pub fn dropped(&self) -> (u64, u64) {
+        (
+            self.errors.saturating_sub(MAX_KEPT as u64),
+            self.warnings.saturating_sub(MAX_KEPT as u64),
+        )
     }
 
     /// The problems and the warnings, each placed at its path's line and column where the

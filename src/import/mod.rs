@@ -43,17 +43,24 @@ pub struct Imported {
     pub scenario: out::ScenarioOut,
     /// The scenario as YAML text (what is written).
     pub yaml: String,
-    /// Warnings about the inputs (ignored variables, skipped nodes, estimates).
+    /// Warnings about the inputs (ignored variables, skipped nodes, estimates): at most
+    /// about [`json::MAX_KEPT`] of them.
     pub warnings: Vec<Located>,
+    /// Warnings found but not kept (beyond [`json::MAX_KEPT`]).
+    pub more_warnings: u64,
 }
 
 /// Why nothing was imported: every problem, and the warnings found on the way.
 #[derive(Clone, Debug)]
 pub struct Failed {
-    /// The problems (never empty).
+    /// The problems (never empty): at most about [`json::MAX_KEPT`] of them.
     pub errors: Vec<Located>,
     /// Warnings found before the problems stopped the import.
     pub warnings: Vec<Located>,
+    /// Problems found but not kept (beyond [`json::MAX_KEPT`]).
+    pub more_errors: u64,
+    /// Warnings found but not kept.
+    pub more_warnings: u64,
 }
 
 /// File indices in [`Found`].
@@ -107,13 +114,20 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         pods_file.as_ref().unwrap_or(&absent),
     ];
     let finish = |found: Found, errors: &mut Vec<Located>, warnings: &mut Vec<Located>| {
+        let dropped = found.dropped();
         let (e, w) = found.place(&files);
         errors.extend(e);
         warnings.extend(w);
+        dropped
     };
     if !errors.is_empty() || found.has_errors() {
-        finish(found, &mut errors, &mut warnings);
-        return Err(Failed { errors, warnings });
+        let (more_errors, more_warnings) = finish(found, &mut errors, &mut warnings);
+        return Err(Failed {
+            errors,
+            warnings,
+            more_errors,
+            more_warnings,
+        });
     }
 
     let cluster = build::Cluster {
@@ -123,7 +137,13 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         cni: &cni,
     };
     let built = build::build(&cluster, &mut found);
-    finish(found, &mut errors, &mut warnings);
+    let (more_errors, more_warnings) = finish(found, &mut errors, &mut warnings);
+    let failed = |errors, warnings| Failed {
+        errors,
+        warnings,
+        more_errors,
+        more_warnings,
+    };
     if subnets.is_none() {
         warnings.push(nodes_file.problem(
             String::new(),
@@ -142,13 +162,13 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         ));
     }
     if !errors.is_empty() {
-        return Err(Failed { errors, warnings });
+        return Err(failed(errors, warnings));
     }
     let yaml = match out::to_yaml(&built) {
         Ok(y) => y,
         Err(message) => {
             errors.push(self_problem(message));
-            return Err(Failed { errors, warnings });
+            return Err(failed(errors, warnings));
         }
     };
     let opts = crate::scenario::LoadOptions { allow_large: true };
@@ -157,12 +177,13 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
             file: SELF_CHECK.to_string(),
             diagnostic: d,
         }));
-        return Err(Failed { errors, warnings });
+        return Err(failed(errors, warnings));
     }
     Ok(Imported {
         scenario: built,
         yaml,
         warnings,
+        more_warnings,
     })
 }
 
