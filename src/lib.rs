@@ -15,6 +15,7 @@ pub mod compare;
 pub mod decide;
 pub mod engine;
 pub mod explain;
+pub mod fuzzing;
 pub mod import;
 pub mod model;
 pub mod output;
