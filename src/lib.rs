@@ -16,6 +16,7 @@ pub mod decide;
 pub mod engine;
 pub mod explain;
 pub mod import;
+pub mod input;
 pub mod model;
 pub mod output;
 pub mod plan;
