@@ -17,6 +17,7 @@ pub mod engine;
 pub mod explain;
 pub mod fuzzing;
 pub mod import;
+pub mod input;
 pub mod model;
 pub mod output;
 pub mod plan;

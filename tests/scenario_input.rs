@@ -550,9 +550,17 @@ fn one(what: &str, text: &str) -> Diagnostic {
 
 #[test]
 fn huge_files_are_refused_after_64_mib() {
-    let e = fast("/dev/zero", || Source::read(Path::new("/dev/zero")))
+    // A regular (sparse) file one byte over the limit.
+    let dir = std::env::temp_dir().join(format!("ipamsim-huge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let huge = dir.join("huge.yaml");
+    let file = std::fs::File::create(&huge).unwrap_or_else(|e| panic!("{e}"));
+    file.set_len(64 * 1024 * 1024 + 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let e = Source::read(&huge)
         .err()
-        .unwrap_or_else(|| panic!("/dev/zero was read"));
+        .unwrap_or_else(|| panic!("a 64 MiB + 1 file was read"));
     assert_eq!(e.problems.len(), 1);
     assert!(
         e.problems[0]
@@ -563,19 +571,46 @@ fn huge_files_are_refused_after_64_mib() {
     );
     // The command line: exit code 2, the limit named.
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
-        .args(["validate", "/dev/zero"])
+        .arg("validate")
+        .arg(&huge)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("64 MiB"));
     // A trace file is read with the same cap.
-    let text = "duration: 1m\nworkloads:\n  - trace: /dev/zero\n";
-    let d = one("trace /dev/zero", text);
+    let text = format!("duration: 1m\nworkloads:\n  - trace: {}\n", huge.display());
+    let d = one("trace huge", &text);
     assert_eq!(
         (d.path.as_str(), d.location),
         ("workloads[0].trace", Some((3, 5)))
     );
     assert!(d.message.contains("larger than 64 MiB"), "{}", d.message);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// N3: a device is refused before it is read, for a scenario and a trace alike.
+#[test]
+fn devices_are_refused_as_not_regular_files() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let e = fast("/dev/zero", || Source::read(Path::new("/dev/zero")))
+        .err()
+        .unwrap_or_else(|| panic!("/dev/zero was read"));
+    assert!(
+        e.problems[0].message.contains("not a regular file"),
+        "{}",
+        e.problems[0].message
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(["validate", "/dev/zero"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
+    let text = "duration: 1m\nworkloads:\n  - trace: /dev/zero\n";
+    let d = one("trace /dev/zero", text);
+    assert!(d.message.contains("not a regular file"), "{}", d.message);
 }
 
 #[test]

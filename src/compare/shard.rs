@@ -127,7 +127,7 @@ pub fn part_path(arg: &Path) -> PathBuf {
 /// Reads one part; the message names the file.
 pub fn read_part(arg: &Path) -> Result<Part, String> {
     let path = part_path(arg);
-    let text = std::fs::read_to_string(&path)
+    let text = crate::input::read_to_string(&path, crate::input::JSON)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let part: Part = serde_json::from_str(&text).map_err(|e| {
         format!(

@@ -2,6 +2,7 @@
 //! located as `FILE:LINE: what is wrong`.
 
 use super::{ExplainError, Ms};
+use crate::input::{self, Bounded};
 use crate::model::record::WaitCause;
 use std::fs::File;
 use std::io::BufReader;
@@ -31,7 +32,7 @@ pub fn check_dir(dir: &Path) -> Result<(), ExplainError> {
 /// One CSV file being read: its path, reader, columns by name and the current record.
 pub struct Table {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<BufReader<Bounded<File>>>,
     header: csv::StringRecord,
     record: csv::StringRecord,
 }
@@ -40,7 +41,7 @@ impl Table {
     /// Opens `dir/name`; `needs` names the files the view reads (for a missing one).
     pub fn open(dir: &Path, name: &str, needs: &str) -> Result<Table, ExplainError> {
         let path = dir.join(name);
-        let file = match File::open(&path) {
+        let file = match input::open(&path, input::RUN_CSV) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let why = if name == "waits.csv" {
@@ -174,9 +175,12 @@ fn csv_error(path: &Path, e: csv::Error) -> ExplainError {
             path.display(),
             at(pos.as_ref())
         )),
-        csv::ErrorKind::Io(io) => ExplainError {
-            message: format!("{}: reading failed: {io}", path.display()),
-            invalid: false,
+        csv::ErrorKind::Io(io) => match input::refusal(io) {
+            Some(r) => ExplainError::invalid(format!("{}: {r}", path.display())),
+            None => ExplainError {
+                message: format!("{}: reading failed: {io}", path.display()),
+                invalid: false,
+            },
         },
         _ => ExplainError::invalid(format!("{}: {e}", path.display())),
     }
@@ -207,7 +211,7 @@ pub fn parse_ms(s: &str) -> Option<Ms> {
 /// `IP_COOLDOWN_PERIOD` (ms) from `dir/summary.json`'s `cni`, if the file is there and
 /// says it (it only refines a story, so a missing or odd file is no error).
 pub fn cooldown_period(dir: &Path) -> Option<Ms> {
-    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let text = input::read_to_string(&dir.join("summary.json"), input::JSON).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let s = v.get("cni")?.get("IP_COOLDOWN_PERIOD")?.as_f64()?;
     (s.is_finite() && s >= 0.0).then(|| Ms((s * 1000.0).round() as u64))

@@ -12,13 +12,13 @@ use crate::scenario::yaml::{parse_documents, Kind, Node};
 use crate::scenario::{Diagnostic, Escaped};
 use serde::de::DeserializeOwned;
 use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// Largest JSON input read: 1 GiB (bytes). `kubectl get pods -A -o json` prints about
 /// 4–8 KiB per pod, so this holds well over 100,000 pods; only the fields the import
 /// uses are kept in memory.
-pub const MAX_JSON_BYTES: u64 = 1 << 30;
+pub const MAX_JSON_BYTES: u64 = crate::input::JSON.bytes;
 
 /// Largest file whose problems are given a line and column by re-reading it (bytes):
 /// the scenario reader's 64 MiB cap. Problems in larger files are named by path only.
@@ -142,37 +142,21 @@ impl InputFile {
     }
 }
 
-/// A reader that counts the bytes it hands on.
-struct Counting<R> {
-    inner: R,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
 /// Reads `input` as JSON into `T` (at most [`MAX_JSON_BYTES`]). A file that cannot be
 /// read, is too large, or is not such JSON is one located problem.
 pub fn read_json<T: DeserializeOwned>(input: &InputFile) -> Result<T, Located> {
-    let file = std::fs::File::open(&input.path)
+    let limit = crate::input::Limit {
+        bytes: MAX_JSON_BYTES,
+        line: None,
+    };
+    let file = crate::input::open(&input.path, limit)
         .map_err(|e| input.problem(String::new(), format!("cannot read file: {}", io_text(&e))))?;
-    let mut reader = BufReader::with_capacity(
-        1 << 16,
-        Counting {
-            inner: file.take(MAX_JSON_BYTES + 1),
-            bytes: 0,
-        },
-    );
+    let mut reader = BufReader::with_capacity(1 << 16, file);
     if let Some(problem) = not_an_object(&mut reader, input) {
         return Err(problem);
     }
     let parsed = serde_json::from_reader::<_, T>(&mut reader);
-    if reader.get_ref().bytes > MAX_JSON_BYTES {
+    if reader.get_ref().exceeded() {
         return Err(input.problem(
             String::new(),
             format!(

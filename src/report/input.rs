@@ -8,7 +8,7 @@ use std::path::Path;
 /// A CSV file being read, with its path for error messages.
 pub struct CsvIn<'p> {
     path: &'p Path,
-    reader: csv::Reader<std::fs::File>,
+    reader: csv::Reader<crate::input::Bounded<std::fs::File>>,
 }
 
 /// One data row: its 1-based line number and its fields.
@@ -22,10 +22,8 @@ pub struct Row<'p> {
 impl<'p> CsvIn<'p> {
     /// Opens a CSV file with a header row.
     pub fn open(path: &'p Path) -> Result<CsvIn<'p>, ReportError> {
-        let file = std::fs::File::open(path).map_err(|source| ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file =
+            crate::input::open(path, crate::input::RUN_CSV).map_err(|e| io_error(path, e))?;
         let reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .trim(csv::Trim::All)
@@ -163,10 +161,7 @@ fn csv_error(path: &Path, e: csv::Error) -> ReportError {
         _ => e.to_string(),
     };
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
+        csv::ErrorKind::Io(source) => io_error(path, source),
         _ => ReportError::Malformed {
             file: path.to_path_buf(),
             line,
@@ -175,12 +170,26 @@ fn csv_error(path: &Path, e: csv::Error) -> ReportError {
     }
 }
 
+/// A read error: an input refused by [`crate::input`] is malformed input (exit 2), any
+/// other an I/O failure.
+fn io_error(path: &Path, source: std::io::Error) -> ReportError {
+    match crate::input::refusal(&source) {
+        Some(r) => ReportError::Malformed {
+            file: path.to_path_buf(),
+            line: 0,
+            message: r.to_string(),
+        },
+        None => ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
 /// Reads a JSON file into `T`; a parse or shape error is located at its line.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::input::read_to_string(path, crate::input::JSON).map_err(|e| io_error(path, e))?;
     serde_json::from_str(&text).map_err(|e| ReportError::Malformed {
         file: path.to_path_buf(),
         line: e.line() as u64,
@@ -188,7 +197,8 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Repor
     })
 }
 
-/// `path` if it is a file, else `None` (an optional input that is absent).
+/// `path` if it exists (following symlinks), else `None` (an optional input that is
+/// absent); one that is there but no regular file is refused when it is read.
 pub fn optional(path: std::path::PathBuf) -> Option<std::path::PathBuf> {
-    path.is_file().then_some(path)
+    path.exists().then_some(path)
 }

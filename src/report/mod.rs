@@ -88,6 +88,11 @@ impl fmt::Display for ReportError {
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Malformed {
                 file,
+                line: 0,
+                message,
+            } => write!(f, "{}: {message}", file.display()),
+            Self::Malformed {
+                file,
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", file.display()),

@@ -9,13 +9,12 @@ use super::validate::{self, file_stem};
 use super::yaml::{self, Parsed};
 use super::{Diagnostic, Scenario, ScenarioErrors};
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Largest scenario, manifest or trace file read: 64 MiB. The largest shipped scenario is
 /// under 2 KiB and the upstream aws-k8s-cni.yaml about 12 KiB; 64 MiB holds some 1.9
 /// million trace rows of 35 bytes, the creates and deletes of about 950,000 pods.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = crate::input::TEXT.bytes;
 
 /// How a scenario is loaded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -124,7 +123,8 @@ impl Source {
     }
 }
 
-/// Reads `path` as UTF-8 text of at most [`MAX_FILE_BYTES`] (reading at most one byte more,
+/// Reads `path` (a regular file, through [`crate::input`]) as UTF-8 text of at most
+/// [`MAX_FILE_BYTES`] (reading at most one byte more,
 /// so `/dev/zero` or a huge file fails fast). `what` names the file in messages ("scenario
 /// file", "trace file").
 pub fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
@@ -133,24 +133,20 @@ pub fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
         location,
         message,
     };
-    let mut bytes = Vec::new();
-    let read =
-        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
-    if let Err(err) = read {
-        return Err(fail(
-            None,
-            format!("cannot read file: {}", io_message(&err)),
-        ));
-    }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(fail(
-            None,
-            format!(
-                "the {what} is larger than 64 MiB ({MAX_FILE_BYTES} bytes), the most that is \
-                 read"
-            ),
-        ));
-    }
+    let bytes = match crate::input::read_bytes(path, crate::input::TEXT) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let message = match crate::input::refusal(&err) {
+                Some(crate::input::Refusal::TooLarge(_)) => format!(
+                    "the {what} is larger than 64 MiB ({MAX_FILE_BYTES} bytes), the most that \
+                     is read"
+                ),
+                Some(r) => format!("cannot read file: {r}"),
+                None => format!("cannot read file: {}", io_message(&err)),
+            };
+            return Err(fail(None, message));
+        }
+    };
     String::from_utf8(bytes).map_err(|err| {
         let good = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         // The prefix is valid UTF-8 by construction.
