@@ -249,10 +249,14 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
                  number: {why}"
             )
         })?,
-        Unit::Count => value
-            .parse::<u64>()
-            .map(|n| n as f64)
-            .map_err(|_| format!("{name} takes a whole number of at least 0, not \"{value}\""))?,
+        Unit::Count => match value.parse::<u64>() {
+            Ok(n) if n <= MAX_COUNT => n as f64,
+            _ => {
+                return Err(format!(
+                    "{name} takes a whole number from 0 to {MAX_COUNT}, not \"{value}\""
+                ))
+            }
+        },
         Unit::Mean => match value.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
             _ => {
@@ -270,15 +274,47 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
     })
 }
 
+/// The largest time target: 31 days, the longest run (a target above it always holds).
+pub const MAX_TIME_SECONDS: f64 = 31.0 * 86_400.0;
+
+/// The largest count target: 2^53, the largest whole number a figure holds exactly.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// A time target in seconds: at least 0, at most [`MAX_TIME_SECONDS`], and a whole number
+/// of milliseconds (the figures' resolution), so that no non-zero target becomes 0.
 fn parse_seconds(value: &str) -> Result<f64, String> {
-    if let Ok(v) = value.parse::<f64>() {
-        return if v.is_finite() && v >= 0.0 {
-            Ok(v)
-        } else {
-            Err(format!("\"{value}\" is not a time of at least 0"))
-        };
+    let seconds = match value.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => v,
+        Ok(_) => return Err(format!("\"{value}\" is not a time of at least 0")),
+        Err(_) => match crate::time::parse_duration(value) {
+            // Below the clock's microsecond a duration reads as 0: not whole milliseconds.
+            Ok(d) if d.as_secs_f64() == 0.0 && value.contains(|c| ('1'..='9').contains(&c)) => {
+                return Err(format!(
+                    "\"{value}\" is not a whole number of milliseconds (the figures' resolution)"
+                ))
+            }
+            Ok(d) => d.as_secs_f64(),
+            // A duration shorter than the clock's microsecond: not whole milliseconds.
+            Err(_) if value.ends_with("ms") || value.ends_with("us") => {
+                return Err(format!(
+                    "\"{value}\" is not a whole number of milliseconds (the figures' resolution)"
+                ))
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    if seconds > MAX_TIME_SECONDS {
+        return Err(format!(
+            "\"{value}\" is longer than 31 days (2678400 s), the longest run"
+        ));
     }
-    crate::time::parse_duration(value).map(|d| d.as_secs_f64())
+    let ms = seconds * 1000.0;
+    if (ms - ms.round()).abs() > 1e-6 * ms.max(1.0) || (seconds > 0.0 && ms.round() == 0.0) {
+        return Err(format!(
+            "\"{value}\" is not a whole number of milliseconds (the figures' resolution)"
+        ));
+    }
+    Ok(seconds)
 }
 
 /// Parses a list of objectives (a scenario's `slo:`): every problem, each with its index.
