@@ -41,7 +41,7 @@ pub fn for_scenario(path: &Path, format: CapacityFormat, allow_large: bool) -> E
             "error: {}: capacity derives the VPC CNI's per-node addresses; with ipam.plugin: \
              calico pod addresses come from the Calico pool, not the subnet: run the scenario \
              instead (blocks.csv, summary.json calico)",
-            path.display()
+            crate::scenario::shown_path(path)
         ));
         return Exit::Invalid;
     }

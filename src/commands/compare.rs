@@ -10,6 +10,7 @@ use crate::compare::{self, rows, table, Job};
 use crate::decide::slo::{parse_objective, Objective};
 use crate::output::files::{OutputDir, RESULT_FILES};
 use crate::scenario;
+use crate::scenario::Escaped;
 use crate::text::Count;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -59,7 +60,8 @@ pub fn parse_slo_flags(flags: &[String]) -> Result<Vec<Objective>, Exit> {
         match parse_objective(f) {
             Ok(o) => out.push(o),
             Err(e) => {
-                eprint_line(&format!("error: --slo {f}: {e}"));
+                let message = format!("--slo {f}: {e}");
+                eprint_line(&format!("error: {}", Escaped(&message)));
                 return Err(Exit::Invalid);
             }
         }
@@ -78,7 +80,7 @@ pub fn compare(a: &CompareArgs<'_>) -> Exit {
 }
 
 fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
-    let file = a.scenario.display().to_string();
+    let file = crate::scenario::shown_path(a.scenario).to_string();
     let source = read_source(a.scenario, "; nothing was run")?;
     let base = scenario_of(a.scenario, &source, a.allow_large, "; nothing was run")?;
     let opts = scenario::LoadOptions {
@@ -88,15 +90,16 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     for s in a.sets {
         match compare::parse_set(s) {
             Ok(axis) if from_flags.iter().any(|x| x.key == axis.key) => {
-                eprint_line(&format!(
-                    "error: --set {s}: {} is given twice; put all its values in one --set",
+                let message = format!(
+                    "--set {s}: {} is given twice; put all its values in one --set",
                     axis.key
-                ));
+                );
+                eprint_line(&format!("error: {}", Escaped(&message)));
                 return Err(Exit::Invalid);
             }
             Ok(axis) => from_flags.push(axis),
             Err(e) => {
-                eprint_line(&format!("error: {e}"));
+                eprint_line(&format!("error: {}", Escaped(&e)));
                 return Err(Exit::Invalid);
             }
         }
@@ -230,7 +233,7 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let results = results.map_err(|e| {
         eprint_line(&format!(
             "error: writing run outputs under {} failed: {e}",
-            a.out.display()
+            crate::scenario::shown_path(a.out)
         ));
         Exit::Failure
     })?;
@@ -288,7 +291,7 @@ fn compare_inner(a: &CompareArgs<'_>) -> Result<Exit, Exit> {
     let last_line = format!(
         "{what} on {} in {wall:.2} s wall; {}/comparison.csv\n",
         Count(threads as u64, "thread", "threads"),
-        a.out.display()
+        crate::scenario::shown_path(a.out)
     );
     let analysis = write_comparison(dir, a.out, &c, &stale_files(), Some(&kept))?;
     drop(polite);
@@ -346,7 +349,7 @@ pub fn write_comparison(
     written.map_err(|e| {
         eprint_line(&format!(
             "error: writing {}/comparison.csv failed: {e}",
-            out.display()
+            crate::scenario::shown_path(out)
         ));
         Exit::Failure
     })?;
@@ -445,7 +448,7 @@ fn write_shard(
     written.map_err(|e| {
         eprint_line(&format!(
             "error: writing {}/{} failed: {e}",
-            a.out.display(),
+            crate::scenario::shown_path(a.out),
             shard::PART_FILE
         ));
         Exit::Failure
@@ -461,7 +464,7 @@ fn write_shard(
             Count(c.replications.into(), "replication", "replications"),
             Count(runs as u64, "run", "runs"),
             Count(threads as u64, "thread", "threads"),
-            a.out.display(),
+            crate::scenario::shown_path(a.out),
             shard::PART_FILE
         ))?;
     }

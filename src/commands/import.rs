@@ -87,7 +87,7 @@ fn summary(path: &Path, imported: &Imported) -> String {
     let n = |n: usize, one, many| Count(n as u64, one, many);
     format!(
         "{}: imported {} in {}, {}, {}, {} ({})\n",
-        path.display(),
+        crate::scenario::shown_path(path),
         Count(nodes, "node", "nodes"),
         n(s.nodegroups.len(), "nodegroup", "nodegroups"),
         n(s.subnets.len(), "subnet", "subnets"),
@@ -103,15 +103,15 @@ fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> 
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         eprint_line(&format!(
             "error: --out {} does not name a file; give a path such as cluster.yaml",
-            path.display()
+            crate::scenario::shown_path(path)
         ));
         return Err(Exit::Invalid);
     };
     if path.is_dir() {
         eprint_line(&format!(
             "error: --out {} is a directory; give a file path such as {}/cluster.yaml",
-            path.display(),
-            path.display()
+            crate::scenario::shown_path(path),
+            crate::scenario::shown_path(path)
         ));
         return Err(Exit::Invalid);
     }
@@ -139,8 +139,8 @@ fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> 
             eprint_line(&format!(
                 "error: --out {}: {} is a file, not a directory; give a path in a directory \
                  (created if missing)",
-                path.display(),
-                file.display()
+                crate::scenario::shown_path(path),
+                crate::scenario::shown_path(&file)
             ));
             return Err(Exit::Invalid);
         }
@@ -155,7 +155,10 @@ fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> 
         .write(name, text.as_bytes())
         .and_then(|()| dir.commit(&[]));
     written.map_err(|e| {
-        eprint_line(&format!("error: cannot write {}: {e}", path.display()));
+        eprint_line(&format!(
+            "error: cannot write {}: {e}",
+            crate::scenario::shown_path(path)
+        ));
         Exit::Failure
     })
 }

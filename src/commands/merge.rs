@@ -49,7 +49,7 @@ pub fn merge(a: &MergeArgs<'_>) -> Exit {
     };
     let Some(c) = c else {
         for p in &problems {
-            eprint_line(&format!("error: {p}"));
+            eprint_line(&format!("error: {}", crate::scenario::Escaped(p)));
         }
         eprint_line(&format!(
             "error: {} with the parts; nothing was merged",
@@ -82,7 +82,7 @@ pub fn merge(a: &MergeArgs<'_>) -> Exit {
             Count(parts.len() as u64, "part", "parts"),
             Count(c.settings.len() as u64, "setting", "settings"),
             Count(c.replications.into(), "replication", "replications"),
-            a.out.display()
+            crate::scenario::shown_path(a.out)
         ),
     };
     if let Err(exit) = show(&c, &analysis, &shown) {

@@ -96,9 +96,19 @@ pub fn clap_exit(e: &clap::Error) -> Exit {
 }
 
 /// Writes one line to stderr, ignoring errors (a closed stderr must not panic either).
+/// Every line is escaped by [`crate::scenario::Escaped`], so no control character from
+/// user text (ESC, a carriage return…) reaches the terminal; the line breaks are the
+/// message's own (user text in it is escaped where it is put in, newlines included).
 pub fn eprint_line(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{text}");
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        let _ = write!(err, "{}", crate::scenario::Escaped(line));
+        if lines.peek().is_some() {
+            let _ = writeln!(err);
+        }
+    }
+    let _ = writeln!(err);
 }
 
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
@@ -232,7 +242,7 @@ pub fn print_scenario_errors(path: &Path, e: &crate::scenario::ScenarioErrors, t
     eprint_line(&e.to_string());
     eprint_line(&format!(
         "{}: {} found{trailer}",
-        path.display(),
+        crate::scenario::shown_path(path),
         crate::text::Count(e.problems.len() as u64, "problem", "problems")
     ));
 }

@@ -181,7 +181,8 @@ fn plan_inner(a: &Args) -> Result<Exit, Exit> {
     };
     let objectives = slo::parse_objectives(&texts).map_err(|problems| {
         for (i, m) in &problems {
-            eprint_line(&format!("error: --slo {}: {m}", texts[*i]));
+            let message = format!("--slo {}: {m}", texts[*i]);
+            eprint_line(&format!("error: {}", crate::scenario::Escaped(&message)));
         }
         Exit::Invalid
     })?;

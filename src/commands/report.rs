@@ -10,7 +10,7 @@ pub fn report(dir: &Path, quiet: bool) -> Exit {
             if quiet {
                 return Exit::Success;
             }
-            let line = format!("report:          {}\n", path.display());
+            let line = format!("report:          {}\n", crate::scenario::shown_path(&path));
             print(&line).err().unwrap_or(Exit::Success)
         }
         Err(e) => {

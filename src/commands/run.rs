@@ -90,7 +90,7 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
         // the signal came after the files were committed: they are whole
         eprint_line(&format!(
             "interrupted: after the run's files were written to {}",
-            a.out.display()
+            crate::scenario::shown_path(a.out)
         ));
         return Exit::Interrupted;
     }
@@ -112,7 +112,7 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
             "run:             {} in {:.2} s wall; outputs in {}\n",
             Count(stats.events, "event", "events"),
             started.elapsed().as_secs_f64(),
-            a.out.display()
+            crate::scenario::shown_path(a.out)
         ));
         match print(&text) {
             Ok(()) => {}

@@ -11,7 +11,7 @@ pub fn validate(path: &Path, allow_large: bool) -> Exit {
             let nodes: u64 = sc.nodegroups.iter().map(|g| u64::from(g.count)).sum();
             let line = format!(
                 "{}: valid ({}, {} at start, {}, {} simulated)\n",
-                path.display(),
+                crate::scenario::shown_path(path),
                 Count(sc.nodegroups.len() as u64, "nodegroup", "nodegroups"),
                 Count(nodes, "node", "nodes"),
                 Count(sc.workloads.len() as u64, "workload", "workloads"),

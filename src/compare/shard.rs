@@ -128,17 +128,17 @@ pub fn part_path(arg: &Path) -> PathBuf {
 pub fn read_part(arg: &Path) -> Result<Part, String> {
     let path = part_path(arg);
     let text = crate::input::read_to_string(&path, crate::input::JSON)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        .map_err(|e| format!("{}: cannot read: {e}", crate::scenario::shown_path(&path)))?;
     let part: Part = serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}: not a part written by `ipamsim compare --shard K/N`: {e}",
-            path.display()
+            crate::scenario::shown_path(&path)
         )
     })?;
     if part.kind != PART_KIND {
         return Err(format!(
             "{}: not a part written by `ipamsim compare --shard K/N`",
-            path.display()
+            crate::scenario::shown_path(&path)
         ));
     }
     Ok(part)
@@ -152,12 +152,20 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Comparison, Vec<String>> {
     let Some((first_path, first)) = parts.first() else {
         return Err(vec!["no part given".into()]);
     };
-    let name = |p: &Path| p.display().to_string();
+    let name = |p: &Path| crate::scenario::shown_path(p);
     let version = env!("CARGO_PKG_VERSION");
     let columns = column_names();
     for (path, p) in parts {
         let at = name(path);
-        if p.ipamsim_version != version || p.columns != columns {
+        if p.ipamsim_version == version && p.columns != columns {
+            problems.push(format!(
+                "{at}: its columns differ from this version's ({}); the part was written by \
+                 a different build of ipamsim {version}: merge parts with the build that wrote them",
+                columns_differ(&p.columns, &columns)
+            ));
+            continue;
+        }
+        if p.ipamsim_version != version {
             problems.push(format!(
                 "{at}: written by ipamsim {} (its figures are not this version's); merge parts \
                  with the version that wrote them ({version} here)",
@@ -280,6 +288,37 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Comparison, Vec<String>> {
 }
 
 /// A part holds exactly its shard's combinations, each with every replication's figures.
+/// What differs between a part's columns and this version's, shortly: the first columns
+/// missing and the first extra ones (names escaped: a part is user input).
+fn columns_differ(part: &[String], ours: &[String]) -> String {
+    let list = |names: Vec<&String>| {
+        let shown: Vec<String> = names
+            .iter()
+            .take(3)
+            .map(|n| format!("\"{}\"", crate::scenario::Escaped(n)))
+            .collect();
+        let more = names.len().saturating_sub(3);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let missing: Vec<&String> = ours.iter().filter(|c| !part.contains(c)).collect();
+    let extra: Vec<&String> = part.iter().filter(|c| !ours.contains(c)).collect();
+    let mut said = Vec::new();
+    if !missing.is_empty() {
+        said.push(format!("missing {}", list(missing)));
+    }
+    if !extra.is_empty() {
+        said.push(format!("extra {}", list(extra)));
+    }
+    if said.is_empty() {
+        said.push("same columns in another order".into());
+    }
+    said.join("; ")
+}
+
 fn check_complete(at: &str, p: &Part, problems: &mut Vec<String>) {
     let grid = combinations(&p.axes);
     let damaged = |why: String| format!("{at}: incomplete or damaged part: {why}");

@@ -19,13 +19,16 @@ pub fn check_dir(dir: &Path) -> Result<(), ExplainError> {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(ExplainError::invalid(format!(
             "{}: not a directory; give the output directory of `ipamsim run --out DIR`",
-            dir.display()
+            crate::scenario::shown_path(dir)
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ExplainError::invalid(format!(
             "{}: no such directory; give the output directory of `ipamsim run --out DIR`",
-            dir.display()
+            crate::scenario::shown_path(dir)
         ))),
-        Err(e) => Err(ExplainError::invalid(format!("{}: {e}", dir.display()))),
+        Err(e) => Err(ExplainError::invalid(format!(
+            "{}: {e}",
+            crate::scenario::shown_path(dir)
+        ))),
     }
 }
 
@@ -53,10 +56,15 @@ impl Table {
                 };
                 return Err(ExplainError::invalid(format!(
                     "{}: no such file{why}; this needs {needs} of one run",
-                    path.display()
+                    crate::scenario::shown_path(&path)
                 )));
             }
-            Err(e) => return Err(ExplainError::invalid(format!("{}: {e}", path.display()))),
+            Err(e) => {
+                return Err(ExplainError::invalid(format!(
+                    "{}: {e}",
+                    crate::scenario::shown_path(&path)
+                )))
+            }
         };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -68,7 +76,7 @@ impl Table {
         if header.iter().all(str::is_empty) {
             return Err(ExplainError::invalid(format!(
                 "{}:1: empty file: no header row",
-                path.display()
+                crate::scenario::shown_path(&path)
             )));
         }
         Ok(Table {
@@ -85,7 +93,7 @@ impl Table {
             let have: Vec<&str> = self.header.iter().collect();
             ExplainError::invalid(format!(
                 "{}:1: no column `{name}` (the header has {}); is this a file of `ipamsim run`?",
-                self.path.display(),
+                crate::scenario::shown_path(&self.path),
                 have.join(",")
             ))
         })
@@ -111,7 +119,11 @@ impl Table {
 
     /// An error at the current record's line.
     pub fn error(&self, what: String) -> ExplainError {
-        ExplainError::invalid(format!("{}:{}: {what}", self.path.display(), self.line()))
+        ExplainError::invalid(format!(
+            "{}:{}: {what}",
+            crate::scenario::shown_path(&self.path),
+            self.line()
+        ))
     }
 
     /// Column `i` (named `name`) as a time in seconds.
@@ -167,22 +179,25 @@ fn csv_error(path: &Path, e: csv::Error) -> ExplainError {
             len,
         } => ExplainError::invalid(format!(
             "{}:{}: {len} fields where the header has {expected_len}",
-            path.display(),
+            crate::scenario::shown_path(path),
             at(pos.as_ref())
         )),
         csv::ErrorKind::Utf8 { pos, .. } => ExplainError::invalid(format!(
             "{}:{}: not valid UTF-8",
-            path.display(),
+            crate::scenario::shown_path(path),
             at(pos.as_ref())
         )),
         csv::ErrorKind::Io(io) => match input::refusal(io) {
-            Some(r) => ExplainError::invalid(format!("{}: {r}", path.display())),
+            Some(r) => ExplainError::invalid(format!("{}: {r}", crate::scenario::shown_path(path))),
             None => ExplainError {
-                message: format!("{}: reading failed: {io}", path.display()),
+                message: format!(
+                    "{}: reading failed: {io}",
+                    crate::scenario::shown_path(path)
+                ),
                 invalid: false,
             },
         },
-        _ => ExplainError::invalid(format!("{}: {e}", path.display())),
+        _ => ExplainError::invalid(format!("{}: {e}", crate::scenario::shown_path(path))),
     }
 }
 

@@ -124,7 +124,7 @@ impl InputFile {
     /// The file at `path`, named as given.
     pub fn new(path: &Path) -> InputFile {
         InputFile {
-            file: path.display().to_string(),
+            file: crate::scenario::shown_path(path).to_string(),
             path: path.to_path_buf(),
         }
     }

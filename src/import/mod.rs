@@ -197,7 +197,7 @@ fn aws_node_cni(
     let Some(path) = path else {
         return CniConfig::default();
     };
-    let file = path.display().to_string();
+    let file = crate::scenario::shown_path(path).to_string();
     let locate = |d: Diagnostic| Located {
         file: file.clone(),
         diagnostic: d,

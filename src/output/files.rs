@@ -57,21 +57,25 @@ impl std::fmt::Display for DirError {
                 f,
                 "output directory {} is in use by another ipamsim run (it holds the directory's \
                  lock); wait for it or choose another --out",
-                d.display()
+                crate::scenario::shown_path(d)
             ),
             DirError::Io(d, e) => {
-                write!(f, "cannot write to output directory {}: {e}", d.display())
+                write!(
+                    f,
+                    "cannot write to output directory {}: {e}",
+                    crate::scenario::shown_path(d)
+                )
             }
             DirError::NotADirectory(d, file) if d == file => write!(
                 f,
                 "--out {} is a file; give a directory (it is created if missing)",
-                d.display()
+                crate::scenario::shown_path(d)
             ),
             DirError::NotADirectory(d, file) => write!(
                 f,
                 "--out {}: {} is a file; give a directory (it is created if missing)",
-                d.display(),
-                file.display()
+                crate::scenario::shown_path(d),
+                crate::scenario::shown_path(file)
             ),
         }
     }
@@ -270,7 +274,7 @@ impl Drop for OutputDir {
 /// not exist, or it is a regular file (not a symlink, a device, a FIFO or a directory), and
 /// it is none of the command's `inputs`. The message says what is wrong (exit 2).
 pub fn check_replaceable(target: &Path, inputs: &[&Path]) -> Result<(), String> {
-    let shown = target.display();
+    let shown = crate::scenario::shown_path(target);
     match fs::symlink_metadata(target) {
         Err(_) => return Ok(()),
         Ok(m) if m.file_type().is_symlink() => {
@@ -294,7 +298,7 @@ pub fn check_replaceable(target: &Path, inputs: &[&Path]) -> Result<(), String> 
     match inputs.iter().find(|i| same(target, i)) {
         Some(i) => Err(format!(
             "{shown} is also an input ({}); write the result to another file",
-            i.display()
+            crate::scenario::shown_path(i)
         )),
         None => Ok(()),
     }

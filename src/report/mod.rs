@@ -79,13 +79,13 @@ impl ReportError {
 impl fmt::Display for ReportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotADirectory(d) => write!(f, "{}: no such directory", d.display()),
+            Self::NotADirectory(d) => write!(f, "{}: no such directory", crate::scenario::shown_path(d)),
             Self::NothingToReport(d) => write!(
                 f,
                 "nothing to report in {}: it has neither timeline.csv or summary.json (from `run`) nor comparison.csv (from a compare)",
-                d.display()
+                crate::scenario::shown_path(d)
             ),
-            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Io { path, source } => write!(f, "{}: {source}", crate::scenario::shown_path(path)),
             Self::Malformed {
                 file,
                 line: 0,
@@ -95,7 +95,7 @@ impl fmt::Display for ReportError {
                 file,
                 line,
                 message,
-            } => write!(f, "{}:{line}: {message}", file.display()),
+            } => write!(f, "{}:{line}: {message}", crate::scenario::shown_path(file)),
             Self::Chart(m) => write!(f, "drawing a chart failed: {m}"),
         }
     }
@@ -133,7 +133,10 @@ pub fn render_report(dir: &Path) -> Result<String, ReportError> {
     }
     let mut page = Page {
         title: format!("ipamsim report: {}", dir_name(dir)),
-        intro: vec![format!("Output directory {}.", dir.display())],
+        intro: vec![format!(
+            "Output directory {}.",
+            crate::scenario::shown_path(dir)
+        )],
         settings: Vec::new(),
         blocks: Vec::new(),
     };
@@ -239,7 +242,7 @@ fn dir_name(dir: &Path) -> String {
     resolved
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string())
+        .unwrap_or_else(|| crate::scenario::shown_path(dir).to_string())
 }
 
 fn peak(values: &[f64]) -> f64 {

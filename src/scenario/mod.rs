@@ -95,6 +95,11 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// A user-given path for a message, escaped by [`Escaped`] (the one escaping of user text).
+pub fn shown_path(path: &std::path::Path) -> String {
+    Escaped(&path.to_string_lossy()).to_string()
+}
+
 /// Every problem found in one scenario file (never empty).
 #[derive(Clone, Debug)]
 pub struct ScenarioErrors {

@@ -134,6 +134,11 @@ impl Metric {
         }
     }
 
+    /// A wait in pod-seconds (summed over pods, so it may exceed the run's length).
+    fn is_wait(self) -> bool {
+        matches!(self, Metric::SubnetFullWait | Metric::NoFreePrefixWait)
+    }
+
     /// The metric named `name`.
     pub fn from_name(name: &str) -> Option<Metric> {
         Metric::ALL.into_iter().find(|m| m.name() == name)
@@ -243,16 +248,20 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
         return Err(format!("\"{t}\" has no value after {op}; {FORM}"));
     }
     let target = match metric.unit() {
-        Unit::Seconds => parse_seconds(value).map_err(|why| {
+        Unit::Seconds => parse_seconds(value, metric.is_wait()).map_err(|why| {
             format!(
                 "{name} takes a duration such as 10s, 250ms or 1m30s, or seconds as a \
                  number: {why}"
             )
         })?,
-        Unit::Count => value
-            .parse::<u64>()
-            .map(|n| n as f64)
-            .map_err(|_| format!("{name} takes a whole number of at least 0, not \"{value}\""))?,
+        Unit::Count => match value.parse::<u64>() {
+            Ok(n) if n <= MAX_COUNT => n as f64,
+            _ => {
+                return Err(format!(
+                    "{name} takes a whole number from 0 to {MAX_COUNT}, not \"{value}\""
+                ))
+            }
+        },
         Unit::Mean => match value.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
             _ => {
@@ -270,15 +279,57 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
     })
 }
 
-fn parse_seconds(value: &str) -> Result<f64, String> {
-    if let Ok(v) = value.parse::<f64>() {
-        return if v.is_finite() && v >= 0.0 {
-            Ok(v)
-        } else {
-            Err(format!("\"{value}\" is not a time of at least 0"))
-        };
+/// The largest time target: 31 days, the longest run (a target above it always holds).
+pub const MAX_TIME_SECONDS: f64 = 31.0 * 86_400.0;
+
+/// The largest count target: 2^53, the largest whole number a figure holds exactly.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// The largest pod-seconds target (a wait summed over pods): 100 years, the longest
+/// duration accepted.
+pub const MAX_WAIT_SECONDS: f64 = 876_000.0 * 3_600.0;
+
+/// A time target in seconds: at least 0, at most [`MAX_TIME_SECONDS`] ([`MAX_WAIT_SECONDS`]
+/// for a `wait`), and a whole number of milliseconds (the figures' resolution), so that no
+/// non-zero target becomes 0.
+fn parse_seconds(value: &str, wait: bool) -> Result<f64, String> {
+    let seconds = match value.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => v,
+        Ok(_) => return Err(format!("\"{value}\" is not a time of at least 0")),
+        Err(_) => match crate::time::parse_duration(value) {
+            // Below the clock's microsecond a duration reads as 0: not whole milliseconds.
+            Ok(d) if d.as_secs_f64() == 0.0 && value.contains(|c| ('1'..='9').contains(&c)) => {
+                return Err(format!(
+                    "\"{value}\" is not a whole number of milliseconds (the figures' resolution)"
+                ))
+            }
+            Ok(d) => d.as_secs_f64(),
+            // A duration shorter than the clock's microsecond: not whole milliseconds.
+            Err(_) if value.ends_with("ms") || value.ends_with("us") => {
+                return Err(format!(
+                    "\"{value}\" is not a whole number of milliseconds (the figures' resolution)"
+                ))
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    if wait && seconds > MAX_WAIT_SECONDS {
+        return Err(format!(
+            "\"{value}\" is longer than 100 years (876000h), the longest duration accepted"
+        ));
     }
-    crate::time::parse_duration(value).map(|d| d.as_secs_f64())
+    if !wait && seconds > MAX_TIME_SECONDS {
+        return Err(format!(
+            "\"{value}\" is longer than 31 days (2678400 s), the longest run"
+        ));
+    }
+    let ms = seconds * 1000.0;
+    if (ms - ms.round()).abs() > 1e-6 * ms.max(1.0) || (seconds > 0.0 && ms.round() == 0.0) {
+        return Err(format!(
+            "\"{value}\" is not a whole number of milliseconds (the figures' resolution)"
+        ));
+    }
+    Ok(seconds)
 }
 
 /// Parses a list of objectives (a scenario's `slo:`): every problem, each with its index.
@@ -444,5 +495,18 @@ mod tests {
             serde_json::to_string(&o).unwrap(),
             r#"{"metric":"p99_time_to_ip","op":"<=","target":29.35,"value":30.0,"met":false}"#
         );
+    }
+
+    #[test]
+    fn targets_are_bounded_and_whole_milliseconds() {
+        assert!(parse_objective("p99_time_to_ip<=1e300").is_err());
+        assert!(parse_objective("p99_time_to_ip<=744h").is_ok());
+        assert!(parse_objective("p99_time_to_ip<=0.0001ms").is_err());
+        assert!(parse_objective("p99_time_to_ip<=0").is_ok());
+        assert!(parse_objective("p99_time_to_ip<=0.1").is_ok());
+        // pod-seconds sum over pods: longer than any run
+        assert!(parse_objective("subnet_full_wait<=3000000").is_ok());
+        assert!(parse_objective("subnet_full_wait<=1e300").is_err());
+        assert!(parse_objective("ec2_calls<=9007199254740992").is_ok());
     }
 }

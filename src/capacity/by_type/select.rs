@@ -55,12 +55,14 @@ fn unknown_line(name: &str) -> String {
 
 /// The name in quotes, or for a long one its first [`QUOTE_MAX_CHARS`] characters and its
 /// length, so an error line stays one short line whatever the input.
+use crate::scenario::Escaped;
+
 fn quote(name: &str) -> String {
     match name.char_indices().nth(QUOTE_MAX_CHARS) {
-        None => format!("\"{name}\""),
+        None => format!("\"{}\"", Escaped(name)),
         Some((cut, _)) => format!(
             "\"{}…\" ({} characters)",
-            &name[..cut],
+            Escaped(&name[..cut]),
             name.chars().count()
         ),
     }

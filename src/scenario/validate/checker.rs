@@ -140,8 +140,21 @@ impl Recorder {
 /// The position of `path` in the tree `root`, or of its longest prefix that exists. The
 /// empty path (the whole file) has none.
 pub(super) fn locate_nearest(root: Option<&Node>, path: &[Seg]) -> Option<Mark> {
-    let mut node = root?;
-    let mut found = None;
+    // An empty document (no root, or one without a position) is placed at line 1 column 1.
+    let start = Mark {
+        origin: 0,
+        line: 1,
+        col: 1,
+    };
+    let Some(mut node) = root else {
+        return Some(start);
+    };
+    // A path not found at all is placed at the document's start: every problem is located.
+    let mut found = Some(if node.mark.line == 0 {
+        start
+    } else {
+        node.mark
+    });
     for seg in path {
         let (mark, next) = match (seg, &node.kind) {
             (Seg::Key(key), Kind::Map(entries)) => {

@@ -174,10 +174,14 @@ impl Checker<'_> {
                 return Some(*v);
             }
         }
-        self.error(
-            path,
-            format!("unknown value {value}; allowed: {}", names.join(", ")),
-        );
+        let message = match value {
+            Scalar::Other(_) => format!(
+                "expected one of {} (as text); found {value}",
+                names.join(", ")
+            ),
+            _ => format!("unknown value {value}; allowed: {}", names.join(", ")),
+        };
+        self.error(path, message);
         None
     }
 

@@ -399,9 +399,9 @@ fn wrong_types() {
 #[test]
 fn top_level_must_be_a_mapping() {
     let d = one_error("- a\n- b\n");
-    check(&d, "", None, "found a list");
+    check(&d, "", Some((1, 1)), "found a list");
     let d = one_error("");
-    check(&d, "duration", None, "required key is missing");
+    check(&d, "duration", Some((1, 1)), "required key is missing");
 }
 
 #[test]

@@ -68,7 +68,7 @@ fn unknown_subnet_reference_lists_known_names() {
     let d = one_error(
         "duration: 1m\nnodegroups:\n  - {name: n, instance_type: t3.small, count: 1, subnet: x}\n",
     );
-    check(&d, "subnets", None, "need at least one subnet");
+    check(&d, "subnets", Some((1, 1)), "need at least one subnet");
 }
 
 #[test]
