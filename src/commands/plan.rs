@@ -403,79 +403,63 @@ fn parse_range(r: &str) -> Result<(i64, i64), String> {
 /// The axis's `--set` key and default range, from the scenario as written.
 fn resolve_axis(axis: &str, sc: &Scenario) -> Result<AxisInfo, String> {
     let parts: Vec<&str> = axis.split('.').collect();
-    let unknown = |what: &str, name: &str, names: Vec<&str>| {
-        format!(
-            "{axis}: no {what} named {name:?} (the scenario has: {})",
-            names.join(", ")
-        )
-    };
-    // values up to 10× today's (at least 100), down to the least that makes sense
-    let widen = |now: u64, least: i64| (least, (now.saturating_mul(10)).max(100) as i64);
-    match parts.as_slice() {
+    // the list item named `name`, or an error naming the ones there are
+    fn named<'a, T>(
+        axis: &str,
+        what: &str,
+        items: &'a [T],
+        name: &str,
+        name_of: impl Fn(&T) -> &str,
+    ) -> Result<&'a T, String> {
+        items.iter().find(|i| name_of(i) == name).ok_or_else(|| {
+            let names: Vec<&str> = items.iter().map(&name_of).collect();
+            format!(
+                "{axis}: no {what} named {name:?} (the scenario has: {})",
+                names.join(", ")
+            )
+        })
+    }
+    // values up to 10× today's (at least 100), from 0
+    let widen = |now: u64| (0, now.saturating_mul(10).max(100) as i64);
+    let range = match parts.as_slice() {
         ["nodegroups", name, "count"] => {
-            let g = sc
-                .nodegroups
-                .iter()
-                .find(|g| g.name == *name)
-                .ok_or_else(|| {
-                    unknown(
-                        "nodegroup",
-                        name,
-                        sc.nodegroups.iter().map(|g| g.name.as_str()).collect(),
-                    )
-                })?;
-            Ok(AxisInfo {
-                key: axis.to_string(),
-                range: widen(u64::from(g.count), 0),
-            })
+            let g = named(axis, "nodegroup", &sc.nodegroups, name, |g| &g.name)?;
+            widen(u64::from(g.count))
         }
         ["workloads", name, "replicas"] => {
-            let w = sc
-                .workloads
-                .iter()
-                .find(|w| w.name == *name)
-                .ok_or_else(|| {
-                    unknown(
-                        "workload",
-                        name,
-                        sc.workloads.iter().map(|w| w.name.as_str()).collect(),
-                    )
-                })?;
-            let now = w
-                .steps
-                .iter()
-                .map(|&(_, r)| u64::from(r))
-                .max()
-                .unwrap_or(0);
-            Ok(AxisInfo {
-                key: axis.to_string(),
-                range: widen(now, 0),
-            })
+            let w = named(axis, "workload", &sc.workloads, name, |w| &w.name)?;
+            widen(
+                w.steps
+                    .iter()
+                    .map(|&(_, r)| u64::from(r))
+                    .max()
+                    .unwrap_or(0),
+            )
         }
         ["subnets", name, "prefix"] => {
-            if !sc.subnets.iter().any(|s| s.name == *name) {
-                return Err(unknown(
-                    "subnet",
-                    name,
-                    sc.subnets.iter().map(|s| s.name.as_str()).collect(),
-                ));
-            }
+            named(axis, "subnet", &sc.subnets, name, |s| &s.name)?;
             // a VPC subnet is /16 to /28
-            Ok(AxisInfo {
-                key: axis.to_string(),
-                range: (16, 28),
+            (16, 28)
+        }
+        [setting] | ["cni", setting] if numeric_cni(setting) => {
+            return Ok(AxisInfo {
+                key: format!("cni.{setting}"),
+                range: (0, 64),
             })
         }
-        [setting] | ["cni", setting] if numeric_cni(setting) => Ok(AxisInfo {
-            key: format!("cni.{setting}"),
-            range: (0, 64),
-        }),
-        _ => Err(format!(
-            "{axis} is not an axis plan can search: give nodegroups.NAME.count, \
-             workloads.NAME.replicas, subnets.NAME.prefix or a numeric aws-node setting ({})",
-            NUMERIC_CNI.join(", ")
-        )),
-    }
+        _ => {
+            return Err(format!(
+                "{axis} is not an axis plan can search: give nodegroups.NAME.count, \
+                 workloads.NAME.replicas, subnets.NAME.prefix or a numeric aws-node setting \
+                 ({})",
+                NUMERIC_CNI.join(", ")
+            ))
+        }
+    };
+    Ok(AxisInfo {
+        key: axis.to_string(),
+        range,
+    })
 }
 
 /// The aws-node settings that take a whole number.
