@@ -7,8 +7,9 @@
 //! anywhere below is a bug, found by the fuzzer or by the corpus test.
 
 use crate::import::json::{Found, InputFile, Located};
-use crate::import::{aws, build, kube, out};
+use crate::import::{aws, build, kube, list, out};
 use crate::scenario::{CniConfig, LoadOptions, ScenarioErrors, Source};
+use serde::de::DeserializeSeed;
 use std::path::Path;
 
 /// What became of one input.
@@ -77,25 +78,32 @@ fn rejected(e: &ScenarioErrors) -> Result<usize, String> {
 /// those without problems), written as YAML and checked by the scenario loader, as
 /// `import` does. Valid if any reader accepts it.
 pub fn import_json(data: &[u8]) -> Result<Outcome, String> {
-    let nodes = serde_json::from_slice::<kube::List<kube::Node>>(data).ok();
+    // each reader as `import` runs it: items handed over one by one as they are read
+    let mut found = Found::default();
+    let mut reader = kube::NodeReader::new(0, &found);
+    let head = from_slice(data, list::list_seed(|i, n| reader.take(i, n, &mut found)));
+    let nodes_read = head.is_some();
+    let (nodes, skipped) = match head {
+        Some(head) => reader.finish(&head, &mut found),
+        None => (Vec::new(), Vec::new()),
+    };
     let subnets = serde_json::from_slice::<aws::DescribeSubnets>(data).ok();
-    let pods = serde_json::from_slice::<kube::List<kube::Pod>>(data).ok();
-    if nodes.is_none() && subnets.is_none() && pods.is_none() {
+    let mut pods_found = Found::default();
+    let mut pod_reader = kube::PodReader::new(2, &pods_found, &skipped);
+    let pods = from_slice(
+        data,
+        list::list_seed(|i, p| pod_reader.take(i, p, &mut pods_found)),
+    )
+    .map(|head| pod_reader.finish(&head, &mut pods_found));
+    if !nodes_read && subnets.is_none() && pods.is_none() {
         return Ok(Outcome::Skipped);
     }
     let mut problems = Vec::new();
-    let mut found = Found::default();
-    let (nodes, skipped) = match nodes {
-        Some(list) => kube::nodes(list, 0, &mut found),
-        None => (Vec::new(), Vec::new()),
-    };
     let nodes_ok = placed(found, &mut problems)? && !nodes.is_empty();
     let mut found = Found::default();
     let subnets = subnets.map(|doc| aws::subnets(doc, 1, &mut found));
     let subnets_ok = placed(found, &mut problems)? && subnets.is_some();
-    let mut found = Found::default();
-    let pods = pods.map(|list| kube::pods(list, 2, &mut found, &skipped));
-    let pods_ok = placed(found, &mut problems)? && pods.is_some();
+    let pods_ok = placed(pods_found, &mut problems)? && pods.is_some();
     if !nodes_ok {
         return Ok(if subnets_ok || pods_ok {
             Outcome::Valid
@@ -123,6 +131,17 @@ pub fn import_json(data: &[u8]) -> Result<Outcome, String> {
         Ok(_) => Ok(Outcome::Valid),
         Err(e) => Err(format!("the imported scenario is rejected:\n{e}\n{yaml}")),
     }
+}
+
+/// `data` read as JSON through `seed`, or `None` if it does not read.
+fn from_slice<S, V>(data: &[u8], seed: S) -> Option<V>
+where
+    S: for<'de> DeserializeSeed<'de, Value = V>,
+{
+    let mut de = serde_json::Deserializer::from_slice(data);
+    seed.deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .ok()
 }
 
 /// Places `found`'s problems (into `problems`) and warnings, checks that each is one line,

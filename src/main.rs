@@ -7,6 +7,14 @@ use ipamsim::cli::{Cli, Command};
 use ipamsim::commands::{self, capacity, compare, explain, import, merge, report, run, validate};
 use std::process::ExitCode;
 
+/// Blocks SIGINT, SIGTERM and SIGHUP before `main` runs (the loader calls every function in
+/// `.init_array` first); `main` unblocks them once the handler is in place, so no signal
+/// can end the program by its default action (src/commands/signals.rs).
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static BLOCK_SIGNALS_EARLY: extern "C" fn() = commands::signals::block_early;
+
 fn main() -> ExitCode {
     // signals first, so that one arriving while the flags are parsed still ends the
     // command with its documented status

@@ -70,3 +70,75 @@ fn a_hundred_problems_or_fewer_have_no_count_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// N4: 400,000 nodes without labels on one line (about 70 MB, beyond the 64 MiB a tree of
+/// the input could once be built for): the import reads them one at a time and places its
+/// problems with a second streaming pass, so the process stays under 200 MB (it needed
+/// over 240 MB for a 48 MB file when it kept every node and re-parsed the file to place
+/// problems) and the first problem still has its line and column. items[0].metadata.labels
+/// is missing, so it is placed at `metadata`'s value: after
+/// `{"apiVersion":"v1","kind":"List","items":[` (42 characters) and
+/// `{"apiVersion":"v1","kind":"Node","metadata":` (44), its `{` is line 1, column 87.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_seventy_megabyte_line_of_bad_nodes_is_placed_in_bounded_memory() {
+    use std::io::Read;
+    let dir = fresh_dir("import-limits", "large");
+    let nodes = dir.join("nodes.json");
+    // written in pieces: the child's peak resident set as Linux reports it (ru_maxrss)
+    // starts from this process's own peak, which must stay small
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&nodes).unwrap());
+        let whole = nodes_without_labels(1);
+        let (head, rest) = whole.split_at(whole.find("\"items\":[").unwrap() + 9);
+        let (item, tail) = rest.split_at(rest.len() - 2);
+        f.write_all(head.as_bytes()).unwrap();
+        for i in 0..400_000 {
+            if i > 0 {
+                f.write_all(b",").unwrap();
+            }
+            f.write_all(item.as_bytes()).unwrap();
+        }
+        f.write_all(tail.as_bytes()).unwrap();
+    }
+    assert!(std::fs::metadata(&nodes).unwrap().len() > 64 << 20);
+    #[allow(clippy::zombie_processes)] // waited for by wait4 below
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(["import", "--nodes", nodes.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    // wait4 rather than Child::wait, for the child's own peak resident set
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: wait4 writes the status and the usage passed to it; the child is ours and has
+    // not been waited for.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(libc::WIFEXITED(status));
+    assert_eq!(libc::WEXITSTATUS(status), 2, "{stderr}");
+    let peak_mb = usage.ru_maxrss as f64 / 1024.0; // ru_maxrss is in KiB on Linux
+    assert!(peak_mb < 200.0, "peak resident set {peak_mb:.0} MB");
+    let first = stderr.lines().next().unwrap();
+    assert!(
+        first.ends_with(
+            ":1:87: items[0].metadata.labels: node ip-10-0-0-1.ec2.internal has no labels; \
+             expected at least node.kubernetes.io/instance-type"
+        ),
+        "{first}"
+    );
+    assert!(
+        stderr.contains("… and 399900 more (400000 in all)"),
+        "{}",
+        &stderr[stderr.len().saturating_sub(300)..]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

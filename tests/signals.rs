@@ -370,3 +370,200 @@ fn positions(text: &str) -> Vec<u64> {
     }
     out
 }
+
+/// Starts `ipamsim args` as [`start`] does, but with SIGINT, SIGTERM and SIGHUP blocked
+/// in the child and `signal` already sent to it before `exec` (a signal mask and pending
+/// signals survive `exec`): the program starts with the signal pending at its very first
+/// instruction, the loader's included, whatever the machine's speed.
+fn start_with_pending(args: &[&str], signal: i32) -> Child {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipamsim"));
+    cmd.args(args)
+        .env_remove("IPAMSIM_TEST_HOLD")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: between fork and exec only async-signal-safe calls: sigemptyset, sigaddset,
+    // pthread_sigmask on a set on this stack frame, getpid and kill.
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut set = std::mem::zeroed::<libc::sigset_t>();
+            libc::sigemptyset(&mut set);
+            for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, s);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            libc::kill(libc::getpid(), signal);
+            Ok(())
+        });
+    }
+    cmd.spawn().unwrap()
+}
+
+/// N6: a signal that arrives as the program starts (here: before its first instruction,
+/// held by the kernel) ends every command with exit 130 within the limit, having read and
+/// written nothing: no output directory is created. On a program that installed its
+/// handler late (or left a blocked signal blocked) `run` and `compare` would simulate for
+/// hours and the quick commands would exit 0 or 2; one that let the handler's thread
+/// handle it would race the quick commands to their end.
+#[test]
+fn a_signal_at_the_very_start_ends_every_command_with_130() {
+    let dir = fresh_dir("signals", "start");
+    let scenario = sampler(&dir, "");
+    let s = scenario.to_str().unwrap();
+    let out = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let nodes = "tests/fixtures/import/cluster/nodes.json";
+    let cases: Vec<(Vec<String>, &str, Option<String>)> = vec![
+        (
+            vec![
+                "run".into(),
+                s.into(),
+                "-q".into(),
+                "--out".into(),
+                out("run"),
+            ],
+            "-TERM",
+            Some(out("run")),
+        ),
+        (
+            vec![
+                "compare".into(),
+                s.into(),
+                "--set".into(),
+                "duration=1h,2h".into(),
+                "-q".into(),
+                "--out".into(),
+                out("cmp"),
+            ],
+            "-INT",
+            Some(out("cmp")),
+        ),
+        (
+            vec![
+                "plan".into(),
+                s.into(),
+                "--find".into(),
+                "max".into(),
+                "nodegroups.ng.count".into(),
+            ],
+            "-HUP",
+            None,
+        ),
+        (vec!["validate".into(), s.into()], "-TERM", None),
+        (
+            vec!["capacity".into(), "-t".into(), "m5.large".into()],
+            "-INT",
+            None,
+        ),
+        (
+            vec![
+                "import".into(),
+                "--nodes".into(),
+                nodes.into(),
+                "--out".into(),
+                out("imported.yaml"),
+            ],
+            "-TERM",
+            Some(out("imported.yaml")),
+        ),
+        (vec!["explain".into(), out("run")], "-HUP", None),
+        (
+            vec!["merge".into(), "--out".into(), out("merged"), out("p1")],
+            "-TERM",
+            Some(out("merged")),
+        ),
+    ];
+    for (args, signal, written) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let number = match *signal {
+            "-INT" => libc::SIGINT,
+            "-HUP" => libc::SIGHUP,
+            _ => libc::SIGTERM,
+        };
+        let mut child = start_with_pending(&args, number);
+        let status = end_within(&mut child, LIMIT);
+        let err = rest_of_stderr(&mut child);
+        let status = status.unwrap_or_else(|| panic!("{args:?}: still running after {LIMIT:?}"));
+        assert_eq!(status.code(), Some(130), "{args:?} {signal}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        if let Some(w) = written {
+            assert!(!Path::new(w).exists(), "{args:?} wrote {w}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bytes the process `pid` has read so far (`rchar` in /proc/PID/io), 0 if unknown.
+#[cfg(target_os = "linux")]
+fn bytes_read(pid: u32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// N6: `explain` busy reading a large pods.csv (about 150 MB: a run's rows repeated) ends
+/// within the limit with exit 130 on SIGTERM. The signal is sent once the process has read
+/// 20 MB, so it arrives mid-read whatever the machine's speed.
+#[cfg(target_os = "linux")]
+#[test]
+fn explain_reading_a_large_file_ends_on_sigterm() {
+    use std::io::Write;
+    let dir = fresh_dir("signals", "explain-large");
+    let scenario = dir.join("small.yaml");
+    std::fs::write(
+        &scenario,
+        "duration: 10m\nsubnets: [{name: s, cidr: 10.0.0.0/20}]\n\
+         nodegroups: [{name: ng, instance_type: m5.large, count: 2, subnet: s}]\n\
+         workloads: [{name: w, replicas: 40, at: 1m}]\n",
+    )
+    .unwrap();
+    let run = dir.join("run");
+    let o = common::ipamsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "-q",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let pods = std::fs::read_to_string(run.join("pods.csv")).unwrap();
+    let (header, rows) = pods.split_once('\n').unwrap();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(run.join("pods.csv")).unwrap());
+    writeln!(f, "{header}").unwrap();
+    let mut written = 0;
+    while written < 150 << 20 {
+        f.write_all(rows.as_bytes()).unwrap();
+        written += rows.len();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let mut child = start(&["explain", run.to_str().unwrap()], None);
+    let started = Instant::now();
+    while bytes_read(child.id()) < 20 << 20 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "explain ended before reading 20 MB: {status}: {}",
+                rest_of_stderr(&mut child)
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "explain read under 20 MB in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    send(&child, "-TERM");
+    let status = end_within(&mut child, LIMIT);
+    let err = rest_of_stderr(&mut child);
+    let status = status.unwrap_or_else(|| panic!("still running after {LIMIT:?}: {err}"));
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,13 +10,15 @@ pub mod merge;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod signals;
 pub mod validate;
+
+pub use signals::{install_signal_handler, polite, stop_flag, stop_requested, test_hold, Polite};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// How a command ended (design.md §1.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,69 +111,6 @@ pub fn eprint_line(text: &str) {
         }
     }
     let _ = writeln!(err);
-}
-
-static SIGNALS: AtomicU32 = AtomicU32::new(0);
-static STOP: AtomicBool = AtomicBool::new(false);
-/// How many [`Polite`] scopes are open (a command polling [`stop_requested`]).
-static POLITE: AtomicU32 = AtomicU32::new(0);
-
-/// Installs the SIGINT/SIGTERM/SIGHUP handler. A signal sets the stop flag and kicks the
-/// engine's pulse (a running simulation sees it at its next event or sample row, well
-/// within the 100 ms of wall time we aim at). Inside a [`polite`] scope the first signal
-/// only asks the command to stop: it winds down, keeps what it committed, and exits 130.
-/// Outside one, and at a second signal, every temporary output file and every directory
-/// an unfinished output created (left empty) is removed and the process exits 130 at once.
-pub fn install_signal_handler() {
-    let _ = ctrlc::set_handler(|| {
-        STOP.store(true, Ordering::SeqCst);
-        crate::engine::pulse::kick();
-        let first = SIGNALS.fetch_add(1, Ordering::SeqCst) == 0;
-        if !first || POLITE.load(Ordering::SeqCst) == 0 {
-            crate::output::files::abandon_all();
-            std::process::exit(130);
-        }
-    });
-}
-
-/// While the returned guard lives, the command polls [`stop_requested`] (at least every
-/// 100 ms of wall time) and a first signal only asks it to stop; see
-/// [`install_signal_handler`]. Scopes may nest.
-#[must_use = "the scope ends when the guard is dropped"]
-pub fn polite() -> Polite {
-    POLITE.fetch_add(1, Ordering::SeqCst);
-    Polite(())
-}
-
-/// A scope in which signals ask the command to stop rather than end it ([`polite`]).
-pub struct Polite(());
-
-impl Drop for Polite {
-    fn drop(&mut self) {
-        POLITE.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Whether a signal asked the command to stop.
-pub fn stop_requested() -> bool {
-    STOP.load(Ordering::Relaxed)
-}
-
-/// The stop flag, for code that polls it directly (compare's worker threads).
-pub fn stop_flag() -> &'static AtomicBool {
-    &STOP
-}
-
-/// Test hook: when the environment variable `IPAMSIM_TEST_HOLD` equals `point`, says so on
-/// stderr and waits until a signal asks the command to stop, so that tests can interrupt a
-/// command at a known point without depending on timing. Unset in normal use.
-pub fn test_hold(point: &str) {
-    if std::env::var("IPAMSIM_TEST_HOLD").is_ok_and(|v| v == point) {
-        eprint_line(&format!("ipamsim: holding at {point} (test hook)"));
-        while !stop_requested() {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-    }
 }
 
 /// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal. Its

@@ -150,7 +150,7 @@ fn from_subnets(
             [] => {
                 found.error(
                     NODES,
-                    node.ip_at.clone(),
+                    node.ip_at(),
                     format!(
                         "node {}'s InternalIP {} is in none of the {} of --subnets; \
                          include its subnet (aws ec2 describe-subnets with no filter, or \
@@ -169,7 +169,7 @@ fn from_subnets(
                     .collect();
                 found.error(
                     NODES,
-                    node.ip_at.clone(),
+                    node.ip_at(),
                     format!(
                         "node {}'s InternalIP {} is in several subnets: {}; give the subnets of \
                          the cluster's VPC only (--filters Name=vpc-id,Values=<its VPC>)",

@@ -4,13 +4,12 @@
 //! is an `Option`, so that a missing one is reported by the import with its JSON path
 //! rather than by serde). A syntax or type error is placed by serde_json's own line and
 //! column. A problem found later (a missing field, an unknown instance type) is named by
-//! its [`JsonPath`] and placed, when the file is small enough, by walking the same text
-//! with the scenario module's YAML reader (JSON is YAML 1.2), which keeps the line and
-//! column of every value.
+//! its [`JsonPath`] and placed by one more streaming pass over the file
+//! ([`super::locate`]), which builds no tree of the input.
 
-use crate::scenario::yaml::{parse_documents, Kind, Node};
+use super::locate;
 use crate::scenario::{Diagnostic, Escaped};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use std::fmt;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -20,13 +19,9 @@ use std::path::{Path, PathBuf};
 /// uses are kept in memory.
 pub const MAX_JSON_BYTES: u64 = crate::input::JSON.bytes;
 
-/// Largest file whose problems are given a line and column by re-reading it (bytes):
-/// the scenario reader's 64 MiB cap. Problems in larger files are named by path only.
-const MAX_LOCATE_BYTES: u64 = crate::scenario::source::MAX_FILE_BYTES;
-
 /// One step of a [`JsonPath`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Step {
+pub(super) enum Step {
     Key(String),
     Index(usize),
 }
@@ -34,7 +29,7 @@ enum Step {
 /// A path into a JSON document, shown as `items[2].metadata.labels` (keys that are not
 /// plain words are quoted: `labels["node.kubernetes.io/instance-type"]`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct JsonPath(Vec<Step>);
+pub struct JsonPath(pub(super) Vec<Step>);
 
 impl JsonPath {
     /// The root of a document.
@@ -145,6 +140,14 @@ impl InputFile {
 /// Reads `input` as JSON into `T` (at most [`MAX_JSON_BYTES`]). A file that cannot be
 /// read, is too large, or is not such JSON is one located problem.
 pub fn read_json<T: DeserializeOwned>(input: &InputFile) -> Result<T, Located> {
+    read_json_with(input, std::marker::PhantomData::<T>)
+}
+
+/// Reads `input` as JSON through `seed` (at most [`MAX_JSON_BYTES`]), as [`read_json`].
+pub fn read_json_with<S, V>(input: &InputFile, seed: S) -> Result<V, Located>
+where
+    S: for<'de> DeserializeSeed<'de, Value = V>,
+{
     let limit = crate::input::Limit {
         bytes: MAX_JSON_BYTES,
         line: None,
@@ -155,7 +158,10 @@ pub fn read_json<T: DeserializeOwned>(input: &InputFile) -> Result<T, Located> {
     if let Some(problem) = not_an_object(&mut reader, input) {
         return Err(problem);
     }
-    let parsed = serde_json::from_reader::<_, T>(&mut reader);
+    let parsed = {
+        let mut de = serde_json::Deserializer::from_reader(&mut reader);
+        seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+    };
     if reader.get_ref().exceeded() {
         return Err(input.problem(
             String::new(),
@@ -237,7 +243,7 @@ fn json_problem(input: &InputFile, e: &serde_json::Error) -> Located {
     let mut path = String::new();
     // serde_json places a wrong type just after the value; name and place the value itself.
     if let (true, Some(at)) = (e.is_data(), location) {
-        if let Some((p, value_at)) = tree_of(&input.path).and_then(|t| value_before(&t, at)) {
+        if let Some((p, value_at)) = locate::value_before(&input.path, at) {
             path = p.to_string();
             location = Some(value_at);
         }
@@ -249,38 +255,6 @@ fn json_problem(input: &InputFile, e: &serde_json::Error) -> Located {
             location,
             message,
         },
-    }
-}
-
-/// The path and position of the last value that starts at or before `at` (line, column),
-/// descending into lists and objects: the value serde_json had just read.
-fn value_before(root: &Node, at: (usize, usize)) -> Option<(JsonPath, (usize, usize))> {
-    let pos = |n: &Node| (n.mark.line as usize, n.mark.col as usize);
-    if pos(root) > at {
-        return None;
-    }
-    let mut node = root;
-    let mut path = JsonPath::root();
-    loop {
-        let next = match &node.kind {
-            Kind::Seq(items) => items
-                .iter()
-                .enumerate()
-                .rfind(|(_, n)| pos(n) <= at)
-                .map(|(i, n)| (path.index(i), n)),
-            Kind::Map(entries) => entries
-                .iter()
-                .rfind(|(_, v)| pos(v) <= at)
-                .and_then(|(k, v)| Some((path.key(k.as_str()?), v))),
-            _ => None,
-        };
-        match next {
-            Some((p, n)) => {
-                path = p;
-                node = n;
-            }
-            None => return Some((path, pos(node))),
-        }
     }
 }
 
@@ -297,6 +271,14 @@ fn io_text(e: &std::io::Error) -> String {
 /// only counted, so that an input with a million bad items needs no more memory for its
 /// diagnostics than one with a hundred.
 pub const MAX_KEPT: usize = 100;
+
+/// A point in a [`Found`] to go back to ([`Found::mark`], [`Found::rollback`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    items: usize,
+    errors: u64,
+    warnings: u64,
+}
 
 /// Problems and warnings found after parsing, named by [`JsonPath`] until [`Found::place`]
 /// gives them lines and columns. Only the first [`MAX_KEPT`] of each are kept.
@@ -327,6 +309,22 @@ impl Found {
         self.warnings += 1;
     }
 
+    /// The present point, to [`Found::rollback`] to.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            items: self.items.len(),
+            errors: self.errors,
+            warnings: self.warnings,
+        }
+    }
+
+    /// Forgets everything recorded since `mark`.
+    pub fn rollback(&mut self, mark: Mark) {
+        self.items.truncate(mark.items);
+        self.errors = mark.errors;
+        self.warnings = mark.warnings;
+    }
+
     /// Whether any problem (not warning) was recorded.
     pub fn has_errors(&self) -> bool {
         self.errors > 0
@@ -340,22 +338,33 @@ impl Found {
         )
     }
 
-    /// The problems and the warnings, each placed at its path's line and column where the
-    /// file can be re-read (at most 64 MiB), else named by path only.
+    /// The problems and the warnings, each placed at its path's line and column (one
+    /// streaming pass per file that has any), else named by path only.
     pub fn place(self, inputs: &[&InputFile]) -> (Vec<Located>, Vec<Located>) {
-        let mut trees: Vec<Option<Option<Node>>> = vec![None; inputs.len()];
+        let mut at: Vec<Option<(usize, usize)>> = vec![None; self.items.len()];
+        for (file, input) in inputs.iter().enumerate() {
+            let mine: Vec<usize> = (0..self.items.len())
+                .filter(|&i| self.items[i].0 == file)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let paths: Vec<&JsonPath> = mine.iter().map(|&i| &self.items[i].1).collect();
+            for (&i, place) in mine.iter().zip(locate::places(&input.path, &paths)) {
+                at[i] = place;
+            }
+        }
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        for (file, path, message, warning) in self.items {
+        for ((file, path, message, warning), location) in self.items.into_iter().zip(at) {
             let Some(input) = inputs.get(file) else {
                 continue;
             };
-            let tree = trees[file].get_or_insert_with(|| tree_of(&input.path));
             let located = Located {
                 file: input.file.clone(),
                 diagnostic: Diagnostic {
                     path: path.to_string(),
-                    location: tree.as_ref().and_then(|t| locate(t, &path)),
+                    location,
                     message,
                 },
             };
@@ -367,37 +376,6 @@ impl Found {
         }
         (errors, warnings)
     }
-}
-
-/// The file's JSON as a tree with positions, if it can be read again and is small enough.
-fn tree_of(path: &Path) -> Option<Node> {
-    if std::fs::metadata(path).ok()?.len() > MAX_LOCATE_BYTES {
-        return None;
-    }
-    let text = crate::scenario::source::read_text(path, "JSON file").ok()?;
-    let mut parsed = parse_documents(&text, 0);
-    if parsed.fatal || parsed.documents.is_empty() {
-        return None;
-    }
-    Some(parsed.documents.swap_remove(0))
-}
-
-/// The line and column of `path` in `root`: of its value, or of the value of its longest
-/// prefix that exists (so a missing key is placed at the object that lacks it).
-fn locate(root: &Node, path: &JsonPath) -> Option<(usize, usize)> {
-    let mut node = root;
-    for step in &path.0 {
-        let next = match (step, &node.kind) {
-            (Step::Key(k), Kind::Map(_)) => node.get(k),
-            (Step::Index(i), Kind::Seq(items)) => items.get(*i),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => break,
-        }
-    }
-    Some((node.mark.line as usize, node.mark.col as usize))
 }
 
 #[cfg(test)]
@@ -416,22 +394,5 @@ mod tests {
             p.to_string(),
             r#"items[2].metadata.labels["node.kubernetes.io/instance-type"]"#
         );
-    }
-
-    #[test]
-    fn a_path_is_placed_at_its_value_or_nearest_parent() {
-        let text = "{\n  \"items\": [\n    {\"a\": 1},\n    {\"b\": {\"c\": 2}}\n  ]\n}\n";
-        let root = parse_documents(text, 0).documents.swap_remove(0);
-        let items = JsonPath::root().key("items");
-        // items[1].b.c: line 4, the `2` after `{"b": {"c": ` (column 17).
-        assert_eq!(
-            locate(&root, &items.index(1).key("b").key("c")),
-            Some((4, 17))
-        );
-        // items[0].missing: the object `{"a": 1}` on line 3, column 5.
-        assert_eq!(locate(&root, &items.index(0).key("missing")), Some((3, 5)));
-        // serde_json reports a wrong type after the value: (4, 19) is past the `2`.
-        let (p, at) = value_before(&root, (4, 19)).unwrap();
-        assert_eq!((p.to_string().as_str(), at), ("items[1].b.c", (4, 17)));
     }
 }

@@ -3,20 +3,11 @@
 //! them. Every other field is ignored.
 
 use super::json::{Found, JsonPath};
+use super::list::{Head, KindCheck};
 use crate::catalog::{self, InstanceType};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-
-/// `kubectl get ... -o json`: a `List` of objects.
-#[derive(Debug, Deserialize)]
-#[serde(expecting = "kubectl's JSON output: an object with `kind: List` and `items`")]
-pub struct List<T> {
-    /// `List` as kubectl prints it.
-    pub kind: Option<String>,
-    /// The objects.
-    pub items: Option<Vec<T>>,
-}
 
 /// `metadata` of an object.
 #[derive(Debug, Default, Deserialize)]
@@ -124,66 +115,107 @@ pub const INSTANCE_TYPE_LABELS: [&str; 2] = [
 pub struct NodeInfo {
     /// The node's name.
     pub name: String,
-    /// Its path in the file (`items[i]`), for messages.
-    pub at: JsonPath,
+    /// Its index in the file's `items`.
+    pub index: usize,
     /// Its group's name from the first of [`GROUP_LABELS`] it has, if any.
     pub group: Option<String>,
     /// Its instance type.
     pub instance_type: &'static InstanceType,
     /// Its first IPv4 `InternalIP` (the primary ENI's primary address).
     pub internal_ip: Ipv4Addr,
-    /// Where that address is in the file.
-    pub ip_at: JsonPath,
+    /// That address's index in `status.addresses`.
+    pub ip_index: usize,
     /// kubelet max pods: `status.allocatable.pods` (else `status.capacity.pods`), if given.
     pub max_pods: Option<u32>,
     /// The `topology.kubernetes.io/zone` label, if any.
     pub zone: Option<String>,
 }
 
-/// Reads the nodes of `kubectl get nodes -o json` (file index `file` in `found`). Fargate
-/// nodes (label `eks.amazonaws.com/compute-type: fargate`) have no ipamd: they are left
-/// out with a warning, and their names returned so that their pods are left out too.
-pub fn nodes(list: List<Node>, file: usize, found: &mut Found) -> (Vec<NodeInfo>, Vec<String>) {
-    let root = JsonPath::root();
-    check_kind(list.kind.as_deref(), &root, file, found);
-    let Some(items) = list.items else {
-        found.error(
-            file,
-            root,
-            "missing `items`, the list of nodes that `kubectl get nodes -o json` prints"
-                .to_string(),
-        );
-        return (Vec::new(), Vec::new());
-    };
-    if wrong_kinds(&items, |n| n.kind.as_deref(), "Node", file, found) {
-        return (Vec::new(), Vec::new());
+impl NodeInfo {
+    /// Where the node's `InternalIP` is in the file, for messages.
+    pub fn ip_at(&self) -> JsonPath {
+        items_at(self.index)
+            .key("status")
+            .key("addresses")
+            .index(self.ip_index)
+            .key("address")
     }
-    let mut out = Vec::new();
-    let mut fargate = Vec::new();
-    for (i, node) in items.into_iter().enumerate() {
-        let at = root.key("items").index(i);
-        if let Some(n) = node_info(node, &at, file, found, &mut fargate) {
-            out.push(n);
+}
+
+/// `items[i]`.
+fn items_at(i: usize) -> JsonPath {
+    JsonPath::root().key("items").index(i)
+}
+
+/// Reads the nodes of `kubectl get nodes -o json` (file index `file` in `found`) one by
+/// one ([`NodeReader::take`], then [`NodeReader::finish`]). Fargate nodes (label
+/// `eks.amazonaws.com/compute-type: fargate`) have no ipamd: they are left out with a
+/// warning, and their names returned so that their pods are left out too.
+pub struct NodeReader {
+    file: usize,
+    kinds: KindCheck,
+    out: Vec<NodeInfo>,
+    fargate: Vec<String>,
+}
+
+impl NodeReader {
+    /// A reader of input `file`'s nodes, recording into `found`.
+    pub fn new(file: usize, found: &Found) -> NodeReader {
+        NodeReader {
+            file,
+            kinds: KindCheck::new("Node", "kubectl get nodes -o json", file, found),
+            out: Vec::new(),
+            fargate: Vec::new(),
         }
     }
-    if out.is_empty() && !found.has_errors() {
-        found.error(
-            file,
-            root.key("items"),
-            "no node to import: the list holds no node that runs ipamd".to_string(),
-        );
+
+    /// Item `i` of the list.
+    pub fn take(&mut self, i: usize, node: Node, found: &mut Found) {
+        if !self.kinds.admit(i, node.kind.as_deref(), found) {
+            return;
+        }
+        if let Some(n) = node_info(node, i, self.file, found, &mut self.fargate) {
+            self.out.push(n);
+        }
     }
-    (out, fargate)
+
+    /// The nodes kept and the Fargate nodes' names, once the list (`head`) is read.
+    pub fn finish(self, head: &Head, found: &mut Found) -> (Vec<NodeInfo>, Vec<String>) {
+        let file = self.file;
+        let root = JsonPath::root();
+        check_kind(head.kind.as_deref(), &root, file, found);
+        if !head.has_items {
+            found.error(
+                file,
+                root,
+                "missing `items`, the list of nodes that `kubectl get nodes -o json` prints"
+                    .to_string(),
+            );
+            return (Vec::new(), Vec::new());
+        }
+        if self.kinds.finish(found) {
+            return (Vec::new(), Vec::new());
+        }
+        if self.out.is_empty() && !found.has_errors() {
+            found.error(
+                file,
+                root.key("items"),
+                "no node to import: the list holds no node that runs ipamd".to_string(),
+            );
+        }
+        (self.out, self.fargate)
+    }
 }
 
 /// One node, or `None` (with a problem or warning recorded).
 fn node_info(
     node: Node,
-    at: &JsonPath,
+    index: usize,
     file: usize,
     found: &mut Found,
     fargate: &mut Vec<String>,
 ) -> Option<NodeInfo> {
+    let at = &items_at(index);
     let Some(meta) = node.metadata else {
         found.error(file, at.key("metadata"), "missing `metadata`".to_string());
         return None;
@@ -258,7 +290,7 @@ fn node_info(
             }
         },
     };
-    let (ip, ip_at) = match internal_ip(node.status.as_ref(), at) {
+    let (ip, ip_index) = match internal_ip(node.status.as_ref(), at) {
         Ok(found_ip) => found_ip,
         Err((path, message)) => {
             found.error(file, path, format!("node {name}: {message}"));
@@ -275,11 +307,11 @@ fn node_info(
     let group = GROUP_LABELS.iter().find_map(|l| labels.get(*l).cloned());
     Some(NodeInfo {
         name,
-        at: at.clone(),
+        index,
         group,
         instance_type: instance_type?,
         internal_ip: ip,
-        ip_at,
+        ip_index,
         max_pods,
         zone: labels.get("topology.kubernetes.io/zone").cloned(),
     })
@@ -288,11 +320,11 @@ fn node_info(
 /// A problem at a path.
 type PathProblem = (JsonPath, String);
 
-/// The node's first IPv4 `InternalIP` and its path.
+/// The node's first IPv4 `InternalIP` and its index in `status.addresses`.
 fn internal_ip(
     status: Option<&NodeStatus>,
     at: &JsonPath,
-) -> Result<(Ipv4Addr, JsonPath), PathProblem> {
+) -> Result<(Ipv4Addr, usize), PathProblem> {
     let addresses_at = at.key("status").key("addresses");
     let Some(addresses) = status.and_then(|s| s.addresses.as_ref()) else {
         return Err((addresses_at, "missing `status.addresses`".to_string()));
@@ -306,7 +338,7 @@ fn internal_ip(
             .as_deref()
             .and_then(|s| s.parse::<Ipv4Addr>().ok())
         {
-            return Ok((ip, addresses_at.index(j).key("address")));
+            return Ok((ip, j));
         }
     }
     Err((
@@ -358,43 +390,6 @@ fn check_kind(kind: Option<&str>, root: &JsonPath, file: usize, found: &mut Foun
     }
 }
 
-/// Reports the first item whose `kind` is not `want` (with how many more there are), once:
-/// a file of other objects is one mistake. Returns whether there was one.
-fn wrong_kinds<T>(
-    items: &[T],
-    kind: impl Fn(&T) -> Option<&str>,
-    want: &str,
-    file: usize,
-    found: &mut Found,
-) -> bool {
-    let wrong: Vec<(usize, &str)> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| kind(t).filter(|k| *k != want).map(|k| (i, k)))
-        .collect();
-    let Some(&(first, k)) = wrong.first() else {
-        return false;
-    };
-    let more = match wrong.len() - 1 {
-        0 => String::new(),
-        n => format!(" (and {n} more items that are not a {want})"),
-    };
-    let command = if want == "Node" {
-        "kubectl get nodes -o json"
-    } else {
-        "kubectl get pods -A -o json"
-    };
-    found.error(
-        file,
-        JsonPath::root().key("items").index(first).key("kind"),
-        format!(
-            "expected a {want} ({command}); found a {}{more}",
-            serde_json::Value::from(k)
-        ),
-    );
-    true
-}
-
 /// How a pod is owned, as the import groups pods.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Owner {
@@ -420,30 +415,38 @@ pub struct PodInfo {
     pub node: Option<String>,
 }
 
-/// Reads the pods of `kubectl get pods -A -o json` that want to run: those in phase
-/// `Succeeded` or `Failed` hold no slot and no IP and are left out, and so are the pods of
-/// the nodes in `skipped` (Fargate).
-pub fn pods(list: List<Pod>, file: usize, found: &mut Found, skipped: &[String]) -> Vec<PodInfo> {
-    let root = JsonPath::root();
-    check_kind(list.kind.as_deref(), &root, file, found);
-    let Some(items) = list.items else {
-        found.error(
+/// Reads the pods of `kubectl get pods -A -o json` that want to run, one by one
+/// ([`PodReader::take`], then [`PodReader::finish`]): those in phase `Succeeded` or
+/// `Failed` hold no slot and no IP and are left out, and so are the pods of the nodes in
+/// `skipped` (Fargate).
+pub struct PodReader<'a> {
+    file: usize,
+    skipped: &'a [String],
+    kinds: KindCheck,
+    out: Vec<PodInfo>,
+}
+
+impl<'a> PodReader<'a> {
+    /// A reader of input `file`'s pods, recording into `found`.
+    pub fn new(file: usize, found: &Found, skipped: &'a [String]) -> PodReader<'a> {
+        PodReader {
             file,
-            root,
-            "missing `items`, the list of pods that `kubectl get pods -A -o json` prints"
-                .to_string(),
-        );
-        return Vec::new();
-    };
-    if wrong_kinds(&items, |p| p.kind.as_deref(), "Pod", file, found) {
-        return Vec::new();
+            skipped,
+            kinds: KindCheck::new("Pod", "kubectl get pods -A -o json", file, found),
+            out: Vec::new(),
+        }
     }
-    let mut out = Vec::new();
-    for (i, pod) in items.into_iter().enumerate() {
-        let at = root.key("items").index(i);
+
+    /// Item `i` of the list.
+    pub fn take(&mut self, i: usize, pod: Pod, found: &mut Found) {
+        if !self.kinds.admit(i, pod.kind.as_deref(), found) {
+            return;
+        }
+        let file = self.file;
+        let at = items_at(i);
         let Some(meta) = pod.metadata else {
             found.error(file, at.key("metadata"), "missing `metadata`".to_string());
-            continue;
+            return;
         };
         if meta.name.is_none() {
             found.error(
@@ -451,31 +454,49 @@ pub fn pods(list: List<Pod>, file: usize, found: &mut Found, skipped: &[String])
                 at.key("metadata").key("name"),
                 "missing `name`".to_string(),
             );
-            continue;
+            return;
         }
         let phase = pod.status.and_then(|s| s.phase);
         if matches!(phase.as_deref(), Some("Succeeded" | "Failed")) {
-            continue;
+            return;
         }
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-        if node.as_ref().is_some_and(|n| skipped.contains(n)) {
-            continue;
+        if node.as_ref().is_some_and(|n| self.skipped.contains(n)) {
+            return;
         }
         let owner = match owner_of(&meta, &at) {
             Ok(o) => o,
             Err((path, message)) => {
                 found.error(file, path, message);
-                continue;
+                return;
             }
         };
-        out.push(PodInfo {
+        self.out.push(PodInfo {
             namespace: meta.namespace.unwrap_or_else(|| "default".to_string()),
             owner,
             host_network: pod.spec.and_then(|s| s.host_network).unwrap_or(false),
             node,
         });
     }
-    out
+
+    /// The pods kept, once the list (`head`) is read.
+    pub fn finish(self, head: &Head, found: &mut Found) -> Vec<PodInfo> {
+        let root = JsonPath::root();
+        check_kind(head.kind.as_deref(), &root, self.file, found);
+        if !head.has_items {
+            found.error(
+                self.file,
+                root,
+                "missing `items`, the list of pods that `kubectl get pods -A -o json` prints"
+                    .to_string(),
+            );
+            return Vec::new();
+        }
+        if self.kinds.finish(found) {
+            return Vec::new();
+        }
+        self.out
+    }
 }
 
 /// The pod's owner: its controller reference (else its first owner reference); a

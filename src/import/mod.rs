@@ -16,11 +16,13 @@ pub mod build;
 pub mod estimate;
 pub mod json;
 pub mod kube;
+pub mod list;
+mod locate;
 pub mod names;
 pub mod out;
 
 use crate::scenario::{read_aws_node_env, CniConfig, Diagnostic};
-use json::{read_json, Found, InputFile, Located};
+use json::{read_json, read_json_with, Found, InputFile, Located};
 use std::path::Path;
 
 /// The files to import from.
@@ -82,8 +84,13 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
     let subnets_file = inputs.subnets.map(InputFile::new);
     let pods_file = inputs.pods.map(InputFile::new);
     let mut found = Found::default();
-    let (nodes, skipped) = match read_json(&nodes_file) {
-        Ok(list) => kube::nodes(list, NODES, &mut found),
+    let mut reader = kube::NodeReader::new(NODES, &found);
+    let read = read_json_with(
+        &nodes_file,
+        list::list_seed(|i, n| reader.take(i, n, &mut found)),
+    );
+    let (nodes, skipped) = match read {
+        Ok(head) => reader.finish(&head, &mut found),
         Err(e) => {
             errors.push(e);
             (Vec::new(), Vec::new())
@@ -97,13 +104,16 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         }
     });
     let pods = match &pods_file {
-        Some(f) => match read_json(f) {
-            Ok(list) => kube::pods(list, PODS, &mut found, &skipped),
-            Err(e) => {
-                errors.push(e);
-                Vec::new()
+        Some(f) => {
+            let mut reader = kube::PodReader::new(PODS, &found, &skipped);
+            match read_json_with(f, list::list_seed(|i, p| reader.take(i, p, &mut found))) {
+                Ok(head) => reader.finish(&head, &mut found),
+                Err(e) => {
+                    errors.push(e);
+                    Vec::new()
+                }
             }
-        },
+        }
         None => Vec::new(),
     };
     // Placing needs every file's index, present or not.

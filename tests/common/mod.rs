@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: run a YAML scenario in memory.
 #![allow(dead_code)]
 
+pub mod prop;
+
 use ipamsim::engine::RunStats;
 use ipamsim::model::record::{MemoryRecorder, OwnedEvent};
 use ipamsim::model::World;
