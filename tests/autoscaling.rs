@@ -6,7 +6,7 @@
 //! after it (the step was scheduled at setup, the pass 10 s earlier). A fresh node's init is
 //! one DescribeNetworkInterfaces (100 ms) plus one AssignPrivateIpAddresses (400–600 ms)
 //! that fills its empty primary ENI, so it is Ready 0.5–0.7 s after ipamd starts.
-mod common;
+use crate::common;
 use common::*;
 use ipamsim::engine::RunStats;
 use ipamsim::model::record::{Fact, MemoryRecorder, OwnedEvent, TimelineRow};

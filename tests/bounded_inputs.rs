@@ -1,7 +1,7 @@
 //! N3: every file input is read bounded (src/input.rs): a device, FIFO or directory is
 //! refused before it is read, a file past its kind's size limit or a CSV line past 1 MiB
 //! stops the read; each is one line naming the file, exit 2, within seconds.
-mod common;
+use crate::common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

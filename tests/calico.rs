@@ -1,7 +1,7 @@
 //! Calico block IPAM (`ipam.plugin: calico`): blocks claimed lazily per node, borrowing
 //! from other nodes' blocks unless strict affinity, no VPC address beyond the nodes'
 //! primaries, and the scenario checks. Each number is derived in the comment above it.
-mod common;
+use crate::common;
 
 use common::{fresh_dir, ipamsim, run_yaml};
 use ipamsim::model::record::{PodAddr, PodState, WaitCause};

@@ -3,7 +3,7 @@ use ipamsim::capacity::by_type::{self as capacity, CapacityRow, CSV_HEADER};
 use ipamsim::catalog;
 use std::collections::BTreeMap;
 
-mod common;
+use crate::common;
 
 fn all_rows() -> Vec<CapacityRow> {
     capacity::capacity_rows(&capacity::select(&[], true).unwrap(), None)

@@ -15,7 +15,7 @@ use ipamsim::scenario;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
 const DAEMONSETS: &str = "daemonsets:
   - name: aws-node

@@ -1,6 +1,6 @@
 //! Churn workloads (Poisson and batch arrivals with lifetimes) and trace replay.
 //! Each expected number is derived by hand in a comment.
-mod common;
+use crate::common;
 
 use common::{fresh_dir, ipamsim_in, run_yaml};
 use ipamsim::model::record::MemoryRecorder;

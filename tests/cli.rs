@@ -1,5 +1,5 @@
 //! The binary's contract: exit codes, located messages, nothing half-written.
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim};
 use std::path::Path;
 use std::process::Output;

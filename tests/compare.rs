@@ -1,6 +1,6 @@
 //! `ipamsim compare`: determinism across job counts, the direction of a trade-off derived
 //! from the spec, `sweep:` blocks, errors, Ctrl-C, and the report of a compare directory.
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim};
 use std::path::PathBuf;
 use std::process::Command;

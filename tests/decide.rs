@@ -1,7 +1,7 @@
 //! Comparisons that decide: replications with Student t intervals, service-level objectives
 //! on `run` and `compare` (exit 3), the recommendation, and sharded sweeps merged back
 //! byte-identical.
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

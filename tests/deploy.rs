@@ -3,7 +3,7 @@
 //! shipped scenario, and the flow they describe — N pods of an Indexed Job each running
 //! one shard, then a merge Job — run here as N processes plus a merge, gives the
 //! unsharded comparison byte for byte.
-mod common;
+use crate::common;
 use common::fresh_dir;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};

@@ -683,7 +683,7 @@ fn every_shell_block_prints_what_the_docs_show() {
     }
     assert!(
         failures.is_empty(),
-        "{} problem(s) (scratch directories kept in {}; `{UPDATE}=1 cargo test --release --test docs` rewrites the outputs):\n\n{}",
+        "{} problem(s) (scratch directories kept in {}; `{UPDATE}=1 cargo test --release --test main docs::` rewrites the outputs):\n\n{}",
         failures.len(),
         scratch.base.display(),
         failures.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n\n")

@@ -1,5 +1,5 @@
 //! `ipamsim explain`: the overview and a pod's story, read back from a run's files.
-mod common;
+use crate::common;
 
 use common::{fresh_dir, ipamsim};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Failures that show: nodes that cannot launch are warned about by `validate`, counted in
 //! `summary.json` and named in the text summary; `capacity --scenario` says which column
 //! is the nodes' demand and spells each enum one way in every format.
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim, run_yaml};
 use ipamsim::output::summary::Summary;
 use serde_json::Value;

@@ -2,8 +2,8 @@
 //! Calico scenario writes it), as SHA-256 digests in
 //! `tests/golden/digests.csv`, and full copies of `three-t3-medium`'s files for readable
 //! diffs. Outputs change only on purpose: after a deliberate change, regenerate with
-//! `UPDATE_GOLDEN=1 cargo test --release --test golden` and review `git diff tests/golden`.
-mod common;
+//! `UPDATE_GOLDEN=1 cargo test --release --test main golden::` and review `git diff tests/golden`.
+use crate::common;
 use common::{fresh_dir, ipamsim};
 use sha2::{Digest, Sha256};
 use std::path::Path;

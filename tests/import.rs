@@ -2,7 +2,7 @@
 //! (docs/import.md). Fixtures are in tests/fixtures/import/ (their README says which
 //! kubectl and AWS CLI shapes they follow).
 
-mod common;
+use crate::common;
 
 use common::{fresh_dir, ipamsim};
 use ipamsim::import::{import, out::ScenarioOut, Failed, Imported, Inputs};

@@ -2,7 +2,7 @@
 //! the first 100, then one `… and N more (M in all)` line, and memory for them does not
 //! grow with the input (docs/import.md, "Problems and warnings").
 
-mod common;
+use crate::common;
 
 use common::{fresh_dir, ipamsim};
 use std::time::{Duration, Instant};

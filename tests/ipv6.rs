@@ -1,6 +1,6 @@
 //! IPv6 mode: one /80 per node from its subnet's /64, pods never wait for an address once
 //! the node is Ready, and the settings upstream refuses are errors.
-mod common;
+use crate::common;
 
 use common::run_yaml;
 use ipamsim::model::record::{PodAddr, WaitCause};

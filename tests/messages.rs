@@ -1,5 +1,5 @@
 //! Messages say what is wrong, where, and echo user text escaped (review classes N8, N10).
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim};
 use std::process::Output;
 

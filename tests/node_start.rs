@@ -1,7 +1,7 @@
 //! Node start phases (launch → registered → aws-node → nodeInit → Ready) and the two
 //! provisioners: Karpenter binding pods to the nodes it launches, the Cluster Autoscaler
 //! leaving binding to the scheduler once a node is Ready.
-mod common;
+use crate::common;
 
 use common::{events_of, run_yaml};
 use ipamsim::model::record::{Fact, MemoryRecorder, OwnedPod, WaitCause};

@@ -1,7 +1,7 @@
 //! Outputs users can script: summary.json agrees with the CSV files, comparisons carry the
 //! figures of the runs they compare, names with commas and quotes survive every CSV, and a
 //! closed or full stdout never makes the program panic.
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

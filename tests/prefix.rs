@@ -1,7 +1,7 @@
 //! Prefix delegation, address-exact subnets and custom networking (spec §c with PD, §e.1,
 //! §e.6, §f), with hand derivations. Unless said otherwise: one node, canonical placement,
 //! pods created at 10 s, 10 minutes.
-mod common;
+use crate::common;
 use common::*;
 use ipamsim::model::record::{Fact, MemoryRecorder, WaitCause};
 use ipamsim::model::World;

@@ -11,7 +11,7 @@
 //!
 //! Each case runs in milliseconds (a few nodes, minutes of simulated time). A failure
 //! prints the shrunk scenario's YAML, ready to paste into a file.
-mod common;
+use crate::common;
 
 use ipamsim::catalog;
 use ipamsim::engine::RunStats;

@@ -12,7 +12,7 @@
 //!   step misses one, when `compare` runs the two values on its own.
 //!
 //! Each case runs in a fraction of a second (one node group, minutes of simulated time).
-mod common;
+use crate::common;
 
 use common::fresh_dir;
 use common::prop::{check_all, ensure, runner};

@@ -1,7 +1,7 @@
 //! Random scenarios mixing every failure path (throttling with tiny buckets, injected EC2
 //! errors, ENIs missing from IMDS, aws-node restarts, autoscaling, churn, prefix delegation,
 //! fragmented subnets): no panic, and no address is ever held twice or outside its subnet.
-mod common;
+use crate::common;
 use common::*;
 use ipamsim::model::record::MemoryRecorder;
 use ipamsim::model::World;

@@ -1,7 +1,7 @@
 //! Security groups for pods (`ENABLE_POD_ENI`): the trunk takes an ENI slot, each selected
 //! pod gets its own branch ENI up to the type's limit, cooling branches hold their slots,
 //! and on types without trunking the selected pods stay Pending.
-mod common;
+use crate::common;
 
 use common::{events_of, run_yaml};
 use ipamsim::model::record::{Fact, PodState, WaitCause};

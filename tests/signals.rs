@@ -10,7 +10,7 @@
 //! at the limit is killed, so a failing test does not leave it running.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 use common::fresh_dir;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

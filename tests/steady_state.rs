@@ -1,7 +1,7 @@
 //! Steady-state ENI and IP counts per warm-pool setting, derived by hand from the rules in
 //! spec/ipamd.md (§c.2 too-low, §c.3 target state, §c.4 too-high, §c.7/§c.12 sizes, §g
 //! init). Each scenario: one node, N pods created at 10 s, run 10 minutes.
-mod common;
+use crate::common;
 use common::*;
 
 /// WARM_ENI_TARGET=1 (default). Grow while A < 1 × M_ip; each increase fills a whole ENI

@@ -1,6 +1,6 @@
 //! EC2 throttling, the SDK's retries and injected faults (issue "cluster-scale dynamics"),
 //! with the expected numbers derived in comments.
-mod common;
+use crate::common;
 use common::*;
 use ipamsim::model::record::{Ec2Error, Fact, OwnedEvent, WaitCause};
 use ipamsim::scenario::Ec2Action;

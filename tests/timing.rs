@@ -1,5 +1,5 @@
 //! Timing behaviour from spec/ipamd-cases.md §I and the cooldown cases, with derivations.
-mod common;
+use crate::common;
 use common::*;
 use ipamsim::model::ids::PodId;
 use ipamsim::model::record::Fact;

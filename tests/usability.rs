@@ -1,6 +1,6 @@
 //! Small things a user trips on: "1 nodes", a typo without a suggestion, `--out` naming a
 //! file.
-mod common;
+use crate::common;
 use common::{fresh_dir, ipamsim, ipamsim_in};
 use std::path::Path;
 use std::process::Output;

@@ -1,5 +1,5 @@
 //! waits.csv: every pod's wait cut into intervals by cause, exactly.
-mod common;
+use crate::common;
 
 use common::run_yaml;
 use ipamsim::engine::RunStats;
