@@ -125,3 +125,107 @@ fn three_t3_medium_matches_its_golden_files() {
         }
     }
 }
+
+/// The text the commands print, as snapshots in `tests/golden/text/` (regenerated with
+/// the CSVs by `UPDATE_GOLDEN=1`): run's summary, explain's overview and one pod's story,
+/// the capacity table of two types and of a scenario, a comparison's table and verdict,
+/// and a plan's answer. Each command runs in a scratch directory holding a copy of
+/// `three-t3-medium.yaml`, so that no absolute path appears in what it prints.
+#[test]
+fn text_outputs_match_their_snapshots() {
+    let dir = fresh_dir("golden", "text");
+    std::fs::copy(
+        manifest().join("scenarios/three-t3-medium.yaml"),
+        dir.join("s.yaml"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = common::ipamsim_in(&dir, args);
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        // wall-clock figures are the only thing that may differ between runs
+        let text = String::from_utf8(o.stdout).unwrap();
+        let mut out = String::new();
+        for line in text.split_inclusive('\n') {
+            match line.find(" s wall") {
+                Some(end) => {
+                    let start = line[..end].rfind(' ').unwrap() + 1;
+                    out.push_str(&line[..start]);
+                    out.push_str("<wall>");
+                    out.push_str(&line[end..]);
+                }
+                None => out.push_str(line),
+            }
+        }
+        out
+    };
+    let mut snapshots: Vec<(&str, String)> =
+        vec![("run.txt", run(&["run", "s.yaml", "--out", "r", "-q"]))];
+    snapshots.push(("run-summary.txt", run(&["run", "s.yaml", "--out", "r2"])));
+    snapshots.push(("explain.txt", run(&["explain", "r"])));
+    // the first nginx pod in pods.csv
+    let pods = std::fs::read_to_string(dir.join("r/pods.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(pods.as_bytes());
+    let pod = rows
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .find(|p| p.starts_with("nginx-"))
+        .unwrap();
+    snapshots.push(("explain-pod.txt", run(&["explain", "r", "--pod", &pod])));
+    snapshots.push((
+        "capacity.txt",
+        run(&["capacity", "-t", "m5.large", "-t", "t3.medium"]),
+    ));
+    snapshots.push((
+        "capacity-scenario.txt",
+        run(&["capacity", "--scenario", "s.yaml"]),
+    ));
+    snapshots.push((
+        "compare.txt",
+        run(&[
+            "compare",
+            "s.yaml",
+            "--set",
+            "WARM_IP_TARGET=1,3",
+            "--out",
+            "c",
+            "--slo",
+            "p99_time_to_ip<=30s",
+            "--jobs",
+            "2",
+        ]),
+    ));
+    snapshots.push((
+        "plan.txt",
+        run(&[
+            "plan",
+            "s.yaml",
+            "--find",
+            "min",
+            "WARM_IP_TARGET",
+            "--slo",
+            "p99_time_to_ip<=20s",
+            "--range",
+            "0..40",
+        ]),
+    ));
+    let golden = manifest().join("tests/golden/text");
+    if update() {
+        std::fs::create_dir_all(&golden).unwrap();
+        for (name, text) in &snapshots {
+            std::fs::write(golden.join(name), text).unwrap();
+        }
+    }
+    for (name, got) in &snapshots {
+        let want = std::fs::read_to_string(golden.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e} (see the module comment)"));
+        if &want != got {
+            let line = want.lines().zip(got.lines()).position(|(a, b)| a != b);
+            panic!("{name} differs from its snapshot (first differing line {line:?}):\n{got}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

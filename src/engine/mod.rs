@@ -112,6 +112,15 @@ impl<E> EventQueue<E> {
     }
 
     fn push(&mut self, time: SimTime, sched: SimTime, rank: u64, event: E) {
+        // An event before the one being handled would run out of order (the heap would
+        // hand it out next, after later ones already ran): a model bug, caught in debug
+        // builds (and so by every test run in debug); release builds skip the check.
+        debug_assert!(
+            time >= self.current.time,
+            "an event scheduled at {} µs, before now ({} µs)",
+            time.micros(),
+            self.current.time.micros()
+        );
         let seq = self.next_seq & ((1 << SEQ_BITS) - 1);
         self.next_seq += 1;
         self.heap.push(Entry {
@@ -122,9 +131,36 @@ impl<E> EventQueue<E> {
         });
     }
 
-    /// Schedules `event` at `time`, as an ordinary event scheduled now.
+    /// Schedules `event` at `time` (not before now), as an ordinary event scheduled now.
     pub fn schedule(&mut self, time: SimTime, event: E) {
         self.push(time, self.current.time, ORDINARY, event);
+    }
+
+    /// Schedules `event` `delay` after now, as an ordinary event: the common entry, which
+    /// cannot name a time in the past.
+    ///
+    /// ```
+    /// use ipamsim::engine::EventQueue;
+    /// use ipamsim::time::{SimDuration, SimTime};
+    ///
+    /// let secs = |s| SimTime::ZERO + SimDuration::from_secs(s);
+    /// let mut q = EventQueue::new();
+    /// q.schedule_in(SimDuration::from_secs(2), "b");
+    /// q.schedule_in(SimDuration::from_secs(1), "a");
+    /// // the earliest first; popping it makes its time "now"
+    /// assert_eq!(q.pop(), Some((secs(1), "a")));
+    /// q.schedule_in(SimDuration::from_secs(1), "c"); // 1 s after now: at 2 s, after "b"
+    /// assert_eq!(q.pop(), Some((secs(2), "b")));
+    /// assert_eq!(q.pop(), Some((secs(2), "c")));
+    /// assert!(q.is_empty());
+    /// ```
+    pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
+        self.push(
+            self.current.time + delay,
+            self.current.time,
+            ORDINARY,
+            event,
+        );
     }
 
     /// Schedules `event` at `time` with rank `rank` (below [`ORDINARY`]), scheduled now.
@@ -278,6 +314,25 @@ pub fn run<M: Model>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An event before the one being handled is refused (in debug builds, where tests
+    /// build the library with debug assertions; release tests skip the check, and so this
+    /// test).
+    #[test]
+    #[cfg_attr(
+        debug_assertions,
+        should_panic(expected = "an event scheduled at 1000000 µs, before now (2000000 µs)")
+    )]
+    fn an_event_before_now_is_refused() {
+        let at = |s| SimTime::ZERO + SimDuration::from_secs(s);
+        let mut q = EventQueue::new();
+        q.schedule(at(2), 0u32);
+        q.pop();
+        q.schedule(at(1), 1);
+        // reached in release builds only: the event is queued (and would run out of order)
+        assert!(!cfg!(debug_assertions));
+        assert_eq!(q.len(), 1);
+    }
 
     struct Recorder {
         log: Vec<(u64, u32)>,
