@@ -57,6 +57,22 @@ fn div_ceil(a: i64, b: i64) -> i64 {
 
 /// `datastoreTargetState` (spec §c.3) on card 0: `(short, over)`, in IPs (SIP) or prefixes
 /// (PD), or `None` when warm-IP mode is off.
+///
+/// ```
+/// use ipamsim::model::ipamd::pool::{target_state, PoolStats, Targets};
+///
+/// // SIP, WARM_IP_TARGET 5, MINIMUM_IP_TARGET 10; 9 addresses held, 3 assigned: 6
+/// // available. short = max(5 − 6, 10 − 9, 0) = 1 (the minimum binds); over =
+/// // max(min(6 − 5, 9 − 10), 0) = 0.
+/// let t = Targets { warm_ip: 5, minimum_ip: 10, ..Targets::default() };
+/// let stats = PoolStats { total: 9, assigned: 3, ..PoolStats::default() };
+/// assert_eq!(target_state(stats, t), Some((1, 0)));
+/// // PD: the same shortfall of 1 address is one /28 prefix to ask for
+/// let pd = Targets { pd: true, ..t };
+/// assert_eq!(target_state(stats, pd).map(|(short, _)| short), Some(1));
+/// // without WARM_IP_TARGET or MINIMUM_IP_TARGET, warm-IP mode is off
+/// assert_eq!(target_state(stats, Targets::default()), None);
+/// ```
 pub fn target_state(stats: PoolStats, t: Targets) -> Option<(u32, u32)> {
     if !t.warm_ip_mode() {
         return None;
