@@ -9,10 +9,14 @@
 //! and fills it when it ends ([`EventOrder::fill`]). Rows leave ([`EventOrder::drain`]) in
 //! order, up to the first place still reserved.
 //!
-//! The buffer is bounded: once more than [`EventOrder::HOLD_LIMIT`] rows wait behind a
-//! reserved place, [`EventOrder::overdue`] names the streak holding them, and the world
-//! ends that streak early (its row counts what happened so far; what follows starts a new
-//! streak). Ties keep the order in which facts were recorded, so the file is deterministic.
+//! The buffer is bounded: once more than [`EventOrder::HOLD_LIMIT`] complete rows wait
+//! behind a reserved place, [`EventOrder::overdue`] names the streak holding them, and the
+//! world ends that streak early (its row counts what happened so far; what follows starts
+//! a new streak). Reserved places themselves do not count: there is at most one per pod
+//! and per node (a streak each), so a cluster where 300,000 pods wait at once holds
+//! 300,000 places, and counting them would end every streak at its next failure, one row
+//! per failed CNI ADD. Ties keep the order in which facts were recorded, so the file is
+//! deterministic.
 
 use super::Fact;
 use crate::model::ids::{GroupId, NodeId, Owner, PodId};
@@ -65,15 +69,20 @@ pub struct EventOrder {
     first: u64,
     /// Time of the last row that left (rows leave in time order).
     last: SimTime,
+    /// Complete rows waiting (`Entry::Ready`).
+    ready: usize,
 }
 
 impl EventOrder {
-    /// Rows that may wait behind a reserved place before its streak is ended early.
-    pub const HOLD_LIMIT: usize = 1 << 16;
+    /// Complete rows that may wait behind a reserved place before its streak is ended
+    /// early: 1,048,576 (a row waits as a [`Draft`] of a few dozen bytes, so at most some
+    /// tens of MB).
+    pub const HOLD_LIMIT: usize = 1 << 20;
 
     /// Records a fact that is complete now.
     pub fn push(&mut self, draft: Draft) {
         self.entries.push_back(Entry::Ready(draft));
+        self.ready += 1;
     }
 
     /// Reserves the place of a streak's row, after every row recorded so far.
@@ -86,6 +95,7 @@ impl EventOrder {
     /// Puts a streak's row in its reserved place.
     pub fn fill(&mut self, slot: Slot, draft: Draft) {
         self.set(slot, Entry::Ready(draft));
+        self.ready += 1;
     }
 
     /// Gives a reserved place up.
@@ -110,6 +120,7 @@ impl EventOrder {
                     debug_assert!(d.time >= self.last, "rows leave in time order");
                     self.last = d.time;
                     write(d);
+                    self.ready -= 1;
                 }
                 Entry::Dropped => {}
             }
@@ -119,10 +130,10 @@ impl EventOrder {
     }
 
     /// The streak to end now: the one holding back more than [`EventOrder::HOLD_LIMIT`]
-    /// rows, if any.
+    /// complete rows, if any.
     pub fn overdue(&self) -> Option<StreakOwner> {
         match self.entries.front() {
-            Some(Entry::Open(owner)) if self.entries.len() > Self::HOLD_LIMIT => Some(*owner),
+            Some(Entry::Open(owner)) if self.ready > Self::HOLD_LIMIT => Some(*owner),
             _ => None,
         }
     }
@@ -189,12 +200,29 @@ mod tests {
         let mut o = EventOrder::default();
         let owner = StreakOwner::Pod(PodId::from_index(7));
         o.reserve(owner);
-        // the place itself and HOLD_LIMIT - 1 rows: not yet over
-        for t in 1..EventOrder::HOLD_LIMIT as u64 {
+        // other streaks' places do not count: 1,000 more pods waiting
+        for p in 0..1000 {
+            o.reserve(StreakOwner::Pod(PodId::from_index(100 + p)));
+        }
+        // HOLD_LIMIT complete rows: not yet over
+        for t in 1..=EventOrder::HOLD_LIMIT as u64 {
             o.push(draft(t));
         }
         assert_eq!(o.overdue(), None);
-        o.push(draft(EventOrder::HOLD_LIMIT as u64));
+        o.push(draft(EventOrder::HOLD_LIMIT as u64 + 1));
         assert_eq!(o.overdue(), Some(owner));
+    }
+
+    #[test]
+    fn filled_places_count_as_waiting_rows_until_they_leave() {
+        let mut o = EventOrder::default();
+        let a = o.reserve(StreakOwner::Pod(PodId::from_index(0)));
+        let b = o.reserve(StreakOwner::Pod(PodId::from_index(1)));
+        o.fill(b, draft(1));
+        o.push(draft(2));
+        assert_eq!(o.ready, 2);
+        o.fill(a, draft(0));
+        assert_eq!(drained(&mut o), [0, 1, 2]);
+        assert_eq!(o.ready, 0);
     }
 }
