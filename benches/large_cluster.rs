@@ -6,8 +6,13 @@
 //! process's VmHWM, reset before each run).
 //!
 //! `cargo bench` runs in release mode. `IPAMSIM_BENCH=quick` runs only the 1,000-node
-//! scenario and a 6-hour cut of the 24-hour one; `IPAMSIM_BENCH_SCENARIO=FILE` benches one
-//! file instead.
+//! scenario and a 6-hour cut of the 24-hour one; `IPAMSIM_BENCH=full` adds the
+//! 100,000-node cold start (minutes); `IPAMSIM_BENCH_SCENARIO=FILE` benches one file
+//! instead.
+//!
+//! Each line gives the scenario's nodes and simulated hours, wall time, events, events per
+//! second, the bare loop's time for the same number of events (and the run's wall time as
+//! a multiple of it), peak memory, and the bytes the run wrote.
 
 use ipamsim::scenario::{self, LoadOptions};
 use ipamsim::sim;
@@ -85,14 +90,16 @@ fn bench(path: &Path, duration: Option<&str>, floor_ns: f64) {
         .unwrap_or(0);
     let _ = std::fs::remove_dir_all(&dir);
     let per_event_ns = wall * 1e9 / stats.events as f64;
+    let bare_s = floor_ns * stats.events as f64 / 1e9;
     println!(
-        "{:<34} {:>6} nodes {:>5.1} h  {:>7.2} s  {:>11} events  {:>5.2} M events/s  {:>5.1}× bare  {:>7.1} MiB peak  {:>7.1} MiB written  ({} pods)",
+        "{:<34} {:>6} nodes {:>5.1} h  {:>7.2} s  {:>11} events  {:>5.2} M events/s  bare loop {:>6.2} s ({:>5.1}×)  {:>7.1} MiB peak  {:>8.1} MiB written  ({} pods)",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
         nodes,
         simulated_h,
         wall,
         stats.events,
         stats.events as f64 / wall / 1e6,
+        bare_s,
         per_event_ns / floor_ns,
         peak,
         bytes as f64 / 1048576.0,
@@ -121,11 +128,17 @@ fn main() {
         bench(&scenarios.join("churn-10k-24h.yaml"), Some("6h"), floor);
         return;
     }
-    bench(
-        &scenarios.join("cold-start-10k-throttled.yaml"),
-        None,
-        floor,
-    );
+    for k in [10, 30] {
+        let name = format!("cold-start-{k}k-throttled.yaml");
+        bench(&scenarios.join(name), None, floor);
+    }
+    if std::env::var("IPAMSIM_BENCH").is_ok_and(|v| v == "full") {
+        bench(
+            &scenarios.join("cold-start-100k-throttled.yaml"),
+            None,
+            floor,
+        );
+    }
     // memory flat in simulated time: the same churn cut at 6 h, then the whole 24 h
     bench(&scenarios.join("churn-10k-24h.yaml"), Some("6h"), floor);
     bench(&scenarios.join("churn-10k-24h.yaml"), None, floor);
