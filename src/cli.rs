@@ -46,3 +46,71 @@ pub enum Command {
     /// by cause and the slowest pods, or with `--pod` one pod's story in time order.
     Explain(explain::Args),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        let all = std::iter::once("ipamsim").chain(args.iter().copied());
+        Cli::try_parse_from(all).map(|cli| cli.command)
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn each_command_reads_its_flags_into_its_args() {
+        let Ok(Command::Compare(a)) = parse(&[
+            "compare",
+            "s.yaml",
+            "-o",
+            "d",
+            "--set",
+            "WARM_IP_TARGET=0,2",
+            "--jobs",
+            "2",
+            "-q",
+        ]) else {
+            panic!("compare parses");
+        };
+        assert_eq!(a.set, ["WARM_IP_TARGET=0,2"]);
+        assert_eq!((a.jobs, a.replications, a.quiet), (Some(2), 1, true));
+        assert_eq!(a.format, compare::CompareFormat::Table);
+        let Ok(Command::Run(a)) = parse(&["run", "s.yaml", "--out", "d", "--slo", "x<=1"]) else {
+            panic!("run parses");
+        };
+        assert_eq!(
+            (a.out.to_str(), a.slo.len(), a.outputs),
+            (Some("d"), 1, None)
+        );
+        let Ok(Command::Explain(a)) = parse(&["explain", "d", "--format", "json"]) else {
+            panic!("explain parses");
+        };
+        assert_eq!((a.top, a.format), (10, explain::ExplainFormat::Json));
+        let Ok(Command::Capacity(a)) = parse(&["capacity", "-t", "m5.large", "-t", "t3.small"])
+        else {
+            panic!("capacity parses");
+        };
+        assert_eq!(a.instance_type, ["m5.large", "t3.small"]);
+    }
+
+    #[test]
+    fn conflicting_flags_are_usage_errors() {
+        for args in [
+            &["capacity", "--scenario", "s.yaml", "-t", "m5.large"][..],
+            &["capacity", "--scenario", "s.yaml", "--max-eni", "2"],
+            &["compare", "s.yaml", "-o", "d", "--shard", "1/2", "--report"],
+            &["explain", "d", "--pod", "p", "--top", "3"],
+        ] {
+            let e = parse(args).expect_err("a conflict");
+            assert_eq!(e.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+        }
+        let e = parse(&["merge", "-o", "d"]).expect_err("no part");
+        assert_eq!(e.kind(), ErrorKind::MissingRequiredArgument);
+    }
+}

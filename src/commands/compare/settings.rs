@@ -167,3 +167,43 @@ fn scenarios(
     ));
     Err(Error::lines(Exit::Invalid, problems))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn sets_keep_their_order_and_a_key_given_twice_is_refused() {
+        let axes = parse_sets(&strings(&["WARM_IP_TARGET=0,2", "MINIMUM_IP_TARGET=1"]));
+        let keys: Vec<String> = axes.expect("valid").into_iter().map(|x| x.key).collect();
+        assert_eq!(keys, ["WARM_IP_TARGET", "MINIMUM_IP_TARGET"]);
+        let e = parse_sets(&strings(&["WARM_IP_TARGET=1", "WARM_IP_TARGET=2"])).unwrap_err();
+        assert_eq!(e.exit(), Exit::Invalid);
+        assert_eq!(
+            e.to_string(),
+            "error: --set WARM_IP_TARGET=2: WARM_IP_TARGET is given twice; put all its values \
+             in one --set"
+        );
+        let e = parse_sets(&strings(&["FOO"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "error: --set FOO: expected KEY=v1,v2,... such as WARM_IP_TARGET=0,2,5"
+        );
+    }
+
+    #[test]
+    fn the_first_bad_objective_is_named_with_its_flag() {
+        assert_eq!(parse_slo_flags(&[]).map(|o| o.len()), Ok(0));
+        let e = parse_slo_flags(&strings(&["p99_time_to_ip<=10s", "nope", "zz"])).unwrap_err();
+        assert_eq!(e.exit(), Exit::Invalid);
+        assert_eq!(
+            e.to_string(),
+            "error: --slo nope: \"nope\" has no <= or >=; expected METRIC<=VALUE or \
+             METRIC>=VALUE, e.g. p99_time_to_ip<=10s"
+        );
+    }
+}
