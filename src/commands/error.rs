@@ -38,6 +38,12 @@ impl Error {
         Error { exit, lines }
     }
 
+    /// Exit `exit`, having already said why on stderr (a notice printed before the
+    /// command's output, which must keep its place).
+    pub fn already_said(exit: Exit) -> Error {
+        Error::lines(exit, Vec::new())
+    }
+
     /// The reader of stdout went away: the command stops quietly with exit 0 ([`super::print`]).
     pub fn stdout_closed() -> Error {
         Error::lines(Exit::Success, Vec::new())

@@ -63,7 +63,7 @@ pub(super) fn write_and_show(a: &Args, dir: OutputDir, ran: Ran) -> Result<(), E
     show(&c, &analysis, &shown)?;
     if interrupted || stop_requested() {
         // said above, before the table
-        return Err(Error::lines(Exit::Interrupted, Vec::new()));
+        return Err(Error::already_said(Exit::Interrupted));
     }
     finish(&c, &analysis, &a.out, a.report, a.quiet)
 }
