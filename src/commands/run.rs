@@ -2,9 +2,13 @@
 
 use super::{load_scenario, print, progress_bar, Error, Exit};
 use crate::decide::slo::Outcome;
+use crate::engine::RunStats;
+use crate::output::summary::Summary;
+use crate::scenario::Scenario;
 use crate::sim::{self, RunError};
 use crate::text::Count;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// `ipamsim run`'s flags.
 #[derive(clap::Args, Debug, Clone)]
@@ -52,42 +56,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
         sc.outputs = crate::scenario::OutputSet::parse_list(list)
             .map_err(|e| Error::invalid(format_args!("--outputs {list}: {e}")))?;
     }
-    let total_s = sc.duration.as_secs_f64().ceil() as u64;
-    let bar = progress_bar(
-        a.quiet,
-        total_s,
-        "{bar:40} {pos}/{len} simulated s  [{elapsed}]",
-    );
-    let end = crate::time::SimTime(sc.duration.micros());
-    let mut progress = |t: crate::time::SimTime| {
-        bar.set_position(t.as_secs_f64() as u64);
-        if t == end {
-            super::test_hold("run-end");
-        }
-        !super::stop_requested()
-    };
-    let started = std::time::Instant::now();
-    // While the run simulates and commits, a first signal stops it at its next look (within
-    // 10 ms of wall time) and nothing is kept; exit 130.
-    let polite = super::polite();
-    let result = sim::run_to_dir(sc, &a.out, &sha, &mut progress);
-    bar.finish_and_clear();
-    let (mut summary, stats) = result.map_err(|e| {
-        let exit = match e {
-            RunError::Dir(_) => Exit::Invalid,
-            RunError::Cancelled => Exit::Interrupted,
-            _ => Exit::Failure,
-        };
-        Error::lines(exit, vec![format!("error: {e}")])
-    })?;
-    drop(polite);
-    if super::stop_requested() {
-        // the signal came after the files were committed: they are whole
-        return Err(Error::interrupted(format!(
-            "interrupted: after the run's files were written to {}",
-            crate::scenario::shown_path(&a.out)
-        )));
-    }
+    let (mut summary, stats, started) = simulate(sc, &sha, a)?;
     // Objectives: judged after the files were written; summary.json gets their outcomes.
     let outcomes =
         crate::decide::check_run(&objectives, &mut summary, &a.out).map_err(Error::failure)?;
@@ -114,9 +83,50 @@ pub fn run(a: &Args) -> Result<(), Error> {
     }
 }
 
+/// Runs the scenario into `--out` under a progress bar. While it simulates and commits, a
+/// first signal stops it at its next look (within 10 ms of wall time) and nothing is kept;
+/// exit 130. Returns the summary, the run's statistics and when it started.
+fn simulate(sc: Scenario, sha: &str, a: &Args) -> Result<(Summary, RunStats, Instant), Error> {
+    let total_s = sc.duration.as_secs_f64().ceil() as u64;
+    let bar = progress_bar(
+        a.quiet,
+        total_s,
+        "{bar:40} {pos}/{len} simulated s  [{elapsed}]",
+    );
+    let end = crate::time::SimTime(sc.duration.micros());
+    let mut progress = |t: crate::time::SimTime| {
+        bar.set_position(t.as_secs_f64() as u64);
+        if t == end {
+            super::test_hold("run-end");
+        }
+        !super::stop_requested()
+    };
+    let started = Instant::now();
+    let polite = super::polite();
+    let result = sim::run_to_dir(sc, &a.out, sha, &mut progress);
+    bar.finish_and_clear();
+    let (summary, stats) = result.map_err(|e| {
+        let exit = match e {
+            RunError::Dir(_) => Exit::Invalid,
+            RunError::Cancelled => Exit::Interrupted,
+            _ => Exit::Failure,
+        };
+        Error::lines(exit, vec![format!("error: {e}")])
+    })?;
+    drop(polite);
+    if super::stop_requested() {
+        // the signal came after the files were committed: they are whole
+        return Err(Error::interrupted(format!(
+            "interrupted: after the run's files were written to {}",
+            crate::scenario::shown_path(&a.out)
+        )));
+    }
+    Ok((summary, stats, started))
+}
+
 /// What `run` prints on stdout: the summary, each objective's verdict, the closing line.
 fn summary_text(
-    summary: &impl std::fmt::Display,
+    summary: &Summary,
     outcomes: &[Outcome],
     events: u64,
     wall: f64,
