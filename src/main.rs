@@ -3,8 +3,8 @@
 //! a signal).
 
 use clap::Parser;
-use ipamsim::cli::{Cli, Command};
-use ipamsim::commands::{self, capacity, compare, explain, import, merge, report, run, validate};
+use ipamsim::cli::{Cli, Command::*};
+use ipamsim::commands;
 use std::process::ExitCode;
 
 /// Blocks SIGINT, SIGTERM and SIGHUP before `main` runs (the loader calls every function in
@@ -23,113 +23,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return commands::clap_exit(&e).into(),
     };
-    let exit = match &cli.command {
-        Command::Validate {
-            scenario,
-            allow_large,
-        } => validate::validate(scenario, *allow_large),
-        Command::Run {
-            scenario,
-            out,
-            seed,
-            quiet,
-            report,
-            allow_large,
-            slo,
-            outputs,
-        } => run::run(&run::RunArgs {
-            scenario,
-            out,
-            seed: *seed,
-            quiet: *quiet,
-            report: *report,
-            allow_large: *allow_large,
-            slo,
-            outputs: outputs.as_deref(),
-        }),
-        Command::Capacity {
-            instance_type,
-            all,
-            format,
-            max_eni,
-            scenario,
-            allow_large,
-        } => match scenario {
-            Some(path) => capacity::for_scenario(path, *format, *allow_large),
-            None => capacity::by_type(instance_type, *all, *format, *max_eni),
-        },
-        Command::Report { dir } => report::report(dir, false),
-        Command::Import {
-            nodes,
-            subnets,
-            aws_node,
-            pods,
-            out,
-        } => import::import(&import::ImportArgs {
-            nodes,
-            subnets: subnets.as_deref(),
-            aws_node: aws_node.as_deref(),
-            pods: pods.as_deref(),
-            out: out.as_deref(),
-        }),
-        Command::Explain {
-            dir,
-            pod,
-            top,
-            format,
-        } => explain::explain(&explain::ExplainArgs {
-            dir,
-            pod: pod.as_deref(),
-            top: *top,
-            format: *format,
-        }),
-        Command::Compare {
-            scenario,
-            set,
-            out,
-            jobs,
-            seed,
-            keep_runs,
-            report,
-            quiet,
-            format,
-            replications,
-            slo,
-            shard,
-            allow_large,
-        } => compare::compare(&compare::CompareArgs {
-            scenario,
-            sets: set,
-            out,
-            jobs: jobs.map(|j| j as usize),
-            seed: *seed,
-            keep_runs: *keep_runs,
-            quiet: *quiet,
-            format: *format,
-            report: *report,
-            replications: *replications,
-            slo,
-            shard: *shard,
-            allow_large: *allow_large,
-        }),
-        Command::Plan(args) => commands::plan::plan(args),
-        Command::Merge {
-            out,
-            parts,
-            report,
-            quiet,
-            format,
-        } => merge::merge(&merge::MergeArgs {
-            out,
-            parts,
-            report: *report,
-            quiet: *quiet,
-            format: *format,
-        }),
+    let result = match &cli.command {
+        Run(a) => commands::run::run(a),
+        Validate(a) => commands::validate::validate(a),
+        Compare(a) => commands::compare::compare(a),
+        Plan(a) => commands::plan::plan(a),
+        Merge(a) => commands::merge::merge(a),
+        Capacity(a) => commands::capacity::capacity(a),
+        Import(a) => commands::import::import(a),
+        Report(a) => commands::report::report(a),
+        Explain(a) => commands::explain::explain(a),
     };
-    // A signal the command saw too late to act on still ends it as interrupted.
-    if commands::stop_requested() {
-        return commands::Exit::Interrupted.into();
-    }
-    exit.into()
+    // the error, if any, is said once, here (130 if a signal came, however late)
+    commands::exit_status(result).into()
 }

@@ -3,80 +3,85 @@
 //! scenario goes to stdout, or with `--out` to that file, written under a temporary name
 //! and renamed when whole.
 
-use super::{eprint_line, print, Exit};
+use super::{eprint_line, print, Error, Exit};
 use crate::import::json::{Located, MAX_KEPT};
 use crate::import::{self, Imported, Inputs};
 use crate::output::files::{DirError, OutputDir};
 use crate::text::Count;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The command's arguments.
-#[derive(Clone, Copy, Debug)]
-pub struct ImportArgs<'a> {
-    /// `--nodes`.
-    pub nodes: &'a Path,
-    /// `--subnets`.
-    pub subnets: Option<&'a Path>,
-    /// `--aws-node`.
-    pub aws_node: Option<&'a Path>,
-    /// `--pods`.
-    pub pods: Option<&'a Path>,
-    /// `--out`.
-    pub out: Option<&'a Path>,
+/// `ipamsim import`'s flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// `kubectl get nodes -o json` output: one nodegroup per node group label, instance
+    /// type and subnet.
+    #[arg(long, value_name = "FILE")]
+    pub nodes: PathBuf,
+    /// `aws ec2 describe-subnets --output json` output: the nodes' subnets with their
+    /// used addresses (without it: one /16 per distinct /16 of the nodes' addresses).
+    #[arg(long, value_name = "FILE")]
+    pub subnets: Option<PathBuf>,
+    /// The aws-node DaemonSet (`kubectl get ds aws-node -n kube-system -o yaml`): its
+    /// CNI settings, written inline.
+    #[arg(long = "aws-node", value_name = "FILE")]
+    pub aws_node: Option<PathBuf>,
+    /// `kubectl get pods -A -o json` output: DaemonSets and workloads by owner, with a
+    /// replica per pod.
+    #[arg(long, value_name = "FILE")]
+    pub pods: Option<PathBuf>,
+    /// Write the scenario to FILE (whole or not at all) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Imports and writes the scenario: exit 0, 2 on any problem with the inputs or an unusable
 /// `--out` (nothing is written then), 1 when the file cannot be written.
-pub fn import(args: &ImportArgs<'_>) -> Exit {
+pub fn import(args: &Args) -> Result<(), Error> {
     let inputs = Inputs {
-        nodes: args.nodes,
-        subnets: args.subnets,
-        aws_node: args.aws_node,
-        pods: args.pods,
+        nodes: &args.nodes,
+        subnets: args.subnets.as_deref(),
+        aws_node: args.aws_node.as_deref(),
+        pods: args.pods.as_deref(),
     };
-    let imported = match import::import(&inputs) {
-        Ok(i) => i,
-        Err(failed) => {
-            let lines = failed.warnings.iter().map(Located::warning_line);
-            print_capped(lines, failed.more_warnings);
-            let errors = failed.errors.len() as u64 + failed.more_errors;
-            print_capped(
-                failed.errors.iter().map(|e| e.to_string()),
-                failed.more_errors,
-            );
-            eprint_line(&format!(
-                "import: {} found; nothing was written",
-                Count(errors, "problem", "problems")
-            ));
-            return Exit::Invalid;
-        }
-    };
+    let imported = import::import(&inputs).map_err(|failed| {
+        let lines = failed.warnings.iter().map(Located::warning_line);
+        let mut said = capped(lines, failed.more_warnings);
+        let errors = failed.errors.len() as u64 + failed.more_errors;
+        said.extend(capped(
+            failed.errors.iter().map(|e| e.to_string()),
+            failed.more_errors,
+        ));
+        said.push(format!(
+            "import: {} found; nothing was written",
+            Count(errors, "problem", "problems")
+        ));
+        Error::lines(Exit::Invalid, said)
+    })?;
     let lines = imported.warnings.iter().map(Located::warning_line);
-    print_capped(lines, imported.more_warnings);
-    match args.out {
-        None => print(&imported.yaml).err().unwrap_or(Exit::Success),
-        Some(path) => match write_file(path, &imported.yaml, &inputs) {
-            Ok(()) => print(&summary(path, &imported))
-                .err()
-                .unwrap_or(Exit::Success),
-            Err(exit) => exit,
-        },
+    for line in capped(lines, imported.more_warnings) {
+        eprint_line(&line);
+    }
+    match &args.out {
+        None => print(&imported.yaml),
+        Some(path) => {
+            write_file(path, &imported.yaml, &inputs)?;
+            print(&summary(path, &imported))
+        }
     }
 }
 
-/// Prints the first [`MAX_KEPT`] lines on stderr, then `… and N more (M in all)` for the
-/// lines not printed (those beyond `MAX_KEPT`, and `more` not kept).
-fn print_capped(lines: impl ExactSizeIterator<Item = String>, more: u64) {
+/// The first [`MAX_KEPT`] lines, then `… and N more (M in all)` for the lines left out
+/// (those beyond `MAX_KEPT`, and `more` not kept).
+fn capped(lines: impl ExactSizeIterator<Item = String>, more: u64) -> Vec<String> {
     let all = lines.len() as u64 + more;
-    for line in lines.take(MAX_KEPT) {
-        eprint_line(&line);
-    }
+    let mut out: Vec<String> = lines.take(MAX_KEPT).collect();
     if all > MAX_KEPT as u64 {
-        eprint_line(&format!(
+        out.push(format!(
             "… and {} more ({all} in all)",
             all - MAX_KEPT as u64
         ));
     }
+    out
 }
 
 /// The line printed after `--out` is written.
@@ -99,21 +104,19 @@ fn summary(path: &Path, imported: &Imported) -> String {
 
 /// Writes `text` to `path` through the output directory helpers: a temporary file in the
 /// same directory (which is locked meanwhile), renamed to `path` when complete.
-fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> {
+fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Error> {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        eprint_line(&format!(
-            "error: --out {} does not name a file; give a path such as cluster.yaml",
+        return Err(Error::invalid(format_args!(
+            "--out {} does not name a file; give a path such as cluster.yaml",
             crate::scenario::shown_path(path)
-        ));
-        return Err(Exit::Invalid);
+        )));
     };
     if path.is_dir() {
-        eprint_line(&format!(
-            "error: --out {} is a directory; give a file path such as {}/cluster.yaml",
+        return Err(Error::invalid(format_args!(
+            "--out {} is a directory; give a file path such as {}/cluster.yaml",
             crate::scenario::shown_path(path),
             crate::scenario::shown_path(path)
-        ));
-        return Err(Exit::Invalid);
+        )));
     }
     let read: Vec<&Path> = [
         Some(inputs.nodes),
@@ -124,10 +127,8 @@ fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> 
     .into_iter()
     .flatten()
     .collect();
-    if let Err(m) = crate::output::files::check_replaceable(path, &read) {
-        eprint_line(&format!("error: --out {m}"));
-        return Err(Exit::Invalid);
-    }
+    crate::output::files::check_replaceable(path, &read)
+        .map_err(|m| Error::invalid(format_args!("--out {m}")))?;
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -136,18 +137,14 @@ fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> 
         Ok(d) => d,
         // --out is a file here: say so in its terms, not an output directory's
         Err(DirError::NotADirectory(_, file)) => {
-            eprint_line(&format!(
-                "error: --out {}: {} is a file, not a directory; give a path in a directory \
+            return Err(Error::invalid(format_args!(
+                "--out {}: {} is a file, not a directory; give a path in a directory \
                  (created if missing)",
                 crate::scenario::shown_path(path),
                 crate::scenario::shown_path(&file)
-            ));
-            return Err(Exit::Invalid);
+            )));
         }
-        Err(e) => {
-            eprint_line(&format!("error: {e}"));
-            return Err(Exit::Invalid);
-        }
+        Err(e) => return Err(Error::invalid(e)),
     };
     // The helpers name files by `&'static str`; one short name per process is kept.
     let name: &'static str = Box::leak(name.to_string().into_boxed_str());
@@ -155,10 +152,9 @@ fn write_file(path: &Path, text: &str, inputs: &Inputs<'_>) -> Result<(), Exit> 
         .write(name, text.as_bytes())
         .and_then(|()| dir.commit(&[]));
     written.map_err(|e| {
-        eprint_line(&format!(
-            "error: cannot write {}: {e}",
+        Error::failure(format_args!(
+            "cannot write {}: {e}",
             crate::scenario::shown_path(path)
-        ));
-        Exit::Failure
+        ))
     })
 }

@@ -1,9 +1,11 @@
-//! The commands behind `main`: each parses nothing (clap did), calls the library and turns
-//! the outcome into an [`Exit`] status. Shared here: exit statuses, writing to stdout and
-//! stderr without panicking, signals, the progress bar.
+//! The commands behind `main`: each declares its flags (`Args`, a `clap::Args` that
+//! `cli::Command` holds), calls the library and returns `Ok(())` or an [`Error`], which
+//! `main` prints once and turns into the exit status. Shared here: exit statuses, the error
+//! type, writing to stdout and stderr without panicking, signals, the progress bar.
 
 pub mod capacity;
 pub mod compare;
+mod error;
 pub mod explain;
 pub mod import;
 pub mod merge;
@@ -13,6 +15,7 @@ pub mod run;
 pub mod signals;
 pub mod validate;
 
+pub use error::Error;
 pub use signals::{install_signal_handler, polite, stop_flag, stop_requested, test_hold, Polite};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,7 +54,7 @@ impl From<Exit> for ExitCode {
 
 /// Writes `text` to stdout. A closed pipe (`| head`) ends the command quietly with exit 0,
 /// as `cat` and ripgrep do; any other write error is one line on stderr and exit 1.
-pub fn print(text: &str) -> Result<(), Exit> {
+pub fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -59,13 +62,34 @@ pub fn print(text: &str) -> Result<(), Exit> {
     }
 }
 
-/// The exit status for a failed write to stdout (see [`print`]).
-pub fn stdout_failed(e: &std::io::Error) -> Exit {
+/// The error for a failed write to stdout (see [`print`]): [`Error::stdout_closed`] for a
+/// closed pipe, else a failure.
+pub fn stdout_failed(e: &std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Exit::Success
+        Error::stdout_closed()
     } else {
-        eprint_line(&format!("error: writing to standard output failed: {e}"));
-        Exit::Failure
+        Error::failure(format_args!("writing to standard output failed: {e}"))
+    }
+}
+
+/// A closed stdout does not end the command here (the verdict still counts); other write
+/// failures do.
+pub fn unless_closed(r: Result<(), Error>) -> Result<(), Error> {
+    match r {
+        Err(e) if e.is_stdout_closed() => Ok(()),
+        other => other,
+    }
+}
+
+/// What `main` makes of a command's result: prints the error (its lines on stderr, once)
+/// and returns its exit status; 130 whenever a signal asked the command to stop, also one
+/// it saw too late to act on.
+pub fn exit_status(result: Result<(), Error>) -> Exit {
+    let exit = error::exit_of(result);
+    if stop_requested() {
+        Exit::Interrupted
+    } else {
+        exit
     }
 }
 
@@ -85,9 +109,7 @@ pub fn clap_exit(e: &clap::Error) -> Exit {
     };
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            print(&text(std::io::stdout().is_terminal()))
-                .err()
-                .unwrap_or(Exit::Success)
+            error::exit_of(print(&text(std::io::stdout().is_terminal())))
         }
         _ => {
             let mut err = std::io::stderr().lock();
@@ -131,37 +153,28 @@ pub fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
 /// Wall time between two redraws of a visible progress bar when nothing moved it: 250 ms.
 pub const BAR_TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Reads a scenario file once (its text, SHA-256 and YAML tree); on problems prints them
-/// as `validate` does (with `trailer` after the count) and returns exit 2.
-pub fn read_source(path: &Path, trailer: &str) -> Result<crate::scenario::Source, Exit> {
-    crate::scenario::Source::read(path).map_err(|e| {
-        print_scenario_errors(path, &e, trailer);
-        Exit::Invalid
-    })
+/// Reads a scenario file once (its text, SHA-256 and YAML tree); its problems make an
+/// invalid-input error that prints them as `validate` does (with `trailer` after the count).
+pub fn read_source(path: &Path, trailer: &str) -> Result<crate::scenario::Source, Error> {
+    crate::scenario::Source::read(path).map_err(|e| scenario_errors(path, &e, trailer))
 }
 
 /// Validates a scenario read by [`read_source`] (with the work budget lifted when
-/// `allow_large`), printing its warnings to stderr; on problems prints them and returns
-/// exit 2.
+/// `allow_large`), printing its warnings to stderr; its problems make an invalid-input error.
 pub fn scenario_of(
     path: &Path,
     source: &crate::scenario::Source,
     allow_large: bool,
     trailer: &str,
-) -> Result<crate::scenario::Scenario, Exit> {
+) -> Result<crate::scenario::Scenario, Error> {
     let opts = crate::scenario::LoadOptions { allow_large };
-    match source.scenario(&opts) {
-        Ok(sc) => {
-            for w in sc.warning_lines() {
-                eprint_line(&w);
-            }
-            Ok(sc)
-        }
-        Err(e) => {
-            print_scenario_errors(path, &e, trailer);
-            Err(Exit::Invalid)
-        }
+    let sc = source
+        .scenario(&opts)
+        .map_err(|e| scenario_errors(path, &e, trailer))?;
+    for w in sc.warning_lines() {
+        eprint_line(&w);
     }
+    Ok(sc)
 }
 
 /// Loads a scenario file: [`read_source`] then [`scenario_of`]; also returns the file's
@@ -170,18 +183,18 @@ pub fn load_scenario(
     path: &Path,
     allow_large: bool,
     trailer: &str,
-) -> Result<(crate::scenario::Scenario, String), Exit> {
+) -> Result<(crate::scenario::Scenario, String), Error> {
     let source = read_source(path, trailer)?;
     let sc = scenario_of(path, &source, allow_large, trailer)?;
     Ok((sc, source.sha256))
 }
 
-/// Prints a scenario's problems as `validate` does, with the closing count.
-pub fn print_scenario_errors(path: &Path, e: &crate::scenario::ScenarioErrors, trailer: &str) {
-    eprint_line(&e.to_string());
-    eprint_line(&format!(
+/// A scenario's problems as `validate` prints them, with the closing count (exit 2).
+pub fn scenario_errors(path: &Path, e: &crate::scenario::ScenarioErrors, trailer: &str) -> Error {
+    let count = format!(
         "{}: {} found{trailer}",
         crate::scenario::shown_path(path),
         crate::text::Count(e.problems.len() as u64, "problem", "problems")
-    ));
+    );
+    Error::lines(Exit::Invalid, vec![e.to_string(), count])
 }

@@ -2,10 +2,10 @@
 //! largest (or smallest) value of one numeric axis for which every objective holds, found
 //! by running the scenario at each value tried (docs/decide.md#plan).
 
-use super::{eprint_line, print, read_source, stop_flag, Exit};
+use super::{eprint_line, print, read_source, stop_flag, Error, Exit};
 use crate::compare::{self, columns, Job};
 use crate::decide::slo::{self, Objective};
-use crate::plan::{self, Find, Found};
+use crate::plan::{self, Find};
 use crate::scenario::{LoadOptions, Scenario, Source};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -150,119 +150,50 @@ struct AxisInfo {
     range: (i64, i64),
 }
 
+/// What a plan searches, checked before anything runs.
+struct Search {
+    /// The scenario file as read.
+    source: Source,
+    /// How its scenarios are validated (`--allow-large`).
+    opts: LoadOptions,
+    /// The axis's `--set` key.
+    key: String,
+    /// The values searched, inclusive.
+    range: (i64, i64),
+    /// The objectives every run must meet.
+    objectives: Vec<Objective>,
+    /// The largest or the smallest.
+    find: Find,
+    /// The first replication's seed.
+    seed: u64,
+    /// Runs at once.
+    threads: usize,
+}
+
 /// Runs the plan. Exit 2 on a bad axis, range, objective or scenario; 1 when a run fails;
 /// 130 when a signal stopped it; 0 otherwise (also when no value meets: the answer is then
 /// null).
-pub fn plan(a: &Args) -> Exit {
-    match plan_inner(a) {
-        Ok(e) | Err(e) => e,
-    }
-}
-
-fn plan_inner(a: &Args) -> Result<Exit, Exit> {
-    let invalid = |m: String| {
-        eprint_line(&format!("error: {m}"));
-        Exit::Invalid
-    };
-    let source = read_source(&a.scenario, "nothing was run")?;
-    let opts = LoadOptions {
-        allow_large: a.allow_large,
-    };
-    let base = super::scenario_of(&a.scenario, &source, a.allow_large, "nothing was run")?;
-    let axis = resolve_axis(&a.axis, &base).map_err(invalid)?;
-    let (lo, hi) = match &a.range {
-        Some(r) => parse_range(r).map_err(|m| invalid(format!("--range {r}: {m}")))?,
-        None => axis.range,
-    };
-    let texts: Vec<String> = if a.slo.is_empty() {
-        DEFAULT_OBJECTIVES.iter().map(|s| s.to_string()).collect()
-    } else {
-        a.slo.clone()
-    };
-    let objectives = slo::parse_objectives(&texts).map_err(|problems| {
-        for (i, m) in &problems {
-            let message = format!("--slo {}: {m}", texts[*i]);
-            eprint_line(&format!("error: {}", crate::scenario::Escaped(&message)));
-        }
-        Exit::Invalid
-    })?;
-    let find = match a.find {
-        FindArg::Max => Find::Max,
-        FindArg::Min => Find::Min,
-    };
-    let n = (hi - lo) as u64 + 1;
-    let values_at_most = if n <= plan::EXHAUSTIVE_MAX {
-        n
-    } else {
-        2 + u64::from(64 - n.leading_zeros())
-    };
-    let runs_at_most = values_at_most * u64::from(a.replications);
-    if runs_at_most > MAX_RUNS && !a.allow_large {
-        return Err(invalid(format!(
-            "the plan may make {runs_at_most} runs ({values_at_most} values × {} \
-             replications), more than the {MAX_RUNS} in the budget; narrow --range, lower \
-             --replications, or pass --allow-large",
-            a.replications
-        )));
-    }
-    // both ends must be valid scenarios (the values between share their checks)
-    for v in [lo, hi] {
-        scenario_at(&source, &axis.key, v, &opts).map_err(&invalid)?;
-    }
-    let seed = a.seed.unwrap_or(base.seed);
-    let threads = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
-        as usize;
+pub fn plan(a: &Args) -> Result<(), Error> {
+    let s = setup(a)?;
     let mut tried: Vec<Tried> = Vec::new();
     let mut runs = 0u64;
-    let found: Result<Found, Exit> = plan::search(find, lo, hi, |values| {
-        let mut scenarios: Vec<Scenario> = Vec::with_capacity(values.len());
-        for &v in values {
-            scenarios.push(scenario_at(&source, &axis.key, v, &opts).map_err(&invalid)?);
-        }
-        let jobs: Vec<Job<'_>> = scenarios
-            .iter()
-            .flat_map(|sc| {
-                (0..a.replications).map(move |r| Job {
-                    scenario: sc,
-                    seed: seed + u64::from(r),
-                    run_dir: None,
-                })
-            })
-            .collect();
-        let results = compare::run_all(&jobs, &source.sha256, threads, stop_flag(), &|_| {})
-            .map_err(|e| {
-                eprint_line(&format!("error: a run failed: {e}"));
-                Exit::Failure
-            })?;
-        runs += jobs.len() as u64;
-        let per = a.replications as usize;
-        let mut met = Vec::with_capacity(values.len());
-        for (&v, figs) in values.iter().zip(results.chunks(per)) {
-            let Some(figs) = figs.iter().cloned().collect::<Option<Vec<_>>>() else {
-                eprint_line("interrupted: no answer");
-                return Err(Exit::Interrupted);
-            };
-            let t = judge(v, &objectives, &figs);
-            met.push(t.met);
-            tried.push(t);
-        }
-        Ok(met)
-    });
-    let found = found?;
+    let found = plan::search(s.find, s.range.0, s.range.1, |values| {
+        let (met, n) = try_values(a, &s, values, &mut tried)?;
+        runs += n;
+        Ok::<_, Error>(met)
+    })?;
     let mut next = found
         .next
         .and_then(|v| tried.iter().find(|t| t.value == v).cloned());
     if let Some(t) = &mut next {
-        let sc = scenario_at(&source, &axis.key, t.value, &opts).map_err(invalid)?;
-        t.limiting_subnet = limiting_subnet(sc, seed);
+        let sc = scenario_at(&s.source, &s.key, t.value, &s.opts).map_err(Error::invalid)?;
+        t.limiting_subnet = limiting_subnet(sc, s.seed);
     }
     let out = PlanJson {
         axis: a.axis.clone(),
-        find: find.word(),
-        range: [lo, hi],
-        objectives: objectives.iter().map(|o| o.text.clone()).collect(),
+        find: s.find.word(),
+        range: [s.range.0, s.range.1],
+        objectives: s.objectives.iter().map(|o| o.text.clone()).collect(),
         answer: found.answer,
         next,
         method: found.method.word(),
@@ -272,12 +203,10 @@ fn plan_inner(a: &Args) -> Result<Exit, Exit> {
     };
     let text = match a.format {
         PlanFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&out).map_err(|e| {
-                eprint_line(&format!("error: writing JSON failed: {e}"));
-                Exit::Failure
-            })?;
-            s.push('\n');
-            s
+            let mut text = serde_json::to_string_pretty(&out)
+                .map_err(|e| Error::failure(format_args!("writing JSON failed: {e}")))?;
+            text.push('\n');
+            text
         }
         PlanFormat::Text => text(&out, a.replications),
     };
@@ -287,8 +216,114 @@ fn plan_inner(a: &Args) -> Result<Exit, Exit> {
              objective (see tried in --format json)",
         );
     }
-    print(&text)?;
-    Ok(Exit::Success)
+    print(&text)
+}
+
+/// Reads the scenario and checks the axis, the range, the objectives, the budget and both
+/// ends of the range.
+fn setup(a: &Args) -> Result<Search, Error> {
+    let source = read_source(&a.scenario, "nothing was run")?;
+    let opts = LoadOptions {
+        allow_large: a.allow_large,
+    };
+    let base = super::scenario_of(&a.scenario, &source, a.allow_large, "nothing was run")?;
+    let axis = resolve_axis(&a.axis, &base).map_err(Error::invalid)?;
+    let (lo, hi) = match &a.range {
+        Some(r) => parse_range(r).map_err(|m| Error::invalid(format_args!("--range {r}: {m}")))?,
+        None => axis.range,
+    };
+    let texts: Vec<String> = if a.slo.is_empty() {
+        DEFAULT_OBJECTIVES.iter().map(|s| s.to_string()).collect()
+    } else {
+        a.slo.clone()
+    };
+    let objectives = slo::parse_objectives(&texts).map_err(|problems| {
+        let lines = problems.iter().map(|(i, m)| {
+            let message = format!("--slo {}: {m}", texts[*i]);
+            format!("error: {}", crate::scenario::Escaped(&message))
+        });
+        Error::lines(Exit::Invalid, lines.collect())
+    })?;
+    let find = match a.find {
+        FindArg::Max => Find::Max,
+        FindArg::Min => Find::Min,
+    };
+    check_budget(a, lo, hi)?;
+    // both ends must be valid scenarios (the values between share their checks)
+    for v in [lo, hi] {
+        scenario_at(&source, &axis.key, v, &opts).map_err(Error::invalid)?;
+    }
+    let threads = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
+        as usize;
+    Ok(Search {
+        seed: a.seed.unwrap_or(base.seed),
+        source,
+        opts,
+        key: axis.key,
+        range: (lo, hi),
+        objectives,
+        find,
+        threads,
+    })
+}
+
+/// The most runs the search may make must be within the budget (or `--allow-large`).
+fn check_budget(a: &Args, lo: i64, hi: i64) -> Result<(), Error> {
+    let n = (hi - lo) as u64 + 1;
+    let values_at_most = if n <= plan::EXHAUSTIVE_MAX {
+        n
+    } else {
+        2 + u64::from(64 - n.leading_zeros())
+    };
+    let runs_at_most = values_at_most * u64::from(a.replications);
+    if runs_at_most > MAX_RUNS && !a.allow_large {
+        return Err(Error::invalid(format_args!(
+            "the plan may make {runs_at_most} runs ({values_at_most} values × {} \
+             replications), more than the {MAX_RUNS} in the budget; narrow --range, lower \
+             --replications, or pass --allow-large",
+            a.replications
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the scenario at each of `values` (every replication) and judges them, adding them
+/// to `tried`. Returns whether each met every objective, and the runs made.
+fn try_values(
+    a: &Args,
+    s: &Search,
+    values: &[i64],
+    tried: &mut Vec<Tried>,
+) -> Result<(Vec<bool>, u64), Error> {
+    let mut scenarios: Vec<Scenario> = Vec::with_capacity(values.len());
+    for &v in values {
+        scenarios.push(scenario_at(&s.source, &s.key, v, &s.opts).map_err(Error::invalid)?);
+    }
+    let jobs: Vec<Job<'_>> = scenarios
+        .iter()
+        .flat_map(|sc| {
+            (0..a.replications).map(move |r| Job {
+                scenario: sc,
+                seed: s.seed + u64::from(r),
+                run_dir: None,
+            })
+        })
+        .collect();
+    let results = compare::run_all(&jobs, &s.source.sha256, s.threads, stop_flag(), &|_| {})
+        .map_err(|e| Error::failure(format_args!("a run failed: {e}")))?;
+    let per = a.replications as usize;
+    let mut met = Vec::with_capacity(values.len());
+    for (&v, figs) in values.iter().zip(results.chunks(per)) {
+        let Some(figs) = figs.iter().cloned().collect::<Option<Vec<_>>>() else {
+            return Err(Error::interrupted("interrupted: no answer"));
+        };
+        let t = judge(v, &s.objectives, &figs);
+        met.push(t.met);
+        tried.push(t);
+    }
+    Ok((met, jobs.len() as u64))
 }
 
 /// The scenario with the axis at `v`, validated.

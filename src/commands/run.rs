@@ -1,55 +1,92 @@
 //! `ipamsim run SCENARIO --out DIR`: one run, its files, its summary.
 
-use super::{eprint_line, load_scenario, print, progress_bar, Exit};
+use super::{load_scenario, print, progress_bar, Error, Exit};
+use crate::decide::slo::Outcome;
+use crate::engine::RunStats;
+use crate::output::summary::Summary;
+use crate::scenario::Scenario;
 use crate::sim::{self, RunError};
 use crate::text::Count;
-use std::path::Path;
+use std::path::PathBuf;
+use std::time::Instant;
 
-/// What `run` was asked.
-#[derive(Clone, Debug)]
-pub struct RunArgs<'a> {
-    /// The scenario file.
-    pub scenario: &'a Path,
-    /// The output directory.
-    pub out: &'a Path,
-    /// `--seed`.
+/// `ipamsim run`'s flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// Scenario file (YAML); see the README's scenario reference.
+    pub scenario: PathBuf,
+    /// Output directory (created if missing). Files appear only when the run succeeds.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Master seed; overrides the scenario's `seed`. Same seed, same bytes.
+    #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// `--quiet`.
+    /// Print nothing but errors (no summary, no progress bar).
+    #[arg(long, short)]
     pub quiet: bool,
-    /// `--report`.
+    /// Also write DIR/report.html (charts of the run; see `ipamsim report`).
+    #[arg(long)]
     pub report: bool,
-    /// `--allow-large`.
+    /// Lift the work budget (nodes, pods, rows, duration; docs/scenario-input.md) for a
+    /// deliberately large run.
+    #[arg(long)]
     pub allow_large: bool,
-    /// `--outputs`, as given.
-    pub outputs: Option<&'a str>,
-    /// `--slo`, as given.
-    pub slo: &'a [String],
+    /// A service-level objective, `METRIC<=VALUE` or `METRIC>=VALUE`, e.g.
+    /// `--slo 'p99_time_to_ip<=10s'` (repeatable). Exit 3 when one is missed.
+    #[arg(long, value_name = "METRIC<=VALUE")]
+    pub slo: Vec<String>,
+    /// Which CSV files to write, comma-separated: timeline, nodes, pods, subnets,
+    /// events, waits, blocks (Calico runs only), all (default: the scenario's
+    /// `outputs:`, else all). summary.json is always written; `summary` alone writes
+    /// only it.
+    #[arg(long, value_name = "LIST")]
+    pub outputs: Option<String>,
 }
 
 /// Runs one scenario into its directory.
-pub fn run(a: &RunArgs<'_>) -> Exit {
-    let objectives = match super::compare::parse_slo_flags(a.slo) {
-        Ok(o) => o,
-        Err(exit) => return exit,
-    };
-    let (mut sc, sha) = match load_scenario(a.scenario, a.allow_large, "; nothing was run") {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+pub fn run(a: &Args) -> Result<(), Error> {
+    let objectives = super::compare::parse_slo_flags(&a.slo)?;
+    let (mut sc, sha) = load_scenario(&a.scenario, a.allow_large, "; nothing was run")?;
     // the scenario's own objectives first, then the flags'
     let objectives: Vec<_> = sc.slo.iter().cloned().chain(objectives).collect();
     if let Some(s) = a.seed {
         sc.seed = s;
     }
-    if let Some(list) = a.outputs {
-        match crate::scenario::OutputSet::parse_list(list) {
-            Ok(set) => sc.outputs = set,
-            Err(e) => {
-                eprint_line(&format!("error: --outputs {list}: {e}"));
-                return Exit::Invalid;
-            }
+    if let Some(list) = &a.outputs {
+        sc.outputs = crate::scenario::OutputSet::parse_list(list)
+            .map_err(|e| Error::invalid(format_args!("--outputs {list}: {e}")))?;
+    }
+    let (mut summary, stats, started) = simulate(sc, &sha, a)?;
+    // Objectives: judged after the files were written; summary.json gets their outcomes.
+    let outcomes =
+        crate::decide::check_run(&objectives, &mut summary, &a.out).map_err(Error::failure)?;
+    if !a.quiet {
+        let wall = started.elapsed().as_secs_f64();
+        let text = summary_text(&summary, &outcomes, stats.events, wall, a);
+        match print(&text) {
+            Err(e) if e.is_stdout_closed() && !outcomes.is_empty() => {} // the verdict still counts
+            other => other?,
         }
     }
+    if a.report {
+        super::report::report_dir(&a.out, a.quiet)?;
+    }
+    let missed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.met)
+        .map(|o| format!("objective missed: {}", o.describe()))
+        .collect();
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::objective_missed(missed))
+    }
+}
+
+/// Runs the scenario into `--out` under a progress bar. While it simulates and commits, a
+/// first signal stops it at its next look (within 10 ms of wall time) and nothing is kept;
+/// exit 130. Returns the summary, the run's statistics and when it started.
+fn simulate(sc: Scenario, sha: &str, a: &Args) -> Result<(Summary, RunStats, Instant), Error> {
     let total_s = sc.duration.as_secs_f64().ceil() as u64;
     let bar = progress_bar(
         a.quiet,
@@ -64,75 +101,46 @@ pub fn run(a: &RunArgs<'_>) -> Exit {
         }
         !super::stop_requested()
     };
-    let started = std::time::Instant::now();
-    // While the run simulates and commits, a first signal stops it at its next look (within
-    // 10 ms of wall time) and nothing is kept; exit 130.
+    let started = Instant::now();
     let polite = super::polite();
-    let result = sim::run_to_dir(sc, a.out, &sha, &mut progress);
+    let result = sim::run_to_dir(sc, &a.out, sha, &mut progress);
     bar.finish_and_clear();
-    let (mut summary, stats) = match result {
-        Ok(r) => r,
-        Err(e @ RunError::Dir(_)) => {
-            eprint_line(&format!("error: {e}"));
-            return Exit::Invalid;
-        }
-        Err(e @ RunError::Cancelled) => {
-            eprint_line(&format!("error: {e}"));
-            return Exit::Interrupted;
-        }
-        Err(e) => {
-            eprint_line(&format!("error: {e}"));
-            return Exit::Failure;
-        }
-    };
+    let (summary, stats) = result.map_err(|e| {
+        let exit = match e {
+            RunError::Dir(_) => Exit::Invalid,
+            RunError::Cancelled => Exit::Interrupted,
+            _ => Exit::Failure,
+        };
+        Error::lines(exit, vec![format!("error: {e}")])
+    })?;
     drop(polite);
     if super::stop_requested() {
         // the signal came after the files were committed: they are whole
-        eprint_line(&format!(
+        return Err(Error::interrupted(format!(
             "interrupted: after the run's files were written to {}",
-            crate::scenario::shown_path(a.out)
-        ));
-        return Exit::Interrupted;
+            crate::scenario::shown_path(&a.out)
+        )));
     }
-    // Objectives: judged after the files were written; summary.json gets their outcomes.
-    let outcomes = match crate::decide::check_run(&objectives, &mut summary, a.out) {
-        Ok(o) => o,
-        Err(e) => {
-            eprint_line(&format!("error: {e}"));
-            return Exit::Failure;
-        }
-    };
-    if !a.quiet {
-        let mut text = format!("{summary}");
-        for o in &outcomes {
-            let verdict = if o.met { "met:" } else { "missed:" };
-            text.push_str(&format!("objective:       {verdict} {}\n", o.describe()));
-        }
-        text.push_str(&format!(
-            "run:             {} in {:.2} s wall; outputs in {}\n",
-            Count(stats.events, "event", "events"),
-            started.elapsed().as_secs_f64(),
-            crate::scenario::shown_path(a.out)
-        ));
-        match print(&text) {
-            Ok(()) => {}
-            Err(Exit::Success) if !outcomes.is_empty() => {} // the verdict still counts
-            Err(exit) => return exit,
-        }
+    Ok((summary, stats, started))
+}
+
+/// What `run` prints on stdout: the summary, each objective's verdict, the closing line.
+fn summary_text(
+    summary: &Summary,
+    outcomes: &[Outcome],
+    events: u64,
+    wall: f64,
+    a: &Args,
+) -> String {
+    let mut text = format!("{summary}");
+    for o in outcomes {
+        let verdict = if o.met { "met:" } else { "missed:" };
+        text.push_str(&format!("objective:       {verdict} {}\n", o.describe()));
     }
-    if a.report {
-        let exit = super::report::report(a.out, a.quiet);
-        if exit != Exit::Success {
-            return exit;
-        }
-    }
-    let missed: Vec<_> = outcomes.iter().filter(|o| !o.met).collect();
-    for o in &missed {
-        eprint_line(&format!("objective missed: {}", o.describe()));
-    }
-    if missed.is_empty() {
-        Exit::Success
-    } else {
-        Exit::ObjectiveMissed
-    }
+    text.push_str(&format!(
+        "run:             {} in {wall:.2} s wall; outputs in {}\n",
+        Count(events, "event", "events"),
+        crate::scenario::shown_path(&a.out)
+    ));
+    text
 }
