@@ -226,3 +226,21 @@ fn arguments_are_echoed_escaped() {
         ),
     );
 }
+
+/// `plan` on an invalid scenario ends its problems with the same closing line as `run`:
+/// `FILE: 1 problem found; nothing was run` (it once lacked the `; `).
+#[test]
+fn plan_closes_an_invalid_scenario_like_run() {
+    let dir = fresh_dir("messages", "plan-invalid");
+    let sc = dir.join("bad.yaml");
+    std::fs::write(&sc, "duration: 1m\nsubnets: [{name: a}]\n").unwrap();
+    let p = sc.to_str().unwrap();
+    let o = ipamsim(&["plan", p, "--find", "max", "WARM_IP_TARGET"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.ends_with("bad.yaml: 1 problem found; nothing was run\n"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

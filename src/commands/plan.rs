@@ -222,11 +222,11 @@ pub fn plan(a: &Args) -> Result<(), Error> {
 /// Reads the scenario and checks the axis, the range, the objectives, the budget and both
 /// ends of the range.
 fn setup(a: &Args) -> Result<Search, Error> {
-    let source = read_source(&a.scenario, "nothing was run")?;
+    let source = read_source(&a.scenario, "; nothing was run")?;
     let opts = LoadOptions {
         allow_large: a.allow_large,
     };
-    let base = super::scenario_of(&a.scenario, &source, a.allow_large, "nothing was run")?;
+    let base = super::scenario_of(&a.scenario, &source, a.allow_large, "; nothing was run")?;
     let axis = resolve_axis(&a.axis, &base).map_err(Error::invalid)?;
     let (lo, hi) = match &a.range {
         Some(r) => parse_range(r).map_err(|m| Error::invalid(format_args!("--range {r}: {m}")))?,
