@@ -2,7 +2,7 @@
 //! streamed once and every row checked; only the pod's rows and its nodes' are kept.
 
 use super::read::Table;
-use super::story::NodeEvent;
+use super::steps::NodeEvent;
 use super::{ExplainError, Ms, Nearest};
 use crate::model::record::WaitCause;
 use std::collections::{BTreeSet, HashMap};
