@@ -5,7 +5,8 @@
 //! at `start` is what began it (an `eni_ready` that freed addresses, a `create_eni`, a
 //! throttled retry), and the row at `end` belongs to the interval it began.
 
-use super::inputs::{Events, PodRow, WaitRow};
+use super::inputs::{Events, WaitRow};
+use super::rows::PodRow;
 use super::steps::{EniGrowth, NodeEvent, Release, WaitStep, EVENTS_PER_WAIT, NAMES_PER_WAIT};
 use super::{meaning, Ms};
 use crate::model::record::WaitCause;

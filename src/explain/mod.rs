@@ -18,6 +18,7 @@ mod behind;
 mod inputs;
 mod overview;
 mod read;
+mod rows;
 mod steps;
 mod story;
 mod text;

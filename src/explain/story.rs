@@ -10,8 +10,9 @@
 //! [`super::steps`].
 
 use super::behind::{last_until, Ctx};
-use super::inputs::{find_lives, node_pods, pod_waits, read_events, PodRow, WaitRow};
+use super::inputs::{find_lives, node_pods, pod_waits, read_events, WaitRow};
 use super::read::{check_dir, cooldown_period, Table, STORY_FILES};
+use super::rows::PodRow;
 use super::steps::{Life, NodeEvent, PodStory, Step, WaitCauseSeconds};
 use super::{ExplainError, Ms};
 use crate::model::record::WaitCause;
