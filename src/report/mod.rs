@@ -22,6 +22,7 @@ mod input;
 mod labels;
 mod meta;
 pub mod pods;
+mod rows;
 mod run;
 mod scatter;
 mod slowest;
