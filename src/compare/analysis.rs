@@ -3,8 +3,8 @@
 //! each setting's objectives; the recommendation. The same [`Comparison`] gives the same
 //! [`Analysis`] whether its runs came from one `compare` or from merged shards.
 
-use super::columns::{self, Figures, Kind};
 use super::{label, Axis, Setting};
+use crate::decide::columns::{self, Figures, Kind};
 use crate::decide::recommend::{recommend, Candidate};
 use crate::decide::slo::{Objective, Op, Outcome};
 use crate::decide::stats::Interval;

@@ -8,16 +8,18 @@
 //! seed (paired differences). Runs are independent and deterministic, so the results do not
 //! depend on how many run at once, nor on how the grid is sharded.
 //!
-//! Modules: [`columns`] (the figures kept of each run), [`analysis`] (statistics, Pareto
-//! front, objectives, recommendation), [`rows`] (comparison.csv and comparison.json),
-//! [`table`] (stdout), [`shard`] (`--shard K/N` parts and `merge`).
+//! Modules: [`analysis`] (statistics, Pareto front, objectives, recommendation), [`rows`]
+//! (comparison.csv and comparison.json), [`table`] (stdout), [`shard`] (`--shard K/N` parts
+//! and `merge`). The figures kept of each run, in column order, are
+//! [`crate::decide::columns`] (a floor below: `run --slo` judges the same figures).
 
 pub mod analysis;
-pub mod columns;
 pub mod rows;
 pub mod shard;
 pub mod table;
 
+/// The figures kept of each run ([`crate::decide::columns`]), under their former path.
+pub use crate::decide::columns;
 use crate::scenario::{self, check_cni_value, Scenario};
 use crate::sim;
 use serde::{Deserialize, Serialize};

@@ -8,8 +8,8 @@
 //! counts with its wait until it was deleted or the run ended.
 
 use super::analysis::{written, Analysis, Comparison, Row, PARETO_DIMENSIONS};
-use super::columns::{self, Kind};
 use super::label;
+use crate::decide::columns::{self, Kind};
 use crate::decide::slo::{Objective, Outcome};
 use crate::decide::stats::Interval;
 use crate::output::csv_files::io_error;

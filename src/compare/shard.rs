@@ -3,11 +3,12 @@
 //! `merge` checks that the parts belong together and rebuilds the [`Comparison`] the
 //! unsharded run would have made, so its outputs are byte-identical.
 //!
-//! Figures are integer thousandths (see [`super::columns`]), so a part holds them exactly.
+//! Figures are integer thousandths (see [`crate::decide::columns`]), so a part holds them exactly.
 //! Objectives travel as written and are parsed again by the same parser.
 
 use super::analysis::{Baseline, Comparison, SettingRuns};
-use super::{columns, combinations, label, Axis};
+use super::{combinations, label, Axis};
+use crate::decide::columns;
 use crate::decide::slo::parse_objective;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

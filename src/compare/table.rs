@@ -4,8 +4,8 @@
 //! and `~` marks a figure not significantly different from the baseline's.
 
 use super::analysis::{point, Analysis, Comparison, Row, PARETO_DIMENSIONS};
-use super::columns::index_of;
 use super::label;
+use crate::decide::columns::{self, index_of};
 use crate::decide::slo::Op;
 use std::fmt::Write as _;
 
@@ -65,7 +65,7 @@ fn cell(row: &Row, name: &str, how: Show, replicated: bool, is_base: bool) -> St
     let Some(iv) = s.interval else {
         return "-".into();
     };
-    let headline = super::columns::columns()[i].headline;
+    let headline = columns::columns()[i].headline;
     if !replicated || !headline {
         return show(iv.mean, how);
     }

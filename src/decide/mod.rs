@@ -4,15 +4,15 @@
 //!
 //! `slo`, `stats` and `recommend` are pure: they know nothing of runs or files. The figure
 //! an objective bounds is the `comparison.csv` column its metric names
-//! ([`slo::Metric::column`]), taken from a run's summary by [`crate::compare::columns`], so
+//! ([`slo::Metric::column`]), taken from a run's summary by [`columns`], so
 //! `run --slo` and `compare --slo` judge the same number.
 
+pub mod columns;
 pub mod recommend;
 /// The objectives' grammar lives with the scenario that may hold them.
 pub use crate::scenario::slo;
 pub mod stats;
 
-use crate::compare::columns;
 use crate::output::files::OutputDir;
 use crate::output::summary::Summary;
 use slo::{Objective, Outcome};

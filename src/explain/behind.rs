@@ -5,8 +5,9 @@
 //! at `start` is what began it (an `eni_ready` that freed addresses, a `create_eni`, a
 //! throttled retry), and the row at `end` belongs to the interval it began.
 
-use super::inputs::{PodRow, WaitRow};
-use super::story::{Ctx, EniGrowth, NodeEvent, Release, WaitStep, EVENTS_PER_WAIT, NAMES_PER_WAIT};
+use super::inputs::{Events, WaitRow};
+use super::rows::PodRow;
+use super::steps::{EniGrowth, NodeEvent, Release, WaitStep, EVENTS_PER_WAIT, NAMES_PER_WAIT};
 use super::{meaning, Ms};
 use crate::model::record::WaitCause;
 
@@ -109,7 +110,22 @@ fn tells(cause: WaitCause, e: &NodeEvent) -> bool {
     }
 }
 
+/// What every life's story reads.
+pub(super) struct Ctx<'a> {
+    /// The events kept.
+    pub(super) ev: &'a Events,
+    /// The pod-network pods of the story's nodes.
+    pub(super) neighbours: &'a [PodRow],
+    /// `IP_COOLDOWN_PERIOD`, from summary.json.
+    pub(super) cooldown: Option<Ms>,
+}
+
 impl Ctx<'_> {
+    /// The node's events (not `no_ip`), by time.
+    pub(super) fn node_log(&self, node: &str) -> &[NodeEvent] {
+        self.ev.by_node.get(node).map_or(&[], Vec::as_slice)
+    }
+
     /// The wait step of interval `w` of pod `p`.
     pub(super) fn wait(&self, p: &PodRow, w: &WaitRow) -> WaitStep {
         let (s, e, cause) = (w.start, w.end, w.cause);

@@ -1,26 +1,12 @@
-//! The rows a pod's story reads from `pods.csv`, `waits.csv` and `events.csv`, each file
-//! streamed once and every row checked; only the pod's rows and its nodes' are kept.
+//! The rows a pod's story reads from `pods.csv`, `waits.csv` and `events.csv` ([`super::rows`]),
+//! each file streamed once; only the pod's rows and its nodes' are kept.
 
 use super::read::Table;
-use super::story::NodeEvent;
+use super::rows::{EventKey, EventRow, PodName, PodNode, PodRow, WaitIn};
+use super::steps::NodeEvent;
 use super::{ExplainError, Ms, Nearest};
 use crate::model::record::WaitCause;
 use std::collections::{BTreeSet, HashMap};
-
-/// A `pods.csv` row.
-#[derive(Clone, Debug)]
-pub(super) struct PodRow {
-    pub(super) name: String,
-    pub(super) workload: String,
-    pub(super) node: String,
-    pub(super) host_network: bool,
-    pub(super) created: Ms,
-    pub(super) scheduled: Option<Ms>,
-    pub(super) ip_assigned: Option<Ms>,
-    pub(super) deleted: Option<Ms>,
-    pub(super) ip: String,
-    pub(super) final_state: String,
-}
 
 /// A `waits.csv` row of the pod.
 #[derive(Clone, Debug)]
@@ -31,65 +17,16 @@ pub(super) struct WaitRow {
     pub(super) node: String,
 }
 
-/// Columns of `pods.csv`.
-struct PodCols([usize; 10]);
-
-impl PodCols {
-    fn of(t: &Table) -> Result<PodCols, ExplainError> {
-        let names = [
-            "pod",
-            "workload",
-            "node",
-            "host_network",
-            "created_s",
-            "scheduled_s",
-            "ip_assigned_s",
-            "deleted_s",
-            "ip",
-            "final_state",
-        ];
-        let mut c = [0; 10];
-        for (slot, name) in c.iter_mut().zip(names) {
-            *slot = t.column(name)?;
-        }
-        Ok(PodCols(c))
-    }
-
-    fn row(&self, t: &Table) -> Result<PodRow, ExplainError> {
-        let c = &self.0;
-        let host = match t.get(c[3]) {
-            "true" => true,
-            "false" => false,
-            v => {
-                return Err(t.error(format!(
-                    "column host_network: {v:?} is neither true nor false"
-                )))
-            }
-        };
-        Ok(PodRow {
-            name: t.get(c[0]).to_string(),
-            workload: t.get(c[1]).to_string(),
-            node: t.get(c[2]).to_string(),
-            host_network: host,
-            created: t.time(c[4], "created_s")?,
-            scheduled: t.opt_time(c[5], "scheduled_s")?,
-            ip_assigned: t.opt_time(c[6], "ip_assigned_s")?,
-            deleted: t.opt_time(c[7], "deleted_s")?,
-            ip: t.get(c[8]).to_string(),
-            final_state: t.get(c[9]).to_string(),
-        })
-    }
-}
-
 /// The rows of `pods.csv` named `name`, or an error with suggestions.
 pub(super) fn find_lives(mut t: Table, name: &str) -> Result<Vec<PodRow>, ExplainError> {
-    let cols = PodCols::of(&t)?;
+    let cols = t.columns::<PodRow>()?;
+    let key = t.columns::<PodName<'_>>()?;
     let mut near = Nearest::new(name);
     let mut lives = Vec::new();
     while t.next()? {
-        let pod = t.get(cols.0[0]);
+        let pod = t.row::<PodName<'_>>(&key)?.pod;
         if pod == name {
-            lives.push(cols.row(&t)?);
+            lives.push(t.row(&cols)?);
         } else if lives.is_empty() {
             near.offer(pod);
         }
@@ -113,11 +50,12 @@ pub(super) fn node_pods(
     mut t: Table,
     nodes: &BTreeSet<String>,
 ) -> Result<Vec<PodRow>, ExplainError> {
-    let cols = PodCols::of(&t)?;
+    let cols = t.columns::<PodRow>()?;
+    let key = t.columns::<PodNode<'_>>()?;
     let mut out = Vec::new();
     while t.next()? {
-        if nodes.contains(t.get(cols.0[2])) {
-            let row = cols.row(&t)?;
+        if nodes.contains(t.row::<PodNode<'_>>(&key)?.node) {
+            let row: PodRow = t.row(&cols)?;
             if !row.host_network {
                 out.push(row);
             }
@@ -128,27 +66,19 @@ pub(super) fn node_pods(
 
 /// The pod's `waits.csv` rows, every row checked.
 pub(super) fn pod_waits(mut t: Table, name: &str) -> Result<Vec<WaitRow>, ExplainError> {
-    let (ipod, inode, icause, istart, iend) = (
-        t.column("pod")?,
-        t.column("node")?,
-        t.column("cause")?,
-        t.column("start_s")?,
-        t.column("end_s")?,
-    );
+    let cols = t.columns::<WaitIn<'_>>()?;
     let mut out = Vec::new();
     while t.next()? {
-        let cause = t.cause(icause)?;
-        let start = t.time(istart, "start_s")?;
-        let end = t.time(iend, "end_s")?;
-        if end < start {
-            return Err(t.error(format!("end_s {end} is before start_s {start}")));
+        let w: WaitIn<'_> = t.row(&cols)?;
+        if w.end < w.start {
+            return Err(t.error(format!("end_s {} is before start_s {}", w.end, w.start)));
         }
-        if t.get(ipod) == name {
+        if w.pod == name {
             out.push(WaitRow {
-                cause,
-                start,
-                end,
-                node: t.get(inode).to_string(),
+                cause: w.cause,
+                start: w.start,
+                end: w.end,
+                node: w.node.to_string(),
             });
         }
     }
@@ -173,54 +103,25 @@ pub(super) fn read_events(
     nodes: &BTreeSet<String>,
     unschedulable: &[(Ms, Ms)],
 ) -> Result<Events, ExplainError> {
-    let names = [
-        "time_s",
-        "node",
-        "kind",
-        "detail",
-        "nodegroup",
-        "pod",
-        "cause",
-        "eni",
-        "action",
-        "count",
-        "subnet",
-        "until_s",
-    ];
-    let mut c = [0; 12];
-    for (slot, n) in c.iter_mut().zip(names) {
-        *slot = t.column(n)?;
-    }
+    let cols = t.columns::<EventRow>()?;
+    let key = t.columns::<EventKey<'_>>()?;
     let mut ev = Events::default();
     while t.next()? {
-        let time = t.time(c[0], "time_s")?;
-        let node = t.get(c[1]);
-        let kind = t.get(c[2]);
-        let own = kind == "no_ip" && t.get(c[5]) == name;
-        let on_node = kind != "no_ip" && nodes.contains(node);
-        let group = node.is_empty() && unschedulable.iter().any(|&(s, e)| s <= time && time < e);
+        let k: EventKey<'_> = t.row(&key)?;
+        let own = k.kind == "no_ip" && k.pod == name;
+        let on_node = k.kind != "no_ip" && nodes.contains(k.node);
+        let group = k.node.is_empty()
+            && unschedulable
+                .iter()
+                .any(|&(s, e)| s <= k.time_s && k.time_s < e);
         if !(own || on_node || group) {
             continue;
         }
-        let opt = |i: usize| Some(t.get(c[i]).to_string()).filter(|s| !s.is_empty());
-        let e = NodeEvent {
-            time_s: time,
-            node: opt(1),
-            kind: kind.to_string(),
-            detail: t.get(c[3]).to_string(),
-            nodegroup: opt(4),
-            pod: opt(5),
-            cause: opt(6),
-            eni: t.opt_u64(c[7], "eni")?,
-            action: opt(8),
-            count: t.opt_u64(c[9], "count")?,
-            subnet: opt(10),
-            until_s: t.opt_time(c[11], "until_s")?,
-        };
+        let e = NodeEvent::from(t.row::<EventRow>(&cols)?);
         if own {
             ev.own.push(e);
         } else if on_node {
-            ev.by_node.entry(node.to_string()).or_default().push(e);
+            ev.by_node.entry(k.node.to_string()).or_default().push(e);
         } else {
             ev.group.push(e);
         }

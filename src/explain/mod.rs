@@ -18,13 +18,14 @@ mod behind;
 mod inputs;
 mod overview;
 mod read;
+mod rows;
+mod steps;
 mod story;
 mod text;
 
 pub use overview::{overview, CauseTotal, Overview, SlowPod};
-pub use story::{
-    pod_story, EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitCauseSeconds, WaitStep,
-};
+pub use steps::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitCauseSeconds, WaitStep};
+pub use story::pod_story;
 pub(crate) use text::{outcome, shell_word};
 pub use text::{overview_text, story_text};
 

@@ -7,6 +7,7 @@
 //! pass over `pods.csv` counts the pods and looks up the slowest ones' outcomes.
 
 use super::read::{check_dir, Table, OVERVIEW_FILES};
+use super::rows::{PodCreated, SlowPodRow, WaitIn};
 use super::{ExplainError, Ms};
 use crate::model::record::WaitCause;
 use serde::Serialize;
@@ -130,13 +131,7 @@ pub fn overview(dir: &Path, top: usize) -> Result<Overview, ExplainError> {
     let mut t = Table::open(dir, "waits.csv", OVERVIEW_FILES)?;
     // pods.csv is needed too: say so before the long pass if it is missing.
     let pods_table = Table::open(dir, "pods.csv", OVERVIEW_FILES)?;
-    let (ipod, inode, icause, istart, iend) = (
-        t.column("pod")?,
-        t.column("node")?,
-        t.column("cause")?,
-        t.column("start_s")?,
-        t.column("end_s")?,
-    );
+    let cols = t.columns::<WaitIn<'_>>()?;
     let mut sums = Sums {
         top,
         ms: [0; CAUSES],
@@ -147,13 +142,16 @@ pub fn overview(dir: &Path, top: usize) -> Result<Overview, ExplainError> {
     };
     let mut cur: Option<Wait> = None;
     while t.next()? {
-        let cause = t.cause(icause)?;
-        let start = t.time(istart, "start_s")?;
-        let end = t.time(iend, "end_s")?;
+        let WaitIn {
+            pod,
+            node,
+            cause,
+            start,
+            end,
+        } = t.row(&cols)?;
         if end < start {
             return Err(t.error(format!("end_s {end} is before start_s {start}")));
         }
-        let pod = t.get(ipod);
         if pod.is_empty() {
             return Err(t.error("column pod is empty".to_string()));
         }
@@ -173,7 +171,6 @@ pub fn overview(dir: &Path, top: usize) -> Result<Overview, ExplainError> {
         if let Some(w) = cur.as_mut() {
             w.by[cause.index()] += end.since(start).0;
             w.end = end;
-            let node = t.get(inode);
             if !node.is_empty() && w.node != node {
                 node.clone_into(&mut w.node);
             }
@@ -214,15 +211,8 @@ pub fn overview(dir: &Path, top: usize) -> Result<Overview, ExplainError> {
 
 /// Counts `pods.csv`'s rows and finds each slow wait's pod (by name and creation time).
 fn join_pods(mut t: Table, slow: &[Wait]) -> Result<(u64, Vec<SlowPod>), ExplainError> {
-    let (ipod, iwork, inode, icreated, iip, ideleted, ifinal) = (
-        t.column("pod")?,
-        t.column("workload")?,
-        t.column("node")?,
-        t.column("created_s")?,
-        t.column("ip_assigned_s")?,
-        t.column("deleted_s")?,
-        t.column("final_state")?,
-    );
+    let cols = t.columns::<SlowPodRow<'_>>()?;
+    let key = t.columns::<PodCreated<'_>>()?;
     let mut found: Vec<Option<SlowPod>> = vec![None; slow.len()];
     let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
     for (k, w) in slow.iter().enumerate() {
@@ -231,28 +221,28 @@ fn join_pods(mut t: Table, slow: &[Wait]) -> Result<(u64, Vec<SlowPod>), Explain
     let mut rows = 0u64;
     while t.next()? {
         rows += 1;
-        let created = t.time(icreated, "created_s")?;
-        let Some(ks) = wanted.get(t.get(ipod)) else {
+        let PodCreated { pod, created_s } = t.row(&key)?;
+        let Some(ks) = wanted.get(pod) else {
             continue;
         };
         for &k in ks {
             let w = &slow[k];
-            if found[k].is_some() || w.created != created {
+            if found[k].is_some() || w.created != created_s {
                 continue;
             }
             let (main, main_ms) = main_cause(&w.by);
-            let node = t.get(inode);
+            let row: SlowPodRow<'_> = t.row(&cols)?;
             found[k] = Some(SlowPod {
-                pod: w.pod.clone(),
-                workload: t.get(iwork).to_string(),
-                node: (!node.is_empty()).then(|| node.to_string()),
-                created_s: w.created,
+                pod: row.pod.to_string(),
+                workload: row.workload.to_string(),
+                node: (!row.node.is_empty()).then(|| row.node.to_string()),
+                created_s: row.created_s,
                 wait_s: Ms(w.total()),
                 main_cause: main.word(),
                 main_cause_s: Ms(main_ms),
-                final_state: t.get(ifinal).to_string(),
-                ip_assigned_s: t.opt_time(iip, "ip_assigned_s")?,
-                deleted_s: t.opt_time(ideleted, "deleted_s")?,
+                final_state: row.final_state.to_string(),
+                ip_assigned_s: row.ip_assigned_s,
+                deleted_s: row.deleted_s,
             });
         }
     }

@@ -1,9 +1,10 @@
-//! Reading the output files: CSV by header name, one record at a time, every problem
-//! located as `FILE:LINE: what is wrong`.
+//! Reading the output files: CSV one record at a time, each read by header name into a row
+//! struct ([`super::rows`]), every problem located as `FILE:LINE: what is wrong`.
 
 use super::{ExplainError, Ms};
 use crate::input::{self, Bounded};
-use crate::model::record::WaitCause;
+use crate::output::csv_read::Columns;
+use serde::Deserialize;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -87,9 +88,10 @@ impl Table {
         })
     }
 
-    /// The index of column `name`; an error naming the header when it is missing.
-    pub fn column(&self, name: &str) -> Result<usize, ExplainError> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
+    /// Where the columns of row struct `T` are; an error naming the header when one is
+    /// missing.
+    pub fn columns<'de, T: Deserialize<'de>>(&self) -> Result<Columns, ExplainError> {
+        Columns::of::<T>(&self.header).map_err(|name| {
             let have: Vec<&str> = self.header.iter().collect();
             ExplainError::invalid(format!(
                 "{}:1: no column `{name}` (the header has {}); is this a file of `ipamsim run`?",
@@ -106,10 +108,11 @@ impl Table {
             .map_err(|e| csv_error(&self.path, e))
     }
 
-    /// Field `i` of the current record (empty if the record is short, which the reader
-    /// rejects anyway).
-    pub fn get(&self, i: usize) -> &str {
-        self.record.get(i).unwrap_or("")
+    /// The current record as row struct `T`, whose columns are `cols`; an error at its line
+    /// naming the column of a bad cell.
+    pub fn row<'s, T: Deserialize<'s>>(&'s self, cols: &Columns) -> Result<T, ExplainError> {
+        cols.read(self.record.as_byte_record())
+            .map_err(|e| self.error(e.to_string()))
     }
 
     /// The 1-based line of the current record.
@@ -124,48 +127,6 @@ impl Table {
             crate::scenario::shown_path(&self.path),
             self.line()
         ))
-    }
-
-    /// Column `i` (named `name`) as a time in seconds.
-    pub fn time(&self, i: usize, name: &str) -> Result<Ms, ExplainError> {
-        let v = self.get(i);
-        parse_ms(v).ok_or_else(|| {
-            self.error(format!(
-                "column {name}: {v:?} is not a time in seconds (such as 12.345)"
-            ))
-        })
-    }
-
-    /// Column `i` as an optional time (empty: none).
-    pub fn opt_time(&self, i: usize, name: &str) -> Result<Option<Ms>, ExplainError> {
-        if self.get(i).is_empty() {
-            Ok(None)
-        } else {
-            self.time(i, name).map(Some)
-        }
-    }
-
-    /// Column `i` as an optional unsigned integer (empty: none).
-    pub fn opt_u64(&self, i: usize, name: &str) -> Result<Option<u64>, ExplainError> {
-        let v = self.get(i);
-        if v.is_empty() {
-            return Ok(None);
-        }
-        v.parse()
-            .map(Some)
-            .map_err(|_| self.error(format!("column {name}: {v:?} is not a whole number")))
-    }
-
-    /// Column `i` as a wait cause word.
-    pub fn cause(&self, i: usize) -> Result<WaitCause, ExplainError> {
-        let v = self.get(i);
-        WaitCause::from_word(v).ok_or_else(|| {
-            let words: Vec<&str> = WaitCause::ALL.iter().map(|c| c.word()).collect();
-            self.error(format!(
-                "column cause: unknown wait cause {v:?}; known: {}",
-                words.join(", ")
-            ))
-        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The text views: aligned, one fact per line, every number with its unit.
 
-use super::story::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitStep};
+use super::steps::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitStep};
 use super::{Ms, Overview};
 use crate::model::record::WaitCause;
 use crate::text::{noun, Count};

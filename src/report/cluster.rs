@@ -5,7 +5,7 @@
 use super::chart::{Marks, Series, PALETTE};
 use super::data::{self, Subnet, Timeline};
 use super::html::Block;
-use super::run::{over_time, section, RunInputs, TimeAxis};
+use super::view::{over_time, section, RunInputs, TimeAxis};
 use super::ReportError;
 use crate::model::record::Ec2Error;
 use plotters::style::RGBColor;

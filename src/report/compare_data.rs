@@ -231,6 +231,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_figure_columns_read_are_ones_compare_writes() {
+        use crate::decide::columns::index_of;
+        let read = SHOWN.map(|(_, name, _)| name);
+        for name in read
+            .into_iter()
+            .chain(["pareto", "time_to_running_p99_s", "idle_ips_mean"])
+        {
+            assert!(index_of(name).is_some(), "{name}");
+        }
+        for c in WaitCause::ALL {
+            let name = format!("wait_{}_s", c.word());
+            assert!(index_of(&name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn cells_as_the_terminal_writes_them() {
         let f = |mean, ci, diff| {
             Some(Figure {

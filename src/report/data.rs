@@ -3,6 +3,7 @@
 //! long series for drawing.
 
 use super::input::CsvIn;
+use super::rows::{EventCause, EventKind, FailureIn, ReadyIn, SubnetIn, TimelineIn};
 use super::ReportError;
 use crate::model::ids::SubnetId;
 use crate::model::record::{Ec2Error, Fact, InsufficientThen};
@@ -10,7 +11,8 @@ use crate::scenario::Ec2Action;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The `timeline.csv` columns the report uses, in the order [`Timeline::columns`] holds them.
+/// The `timeline.csv` columns the report uses, in the order [`Timeline::columns`] holds them
+/// (the fields of [`TimelineIn`]).
 pub const TIMELINE_COLUMNS: [&str; 15] = [
     "time_s",
     "nodes",
@@ -83,11 +85,12 @@ pub type Subnets = Vec<Subnet>;
 /// Reads `timeline.csv`.
 pub fn read_timeline(path: &Path) -> Result<Timeline, ReportError> {
     let mut input = CsvIn::open(path)?;
-    let idx = input.columns(TIMELINE_COLUMNS)?;
-    let mut columns = vec![Vec::new(); idx.len()];
+    let cols = input.columns_of::<TimelineIn>()?;
+    let mut columns = vec![Vec::new(); TIMELINE_COLUMNS.len()];
     input.for_each(|row| {
-        for ((col, &i), name) in columns.iter_mut().zip(&idx).zip(TIMELINE_COLUMNS) {
-            col.push(row.number(i, name)?);
+        let sample: TimelineIn = row.read(&cols)?;
+        for (col, v) in columns.iter_mut().zip(sample.values()) {
+            col.push(v);
         }
         Ok(())
     })?;
@@ -98,14 +101,15 @@ pub fn read_timeline(path: &Path) -> Result<Timeline, ReportError> {
 /// per subnet.
 pub fn read_subnets(path: &Path) -> Result<Subnets, ReportError> {
     let mut input = CsvIn::open(path)?;
-    let names = ["time_s", "subnet", "free_ips", "free_prefix_blocks"];
-    let idx = input.columns(names)?;
+    let cols = input.columns_of::<SubnetIn<'_>>()?;
     let mut out: Subnets = Vec::new();
     input.for_each(|row| {
-        let t = row.number(idx[0], names[0])?;
-        let name = row.text(idx[1], names[1])?;
-        let free = row.number(idx[2], names[2])?;
-        let blocks = row.number(idx[3], names[3])?;
+        let SubnetIn {
+            time_s: t,
+            subnet: name,
+            free_ips: free,
+            free_prefix_blocks: blocks,
+        } = row.read(&cols)?;
         let s = match out.iter().position(|s| s.name == name) {
             Some(i) => &mut out[i],
             None => {
@@ -126,12 +130,11 @@ pub fn read_subnets(path: &Path) -> Result<Subnets, ReportError> {
 /// Reads `nodes.csv`: `(time_s, nodes Ready)` per sample time, in time order.
 pub fn read_ready_nodes(path: &Path) -> Result<Vec<(f64, f64)>, ReportError> {
     let mut input = CsvIn::open(path)?;
-    let [t, ready] = input.columns(["time_s", "ready"])?;
+    let cols = input.columns_of::<ReadyIn>()?;
     let mut by_time: BTreeMap<u64, u64> = BTreeMap::new();
     input.for_each(|row| {
-        let at = row.millis(t, "time_s")?;
-        let r = u64::from(row.flag(ready, "ready")?);
-        *by_time.entry(at).or_default() += r;
+        let ReadyIn { time_ms, ready } = row.read(&cols)?;
+        *by_time.entry(time_ms).or_default() += u64::from(ready);
         Ok(())
     })?;
     Ok(by_time
@@ -182,8 +185,11 @@ impl Failures {
 /// Reads the insufficient-address failures of `events.csv` (`time_s,kind,cause,subnet`).
 pub fn read_failures(path: &Path) -> Result<Failures, ReportError> {
     let mut input = CsvIn::open(path)?;
-    let names = ["time_s", "kind", "cause", "subnet"];
-    let idx = input.columns(names)?;
+    let cols = input.columns_of::<FailureIn<'_>>()?;
+    let (kind_col, cause_col) = (
+        input.columns_of::<EventKind<'_>>()?,
+        input.columns_of::<EventCause<'_>>()?,
+    );
     let kind = insufficient_kind();
     let (cidr, free) = (
         Ec2Error::InsufficientCidrBlocks.name(),
@@ -191,10 +197,10 @@ pub fn read_failures(path: &Path) -> Result<Failures, ReportError> {
     );
     let mut out = Failures::default();
     input.for_each(|row| {
-        if row.text(idx[1], names[1])? != kind {
+        if row.read::<EventKind<'_>>(&kind_col)?.kind != kind {
             return Ok(());
         }
-        let cause = row.text(idx[2], names[2])?;
+        let cause = row.read::<EventCause<'_>>(&cause_col)?.cause;
         let list = if cause == cidr {
             &mut out.cidr_blocks
         } else if cause == free {
@@ -202,8 +208,9 @@ pub fn read_failures(path: &Path) -> Result<Failures, ReportError> {
         } else {
             return Ok(());
         };
-        let t = row.number(idx[0], names[0])?;
-        let subnet = row.text(idx[3], names[3])?;
+        let FailureIn {
+            time_s: t, subnet, ..
+        } = row.read(&cols)?;
         match list.iter_mut().find(|(s, _)| s == subnet) {
             Some((_, times)) => times.push(t),
             None => list.push((subnet.to_string(), vec![t])),

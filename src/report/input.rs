@@ -1,8 +1,12 @@
-//! Reading the output directory's files: CSV through the csv crate with columns found by
-//! header name (extra columns ignored), JSON through serde_json into typed structs. Every
-//! problem is an error naming the file and line, never a panic.
+//! Reading the output directory's files: CSV through the csv crate, each record read by
+//! header name (extra columns ignored) into a row struct ([`super::rows`]), or, for
+//! `comparison.csv`, whose columns vary with the comparison, cell by cell; JSON through
+//! serde_json into typed structs. Every problem is an error naming the file and line,
+//! never a panic.
 
 use super::ReportError;
+use crate::output::csv_read::Columns;
+use serde::Deserialize;
 use std::path::Path;
 
 /// A CSV file being read, with its path for error messages.
@@ -41,6 +45,17 @@ impl<'p> CsvIn<'p> {
             .iter()
             .map(String::from)
             .collect())
+    }
+
+    /// Where the columns of row struct `T` are; a missing one is an error on line 1.
+    pub fn columns_of<'de, T: Deserialize<'de>>(&mut self) -> Result<Columns, ReportError> {
+        let path = self.path;
+        let header = self.reader.headers().map_err(|e| csv_error(path, e))?;
+        Columns::of::<T>(header).map_err(|name| ReportError::Malformed {
+            file: path.to_path_buf(),
+            line: 1,
+            message: format!("missing column \"{name}\""),
+        })
     }
 
     /// Indices of the named columns; a missing one is an error on line 1.
@@ -100,6 +115,13 @@ impl Row<'_> {
         }
     }
 
+    /// This row as row struct `T`, whose columns are `cols`; a bad cell is an error naming
+    /// its column.
+    pub fn read<'s, T: Deserialize<'s>>(&'s self, cols: &Columns) -> Result<T, ReportError> {
+        cols.read(&self.record)
+            .map_err(|e| self.error(format!("column \"{}\": {}", e.column, e.message)))
+    }
+
     /// The text of field `i` (`name` for the message).
     pub fn text(&self, i: usize, name: &str) -> Result<&str, ReportError> {
         std::str::from_utf8(self.record.get(i).unwrap_or(b""))
@@ -108,11 +130,7 @@ impl Row<'_> {
 
     /// Field `i` as a finite number.
     pub fn number(&self, i: usize, name: &str) -> Result<f64, ReportError> {
-        let cell = self.text(i, name)?;
-        match cell.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(self.error(format!("column \"{name}\": \"{cell}\" is not a number"))),
-        }
+        number_of(self.text(i, name)?).map_err(|m| self.error(format!("column \"{name}\": {m}")))
     }
 
     /// Field `i` as a number, `None` when empty.
@@ -124,30 +142,26 @@ impl Row<'_> {
         }
     }
 
-    /// Field `i` as seconds ≥ 0, in whole milliseconds (the files' precision).
-    pub fn millis(&self, i: usize, name: &str) -> Result<u64, ReportError> {
-        self.optional_millis(i, name)?
-            .ok_or_else(|| self.error(format!("column \"{name}\": empty")))
-    }
-
-    /// Field `i` as seconds ≥ 0 in milliseconds, `None` when empty.
-    pub fn optional_millis(&self, i: usize, name: &str) -> Result<Option<u64>, ReportError> {
-        match self.optional_number(i, name)? {
-            None => Ok(None),
-            Some(v) if v >= 0.0 => Ok(Some((v * 1000.0).round() as u64)),
-            Some(v) => Err(self.error(format!("column \"{name}\": {v} is negative"))),
-        }
-    }
-
     /// Field `i` as `true`/`1` or `false`/`0`.
     pub fn flag(&self, i: usize, name: &str) -> Result<bool, ReportError> {
-        match self.text(i, name)? {
-            "1" | "true" => Ok(true),
-            "0" | "false" => Ok(false),
-            cell => Err(self.error(format!(
-                "column \"{name}\": \"{cell}\" is not true/false or 1/0"
-            ))),
-        }
+        flag_of(self.text(i, name)?).map_err(|m| self.error(format!("column \"{name}\": {m}")))
+    }
+}
+
+/// A cell as a finite number, or what is wrong with it.
+pub fn number_of(cell: &str) -> Result<f64, String> {
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("\"{cell}\" is not a number")),
+    }
+}
+
+/// A cell as `true`/`1` or `false`/`0`, or what is wrong with it.
+pub fn flag_of(cell: &str) -> Result<bool, String> {
+    match cell {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(format!("\"{cell}\" is not true/false or 1/0")),
     }
 }
 

@@ -22,9 +22,11 @@ mod input;
 mod labels;
 mod meta;
 pub mod pods;
+mod rows;
 mod run;
 mod scatter;
 mod slowest;
+mod view;
 pub mod waits;
 mod zoom;
 
@@ -182,8 +184,8 @@ fn read_run(
     dir: &Path,
     summary: Option<PathBuf>,
     timeline: Option<PathBuf>,
-) -> Result<run::RunInputs, ReportError> {
-    let mut r = run::RunInputs::default();
+) -> Result<view::RunInputs, ReportError> {
+    let mut r = view::RunInputs::default();
     if let Some(p) = summary {
         r.meta = Some(input::read_json(&p)?);
     }
@@ -254,7 +256,7 @@ fn last(values: &[f64]) -> f64 {
 }
 
 /// The run's header line: the scenario, seed, version and mode.
-fn run_intro(r: &run::RunInputs) -> Option<String> {
+fn run_intro(r: &view::RunInputs) -> Option<String> {
     let m = r.meta.as_ref()?;
     if let Some(c) = &m.calico {
         return Some(format!(
@@ -285,7 +287,7 @@ fn run_intro(r: &run::RunInputs) -> Option<String> {
 }
 
 /// The timeline's figures in a sentence.
-fn timeline_figures(r: &run::RunInputs) -> Option<String> {
+fn timeline_figures(r: &view::RunInputs) -> Option<String> {
     let t = r.timeline.as_ref()?;
     if t.len() == 0 {
         return None;

@@ -5,6 +5,7 @@
 //! the fraction that ever got one.
 
 use super::input::CsvIn;
+use super::rows::{PodIn, PodNetworkIn};
 use super::ReportError;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -148,26 +149,22 @@ impl PodTimes {
 /// Reads `pods.csv`.
 pub fn read_pods(path: &Path) -> Result<PodTimes, ReportError> {
     let mut input = CsvIn::open(path)?;
-    let names = [
-        "workload",
-        "host_network",
-        "created_s",
-        "scheduled_s",
-        "ip_assigned_s",
-        "deleted_s",
-    ];
-    let idx = input.columns(names)?;
+    let cols = input.columns_of::<PodIn<'_>>()?;
+    let network = input.columns_of::<PodNetworkIn>()?;
     let mut out = PodTimes::default();
     input.for_each(|row| {
-        if row.flag(idx[1], names[1])? {
+        if row.read::<PodNetworkIn>(&network)?.host_network {
             out.host_network += 1;
             return Ok(());
         }
-        let workload = row.text(idx[0], names[0])?;
-        let created = row.millis(idx[2], names[2])?;
-        let scheduled = row.optional_millis(idx[3], names[3])?;
-        let ip = row.optional_millis(idx[4], names[4])?;
-        let deleted = row.optional_millis(idx[5], names[5])?;
+        let PodIn {
+            workload,
+            created_ms: created,
+            scheduled_ms: scheduled,
+            ip_assigned_ms: ip,
+            deleted_ms: deleted,
+            ..
+        } = row.read(&cols)?;
         let w = match out.workloads.get_mut(workload) {
             Some(w) => w,
             None => out.workloads.entry(workload.to_string()).or_default(),

@@ -2,7 +2,7 @@
 //! code in `crate::explain`), each with the command that tells its story.
 
 use super::html::{Block, Cell, Table};
-use super::run::section;
+use super::view::section;
 use crate::explain::{outcome, overview, shell_word};
 use std::path::Path;
 

@@ -10,6 +10,7 @@
 //! starts or ends inside. Memory is one small array per cause, whatever the file's size.
 
 use super::input::CsvIn;
+use super::rows::{WaitEndIn, WaitPodIn, WaitSpanIn};
 use super::ReportError;
 use crate::model::record::WaitCause;
 use std::path::Path;
@@ -179,10 +180,10 @@ pub fn read_waits(path: &Path, end_s: f64) -> Result<WaitStack, ReportError> {
         (end_s * 1000.0).round() as u64
     } else {
         let mut input = CsvIn::open(path)?;
-        let [e] = input.columns(["end_s"])?;
+        let cols = input.columns_of::<WaitEndIn>()?;
         let mut latest = 0;
         input.for_each(|row| {
-            latest = latest.max(row.millis(e, "end_s")?);
+            latest = latest.max(row.read::<WaitEndIn>(&cols)?.end_ms);
             Ok(())
         })?;
         latest
@@ -196,13 +197,16 @@ pub fn read_waits_in(path: &Path, start_ms: u64, end_ms: u64) -> Result<WaitStac
     let mut stack = WaitStack::over(start_ms, end_ms);
     let mut diff: [Vec<i64>; N] = std::array::from_fn(|_| vec![0; stack.buckets() + 1]);
     let mut input = CsvIn::open(path)?;
-    let [pod, cause, start, end] = input.columns(["pod", "cause", "start_s", "end_s"])?;
+    // The pod's column is looked for first, then the interval's: `pod,cause,start_s,end_s`.
+    let pod = input.columns_of::<WaitPodIn<'_>>()?;
+    let span = input.columns_of::<WaitSpanIn>()?;
     let mut last_pod: Vec<u8> = Vec::new();
     input.for_each(|row| {
-        let word = row.text(cause, "cause")?;
-        let c = WaitCause::from_word(word)
-            .ok_or_else(|| row.error(format!("column \"cause\": unknown cause \"{word}\"")))?;
-        let (s, e) = (row.millis(start, "start_s")?, row.millis(end, "end_s")?);
+        let WaitSpanIn {
+            cause: c,
+            start_ms: s,
+            end_ms: e,
+        } = row.read(&span)?;
         if e < s {
             return Err(row.error(format!(
                 "end_s {:.3} is before start_s {:.3}",
@@ -210,7 +214,7 @@ pub fn read_waits_in(path: &Path, start_ms: u64, end_ms: u64) -> Result<WaitStac
                 s as f64 / 1000.0
             )));
         }
-        let name = row.text(pod, "pod")?.as_bytes();
+        let name = row.read::<WaitPodIn<'_>>(&pod)?.pod.as_bytes();
         if stack.pods == 0 || name != last_pod.as_slice() {
             stack.pods += 1;
             last_pod.clear();

@@ -9,7 +9,7 @@
 
 use super::chart::tick;
 use super::html::{Block, Section};
-use super::run::TimeAxis;
+use super::view::TimeAxis;
 
 /// The margin on each side of the wait window, as a fraction of its span.
 pub const MARGIN: f64 = 0.05;

@@ -1,13 +1,13 @@
-//! A scenario file read once: its text, hash and YAML tree, validated as written or with
-//! `--set` overrides applied to the tree ([`Source::with_overrides`]).
+//! A scenario file read once: its text, hash and YAML tree. Validating it, as written or
+//! with `--set` overrides applied to the tree, is [`super::validate`]'s
+//! ([`Source::scenario`], [`Source::with_overrides`]).
 //!
 //! Reading is bounded: files are read with [`read_text`], which takes at most
 //! [`MAX_FILE_BYTES`] and checks that the text is UTF-8, giving the line and column of the
 //! first bad byte.
 
-use super::validate::{self, file_stem};
 use super::yaml::{self, Parsed};
-use super::{Diagnostic, Scenario, ScenarioErrors};
+use super::{Diagnostic, ScenarioErrors};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -97,30 +97,6 @@ impl Source {
     pub fn tree(&self) -> Option<&yaml::Node> {
         self.parsed.documents.first()
     }
-
-    /// Validates the scenario as written; every problem at once, or the [`Scenario`] with
-    /// its warnings.
-    pub fn scenario(&self, opts: &LoadOptions) -> Result<Scenario, ScenarioErrors> {
-        validate::check_source(self, &[], false, opts)
-    }
-
-    /// Validates the scenario with `overrides` applied to its tree, as `compare --set`
-    /// does, and its `sweep:` ignored.
-    ///
-    /// A key is a dotted path: a bare aws-node name (`WARM_IP_TARGET`) means
-    /// `cni.WARM_IP_TARGET`, a bare top-level key (`duration`, `cni_from`) itself; a dotted key (`kubelet.retry_interval`, `nodegroups[0].count`)
-    /// sets that value, creating mappings on the way. A `cni.` value is inserted as a string
-    /// scalar, as a DaemonSet manifest holds it (the CNI parsing rules then apply); any other
-    /// value is read as a plain YAML scalar, exactly as if written in the file. Problems from
-    /// the file keep their line and column; a problem in an overridden value is reported
-    /// with its path and `(from --set KEY=VALUE)`.
-    pub fn with_overrides(
-        &self,
-        overrides: &[(String, String)],
-        opts: &LoadOptions,
-    ) -> Result<Scenario, ScenarioErrors> {
-        validate::check_source(self, overrides, true, opts)
-    }
 }
 
 /// Reads `path` (a regular file, through [`crate::input`]) as UTF-8 text of at most
@@ -170,4 +146,14 @@ pub(crate) fn io_message(err: &std::io::Error) -> String {
         Some(i) => text[..i].to_string(),
         None => text,
     }
+}
+
+/// The file name without directories and extension, or `scenario`.
+fn file_stem(file: &str) -> String {
+    Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("scenario")
+        .to_string()
 }

@@ -114,8 +114,34 @@ pub fn parse_with(
     Source::from_text(text, file, dir)?.scenario(opts)
 }
 
+impl Source {
+    /// Validates the scenario as written; every problem at once, or the [`Scenario`] with
+    /// its warnings.
+    pub fn scenario(&self, opts: &LoadOptions) -> Result<Scenario, ScenarioErrors> {
+        check_source(self, &[], false, opts)
+    }
+
+    /// Validates the scenario with `overrides` applied to its tree, as `compare --set`
+    /// does, and its `sweep:` ignored.
+    ///
+    /// A key is a dotted path: a bare aws-node name (`WARM_IP_TARGET`) means
+    /// `cni.WARM_IP_TARGET`, a bare top-level key (`duration`, `cni_from`) itself; a dotted key (`kubelet.retry_interval`, `nodegroups[0].count`)
+    /// sets that value, creating mappings on the way. A `cni.` value is inserted as a string
+    /// scalar, as a DaemonSet manifest holds it (the CNI parsing rules then apply); any other
+    /// value is read as a plain YAML scalar, exactly as if written in the file. Problems from
+    /// the file keep their line and column; a problem in an overridden value is reported
+    /// with its path and `(from --set KEY=VALUE)`.
+    pub fn with_overrides(
+        &self,
+        overrides: &[(String, String)],
+        opts: &LoadOptions,
+    ) -> Result<Scenario, ScenarioErrors> {
+        check_source(self, overrides, true, opts)
+    }
+}
+
 /// Validates `source` with `overrides` applied (and `sweep` removed when `ignore_sweep`).
-pub(crate) fn check_source(
+fn check_source(
     source: &Source,
     overrides: &[(String, String)],
     ignore_sweep: bool,
@@ -196,16 +222,6 @@ fn apply_override(root: &mut Node, rec: &mut Recorder, key: &str, value: &str) {
             format!("{message} (from --set {key}={value})"),
         );
     }
-}
-
-/// The file name without directories and extension, or `scenario`.
-pub(crate) fn file_stem(file: &str) -> String {
-    Path::new(file)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .filter(|s| !s.is_empty())
-        .unwrap_or("scenario")
-        .to_string()
 }
 
 /// What a duration looks like, for messages.
