@@ -23,6 +23,7 @@ mod golden;
 mod import;
 mod import_limits;
 mod ipv6;
+mod layout;
 mod lazy_ticks;
 mod messages;
 mod node_start;

@@ -6,7 +6,7 @@
 //! reader's do. [`value_before`] takes serde_json's error position, whose column counts
 //! bytes, and compares it in bytes.
 
-use super::json::{JsonPath, Step};
+use super::path::{JsonPath, Step};
 use std::io::BufRead;
 use std::path::Path;
 

@@ -20,6 +20,7 @@ pub mod list;
 mod locate;
 pub mod names;
 pub mod out;
+pub mod path;
 
 use crate::scenario::{read_aws_node_env, CniConfig, Diagnostic};
 use json::{read_json, read_json_with, Found, InputFile, Located};
