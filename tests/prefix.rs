@@ -203,7 +203,10 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     // used: 600 scattered over 1,019 usable addresses: no /28 is free; about 419 are
     // (416 after the three instances' own addresses).
     let last_subnet = w.recorder.subnets.last().unwrap();
-    assert_eq!((last_subnet.2, last_subnet.3), (416, 0));
+    assert_eq!(
+        (last_subnet.free_ips, last_subnet.free_prefix_blocks),
+        (416, 0)
+    );
     let backoffs = events_of(&w, "insufficient_cooldown");
     assert!(backoffs
         .iter()

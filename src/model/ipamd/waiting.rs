@@ -58,9 +58,9 @@ impl NodeIpamd {
         {
             return (WaitCause::MaxEnis, None);
         }
-        if let Some((t, _)) = self
+        if let Some(t) = self
             .last_throttled
-            .filter(|(t, _)| now.since(*t) <= THROTTLE_MEMORY)
+            .filter(|&t| now.since(t) <= THROTTLE_MEMORY)
         {
             return (WaitCause::Ec2Throttled, Some(t + THROTTLE_MEMORY + TICK));
         }
@@ -96,33 +96,14 @@ impl NodeIpamd {
     /// to be retried after a failed request, or came back failed.
     fn growth_in_flight(&self) -> Option<bool> {
         let failed = self.call_error.is_some();
-        match self.step {
-            Step::Assigned { .. }
-            | Step::SubnetsDescribed
-            | Step::Created
-            | Step::InstancesDescribed
-            | Step::Attached
-            | Step::AttachFailedDeleted
-            | Step::Modified
-            | Step::ImdsPoll { .. }
-            | Step::SetupDescribed => Some(failed),
-            Step::Retry => self.call.and_then(|c| growth_step(c.then).then_some(true)),
+        match &self.step {
+            Step::ImdsPoll { .. } => Some(failed),
+            s if s.is_growth() => Some(failed),
+            Step::Retry => self
+                .call
+                .as_ref()
+                .and_then(|c| c.then.is_growth().then_some(true)),
             _ => None,
         }
     }
-}
-
-/// Whether a call returning to `step` is part of a pool increase.
-fn growth_step(step: Step) -> bool {
-    matches!(
-        step,
-        Step::Assigned { .. }
-            | Step::SubnetsDescribed
-            | Step::Created
-            | Step::InstancesDescribed
-            | Step::Attached
-            | Step::AttachFailedDeleted
-            | Step::Modified
-            | Step::SetupDescribed
-    )
 }
