@@ -22,11 +22,17 @@ const SHOWN_STEP: u8 = 4;
 /// success in between, beyond the first row of each kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Repeats {
+    /// The call.
     action: Ec2Action,
+    /// EC2's error.
     error: Ec2Error,
+    /// The first repeated request.
     first: crate::time::SimTime,
+    /// The last repeated request.
     last: crate::time::SimTime,
+    /// Repeated requests.
     requests: u32,
+    /// Calls that finally failed among them.
     calls: u32,
     /// Where its row goes in `events.csv` (reserved at its first request).
     slot: Slot,

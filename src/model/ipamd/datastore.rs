@@ -207,9 +207,19 @@ pub struct Datastore {
     prefixes: u32,
     /// Prefixes with no assigned address (`F`).
     free_prefixes: u32,
-    /// Releases in time order: `(when, ENI, address)`; entries past the cooldown are
-    /// dropped at the next release.
-    released: VecDeque<(SimTime, EniId, u32)>,
+    /// Releases in time order; entries past the cooldown are dropped at the next release.
+    released: VecDeque<Release>,
+}
+
+/// An address a pod released (the cooling count checks whether it is still unassigned).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Release {
+    /// When.
+    at: SimTime,
+    /// Its ENI.
+    eni: EniId,
+    /// The address.
+    addr: u32,
 }
 
 impl Datastore {
@@ -230,7 +240,7 @@ impl Datastore {
     /// `GetIPStats` (spec §c.1), from the counters and the recent releases.
     pub fn stats(&self, now: SimTime) -> PoolStats {
         let mut cooldown = 0;
-        for &(t, eni, addr) in self.released.iter().rev() {
+        for &Release { at: t, eni, addr } in self.released.iter().rev() {
             if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
                 break;
             }
@@ -254,7 +264,7 @@ impl Datastore {
     /// may be assigned), or `None` if none is cooling.
     pub fn cooling_ends(&self, now: SimTime) -> Option<SimTime> {
         let mut oldest = None;
-        for &(t, eni, addr) in self.released.iter().rev() {
+        for &Release { at: t, eni, addr } in self.released.iter().rev() {
             if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
                 break;
             }
@@ -495,13 +505,13 @@ impl Datastore {
 
     /// Queues a release for the cooling count, dropping entries already past the cooldown.
     fn note_release(&mut self, now: SimTime, eni: EniId, addr: u32) {
-        while let Some(&(t, _, _)) = self.released.front() {
-            if pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+        while let Some(r) = self.released.front() {
+            if pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
                 break;
             }
             self.released.pop_front();
         }
-        self.released.push_back((now, eni, addr));
+        self.released.push_back(Release { at: now, eni, addr });
     }
 
     /// Ids of ENIs that can take more CIDRs (`GetAllocatableENIs`, §c.7): fewer than
