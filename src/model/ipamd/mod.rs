@@ -31,6 +31,7 @@ pub use cluster::Ipamds;
 use super::ec2::Ec2;
 use super::event::Event;
 use super::ids::{EniId, GroupId, NodeId, PodId, SubnetId};
+use super::lease::{Ipv4, Lease, Leased};
 use super::record::{Draft, Ec2Error, EventOrder, Fact};
 use super::subnet::Subnet;
 use crate::engine::EventQueue;
@@ -436,7 +437,7 @@ impl NodeIpamd {
 
     /// CNI ADD (`AssignPodIPv4Address`, §d.1): an address for `pod`, or `None`. ipamd
     /// answers only while it is serving (not during a restart's `nodeInit`).
-    pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<(EniId, u32)> {
+    pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<Lease> {
         let eni_rot = self.map_order();
         let ip_rot = self.map_order();
         if !self.serving {
@@ -444,28 +445,32 @@ impl NodeIpamd {
         }
         if let Some(v6) = &mut self.v6 {
             let eni = self.ds.enis().first().map_or(EniId(1), |e| e.id);
-            return Some((eni, v6.assign(now, ip_rot, pod)));
+            let addr = Leased::V6Offset(v6.assign(now, ip_rot, pod));
+            return Some(Lease {
+                eni: Some(eni),
+                addr,
+            });
         }
-        self.ds.assign(now, pod, eni_rot, ip_rot)
+        let (eni, addr) = self.ds.assign(now, pod, eni_rot, ip_rot)?;
+        Some(Lease::v4(Some(eni), Ipv4(addr)))
     }
 
     /// CNI DEL (`UnassignPodIPAddress`, §d.2): the address stays on the ENI and cools.
-    pub fn cni_del(&mut self, now: SimTime, pod: PodId, eni: EniId, addr: u32) {
-        match &mut self.v6 {
-            Some(v6) => v6.unassign(now, addr, pod),
-            None => {
-                self.ds.unassign(now, eni, addr, pod);
+    pub fn cni_del(&mut self, now: SimTime, pod: PodId, lease: Lease) {
+        match (lease.addr, &mut self.v6, lease.eni) {
+            (Leased::V6Offset(off), Some(v6), _) => v6.unassign(now, off, pod),
+            (Leased::V4(addr), None, Some(eni)) => {
+                self.ds.unassign(now, eni, addr.0, pod);
             }
+            // the node's /80 is gone with its instance: nothing holds the address any more
+            // (and ipamd gives no IPv4 lease without an ENI, nor one in IPv6 mode)
+            _ => {}
         }
     }
 
-    /// The full address CNI ADD named `(eni, addr)`.
-    pub fn address(&self, addr: u32) -> crate::model::record::PodAddr {
-        use crate::model::record::PodAddr;
-        match &self.v6 {
-            Some(v6) => PodAddr::V6(v6.address(addr)),
-            None => PodAddr::V4(addr),
-        }
+    /// The full address of a lease CNI ADD gave.
+    pub fn address(&self, lease: Lease) -> crate::model::record::PodAddr {
+        lease.address(|off| self.v6.as_ref().map(|v6| v6.address(off)))
     }
 
     /// A Go-map-order draw: a random rotation, or 0 in canonical placement.

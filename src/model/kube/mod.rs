@@ -17,7 +17,8 @@ mod workloads;
 pub use waits::{NodeWaits, WaitTotals};
 
 use super::event::Event;
-use super::ids::{EniId, NodeId, PodId, WorkloadId};
+use super::ids::{NodeId, PodId, WorkloadId};
+use super::lease::Lease;
 use super::nodes::Nodes;
 use super::record::{Draft, EventOrder, Fact, PodState, Recorder};
 use crate::engine::EventQueue;
@@ -48,7 +49,7 @@ pub trait Cni {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Result<(EniId, u32), NoAddress>;
+    ) -> Result<Lease, NoAddress>;
     /// Starts a CNI ADD: `Some(answer)` at once, or `None` when the plugin answers later
     /// (its event then calls [`Kube::cni_answer`]). Default: [`Cni::add`] at once.
     fn start_add(
@@ -57,7 +58,7 @@ pub trait Cni {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Option<Result<(EniId, u32), NoAddress>> {
+    ) -> Option<Result<Lease, NoAddress>> {
         Some(self.add(now, node, pod, queue))
     }
     /// Whether the node's CNI answers ADDs at all now (the VPC CNI: ipamd is serving).
@@ -68,15 +69,15 @@ pub trait Cni {
     /// `pod`, waiting on `node`, is deleted: an ADD of it still in flight is dropped.
     /// Default: nothing (ADDs answer at once).
     fn cancel(&mut self, _node: NodeId, _pod: PodId) {}
-    /// The address that `add` named `ip` on `node`, in full.
-    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr;
-    /// CNI DEL: `pod` gives back `ip`.
+    /// The address of the lease `add` gave on `node`, in full.
+    fn address(&self, node: NodeId, lease: Lease) -> crate::model::record::PodAddr;
+    /// CNI DEL: `pod` gives back its lease.
     fn del(
         &mut self,
         now: SimTime,
         node: NodeId,
         pod: PodId,
-        ip: (EniId, u32),
+        lease: Lease,
         queue: &mut EventQueue<Event>,
     );
 }

@@ -8,9 +8,10 @@
 //! Kube tells the controller which pods were bound and which branches their deletion gives
 //! back through [`BranchRequest`]s the world takes after each call.
 
-use super::pods::Owner;
+use super::pods::{Branch, Owner};
 use super::{Cni, Env, Kube, NoAddress};
-use crate::model::ids::{EniId, NodeId, PodId};
+use crate::model::ids::{NodeId, PodId};
+use crate::model::lease::Lease;
 use crate::model::record::{PodState, Recorder};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
@@ -32,8 +33,8 @@ pub enum BranchRequest {
     Released {
         /// The node.
         node: NodeId,
-        /// `(branch number, address)`.
-        branch: Option<(EniId, u32)>,
+        /// Its branch ENI (its number on the node) and address.
+        branch: Option<Lease>,
     },
 }
 
@@ -144,7 +145,7 @@ impl Kube {
     pub(super) fn pod_eni_unbound(&mut self, pod: PodId, node: NodeId) {
         let s = &mut self.pod_eni.slots[node.index()];
         s.bound = s.bound.saturating_sub(1);
-        let branch = self.pods[pod.index()].branch.map(|(b, _)| b);
+        let branch = self.pods[pod.index()].branch.map(|b| b.lease);
         self.pod_eni
             .requests
             .push(BranchRequest::Released { node, branch });
@@ -180,17 +181,14 @@ impl Kube {
 
     /// The controller annotated `pod` (of life `life`) with its branch ENI at `now`; `false`
     /// if the pod is gone (the branch is then given back).
-    pub fn annotate_branch(
-        &mut self,
-        pod: PodId,
-        life: u32,
-        branch: (EniId, u32),
-        now: SimTime,
-    ) -> bool {
+    pub fn annotate_branch(&mut self, pod: PodId, life: u32, branch: Lease, now: SimTime) -> bool {
         if !self.alive(pod, life) {
             return false;
         }
-        self.pods[pod.index()].branch = Some((branch, now));
+        self.pods[pod.index()].branch = Some(Branch {
+            lease: branch,
+            at: now,
+        });
         true
     }
 
@@ -203,7 +201,7 @@ impl Kube {
     /// ipamd's answer to the CNI ADD of a pod asking for a pod ENI: its branch ENI once
     /// annotated, else "failed to get Branch ENI resource" (CNI rpc_handler.go:181-184);
     /// nothing while ipamd does not serve (an aws-node restart).
-    pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<(EniId, u32), NoAddress> {
+    pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<Lease, NoAddress> {
         let no = NoAddress {
             available: 0,
             cooling: 0,
@@ -211,7 +209,7 @@ impl Kube {
         };
         match self.pods[pod.index()].branch {
             _ if !serving => Err(no),
-            Some((ip, _)) => Ok(ip),
+            Some(b) => Ok(b.lease),
             None => Err(no),
         }
     }

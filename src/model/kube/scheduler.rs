@@ -5,7 +5,8 @@
 use super::pods::{Owner, Pod};
 use super::{Cni, Env, Kube, KubeNode, NoAddress};
 use crate::model::event::Event;
-use crate::model::ids::{DaemonSetId, EniId, NodeId, PodId};
+use crate::model::ids::{DaemonSetId, NodeId, PodId};
+use crate::model::lease::Lease;
 use crate::model::record::{Fact, PodState, Recorder};
 use crate::model::rng::jittered;
 use crate::scenario::SchedulerPolicy;
@@ -283,7 +284,7 @@ impl Kube {
         &mut self,
         env: &mut Env<'_, R, C>,
         pod: PodId,
-        answer: Result<(EniId, u32), NoAddress>,
+        answer: Result<Lease, NoAddress>,
     ) {
         let now = env.now;
         let Some(node) = self.pods[pod.index()].node else {

@@ -106,7 +106,7 @@ impl Kube {
         }
         match cause {
             WaitCause::NodeNotReady | WaitCause::IpamdUnavailable => cause,
-            _ if p.branch.is_some_and(|(_, at)| at <= t) => WaitCause::KubeletRetry,
+            _ if p.branch.is_some_and(|b| b.at <= t) => WaitCause::KubeletRetry,
             _ => WaitCause::BranchEni,
         }
     }
@@ -148,7 +148,7 @@ impl Kube {
         // — unless the node's ipamd does not serve, which the node's log says.
         let branch_at = p
             .pod_eni
-            .then(|| p.branch.map_or(end, |(_, t)| t.clamp(bound, end)));
+            .then(|| p.branch.map_or(end, |b| b.at.clamp(bound, end)));
         let w = &mut self.nodes[node.index()].waits;
         let Some(i) = w.waiting.iter().position(|&(_, q)| q == pod) else {
             return;

@@ -9,6 +9,7 @@ use crate::model::ec2::Response;
 use crate::model::event::Event;
 use crate::model::ids::{EniId, NodeId, PodId};
 use crate::model::kube::podeni::BranchRequest;
+use crate::model::lease::{Ipv4, Lease, Leased};
 use crate::model::podeni::{
     retry_backoff, Controller, Cooling, Job, JobStep, Trunk, REQUEUE_AFTER_SUBNET_FULL,
 };
@@ -213,11 +214,16 @@ impl<R: Recorder> World<R> {
         &mut self,
         now: SimTime,
         node: NodeId,
-        branch: Option<(EniId, u32)>,
+        branch: Option<Lease>,
         queue: &mut EventQueue<Event>,
     ) {
-        let Some((EniId(branch), addr)) = branch else {
-            return; // still queued or in creation: the job gives it back when it ends
+        // still queued or in creation: the job gives it back when it ends
+        let Some(Lease {
+            eni: Some(EniId(branch)),
+            addr: Leased::V4(Ipv4(addr)),
+        }) = branch
+        else {
+            return;
         };
         let n = self.controller.node_mut(node);
         n.in_use = n.in_use.saturating_sub(1);
@@ -325,10 +331,12 @@ impl<R: Recorder> World<R> {
                 n.last_branch += 1;
                 let branch = n.last_branch;
                 let (pod, life) = job.pod;
-                if self
-                    .kube
-                    .annotate_branch(pod, life, (EniId(branch), addr), now)
-                {
+                if self.kube.annotate_branch(
+                    pod,
+                    life,
+                    Lease::v4(Some(EniId(branch)), Ipv4(addr)),
+                    now,
+                ) {
                     let in_use = self.controller.node(node).in_use;
                     let fact = Fact::BranchEni {
                         pod,
