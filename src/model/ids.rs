@@ -50,6 +50,15 @@ id!(
     /// A DaemonSet, in scenario order.
     DaemonSetId
 );
+id!(
+    /// A branch job of the VPC resource controller: a slot of its job slab (reused once
+    /// the job ends).
+    JobId
+);
+id!(
+    /// A leaked ENI, in leak order across the cluster.
+    LeakedId
+);
 
 /// Who owns a pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use crate::time::SimTime;
 pub struct Ipamds {
     /// Per node.
     pub nodes: Vec<NodeIpamd>,
-    /// Leaked ENIs, indexed by `Event::LeakedEniCleanup`.
+    /// Leaked ENIs, by [`LeakedId`](crate::model::ids::LeakedId).
     pub leaked: Vec<Leaked>,
 }
 

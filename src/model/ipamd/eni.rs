@@ -9,7 +9,7 @@ use super::{
 };
 use crate::model::ec2::{self, Response};
 use crate::model::event::Event;
-use crate::model::ids::{EniId, SubnetId};
+use crate::model::ids::{EniId, LeakedId, SubnetId};
 use crate::model::record::{Ec2Error, Fact, InsufficientThen};
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
@@ -351,18 +351,18 @@ impl NodeIpamd {
             eni: e.id,
             cleanup_at: at,
         });
-        let index = ctx.leaked.len() as u32;
+        let id = LeakedId::from_index(ctx.leaked.len());
         ctx.leaked.push(Leaked {
             node: ctx.node,
             eni: e,
         });
-        ctx.queue.schedule(at, Event::LeakedEniCleanup(index));
+        ctx.queue.schedule(at, Event::LeakedEniCleanup(id));
     }
 
-    /// The leaked-ENI cleanup deletes leaked ENI `index` (one `DeleteNetworkInterface`; if
-    /// it is not answered OK the next hourly run tries again).
-    pub fn leaked_cleanup(&mut self, ctx: &mut Ctx<'_>, index: u32) {
-        let e = &ctx.leaked[index as usize].eni;
+    /// The leaked-ENI cleanup deletes leaked ENI `id` (one `DeleteNetworkInterface`; if it
+    /// is not answered OK the next hourly run tries again).
+    pub fn leaked_cleanup(&mut self, ctx: &mut Ctx<'_>, id: LeakedId) {
+        let e = &ctx.leaked[id.index()].eni;
         if e.primary_ip == 0 && e.ips.is_empty() && e.prefixes.is_empty() {
             return; // already cleaned up
         }
@@ -373,9 +373,9 @@ impl NodeIpamd {
         );
         if !matches!(r, Response::Ok(_)) {
             let at = ctx.now + LEAK_CLEANUP_PERIOD;
-            return ctx.queue.schedule(at, Event::LeakedEniCleanup(index));
+            return ctx.queue.schedule(at, Event::LeakedEniCleanup(id));
         }
-        let e = std::mem::take(&mut ctx.leaked[index as usize].eni);
+        let e = std::mem::take(&mut ctx.leaked[id.index()].eni);
         let subnet = ctx.subnet(e.subnet);
         subnet.release_ip(e.primary_ip);
         e.ips.iter().for_each(|&a| subnet.release_ip(a));

@@ -66,8 +66,6 @@ pub struct World<R: Recorder> {
     pub autoscaler: Autoscaler,
     /// The VPC resource controller (security groups for pods).
     pub controller: super::podeni::Controller,
-    controller_rng: rand_chacha::ChaCha8Rng,
-    branch_requests: Vec<super::kube::podeni::BranchRequest>,
     /// Where outputs go.
     pub recorder: R,
     /// Facts on their way to `recorder.event`, in time order (`record::EventOrder`).
@@ -111,14 +109,12 @@ impl<R: Recorder> World<R> {
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone());
         let kube = Kube::new(&sc);
-        let controller = super::podeni::Controller::new(&sc.resource_controller);
         let controller_rng = rng_stream(sc.seed, streams::RESOURCE_CONTROLLER);
+        let controller = super::podeni::Controller::new(&sc.resource_controller, controller_rng);
         let calico = sc.ipam.calico().then(|| Calico::new(&sc));
         let subnet_free_before = subnets.iter().map(|s| u64::from(s.free())).sum();
         let mut world = World {
             controller,
-            controller_rng,
-            branch_requests: Vec::new(),
             calico,
             nodes: Nodes::default(),
             kube,
@@ -376,9 +372,9 @@ impl<R: Recorder> Model for World<R> {
             Event::IpamdWake { node, gen } => {
                 self.with_ipamd(now, node, queue, |ip, ctx| ip.on_wake(ctx, gen))
             }
-            Event::LeakedEniCleanup(index) => {
-                let node = self.ipamd.leaked[index as usize].node;
-                self.with_ipamd(now, node, queue, |ip, ctx| ip.leaked_cleanup(ctx, index))
+            Event::LeakedEniCleanup(id) => {
+                let node = self.ipamd.leaked[id.index()].node;
+                self.with_ipamd(now, node, queue, |ip, ctx| ip.leaked_cleanup(ctx, id))
             }
             Event::AwsNodeRestart(node) => self.with_ipamd(now, node, queue, |ip, ctx| {
                 ip.restart(ctx, RestartReason::InjectedFault)
