@@ -293,9 +293,11 @@ impl NodeIpamd {
         }
     }
 
-    /// `tryFreeENI` found ENI `idx` deletable: it leaves the datastore and `FreeENI` starts.
-    pub(super) fn start_free(&mut self, ctx: &mut Ctx<'_>, idx: usize, then: FreeThen) {
-        let eni = self.ds.remove_eni(idx);
+    /// `tryFreeENI` found ENI `id` deletable: it leaves the datastore and `FreeENI` starts.
+    pub(super) fn start_free(&mut self, ctx: &mut Ctx<'_>, id: EniId, then: FreeThen) {
+        let Some(eni) = self.ds.remove_eni(id) else {
+            return self.free_done(ctx, then);
+        };
         let idle = eni.cidrs();
         let freeing = NewEni {
             id: eni.id,

@@ -227,7 +227,6 @@ pub(super) fn add_new_eni(ds: &mut Datastore, e: NewEni, now: SimTime) {
         false,
         now,
     ));
-    let idx = ds.position(e.id).expect("just added");
-    ds.add_ips(idx, &e.ips);
-    ds.add_prefixes(idx, &e.prefixes);
+    ds.add_ips(e.id, &e.ips);
+    ds.add_prefixes(e.id, &e.prefixes);
 }

@@ -9,7 +9,8 @@
 //! Files: `calls.rs` (EC2 calls through the SDK's retryer, ipamd's own retries), `init.rs`
 //! (`nodeInit`, restarts, termination), `tick.rs` (`updateIPPoolIfRequired`: increase,
 //! decrease, `tryFreeENI`, reconcile), `eni.rs` (creating, attaching, setting up, freeing
-//! and leaking ENIs), `wake.rs` (which step a wake continues), `waiting.rs` (why a pod
+//! and leaking ENIs), `step.rs` (the loop's steps, each carrying the data of the routine
+//! in progress), `wake.rs` (which step a wake continues), `waiting.rs` (why a pod
 //! waiting on the node has no IP), `datastore.rs` and `pool.rs` (the datastore and the
 //! pure pool rules), `cluster.rs` (every node's ipamd as the kubelet's CNI).
 

@@ -64,9 +64,16 @@ impl NodeIpamd {
         let Some(&eni) = self.candidates.get(fill.next) else {
             return self.alloc_eni(ctx);
         };
-        let idx = self.ds.position(eni).expect("candidate ENI exists");
+        // a candidate is an ENI of the datastore (nothing removes one during an increase)
+        let Some(cidrs) = self.ds.eni(eni).map(|e| e.cidrs()) else {
+            let next = Fill {
+                next: fill.next + 1,
+                ..fill
+            };
+            return self.try_next_candidate(ctx, next);
+        };
         let per = self.conf.cidrs_per_eni;
-        let room = per - self.ds.enis()[idx].cidrs();
+        let room = per - cidrs;
         let want = room.min(fill.to_allocate).min(per);
         let step = Step::Assigned {
             eni,
@@ -124,16 +131,18 @@ impl NodeIpamd {
         mut fill: Fill,
     ) {
         let now = ctx.now;
-        let idx = self.ds.position(eni).expect("ENI exists");
-        let subnet = self.ds.enis()[idx].subnet;
+        // the ENI asked is in the datastore: nothing removes one during an increase
+        let Some(subnet) = self.ds.eni(eni).map(|e| e.subnet) else {
+            return self.increase_done(ctx);
+        };
         let prefixes = self.pd();
         match self.take_from_subnet(ctx, subnet, want) {
             Ok(()) => {
                 let got = std::mem::take(&mut self.scratch);
                 if self.ds.pd {
-                    self.ds.add_prefixes(idx, &got);
+                    self.ds.add_prefixes(eni, &got);
                 } else {
-                    self.ds.add_ips(idx, &got);
+                    self.ds.add_ips(eni, &got);
                 }
                 self.scratch = got;
                 self.last_pool_action = Some(now);
@@ -253,14 +262,15 @@ impl NodeIpamd {
                 return self.free_eni_phase(ctx);
             }
             let idx = (d.rot as usize + d.pos as usize) % self.ds.enis().len();
+            let (eni, subnet) = (self.ds.enis()[idx].id, self.ds.enis()[idx].subnet);
             d.pos += 1;
             let mut out = std::mem::take(&mut self.scratch);
             out.clear();
-            let taken = self.ds.take_freeable(idx, d.over, ip_rot, &mut out);
+            let taken = self.ds.take_freeable(eni, d.over, ip_rot, &mut out);
             if taken > 0 {
                 d.over -= taken;
-                d.eni = self.ds.enis()[idx].id;
-                self.releasing.subnet = self.ds.enis()[idx].subnet;
+                d.eni = eni;
+                self.releasing.subnet = subnet;
                 if self.ds.pd {
                     self.releasing.prefixes.extend_from_slice(&out);
                 } else {
@@ -269,7 +279,6 @@ impl NodeIpamd {
             }
             self.scratch = out;
             if taken > 0 {
-                let eni = self.ds.enis()[idx].id;
                 let s = self.ds.stats(ctx.now);
                 ctx.emit(Fact::Unassigned {
                     eni,
@@ -291,10 +300,10 @@ impl NodeIpamd {
         }
         self.remove_extra = false;
         let rot = self.map_order();
-        let Some(idx) = self.ds.deletable_eni(ctx.now, self.conf.targets, rot) else {
+        let Some(eni) = self.ds.deletable_eni(ctx.now, self.conf.targets, rot) else {
             return self.end_tick(ctx);
         };
-        self.start_free(ctx, idx, FreeThen::EndTick);
+        self.start_free(ctx, eni, FreeThen::EndTick);
     }
 
     /// End of `updateIPPoolIfRequired`; sleep 2.5 s, then the reconcile check.
@@ -358,11 +367,11 @@ impl NodeIpamd {
                 subnet,
                 ..
             } = u;
-            match self.ds.position(eni) {
-                Some(idx) if prefix => self.ds.add_prefixes(idx, &[addr]),
-                Some(idx) => self.ds.add_ips(idx, &[addr]),
-                None if prefix => ctx.subnet(subnet).release_prefix(addr),
-                None => ctx.subnet(subnet).release_ip(addr),
+            // CIDRs of an ENI that is gone return to the subnet
+            if prefix && !self.ds.add_prefixes(eni, &[addr]) {
+                ctx.subnet(subnet).release_prefix(addr);
+            } else if !prefix && !self.ds.add_ips(eni, &[addr]) {
+                ctx.subnet(subnet).release_ip(addr);
             }
             readded += 1;
         }
