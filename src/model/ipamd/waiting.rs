@@ -8,7 +8,7 @@
 //! touches the node.
 
 use super::{pool, NodeIpamd, Step, INSUFFICIENT_COOLDOWN, THROTTLE_MEMORY};
-use crate::model::record::WaitCause;
+use crate::model::record::{CauseChange, WaitCause};
 use crate::time::{SimDuration, SimTime};
 
 /// One microsecond: the state "within N s of t" (`since(t) <= N`) ends at `t + N + 1 µs`.
@@ -72,17 +72,17 @@ impl NodeIpamd {
         }
     }
 
-    /// The causes from `now` on, as `(from, cause)` in `out` (cleared first): the cause now,
-    /// then each change that comes with no event.
-    pub fn wait_plan(&self, now: SimTime, out: &mut Vec<(SimTime, WaitCause)>) {
+    /// The causes from `now` on, in `out` (cleared first): the cause now, then each change
+    /// that comes with no event.
+    pub fn wait_plan(&self, now: SimTime, out: &mut Vec<CauseChange>) {
         out.clear();
         let mut at = now;
         // Each change ends one of three time-limited states (cooling, back-off,
         // throttle memory); cooling may end address by address, so bound the walk.
         for _ in 0..8 {
             let (cause, until) = self.wait_cause(at);
-            if out.last().is_none_or(|&(_, c)| c != cause) {
-                out.push((at, cause));
+            if out.last().is_none_or(|c| c.cause != cause) {
+                out.push(CauseChange { from: at, cause });
             }
             match until {
                 Some(u) if u > at => at = u,

@@ -18,7 +18,7 @@ pub use memory::{
 };
 pub use order::{Draft, EventOrder, Slot, StreakOwner};
 pub use samples::{BlockRow, NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
-pub use waits::{WaitCause, WaitRecord};
+pub use waits::{CauseChange, WaitCause, WaitRecord};
 
 use super::ids::NodeId;
 use crate::scenario::NodeGroupSpec;

@@ -23,7 +23,7 @@ use super::kube::pods::{Pod, PodName};
 use super::kube::{Env, Kube};
 use super::nodes::Nodes;
 use super::record::{
-    Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause,
+    CauseChange, Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause,
 };
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
@@ -79,7 +79,7 @@ pub struct World<R: Recorder> {
     pub options: ModelOptions,
     /// Scratch: the nodes an event touched, and one node's wait plan (`waits.rs`).
     touched: Vec<NodeId>,
-    plan: Vec<(SimTime, WaitCause)>,
+    plan: Vec<CauseChange>,
 }
 
 impl<R: Recorder> World<R> {
@@ -245,7 +245,10 @@ impl<R: Recorder> World<R> {
             let ipamd = self.ipamd.get(node);
             if let (Some(c), true) = (&self.calico, self.kube.node(node).ready) {
                 self.plan.clear();
-                self.plan.push((now, c.wait_cause(node)));
+                self.plan.push(CauseChange {
+                    from: now,
+                    cause: c.wait_cause(node),
+                });
             } else if self.kube.node(node).ready {
                 ipamd.wait_plan(now, &mut self.plan);
             } else {
@@ -256,7 +259,7 @@ impl<R: Recorder> World<R> {
                     WaitCause::NodeNotReady
                 };
                 self.plan.clear();
-                self.plan.push((now, cause));
+                self.plan.push(CauseChange { from: now, cause });
             }
             self.kube.set_wait_plan(node, now, &self.plan);
         }
