@@ -60,6 +60,16 @@ id!(
     LeakedId
 );
 
+/// A pod at one life of its slot (pod slots are reused: a reference to an earlier life is
+/// stale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodLife {
+    /// The pod's slot.
+    pub pod: PodId,
+    /// Which life of the slot.
+    pub life: u32,
+}
+
 /// Who owns a pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Owner {

@@ -32,7 +32,7 @@ mod steps;
 use crate::engine::EventQueue;
 use crate::model::ec2::Ec2;
 use crate::model::event::Event;
-use crate::model::ids::{JobId, NodeId, Owner, PodId, SubnetId};
+use crate::model::ids::{JobId, NodeId, Owner, PodId, PodLife, SubnetId};
 use crate::model::kube::podeni::BranchRequest;
 use crate::model::lease::Lease;
 use crate::model::nodes::Nodes;
@@ -68,16 +68,6 @@ pub trait PodEniPods {
     fn waits_on(&self, pod: PodId, life: u32, node: NodeId) -> bool;
     /// The pod's owner (which names it in records).
     fn owner(&self, pod: PodId) -> Owner;
-}
-
-/// A pod and the life of its slot when the controller took it (a later pod in the same
-/// slot is another life).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PodLife {
-    /// The pod's slot.
-    pub pod: PodId,
-    /// Its life.
-    pub life: u32,
 }
 
 /// How long the controller waits before trying again after the subnet had no address for

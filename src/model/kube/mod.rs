@@ -17,7 +17,7 @@ mod workloads;
 pub use waits::{NodeWaits, WaitTotals};
 
 use super::event::Event;
-use super::ids::{NodeId, PodId, WorkloadId};
+use super::ids::{NodeId, PodId, PodLife, WorkloadId};
 use super::lease::Lease;
 use super::nodes::Nodes;
 use super::record::{Draft, EventOrder, Fact, PodState, Recorder};
@@ -164,9 +164,8 @@ pub struct Kube {
     workload_pods: Vec<Vec<PodId>>,
     /// Next ordinal per workload.
     workload_next: Vec<u32>,
-    /// Unschedulable pods in arrival order, with their slot's life (stale entries skipped
-    /// lazily).
-    pending: VecDeque<(PodId, u32)>,
+    /// Unschedulable pods in arrival order (stale entries skipped lazily).
+    pending: VecDeque<PodLife>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
     schedulable: BTreeSet<(u32, NodeId)>,
     policy: SchedulerPolicy,
@@ -230,9 +229,9 @@ impl Kube {
     pub fn pending(&self) -> impl Iterator<Item = &Pod> {
         self.pending
             .iter()
-            .map(|&(p, _)| &self.pods[p.index()])
+            .map(|q| &self.pods[q.pod.index()])
             .zip(self.pending.iter())
-            .filter(|(p, &(_, life))| p.life == life)
+            .filter(|(p, q)| p.life == q.life)
             .map(|(p, _)| p)
     }
 

@@ -10,7 +10,7 @@
 
 use super::pods::{Branch, Owner};
 use super::{Cni, Env, Kube, NoAddress};
-use crate::model::ids::{NodeId, PodId};
+use crate::model::ids::{NodeId, PodId, PodLife};
 use crate::model::lease::Lease;
 use crate::model::record::{PodState, Recorder};
 use crate::scenario::Scenario;
@@ -61,7 +61,7 @@ pub struct PodEniState {
     /// Nodes that can take a pod asking for a pod ENI, keyed as the main set.
     schedulable: BTreeSet<(u32, NodeId)>,
     /// Such pods waiting unschedulable, in arrival order, with their slot's life.
-    pending: VecDeque<(PodId, u32)>,
+    pending: VecDeque<PodLife>,
     /// Requests since the world last took them.
     requests: Vec<BranchRequest>,
 }
@@ -129,7 +129,7 @@ impl Kube {
 
     /// Queues a pod asking for a pod ENI as unschedulable.
     pub(super) fn queue_pod_eni(&mut self, pod: PodId, life: u32) {
-        self.pod_eni.pending.push_back((pod, life));
+        self.pod_eni.pending.push_back(PodLife { pod, life });
     }
 
     /// A pod asking for a pod ENI was bound to `node`.
@@ -153,7 +153,7 @@ impl Kube {
 
     /// Places pods asking for a pod ENI, oldest first, while nodes offer one.
     pub(super) fn drain_pending_pod_eni<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>) {
-        while let Some(&(pod, life)) = self.pod_eni.pending.front() {
+        while let Some(&PodLife { pod, life }) = self.pod_eni.pending.front() {
             let p = &self.pods[pod.index()];
             if p.life != life || p.state != PodState::Unschedulable {
                 self.pod_eni.pending.pop_front();

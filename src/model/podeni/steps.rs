@@ -4,12 +4,12 @@
 //! account's EC2 model, like ipamd's.
 
 use super::{
-    retry_backoff, Controller, Cooling, Ctx, Job, JobStep, PodEniPods, PodLife, Trunk,
+    retry_backoff, Controller, Cooling, Ctx, Job, JobStep, PodEniPods, Trunk,
     REQUEUE_AFTER_SUBNET_FULL,
 };
 use crate::model::ec2::Response;
 use crate::model::event::Event;
-use crate::model::ids::{EniId, JobId, NodeId, PodId};
+use crate::model::ids::{EniId, JobId, NodeId, PodId, PodLife};
 use crate::model::kube::podeni::BranchRequest;
 use crate::model::lease::{Ipv4, Lease, Leased};
 use crate::model::record::{Draft, Ec2Error, Fact};
