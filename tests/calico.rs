@@ -161,7 +161,10 @@ fn with_no_free_block_a_node_borrows_from_another_nodes_block() {
     assert_eq!(c.totals.borrowed, 6);
     assert_eq!(c.totals.blocks_claimed, 2);
     let end = w.recorder.blocks.iter().rev().take(2).collect::<Vec<_>>();
-    let by_node: BTreeMap<_, _> = end.iter().map(|b| (b.2.clone().unwrap(), b.3)).collect();
+    let by_node: BTreeMap<_, _> = end
+        .iter()
+        .map(|b| (b.node.clone().unwrap(), b.in_use))
+        .collect();
     assert_eq!(by_node["a-1"], 64);
     assert_eq!(by_node["b-1"], 16);
 }

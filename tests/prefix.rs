@@ -3,6 +3,7 @@
 //! pods created at 10 s, 10 minutes.
 use crate::common;
 use common::*;
+use ipamsim::model::lease::{Ipv4, Lease};
 use ipamsim::model::record::{Fact, MemoryRecorder, WaitCause};
 use ipamsim::model::World;
 use std::collections::HashSet;
@@ -163,7 +164,7 @@ fn pod_addresses_ascend_within_a_prefix() {
     let ips: Vec<u32> = w
         .pods()
         .iter()
-        .filter_map(|p| p.ip.map(|(_, a)| a))
+        .filter_map(|p| p.ip.and_then(|l| l.ipv4()).map(|a| a.0))
         .collect();
     assert_eq!(ips, vec![base, base + 1, base + 2]);
 }
@@ -203,7 +204,10 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     // used: 600 scattered over 1,019 usable addresses: no /28 is free; about 419 are
     // (416 after the three instances' own addresses).
     let last_subnet = w.recorder.subnets.last().unwrap();
-    assert_eq!((last_subnet.2, last_subnet.3), (416, 0));
+    assert_eq!(
+        (last_subnet.free_ips, last_subnet.free_prefix_blocks),
+        (416, 0)
+    );
     let backoffs = events_of(&w, "insufficient_cooldown");
     assert!(backoffs
         .iter()
@@ -296,7 +300,7 @@ workloads:
     assert_eq!(w.totals.last_row.pods_waiting_ip, 2);
     for p in w.pods().iter().filter_map(|p| p.ip) {
         assert_eq!(
-            p.1 >> 16,
+            p.ipv4().expect("an IPv4 address").0 >> 16,
             u32::from_be_bytes([0, 0, 100, 64]),
             "pod IP in 100.64.0.0/16"
         );
@@ -391,7 +395,11 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
             {
                 if let Some(pod) = s.pod {
                     let p = &w.pods()[pod.index()];
-                    assert_eq!(p.ip, Some((e.id, s.addr)), "{label}: slot and pod disagree");
+                    assert_eq!(
+                        p.ip,
+                        Some(Lease::v4(Some(e.id), Ipv4(s.addr))),
+                        "{label}: slot and pod disagree"
+                    );
                     assert_eq!(p.node, Some(ipamsim::model::ids::NodeId(ni as u32)));
                     assert!(pod_ips.insert(s.addr));
                 }
@@ -399,7 +407,7 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
         }
     }
     for p in w.pods() {
-        if let Some((_, a)) = p.ip {
+        if let Some(a) = p.ip.and_then(|l| l.ipv4()).map(|a| a.0) {
             assert!(
                 pod_ips.contains(&a),
                 "{label}: pod IP not held by a datastore slot"

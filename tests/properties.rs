@@ -16,6 +16,7 @@ use crate::common;
 use ipamsim::catalog;
 use ipamsim::engine::RunStats;
 use ipamsim::model::ids::NodeId;
+use ipamsim::model::lease::{Ipv4, Lease, Leased};
 use ipamsim::model::record::{
     BlockRow, EventRecord, MemoryRecorder, NodeRow, PodRecord, PodState, Recorder, SubnetRow,
     TimelineRow, WaitCause, WaitRecord,
@@ -1478,7 +1479,11 @@ fn check_calico(sc: &Scenario, run: &Run, timeline: &[Row]) -> Result<(), TestCa
     let mut by_block: BTreeMap<u32, u32> = BTreeMap::new();
     let shift = 32 - u32::from(sc.ipam.block_size);
     for p in w.pods() {
-        if let Some((_, a)) = p.ip {
+        if let Some(Lease {
+            addr: Leased::V4(Ipv4(a)),
+            ..
+        }) = p.ip
+        {
             ensure!(seen.insert(a), "{a:#x} held by two pods");
             let index = a
                 .wrapping_sub(sc.ipam.pool.base)
@@ -1593,7 +1598,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
             };
             let n = w.node(node.index());
             let prefix = n.ipamd.ipv6_prefix();
-            let ipamsim::model::record::PodAddr::V6(a) = n.ipamd.address(ip.1) else {
+            let ipamsim::model::record::PodAddr::V6(a) = n.ipamd.address(ip) else {
                 return Err(TestCaseError::fail("an IPv4 address in IPv6 mode"));
             };
             ensure!(
@@ -1634,7 +1639,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
                 if let Some(pod) = s.pod {
                     let p = &w.pods()[pod.index()];
                     ensure!(
-                        p.ip == Some((e.id, s.addr)),
+                        p.ip == Some(Lease::v4(Some(e.id), Ipv4(s.addr))),
                         "slot and pod disagree on {:#x}",
                         s.addr
                     );
@@ -1671,13 +1676,20 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
     }
     for p in w.pods() {
         if p.pod_eni && p.state != PodState::Deleted {
-            let branch = p.branch.map(|(b, _)| b);
+            let branch = p.branch.map(|b| b.lease);
             ensure!(
                 p.ip.is_none() || p.ip == branch,
                 "a pod with a pod ENI holds {:?}, not its branch {branch:?}",
                 p.ip
             );
-            if let (Some((_, a)), Some(node)) = (branch, p.node) {
+            if let (
+                Some(Lease {
+                    addr: Leased::V4(Ipv4(a)),
+                    ..
+                }),
+                Some(node),
+            ) = (branch, p.node)
+            {
                 let subnet = &w.subnets[w.controller.nodes[node.index()].subnet.index()];
                 ensure!(seen.insert(a), "branch address {a:#x} held twice");
                 ensure!(
@@ -1690,7 +1702,11 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
         if p.pod_eni {
             continue; // deleted: its branch is cooling (counted above) or deleted
         }
-        if let Some((_, a)) = p.ip {
+        if let Some(Lease {
+            addr: Leased::V4(Ipv4(a)),
+            ..
+        }) = p.ip
+        {
             ensure!(
                 pod_ips.contains(&a),
                 "a pod's IP {a:#x} is in no datastore slot"

@@ -3,6 +3,7 @@
 //! fragmented subnets): no panic, and no address is ever held twice or outside its subnet.
 use crate::common;
 use common::*;
+use ipamsim::model::lease::{Ipv4, Lease};
 use ipamsim::model::record::MemoryRecorder;
 use ipamsim::model::World;
 use ipamsim::scenario;
@@ -37,7 +38,11 @@ fn check(w: &World<MemoryRecorder>, label: &str) {
                 .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
             {
                 if let Some(pod) = s.pod {
-                    assert_eq!(w.pods()[pod.index()].ip, Some((e.id, s.addr)), "{label}");
+                    assert_eq!(
+                        w.pods()[pod.index()].ip,
+                        Some(Lease::v4(Some(e.id), Ipv4(s.addr))),
+                        "{label}"
+                    );
                     assert_eq!(
                         w.pods()[pod.index()].node,
                         Some(ipamsim::model::ids::NodeId(ni as u32)),

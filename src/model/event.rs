@@ -1,7 +1,7 @@
 //! The closed set of events the world handles. Payloads carry typed ids, never references;
 //! a generation number lets a superseded timer be ignored when it is popped.
 
-use super::ids::{GroupId, NodeId, PodId, WorkloadId};
+use super::ids::{GroupId, JobId, LeakedId, NodeId, PodId, WorkloadId};
 
 /// Every event of the simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,9 +21,8 @@ pub enum Event {
         /// Must equal the node's ipamd generation, or the wake is stale.
         gen: u32,
     },
-    /// The leaked-ENI cleanup deletes leaked ENI number `.0` (index into the ipamd set's
-    /// leaked list).
-    LeakedEniCleanup(u32),
+    /// The leaked-ENI cleanup deletes a leaked ENI.
+    LeakedEniCleanup(LeakedId),
     /// aws-node restarts on a node (injected fault).
     AwsNodeRestart(NodeId),
     /// A workload's replica count changes to step `step` of its `steps`.
@@ -74,8 +73,8 @@ pub enum Event {
     /// The VPC resource controller's next step for the node's trunk ENI (an EC2 call
     /// returned or may be sent).
     TrunkStep(NodeId),
-    /// The next step of branch job `.0` (index into the controller's jobs).
-    BranchStep(u32),
+    /// The next step of a branch job of the controller.
+    BranchStep(JobId),
     /// The node's oldest cooling branch ENI is due for deletion.
     BranchCooled(NodeId),
 }

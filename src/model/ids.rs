@@ -50,6 +50,25 @@ id!(
     /// A DaemonSet, in scenario order.
     DaemonSetId
 );
+id!(
+    /// A branch job of the VPC resource controller: a slot of its job slab (reused once
+    /// the job ends).
+    JobId
+);
+id!(
+    /// A leaked ENI, in leak order across the cluster.
+    LeakedId
+);
+
+/// A pod at one life of its slot (pod slots are reused: a reference to an earlier life is
+/// stale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodLife {
+    /// The pod's slot.
+    pub pod: PodId,
+    /// Which life of the slot.
+    pub life: u32,
+}
 
 /// Who owns a pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

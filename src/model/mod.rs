@@ -10,6 +10,7 @@ pub mod event;
 pub mod ids;
 pub mod ipamd;
 pub mod kube;
+pub mod lease;
 pub mod nodes;
 pub mod podeni;
 pub mod record;

@@ -21,13 +21,54 @@
 //!   deleted after `branch-eni-cooldown` (60 s, at least 30 s: cooldown.go:41-44, 74-79).
 //! - Its EC2 client is rate limited: 12 requests/s with a burst of 18 (RC main.go:161-171).
 //!
-//! This file holds the per-node state and its pure rules; the world drives the steps
-//! (`world/podeni.rs`).
+//! The controller is a component like ipamd and kube: it owns its state (this file: the
+//! per-node trunk and branches, the branch jobs, its EC2 client limit and random stream, and
+//! its pure rules) and its steps (`podeni/steps.rs`); it reaches the rest of the world
+//! through a [`Ctx`] for one call and Kubernetes through [`PodEniPods`]. The world routes
+//! its events and kube's requests to it (`world/podeni.rs`).
 
-use crate::model::ids::{NodeId, PodId, SubnetId};
+mod steps;
+
+use crate::engine::EventQueue;
+use crate::model::ec2::Ec2;
+use crate::model::event::Event;
+use crate::model::ids::{JobId, NodeId, Owner, PodId, PodLife, SubnetId};
+use crate::model::kube::podeni::BranchRequest;
+use crate::model::lease::Lease;
+use crate::model::nodes::Nodes;
+use crate::model::record::EventOrder;
+use crate::model::subnet::Subnet;
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
+use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
+
+/// What the controller shares with the rest of the world for the length of one call.
+pub struct Ctx<'a> {
+    /// Now.
+    pub now: SimTime,
+    /// The EC2 account.
+    pub ec2: &'a mut Ec2,
+    /// The subnets.
+    pub subnets: &'a mut [Subnet],
+    /// The instances (a fact names its node's group).
+    pub nodes: &'a Nodes,
+    /// The event queue.
+    pub queue: &'a mut EventQueue<Event>,
+    /// Where facts go (in time order).
+    pub events: &'a mut EventOrder,
+}
+
+/// What the controller asks of Kubernetes.
+pub trait PodEniPods {
+    /// The controller annotates `pod` (of life `life`) with its branch ENI at `now`;
+    /// `false` if the pod is gone (the branch is then given back).
+    fn annotate_branch(&mut self, pod: PodId, life: u32, branch: Lease, now: SimTime) -> bool;
+    /// Whether `pod` (of life `life`) still waits for its IP on `node`.
+    fn waits_on(&self, pod: PodId, life: u32, node: NodeId) -> bool;
+    /// The pod's owner (which names it in records).
+    fn owner(&self, pod: PodId) -> Owner;
+}
 
 /// How long the controller waits before trying again after the subnet had no address for
 /// a trunk or branch ENI (an assumption: upstream requeues through client-go's rate
@@ -107,9 +148,8 @@ pub struct NodeBranches {
     pub in_use: u32,
     /// Branches of deleted pods, cooling, in deletion order.
     pub cooling: VecDeque<Cooling>,
-    /// Pods bound here waiting for a branch slot (held by cooling branches), oldest first,
-    /// with their slot's life.
-    pub queued: VecDeque<(PodId, u32)>,
+    /// Pods bound here waiting for a branch slot (held by cooling branches), oldest first.
+    pub queued: VecDeque<PodLife>,
     /// The last branch number given (`branch-<n>` from 1).
     pub last_branch: u32,
     /// The instance is terminated.
@@ -160,7 +200,7 @@ pub struct Job {
     /// The node.
     pub node: NodeId,
     /// The pod, and its slot's life when the job started.
-    pub pod: (PodId, u32),
+    pub pod: PodLife,
     /// The branch's address once `CreateNetworkInterface` gave it one.
     pub addr: Option<u32>,
     /// The next step.
@@ -171,10 +211,14 @@ pub struct Job {
 pub struct Controller {
     /// Per node, by node id.
     pub nodes: Vec<NodeBranches>,
-    /// Branch jobs (a slab: `None` slots are free), indexed by `Event::BranchStep`.
-    pub jobs: Vec<Option<Job>>,
+    /// Branch jobs (a slab: `None` slots are free), by [`JobId`].
+    jobs: Vec<Option<Job>>,
     /// Free job slots.
-    pub free_jobs: Vec<u32>,
+    free_jobs: Vec<JobId>,
+    /// The controller's random stream (its EC2 calls' latencies).
+    rng: ChaCha8Rng,
+    /// Buffer: kube's requests being served; reused.
+    requests: Vec<BranchRequest>,
     /// The client-side token bucket (`--user-client-qps`, `--user-client-burst`).
     pub bucket: crate::model::ec2::TokenBucket,
     /// The cooldown of a deleted pod's branch.
@@ -188,12 +232,14 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// The controller with the scenario's settings and no nodes.
-    pub fn new(rc: &crate::scenario::ResourceControllerConfig) -> Controller {
+    /// The controller with the scenario's settings, its random stream and no nodes.
+    pub fn new(rc: &crate::scenario::ResourceControllerConfig, rng: ChaCha8Rng) -> Controller {
         Controller {
             nodes: Vec::new(),
             jobs: Vec::new(),
             free_jobs: Vec::new(),
+            rng,
+            requests: Vec::new(),
             bucket: crate::model::ec2::TokenBucket::new(rc.ec2_burst, rc.ec2_qps),
             cooldown: rc.branch_eni_cooldown,
             peak_branches: 0,
@@ -208,32 +254,48 @@ impl Controller {
     }
 
     /// One node's state, mutably.
-    pub fn node_mut(&mut self, node: NodeId) -> &mut NodeBranches {
+    fn node_mut(&mut self, node: NodeId) -> &mut NodeBranches {
         &mut self.nodes[node.index()]
     }
 
-    /// Stores a new job; returns its index.
-    pub fn add_job(&mut self, job: Job) -> u32 {
+    /// A new node (the next node id), that gets a trunk with `limit` branches (0: none)
+    /// in `subnet`.
+    pub fn add_node(&mut self, limit: u32, subnet: SubnetId) {
+        self.nodes.push(NodeBranches::new(limit, subnet));
+    }
+
+    /// Stores a new job; returns its id.
+    fn add_job(&mut self, job: Job) -> JobId {
         match self.free_jobs.pop() {
-            Some(i) => {
-                self.jobs[i as usize] = Some(job);
-                i
+            Some(id) => {
+                self.jobs[id.index()] = Some(job);
+                id
             }
             None => {
                 self.jobs.push(Some(job));
-                (self.jobs.len() - 1) as u32
+                JobId::from_index(self.jobs.len() - 1)
             }
         }
     }
 
     /// Removes a finished job.
-    pub fn end_job(&mut self, index: u32) {
-        self.jobs[index as usize] = None;
-        self.free_jobs.push(index);
+    fn end_job(&mut self, id: JobId) {
+        self.jobs[id.index()] = None;
+        self.free_jobs.push(id);
+    }
+
+    /// Takes the buffer for kube's requests (give it back with [`Controller::put_requests`]).
+    pub fn take_requests(&mut self) -> Vec<BranchRequest> {
+        std::mem::take(&mut self.requests)
+    }
+
+    /// Gives back the buffer [`Controller::take_requests`] took.
+    pub fn put_requests(&mut self, requests: Vec<BranchRequest>) {
+        self.requests = requests;
     }
 
     /// A branch ENI now exists (created for a pod).
-    pub fn branch_added(&mut self) {
+    fn branch_added(&mut self) {
         self.branches += 1;
         self.created += 1;
         self.peak_branches = self.peak_branches.max(self.branches);

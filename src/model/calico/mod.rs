@@ -11,10 +11,11 @@
 pub mod pool;
 
 use super::event::Event;
-use super::ids::{EniId, NodeId, PodId};
+use super::ids::{NodeId, PodId};
 use super::ipamd::pool::PoolStats;
 use super::ipamd::Ipamds;
 use super::kube::{Cni, NoAddress};
+use super::lease::{Ipv4, Lease, Leased};
 use super::record::{PodAddr, WaitCause};
 use crate::engine::EventQueue;
 use crate::scenario::{Ipv4Cidr, Latency, Scenario};
@@ -22,9 +23,6 @@ use crate::time::SimTime;
 use pool::{Pool, Refusal};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
-
-/// A Calico address's "ENI" in the kubelet's `(ENI, address)` pair: none.
-pub const NO_ENI: EniId = EniId(0);
 
 /// One node's CNI side: the pods waiting for the IPAM lock and the one holding it.
 struct CalicoNode {
@@ -53,8 +51,8 @@ pub struct CalicoTotals {
     pub peak_blocks: u32,
 }
 
-/// A CNI ADD's answer: the pod's `(ENI, address)`, or why there is none.
-pub type AddAnswer = Result<(EniId, u32), NoAddress>;
+/// A CNI ADD's answer: the pod's lease, or why there is none.
+pub type AddAnswer = Result<Lease, NoAddress>;
 
 /// What one finished assignment did.
 #[derive(Clone, Copy, Debug)]
@@ -160,7 +158,7 @@ impl Calico {
                     if a.borrowed {
                         self.totals.borrowed += 1;
                     }
-                    Ok((NO_ENI, a.addr))
+                    Ok(Lease::v4(None, Ipv4(a.addr)))
                 }
                 Err(why) => {
                     self.totals.refused += 1;
@@ -225,13 +223,13 @@ impl Cni for Calico {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Result<(EniId, u32), NoAddress> {
+    ) -> Result<Lease, NoAddress> {
         // The assignment without its latency (the kubelet calls `start_add`).
         let _ = (now, pod, queue);
         match self.with_pool(|p| p.assign(node)) {
             Ok(a) => {
                 self.nodes[node.index()].held += 1;
-                Ok((NO_ENI, a.addr))
+                Ok(Lease::v4(None, Ipv4(a.addr)))
             }
             Err(why) => Err(self.no_address(node, why)),
         }
@@ -243,7 +241,7 @@ impl Cni for Calico {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Option<Result<(EniId, u32), NoAddress>> {
+    ) -> Option<Result<Lease, NoAddress>> {
         self.nodes[node.index()].queue.push_back(pod);
         self.start_next(now, node, queue);
         None
@@ -258,8 +256,8 @@ impl Cni for Calico {
         }
     }
 
-    fn address(&self, _node: NodeId, ip: (EniId, u32)) -> PodAddr {
-        PodAddr::V4(ip.1)
+    fn address(&self, _node: NodeId, lease: Lease) -> PodAddr {
+        lease.address(|_| None)
     }
 
     fn del(
@@ -267,12 +265,14 @@ impl Cni for Calico {
         _now: SimTime,
         node: NodeId,
         _pod: PodId,
-        ip: (EniId, u32),
+        lease: Lease,
         _queue: &mut EventQueue<Event>,
     ) {
         let n = &mut self.nodes[node.index()];
         n.held = n.held.saturating_sub(1);
-        self.with_pool(|p| p.release(ip.1));
+        if let Leased::V4(addr) = lease.addr {
+            self.with_pool(|p| p.release(addr.0));
+        }
     }
 }
 
@@ -291,7 +291,7 @@ impl Cni for Plugin<'_> {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Result<(EniId, u32), NoAddress> {
+    ) -> Result<Lease, NoAddress> {
         match self {
             Plugin::Vpc(c) => c.add(now, node, pod, queue),
             Plugin::Calico(c) => c.add(now, node, pod, queue),
@@ -304,7 +304,7 @@ impl Cni for Plugin<'_> {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Option<Result<(EniId, u32), NoAddress>> {
+    ) -> Option<Result<Lease, NoAddress>> {
         match self {
             Plugin::Vpc(c) => c.start_add(now, node, pod, queue),
             Plugin::Calico(c) => c.start_add(now, node, pod, queue),
@@ -325,10 +325,10 @@ impl Cni for Plugin<'_> {
         }
     }
 
-    fn address(&self, node: NodeId, ip: (EniId, u32)) -> PodAddr {
+    fn address(&self, node: NodeId, lease: Lease) -> PodAddr {
         match self {
-            Plugin::Vpc(c) => c.address(node, ip),
-            Plugin::Calico(c) => c.address(node, ip),
+            Plugin::Vpc(c) => c.address(node, lease),
+            Plugin::Calico(c) => c.address(node, lease),
         }
     }
 
@@ -337,12 +337,12 @@ impl Cni for Plugin<'_> {
         now: SimTime,
         node: NodeId,
         pod: PodId,
-        ip: (EniId, u32),
+        lease: Lease,
         queue: &mut EventQueue<Event>,
     ) {
         match self {
-            Plugin::Vpc(c) => c.del(now, node, pod, ip, queue),
-            Plugin::Calico(c) => c.del(now, node, pod, ip, queue),
+            Plugin::Vpc(c) => c.del(now, node, pod, lease, queue),
+            Plugin::Calico(c) => c.del(now, node, pod, lease, queue),
         }
     }
 }

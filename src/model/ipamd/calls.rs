@@ -1,7 +1,7 @@
 //! EC2 calls: every request goes through the AWS SDK's standard retryer (spec §e.7), and a
 //! few steps retry on their own schedule as ipamd does (§e.3, §e.5).
 
-use super::{Call, Ctx, NodeIpamd, Step, StepAfter};
+use super::{Call, Ctx, Failure, NodeIpamd, Recall, Step};
 use crate::model::ec2::Response;
 use crate::model::record::{Ec2Error, Fact, Slot, StreakOwner};
 use crate::scenario::Ec2Action;
@@ -22,11 +22,17 @@ const SHOWN_STEP: u8 = 4;
 /// success in between, beyond the first row of each kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Repeats {
+    /// The call.
     action: Ec2Action,
+    /// EC2's error.
     error: Ec2Error,
+    /// The first repeated request.
     first: crate::time::SimTime,
+    /// The last repeated request.
     last: crate::time::SimTime,
+    /// Repeated requests.
     requests: u32,
+    /// Calls that finally failed among them.
     calls: u32,
     /// Where its row goes in `events.csv` (reserved at its first request).
     slot: Slot,
@@ -50,7 +56,7 @@ impl NodeIpamd {
 
     /// One request of the call in flight.
     pub(super) fn attempt(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(call) = self.call else {
+        let Some(call) = self.call.take() else {
             return;
         };
         let (latency, error) = match ctx.ec2.request(call.action, ctx.now, &mut self.rng.ec2) {
@@ -70,18 +76,18 @@ impl NodeIpamd {
                 1
             };
             self.retry_quota = (self.retry_quota + refund).min(quota_max);
-            self.call = None;
             return self.sleep(ctx, latency, call.then);
         };
+        let (action, k) = (call.action, call.attempt);
         if err == Ec2Error::RequestLimitExceeded {
-            self.last_throttled = Some((ctx.now, call.action));
+            self.last_throttled = Some(ctx.now);
         }
-        if self.last_failure != Some((call.action, err)) {
+        let failure = Failure { action, error: err };
+        if self.last_failure != Some(failure) {
             self.end_repeats(ctx);
-            self.last_failure = Some((call.action, err));
+            self.last_failure = Some(failure);
             self.shown = 0;
         }
-        let k = call.attempt;
         if call.attempt < max_attempts && self.retry_quota >= RETRY_COST {
             self.retry_quota -= RETRY_COST;
             self.retry_cost_in_flight += RETRY_COST;
@@ -93,11 +99,11 @@ impl NodeIpamd {
                 ..call
             });
             if self.shown & SHOWN_RETRY != 0 {
-                self.count_repeat(ctx, call.action, err, false);
+                self.count_repeat(ctx, action, err, false);
             } else {
                 self.shown |= SHOWN_RETRY;
                 ctx.emit(Fact::Ec2Retry {
-                    action: call.action,
+                    action,
                     attempt: k,
                     error: err,
                     backoff,
@@ -105,14 +111,13 @@ impl NodeIpamd {
             }
             self.sleep(ctx, latency + backoff, Step::Retry);
         } else {
-            self.call = None;
             self.call_error = Some(err);
             if self.shown & SHOWN_FAILED != 0 {
-                self.count_repeat(ctx, call.action, err, true);
+                self.count_repeat(ctx, action, err, true);
             } else {
                 self.shown |= SHOWN_FAILED;
                 ctx.emit(Fact::Ec2Failed {
-                    action: call.action,
+                    action,
                     attempts: k,
                     error: err,
                 });
@@ -169,23 +174,23 @@ impl NodeIpamd {
         }
     }
 
-    /// ipamd's own retry of a failed call (§e.3, §e.5): after the policy's sleep for this
-    /// try, call the action again, resuming at `after`; false once the policy's tries are
-    /// spent.
-    pub(super) fn ipamd_retry(&mut self, ctx: &mut Ctx<'_>, after: StepAfter) -> bool {
-        let (action, first_sleep_us, doubling, max_tries) = match after {
+    /// ipamd's own retry of a failed call (§e.3, §e.5): the policy's sleep before this
+    /// try, after which the caller calls `recall.action()` again; `None` once the policy's
+    /// tries are spent.
+    pub(super) fn ipamd_backoff(&mut self, recall: Recall) -> Option<SimDuration> {
+        let (first_sleep_us, doubling, max_tries) = match recall {
             // DescribeAllENIs: 12 tries, 10 ms × try apart
-            StepAfter::InitDescribed => (Ec2Action::DescribeNetworkInterfaces, 10_000, false, 12),
+            Recall::InitDescribe => (10_000, false, 12),
             // DetachNetworkInterface: 12 tries, 200 ms doubling, at most 60 s, +15 %
-            StepAfter::Detached => (Ec2Action::DetachNetworkInterface, 200_000, true, 12),
+            Recall::Detach => (200_000, true, 12),
             // DeleteNetworkInterface: 12 tries, 500 ms doubling, at most 60 s, +15 %
-            StepAfter::Deleted => (Ec2Action::DeleteNetworkInterface, 500_000, true, 12),
+            Recall::Delete => (500_000, true, 12),
         };
         self.ipamd_tries += 1;
         let tries = self.ipamd_tries;
         if tries >= max_tries {
             self.ipamd_tries = 0;
-            return false;
+            return None;
         }
         let base: u64 = if doubling {
             (first_sleep_us << (tries - 1).min(20)).min(60_000_000)
@@ -197,7 +202,6 @@ impl NodeIpamd {
         } else {
             0
         };
-        self.sleep(ctx, SimDuration(base + jitter), Step::Recall(action, after));
-        true
+        Some(SimDuration(base + jitter))
     }
 }

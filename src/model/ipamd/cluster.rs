@@ -5,7 +5,8 @@
 use super::{Leaked, NodeIpamd};
 use crate::engine::EventQueue;
 use crate::model::event::Event;
-use crate::model::ids::{EniId, NodeId, PodId};
+use crate::model::ids::{NodeId, PodId};
+use crate::model::lease::Lease;
 use crate::time::SimTime;
 
 /// Every node's ipamd, by node id, and the leaked ENIs of all of them.
@@ -13,7 +14,7 @@ use crate::time::SimTime;
 pub struct Ipamds {
     /// Per node.
     pub nodes: Vec<NodeIpamd>,
-    /// Leaked ENIs, indexed by `Event::LeakedEniCleanup`.
+    /// Leaked ENIs, by [`LeakedId`](crate::model::ids::LeakedId).
     pub leaked: Vec<Leaked>,
 }
 
@@ -40,7 +41,7 @@ impl crate::model::kube::Cni for Ipamds {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Result<(EniId, u32), crate::model::kube::NoAddress> {
+    ) -> Result<Lease, crate::model::kube::NoAddress> {
         let ip = &mut self.nodes[node.index()];
         let key = queue.current();
         ip.catch_up(node, key);
@@ -60,8 +61,8 @@ impl crate::model::kube::Cni for Ipamds {
         }
     }
 
-    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr {
-        self.nodes[node.index()].address(ip.1)
+    fn address(&self, node: NodeId, lease: Lease) -> crate::model::record::PodAddr {
+        self.nodes[node.index()].address(lease)
     }
 
     fn del(
@@ -69,13 +70,13 @@ impl crate::model::kube::Cni for Ipamds {
         now: SimTime,
         node: NodeId,
         pod: PodId,
-        ip: (EniId, u32),
+        lease: Lease,
         queue: &mut EventQueue<Event>,
     ) {
         let n = &mut self.nodes[node.index()];
         let key = queue.current();
         n.catch_up(node, key);
-        n.cni_del(now, pod, ip.0, ip.1);
+        n.cni_del(now, pod, lease);
         n.poke(queue, node, key);
     }
 }

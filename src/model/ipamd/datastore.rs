@@ -3,185 +3,17 @@
 //! ENIs are kept in device-index order and addresses in ascending order, so the canonical
 //! placement order (spec "Simulator guidance" 1) is index order. Random placement rotates
 //! that order by a caller-drawn offset, modelling Go map iteration's random start.
-//! A datastore is in one mode for its life: secondary IPs, or prefixes (`pd`).
+//! A datastore is in one mode for its life: secondary IPs, or prefixes (`pd`). Callers
+//! name an ENI by its [`EniId`]; positions stay inside (`enis.rs`: an ENI and its slots).
 
 use super::pool::{self, PoolStats, Targets, IPS_PER_PREFIX};
-use crate::model::ids::{EniId, PodId, SubnetId};
+use crate::model::ids::{EniId, PodId};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
-/// One address: a secondary IP (/32), or one of a prefix's 16.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpSlot {
-    /// The address.
-    pub addr: u32,
-    /// The pod holding it.
-    pub pod: Option<PodId>,
-    /// When its last pod released it; `None` once ipamd dropped it from the CIDR's map
-    /// (or it never had a pod).
-    pub unassigned_at: Option<SimTime>,
-}
+mod enis;
 
-impl IpSlot {
-    fn new(addr: u32) -> IpSlot {
-        IpSlot {
-            addr,
-            pod: None,
-            unassigned_at: None,
-        }
-    }
-
-    fn cooling(&self, now: SimTime, cooldown_s: i64) -> bool {
-        self.pod.is_none()
-            && self
-                .unassigned_at
-                .is_some_and(|t| pool::is_cooling(now.micros(), t.micros(), cooldown_s))
-    }
-}
-
-/// A /28 prefix on an ENI: 16 addresses, all usable by pods (the base address too).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Prefix {
-    /// First address.
-    pub base: u32,
-    /// The 16 addresses in order.
-    pub slots: [IpSlot; 16],
-    /// Addresses held by pods (kept as pods come and go).
-    used: u32,
-}
-
-impl Prefix {
-    /// A fresh prefix at `base`.
-    pub fn new(base: u32) -> Prefix {
-        Prefix {
-            base,
-            slots: std::array::from_fn(|i| IpSlot::new(base + i as u32)),
-            used: 0,
-        }
-    }
-
-    /// Addresses held by pods.
-    pub fn assigned(&self) -> u32 {
-        self.used
-    }
-
-    /// `getUnusedIP` (spec §d.1) inside one prefix: if some released addresses have left
-    /// cooldown, all of them are dropped from the map and the first in rotated order is
-    /// reused; otherwise the lowest address never used (or dropped) is taken.
-    fn take(&mut self, now: SimTime, cooldown_s: i64, rot: u32, pod: PodId) -> Option<u32> {
-        let mut first_expired = None;
-        for k in 0..16 {
-            let i = (rot as usize + k) % 16;
-            let slot = &mut self.slots[i];
-            if slot.pod.is_none() && slot.unassigned_at.is_some() && !slot.cooling(now, cooldown_s)
-            {
-                slot.unassigned_at = None;
-                first_expired.get_or_insert(i);
-            }
-        }
-        let i = first_expired.or_else(|| {
-            self.slots
-                .iter()
-                .position(|s| s.pod.is_none() && s.unassigned_at.is_none())
-        })?;
-        self.slots[i].pod = Some(pod);
-        self.used += 1;
-        Some(self.slots[i].addr)
-    }
-}
-
-/// An ENI in the datastore.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Eni {
-    /// Node-local sequence number (`eni-<id>` in outputs; the primary ENI is 1).
-    pub id: EniId,
-    /// Attachment device index (0 = primary).
-    pub device_index: u32,
-    /// The ENI's own primary address (never given to pods).
-    pub primary_ip: u32,
-    /// The subnet its addresses come from.
-    pub subnet: SubnetId,
-    /// The instance's primary ENI (never freed).
-    pub is_primary: bool,
-    /// When it entered the datastore (`minENILifeTime` counts from here).
-    pub create_time: SimTime,
-    /// Secondary IPs, ascending (secondary-IP mode).
-    pub ips: Vec<IpSlot>,
-    /// /28 prefixes, ascending (prefix mode).
-    pub prefixes: Vec<Prefix>,
-    /// Addresses assigned to pods (kept as pods come and go).
-    assigned: u32,
-}
-
-impl Eni {
-    /// An ENI with no secondary IPs or prefixes yet.
-    pub fn new(
-        id: EniId,
-        device_index: u32,
-        primary_ip: u32,
-        subnet: SubnetId,
-        is_primary: bool,
-        create_time: SimTime,
-    ) -> Eni {
-        Eni {
-            id,
-            device_index,
-            primary_ip,
-            subnet,
-            is_primary,
-            create_time,
-            ips: Vec::new(),
-            prefixes: Vec::new(),
-            assigned: 0,
-        }
-    }
-
-    /// Addresses assigned to pods.
-    pub fn assigned(&self) -> u32 {
-        self.assigned
-    }
-
-    /// Recounts the pods' addresses from the slots (an ENI built slot by slot, in tests).
-    fn recount(&mut self) {
-        for p in &mut self.prefixes {
-            p.used = p.slots.iter().filter(|s| s.pod.is_some()).count() as u32;
-        }
-        self.assigned = self.ips.iter().filter(|s| s.pod.is_some()).count() as u32
-            + self.prefixes.iter().map(|p| p.used).sum::<u32>();
-    }
-
-    /// Addresses held (1 per IP, 16 per prefix).
-    pub fn total(&self) -> u32 {
-        self.ips.len() as u32 + IPS_PER_PREFIX * self.prefixes.len() as u32
-    }
-
-    /// CIDRs held: IPs or prefixes.
-    pub fn cidrs(&self) -> u32 {
-        (self.ips.len() + self.prefixes.len()) as u32
-    }
-
-    fn free_prefixes(&self) -> u32 {
-        self.prefixes.iter().filter(|p| p.assigned() == 0).count() as u32
-    }
-
-    /// When its last address was released (and not taken again or dropped since), if any:
-    /// the ENI is cooling until that plus the cooldown.
-    pub fn last_release(&self) -> Option<SimTime> {
-        self.ips
-            .iter()
-            .chain(self.prefixes.iter().flat_map(|p| p.slots.iter()))
-            .filter(|s| s.pod.is_none())
-            .filter_map(|s| s.unassigned_at)
-            .max()
-    }
-
-    fn has_cooling(&self, now: SimTime, cooldown_s: i64) -> bool {
-        self.ips
-            .iter()
-            .chain(self.prefixes.iter().flat_map(|p| p.slots.iter()))
-            .any(|s| s.cooling(now, cooldown_s))
-    }
-}
+pub use enis::{Eni, IpSlot, Prefix};
 
 /// Minimum time an ENI stays in the datastore before it may be freed (`minENILifeTime`).
 pub const MIN_ENI_LIFETIME: SimDuration = SimDuration::from_secs(60);
@@ -207,9 +39,19 @@ pub struct Datastore {
     prefixes: u32,
     /// Prefixes with no assigned address (`F`).
     free_prefixes: u32,
-    /// Releases in time order: `(when, ENI, address)`; entries past the cooldown are
-    /// dropped at the next release.
-    released: VecDeque<(SimTime, EniId, u32)>,
+    /// Releases in time order; entries past the cooldown are dropped at the next release.
+    released: VecDeque<Release>,
+}
+
+/// An address a pod released (the cooling count checks whether it is still unassigned).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Release {
+    /// When.
+    at: SimTime,
+    /// Its ENI.
+    eni: EniId,
+    /// The address.
+    addr: u32,
 }
 
 impl Datastore {
@@ -230,7 +72,7 @@ impl Datastore {
     /// `GetIPStats` (spec §c.1), from the counters and the recent releases.
     pub fn stats(&self, now: SimTime) -> PoolStats {
         let mut cooldown = 0;
-        for &(t, eni, addr) in self.released.iter().rev() {
+        for &Release { at: t, eni, addr } in self.released.iter().rev() {
             if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
                 break;
             }
@@ -254,7 +96,7 @@ impl Datastore {
     /// may be assigned), or `None` if none is cooling.
     pub fn cooling_ends(&self, now: SimTime) -> Option<SimTime> {
         let mut oldest = None;
-        for &(t, eni, addr) in self.released.iter().rev() {
+        for &Release { at: t, eni, addr } in self.released.iter().rev() {
             if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
                 break;
             }
@@ -336,14 +178,15 @@ impl Datastore {
         self.enis.insert(at, eni);
     }
 
-    /// Removes the ENI at `idx` (ipamd frees it; its addresses leave the datastore).
-    pub fn remove_eni(&mut self, idx: usize) -> Eni {
-        let eni = self.enis.remove(idx);
+    /// Removes ENI `id`, if it is there (ipamd frees it; its addresses leave the
+    /// datastore).
+    pub fn remove_eni(&mut self, id: EniId) -> Option<Eni> {
+        let eni = self.enis.remove(self.position(id)?);
         self.total -= eni.total();
         self.assigned -= eni.assigned;
         self.prefixes -= eni.prefixes.len() as u32;
         self.free_prefixes -= eni.free_prefixes();
-        eni
+        Some(eni)
     }
 
     /// Removes every ENI (the instance is terminated).
@@ -364,22 +207,36 @@ impl Datastore {
     }
 
     /// Position of the ENI with node-local id `id`.
-    pub fn position(&self, id: EniId) -> Option<usize> {
+    fn position(&self, id: EniId) -> Option<usize> {
         self.enis.iter().position(|e| e.id == id)
     }
 
-    /// Adds secondary IPs to the ENI at `idx`, keeping address order.
-    pub fn add_ips(&mut self, idx: usize, addrs: &[u32]) {
+    /// The ENI with node-local id `id`, if it is there.
+    pub fn eni(&self, id: EniId) -> Option<&Eni> {
+        self.enis.iter().find(|e| e.id == id)
+    }
+
+    /// Adds secondary IPs to ENI `id`, keeping address order; false (nothing added) if the
+    /// ENI is not there.
+    pub fn add_ips(&mut self, id: EniId, addrs: &[u32]) -> bool {
+        let Some(idx) = self.position(id) else {
+            return false;
+        };
         let ips = &mut self.enis[idx].ips;
         for &addr in addrs {
             let at = ips.partition_point(|s| s.addr < addr);
             ips.insert(at, IpSlot::new(addr));
         }
         self.total += addrs.len() as u32;
+        true
     }
 
-    /// Adds /28 prefixes (by base address) to the ENI at `idx`, keeping address order.
-    pub fn add_prefixes(&mut self, idx: usize, bases: &[u32]) {
+    /// Adds /28 prefixes (by base address) to ENI `id`, keeping address order; false
+    /// (nothing added) if the ENI is not there.
+    pub fn add_prefixes(&mut self, id: EniId, bases: &[u32]) -> bool {
+        let Some(idx) = self.position(id) else {
+            return false;
+        };
         let prefixes = &mut self.enis[idx].prefixes;
         for &base in bases {
             let at = prefixes.partition_point(|p| p.base < base);
@@ -389,6 +246,7 @@ impl Datastore {
         self.total += IPS_PER_PREFIX * n;
         self.prefixes += n;
         self.free_prefixes += n;
+        true
     }
 
     /// Lowest device index used neither by a datastore ENI nor per `also_used`
@@ -495,13 +353,13 @@ impl Datastore {
 
     /// Queues a release for the cooling count, dropping entries already past the cooldown.
     fn note_release(&mut self, now: SimTime, eni: EniId, addr: u32) {
-        while let Some(&(t, _, _)) = self.released.front() {
-            if pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+        while let Some(r) = self.released.front() {
+            if pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
                 break;
             }
             self.released.pop_front();
         }
-        self.released.push_back((now, eni, addr));
+        self.released.push_back(Release { at: now, eni, addr });
     }
 
     /// Ids of ENIs that can take more CIDRs (`GetAllocatableENIs`, §c.7): fewer than
@@ -526,9 +384,8 @@ impl Datastore {
 
     /// `getDeletableENI` (spec §c.10): the first ENI in rotated order that is not primary,
     /// not younger than 60 s, has no cooling address, no pod, and is not required for
-    /// `WARM_IP_TARGET`, `MINIMUM_IP_TARGET` or (PD) `WARM_PREFIX_TARGET`. Returns its
-    /// position.
-    pub fn deletable_eni(&self, now: SimTime, t: Targets, rot: u32) -> Option<usize> {
+    /// `WARM_IP_TARGET`, `MINIMUM_IP_TARGET` or (PD) `WARM_PREFIX_TARGET`.
+    pub fn deletable_eni(&self, now: SimTime, t: Targets, rot: u32) -> Option<EniId> {
         let n = self.enis.len();
         let (total, unassigned, free_prefixes) =
             self.enis.iter().fold((0u32, 0u32, 0u32), |(t, u, f), e| {
@@ -557,16 +414,19 @@ impl Datastore {
             {
                 continue;
             }
-            return Some(idx);
+            return Some(eni.id);
         }
         None
     }
 
-    /// Removes up to `max` freeable CIDRs from the ENI at `idx`, in rotated order, and
-    /// pushes their addresses (IPs) or base addresses (prefixes) to `out`: every CIDR with
-    /// no assigned address, cooling ones included (cooldown does not protect a CIDR from
-    /// release, §c.11). Returns how many were removed.
-    pub fn take_freeable(&mut self, idx: usize, max: u32, rot: u32, out: &mut Vec<u32>) -> u32 {
+    /// Removes up to `max` freeable CIDRs from ENI `id`, in rotated order, and pushes
+    /// their addresses (IPs) or base addresses (prefixes) to `out`: every CIDR with no
+    /// assigned address, cooling ones included (cooldown does not protect a CIDR from
+    /// release, §c.11). Returns how many were removed (none if the ENI is not there).
+    pub fn take_freeable(&mut self, id: EniId, max: u32, rot: u32, out: &mut Vec<u32>) -> u32 {
+        let Some(idx) = self.position(id) else {
+            return 0;
+        };
         let eni = &mut self.enis[idx];
         let start = out.len();
         if self.pd {

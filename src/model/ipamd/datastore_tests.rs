@@ -1,5 +1,6 @@
 //! The datastore against the spec's cases.
 use super::*;
+use crate::model::ids::SubnetId;
 
 fn eni(id: u32, primary: bool, addrs: &[u32]) -> Eni {
     let mut e = Eni::new(
@@ -22,10 +23,10 @@ fn c27_assignment_and_exhaustion() {
     ds.add_eni(eni(2, false, &[]));
     let t = SimTime::ZERO;
     assert_eq!(ds.assign(t, PodId(1), 0, 0), Some((EniId(1), 11)));
-    let idx = ds.position(EniId(2)).unwrap();
-    ds.add_ips(idx, &[22]);
+    assert!(ds.add_ips(EniId(2), &[22]));
     assert_eq!(ds.assign(t, PodId(2), 0, 0), Some((EniId(2), 22)));
-    ds.add_ips(0, &[12]);
+    assert!(ds.add_ips(EniId(1), &[12]));
+    assert!(!ds.add_ips(EniId(9), &[13]));
     assert_eq!(ds.assign(t, PodId(3), 0, 0), Some((EniId(1), 12)));
     assert_eq!(ds.assign(t, PodId(4), 0, 0), None);
     assert!(!ds.unassign(t, EniId(2), 22, PodId(99))); // unknown pod
@@ -71,12 +72,11 @@ fn c21_deletable_eni_sequence() {
     };
     assert_eq!(ds.deletable_eni(now, tg(3, 1), 0), None);
     assert_eq!(ds.deletable_eni(now, tg(1, 5), 0), None);
-    let idx = ds.deletable_eni(now, tg(2, 4), 0).unwrap();
-    assert_eq!(ds.enis[idx].id, EniId(3));
-    ds.enis.remove(idx);
+    assert_eq!(ds.deletable_eni(now, tg(2, 4), 0), Some(EniId(3)));
+    assert_eq!(ds.remove_eni(EniId(3)).map(|e| e.id), Some(EniId(3)));
+    assert!(ds.remove_eni(EniId(3)).is_none());
     assert_eq!(ds.deletable_eni(now, tg(0, 3), 0), None);
-    let idx = ds.deletable_eni(now, tg(0, 2), 0).unwrap();
-    assert_eq!(ds.enis[idx].id, EniId(2));
+    assert_eq!(ds.deletable_eni(now, tg(0, 2), 0), Some(EniId(2)));
 }
 
 /// C22: too young and cooling both block a free; the primary is never returned.
@@ -99,7 +99,10 @@ fn c22_young_and_cooling_block_free() {
     // at 111 s: 61 s old, but 16 s of cooling < 30 s
     assert_eq!(ds.deletable_eni(SimTime(111_000_000), none, 0), None);
     // at 126 s: 76 s old, 31 s since release -> freeable
-    assert_eq!(ds.deletable_eni(SimTime(126_000_000), none, 0), Some(1));
+    assert_eq!(
+        ds.deletable_eni(SimTime(126_000_000), none, 0),
+        Some(EniId(2))
+    );
 }
 
 /// C17 / C19: release takes unassigned addresses, cooling ones included.
@@ -111,7 +114,7 @@ fn take_freeable_ignores_cooldown() {
     ds.assign(SimTime::ZERO, PodId(8), 0, 0); // takes 2
     ds.unassign(SimTime(5), EniId(1), 2, PodId(8)); // 2 now cooling
     let mut out = vec![];
-    let n = ds.take_freeable(0, 5, 0, &mut out);
+    let n = ds.take_freeable(EniId(1), 5, 0, &mut out);
     assert_eq!(n, 2);
     assert_eq!(out, vec![2, 3]);
     assert_eq!(ds.enis[0].ips.len(), 1);
@@ -129,7 +132,7 @@ fn pd_store(prefix_bases: &[&[u32]]) -> Datastore {
             i == 0,
             SimTime::ZERO,
         ));
-        ds.add_prefixes(i, bases);
+        ds.add_prefixes(EniId(id), bases);
     }
     ds
 }
@@ -204,8 +207,8 @@ fn pd_deletable_respects_warm_prefix() {
         warm_prefix: 0,
         ..t
     };
-    assert_eq!(ds.deletable_eni(now, t0, 0), Some(1));
+    assert_eq!(ds.deletable_eni(now, t0, 0), Some(EniId(2)));
     let mut out = vec![];
-    assert_eq!(ds.take_freeable(1, 5, 0, &mut out), 1);
+    assert_eq!(ds.take_freeable(EniId(2), 5, 0, &mut out), 1);
     assert_eq!(out, vec![0x0a00_0010]);
 }

@@ -20,7 +20,8 @@
 //! available (`lazy: false`) and is compared against in tests.
 //!
 //! A node never goes dormant while anything could act without a tick: orphan ENIs or
-//! unreleased addresses (reconcile would act), an ENI being created or freed.
+//! unreleased addresses (reconcile would act), an ENI carried over a restart. (An ENI
+//! being created or freed is held by a step, so its tick was not idle.)
 
 use super::{Ctx, NodeIpamd, Step, DECREASE_INTERVAL, INSUFFICIENT_COOLDOWN, RECONCILE_INTERVAL};
 use crate::engine::{EventQueue, Key};
@@ -85,8 +86,7 @@ impl NodeIpamd {
             || !self.serving
             || !self.orphans.is_empty()
             || !self.unreleased.is_empty()
-            || self.new_eni.is_some()
-            || self.freeing.is_some()
+            || self.carried.is_some()
         {
             return false;
         }
@@ -106,6 +106,9 @@ impl NodeIpamd {
                 .div_ceil(p)
                 .max(1);
             self.schedule_dormant_wake(ctx.queue, ctx.node, j);
+        } else {
+            // no wake until a poke; an idle tick made no call, so it ran at `PoolUpdate`
+            self.step = Step::PoolUpdate;
         }
         true
     }

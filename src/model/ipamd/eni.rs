@@ -4,12 +4,12 @@
 
 use super::init::add_new_eni;
 use super::{
-    pool, Ctx, FreeThen, Leaked, NewEni, NodeIpamd, Step, Unreleased, IMDS_MAX_ATTEMPTS,
-    LEAK_CLEANUP_PERIOD, MISSING_FROM_IMDS_FOR,
+    pool, Creating, Ctx, FreeThen, Freeing, Leaked, NewEni, NodeIpamd, Step, Unreleased,
+    IMDS_MAX_ATTEMPTS, LEAK_CLEANUP_PERIOD, MISSING_FROM_IMDS_FOR,
 };
 use crate::model::ec2::{self, Response};
 use crate::model::event::Event;
-use crate::model::ids::{EniId, SubnetId};
+use crate::model::ids::{EniId, LeakedId, SubnetId};
 use crate::model::record::{Ec2Error, Fact, InsufficientThen};
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
@@ -88,12 +88,15 @@ impl NodeIpamd {
         self.subnets_to_try = subnets;
         let id = EniId(self.next_eni_id);
         self.next_eni_id += 1;
-        self.new_eni = Some(NewEni {
-            id,
-            ..NewEni::default()
-        });
-        self.to_allocate = want;
-        self.next_subnet = 0;
+        let creating = Creating {
+            eni: NewEni {
+                id,
+                ..NewEni::default()
+            },
+            to_allocate: want,
+            next_subnet: 0,
+            failed_ec2: false,
+        };
         ctx.emit(Fact::CreateEni {
             eni: id,
             count: want,
@@ -102,19 +105,19 @@ impl NodeIpamd {
             prefixes: self.pd(),
         });
         if ctx.sc.cni.enable_subnet_discovery && !ctx.sc.cni.custom_network_cfg {
-            self.ec2_call(ctx, Ec2Action::DescribeSubnets, Step::SubnetsDescribed)
+            let step = Step::SubnetsDescribed(creating);
+            self.ec2_call(ctx, Ec2Action::DescribeSubnets, step)
         } else {
-            self.create_next_subnet(ctx)
+            self.create_next_subnet(ctx, creating)
         }
     }
 
     /// One `CreateNetworkInterface` in the next subnet to try.
-    pub(super) fn create_next_subnet(&mut self, ctx: &mut Ctx<'_>) {
-        if self.next_subnet >= self.subnets_to_try.len() {
+    pub(super) fn create_next_subnet(&mut self, ctx: &mut Ctx<'_>, c: Creating) {
+        if c.next_subnet >= self.subnets_to_try.len() {
             // every candidate failed (or none qualified): an insufficient-address last
             // error starts the back-off; an EC2 error (throttling) does not
-            self.new_eni = None;
-            if std::mem::take(&mut self.create_failed_ec2) {
+            if c.failed_ec2 {
                 return self.increase_done(ctx);
             }
             let error = if self.ds.pd {
@@ -125,66 +128,70 @@ impl NodeIpamd {
             self.insufficient(ctx, error, Ec2Action::CreateNetworkInterface, None);
             return self.increase_done(ctx);
         }
-        self.ec2_call(ctx, Ec2Action::CreateNetworkInterface, Step::Created)
+        self.ec2_call(ctx, Ec2Action::CreateNetworkInterface, Step::Created(c))
     }
 
     /// `CreateNetworkInterface` returned: EC2 takes the ENI's primary address and its IPs
     /// or prefixes from the subnet, all or nothing.
-    pub(super) fn create_returned(&mut self, ctx: &mut Ctx<'_>) {
-        let subnet = self.subnets_to_try[self.next_subnet];
-        let want = self.to_allocate;
+    pub(super) fn create_returned(&mut self, ctx: &mut Ctx<'_>, mut c: Creating) {
+        let subnet = self.subnets_to_try[c.next_subnet];
+        let want = c.to_allocate;
         let primary = ctx.subnet(subnet).allocate_ip();
         let result = match primary {
             None => Err(Ec2Error::InsufficientFreeAddressesInSubnet),
-            Some(p) => self.take_from_subnet(ctx, subnet, want).inspect_err(|_| {
-                ctx.subnet(subnet).release_ip(p);
-            }),
+            Some(p) => self
+                .take_from_subnet(ctx, subnet, want)
+                .inspect_err(|_| {
+                    ctx.subnet(subnet).release_ip(p);
+                })
+                .map(|()| p),
         };
-        if let Err(error) = result {
-            ctx.emit(Fact::InsufficientAddresses {
-                action: Ec2Action::CreateNetworkInterface,
-                eni: None,
-                count: want,
-                subnet,
-                error,
-                then: InsufficientThen::NextSubnet,
-                prefixes: self.pd(),
-            });
-            self.next_subnet += 1;
-            self.create_failed_ec2 = false;
-            return self.create_next_subnet(ctx);
-        }
+        let primary = match result {
+            Ok(p) => p,
+            Err(error) => {
+                ctx.emit(Fact::InsufficientAddresses {
+                    action: Ec2Action::CreateNetworkInterface,
+                    eni: None,
+                    count: want,
+                    subnet,
+                    error,
+                    then: InsufficientThen::NextSubnet,
+                    prefixes: self.pd(),
+                });
+                c.next_subnet += 1;
+                c.failed_ec2 = false;
+                return self.create_next_subnet(ctx, c);
+            }
+        };
         let pd = self.ds.pd;
         let got = std::mem::take(&mut self.scratch);
-        let e = self.new_eni.as_mut().expect("creating");
+        let mut e = c.eni;
         e.subnet = subnet;
-        e.primary_ip = primary.expect("allocated");
+        e.primary_ip = primary;
         if pd {
             e.prefixes.extend_from_slice(&got);
         } else {
             e.ips.extend_from_slice(&got);
         }
         self.scratch = got;
-        self.ec2_call(ctx, Ec2Action::DescribeInstances, Step::InstancesDescribed)
+        let step = Step::InstancesDescribed(e);
+        self.ec2_call(ctx, Ec2Action::DescribeInstances, step)
     }
 
     /// `DescribeInstances` returned: the lowest free device index.
-    pub(super) fn instances_described(&mut self, ctx: &mut Ctx<'_>) {
+    pub(super) fn instances_described(&mut self, ctx: &mut Ctx<'_>, mut e: NewEni) {
         let orphans = &self.orphans;
-        let dev = self
+        e.device_index = self
             .ds
             .lowest_free_device_index(|d| orphans.iter().any(|o| o.device_index == d));
-        if let Some(e) = self.new_eni.as_mut() {
-            e.device_index = dev;
-        }
-        self.ec2_call(ctx, Ec2Action::AttachNetworkInterface, Step::Attached)
+        self.ec2_call(ctx, Ec2Action::AttachNetworkInterface, Step::Attached(e))
     }
 
     /// `AttachNetworkInterface` returned: the ENI will show in IMDS after the IMDS delay
     /// (or much later, with the injected fault); then `ModifyNetworkInterfaceAttribute`.
-    pub(super) fn attached(&mut self, ctx: &mut Ctx<'_>) {
+    pub(super) fn attached(&mut self, ctx: &mut Ctx<'_>, mut e: NewEni) {
         if self.attach_exceeds_instance_limit() {
-            return self.attach_failed(ctx, Ec2Error::AttachmentLimitExceeded);
+            return self.attach_failed(ctx, e, Ec2Error::AttachmentLimitExceeded);
         }
         let mut delay = ec2::draw(ctx.ec2.imds_delay(), &mut self.rng.imds);
         let p = ctx.sc.faults.eni_missing_from_imds;
@@ -192,30 +199,25 @@ impl NodeIpamd {
         if missing {
             delay = MISSING_FROM_IMDS_FOR;
         }
-        let now = ctx.now;
-        if let Some(e) = self.new_eni.as_mut() {
-            e.attached = true;
-            e.visible_at = now + delay;
-        }
+        e.attached = true;
+        e.visible_at = ctx.now + delay;
         if missing {
-            let id = self.new_eni.as_ref().map_or(EniId(0), |e| e.id);
             ctx.emit(Fact::EniMissingFromImds {
-                eni: id,
+                eni: e.id,
                 hidden_for: delay,
             });
         }
-        self.ec2_call(
-            ctx,
-            Ec2Action::ModifyNetworkInterfaceAttribute,
-            Step::Modified,
-        )
+        let step = Step::Modified(e);
+        self.ec2_call(ctx, Ec2Action::ModifyNetworkInterfaceAttribute, step)
     }
 
     /// `ModifyNetworkInterfaceAttribute` failed: the ENI is freed (detach + delete).
-    pub(super) fn modify_failed(&mut self, ctx: &mut Ctx<'_>, error: Ec2Error) {
-        self.freeing = self.new_eni.take();
-        self.free_then = FreeThen::IncreaseDone;
-        let id = self.freeing.as_ref().map_or(EniId(0), |e| e.id);
+    pub(super) fn modify_failed(&mut self, ctx: &mut Ctx<'_>, eni: NewEni, error: Ec2Error) {
+        let id = eni.id;
+        let freeing = Freeing {
+            eni,
+            then: FreeThen::IncreaseDone,
+        };
         self.emit_step_failure(
             ctx,
             Fact::IncreaseFailed {
@@ -226,7 +228,8 @@ impl NodeIpamd {
                 prefixes: self.pd(),
             },
         );
-        self.ec2_call(ctx, Ec2Action::DetachNetworkInterface, Step::Detached)
+        let step = Step::Detached(freeing);
+        self.ec2_call(ctx, Ec2Action::DetachNetworkInterface, step)
     }
 
     /// EC2 refuses an attach beyond the instance's interface limit; datastore ENIs and
@@ -237,31 +240,23 @@ impl NodeIpamd {
 
     /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new
     /// ENI is deleted again, no back-off (`awsutils.go:984-992`).
-    pub(super) fn attach_failed(&mut self, ctx: &mut Ctx<'_>, error: Ec2Error) {
-        let e = self.new_eni.take().expect("attaching");
-        let eni = e.id;
-        self.freeing = Some(e);
-        ctx.emit(Fact::AttachFailed { eni, error });
-        self.ec2_call(
-            ctx,
-            Ec2Action::DeleteNetworkInterface,
-            Step::AttachFailedDeleted,
-        )
+    pub(super) fn attach_failed(&mut self, ctx: &mut Ctx<'_>, e: NewEni, error: Ec2Error) {
+        ctx.emit(Fact::AttachFailed { eni: e.id, error });
+        let step = Step::AttachFailedDeleted(e);
+        self.ec2_call(ctx, Ec2Action::DeleteNetworkInterface, step)
     }
 
     /// `WaitForENIAndIPsAttached` (§e.2): poll IMDS on the 0.1 s × 2^k backoff with up to
     /// 15 % jitter; after 12 attempts the ENI is orphaned until reconcile adopts it.
-    pub(super) fn imds_poll(&mut self, ctx: &mut Ctx<'_>, attempt: u8) {
-        let visible_at = self.new_eni.as_ref().expect("waiting").visible_at;
-        if ctx.now >= visible_at {
+    pub(super) fn imds_poll(&mut self, ctx: &mut Ctx<'_>, attempt: u8, e: NewEni) {
+        if ctx.now >= e.visible_at {
             return if ctx.sc.cni.enable_subnet_discovery {
-                self.ec2_call(ctx, Ec2Action::DescribeSubnets, Step::SetupDescribed)
+                self.ec2_call(ctx, Ec2Action::DescribeSubnets, Step::SetupDescribed(e))
             } else {
-                self.setup_eni(ctx)
+                self.setup_eni(ctx, e, false)
             };
         }
         if attempt >= IMDS_MAX_ATTEMPTS {
-            let e = self.new_eni.take().expect("waiting");
             let eni = e.id;
             self.orphans.push(e);
             ctx.emit(Fact::EniNotInImds { eni });
@@ -271,19 +266,19 @@ impl NodeIpamd {
         let jitter = self.rng.imds.gen_range(0..=base * 15 / 100);
         let step = Step::ImdsPoll {
             attempt: attempt + 1,
+            eni: e,
         };
         self.sleep(ctx, SimDuration(base + jitter), step);
     }
 
     /// `setupENI`: the ENI and the IPs or prefixes IMDS shows enter the datastore;
-    /// `createTime` starts now.
-    pub(super) fn setup_eni(&mut self, ctx: &mut Ctx<'_>) {
-        let e = self.new_eni.take().expect("setting up");
+    /// `createTime` starts now. `adopting`: reconcile adopts an orphan (else an increase
+    /// created it).
+    pub(super) fn setup_eni(&mut self, ctx: &mut Ctx<'_>, e: NewEni, adopting: bool) {
         let (id, count) = (e.id, e.ips.len() + e.prefixes.len());
         add_new_eni(&mut self.ds, e, ctx.now);
         self.last_pool_action = Some(ctx.now);
         self.at_max_eni = false;
-        let adopting = self.step == Step::AdoptDescribed;
         self.enis_attached += 1;
         ctx.emit(Fact::EniReady {
             eni: id,
@@ -298,11 +293,13 @@ impl NodeIpamd {
         }
     }
 
-    /// `tryFreeENI` found ENI `idx` deletable: it leaves the datastore and `FreeENI` starts.
-    pub(super) fn start_free(&mut self, ctx: &mut Ctx<'_>, idx: usize, then: FreeThen) {
-        let eni = self.ds.remove_eni(idx);
+    /// `tryFreeENI` found ENI `id` deletable: it leaves the datastore and `FreeENI` starts.
+    pub(super) fn start_free(&mut self, ctx: &mut Ctx<'_>, id: EniId, then: FreeThen) {
+        let Some(eni) = self.ds.remove_eni(id) else {
+            return self.free_done(ctx, then);
+        };
         let idle = eni.cidrs();
-        self.freeing = Some(NewEni {
+        let freeing = NewEni {
             id: eni.id,
             subnet: eni.subnet,
             device_index: eni.device_index,
@@ -311,8 +308,8 @@ impl NodeIpamd {
             ips: eni.ips.iter().map(|s| s.addr).collect(),
             prefixes: eni.prefixes.iter().map(|p| p.base).collect(),
             visible_at: ctx.now,
-        });
-        self.free_then = then;
+        };
+        let freeing = Freeing { eni: freeing, then };
         self.at_max_eni = false;
         self.enis_freed += 1;
         ctx.emit(Fact::FreeEni {
@@ -320,37 +317,33 @@ impl NodeIpamd {
             idle,
             prefixes: self.pd(),
         });
-        self.ec2_call(
-            ctx,
-            Ec2Action::DescribeNetworkInterfaces,
-            Step::FreeDescribed,
-        )
+        let step = Step::FreeDescribed(freeing);
+        self.ec2_call(ctx, Ec2Action::DescribeNetworkInterfaces, step)
     }
 
     /// The ENI being freed returns its addresses to its subnet (delete succeeded).
-    pub(super) fn release_freeing(&mut self, ctx: &mut Ctx<'_>) {
-        if let Some(e) = self.freeing.take() {
-            self.releasing.add_eni(&e);
-        }
+    pub(super) fn release_freeing(&mut self, ctx: &mut Ctx<'_>, e: NewEni) {
+        self.releasing.add_eni(&e);
         self.return_releasing(ctx);
     }
 
     /// The ENI being freed stays attached: reconcile will adopt it again.
-    pub(super) fn orphan_freeing(&mut self, ctx: &mut Ctx<'_>, action: Ec2Action, error: Ec2Error) {
-        if let Some(mut e) = self.freeing.take() {
-            e.visible_at = ctx.now;
-            let eni = e.id;
-            self.orphans.push(e);
-            ctx.emit(Fact::FreeFailed { eni, action, error });
-        }
+    pub(super) fn orphan_freeing(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        mut e: NewEni,
+        action: Ec2Action,
+        error: Ec2Error,
+    ) {
+        e.visible_at = ctx.now;
+        let eni = e.id;
+        self.orphans.push(e);
+        ctx.emit(Fact::FreeFailed { eni, action, error });
     }
 
     /// The ENI being freed could not be deleted: it is leaked until the leaked-ENI cleanup
     /// (hourly per node, from a 0–300 s offset; ENIs at least 5 minutes old) deletes it.
-    pub(super) fn leak_freeing(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(e) = self.freeing.take() else {
-            return;
-        };
+    pub(super) fn leak_freeing(&mut self, ctx: &mut Ctx<'_>, e: NewEni) {
         let offset_us = leak_cleanup_offset_us(ctx.sc.seed, ctx.node.0);
         let due = ctx.now.micros() + 300_000_000;
         let period = LEAK_CLEANUP_PERIOD.micros();
@@ -360,18 +353,18 @@ impl NodeIpamd {
             eni: e.id,
             cleanup_at: at,
         });
-        let index = ctx.leaked.len() as u32;
+        let id = LeakedId::from_index(ctx.leaked.len());
         ctx.leaked.push(Leaked {
             node: ctx.node,
             eni: e,
         });
-        ctx.queue.schedule(at, Event::LeakedEniCleanup(index));
+        ctx.queue.schedule(at, Event::LeakedEniCleanup(id));
     }
 
-    /// The leaked-ENI cleanup deletes leaked ENI `index` (one `DeleteNetworkInterface`; if
-    /// it is not answered OK the next hourly run tries again).
-    pub fn leaked_cleanup(&mut self, ctx: &mut Ctx<'_>, index: u32) {
-        let e = &ctx.leaked[index as usize].eni;
+    /// The leaked-ENI cleanup deletes leaked ENI `id` (one `DeleteNetworkInterface`; if it
+    /// is not answered OK the next hourly run tries again).
+    pub fn leaked_cleanup(&mut self, ctx: &mut Ctx<'_>, id: LeakedId) {
+        let e = &ctx.leaked[id.index()].eni;
         if e.primary_ip == 0 && e.ips.is_empty() && e.prefixes.is_empty() {
             return; // already cleaned up
         }
@@ -382,9 +375,9 @@ impl NodeIpamd {
         );
         if !matches!(r, Response::Ok(_)) {
             let at = ctx.now + LEAK_CLEANUP_PERIOD;
-            return ctx.queue.schedule(at, Event::LeakedEniCleanup(index));
+            return ctx.queue.schedule(at, Event::LeakedEniCleanup(id));
         }
-        let e = std::mem::take(&mut ctx.leaked[index as usize].eni);
+        let e = std::mem::take(&mut ctx.leaked[id.index()].eni);
         let subnet = ctx.subnet(e.subnet);
         subnet.release_ip(e.primary_ip);
         e.ips.iter().for_each(|&a| subnet.release_ip(a));
@@ -393,8 +386,8 @@ impl NodeIpamd {
     }
 
     /// After a free (or a failed setup's cleanup), continue where it was started.
-    pub(super) fn free_done(&mut self, ctx: &mut Ctx<'_>) {
-        match std::mem::take(&mut self.free_then) {
+    pub(super) fn free_done(&mut self, ctx: &mut Ctx<'_>, then: FreeThen) {
+        match then {
             FreeThen::EndTick => self.end_tick(ctx),
             FreeThen::IncreaseDone => self.increase_done(ctx),
         }
@@ -402,9 +395,9 @@ impl NodeIpamd {
 
     /// A failed `UnassignPrivateIpAddresses`: the CIDRs left the datastore but stay on the
     /// ENI in EC2; reconcile re-adds them after its 60 s cooldown (§b.5).
-    pub(super) fn keep_unreleased(&mut self, now: SimTime) {
+    pub(super) fn keep_unreleased(&mut self, now: SimTime, eni: EniId) {
         let r = &mut self.releasing;
-        let (eni, subnet) = (self.releasing_eni, r.subnet);
+        let subnet = r.subnet;
         let list = &mut self.unreleased;
         let entry = |addr, prefix| Unreleased {
             eni,

@@ -2,7 +2,7 @@
 
 use super::datastore::{Datastore, Eni};
 use super::{
-    pool, Caller, Ctx, NewEni, NodeIpamd, Step, StepAfter, RESTART_BACKOFF, RESTART_BACKOFF_MAX,
+    pool, Caller, Ctx, Held, NewEni, NodeIpamd, Recall, Step, RESTART_BACKOFF, RESTART_BACKOFF_MAX,
 };
 use crate::model::event::Event;
 use crate::model::ids::EniId;
@@ -44,11 +44,10 @@ impl NodeIpamd {
                 self.ipamd_tries = 0;
                 self.init_adopt(ctx)
             }
-            Some(e) => {
-                if !self.ipamd_retry(ctx, StepAfter::InitDescribed) {
-                    self.restart(ctx, RestartReason::InitDescribeFailed(e));
-                }
-            }
+            Some(e) => match self.ipamd_backoff(Recall::InitDescribe) {
+                Some(d) => self.sleep(ctx, d, Step::InitRecall),
+                None => self.restart(ctx, RestartReason::InitDescribeFailed(e)),
+            },
         }
     }
 
@@ -65,7 +64,7 @@ impl NodeIpamd {
         } else {
             self.ds.reset_create_times(now);
             let mut attached: Vec<NewEni> = std::mem::take(&mut self.orphans);
-            attached.extend(self.new_eni.take().filter(|e| e.attached));
+            attached.extend(self.carried.take().filter(|e| e.attached));
             for e in attached {
                 add_new_eni(&mut self.ds, e, now);
             }
@@ -109,15 +108,14 @@ impl NodeIpamd {
     /// again by the next `nodeInit`.
     pub fn restart(&mut self, ctx: &mut Ctx<'_>, reason: RestartReason) {
         self.fast_forward(ctx.node, ctx.queue.current());
+        let held = self.take_held();
         self.dormant = None;
         self.end_repeats(ctx);
         self.last_failure = None;
         let k = self.restarts.min(5);
         self.restarts += 1;
         self.gen += 1;
-        self.step = Step::Off;
         self.serving = false;
-        self.call = None;
         self.call_error = None;
         // a new process: its timers start from zero
         self.last_pool_action = None;
@@ -126,18 +124,14 @@ impl NodeIpamd {
         self.at_max_eni = false;
         // a free in flight is abandoned as if it finished; a release in flight is lost
         // from the datastore already and comes back as unreleased addresses
-        if let Some(e) = self.freeing.take() {
-            self.releasing.add_eni(&e);
-        }
         let delay = SimDuration(RESTART_BACKOFF.micros() << k).min(RESTART_BACKOFF_MAX);
-        if let Some(e) = self.new_eni.take() {
-            if e.attached {
-                self.new_eni = Some(e);
-            } else if e.primary_ip != 0 {
-                // created but never attached: its addresses go back at once (address 0:
-                // CreateNetworkInterface has not returned, nothing was taken)
-                self.releasing.add_eni(&e);
-            }
+        match held {
+            Some(Held::Freeing(e)) => self.releasing.add_eni(&e),
+            Some(Held::New(e)) if e.attached => self.carried = Some(e),
+            // created but never attached: its addresses go back at once (address 0:
+            // CreateNetworkInterface has not returned, nothing was taken)
+            Some(Held::New(e)) if e.primary_ip != 0 => self.releasing.add_eni(&e),
+            Some(Held::New(_)) | None => {}
         }
         self.return_releasing(ctx);
         ctx.emit(Fact::AwsNodeRestart { reason, delay });
@@ -153,8 +147,7 @@ impl NodeIpamd {
     pub fn terminate(&mut self, subnets: &mut [Subnet]) {
         self.dormant = None;
         self.gen += 1;
-        self.step = Step::Off;
-        self.call = None;
+        let held = self.take_held();
         self.call_error = None;
         self.serving = false;
         for eni in self.ds.drain_enis() {
@@ -165,11 +158,14 @@ impl NodeIpamd {
             eni.ips.iter().for_each(|slot| s.release_ip(slot.addr));
             eni.prefixes.iter().for_each(|p| s.release_prefix(p.base));
         }
+        let held = held.map(|h| match h {
+            Held::New(e) | Held::Freeing(e) => e,
+        });
         for e in self
-            .new_eni
+            .carried
             .take()
             .into_iter()
-            .chain(self.freeing.take())
+            .chain(held)
             .chain(self.orphans.drain(..))
         {
             // address 0 = CreateNetworkInterface has not returned: nothing taken yet
@@ -198,6 +194,14 @@ impl NodeIpamd {
         }
     }
 
+    /// Stops the loop (the next wake finds it off) and returns the ENI its step, or the
+    /// step of its call in flight, held.
+    fn take_held(&mut self) -> Option<Held> {
+        let step = std::mem::take(&mut self.step);
+        let then = self.call.take().map(|c| c.then);
+        step.into_held().or_else(|| then.and_then(Step::into_held))
+    }
+
     /// The addresses of a finished release or delete go back to their subnet.
     pub(super) fn return_releasing(&mut self, ctx: &mut Ctx<'_>) {
         let r = &mut self.releasing;
@@ -223,7 +227,6 @@ pub(super) fn add_new_eni(ds: &mut Datastore, e: NewEni, now: SimTime) {
         false,
         now,
     ));
-    let idx = ds.position(e.id).expect("just added");
-    ds.add_ips(idx, &e.ips);
-    ds.add_prefixes(idx, &e.prefixes);
+    ds.add_ips(e.id, &e.ips);
+    ds.add_prefixes(e.id, &e.prefixes);
 }

@@ -20,7 +20,9 @@ use std::collections::BTreeMap;
 /// One address of the /80 in ipamd's map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
+    /// The pod it is assigned to, if any.
     pod: Option<PodId>,
+    /// When its last pod released it (cooling from then), if it is not assigned.
     unassigned_at: Option<SimTime>,
 }
 
@@ -29,7 +31,9 @@ struct Slot {
 pub struct V6Pool {
     /// The /80's network address.
     pub prefix: u128,
+    /// Addresses in ipamd's map (assigned or cooling), by offset from `prefix`.
     map: BTreeMap<u32, Slot>,
+    /// `IP_COOLDOWN_PERIOD` (s).
     cooldown_s: i64,
 }
 

@@ -9,7 +9,8 @@
 //! Files: `calls.rs` (EC2 calls through the SDK's retryer, ipamd's own retries), `init.rs`
 //! (`nodeInit`, restarts, termination), `tick.rs` (`updateIPPoolIfRequired`: increase,
 //! decrease, `tryFreeENI`, reconcile), `eni.rs` (creating, attaching, setting up, freeing
-//! and leaking ENIs), `wake.rs` (which step a wake continues), `waiting.rs` (why a pod
+//! and leaking ENIs), `step.rs` (the loop's steps, each carrying the data of the routine
+//! in progress), `wake.rs` (which step a wake continues), `waiting.rs` (why a pod
 //! waiting on the node has no IP), `datastore.rs` and `pool.rs` (the datastore and the
 //! pure pool rules), `cluster.rs` (every node's ipamd as the kubelet's CNI).
 
@@ -21,6 +22,7 @@ mod eni;
 mod init;
 pub mod ipv6;
 pub mod pool;
+mod step;
 mod tick;
 mod waiting;
 mod wake;
@@ -30,6 +32,7 @@ pub use cluster::Ipamds;
 use super::ec2::Ec2;
 use super::event::Event;
 use super::ids::{EniId, GroupId, NodeId, PodId, SubnetId};
+use super::lease::{Ipv4, Lease, Leased};
 use super::record::{Draft, Ec2Error, EventOrder, Fact};
 use super::subnet::Subnet;
 use crate::engine::EventQueue;
@@ -39,6 +42,7 @@ use datastore::Datastore;
 use pool::{PoolStats, Targets};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use step::{Caller, Creating, Decrease, Fill, FreeThen, Freeing, Held, Recall, Step};
 
 /// Half of the 5 s pool-manager period (`ipPoolMonitorInterval / 2`).
 pub const HALF_PERIOD: SimDuration = SimDuration(2_500_000);
@@ -65,120 +69,15 @@ pub const RESTART_BACKOFF_MAX: SimDuration = SimDuration(300_000_000);
 /// Leaked-ENI cleanup period (`awsutils.go:2294-2320`: hourly).
 pub const LEAK_CLEANUP_PERIOD: SimDuration = SimDuration::from_secs(3600);
 
-/// What the loop is doing now, i.e. what the next wake continues.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Step {
-    /// Not started (instance booting) or stopped.
-    #[default]
-    Off,
-    /// `DescribeNetworkInterfaces` of `nodeInit` returned.
-    InitDescribed,
-    /// The 2.5 s sleep before `updateIPPoolIfRequired` ended.
-    PoolUpdate,
-    /// The 2.5 s sleep before `nodeIPPoolReconcile` ended.
-    Reconcile,
-    /// `AssignPrivateIpAddresses` for `n` IPs or prefixes on ENI `eni` returned
-    /// (`retry` = the 1-CIDR retry).
-    Assigned {
-        /// ENI id.
-        eni: EniId,
-        /// IPs or prefixes requested.
-        n: u32,
-        /// This was the retry with 1.
-        retry: bool,
-    },
-    /// `DescribeSubnets` before `CreateNetworkInterface` returned.
-    SubnetsDescribed,
-    /// `CreateNetworkInterface` returned.
-    Created,
-    /// `DescribeInstances` (device index) returned.
-    InstancesDescribed,
-    /// `AttachNetworkInterface` returned.
-    Attached,
-    /// `DeleteNetworkInterface` of an ENI whose attach failed returned.
-    AttachFailedDeleted,
-    /// `ModifyNetworkInterfaceAttribute` returned; IMDS polling starts.
-    Modified,
-    /// IMDS poll number `attempt` (1-based) is due.
-    ImdsPoll {
-        /// 1..=12.
-        attempt: u8,
-    },
-    /// `DescribeSubnets` in `setupENI` returned.
-    SetupDescribed,
-    /// `UnassignPrivateIpAddresses` returned.
-    Unassigned,
-    /// `DescribeNetworkInterfaces` in `FreeENI` returned.
-    FreeDescribed,
-    /// `DetachNetworkInterface` returned.
-    Detached,
-    /// The 2 s sleep after detach ended.
-    DetachSlept,
-    /// `DeleteNetworkInterface` returned.
-    Deleted,
-    /// `DescribeNetworkInterfaces` while reconcile adopts an orphan ENI returned.
-    AdoptDescribed,
-    /// A dormant loop's wake: catch up on the skipped idle ticks, then tick
-    /// (`dormant.rs`).
-    Dormant,
-    /// The SDK's backoff before the next attempt of the call in flight ended.
-    Retry,
-    /// ipamd's own backoff before calling again (init describe, detach, delete retries).
-    Recall(Ec2Action, StepAfter),
-    /// IPv6 `nodeInit`: `AssignIpv6Addresses` for the primary ENI's /80 returned.
-    Ipv6Assigned,
-    /// IPv6 mode after `nodeInit`: ipamd serves CNI ADDs and runs no pool-manager loop.
-    Serving,
-}
-
-/// Where a re-issued call returns to (ipamd-level retries).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepAfter {
-    /// `nodeInit`'s `DescribeNetworkInterfaces`.
-    InitDescribed,
-    /// `FreeENI`'s `DetachNetworkInterface`.
-    Detached,
-    /// `FreeENI`'s `DeleteNetworkInterface`.
-    Deleted,
-}
-
-impl StepAfter {
-    fn step(self) -> Step {
-        match self {
-            StepAfter::InitDescribed => Step::InitDescribed,
-            StepAfter::Detached => Step::Detached,
-            StepAfter::Deleted => Step::Deleted,
-        }
-    }
-}
-
 /// An EC2 call in flight through the SDK's standard retryer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Call {
+    /// The call.
     action: Ec2Action,
+    /// The request in flight, 1-based.
     attempt: u32,
+    /// Where the loop resumes when the call succeeds or finally fails.
     then: Step,
-}
-
-/// After a failed attach or modify, or a normal free: where the detach/delete sequence
-/// returns to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum FreeThen {
-    /// A tick's `tryFreeENI`: end the tick.
-    #[default]
-    EndTick,
-    /// An ENI that could not be set up: the increase is over.
-    IncreaseDone,
-}
-
-/// Which routine an increase returns to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Caller {
-    /// `nodeInit` pre-scaling.
-    #[default]
-    Init,
-    /// A pool-manager tick.
-    Tick,
 }
 
 /// An ENI being created, being freed, or attached but never seen in IMDS (an orphan).
@@ -205,9 +104,21 @@ pub struct NewEni {
 /// Addresses on their way back to a subnet (a release or delete in flight).
 #[derive(Clone, Debug, Default)]
 struct Releasing {
+    /// Their subnet.
     subnet: SubnetId,
+    /// IPs (including an ENI's primary address).
     ips: Vec<u32>,
+    /// Prefixes, by base address.
     prefixes: Vec<u32>,
+}
+
+/// A failed request: its call and EC2's error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Failure {
+    /// The call.
+    action: Ec2Action,
+    /// The error.
+    error: Ec2Error,
 }
 
 impl Releasing {
@@ -355,6 +266,7 @@ pub struct NodeIpamd {
     pub ds: Datastore,
     /// Fixed settings.
     pub conf: NodeConf,
+    /// Random streams.
     rng: NodeRngs,
     /// Generation; a wake with another generation is stale.
     gen: u32,
@@ -375,36 +287,39 @@ pub struct NodeIpamd {
     restarts: u32,
     /// ipamd's gRPC server answers CNI ADDs (after `nodeInit`, until a restart).
     serving: bool,
-    /// Last throttled request of this node and when.
-    last_throttled: Option<(SimTime, Ec2Action)>,
+    /// When EC2 last throttled a request of this node (`RequestLimitExceeded`).
+    last_throttled: Option<SimTime>,
     /// CIDRs whose release failed, until reconcile adds them back.
     unreleased: Vec<Unreleased>,
+    /// The EC2 call in flight, if any.
     call: Option<Call>,
+    /// Why the call the next wake returns to finally failed (`None`: it succeeded).
     call_error: Option<Ec2Error>,
-    releasing_eni: EniId,
+    /// Tokens left in the SDK's retry quota (a retry costs 5, a success refunds).
     retry_quota: u32,
+    /// Retry-quota tokens the call in flight has spent, refunded on its success.
     retry_cost_in_flight: u32,
+    /// Tries of ipamd's own retry of the failing call so far (§e.3, §e.5).
     ipamd_tries: u32,
-    free_then: FreeThen,
-    freeing: Option<NewEni>,
-    /// The last `CreateNetworkInterface` of this increase failed with an EC2 error
-    /// (throttling, server error) rather than insufficient addresses.
-    create_failed_ec2: bool,
+    /// An attached ENI of a process that restarted mid-increase: the next `nodeInit`
+    /// finds it attached and adopts it.
+    carried: Option<NewEni>,
+    /// Which routine the increase in progress returns to.
     caller: Caller,
+    /// This tick's pre-action snapshot asked for `tryFreeENI` (`shouldRemoveExtraENIs`).
     remove_extra: bool,
+    /// This tick released addresses (`lastDecreaseIPPool` is set when it ends).
     decreased: bool,
-    to_allocate: u32,
+    /// Buffer: the ENIs a fill tries, in order ([`Fill::next`] indexes it); reused.
     candidates: Vec<EniId>,
-    next_candidate: usize,
+    /// Buffer: the subnets `CreateNetworkInterface` tries, in order
+    /// ([`Creating::next_subnet`] indexes it); reused.
     subnets_to_try: Vec<SubnetId>,
-    next_subnet: usize,
-    over: u32,
-    visit_rot: u32,
-    visit_pos: u32,
-    visit_len: u32,
+    /// Addresses on their way back to a subnet (a release or a delete in flight).
     releasing: Releasing,
+    /// Buffer: addresses taken from a subnet or the datastore; reused.
     scratch: Vec<u32>,
-    new_eni: Option<NewEni>,
+    /// The next node-local ENI id.
     next_eni_id: u32,
     /// ENIs that became usable (created, or adopted by reconcile).
     pub enis_attached: u64,
@@ -412,8 +327,8 @@ pub struct NodeIpamd {
     pub enis_freed: u64,
     /// Sleeping through idle ticks: the loop's phase and what was applied.
     dormant: Option<dormant::Dormant>,
-    /// The action and error of the last failed request, until a request succeeds.
-    last_failure: Option<(Ec2Action, Ec2Error)>,
+    /// The last failed request, until a request succeeds.
+    last_failure: Option<Failure>,
     /// Failed requests repeating the last one, not yet recorded (`Fact::Ec2Repeats`).
     repeats: Option<calls::Repeats>,
     /// Which kinds of row the current failure streak has shown once already
@@ -423,8 +338,9 @@ pub struct NodeIpamd {
     v6: Option<ipv6::V6Pool>,
     /// The tick in progress did something beyond an idle decision.
     tick_active: bool,
-    /// Placement draws made so far, and at the start of the tick in progress.
+    /// Placement draws made so far.
     draws: u64,
+    /// Placement draws made before the tick in progress.
     tick_draws_start: u64,
 }
 
@@ -448,28 +364,17 @@ impl NodeIpamd {
             unreleased: Vec::new(),
             call: None,
             call_error: None,
-            releasing_eni: EniId(0),
             retry_quota: 0,
             retry_cost_in_flight: 0,
             ipamd_tries: 0,
-            free_then: FreeThen::EndTick,
-            freeing: None,
-            create_failed_ec2: false,
+            carried: None,
             caller: Caller::Init,
             remove_extra: false,
             decreased: false,
-            to_allocate: 0,
             candidates: Vec::new(),
-            next_candidate: 0,
             subnets_to_try: Vec::new(),
-            next_subnet: 0,
-            over: 0,
-            visit_rot: 0,
-            visit_pos: 0,
-            visit_len: 0,
             releasing: Releasing::default(),
             scratch: Vec::new(),
-            new_eni: None,
             next_eni_id: 0,
             enis_attached: 0,
             enis_freed: 0,
@@ -491,7 +396,7 @@ impl NodeIpamd {
 
     /// Whether ipamd's process runs (`nodeInit` started; not stopped).
     pub fn started(&self) -> bool {
-        self.step != Step::Off
+        !matches!(self.step, Step::Off)
     }
 
     /// The loop's generation (a wake carrying another one is stale).
@@ -533,7 +438,7 @@ impl NodeIpamd {
 
     /// CNI ADD (`AssignPodIPv4Address`, §d.1): an address for `pod`, or `None`. ipamd
     /// answers only while it is serving (not during a restart's `nodeInit`).
-    pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<(EniId, u32)> {
+    pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<Lease> {
         let eni_rot = self.map_order();
         let ip_rot = self.map_order();
         if !self.serving {
@@ -541,28 +446,32 @@ impl NodeIpamd {
         }
         if let Some(v6) = &mut self.v6 {
             let eni = self.ds.enis().first().map_or(EniId(1), |e| e.id);
-            return Some((eni, v6.assign(now, ip_rot, pod)));
+            let addr = Leased::V6Offset(v6.assign(now, ip_rot, pod));
+            return Some(Lease {
+                eni: Some(eni),
+                addr,
+            });
         }
-        self.ds.assign(now, pod, eni_rot, ip_rot)
+        let (eni, addr) = self.ds.assign(now, pod, eni_rot, ip_rot)?;
+        Some(Lease::v4(Some(eni), Ipv4(addr)))
     }
 
     /// CNI DEL (`UnassignPodIPAddress`, §d.2): the address stays on the ENI and cools.
-    pub fn cni_del(&mut self, now: SimTime, pod: PodId, eni: EniId, addr: u32) {
-        match &mut self.v6 {
-            Some(v6) => v6.unassign(now, addr, pod),
-            None => {
-                self.ds.unassign(now, eni, addr, pod);
+    pub fn cni_del(&mut self, now: SimTime, pod: PodId, lease: Lease) {
+        match (lease.addr, &mut self.v6, lease.eni) {
+            (Leased::V6Offset(off), Some(v6), _) => v6.unassign(now, off, pod),
+            (Leased::V4(addr), None, Some(eni)) => {
+                self.ds.unassign(now, eni, addr.0, pod);
             }
+            // the node's /80 is gone with its instance: nothing holds the address any more
+            // (and ipamd gives no IPv4 lease without an ENI, nor one in IPv6 mode)
+            _ => {}
         }
     }
 
-    /// The full address CNI ADD named `(eni, addr)`.
-    pub fn address(&self, addr: u32) -> crate::model::record::PodAddr {
-        use crate::model::record::PodAddr;
-        match &self.v6 {
-            Some(v6) => PodAddr::V6(v6.address(addr)),
-            None => PodAddr::V4(addr),
-        }
+    /// The full address of a lease CNI ADD gave.
+    pub fn address(&self, lease: Lease) -> crate::model::record::PodAddr {
+        lease.address(|off| self.v6.as_ref().map(|v6| v6.address(off)))
     }
 
     /// A Go-map-order draw: a random rotation, or 0 in canonical placement.

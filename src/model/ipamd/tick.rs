@@ -2,7 +2,8 @@
 //! (§c.11), `tryFreeENI` (§c.10), then reconcile (§b.5) half a period later.
 
 use super::pool::{self, PoolStats};
-use super::{Caller, Ctx, FreeThen, NodeIpamd, Step, Unreleased, DECREASE_INTERVAL};
+use super::DECREASE_INTERVAL;
+use super::{Caller, Ctx, Decrease, Fill, FreeThen, NodeIpamd, Step, Unreleased};
 use super::{INSUFFICIENT_COOLDOWN, RECONCILE_INTERVAL};
 use crate::model::ec2::Response;
 use crate::model::ids::{EniId, SubnetId};
@@ -44,31 +45,41 @@ impl NodeIpamd {
             Some(want) => {
                 let rot = self.map_order();
                 let skip_primary = ctx.sc.cni.custom_network_cfg;
-                self.to_allocate = want;
-                self.next_candidate = 0;
                 let mut cands = std::mem::take(&mut self.candidates);
                 self.ds
                     .allocatable(self.conf.cidrs_per_eni, skip_primary, rot, &mut cands);
                 self.candidates = cands;
-                self.try_next_candidate(ctx);
+                let fill = Fill {
+                    to_allocate: want,
+                    next: 0,
+                };
+                self.try_next_candidate(ctx, fill);
             }
         }
     }
 
     /// `tryAssignIPs` / `tryAssignPrefixes` (§c.7, §c.8): fill the next candidate ENI, or
     /// fall through to a new ENI.
-    pub(super) fn try_next_candidate(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(&eni) = self.candidates.get(self.next_candidate) else {
+    pub(super) fn try_next_candidate(&mut self, ctx: &mut Ctx<'_>, fill: Fill) {
+        let Some(&eni) = self.candidates.get(fill.next) else {
             return self.alloc_eni(ctx);
         };
-        let idx = self.ds.position(eni).expect("candidate ENI exists");
+        // a candidate is an ENI of the datastore (nothing removes one during an increase)
+        let Some(cidrs) = self.ds.eni(eni).map(|e| e.cidrs()) else {
+            let next = Fill {
+                next: fill.next + 1,
+                ..fill
+            };
+            return self.try_next_candidate(ctx, next);
+        };
         let per = self.conf.cidrs_per_eni;
-        let room = per - self.ds.enis()[idx].cidrs();
-        let want = room.min(self.to_allocate).min(per);
+        let room = per - cidrs;
+        let want = room.min(fill.to_allocate).min(per);
         let step = Step::Assigned {
             eni,
             n: want,
             retry: false,
+            fill,
         };
         self.ec2_call(ctx, Ec2Action::AssignPrivateIpAddresses, step);
     }
@@ -117,18 +128,21 @@ impl NodeIpamd {
         eni: EniId,
         want: u32,
         retry: bool,
+        mut fill: Fill,
     ) {
         let now = ctx.now;
-        let idx = self.ds.position(eni).expect("ENI exists");
-        let subnet = self.ds.enis()[idx].subnet;
+        // the ENI asked is in the datastore: nothing removes one during an increase
+        let Some(subnet) = self.ds.eni(eni).map(|e| e.subnet) else {
+            return self.increase_done(ctx);
+        };
         let prefixes = self.pd();
         match self.take_from_subnet(ctx, subnet, want) {
             Ok(()) => {
                 let got = std::mem::take(&mut self.scratch);
                 if self.ds.pd {
-                    self.ds.add_prefixes(idx, &got);
+                    self.ds.add_prefixes(eni, &got);
                 } else {
-                    self.ds.add_ips(idx, &got);
+                    self.ds.add_ips(eni, &got);
                 }
                 self.scratch = got;
                 self.last_pool_action = Some(now);
@@ -154,13 +168,13 @@ impl NodeIpamd {
                 };
                 if !retry {
                     ctx.emit(insufficient(InsufficientThen::RetryWithOne));
-                    return self.assign_one(ctx, eni);
+                    return self.assign_one(ctx, eni, fill);
                 }
                 if ctx.sc.cni.enable_subnet_discovery {
                     // §e.6: with subnet discovery the ENI is skipped, no back-off.
                     ctx.emit(insufficient(InsufficientThen::SkipEni));
-                    self.next_candidate += 1;
-                    self.try_next_candidate(ctx)
+                    fill.next += 1;
+                    self.try_next_candidate(ctx, fill)
                 } else {
                     let action = Ec2Action::AssignPrivateIpAddresses;
                     self.insufficient(ctx, error, action, Some(subnet));
@@ -178,11 +192,12 @@ impl NodeIpamd {
     }
 
     /// §c.7: after a failed fill, one retry asking for a single IP (or prefix).
-    pub(super) fn assign_one(&mut self, ctx: &mut Ctx<'_>, eni: EniId) {
+    pub(super) fn assign_one(&mut self, ctx: &mut Ctx<'_>, eni: EniId, fill: Fill) {
         let step = Step::Assigned {
             eni,
             n: 1,
             retry: true,
+            fill,
         };
         self.ec2_call(ctx, Ec2Action::AssignPrivateIpAddresses, step)
     }
@@ -229,29 +244,33 @@ impl NodeIpamd {
         let over = pool::decrease_amount(stats, self.conf.targets);
         let rot = self.map_order();
         self.decreased = true;
-        self.over = over;
-        self.visit_rot = rot;
-        self.visit_pos = 0;
-        self.visit_len = self.ds.enis().len() as u32;
-        self.decrease_next_eni(ctx);
+        let d = Decrease {
+            over,
+            rot,
+            pos: 0,
+            len: self.ds.enis().len() as u32,
+            eni: EniId(0),
+        };
+        self.decrease_next_eni(ctx, d);
     }
 
     /// Releases the surplus from the next ENI in rotated order that has some.
-    pub(super) fn decrease_next_eni(&mut self, ctx: &mut Ctx<'_>) {
+    pub(super) fn decrease_next_eni(&mut self, ctx: &mut Ctx<'_>, mut d: Decrease) {
         loop {
             let ip_rot = self.map_order();
-            if self.over == 0 || self.visit_pos >= self.visit_len || self.ds.enis().is_empty() {
+            if d.over == 0 || d.pos >= d.len || self.ds.enis().is_empty() {
                 return self.free_eni_phase(ctx);
             }
-            let idx = (self.visit_rot as usize + self.visit_pos as usize) % self.ds.enis().len();
-            self.visit_pos += 1;
+            let idx = (d.rot as usize + d.pos as usize) % self.ds.enis().len();
+            let (eni, subnet) = (self.ds.enis()[idx].id, self.ds.enis()[idx].subnet);
+            d.pos += 1;
             let mut out = std::mem::take(&mut self.scratch);
             out.clear();
-            let taken = self.ds.take_freeable(idx, self.over, ip_rot, &mut out);
+            let taken = self.ds.take_freeable(eni, d.over, ip_rot, &mut out);
             if taken > 0 {
-                self.over -= taken;
-                self.releasing_eni = self.ds.enis()[idx].id;
-                self.releasing.subnet = self.ds.enis()[idx].subnet;
+                d.over -= taken;
+                d.eni = eni;
+                self.releasing.subnet = subnet;
                 if self.ds.pd {
                     self.releasing.prefixes.extend_from_slice(&out);
                 } else {
@@ -260,7 +279,6 @@ impl NodeIpamd {
             }
             self.scratch = out;
             if taken > 0 {
-                let eni = self.ds.enis()[idx].id;
                 let s = self.ds.stats(ctx.now);
                 ctx.emit(Fact::Unassigned {
                     eni,
@@ -269,7 +287,8 @@ impl NodeIpamd {
                     assigned: s.assigned,
                     prefixes: self.ds.pd,
                 });
-                return self.ec2_call(ctx, Ec2Action::UnassignPrivateIpAddresses, Step::Unassigned);
+                let step = Step::Unassigned(d);
+                return self.ec2_call(ctx, Ec2Action::UnassignPrivateIpAddresses, step);
             }
         }
     }
@@ -281,10 +300,10 @@ impl NodeIpamd {
         }
         self.remove_extra = false;
         let rot = self.map_order();
-        let Some(idx) = self.ds.deletable_eni(ctx.now, self.conf.targets, rot) else {
+        let Some(eni) = self.ds.deletable_eni(ctx.now, self.conf.targets, rot) else {
             return self.end_tick(ctx);
         };
-        self.start_free(ctx, idx, FreeThen::EndTick);
+        self.start_free(ctx, eni, FreeThen::EndTick);
     }
 
     /// End of `updateIPPoolIfRequired`; sleep 2.5 s, then the reconcile check.
@@ -348,11 +367,11 @@ impl NodeIpamd {
                 subnet,
                 ..
             } = u;
-            match self.ds.position(eni) {
-                Some(idx) if prefix => self.ds.add_prefixes(idx, &[addr]),
-                Some(idx) => self.ds.add_ips(idx, &[addr]),
-                None if prefix => ctx.subnet(subnet).release_prefix(addr),
-                None => ctx.subnet(subnet).release_ip(addr),
+            // CIDRs of an ENI that is gone return to the subnet
+            if prefix && !self.ds.add_prefixes(eni, &[addr]) {
+                ctx.subnet(subnet).release_prefix(addr);
+            } else if !prefix && !self.ds.add_ips(eni, &[addr]) {
+                ctx.subnet(subnet).release_ip(addr);
             }
             readded += 1;
         }
@@ -364,12 +383,8 @@ impl NodeIpamd {
         match self.orphans.iter().position(|o| o.visible_at <= ctx.now) {
             Some(i) => {
                 let e = self.orphans.remove(i);
-                self.new_eni = Some(e);
-                self.ec2_call(
-                    ctx,
-                    Ec2Action::DescribeNetworkInterfaces,
-                    Step::AdoptDescribed,
-                )
+                let step = Step::AdoptDescribed(e);
+                self.ec2_call(ctx, Ec2Action::DescribeNetworkInterfaces, step)
             }
             None => {
                 self.last_pool_action = Some(ctx.now);

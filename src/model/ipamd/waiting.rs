@@ -8,7 +8,7 @@
 //! touches the node.
 
 use super::{pool, NodeIpamd, Step, INSUFFICIENT_COOLDOWN, THROTTLE_MEMORY};
-use crate::model::record::WaitCause;
+use crate::model::record::{CauseChange, WaitCause};
 use crate::time::{SimDuration, SimTime};
 
 /// One microsecond: the state "within N s of t" (`since(t) <= N`) ends at `t + N + 1 µs`.
@@ -58,9 +58,9 @@ impl NodeIpamd {
         {
             return (WaitCause::MaxEnis, None);
         }
-        if let Some((t, _)) = self
+        if let Some(t) = self
             .last_throttled
-            .filter(|(t, _)| now.since(*t) <= THROTTLE_MEMORY)
+            .filter(|&t| now.since(t) <= THROTTLE_MEMORY)
         {
             return (WaitCause::Ec2Throttled, Some(t + THROTTLE_MEMORY + TICK));
         }
@@ -72,17 +72,17 @@ impl NodeIpamd {
         }
     }
 
-    /// The causes from `now` on, as `(from, cause)` in `out` (cleared first): the cause now,
-    /// then each change that comes with no event.
-    pub fn wait_plan(&self, now: SimTime, out: &mut Vec<(SimTime, WaitCause)>) {
+    /// The causes from `now` on, in `out` (cleared first): the cause now, then each change
+    /// that comes with no event.
+    pub fn wait_plan(&self, now: SimTime, out: &mut Vec<CauseChange>) {
         out.clear();
         let mut at = now;
         // Each change ends one of three time-limited states (cooling, back-off,
         // throttle memory); cooling may end address by address, so bound the walk.
         for _ in 0..8 {
             let (cause, until) = self.wait_cause(at);
-            if out.last().is_none_or(|&(_, c)| c != cause) {
-                out.push((at, cause));
+            if out.last().is_none_or(|c| c.cause != cause) {
+                out.push(CauseChange { from: at, cause });
             }
             match until {
                 Some(u) if u > at => at = u,
@@ -96,33 +96,14 @@ impl NodeIpamd {
     /// to be retried after a failed request, or came back failed.
     fn growth_in_flight(&self) -> Option<bool> {
         let failed = self.call_error.is_some();
-        match self.step {
-            Step::Assigned { .. }
-            | Step::SubnetsDescribed
-            | Step::Created
-            | Step::InstancesDescribed
-            | Step::Attached
-            | Step::AttachFailedDeleted
-            | Step::Modified
-            | Step::ImdsPoll { .. }
-            | Step::SetupDescribed => Some(failed),
-            Step::Retry => self.call.and_then(|c| growth_step(c.then).then_some(true)),
+        match &self.step {
+            Step::ImdsPoll { .. } => Some(failed),
+            s if s.is_growth() => Some(failed),
+            Step::Retry => self
+                .call
+                .as_ref()
+                .and_then(|c| c.then.is_growth().then_some(true)),
             _ => None,
         }
     }
-}
-
-/// Whether a call returning to `step` is part of a pool increase.
-fn growth_step(step: Step) -> bool {
-    matches!(
-        step,
-        Step::Assigned { .. }
-            | Step::SubnetsDescribed
-            | Step::Created
-            | Step::InstancesDescribed
-            | Step::Attached
-            | Step::AttachFailedDeleted
-            | Step::Modified
-            | Step::SetupDescribed
-    )
 }

@@ -17,7 +17,8 @@ mod workloads;
 pub use waits::{NodeWaits, WaitTotals};
 
 use super::event::Event;
-use super::ids::{EniId, NodeId, PodId, WorkloadId};
+use super::ids::{NodeId, PodId, PodLife, WorkloadId};
+use super::lease::Lease;
 use super::nodes::Nodes;
 use super::record::{Draft, EventOrder, Fact, PodState, Recorder};
 use crate::engine::EventQueue;
@@ -48,7 +49,7 @@ pub trait Cni {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Result<(EniId, u32), NoAddress>;
+    ) -> Result<Lease, NoAddress>;
     /// Starts a CNI ADD: `Some(answer)` at once, or `None` when the plugin answers later
     /// (its event then calls [`Kube::cni_answer`]). Default: [`Cni::add`] at once.
     fn start_add(
@@ -57,7 +58,7 @@ pub trait Cni {
         node: NodeId,
         pod: PodId,
         queue: &mut EventQueue<Event>,
-    ) -> Option<Result<(EniId, u32), NoAddress>> {
+    ) -> Option<Result<Lease, NoAddress>> {
         Some(self.add(now, node, pod, queue))
     }
     /// Whether the node's CNI answers ADDs at all now (the VPC CNI: ipamd is serving).
@@ -68,15 +69,15 @@ pub trait Cni {
     /// `pod`, waiting on `node`, is deleted: an ADD of it still in flight is dropped.
     /// Default: nothing (ADDs answer at once).
     fn cancel(&mut self, _node: NodeId, _pod: PodId) {}
-    /// The address that `add` named `ip` on `node`, in full.
-    fn address(&self, node: NodeId, ip: (EniId, u32)) -> crate::model::record::PodAddr;
-    /// CNI DEL: `pod` gives back `ip`.
+    /// The address of the lease `add` gave on `node`, in full.
+    fn address(&self, node: NodeId, lease: Lease) -> crate::model::record::PodAddr;
+    /// CNI DEL: `pod` gives back its lease.
     fn del(
         &mut self,
         now: SimTime,
         node: NodeId,
         pod: PodId,
-        ip: (EniId, u32),
+        lease: Lease,
         queue: &mut EventQueue<Event>,
     );
 }
@@ -163,9 +164,8 @@ pub struct Kube {
     workload_pods: Vec<Vec<PodId>>,
     /// Next ordinal per workload.
     workload_next: Vec<u32>,
-    /// Unschedulable pods in arrival order, with their slot's life (stale entries skipped
-    /// lazily).
-    pending: VecDeque<(PodId, u32)>,
+    /// Unschedulable pods in arrival order (stale entries skipped lazily).
+    pending: VecDeque<PodLife>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
     schedulable: BTreeSet<(u32, NodeId)>,
     policy: SchedulerPolicy,
@@ -229,9 +229,9 @@ impl Kube {
     pub fn pending(&self) -> impl Iterator<Item = &Pod> {
         self.pending
             .iter()
-            .map(|&(p, _)| &self.pods[p.index()])
+            .map(|q| &self.pods[q.pod.index()])
             .zip(self.pending.iter())
-            .filter(|(p, &(_, life))| p.life == life)
+            .filter(|(p, q)| p.life == q.life)
             .map(|(p, _)| p)
     }
 

@@ -8,9 +8,10 @@
 //! Kube tells the controller which pods were bound and which branches their deletion gives
 //! back through [`BranchRequest`]s the world takes after each call.
 
-use super::pods::Owner;
+use super::pods::{Branch, Owner};
 use super::{Cni, Env, Kube, NoAddress};
-use crate::model::ids::{EniId, NodeId, PodId};
+use crate::model::ids::{NodeId, PodId, PodLife};
+use crate::model::lease::Lease;
 use crate::model::record::{PodState, Recorder};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
@@ -32,8 +33,8 @@ pub enum BranchRequest {
     Released {
         /// The node.
         node: NodeId,
-        /// `(branch number, address)`.
-        branch: Option<(EniId, u32)>,
+        /// Its branch ENI (its number on the node) and address.
+        branch: Option<Lease>,
     },
 }
 
@@ -60,7 +61,7 @@ pub struct PodEniState {
     /// Nodes that can take a pod asking for a pod ENI, keyed as the main set.
     schedulable: BTreeSet<(u32, NodeId)>,
     /// Such pods waiting unschedulable, in arrival order, with their slot's life.
-    pending: VecDeque<(PodId, u32)>,
+    pending: VecDeque<PodLife>,
     /// Requests since the world last took them.
     requests: Vec<BranchRequest>,
 }
@@ -128,7 +129,7 @@ impl Kube {
 
     /// Queues a pod asking for a pod ENI as unschedulable.
     pub(super) fn queue_pod_eni(&mut self, pod: PodId, life: u32) {
-        self.pod_eni.pending.push_back((pod, life));
+        self.pod_eni.pending.push_back(PodLife { pod, life });
     }
 
     /// A pod asking for a pod ENI was bound to `node`.
@@ -144,7 +145,7 @@ impl Kube {
     pub(super) fn pod_eni_unbound(&mut self, pod: PodId, node: NodeId) {
         let s = &mut self.pod_eni.slots[node.index()];
         s.bound = s.bound.saturating_sub(1);
-        let branch = self.pods[pod.index()].branch.map(|(b, _)| b);
+        let branch = self.pods[pod.index()].branch.map(|b| b.lease);
         self.pod_eni
             .requests
             .push(BranchRequest::Released { node, branch });
@@ -152,7 +153,7 @@ impl Kube {
 
     /// Places pods asking for a pod ENI, oldest first, while nodes offer one.
     pub(super) fn drain_pending_pod_eni<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>) {
-        while let Some(&(pod, life)) = self.pod_eni.pending.front() {
+        while let Some(&PodLife { pod, life }) = self.pod_eni.pending.front() {
             let p = &self.pods[pod.index()];
             if p.life != life || p.state != PodState::Unschedulable {
                 self.pod_eni.pending.pop_front();
@@ -180,17 +181,14 @@ impl Kube {
 
     /// The controller annotated `pod` (of life `life`) with its branch ENI at `now`; `false`
     /// if the pod is gone (the branch is then given back).
-    pub fn annotate_branch(
-        &mut self,
-        pod: PodId,
-        life: u32,
-        branch: (EniId, u32),
-        now: SimTime,
-    ) -> bool {
+    pub fn annotate_branch(&mut self, pod: PodId, life: u32, branch: Lease, now: SimTime) -> bool {
         if !self.alive(pod, life) {
             return false;
         }
-        self.pods[pod.index()].branch = Some((branch, now));
+        self.pods[pod.index()].branch = Some(Branch {
+            lease: branch,
+            at: now,
+        });
         true
     }
 
@@ -203,7 +201,7 @@ impl Kube {
     /// ipamd's answer to the CNI ADD of a pod asking for a pod ENI: its branch ENI once
     /// annotated, else "failed to get Branch ENI resource" (CNI rpc_handler.go:181-184);
     /// nothing while ipamd does not serve (an aws-node restart).
-    pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<(EniId, u32), NoAddress> {
+    pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<Lease, NoAddress> {
         let no = NoAddress {
             available: 0,
             cooling: 0,
@@ -211,7 +209,7 @@ impl Kube {
         };
         match self.pods[pod.index()].branch {
             _ if !serving => Err(no),
-            Some((ip, _)) => Ok(ip),
+            Some(b) => Ok(b.lease),
             None => Err(no),
         }
     }

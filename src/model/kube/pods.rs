@@ -1,6 +1,7 @@
 //! Pods: who owns them, where they are in their life, and their names.
 
-use crate::model::ids::{EniId, NodeId};
+use crate::model::ids::NodeId;
+use crate::model::lease::Lease;
 use crate::model::record::PodState;
 use crate::time::SimTime;
 
@@ -25,10 +26,10 @@ pub struct Pod {
     pub ip_assigned: Option<SimTime>,
     /// Deletion time.
     pub deleted: Option<SimTime>,
-    /// `(ENI, address)` held.
-    pub ip: Option<(EniId, u32)>,
-    /// Last address it held, as the CNI named it (kept after delete, for `pods.csv`).
-    pub last_ip: Option<(EniId, u32)>,
+    /// The address it holds, as the CNI leased it.
+    pub ip: Option<Lease>,
+    /// Last address it held, as the CNI leased it (kept after delete, for `pods.csv`).
+    pub last_ip: Option<Lease>,
     /// Kubelet retry generation (stale retries are ignored; it keeps counting across the
     /// lives of a slot).
     pub retry_gen: u32,
@@ -44,9 +45,17 @@ pub struct Pod {
     /// A SecurityGroupPolicy selects it: it requests one `vpc.amazonaws.com/pod-eni` and
     /// its IP is its own branch ENI's.
     pub pod_eni: bool,
-    /// Its branch ENI `(branch number, address)` and when the controller annotated the pod
-    /// with it.
-    pub branch: Option<((EniId, u32), SimTime)>,
+    /// Its branch ENI, once the controller annotated the pod with it.
+    pub branch: Option<Branch>,
+}
+
+/// A pod's branch ENI (security groups for pods), as the controller annotated it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Branch {
+    /// The branch ENI (its number on the node) and its address.
+    pub lease: Lease,
+    /// When the controller annotated the pod.
+    pub at: SimTime,
 }
 
 /// Consecutive failed CNI ADDs of one pod with the same cause: recorded as one `no_ip` row

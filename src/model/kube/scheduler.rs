@@ -5,7 +5,8 @@
 use super::pods::{Owner, Pod};
 use super::{Cni, Env, Kube, KubeNode, NoAddress};
 use crate::model::event::Event;
-use crate::model::ids::{DaemonSetId, EniId, NodeId, PodId};
+use crate::model::ids::{DaemonSetId, NodeId, PodId, PodLife};
+use crate::model::lease::Lease;
 use crate::model::record::{Fact, PodState, Recorder};
 use crate::model::rng::jittered;
 use crate::scenario::SchedulerPolicy;
@@ -127,7 +128,7 @@ impl Kube {
                 self.queue_pod_eni(pod, life);
             } else {
                 self.compact_pending();
-                self.pending.push_back((pod, life));
+                self.pending.push_back(PodLife { pod, life });
                 self.last_queued = Some(env.now);
             }
         }
@@ -142,9 +143,9 @@ impl Kube {
             return;
         }
         let pods = &self.pods;
-        self.pending.retain(|&(p, life)| {
-            let q = &pods[p.index()];
-            q.life == life && q.state == PodState::Unschedulable
+        self.pending.retain(|q| {
+            let p = &pods[q.pod.index()];
+            p.life == q.life && p.state == PodState::Unschedulable
         });
     }
 
@@ -158,7 +159,7 @@ impl Kube {
     ) -> u32 {
         let mut bound = 0;
         while bound < count {
-            let Some(&(pod, life)) = self.pending.front() else {
+            let Some(&PodLife { pod, life }) = self.pending.front() else {
                 break;
             };
             self.pending.pop_front();
@@ -226,7 +227,7 @@ impl Kube {
 
     /// Places waiting unschedulable pods, oldest first, while nodes have room.
     pub fn drain_pending<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>) {
-        while let Some(&(pod, life)) = self.pending.front() {
+        while let Some(&PodLife { pod, life }) = self.pending.front() {
             let p = &self.pods[pod.index()];
             if p.life != life || p.state != PodState::Unschedulable {
                 self.pending.pop_front();
@@ -283,7 +284,7 @@ impl Kube {
         &mut self,
         env: &mut Env<'_, R, C>,
         pod: PodId,
-        answer: Result<(EniId, u32), NoAddress>,
+        answer: Result<Lease, NoAddress>,
     ) {
         let now = env.now;
         let Some(node) = self.pods[pod.index()].node else {

@@ -12,7 +12,7 @@
 
 use super::{pod_name, Cni, Env, Kube};
 use crate::model::ids::{NodeId, PodId};
-use crate::model::record::{Recorder, WaitCause, WaitRecord};
+use crate::model::record::{CauseChange, Recorder, WaitCause, WaitRecord};
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
@@ -21,8 +21,8 @@ use std::collections::VecDeque;
 pub struct NodeWaits {
     /// Pods bound here and waiting for an IP, in binding order, with their binding time.
     waiting: Vec<(SimTime, PodId)>,
-    /// Cause changes `(from, cause)` in time order; the last one holds until the next.
-    log: VecDeque<(SimTime, WaitCause)>,
+    /// Cause changes in time order; the last one holds until the next.
+    log: VecDeque<CauseChange>,
     /// Queued for a cause update at the end of the event.
     dirty: bool,
 }
@@ -73,16 +73,16 @@ impl Kube {
         self.nodes[node.index()].waits.any()
     }
 
-    /// The node's causes from `now` on (`plan`: `(from, cause)`, the first at `now`): the
-    /// log's changes at or after `now` are replaced.
-    pub fn set_wait_plan(&mut self, node: NodeId, now: SimTime, plan: &[(SimTime, WaitCause)]) {
+    /// The node's causes from `now` on (`plan`, the first at `now`): the log's changes at
+    /// or after `now` are replaced.
+    pub fn set_wait_plan(&mut self, node: NodeId, now: SimTime, plan: &[CauseChange]) {
         let log = &mut self.nodes[node.index()].waits.log;
-        while log.back().is_some_and(|&(t, _)| t >= now) {
+        while log.back().is_some_and(|c| c.from >= now) {
             log.pop_back();
         }
-        for &(t, cause) in plan {
-            if log.back().is_none_or(|&(_, c)| c != cause) {
-                log.push_back((t, cause));
+        for &change in plan {
+            if log.back().is_none_or(|c| c.cause != change.cause) {
+                log.push_back(change);
             }
         }
     }
@@ -97,16 +97,16 @@ impl Kube {
         let cause = log
             .iter()
             .rev()
-            .find(|&&(from, _)| from <= t)
+            .find(|c| c.from <= t)
             .or(log.front())
-            .map_or(WaitCause::NodeNotReady, |&(_, c)| c);
+            .map_or(WaitCause::NodeNotReady, |c| c.cause);
         let p = &self.pods[pod.index()];
         if !p.pod_eni {
             return cause;
         }
         match cause {
             WaitCause::NodeNotReady | WaitCause::IpamdUnavailable => cause,
-            _ if p.branch.is_some_and(|(_, at)| at <= t) => WaitCause::KubeletRetry,
+            _ if p.branch.is_some_and(|b| b.at <= t) => WaitCause::KubeletRetry,
             _ => WaitCause::BranchEni,
         }
     }
@@ -148,7 +148,7 @@ impl Kube {
         // — unless the node's ipamd does not serve, which the node's log says.
         let branch_at = p
             .pod_eni
-            .then(|| p.branch.map_or(end, |(_, t)| t.clamp(bound, end)));
+            .then(|| p.branch.map_or(end, |b| b.at.clamp(bound, end)));
         let w = &mut self.nodes[node.index()].waits;
         let Some(i) = w.waiting.iter().position(|&(_, q)| q == pod) else {
             return;
@@ -158,8 +158,8 @@ impl Kube {
         let log = &w.log;
         // a pod-ENI pod's pieces, coalesced: (cause, start, end) not yet emitted
         let mut open: Option<(WaitCause, SimTime, SimTime)> = None;
-        for (k, &(from, cause)) in log.iter().enumerate() {
-            let to = log.get(k + 1).map_or(end, |&(t, _)| t.min(end));
+        for (k, &CauseChange { from, cause }) in log.iter().enumerate() {
+            let to = log.get(k + 1).map_or(end, |c| c.from.min(end));
             let start = from.max(bound);
             if start >= end {
                 break;
@@ -195,14 +195,14 @@ impl Kube {
             emit(Some(node_name), c, a, b);
         }
         debug_assert!(
-            log.front().is_some_and(|&(t, _)| t <= bound) || bound >= end,
+            log.front().is_some_and(|c| c.from <= bound) || bound >= end,
             "a waiting pod's node log covers its binding"
         );
         // keep what the oldest waiting pod still needs
         match w.waiting.first() {
             None => w.log.clear(),
             Some(&(oldest, _)) => {
-                while w.log.len() >= 2 && w.log[1].0 <= oldest {
+                while w.log.len() >= 2 && w.log[1].from <= oldest {
                     w.log.pop_front();
                 }
             }

@@ -44,14 +44,42 @@ pub struct MemoryRecorder {
     pub nodes: Vec<NodeSample>,
     /// Keep `nodes` rows (off by default: large).
     pub keep_nodes: bool,
-    /// `subnets.csv` rows: `(time, subnet name, free_ips, free_prefix_blocks)`.
-    pub subnets: Vec<(SimTime, String, u32, u32)>,
+    /// `subnets.csv` rows.
+    pub subnets: Vec<SubnetSample>,
     /// `pods.csv` rows, in the order they were recorded.
     pub pods: Vec<OwnedPod>,
     /// `waits.csv` rows, in the order they were recorded.
     pub waits: Vec<OwnedWait>,
-    /// `blocks.csv` rows: `(time, block, node, in_use, free)`.
-    pub blocks: Vec<(SimTime, crate::scenario::Ipv4Cidr, Option<String>, u32, u32)>,
+    /// `blocks.csv` rows.
+    pub blocks: Vec<BlockSample>,
+}
+
+/// One subnet's sample (a `subnets.csv` row), owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubnetSample {
+    /// Sample time.
+    pub time: SimTime,
+    /// Subnet name.
+    pub subnet: String,
+    /// Free addresses.
+    pub free_ips: u32,
+    /// Free aligned /28 blocks.
+    pub free_prefix_blocks: u32,
+}
+
+/// One Calico block's sample (a `blocks.csv` row), owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockSample {
+    /// Sample time.
+    pub time: SimTime,
+    /// The block.
+    pub block: crate::scenario::Ipv4Cidr,
+    /// The node it is affine to, if any.
+    pub node: Option<String>,
+    /// Addresses in use.
+    pub in_use: u32,
+    /// Addresses free.
+    pub free: u32,
 }
 
 /// One wait interval, owned.
@@ -151,21 +179,21 @@ impl Recorder for MemoryRecorder {
         }
     }
     fn block(&mut self, r: &super::BlockRow<'_>) {
-        self.blocks.push((
-            r.time,
-            r.block,
-            r.node.map(str::to_string),
-            r.in_use,
-            r.free,
-        ));
+        self.blocks.push(BlockSample {
+            time: r.time,
+            block: r.block,
+            node: r.node.map(str::to_string),
+            in_use: r.in_use,
+            free: r.free,
+        });
     }
     fn subnet(&mut self, r: &SubnetRow<'_>) {
-        self.subnets.push((
-            r.time,
-            r.subnet.to_string(),
-            r.free_ips,
-            r.free_prefix_blocks,
-        ));
+        self.subnets.push(SubnetSample {
+            time: r.time,
+            subnet: r.subnet.to_string(),
+            free_ips: r.free_ips,
+            free_prefix_blocks: r.free_prefix_blocks,
+        });
     }
     fn pod(&mut self, p: &PodRecord<'_>) {
         self.pods.push(OwnedPod {

@@ -13,10 +13,12 @@ mod samples;
 mod waits;
 
 pub use facts::{Ec2Error, Fact, InsufficientThen, RestartReason};
-pub use memory::{MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait};
+pub use memory::{
+    BlockSample, MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait, SubnetSample,
+};
 pub use order::{Draft, EventOrder, Slot, StreakOwner};
 pub use samples::{BlockRow, NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
-pub use waits::{WaitCause, WaitRecord};
+pub use waits::{CauseChange, WaitCause, WaitRecord};
 
 use super::ids::NodeId;
 use crate::scenario::NodeGroupSpec;

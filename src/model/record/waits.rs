@@ -165,6 +165,16 @@ impl WaitCause {
     }
 }
 
+/// A node's wait cause from an instant on, until the next change (a wait plan, a node's
+/// log of causes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CauseChange {
+    /// When the cause starts.
+    pub from: SimTime,
+    /// The cause.
+    pub cause: WaitCause,
+}
+
 /// One wait interval of one pod (`waits.csv`), names resolved.
 #[derive(Clone, Copy, Debug)]
 pub struct WaitRecord<'a> {

@@ -90,8 +90,7 @@ impl<R: Recorder> World<R> {
             .map_or(subnet, |e| {
                 crate::model::ids::SubnetId::from_index(e.subnet)
             });
-        let branch_state = crate::model::podeni::NodeBranches::new(branches, branch_subnet);
-        self.controller.nodes.push(branch_state);
+        self.controller.add_node(branches, branch_subnet);
         let node = self.nodes.push(NodeInfo {
             name: format!("{}-{}", spec.name, ordinal),
             group,

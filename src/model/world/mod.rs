@@ -23,7 +23,7 @@ use super::kube::pods::{Pod, PodName};
 use super::kube::{Env, Kube};
 use super::nodes::Nodes;
 use super::record::{
-    Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause,
+    CauseChange, Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause,
 };
 use super::rng::{rng_stream, streams};
 use super::subnet::Subnet;
@@ -66,8 +66,6 @@ pub struct World<R: Recorder> {
     pub autoscaler: Autoscaler,
     /// The VPC resource controller (security groups for pods).
     pub controller: super::podeni::Controller,
-    controller_rng: rand_chacha::ChaCha8Rng,
-    branch_requests: Vec<super::kube::podeni::BranchRequest>,
     /// Where outputs go.
     pub recorder: R,
     /// Facts on their way to `recorder.event`, in time order (`record::EventOrder`).
@@ -81,7 +79,7 @@ pub struct World<R: Recorder> {
     pub options: ModelOptions,
     /// Scratch: the nodes an event touched, and one node's wait plan (`waits.rs`).
     touched: Vec<NodeId>,
-    plan: Vec<(SimTime, WaitCause)>,
+    plan: Vec<CauseChange>,
 }
 
 impl<R: Recorder> World<R> {
@@ -111,14 +109,12 @@ impl<R: Recorder> World<R> {
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone());
         let kube = Kube::new(&sc);
-        let controller = super::podeni::Controller::new(&sc.resource_controller);
         let controller_rng = rng_stream(sc.seed, streams::RESOURCE_CONTROLLER);
+        let controller = super::podeni::Controller::new(&sc.resource_controller, controller_rng);
         let calico = sc.ipam.calico().then(|| Calico::new(&sc));
         let subnet_free_before = subnets.iter().map(|s| u64::from(s.free())).sum();
         let mut world = World {
             controller,
-            controller_rng,
-            branch_requests: Vec::new(),
             calico,
             nodes: Nodes::default(),
             kube,
@@ -249,7 +245,10 @@ impl<R: Recorder> World<R> {
             let ipamd = self.ipamd.get(node);
             if let (Some(c), true) = (&self.calico, self.kube.node(node).ready) {
                 self.plan.clear();
-                self.plan.push((now, c.wait_cause(node)));
+                self.plan.push(CauseChange {
+                    from: now,
+                    cause: c.wait_cause(node),
+                });
             } else if self.kube.node(node).ready {
                 ipamd.wait_plan(now, &mut self.plan);
             } else {
@@ -260,7 +259,7 @@ impl<R: Recorder> World<R> {
                     WaitCause::NodeNotReady
                 };
                 self.plan.clear();
-                self.plan.push((now, cause));
+                self.plan.push(CauseChange { from: now, cause });
             }
             self.kube.set_wait_plan(node, now, &self.plan);
         }
@@ -376,9 +375,9 @@ impl<R: Recorder> Model for World<R> {
             Event::IpamdWake { node, gen } => {
                 self.with_ipamd(now, node, queue, |ip, ctx| ip.on_wake(ctx, gen))
             }
-            Event::LeakedEniCleanup(index) => {
-                let node = self.ipamd.leaked[index as usize].node;
-                self.with_ipamd(now, node, queue, |ip, ctx| ip.leaked_cleanup(ctx, index))
+            Event::LeakedEniCleanup(id) => {
+                let node = self.ipamd.leaked[id.index()].node;
+                self.with_ipamd(now, node, queue, |ip, ctx| ip.leaked_cleanup(ctx, id))
             }
             Event::AwsNodeRestart(node) => self.with_ipamd(now, node, queue, |ip, ctx| {
                 ip.restart(ctx, RestartReason::InjectedFault)
