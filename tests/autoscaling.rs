@@ -68,7 +68,7 @@ fn run_keeping_nodes(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
 
 /// The timeline row at exactly `t` seconds (1 s sampling).
 fn row_at(w: &World<MemoryRecorder>, t: u64) -> TimelineRow {
-    *w.recorder
+    *w.recorder()
         .timeline
         .iter()
         .find(|r| r.time.micros() == t * 1_000_000)
@@ -199,7 +199,7 @@ fn empty_nodes_removed_after_scale_down_after_down_to_min() {
     assert_eq!(row_at(&w, 909).nodes, 4);
     assert_eq!(row_at(&w, 910).nodes, 2);
     let last_row = |node: &str| {
-        w.recorder
+        w.recorder()
             .nodes
             .iter()
             .filter(|l| l.node == node)
@@ -208,8 +208,8 @@ fn empty_nodes_removed_after_scale_down_after_down_to_min() {
     };
     assert_eq!(last_row("workers-3"), 909.0);
     assert_eq!(last_row("workers-1"), 1200.0);
-    let end = w.recorder.timeline.last().unwrap();
-    let held: u32 = (0..w.nodes.len())
+    let end = w.recorder().timeline.last().unwrap();
+    let held: u32 = (0..w.nodes().len())
         .filter(|&i| !w.node(i).removed)
         .map(|i| {
             let (enis, ips, _) = node_pool(&w, i);
@@ -235,7 +235,7 @@ fn max_caps_the_burst() {
     let (t, group, n, before, .., capped) = scale_up(ups[0]);
     assert_eq!((t, group, n, before, capped), (70.0, "workers", 1, 2, true));
     assert_eq!(web_states(&w), (81, 19));
-    assert_eq!(w.recorder.timeline.last().unwrap().pods_unschedulable, 19);
+    assert_eq!(w.recorder().timeline.last().unwrap().pods_unschedulable, 19);
 }
 
 /// (c') What the cap leaves goes to the next autoscaling nodegroup in file order, in the
@@ -346,14 +346,14 @@ fn acceptance_autoscaling_scenario() {
     );
     assert_eq!(event_times(&w, "scale_down"), vec![1500.0; 10]);
     let peak_running = w
-        .recorder
+        .recorder()
         .timeline
         .iter()
         .map(|r| r.pods_running)
         .max()
         .unwrap();
     assert_eq!(peak_running, 300 + 12 * 2, "every pod of the burst ran");
-    let end = w.recorder.timeline.last().unwrap();
+    let end = w.recorder().timeline.last().unwrap();
     assert_eq!((end.nodes, end.pods_total, end.pods_running), (2, 24, 24));
     let s = Summary::from_world(&w, &stats, "");
     assert_eq!(

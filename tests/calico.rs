@@ -82,7 +82,7 @@ fn seventy_pods_on_one_node_fill_two_blocks_and_no_vpc_address() {
     let (w, _) = run_yaml(&one_node(""));
     let pool = ip("172.16.0.0");
     let mut blocks: BTreeMap<u32, u32> = BTreeMap::new();
-    for p in w.recorder.pods.iter().filter(|p| !p.host_network) {
+    for p in w.recorder().pods.iter().filter(|p| !p.host_network) {
         let a = v4(p).unwrap_or_else(|| panic!("{} has no address", p.name));
         assert_eq!(a >> 16, pool >> 16, "{} outside the pool", p.name);
         *blocks.entry(a >> 6).or_default() += 1;
@@ -91,11 +91,11 @@ fn seventy_pods_on_one_node_fill_two_blocks_and_no_vpc_address() {
     assert_eq!(blocks.len(), 2, "{blocks:?}");
     assert_eq!(counts, BTreeSet::from([6, 64]));
     assert_eq!(w.node(0).max_pods, 110);
-    for row in &w.recorder.timeline {
+    for row in &w.recorder().timeline {
         assert_eq!(row.subnet_free_ips, 250, "at {:?}", row.time);
     }
-    assert_eq!(w.recorder.of_kind("block_claimed").count(), 2);
-    let c = w.calico.as_ref().unwrap();
+    assert_eq!(w.recorder().of_kind("block_claimed").count(), 2);
+    let c = w.calico().unwrap();
     assert_eq!((c.totals.blocks_claimed, c.totals.borrowed), (2, 0));
 }
 
@@ -106,7 +106,7 @@ fn seventy_pods_on_one_node_fill_two_blocks_and_no_vpc_address() {
 fn a_blocks_addresses_are_handed_out_from_ordinal_zero_in_order() {
     let (w, _) = run_yaml(&one_node(""));
     let mut by_time: Vec<(ipamsim::time::SimTime, u32)> = w
-        .recorder
+        .recorder()
         .pods
         .iter()
         .filter_map(|p| Some((p.ip_assigned?, v4(p)?)))
@@ -128,12 +128,12 @@ fn a_blocks_addresses_are_handed_out_from_ordinal_zero_in_order() {
 fn waits_are_the_ipam_lock_and_cover_each_pods_wait() {
     let (w, _) = run_yaml(&one_node(""));
     let mut sum: BTreeMap<&str, f64> = BTreeMap::new();
-    for x in &w.recorder.waits {
+    for x in &w.recorder().waits {
         assert_eq!(x.cause, WaitCause::IpamAssigning, "{x:?}");
         *sum.entry(x.pod.as_str()).or_default() += x.end.since(x.start).as_secs_f64();
     }
     let mut last = 0.0f64;
-    for p in w.recorder.pods.iter().filter(|p| !p.host_network) {
+    for p in w.recorder().pods.iter().filter(|p| !p.host_network) {
         let t = p.ip_assigned.unwrap().since(p.created).as_secs_f64();
         assert!((sum[p.name.as_str()] - t).abs() < 1e-6, "{}", p.name);
         last = last.max(t);
@@ -151,16 +151,16 @@ fn waits_are_the_ipam_lock_and_cover_each_pods_wait() {
 fn with_no_free_block_a_node_borrows_from_another_nodes_block() {
     let (w, _) = run_yaml(&two_nodes(false));
     let running = w
-        .recorder
+        .recorder()
         .pods
         .iter()
         .filter(|p| p.state == PodState::Running)
         .count();
     assert_eq!(running, 80);
-    let c = w.calico.as_ref().unwrap();
+    let c = w.calico().unwrap();
     assert_eq!(c.totals.borrowed, 6);
     assert_eq!(c.totals.blocks_claimed, 2);
-    let end = w.recorder.blocks.iter().rev().take(2).collect::<Vec<_>>();
+    let end = w.recorder().blocks.iter().rev().take(2).collect::<Vec<_>>();
     let by_node: BTreeMap<_, _> = end
         .iter()
         .map(|b| (b.node.clone().unwrap(), b.in_use))
@@ -177,7 +177,7 @@ fn with_no_free_block_a_node_borrows_from_another_nodes_block() {
 #[test]
 fn strict_affinity_leaves_the_overflow_waiting() {
     let (w, _) = run_yaml(&two_nodes(true));
-    let states: Vec<PodState> = w.recorder.pods.iter().map(|p| p.state).collect();
+    let states: Vec<PodState> = w.recorder().pods.iter().map(|p| p.state).collect();
     assert_eq!(
         states.iter().filter(|&&s| s == PodState::Running).count(),
         74
@@ -186,24 +186,24 @@ fn strict_affinity_leaves_the_overflow_waiting() {
         states.iter().filter(|&&s| s == PodState::WaitingIp).count(),
         6
     );
-    let c = w.calico.as_ref().unwrap();
+    let c = w.calico().unwrap();
     assert_eq!(c.totals.borrowed, 0);
     for x in w
-        .recorder
+        .recorder()
         .waits
         .iter()
-        .filter(|x| x.end == w.totals.last_row.time)
+        .filter(|x| x.end == w.totals().last_row.time)
     {
         assert_eq!(x.cause, WaitCause::StrictAffinity, "{x:?}");
     }
     let strict: Vec<_> = w
-        .recorder
+        .recorder()
         .waits
         .iter()
         .filter(|x| x.cause == WaitCause::StrictAffinity)
         .collect();
     assert_eq!(strict.len(), 6, "one interval each, to the end: {strict:?}");
-    let no_ip = w.recorder.of_kind("no_ip").next().unwrap();
+    let no_ip = w.recorder().of_kind("no_ip").next().unwrap();
     assert_eq!(no_ip.fact.cause(), Some("strict_affinity"));
 }
 
@@ -224,7 +224,7 @@ workloads:
 ";
     let (w, _) = run_yaml(yaml);
     let mut late: Vec<u32> = w
-        .recorder
+        .recorder()
         .pods
         .iter()
         .filter(|p| p.created.as_secs_f64() >= 120.0)

@@ -54,7 +54,7 @@ fn ms(cell: &str) -> i64 {
 
 /// Every pod's record, in creation order.
 fn records(world: &World<MemoryRecorder>) -> Vec<&ipamsim::model::record::OwnedPod> {
-    let mut pods: Vec<_> = world.recorder.pods.iter().collect();
+    let mut pods: Vec<_> = world.recorder().pods.iter().collect();
     pods.sort_by_key(|p| p.seq);
     pods
 }
@@ -180,7 +180,7 @@ workloads:
     }
     assert_eq!(of("wait").len() + of("cold").len(), 4);
     // Nothing is left waiting: the deletes took them out of the counts.
-    let last = &world.totals.last_row;
+    let last = &world.totals().last_row;
     assert_eq!((last.pods_waiting_ip, last.pods_unschedulable), (0, 0));
 }
 
@@ -291,7 +291,7 @@ fn churn_scenario_is_byte_identical_across_runs() {
     // typed: a no_ip event with cooling addresses, from the in-memory run of the same file
     let sc = scenario::load(&manifest().join("scenarios/churn.yaml")).unwrap();
     let (w, _) = simulate(sc, MemoryRecorder::default(), &mut |_| true);
-    assert!(w.recorder.of_kind("no_ip").any(|e| matches!(
+    assert!(w.recorder().of_kind("no_ip").any(|e| matches!(
         e.fact,
         ipamsim::model::record::Fact::NoIp { cooling, .. } if cooling > 0
     )));
@@ -321,7 +321,7 @@ fn churn_arrivals_do_not_depend_on_cni_settings() {
     // Lifetimes too, for pods that ended in both runs.
     assert_eq!(lifetimes(&a, "jobs"), lifetimes(&b, "jobs"));
     // ... while the settings did change the IP side.
-    assert_ne!(a.recorder.events, b.recorder.events);
+    assert_ne!(a.recorder().events, b.recorder().events);
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn pods_get_addresses_from_one_slash_80_per_node_and_never_wait() {
             .unwrap(),
     );
     let mut by_node: BTreeMap<String, Vec<u128>> = BTreeMap::new();
-    for p in w.recorder.pods.iter().filter(|p| !p.host_network) {
+    for p in w.recorder().pods.iter().filter(|p| !p.host_network) {
         let Some(PodAddr::V6(a)) = p.ip else {
             panic!("{} has no IPv6 address: {:?}", p.name, p.ip);
         };
@@ -53,11 +53,11 @@ fn pods_get_addresses_from_one_slash_80_per_node_and_never_wait() {
     prefixes.sort_unstable();
     prefixes.dedup();
     assert_eq!(prefixes.len(), 3);
-    for x in &w.recorder.waits {
+    for x in &w.recorder().waits {
         assert_eq!(x.cause, WaitCause::Unschedulable, "{x:?}");
     }
-    assert_eq!(w.totals.last_row.subnet_free_ips, 248);
-    let calls = w.ec2.calls();
+    assert_eq!(w.totals().last_row.subnet_free_ips, 248);
+    let calls = w.ec2().calls();
     assert_eq!(calls.iter().sum::<u64>(), 6);
 }
 
@@ -134,7 +134,7 @@ workloads:
     let (w, _) = run_yaml(yaml);
     let prefix = w.node(0).ipamd.ipv6_prefix().expect("a /80");
     let mut offs: Vec<(String, u128)> = w
-        .recorder
+        .recorder()
         .pods
         .iter()
         .filter_map(|p| match p.ip {

@@ -30,7 +30,7 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
         subnets,
         events,
         waits,
-    } = world.recorder.into_writers().unwrap();
+    } = world.into_recorder().into_writers().unwrap();
     let files = [timeline, nodes, pods, subnets, events, waits];
     (
         files.into_iter().map(Option::unwrap).collect(),

@@ -32,7 +32,7 @@ fn at(w: &World<MemoryRecorder>, kind: &str, node: &str) -> SimTime {
 }
 
 fn pods_of<'a>(w: &'a World<MemoryRecorder>, workload: &'a str) -> Vec<&'a OwnedPod> {
-    w.recorder
+    w.recorder()
         .pods
         .iter()
         .filter(|p| p.workload == workload)
@@ -61,7 +61,7 @@ fn karpenter_binds_pods_to_the_node_it_launches_before_it_is_ready() {
         assert_eq!(p.scheduled, Some(secs(61.0)));
         assert!(p.scheduled < Some(ready));
         let ws: Vec<_> = w
-            .recorder
+            .recorder()
             .waits
             .iter()
             .filter(|x| x.pod == p.name)
@@ -128,7 +128,7 @@ fn cluster_autoscaler_binds_only_to_ready_nodes() {
         launched += usize::from(!node.ends_with("-1") && !node.ends_with("-2"));
     }
     assert!(launched > 200, "{launched} pods on launched nodes");
-    for x in &w.recorder.waits {
+    for x in &w.recorder().waits {
         if x.pod.starts_with("web-") {
             assert!(
                 !matches!(
@@ -202,7 +202,7 @@ daemonsets:
     let (w, _) = run_yaml(yaml);
     let start = at(&w, "ipamd_start", "ng-1");
     let ready = at(&w, "node_ready", "ng-1");
-    let ws: Vec<_> = w.recorder.waits.iter().collect();
+    let ws: Vec<_> = w.recorder().waits.iter().collect();
     let causes: Vec<_> = ws.iter().map(|x| x.cause).collect();
     assert_eq!(
         causes,

@@ -199,11 +199,11 @@ fn run_file(name: &str) -> World<MemoryRecorder> {
 #[test]
 fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     let w = run_file("fragmented-subnet-pd.yaml");
-    let last = w.totals.last_row;
+    let last = w.totals().last_row;
     assert_eq!((last.pods_waiting_ip, last.ips_total), (60, 0));
     // used: 600 scattered over 1,019 usable addresses: no /28 is free; about 419 are
     // (416 after the three instances' own addresses).
-    let last_subnet = w.recorder.subnets.last().unwrap();
+    let last_subnet = w.recorder().subnets.last().unwrap();
     assert_eq!(
         (last_subnet.free_ips, last_subnet.free_prefix_blocks),
         (416, 0)
@@ -249,11 +249,11 @@ fn fragmented_subnet_blocks_prefixes_not_secondary_ips() {
     assert!(inside > 100, "{inside}");
 
     let w = run_file("fragmented-subnet-secondary-ip.yaml");
-    assert_eq!(w.totals.last_row.pods_waiting_ip, 0);
-    assert_eq!(w.totals.last_row.pods_running, 66);
+    assert_eq!(w.totals().last_row.pods_waiting_ip, 0);
+    assert_eq!(w.totals().last_row.pods_running, 66);
 
     let w = run_file("fragmented-subnet-pd-reservation.yaml");
-    assert_eq!(w.totals.last_row.pods_running, 66);
+    assert_eq!(w.totals().last_row.pods_running, 66);
     let reserved = |a: u32| (a >> 8) == u32::from_be_bytes([0, 10, 0, 3]);
     for n in w.node_views() {
         for e in n.ds.enis() {
@@ -297,7 +297,7 @@ workloads:
     );
     // 20 pods, 18 pod IPs
     assert_eq!(node_pool(&w, 0), (3, 18, 18));
-    assert_eq!(w.totals.last_row.pods_waiting_ip, 2);
+    assert_eq!(w.totals().last_row.pods_waiting_ip, 2);
     for p in w.pods().iter().filter_map(|p| p.ip) {
         assert_eq!(
             p.ipv4().expect("an IPv4 address").0 >> 16,
@@ -353,7 +353,7 @@ workloads:
     // before `own`, so ENI-2 and ENI-3 come from `tagged`.
     let subnets: Vec<u32> = w.node(0).ds.enis().iter().map(|e| e.subnet.0).collect();
     assert_eq!(subnets, vec![0, 2, 2]);
-    assert_eq!(w.totals.last_row.pods_running, 20);
+    assert_eq!(w.totals().last_row.pods_running, 20);
 }
 
 /// Every address held by a datastore is unique, inside the subnet of its ENI, marked used
@@ -364,7 +364,7 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
     let mut pod_ips = HashSet::new();
     for (ni, n) in w.node_views().enumerate() {
         for e in n.ds.enis() {
-            let subnet = &w.subnets[e.subnet.index()];
+            let subnet = &w.subnets()[e.subnet.index()];
             let mut hold = |a: u32, single: bool| {
                 assert!(seen.insert(a), "{label}: {a:#x} held twice");
                 assert!(

@@ -663,7 +663,7 @@ fn run_twice(sc: &Scenario, sha: &str) -> Result<Run, TestCaseError> {
         waits: None,
     };
     let empty = CsvRecorder::new(none).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut second = std::mem::replace(&mut world.recorder.csv, empty);
+    let mut second = std::mem::replace(&mut world.recorder_mut().csv, empty);
     let blocks_again = second
         .take_blocks()
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -851,7 +851,7 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
     let events = table(&f["events.csv"], "events.csv")?;
     let summary: serde_json::Value = serde_json::from_slice(&f["summary.json"])
         .map_err(|e| TestCaseError::fail(format!("summary.json: {e}")))?;
-    let mem = &run.world.recorder.mem;
+    let mem = &run.world.recorder().mem;
 
     // events.csv is in time order; each no_ip row names its pod's waits.csv cause at the
     // row's time (times are printed in ms: one of the intervals overlapping that ms); a
@@ -1474,7 +1474,7 @@ fn check_calico(sc: &Scenario, run: &Run, timeline: &[Row]) -> Result<(), TestCa
         );
     }
     let w = &run.world;
-    let c = w.calico.as_ref().expect("a Calico run");
+    let c = w.calico().expect("a Calico run");
     let mut seen = HashSet::new();
     let mut by_block: BTreeMap<u32, u32> = BTreeMap::new();
     let shift = 32 - u32::from(sc.ipam.block_size);
@@ -1510,10 +1510,10 @@ fn check_calico(sc: &Scenario, run: &Run, timeline: &[Row]) -> Result<(), TestCa
         .filter(|n| !n.removed && n.primary_ip.is_some())
         .count() as u64;
     ensure!(
-        w.totals.last_row.subnet_free_ips + primaries == w.totals.subnet_free_before,
+        w.totals().last_row.subnet_free_ips + primaries == w.totals().subnet_free_before,
         "subnets: {} free at the end, {} before, {primaries} nodes' primaries",
-        w.totals.last_row.subnet_free_ips,
-        w.totals.subnet_free_before
+        w.totals().last_row.subnet_free_ips,
+        w.totals().subnet_free_before
     );
     Ok(())
 }
@@ -1523,7 +1523,7 @@ fn check_calico(sc: &Scenario, run: &Run, timeline: &[Row]) -> Result<(), TestCa
 /// intervals name no node, the others the pod's node; a bound pod's causes are never
 /// `unschedulable`, an unbound one's always are; the totals by cause are their sums.
 fn check_waits(sc: &Scenario, w: &World<Tee>) -> Result<(), TestCaseError> {
-    let mem = &w.recorder.mem;
+    let mem = &w.recorder().mem;
     let end = SimTime(sc.duration.micros());
     let mut by_pod: HashMap<(&str, SimTime), Vec<_>> = HashMap::new();
     // a pod's rows come together; a trace may create a name again, so key by creation
@@ -1576,9 +1576,9 @@ fn check_waits(sc: &Scenario, w: &World<Tee>) -> Result<(), TestCaseError> {
     }
     for c in WaitCause::ALL {
         ensure!(
-            w.kube.totals.waits.us[c.index()] == sums[c.index()],
+            w.kube().totals.waits.us[c.index()] == sums[c.index()],
             "{c:?}: totals {} vs intervals {}",
-            w.kube.totals.waits.us[c.index()],
+            w.kube().totals.waits.us[c.index()],
             sums[c.index()]
         );
     }
@@ -1589,7 +1589,7 @@ fn check_waits(sc: &Scenario, w: &World<Tee>) -> Result<(), TestCaseError> {
 /// there; prefixes aligned; each assigned slot's pod holds exactly that address on that
 /// node, and every pod with an address is in a slot.
 fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
-    if w.sc.cni.enable_ipv6 {
+    if w.scenario().cni.enable_ipv6 {
         // IPv6 mode: each pod's address lies in its node's /80, no two pods share one
         let mut seen = HashSet::new();
         for p in w.pods() {
@@ -1613,7 +1613,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
     let mut pod_ips = HashSet::new();
     for (ni, n) in w.node_views().enumerate() {
         for e in n.ds.enis() {
-            let subnet = &w.subnets[e.subnet.index()];
+            let subnet = &w.subnets()[e.subnet.index()];
             let addrs = std::iter::once(e.primary_ip)
                 .chain(e.ips.iter().map(|s| s.addr))
                 .chain(
@@ -1654,8 +1654,8 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
     }
     // security groups for pods: the trunks' and branches' addresses are the controller's,
     // in the node's subnet and nobody else's
-    for (ni, n) in w.controller.nodes.iter().enumerate() {
-        let subnet = &w.subnets[n.subnet.index()];
+    for (ni, n) in w.controller().nodes.iter().enumerate() {
+        let subnet = &w.subnets()[n.subnet.index()];
         let trunk = match n.trunk {
             ipamsim::model::podeni::Trunk::Attaching { addr, .. }
             | ipamsim::model::podeni::Trunk::AttachSent { addr }
@@ -1690,7 +1690,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
                 Some(node),
             ) = (branch, p.node)
             {
-                let subnet = &w.subnets[w.controller.nodes[node.index()].subnet.index()];
+                let subnet = &w.subnets()[w.controller().nodes[node.index()].subnet.index()];
                 ensure!(seen.insert(a), "branch address {a:#x} held twice");
                 ensure!(
                     subnet.is_used(a),

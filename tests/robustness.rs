@@ -17,7 +17,7 @@ fn check(w: &World<MemoryRecorder>, label: &str) {
     let mut seen = HashSet::new();
     for (ni, n) in w.node_views().enumerate() {
         for e in n.ds.enis() {
-            let subnet = &w.subnets[e.subnet.index()];
+            let subnet = &w.subnets()[e.subnet.index()];
             let addrs = std::iter::once(e.primary_ip)
                 .chain(e.ips.iter().map(|s| s.addr))
                 .chain(
@@ -141,7 +141,7 @@ workloads:
     // /27: 32 − 5 reserved = 27 usable. Held: the node's primary address, eni-1's 9
     // secondary IPs (m5.large: 10 IPv4 per ENI) and eni-2's primary + 9 = 20, so 7 free;
     // the interrupted create took none of them.
-    let last = w.totals.last_row;
+    let last = w.totals().last_row;
     assert_eq!(
         (last.subnet_free_ips, last.enis, last.ips_total),
         (7, 2, 18)
@@ -171,13 +171,13 @@ workloads:
     ));
     // a (created at 0, its delete at 60 s not replayed) and c (59.999 s): 2 pods, both alive
     let pods: Vec<(&str, Option<f64>)> = w
-        .recorder
+        .recorder()
         .pods
         .iter()
         .map(|p| (p.name.as_str(), p.deleted.map(|t| t.as_secs_f64())))
         .collect();
     assert_eq!(pods, vec![("a", None), ("c", None)]);
-    assert_eq!(w.totals.last_row.pods_total, 2);
+    assert_eq!(w.totals().last_row.pods_total, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -270,8 +270,8 @@ fn d4_absurdly_small_rates() {
     let text =
         format!("{MIN}workloads: [{{name: w, arrivals: {{rate: 3.171e-10/s}}, lifetime: 1m}}]\n");
     let (w, _) = run_yaml(&text);
-    assert_eq!(w.recorder.pods.len(), 0);
-    assert_eq!(w.totals.last_row.pods_total, 0);
+    assert_eq!(w.recorder().pods.len(), 0);
+    assert_eq!(w.totals().last_row.pods_total, 0);
 }
 
 /// D6: WARM_ENI_TARGET / WARM_PREFIX_TARGET = 4294967295 saturate instead of wrapping:
@@ -288,7 +288,7 @@ fn d6_huge_warm_targets_fill_the_node_and_stop() {
     let (w, _) = run_yaml(&ten_minutes("{WARM_ENI_TARGET: 4294967295}"));
     assert_eq!(event_times(&w, "create_eni").len(), 2);
     assert_eq!(event_times(&w, "free_eni"), Vec::<f64>::new());
-    let last = w.totals.last_row;
+    let last = w.totals().last_row;
     assert_eq!(
         (
             last.enis,
@@ -306,7 +306,7 @@ fn d6_huge_warm_targets_fill_the_node_and_stop() {
     ));
     assert_eq!(event_times(&w, "create_eni").len(), 1);
     assert_eq!(event_times(&w, "free_eni"), Vec::<f64>::new());
-    let last = w.totals.last_row;
+    let last = w.totals().last_row;
     assert_eq!(
         (
             last.enis,
@@ -345,13 +345,13 @@ workloads: [{{name: w, steps: [{{at: 0s, replicas: 3}}, {{at: 20s, replicas: 0}}
 "
     ));
     let ips: HashSet<u32> = w
-        .recorder
+        .recorder()
         .pods
         .iter()
         .filter_map(|p| p.ip.and_then(|a| a.v4()))
         .collect();
-    assert_eq!((w.recorder.pods.len(), ips.len()), (6, 6));
-    let last = w.totals.last_row;
+    assert_eq!((w.recorder().pods.len(), ips.len()), (6, 6));
+    let last = w.totals().last_row;
     assert_eq!(
         (last.ips_total, last.ips_assigned, last.ips_cooldown),
         (10, 3, 3)
@@ -632,9 +632,9 @@ workloads:
       - {at: 55s, replicas: 1000}
 ";
     let (w, _) = common::run_yaml(yaml);
-    let (unschedulable, _, _) = w.kube.counts();
+    let (unschedulable, _, _) = w.kube().counts();
     assert_eq!(unschedulable, 1983);
-    let len = w.kube.pending_queue_len();
+    let len = w.kube().pending_queue_len();
     assert!((1983..=2 * 1983).contains(&len), "queue of {len}");
 }
 

@@ -27,7 +27,7 @@ fn pods_of<'a>(
     w: &'a ipamsim::model::World<ipamsim::model::record::MemoryRecorder>,
     workload: &'a str,
 ) -> impl Iterator<Item = &'a ipamsim::model::record::OwnedPod> + 'a {
-    w.recorder
+    w.recorder()
         .pods
         .iter()
         .filter(move |p| p.workload == workload)
@@ -52,7 +52,7 @@ fn m5_large_runs_nine_selected_pods_and_leaves_three_pending() {
     assert_eq!((running, pending), (9, 3));
     assert_eq!(events_of(&w, "trunk_attached").len(), 1);
     assert_eq!(events_of(&w, "branch_eni").len(), 9);
-    for row in &w.recorder.timeline {
+    for row in &w.recorder().timeline {
         assert!(row.enis <= 2, "{row:?}");
         assert!(row.ips_total <= 18, "{row:?}");
     }
@@ -64,8 +64,8 @@ fn m5_large_runs_nine_selected_pods_and_leaves_three_pending() {
         9,
         "each running pod has its own branch address"
     );
-    assert_eq!(w.totals.last_row.subnet_free_ips, 231);
-    let calls = w.ec2.calls();
+    assert_eq!(w.totals().last_row.subnet_free_ips, 231);
+    let calls = w.ec2().calls();
     // trunk: 1 create + 1 attach; branches: 9 creates + 9 associations
     assert_eq!(calls[Ec2Action::AssociateTrunkInterface as usize], 9);
     assert_eq!(calls[Ec2Action::CreateNetworkInterface as usize], 10);
@@ -132,7 +132,7 @@ fn cooling_branches_hold_their_slots_for_the_cooldown() {
     assert!(deleted.iter().all(|e| e.time == SimTime(300_000_000)));
     for p in &late {
         let branch: f64 = w
-            .recorder
+            .recorder()
             .waits
             .iter()
             .filter(|x| x.pod == p.name && x.cause == WaitCause::BranchEni)
@@ -152,12 +152,12 @@ fn cooling_branches_hold_their_slots_for_the_cooldown() {
     assert_eq!(stuck.len(), 2);
     for p in stuck {
         assert!(w
-            .recorder
+            .recorder()
             .waits
             .iter()
             .any(|x| x.pod == p.name && x.cause == WaitCause::MaxEnis));
     }
-    assert_eq!(w.totals.last_row.subnet_free_ips, 221);
+    assert_eq!(w.totals().last_row.subnet_free_ips, 221);
     assert!(matches!(
         events_of(&w, "trunk_attached")[0].fact,
         Fact::TrunkAttached { branches: 9, .. }
@@ -171,7 +171,7 @@ fn a_selected_pods_waits_cover_creation_to_ip() {
     let (w, _) = run_yaml(&shipped());
     for p in pods_of(&w, "payments").filter(|p| p.ip_assigned.is_some()) {
         let mut rows: Vec<_> = w
-            .recorder
+            .recorder()
             .waits
             .iter()
             .filter(|x| x.pod == p.name)
@@ -252,7 +252,7 @@ fn selected_pods_wait_while_ipamd_restarts() {
     let (w, _) = run_yaml(&restarted);
     for p in pods_of(&w, "payments").filter(|p| p.created == SimTime(250_000_000)) {
         let mut rows: Vec<_> = w
-            .recorder
+            .recorder()
             .waits
             .iter()
             .filter(|x| x.pod == p.name)

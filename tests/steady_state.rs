@@ -33,7 +33,8 @@ fn warm_eni_1_across_instance_types() {
             "{itype} with {pods} pods"
         );
         assert_eq!(
-            w.totals.last_row.pods_running, pods,
+            w.totals().last_row.pods_running,
+            pods,
             "{itype}: every pod runs"
         );
     }
@@ -45,7 +46,7 @@ fn warm_eni_1_across_instance_types() {
 fn warm_eni_at_max_eni_leaves_pods_waiting() {
     let (w, _) = run_yaml(&one_node("m5.large", "  WARM_ENI_TARGET: 1", 28, "10m"));
     assert_eq!(node_pool(&w, 0), (3, 27, 27));
-    let last = w.totals.last_row;
+    let last = w.totals().last_row;
     assert_eq!((last.pods_running, last.pods_waiting_ip), (27, 1));
     assert_eq!(events_of(&w, "max_eni").len(), 1);
 }
@@ -97,7 +98,7 @@ fn warm_ip_2_minimum_10() {
 fn minimum_ip_alone_freezes_growth() {
     let (w, _) = run_yaml(&one_node("m5.large", "  MINIMUM_IP_TARGET: 10", 12, "10m"));
     assert_eq!(node_pool(&w, 0), (2, 10, 10));
-    let last = w.totals.last_row;
+    let last = w.totals().last_row;
     assert_eq!((last.pods_running, last.pods_waiting_ip), (10, 2));
     assert!(
         events_of(&w, "create_eni").len() == 1,
@@ -110,7 +111,7 @@ fn minimum_ip_alone_freezes_growth() {
 fn max_eni_caps_the_pool() {
     let (w, _) = run_yaml(&one_node("m5.large", "  MAX_ENI: 2", 20, "10m"));
     assert_eq!(node_pool(&w, 0), (2, 18, 18));
-    assert_eq!(w.totals.last_row.pods_waiting_ip, 2);
+    assert_eq!(w.totals().last_row.pods_waiting_ip, 2);
 }
 
 /// Release in warm-IP mode: WARM_IP_TARGET=2, 12 pods then 3. Settled T = 14; after the

@@ -24,11 +24,11 @@ workloads:
 #[test]
 fn two_hundred_nodes_at_once_are_throttled_ten_are_not() {
     let (w, _) = run_yaml(&cluster(200, "", 0));
-    let throttled = w.ec2.total_throttled();
+    let throttled = w.ec2().total_throttled();
     assert!(throttled >= 100, "{throttled}");
     assert!(!events_of(&w, "ec2_retry").is_empty());
     let (w, _) = run_yaml(&cluster(10, "", 0));
-    assert_eq!(w.ec2.total_throttled(), 0);
+    assert_eq!(w.ec2().total_throttled(), 0);
     // every node still finishes init
     assert!(w.node_views().all(|n| n.ready));
 }
@@ -139,7 +139,7 @@ fn attach_faults_are_visible_and_cleaned_up() {
     assert_eq!(node_pool(&w, 0), (1, 9, 9));
     // subnet: 65536 − 5 − instance 1 − 9 IPs = 65521 free: every failed ENI was deleted,
     // except at most one whose create is in flight at the end (its 1 + 9 addresses)
-    let free = w.totals.last_row.subnet_free_ips;
+    let free = w.totals().last_row.subnet_free_ips;
     assert!(free == 65521 || free == 65511, "{free}");
     // with a 30 % error rate the SDK's retries get through: every pod runs
     let (w, _) = run_yaml(&cluster(
@@ -147,7 +147,7 @@ fn attach_faults_are_visible_and_cleaned_up() {
         "ec2:\n  faults: {AttachNetworkInterface: 0.3, AssignPrivateIpAddresses: 0.3}",
         20,
     ));
-    assert_eq!(w.totals.last_row.pods_running, 20);
+    assert_eq!(w.totals().last_row.pods_running, 20);
 }
 
 /// An ENI that never shows in IMDS during ipamd's wait (fault probability 1): every new ENI
@@ -158,7 +158,7 @@ fn eni_missing_from_imds_is_adopted_later() {
     let (w, _) = run_yaml(&cluster(1, extra, 12));
     assert!(!events_of(&w, "eni_not_in_imds").is_empty());
     assert!(!events_of(&w, "eni_adopted").is_empty());
-    assert_eq!(w.totals.last_row.pods_running, 12);
+    assert_eq!(w.totals().last_row.pods_running, 12);
 }
 
 /// aws-node restarts at 5 minutes on ng-1 (CrashLoopBackOff: back 10 s later): ipamd
@@ -182,7 +182,7 @@ fn aws_node_restart_reinitialises_ipamd() {
             ..
         }
     )));
-    assert_eq!(w.totals.last_row.pods_running, 8);
+    assert_eq!(w.totals().last_row.pods_running, 8);
     // every ENI was re-adopted at the restart (createTime reset to ~310 s)
     assert!(w
         .node(0)

@@ -207,5 +207,5 @@ fn insufficient_addresses_back_off_120s() {
         assert!(gap > 120.0 && gap < 126.0, "gap {gap}");
     }
     assert_eq!(node_pool(&w, 0), (2, 18, 10));
-    assert_eq!(w.totals.last_row.subnet_free_ips, 7);
+    assert_eq!(w.totals().last_row.subnet_free_ips, 7);
 }

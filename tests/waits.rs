@@ -31,7 +31,7 @@ fn wait_end(p: &OwnedPod, run_end: SimTime) -> SimTime {
 /// Each pod's intervals, by pod name, in recorded order.
 fn by_pod(world: &World<MemoryRecorder>) -> HashMap<&str, Vec<&OwnedWait>> {
     let mut m: HashMap<&str, Vec<&OwnedWait>> = HashMap::new();
-    for w in &world.recorder.waits {
+    for w in &world.recorder().waits {
         m.entry(w.pod.as_str()).or_default().push(w);
     }
     m
@@ -40,7 +40,7 @@ fn by_pod(world: &World<MemoryRecorder>) -> HashMap<&str, Vec<&OwnedWait>> {
 /// Seconds of each cause over all pods.
 fn seconds_by_cause(world: &World<MemoryRecorder>) -> HashMap<WaitCause, f64> {
     let mut m = HashMap::new();
-    for w in &world.recorder.waits {
+    for w in &world.recorder().waits {
         *m.entry(w.cause).or_insert(0.0) += (w.end.micros() - w.start.micros()) as f64 / 1e6;
     }
     m
@@ -49,10 +49,10 @@ fn seconds_by_cause(world: &World<MemoryRecorder>) -> HashMap<WaitCause, f64> {
 /// The intervals of every pod are contiguous and cover [created, end of wait) to the
 /// microsecond; unschedulable intervals name no node, the others the pod's node.
 fn assert_partition(world: &World<MemoryRecorder>, label: &str) {
-    let end = SimTime(world.sc.duration.micros());
+    let end = SimTime(world.scenario().duration.micros());
     let waits = by_pod(world);
     let mut covered = 0;
-    for p in &world.recorder.pods {
+    for p in &world.recorder().pods {
         let stop = wait_end(p, end);
         let Some(ws) = waits.get(p.name.as_str()) else {
             assert_eq!(
@@ -104,10 +104,10 @@ fn intervals_partition_every_wait_on_the_shipped_scenarios() {
 fn kubelet_retry_never_outlasts_one_retry_period() {
     for name in ["three-t3-medium", "churn", "burst-200-nodes", "scale-out"] {
         let (world, _) = run_shipped(name);
-        let k = &world.sc.kubelet;
+        let k = &world.scenario().kubelet;
         let limit = k.retry_interval.micros() as f64 * (1.0 + k.retry_jitter);
         for w in world
-            .recorder
+            .recorder()
             .waits
             .iter()
             .filter(|w| w.cause == WaitCause::KubeletRetry)
@@ -127,7 +127,7 @@ fn kubelet_retry_never_outlasts_one_retry_period() {
 fn three_t3_medium_waits_name_the_tick_the_eni_and_the_retry() {
     let (world, _) = run_shipped("three-t3-medium");
     let waits = by_pod(&world);
-    let events = &world.recorder.events;
+    let events = &world.recorder().events;
     let at = |node: &str, kind: &str| -> Vec<SimTime> {
         events
             .iter()
@@ -137,14 +137,19 @@ fn three_t3_medium_waits_name_the_tick_the_eni_and_the_retry() {
     };
     let mut checked = 0;
     let mut unschedulable_to_end = 0;
-    for p in world.recorder.pods.iter().filter(|p| p.workload == "nginx") {
+    for p in world
+        .recorder()
+        .pods
+        .iter()
+        .filter(|p| p.workload == "nginx")
+    {
         let Some(ws) = waits.get(p.name.as_str()) else {
             continue; // got an IP at once
         };
         let causes: Vec<_> = ws.iter().map(|w| w.cause).collect();
         if p.node.is_none() {
             assert_eq!(causes, [WaitCause::Unschedulable], "{}", p.name);
-            assert_eq!(ws[0].end, SimTime(world.sc.duration.micros()));
+            assert_eq!(ws[0].end, SimTime(world.scenario().duration.micros()));
             unschedulable_to_end += 1;
             continue;
         }
@@ -197,13 +202,13 @@ nodegroups: [{name: ng, instance_type: m5.large, count: 1, subnet: tiny}]
 workloads: [{name: web, at: 30s, replicas: 3}]
 ";
     let (world, _) = run_yaml(yaml);
-    assert_eq!(world.totals.last_row.subnet_free_ips, 0);
+    assert_eq!(world.totals().last_row.subnet_free_ips, 0);
     let by = seconds_by_cause(&world);
     assert_eq!(by.get(&WaitCause::NoFreePrefix), None, "{by:?}");
     let full = by.get(&WaitCause::SubnetFull).copied().unwrap_or(0.0);
     assert!(full > 0.0, "{by:?}");
     let causes: Vec<WaitCause> = world
-        .recorder
+        .recorder()
         .events
         .iter()
         .filter_map(|e| match e.fact {
@@ -243,7 +248,7 @@ fn minimum_ip_target_alone_waits_as_pool_frozen() {
     );
     assert_eq!(by.len(), 2, "{by:?}");
     let no_ip = world
-        .recorder
+        .recorder()
         .pods
         .iter()
         .filter(|p| p.ip_assigned.is_none())
@@ -263,7 +268,7 @@ fn a_restart_shows_as_ipamd_unavailable() {
         by.get(&WaitCause::IpamdUnavailable).copied().unwrap_or(0.0) > 0.0,
         "{by:?}"
     );
-    for w in &world.recorder.waits {
+    for w in &world.recorder().waits {
         assert!(w.start >= SimTime(60_000_000), "{w:?}");
     }
 }
@@ -273,7 +278,7 @@ fn a_restart_shows_as_ipamd_unavailable() {
 fn totals_by_cause_sum_the_intervals() {
     let (world, _) = run_shipped("scale-out");
     let by = seconds_by_cause(&world);
-    let totals = &world.kube.totals.waits;
+    let totals = &world.kube().totals.waits;
     for c in WaitCause::ALL {
         let want = by.get(&c).copied().unwrap_or(0.0);
         assert!((totals.seconds(c) - want).abs() < 1e-6, "{c:?}");

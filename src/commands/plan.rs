@@ -395,8 +395,8 @@ fn limiting_subnet(mut sc: Scenario, seed: u64) -> Option<LimitingSubnet> {
     if stats.cancelled {
         return None;
     }
-    let mut refusals = vec![0u64; world.subnets.len()];
-    for e in &world.recorder.events {
+    let mut refusals = vec![0u64; world.subnets().len()];
+    for e in &world.recorder().events {
         let refused = match e.fact {
             Fact::InsufficientAddresses { error, .. } => error.is_insufficient(),
             Fact::LaunchFailed { .. } => true,
@@ -411,7 +411,7 @@ fn limiting_subnet(mut sc: Scenario, seed: u64) -> Option<LimitingSubnet> {
         .enumerate()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
     (n > 0).then(|| LimitingSubnet {
-        subnet: world.subnets[i].name.clone(),
+        subnet: world.subnets()[i].name.clone(),
         refusals: n,
     })
 }

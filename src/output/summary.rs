@@ -208,7 +208,7 @@ impl LaunchFailures {
     fn of<R: Recorder>(world: &World<R>) -> Vec<LaunchFailures> {
         let mut out: Vec<(crate::model::ids::GroupId, crate::model::ids::SubnetId, u32)> =
             Vec::new();
-        for (_, n) in world.nodes.iter() {
+        for (_, n) in world.nodes().iter() {
             if n.primary_ip.is_some() || n.removed {
                 continue;
             }
@@ -222,8 +222,8 @@ impl LaunchFailures {
         }
         out.into_iter()
             .map(|(g, s, nodes)| LaunchFailures {
-                nodegroup: world.sc.nodegroups[g.index()].name.clone(),
-                subnet: world.subnets[s.index()].name.clone(),
+                nodegroup: world.scenario().nodegroups[g.index()].name.clone(),
+                subnet: world.subnets()[s.index()].name.clone(),
                 error: crate::model::record::Ec2Error::InsufficientFreeAddressesInSubnet,
                 nodes,
             })
@@ -388,19 +388,19 @@ impl Summary {
     /// The summary of a finished run whose pods have been recorded
     /// ([`World::record_pods`]); `sha256` names the scenario file's bytes.
     pub fn from_world<R: Recorder>(world: &World<R>, stats: &RunStats, sha256: &str) -> Summary {
-        let t = &world.totals;
-        let p = &world.kube.totals.pods;
-        let end = crate::time::SimTime(world.sc.duration.micros());
+        let t = world.totals();
+        let p = &world.kube().totals.pods;
+        let end = crate::time::SimTime(world.scenario().duration.micros());
         let never = Percentiles::of(&p.never_ip_wait_ms);
-        let calls = world.ec2.calls();
-        let scaling = &world.autoscaler.totals;
+        let calls = world.ec2().calls();
+        let scaling = &world.autoscaler().totals;
         Summary {
             ipamsim_version: env!("CARGO_PKG_VERSION"),
-            scenario: world.sc.name.clone(),
+            scenario: world.scenario().name.clone(),
             scenario_sha256: sha256.to_string(),
-            seed: world.sc.seed,
-            duration_s: world.sc.duration.as_secs_f64(),
-            cni: CniSettings::from(&world.sc.cni),
+            seed: world.scenario().seed,
+            duration_s: world.scenario().duration.as_secs_f64(),
+            cni: CniSettings::from(&world.scenario().cni),
             pods: PodCounts {
                 created: p.created,
                 running_at_end: p.running_at_end,
@@ -422,8 +422,8 @@ impl Summary {
                 },
             },
             ec2: Ec2Counts {
-                calls: world.ec2.total_calls(),
-                throttled: world.ec2.total_throttled(),
+                calls: world.ec2().total_calls(),
+                throttled: world.ec2().total_throttled(),
                 by_action: Ec2Action::ALL
                     .iter()
                     .map(|&a| (a.name(), calls[a as usize]))
@@ -441,25 +441,25 @@ impl Summary {
                 held_peak: t.peak_ips_total,
             },
             peak: Peaks {
-                waiting_ip: world.kube.totals.peak_waiting_ip,
-                unschedulable: world.kube.totals.peak_unschedulable,
+                waiting_ip: world.kube().totals.peak_waiting_ip,
+                unschedulable: world.kube().totals.peak_unschedulable,
             },
             nodes: NodeCounts {
                 at_end: scaling.live - scaling.failed,
                 added: scaling.added,
                 removed: scaling.removed,
                 peak: scaling.peak,
-                launched: world.nodes.len() as u32 - scaling.failed,
+                launched: world.nodes().len() as u32 - scaling.failed,
                 launch_failed: scaling.failed,
                 launch_failures: LaunchFailures::of(world),
             },
             enis: EniCounts {
                 at_end: t.last_row.enis,
-                attached: world.ipamd.nodes.iter().map(|n| n.enis_attached).sum(),
-                freed: world.ipamd.nodes.iter().map(|n| n.enis_freed).sum(),
+                attached: world.ipamd().nodes.iter().map(|n| n.enis_attached).sum(),
+                freed: world.ipamd().nodes.iter().map(|n| n.enis_freed).sum(),
             },
-            pod_enis: world.sc.cni.enable_pod_eni.then(|| {
-                let c = &world.controller;
+            pod_enis: world.scenario().cni.enable_pod_eni.then(|| {
+                let c = world.controller();
                 PodEniCounts {
                     trunks_at_end: c
                         .nodes
@@ -475,14 +475,14 @@ impl Summary {
                 min_free_ips: t.min_subnet_free_ips,
                 used_peak: t.subnet_free_before.saturating_sub(t.min_subnet_free_ips),
             },
-            seconds_any_waiting: world.kube.totals.seconds_any_waiting(end),
+            seconds_any_waiting: world.kube().totals.seconds_any_waiting(end),
             wait_by_cause_s: WaitByCause(
-                WaitCause::ALL.map(|c| world.kube.totals.waits.seconds(c)),
+                WaitCause::ALL.map(|c| world.kube().totals.waits.seconds(c)),
             ),
-            calico: world.calico.as_ref().map(|c| CalicoCounts {
-                pool: world.sc.ipam.pool.to_string(),
-                block_size: world.sc.ipam.block_size,
-                strict_affinity: world.sc.ipam.strict_affinity,
+            calico: world.calico().map(|c| CalicoCounts {
+                pool: world.scenario().ipam.pool.to_string(),
+                block_size: world.scenario().ipam.block_size,
+                strict_affinity: world.scenario().ipam.strict_affinity,
                 blocks_claimed: c.totals.blocks_claimed,
                 blocks_at_end: c.pool.claimed(),
                 blocks_peak: c.totals.peak_blocks,

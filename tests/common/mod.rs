@@ -43,19 +43,23 @@ pub fn run_yaml(yaml: &str) -> (World<MemoryRecorder>, RunStats) {
 /// `(ENIs, IPs held, IPs assigned)` of node `i` at the end of the run.
 pub fn node_pool(world: &World<MemoryRecorder>, i: usize) -> (u32, u32, u32) {
     let n = &world.node(i);
-    let now = ipamsim::time::SimTime(world.sc.duration.micros());
+    let now = ipamsim::time::SimTime(world.scenario().duration.micros());
     let s = n.ds.stats(now);
     (n.ds.enis().len() as u32, s.total, s.assigned)
 }
 
 /// Times (s) of events of `kind` on any node.
 pub fn event_times(world: &World<MemoryRecorder>, kind: &str) -> Vec<f64> {
-    world.recorder.of_kind(kind).map(OwnedEvent::secs).collect()
+    world
+        .recorder()
+        .of_kind(kind)
+        .map(OwnedEvent::secs)
+        .collect()
 }
 
 /// Events whose kind is `kind`, typed.
 pub fn events_of<'a>(world: &'a World<MemoryRecorder>, kind: &'a str) -> Vec<&'a OwnedEvent> {
-    world.recorder.of_kind(kind).collect()
+    world.recorder().of_kind(kind).collect()
 }
 
 /// A one-node scenario: `itype`, the `cni:` lines given, `pods` replicas created at 10 s,

@@ -84,7 +84,7 @@ pub(super) fn fresh_subnets(
     s.workloads.clear();
     s.duration = SimDuration::ZERO;
     let (world, stats) = simulate(s, MemoryRecorder::default(), &mut |_| keep_going());
-    (!stats.cancelled).then_some(world.subnets)
+    (!stats.cancelled).then(|| world.into_subnets())
 }
 
 /// Workload pods the full-node run simulates (pods): all `pods`, or one more than a node of
@@ -179,23 +179,23 @@ pub(super) fn node_run(
     state.pods_without_ip = state
         .pods_without_ip
         .saturating_add(pods.saturating_sub(simulated));
-    let n = world.subnets.len();
+    let n = world.subnets().len();
     let mut fp = Footprint {
         takes: vec![SubnetTake::default(); n],
         primary,
     };
     if state.pods_without_ip > 0 {
         for (i, take) in fp.takes.iter_mut().enumerate() {
-            take.short = short_of(&world.recorder.events, SubnetId::from_index(i));
+            take.short = short_of(&world.recorder().events, SubnetId::from_index(i));
         }
     }
-    for ((before, after), take) in start.iter().zip(&world.subnets).zip(&mut fp.takes) {
+    for ((before, after), take) in start.iter().zip(world.subnets()).zip(&mut fp.takes) {
         take.ips = before.free().saturating_sub(after.free());
         take.blocks = before
             .free_prefix_blocks()
             .saturating_sub(after.free_prefix_blocks());
     }
-    if !world.nodes.is_empty() {
+    if !world.nodes().is_empty() {
         let node = world.node(0);
         count_prefixes(node.ds, &mut fp);
         if node.primary_ip.is_none() {
@@ -242,7 +242,7 @@ fn count_prefixes(ds: &Datastore, fp: &mut Footprint) {
 
 /// The node's pool at `end`, and whether the run had settled by then.
 fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
-    let rows = &world.recorder.timeline;
+    let rows = &world.recorder().timeline;
     let settled = match rows.last() {
         Some(last) => {
             let since = end.micros().saturating_sub(SETTLE_WINDOW_S * 1_000_000);
@@ -260,7 +260,7 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         }
         None => false,
     };
-    if world.nodes.is_empty() {
+    if world.nodes().is_empty() {
         return NodeState {
             settled,
             ..NodeState::default()
@@ -280,7 +280,7 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         // ipamd's pods, and those with their own branch ENI
         pods_with_ip: stats
             .assigned
-            .saturating_add(world.controller.node(NodeId(0)).in_use),
+            .saturating_add(world.controller().node(NodeId(0)).in_use),
         pods_without_ip: u32::try_from(waiting).unwrap_or(u32::MAX),
         settled,
         launched: node.primary_ip.is_some(),

@@ -12,6 +12,7 @@
 mod lifecycle;
 mod podeni;
 mod sample;
+mod views;
 
 use super::autoscaler::Autoscaler;
 use super::calico::{Calico, Plugin};
@@ -49,34 +50,34 @@ impl Default for ModelOptions {
 /// The whole simulated cluster.
 pub struct World<R: Recorder> {
     /// The validated scenario.
-    pub sc: Scenario,
+    pub(crate) sc: Scenario,
     /// The instances.
-    pub nodes: Nodes,
+    pub(crate) nodes: Nodes,
     /// Pods, workloads, the scheduler and the kubelets.
-    pub kube: Kube,
+    pub(crate) kube: Kube,
     /// Every node's ipamd (never started with Calico).
-    pub ipamd: Ipamds,
+    pub(crate) ipamd: Ipamds,
     /// Calico IPAM, when `ipam.plugin` is calico (then it is the kubelets' CNI).
-    pub calico: Option<Calico>,
+    pub(crate) calico: Option<Calico>,
     /// Subnets (scenario order).
-    pub subnets: Vec<Subnet>,
+    pub(crate) subnets: Vec<Subnet>,
     /// The EC2 account.
-    pub ec2: Ec2,
+    pub(crate) ec2: Ec2,
     /// The autoscaler.
-    pub autoscaler: Autoscaler,
+    pub(crate) autoscaler: Autoscaler,
     /// The VPC resource controller (security groups for pods).
-    pub controller: super::podeni::Controller,
+    pub(crate) controller: super::podeni::Controller,
     /// Where outputs go.
-    pub recorder: R,
+    pub(crate) recorder: R,
     /// Facts on their way to `recorder.event`, in time order (`record::EventOrder`).
     events: EventOrder,
     /// The instant of the last event handled (its pods' failed CNI ADDs get their cause
     /// once it is over).
     instant: SimTime,
     /// Summary counters.
-    pub totals: RunTotals,
+    pub(crate) totals: RunTotals,
     /// How the model runs.
-    pub options: ModelOptions,
+    pub(crate) options: ModelOptions,
     /// Scratch: the nodes an event touched, and one node's wait plan (`waits.rs`).
     touched: Vec<NodeId>,
     plan: Vec<CauseChange>,
