@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Rows (all files together) in a batch before it is sent to the writer thread.
-pub const BATCH_ROWS: usize = 4096;
+pub const BATCH_ROWS: usize = 1024;
 
 /// Full batches the channel holds before the simulation thread waits for the writer.
 pub const BATCHES_IN_FLIGHT: usize = 4;
