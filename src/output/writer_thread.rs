@@ -189,3 +189,67 @@ impl Recorder for ThreadedRecorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::csv_files::CsvWriters;
+    use crate::time::SimTime;
+
+    /// A disk that is full: every write fails.
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn timeline_only() -> CsvRecorder<Full> {
+        CsvRecorder::new(CsvWriters {
+            timeline: Some(Full),
+            nodes: None,
+            pods: None,
+            subnets: None,
+            events: None,
+            waits: None,
+        })
+        .unwrap()
+    }
+
+    /// Enough rows to fill the 64 KiB buffer of `timeline.csv` several times, and several
+    /// batches.
+    fn feed(r: &mut impl Recorder) {
+        for s in 0..20_000 {
+            r.timeline(&TimelineRow {
+                time: SimTime(s * 1_000_000),
+                nodes: 1_000,
+                ..TimelineRow::default()
+            });
+        }
+    }
+
+    #[test]
+    fn a_write_error_on_the_writer_thread_is_the_inline_one() {
+        let mut inline = timeline_only();
+        feed(&mut inline);
+        let inline = inline.finish().unwrap_err();
+        let mut threaded = ThreadedRecorder::spawn(timeline_only(), Vec::new()).unwrap();
+        feed(&mut threaded);
+        let threaded = threaded.finish().unwrap_err();
+        assert_eq!(threaded.kind(), inline.kind());
+        assert_eq!(threaded.to_string(), inline.to_string());
+        assert_eq!(threaded.to_string(), "disk full");
+    }
+
+    #[test]
+    fn a_dropped_recorder_ends_its_writer_thread() {
+        let mut threaded = ThreadedRecorder::spawn(timeline_only(), Vec::new()).unwrap();
+        feed(&mut threaded);
+        // joins the thread: returning at all is the test
+        drop(threaded);
+    }
+}
