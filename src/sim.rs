@@ -7,6 +7,7 @@ use crate::model::World;
 use crate::output::csv_files::{CsvRecorder, CsvWriters};
 use crate::output::files::{DirError, OutputDir, RESULT_FILES};
 use crate::output::summary::Summary;
+use crate::output::writer_thread::ThreadedRecorder;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use std::io;
@@ -86,6 +87,41 @@ pub fn run_to_dir(
     sha256: &str,
     progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> Result<(Summary, RunStats), RunError> {
+    run_to_dir_with(scenario, out, sha256, progress, Writers::from_env())
+}
+
+/// Where the CSV rows are formatted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writers {
+    /// On the simulation thread, as each record is made.
+    Inline,
+    /// On a second thread, sent there in batches (`output::writer_thread`): formatting
+    /// overlaps the simulation. The bytes written are the same.
+    Thread,
+}
+
+impl Writers {
+    /// The environment variable that chooses: `IPAMSIM_WRITER_THREAD=0` formats inline,
+    /// anything else (or unset) on the writer thread.
+    pub const ENV: &'static str = "IPAMSIM_WRITER_THREAD";
+
+    /// The mode [`Writers::ENV`] chooses (read here only, once per run).
+    pub fn from_env() -> Self {
+        match std::env::var(Self::ENV) {
+            Ok(v) if v == "0" => Writers::Inline,
+            _ => Writers::Thread,
+        }
+    }
+}
+
+/// [`run_to_dir`] with the writers' thread chosen by the caller.
+pub fn run_to_dir_with(
+    scenario: Scenario,
+    out: &Path,
+    sha256: &str,
+    progress: &mut dyn FnMut(SimTime) -> bool,
+    writers_mode: Writers,
+) -> Result<(Summary, RunStats), RunError> {
     let mut dir = OutputDir::open(out).map_err(RunError::Dir)?;
     let chosen = scenario.outputs;
     let mut open = |on: bool, name| on.then(|| dir.create(name)).transpose();
@@ -101,6 +137,39 @@ pub fn run_to_dir(
     if chosen.blocks && scenario.ipam.calico() {
         recorder = recorder.with_blocks(dir.create("blocks.csv")?)?;
     }
+    match writers_mode {
+        Writers::Inline => write_run(
+            scenario,
+            recorder,
+            CsvRecorder::finish,
+            dir,
+            sha256,
+            progress,
+        ),
+        Writers::Thread => {
+            let threaded = ThreadedRecorder::spawn(recorder, scenario.nodegroups.clone())?;
+            write_run(
+                scenario,
+                threaded,
+                ThreadedRecorder::finish,
+                dir,
+                sha256,
+                progress,
+            )
+        }
+    }
+}
+
+/// Runs `scenario` into `recorder`, then finishes the files (`finish`), writes
+/// `summary.json` and commits `dir`.
+fn write_run<R: Recorder>(
+    scenario: Scenario,
+    recorder: R,
+    finish: fn(R) -> io::Result<()>,
+    mut dir: OutputDir,
+    sha256: &str,
+    progress: &mut dyn FnMut(SimTime) -> bool,
+) -> Result<(Summary, RunStats), RunError> {
     let end = SimTime(scenario.duration.micros());
     let (world, stats) = simulate(scenario, recorder, progress);
     if stats.cancelled {
@@ -108,7 +177,7 @@ pub fn run_to_dir(
     }
     let summary = Summary::from_world(&world, &stats, sha256);
     let World { recorder, .. } = world;
-    recorder.finish()?;
+    finish(recorder)?;
     dir.write("summary.json", summary.to_json().as_bytes())?;
     // One last call right before anything is kept: a stop asked for now still discards
     // the run (dropping `dir` removes its temporary files).

@@ -218,6 +218,25 @@ pub struct CsvWriters<W> {
     pub waits: Option<W>,
 }
 
+/// Which files a [`CsvRecorder`] writes: `true` for each one written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Files {
+    /// `timeline.csv`.
+    pub timeline: bool,
+    /// `nodes.csv`.
+    pub nodes: bool,
+    /// `subnets.csv`.
+    pub subnets: bool,
+    /// `events.csv`.
+    pub events: bool,
+    /// `pods.csv`.
+    pub pods: bool,
+    /// `waits.csv`.
+    pub waits: bool,
+    /// `blocks.csv`.
+    pub blocks: bool,
+}
+
 impl CsvRecorder<io::Sink> {
     /// A recorder that writes nothing (compare runs without `--keep-runs`).
     pub fn sink() -> Self {
@@ -265,6 +284,19 @@ impl<W: Write> CsvRecorder<W> {
         // CIDRs, node names `[a-z0-9-]` and numbers
         self.blocks = Some(CsvFile::never_quoted::<BlockCsvRow<'_>>(w)?);
         Ok(self)
+    }
+
+    /// The files this recorder writes (a record for any other is dropped unformatted).
+    pub fn files(&self) -> Files {
+        Files {
+            timeline: self.timeline.is_some(),
+            nodes: self.nodes.is_some(),
+            subnets: self.subnets.is_some(),
+            events: self.events.is_some(),
+            pods: self.pods.is_some(),
+            waits: self.waits.is_some(),
+            blocks: self.blocks.is_some(),
+        }
     }
 
     /// Flushes `blocks.csv` and returns its writer, if it was written.
