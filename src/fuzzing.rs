@@ -138,10 +138,7 @@ fn from_slice<S, V>(data: &[u8], seed: S) -> Option<V>
 where
     S: for<'de> DeserializeSeed<'de, Value = V>,
 {
-    let mut de = serde_json::Deserializer::from_slice(data);
-    seed.deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v))
-        .ok()
+    crate::import::json::whole_document(&mut serde_json::Deserializer::from_slice(data), seed).ok()
 }
 
 /// Places `found`'s problems (into `problems`) and warnings, checks that each is one line,

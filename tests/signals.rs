@@ -36,14 +36,20 @@ fn sampler(dir: &Path, extra: &str) -> PathBuf {
     path
 }
 
-/// Starts `ipamsim args` (stderr piped, stdout discarded), with `hold` as the test hook.
-fn start(args: &[&str], hold: Option<&str>) -> Child {
+/// `ipamsim args` from the crate root, stderr piped, stdout discarded, no test hook.
+fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipamsim"));
     cmd.args(args)
         .env_remove("IPAMSIM_TEST_HOLD")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts `ipamsim args` (stderr piped, stdout discarded), with `hold` as the test hook.
+fn start(args: &[&str], hold: Option<&str>) -> Child {
+    let mut cmd = command(args);
     if let Some(h) = hold {
         cmd.env("IPAMSIM_TEST_HOLD", h);
     }
@@ -377,12 +383,7 @@ fn positions(text: &str) -> Vec<u64> {
 /// instruction, the loader's included, whatever the machine's speed.
 fn start_with_pending(args: &[&str], signal: i32) -> Child {
     use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipamsim"));
-    cmd.args(args)
-        .env_remove("IPAMSIM_TEST_HOLD")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut cmd = command(args);
     // SAFETY: between fork and exec only async-signal-safe calls: sigemptyset, sigaddset,
     // pthread_sigmask on a set on this stack frame, getpid and kill.
     unsafe {

@@ -110,10 +110,10 @@ where
     if let Some(problem) = not_an_object(&mut reader, input) {
         return Err(problem);
     }
-    let parsed = {
-        let mut de = serde_json::Deserializer::from_reader(&mut reader);
-        seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-    };
+    let parsed = whole_document(
+        &mut serde_json::Deserializer::from_reader(&mut reader),
+        seed,
+    );
     if reader.get_ref().exceeded() {
         return Err(input.problem(
             String::new(),
@@ -123,6 +123,20 @@ where
         ));
     }
     parsed.map_err(|e| json_problem(input, &e))
+}
+
+/// One JSON document read through `seed`, with nothing but blanks after it (as
+/// `import` reads a file, and the fuzz target a byte slice).
+pub fn whole_document<'de, R, S>(
+    de: &mut serde_json::Deserializer<R>,
+    seed: S,
+) -> serde_json::Result<S::Value>
+where
+    R: serde_json::de::Read<'de>,
+    S: DeserializeSeed<'de>,
+{
+    seed.deserialize(&mut *de)
+        .and_then(|v| de.end().map(|()| v))
 }
 
 /// A problem if the document does not start with `{` (kubectl and the AWS CLI print one

@@ -348,13 +348,11 @@ pub fn value_before(path: &Path, at: (usize, usize)) -> Option<(JsonPath, (usize
         if (pos.line, pos.byte_col) > at {
             return Go::Stop;
         }
-        match &mut last {
-            Some((s, p)) => {
-                s.clone_from(&steps.to_vec());
-                *p = pos;
-            }
-            None => last = Some((steps.to_vec(), pos)),
-        }
+        // the path's buffer is reused: no allocation per value
+        let (s, p) = last.get_or_insert_with(|| (Vec::new(), pos));
+        s.clear();
+        s.extend_from_slice(steps);
+        *p = pos;
         Go::On
     });
     let (steps, pos) = last?;

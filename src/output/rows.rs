@@ -7,7 +7,7 @@
 //! record allocates nothing. Rows of one kind are replayed in the order they were
 //! recorded; kinds are replayed one after the other (each kind is its own file).
 
-use crate::model::ids::NodeId;
+use crate::model::ids::{GroupId, NodeId};
 use crate::model::record::{
     BlockRow, EventRecord, Fact, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
 };
@@ -61,7 +61,7 @@ struct BlockOwned {
 struct EventOwned {
     time: SimTime,
     node: Option<(NodeId, Span)>,
-    group: usize,
+    group: GroupId,
     pod: Option<Name>,
     subnet: Option<Span>,
     fact: Fact,
@@ -203,13 +203,13 @@ impl Batch {
         self.blocks.push(owned);
     }
 
-    /// Keeps a fact; `group` is its nodegroup's index in the groups given to
-    /// [`Batch::replay`].
-    pub fn event(&mut self, e: &EventRecord<'_>, group: usize) {
+    /// Keeps a fact (its nodegroup by id: an index into the groups given to
+    /// [`Batch::replay`]).
+    pub fn event(&mut self, e: &EventRecord<'_>) {
         let owned = EventOwned {
             time: e.time,
             node: e.node.map(|(id, n)| (id, self.span(n))),
-            group,
+            group: e.group_id,
             pod: e.pod.map(|p| self.name(p)),
             subnet: self.opt(e.subnet),
             fact: e.fact,
@@ -277,7 +277,8 @@ impl Batch {
             to.event(&EventRecord {
                 time: e.time,
                 node: e.node.map(|(id, s)| (id, self.str(s))),
-                group: &groups[e.group],
+                group: &groups[e.group.index()],
+                group_id: e.group,
                 pod: e.pod.map(|n| self.pod_name(n)),
                 subnet: e.subnet.map(|s| self.str(s)),
                 fact: e.fact,

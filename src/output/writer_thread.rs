@@ -21,7 +21,6 @@ use crate::model::record::{
 use crate::scenario::NodeGroupSpec;
 use std::io::{self, Write};
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Rows (all files together) in a batch before it is sent to the writer thread.
@@ -34,10 +33,6 @@ pub const BATCHES_IN_FLIGHT: usize = 4;
 pub struct ThreadedRecorder {
     /// The files written: records for others are not copied.
     files: Files,
-    /// The scenario's nodegroups (events carry their index).
-    groups: Arc<[NodeGroupSpec]>,
-    /// The nodegroup of the last event (most events in a row share it).
-    last_group: usize,
     /// The batch being filled.
     batch: Batch,
     /// Full batches to the writer; `None` once it is gone.
@@ -54,17 +49,15 @@ impl ThreadedRecorder {
         csv: CsvRecorder<W>,
         groups: Vec<NodeGroupSpec>,
     ) -> io::Result<Self> {
-        let groups: Arc<[NodeGroupSpec]> = groups.into();
         let files = csv.files();
         let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-        let theirs = Arc::clone(&groups);
         let writer = std::thread::Builder::new()
             .name("csv-writer".into())
             .spawn(move || {
                 let mut csv = csv;
                 for mut batch in full_rx {
-                    batch.replay(&theirs, &mut csv);
+                    batch.replay(&groups, &mut csv);
                     batch.clear();
                     // the simulation side may be gone already (it then drops the batch)
                     let _ = empty_tx.send(batch);
@@ -73,8 +66,6 @@ impl ThreadedRecorder {
             })?;
         Ok(ThreadedRecorder {
             files,
-            groups,
-            last_group: 0,
             batch: Batch::default(),
             full: Some(full_tx),
             empty: empty_rx,
@@ -99,18 +90,6 @@ impl ThreadedRecorder {
         if self.batch.len() >= BATCH_ROWS {
             self.send();
         }
-    }
-
-    /// The index of `g` among the scenario's nodegroups (names are unique).
-    fn group(&mut self, g: &NodeGroupSpec) -> usize {
-        if self.groups.get(self.last_group).map(|x| &x.name) != Some(&g.name) {
-            self.last_group = self
-                .groups
-                .iter()
-                .position(|x| x.name == g.name)
-                .expect("events name the scenario's nodegroups");
-        }
-        self.last_group
     }
 
     /// Sends the last rows, waits for the writer thread and returns its result: the
@@ -162,8 +141,7 @@ impl Recorder for ThreadedRecorder {
 
     fn event(&mut self, event: &EventRecord<'_>) {
         if self.files.events {
-            let g = self.group(event.group);
-            self.batch.event(event, g);
+            self.batch.event(event);
             self.sent_if_full();
         }
     }

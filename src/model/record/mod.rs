@@ -20,7 +20,7 @@ pub use order::{Draft, EventOrder, Slot, StreakOwner};
 pub use samples::{BlockRow, NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
 pub use waits::{CauseChange, WaitCause, WaitRecord};
 
-use super::ids::NodeId;
+use super::ids::{GroupId, NodeId};
 use crate::scenario::NodeGroupSpec;
 use crate::time::SimTime;
 
@@ -33,6 +33,8 @@ pub struct EventRecord<'a> {
     pub node: Option<(NodeId, &'a str)>,
     /// The node's group (or the group of a group event).
     pub group: &'a NodeGroupSpec,
+    /// That group's id (its index among the scenario's nodegroups).
+    pub group_id: GroupId,
     /// The pod the fact names, with its name.
     pub pod: Option<super::PodName<'a>>,
     /// The subnet the fact names.

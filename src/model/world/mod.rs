@@ -297,6 +297,7 @@ impl<R: Recorder> World<R> {
                 time: d.time,
                 node: d.node.map(|n| (n, nodes.get(n).name.as_str())),
                 group: &sc.nodegroups[d.group.index()],
+                group_id: d.group,
                 pod: d.pod.map(|o| super::kube::owner_pod_name(sc, nodes, o)),
                 subnet: d.fact.subnet().map(|s| subnets[s.index()].name.as_str()),
                 fact: d.fact,
