@@ -367,7 +367,7 @@ fn merged_shards_equal_the_unsharded_run() {
 }
 
 /// Acceptance: `run scenarios/three-t3-medium.yaml --slo 'p99_time_to_ip<=5s'` exits 3
-/// (its censored p99 time to IP is 29.350 s), naming the objective and the value on stderr,
+/// (its censored p99 time to IP is 28.224 s), naming the objective and the value on stderr,
 /// after writing every file; with `<=60s` it exits 0. A malformed objective is exit 2
 /// before anything runs.
 #[test]
@@ -386,7 +386,7 @@ fn run_exits_3_when_an_objective_is_missed() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("objective missed: p99_time_to_ip <= 5 s: 29.350 s"),
+        e.contains("objective missed: p99_time_to_ip <= 5 s: 28.224 s"),
         "{e}"
     );
     assert!(!e.contains("min_subnet_free_ips"), "only missed ones: {e}");
@@ -402,10 +402,10 @@ fn run_exits_3_when_an_objective_is_missed() {
     assert_eq!(j["slo"][0]["metric"], "p99_time_to_ip");
     assert_eq!(j["slo"][0]["op"], "<=");
     assert_eq!(j["slo"][0]["target"], 5.0);
-    assert_eq!(j["slo"][0]["value"], 29.35);
+    assert_eq!(j["slo"][0]["value"], 28.224);
     assert_eq!(j["slo"][0]["met"], false);
     assert_eq!(j["slo"][1]["met"], true);
-    assert_eq!(j["time_to_ip_censored_s"]["p99"], 29.35);
+    assert_eq!(j["time_to_ip_censored_s"]["p99"], 28.224);
 
     let o = run(&s(&[
         "run",
@@ -564,7 +564,7 @@ fn replicated_objectives_use_the_upper_bound() {
 }
 
 /// The scenario key `slo:` holds objectives in `--slo`'s grammar: three-t3-medium with
-/// `slo: [p99_time_to_ip<=5s]` exits 3 on its own (censored p99 29.350 s, as above), a
+/// `slo: [p99_time_to_ip<=5s]` exits 3 on its own (censored p99 28.224 s, as above), a
 /// `--slo` flag adds to it (the scenario's first in summary.json), compare judges every
 /// setting by it, and a malformed item is located at its line and column (exit 2).
 #[test]
@@ -586,14 +586,14 @@ fn the_scenario_key_slo_is_judged_with_the_flags() {
         &p(&out),
     ]));
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("objective missed: p99_time_to_ip <= 5 s: 29.350 s"));
+    assert!(stderr(&o).contains("objective missed: p99_time_to_ip <= 5 s: 28.224 s"));
     let j = json(&out.join("summary.json"));
     assert_eq!(j["slo"][0]["metric"], "p99_time_to_ip");
     assert_eq!(j["slo"][0]["met"], false);
     assert_eq!(j["slo"][1]["metric"], "min_subnet_free_ips");
     assert_eq!(j["slo"][1]["met"], true);
 
-    // compare: no setting reaches p99 ≤ 5 s (the fastest of these is 29.350 s or slower)
+    // compare: no setting reaches p99 ≤ 5 s (the fastest of these is 28.224 s or slower)
     let o = run(&s(&[
         "compare",
         &p(&file),

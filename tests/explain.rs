@@ -205,8 +205,8 @@ fn overview_totals_are_the_sums_of_waits_csv_and_match_summary_json() {
 fn top_limits_and_orders_the_slowest_pods() {
     let dir = three_t3();
     // Seven nginx pods never get a node: 600 − 60 = 540 s each, the longest waits; ties
-    // go by name. Next is the slowest pod that got an IP, nginx-39 (bound at once at 60 s,
-    // IP at 89.350 s: 29.350 s).
+    // go by name. Next is the slowest pod that got an IP, nginx-30 (bound at once at 60 s,
+    // IP at 88.224 s: 28.224 s).
     let j = explain_json(dir, &["--top", "3"]);
     let names: Vec<&str> = j["slowest"]
         .as_array()
@@ -221,8 +221,8 @@ fn top_limits_and_orders_the_slowest_pods() {
     let waits: Vec<i64> = ten.iter().map(|p| jms(&p["wait_s"])).collect();
     assert!(waits.windows(2).all(|w| w[0] >= w[1]), "{waits:?}");
     assert_eq!(waits[0], 540_000);
-    assert_eq!(ten[7]["pod"], "nginx-39");
-    assert_eq!(ten[7]["wait_s"].as_f64(), Some(29.35));
+    assert_eq!(ten[7]["pod"], "nginx-30");
+    assert_eq!(ten[7]["wait_s"].as_f64(), Some(28.224));
     assert_eq!(ten[7]["main_cause"], "kubelet_retry");
     assert_eq!(ten[7]["node"], "ng1-2");
     assert_eq!(ten[0]["node"], Value::Null);
@@ -236,7 +236,7 @@ fn top_limits_and_orders_the_slowest_pods() {
         all["pods_waited"].as_u64().unwrap()
     );
     // --top is for the overview only
-    let o = ipamsim(&["explain", s(dir), "--pod", "nginx-39", "--top", "3"]);
+    let o = ipamsim(&["explain", s(dir), "--pod", "nginx-30", "--top", "3"]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -290,8 +290,8 @@ fn json_has_the_documented_shape() {
     ] {
         assert!(o["slowest"][0].get(key).is_some(), "slowest[].{key}");
     }
-    let st = explain_json(dir, &["--pod", "nginx-39"]);
-    assert_eq!(st["pod"], "nginx-39");
+    let st = explain_json(dir, &["--pod", "nginx-30"]);
+    assert_eq!(st["pod"], "nginx-30");
     assert_eq!(st["lives"].as_array().unwrap().len(), 1);
     let life = &st["lives"][0];
     // steps in time order; the waits contiguous from creation to the IP, summing to wait_s
@@ -311,8 +311,8 @@ fn json_has_the_documented_shape() {
     );
     let total: i64 = ws.iter().map(|w| jms(&w["duration_s"])).sum();
     assert_eq!(total, jms(&life["wait_s"]));
-    // nginx-39's 2 failed CNI ADDs, at 60.000 s (pool_tick: nothing in flight yet) and
-    // 74.695 s (pool_growing: eni-3 being created): two causes, two no_ip rows, each
+    // nginx-30's 2 failed CNI ADDs, at 60.000 s (pool_tick: nothing in flight yet) and
+    // 74.088 s (pool_growing: eni-3 being created): two causes, two no_ip rows, each
     // naming the cause of the waits.csv interval it falls in
     assert_eq!(life["failed_cni_adds"], 2);
     let failed: Vec<(i64, i64, &str)> = steps(&st)
@@ -327,7 +327,7 @@ fn json_has_the_documented_shape() {
         failed,
         [
             (60_000, 60_000, "pool_tick"),
-            (74_695, 74_695, "pool_growing")
+            (74_088, 74_088, "pool_growing")
         ]
     );
     for (t, _, cause) in &failed {
@@ -347,14 +347,14 @@ fn json_has_the_documented_shape() {
             );
         }
     }
-    // eni-2 brought 5 IPs to ng1-2 at 67.076 s; nginx-30, -27, -21, -33 and -15 (pods.csv:
-    // IPs at 70.468 … 71.746 s on ng1-2) took them before nginx-39's kubelet retried
+    // eni-2 brought 5 IPs to ng1-2 at 67.076 s; nginx-36, -33, -18, -39 and -15 (pods.csv:
+    // IPs at 71.266 … 72.024 s on ng1-2) took them before nginx-30's kubelet retried
     let first_retry = ws.iter().find(|w| w["cause"] == "kubelet_retry").unwrap();
     assert_eq!(jms(&first_retry["start_s"]), 67_076);
     assert_eq!(first_retry["taken_count"], 5);
     assert_eq!(
         first_retry["taken_by"],
-        serde_json::json!(["nginx-30", "nginx-27", "nginx-21"])
+        serde_json::json!(["nginx-36", "nginx-33", "nginx-18"])
     );
     let ev = &ws.iter().find(|w| w["cause"] == "pool_growing").unwrap()["events"][0];
     for key in [
@@ -386,15 +386,15 @@ fn a_copied_directory_with_only_the_files_read_gives_the_same_answers() {
     }
     for args in [
         &["--format", "json"][..],
-        &["--pod", "nginx-39"],
-        &["--pod", "nginx-39", "--format", "json"],
+        &["--pod", "nginx-30"],
+        &["--pod", "nginx-30", "--format", "json"],
     ] {
         assert_eq!(explain(dir, args), explain(&copy, args), "{args:?}");
     }
     let a = explain(dir, &[]).replace(s(dir), "DIR");
     let b = explain(&copy, &[]).replace(s(&copy), "DIR");
     assert_eq!(a, b);
-    assert!(a.contains("ipamsim explain DIR --pod nginx-39"), "{a}");
+    assert!(a.contains("ipamsim explain DIR --pod nginx-30"), "{a}");
 }
 
 #[test]

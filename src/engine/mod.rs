@@ -40,10 +40,11 @@ pub struct Key {
 /// The rank of ordinary events (the largest a rank can be).
 pub const ORDINARY: u64 = (1 << RANK_BITS) - 1;
 
-/// Bits of a rank: ranks up to 16,777,214 (a node id), then [`ORDINARY`].
-const RANK_BITS: u32 = 24;
-/// Bits of the sequence number packed beside the rank (10¹² events).
-const SEQ_BITS: u32 = 40;
+/// Bits of a rank: ranks up to 67,108,862, then [`ORDINARY`] (the model ranks a node's
+/// timers by node id, below 2²⁴, and a pod's kubelet retries by 2²⁴ + its slot).
+const RANK_BITS: u32 = 26;
+/// Bits of the sequence number packed beside the rank (2.7 × 10¹¹ events).
+const SEQ_BITS: u32 = 38;
 
 /// A pending event: its key packed into three words (time, scheduled-at, rank and
 /// sequence), so that heap entries stay small.

@@ -438,12 +438,22 @@ impl NodeIpamd {
 
     /// CNI ADD (`AssignPodIPv4Address`, §d.1): an address for `pod`, or `None`. ipamd
     /// answers only while it is serving (not during a restart's `nodeInit`).
+    ///
+    /// Only a walk of the datastore that finds an address draws its Go map order: a walk
+    /// that finds none shows no order, so a failed ADD draws nothing (and a kubelet retry
+    /// that is not simulated as an event shifts no draw).
     pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<Lease> {
-        let eni_rot = self.map_order();
-        let ip_rot = self.map_order();
         if !self.serving {
             return None;
         }
+        if self.v6.is_none() {
+            let s = self.ds.stats(now);
+            if s.available() <= s.cooldown {
+                return None;
+            }
+        }
+        let eni_rot = self.map_order();
+        let ip_rot = self.map_order();
         if let Some(v6) = &mut self.v6 {
             let eni = self.ds.enis().first().map_or(EniId(1), |e| e.id);
             let addr = Leased::V6Offset(v6.assign(now, ip_rot, pod));

@@ -35,7 +35,11 @@ impl NodeIpamd {
             } else {
                 WaitCause::PoolGrowing
             };
-            return (cause, None);
+            // an address leaving its cooldown is free at once, growth or not
+            let until = (stats.cooldown > 0)
+                .then(|| self.ds.cooling_ends(now))
+                .flatten();
+            return (cause, until);
         }
         if stats.cooldown > 0 {
             return (WaitCause::Cooldown, self.ds.cooling_ends(now));

@@ -8,6 +8,7 @@
 
 pub mod podeni;
 pub mod pods;
+mod retries;
 mod scheduler;
 pub mod sources;
 mod streaks;
@@ -25,7 +26,6 @@ use crate::engine::EventQueue;
 use crate::scenario::{Scenario, SchedulerPolicy, WorkloadSource};
 use crate::time::SimTime;
 use pods::{NameSuffix, Owner, Pod, PodName};
-use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, VecDeque};
 
 /// Why a CNI ADD found no address, as the address manager reports it.
@@ -115,8 +115,6 @@ pub struct KubeNode {
     pub max_pods: u32,
     /// Pods bound and not deleted, in creation order (`(seq, id)`).
     pub pods: Vec<(u64, PodId)>,
-    /// Kubelet retry jitter for pods on this node.
-    rng: ChaCha8Rng,
     /// Pods waiting for an IP here, and the log of why.
     pub waits: NodeWaits,
 }
@@ -179,6 +177,8 @@ pub struct Kube {
     pub pod_eni: podeni::PodEniState,
     /// Pods with a failed CNI ADD whose cause is not decided yet (`streaks.rs`).
     unclassified: Vec<PodId>,
+    /// The kubelet's retry delays (`retries.rs`).
+    delays: retries::RetryDelays,
 }
 
 impl Kube {
@@ -215,6 +215,11 @@ impl Kube {
             last_queued: None,
             pod_eni: podeni::PodEniState::new(sc),
             unclassified: Vec::new(),
+            delays: retries::RetryDelays::new(
+                sc.seed,
+                sc.kubelet.retry_interval,
+                sc.kubelet.retry_jitter,
+            ),
         }
     }
 

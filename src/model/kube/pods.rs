@@ -33,6 +33,8 @@ pub struct Pod {
     /// Kubelet retry generation (stale retries are ignored; it keeps counting across the
     /// lives of a slot).
     pub retry_gen: u32,
+    /// Kubelet retries drawn for it so far (its next retry draws attempt `attempts`).
+    pub attempts: u32,
     /// Creation order across the run (slots are reused, ids are not in creation order).
     pub seq: u64,
     /// Which life of its slot this pod is (stale references to the slot are ignored).
@@ -108,6 +110,7 @@ impl Pod {
             ip: None,
             last_ip: None,
             retry_gen: 0,
+            attempts: 0,
             seq: 0,
             life: 0,
             streak: None,

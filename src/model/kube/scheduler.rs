@@ -2,19 +2,16 @@
 //! registration and readiness, and the kubelet's sandbox attempts — a CNI ADD once the node
 //! is Ready — with their retries (spec §d.1).
 
-use super::pods::{Owner, Pod};
+use super::pods::Owner;
 use super::{Cni, Env, Kube, KubeNode, NoAddress};
-use crate::model::event::Event;
 use crate::model::ids::{DaemonSetId, NodeId, PodId, PodLife};
 use crate::model::lease::Lease;
 use crate::model::record::{Fact, PodState, Recorder};
-use crate::model::rng::jittered;
 use crate::scenario::SchedulerPolicy;
-use rand_chacha::ChaCha8Rng;
 
 impl Kube {
-    /// A new node (not Ready) with its kubelet's retry stream.
-    pub fn add_node(&mut self, max_pods: u32, rng: ChaCha8Rng) {
+    /// A new node (not Ready).
+    pub fn add_node(&mut self, max_pods: u32) {
         self.nodes.push(KubeNode {
             registered: false,
             ready: false,
@@ -22,7 +19,6 @@ impl Kube {
             bound: 0,
             max_pods,
             pods: Vec::new(),
-            rng,
             waits: super::NodeWaits::default(),
         });
         self.pod_eni.add_node();
@@ -193,7 +189,11 @@ impl Kube {
     /// The kubelet tries to create a bound pod's sandbox: on a Ready node that is a CNI
     /// ADD; on a registered node that is not Ready yet it fails ("network not ready") and is
     /// retried after the retry period; an unregistered node's kubelet does not run yet.
-    fn sandbox_attempt<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+    pub(super) fn sandbox_attempt<R: Recorder, C: Cni>(
+        &mut self,
+        env: &mut Env<'_, R, C>,
+        pod: PodId,
+    ) {
         let Some(node) = self.pods[pod.index()].node else {
             return;
         };
@@ -203,26 +203,6 @@ impl Kube {
         } else if n.registered {
             self.schedule_retry(env, pod, node);
         }
-    }
-
-    /// The kubelet's next attempt for `pod` after `backOffPeriod` × (1 + U(0, jitter)).
-    fn schedule_retry<R: Recorder, C: Cni>(
-        &mut self,
-        env: &mut Env<'_, R, C>,
-        pod: PodId,
-        node: NodeId,
-    ) {
-        let k = &env.sc.kubelet;
-        let delay = jittered(
-            k.retry_interval,
-            k.retry_jitter,
-            &mut self.nodes[node.index()].rng,
-        );
-        let p = &mut self.pods[pod.index()];
-        p.retry_gen += 1;
-        let gen = p.retry_gen;
-        env.queue
-            .schedule(env.now + delay, Event::KubeletRetry { pod, gen });
     }
 
     /// Places waiting unschedulable pods, oldest first, while nodes have room.
@@ -305,19 +285,6 @@ impl Kube {
                 self.failed_add(env, pod, node, why);
                 self.schedule_retry(env, pod, node);
             }
-        }
-    }
-
-    /// The kubelet retries a pod's sandbox (ignored if stale or the pod no longer waits).
-    pub fn on_kubelet_retry<R: Recorder, C: Cni>(
-        &mut self,
-        env: &mut Env<'_, R, C>,
-        pod: PodId,
-        gen: u32,
-    ) {
-        let p: &Pod = &self.pods[pod.index()];
-        if p.retry_gen == gen && p.state == PodState::WaitingIp {
-            self.sandbox_attempt(env, pod);
         }
     }
 }

@@ -45,6 +45,10 @@ impl Kube {
     /// starting the pods' streaks.
     pub fn classify_failures(&mut self, events: &mut EventOrder, nodes: &Nodes) {
         let mut pods = std::mem::take(&mut self.unclassified);
+        // streaks that start at one instant take their places in the order the pods were
+        // created, whatever order their attempts ran in
+        let all = &self.pods;
+        pods.sort_unstable_by_key(|p| all[p.index()].seq);
         for &pod in &pods {
             self.classify(events, nodes, pod);
         }

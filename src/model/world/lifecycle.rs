@@ -78,7 +78,7 @@ impl<R: Recorder> World<R> {
         };
         let ds = Datastore::new(sc.cni.ip_cooldown_period_s, pd);
         self.ipamd.nodes.push(NodeIpamd::new(ds, conf, rngs));
-        self.kube.add_node(spec.max_pods, stream(streams::KUBELET));
+        self.kube.add_node(spec.max_pods);
         // with custom networking the controller puts the trunk and the branches in the
         // node's ENIConfig subnet (RC `UpdateCurrentSubnetAndCidrBlock` /
         // `GetCustomNetworkingSpec`, pkg/aws/ec2/instance.go), else in the node's own
