@@ -20,7 +20,7 @@ pub fn simulate<R: Recorder>(
     recorder: R,
     progress: &mut dyn FnMut(SimTime) -> bool,
 ) -> (World<R>, RunStats) {
-    simulate_with(scenario, recorder, progress, ModelOptions::default())
+    simulate_with(scenario, recorder, progress, ModelOptions::from_env())
 }
 
 /// [`simulate`] with explicit model options (the eager loop, for equivalence tests).

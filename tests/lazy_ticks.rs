@@ -1,7 +1,8 @@
-//! Lazy ticking (idle nodes sleep through idle ticks) writes exactly the bytes the eager
-//! loop writes: on every shipped scenario and on random ones that mix prefix delegation,
-//! warm-pool settings, cooldowns, churn, scale-in, small subnets, throttling, faults,
-//! restarts and autoscaling.
+//! Lazy ticking (idle nodes sleep through idle ticks) and dormant retries (pods whose CNI
+//! ADD cannot succeed sleep through their kubelet's retries) write exactly the bytes the
+//! eager loops write: on every shipped scenario and on random ones that mix prefix
+//! delegation, warm-pool settings, cooldowns, churn, scale-in, small subnets, throttling,
+//! faults, restarts, autoscaling and kubelet retry settings.
 use ipamsim::model::world::ModelOptions;
 use ipamsim::output::csv_files::{CsvRecorder, CsvWriters};
 use ipamsim::scenario::{self, Scenario};
@@ -10,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use std::path::Path;
 
 /// Every CSV file of a run, in memory, and the number of events handled.
-fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
+fn outputs(sc: Scenario, opts: ModelOptions) -> (Vec<Vec<u8>>, u64) {
     let w = || Some(Vec::new());
     let rec = CsvRecorder::new(CsvWriters {
         timeline: w(),
@@ -21,7 +22,6 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
         waits: w(),
     })
     .unwrap();
-    let opts = ModelOptions { lazy_ticks: lazy };
     let (world, stats) = simulate_with(sc, rec, &mut |_| true, opts);
     let CsvWriters {
         timeline,
@@ -38,9 +38,26 @@ fn outputs(sc: Scenario, lazy: bool) -> (Vec<Vec<u8>>, u64) {
     )
 }
 
+/// Both loops lazy against ticks eager (`ticks`) or retries eager (`!ticks`).
 fn same_bytes(sc: Scenario, label: &str) -> (u64, u64) {
-    let (lazy, n_lazy) = outputs(sc.clone(), true);
-    let (eager, n_eager) = outputs(sc, false);
+    same_bytes_as(sc, label, true)
+}
+
+fn same_bytes_as(sc: Scenario, label: &str, ticks: bool) -> (u64, u64) {
+    let all = ModelOptions::default();
+    let reference = if ticks {
+        ModelOptions {
+            lazy_ticks: false,
+            ..all
+        }
+    } else {
+        ModelOptions {
+            lazy_retries: false,
+            ..all
+        }
+    };
+    let (lazy, n_lazy) = outputs(sc.clone(), all);
+    let (eager, n_eager) = outputs(sc, reference);
     for (i, f) in ["timeline", "nodes", "pods", "subnets", "events", "waits"]
         .iter()
         .enumerate()
@@ -88,6 +105,62 @@ fn shipped_scenarios_lazy_equals_eager() {
     }
     // idle ticks are most of the eager loop's events on the shipped scenarios
     assert!(saved > 100_000, "{saved}");
+}
+
+/// Every shipped scenario gives the same bytes with every kubelet retry an event, with
+/// fewer events.
+#[test]
+fn shipped_scenarios_dormant_retries_equal_eager() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    names.sort();
+    let mut saved = 0;
+    for path in names {
+        let sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let (lazy, eager) = same_bytes_as(sc, &path.display().to_string(), false);
+        assert!(
+            lazy <= eager,
+            "{}: dormant {lazy} > eager {eager} events",
+            path.display()
+        );
+        saved += eager - lazy;
+    }
+    // the throttled bursts' pods fail tens of thousands of retries between changes
+    assert!(saved > 10_000, "{saved}");
+}
+
+/// Random scenarios, throttled or not, with every kind of kubelet retry setting: the same
+/// bytes with every retry an event.
+#[test]
+fn random_scenarios_dormant_retries_equal_eager() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2027);
+    let (mut saved, mut throttled) = (0, 0);
+    // IPAMSIM_LAZY_CASES=N tries more cases locally (CI runs 60)
+    let cases = std::env::var("IPAMSIM_LAZY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    for case in 0..cases {
+        let yaml = random_scenario(&mut rng, case);
+        throttled += u32::from(!yaml.contains("throttling: false"));
+        let sc = match scenario::parse(&yaml, "random.yaml") {
+            Ok(sc) => sc,
+            Err(e) => panic!("case {case} is invalid:\n{e}\n{yaml}"),
+        };
+        let (lazy, eager) = same_bytes_as(sc, &format!("case {case}:\n{yaml}"), false);
+        // a case may handle a few more events (retries scheduled, then moved earlier)
+        saved += eager as i64 - lazy as i64;
+    }
+    // both kinds are among them (30 % are throttled: 18 of 60 expected)
+    assert!(
+        throttled >= 8 && cases - throttled >= 8,
+        "{throttled} of {cases}"
+    );
+    assert!(saved > 1_000, "{saved}");
 }
 
 /// A random small scenario (duration 8–20 min, 2–5 nodes).
@@ -155,6 +228,12 @@ fn random_scenario(rng: &mut rand_chacha::ChaCha8Rng, case: u32) -> String {
         rng.gen_range(0..30),
         rng.gen_range(10..80),
     );
+    let kubelet = [
+        "",
+        "kubelet: {retry_jitter: 0}\n",
+        "kubelet: {retry_interval: 1s}\n",
+        "kubelet: {retry_interval: 3s, retry_jitter: 2}\n",
+    ][rng.gen_range(0..4)];
     let churn = if rng.gen_bool(0.5) {
         format!(
             "  - name: jobs\n    arrivals: {{rate: {:.2}/s}}\n    lifetime: {{exponential: {}s}}\n",
@@ -174,7 +253,7 @@ cni:
   IP_COOLDOWN_PERIOD: {cooldown}
 {warm}
 ipamd: {{placement: {placement}, tick_overhead: {overhead}}}
-ec2:
+{kubelet}ec2:
 {throttling}{faults}{restart}subnets: [{{name: a, cidr: {cidr}, used: {used}}}]
 nodegroups:
   - name: ng

@@ -318,6 +318,13 @@ impl Cni for Plugin<'_> {
         }
     }
 
+    fn lazy_retries(&self) -> bool {
+        match self {
+            Plugin::Vpc(c) => c.lazy_retries(),
+            Plugin::Calico(c) => c.lazy_retries(),
+        }
+    }
+
     fn cancel(&mut self, node: NodeId, pod: PodId) {
         match self {
             Plugin::Vpc(c) => c.cancel(node, pod),

@@ -142,7 +142,7 @@ impl NodeIpamd {
             last: now,
             requests: 0,
             calls: 0,
-            slot: ctx.events.reserve(StreakOwner::Node(ctx.node)),
+            slot: ctx.events.reserve(StreakOwner::Node(ctx.node), now),
         });
         r.requests += 1;
         r.calls += u32::from(final_);

@@ -31,6 +31,10 @@ impl Ipamds {
 }
 
 impl crate::model::kube::Cni for Ipamds {
+    fn lazy_retries(&self) -> bool {
+        true
+    }
+
     fn serving(&self, node: NodeId) -> bool {
         self.nodes[node.index()].serving()
     }

@@ -6,6 +6,7 @@
 //! the kubelet's retries), `workloads.rs` (replica steps, scale-in, deletes), `sources.rs`
 //! (churn arrivals, lifetimes and trace replay), `waits.rs` (pods' waits by cause).
 
+mod dormant;
 pub mod podeni;
 pub mod pods;
 mod retries;
@@ -15,6 +16,7 @@ mod streaks;
 mod waits;
 mod workloads;
 
+pub use dormant::{Dormant, LogChange};
 pub use waits::{NodeWaits, WaitTotals};
 
 use super::event::Event;
@@ -65,6 +67,12 @@ pub trait Cni {
     /// Default: always.
     fn serving(&self, _node: NodeId) -> bool {
         true
+    }
+    /// Whether a failed ADD's pod may sleep until the node's wait cause changes
+    /// (`dormant.rs`): true when an ADD fails exactly while the cause is not
+    /// `kubelet_retry` and answers at once. Default: no.
+    fn lazy_retries(&self) -> bool {
+        false
     }
     /// `pod`, waiting on `node`, is deleted: an ADD of it still in flight is dropped.
     /// Default: nothing (ADDs answer at once).
@@ -117,6 +125,10 @@ pub struct KubeNode {
     pub pods: Vec<(u64, PodId)>,
     /// Pods waiting for an IP here, and the log of why.
     pub waits: NodeWaits,
+    /// Its dormant pods' retry clocks (`dormant.rs`), in no order.
+    dormant: Vec<Dormant>,
+    /// The pool as its dormant pods last saw it, and whether one slept since.
+    dormant_seen: Option<NoAddress>,
 }
 
 /// Pod counts kept as states change (exact, not sampled).
@@ -179,6 +191,9 @@ pub struct Kube {
     unclassified: Vec<PodId>,
     /// The kubelet's retry delays (`retries.rs`).
     delays: retries::RetryDelays,
+    /// Pods whose attempt cannot succeed sleep until their node's log changes
+    /// (`dormant.rs`); `false`: every retry is an event.
+    pub lazy_retries: bool,
 }
 
 impl Kube {
@@ -220,6 +235,7 @@ impl Kube {
                 sc.kubelet.retry_interval,
                 sc.kubelet.retry_jitter,
             ),
+            lazy_retries: true,
         }
     }
 

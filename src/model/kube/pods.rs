@@ -49,6 +49,8 @@ pub struct Pod {
     pub pod_eni: bool,
     /// Its branch ENI, once the controller annotated the pod with it.
     pub branch: Option<Branch>,
+    /// It sleeps: its retry clock is with its node (`dormant.rs`).
+    pub sleeping: bool,
 }
 
 /// A pod's branch ENI (security groups for pods), as the controller annotated it.
@@ -117,6 +119,7 @@ impl Pod {
             failure: None,
             pod_eni: false,
             branch: None,
+            sleeping: false,
         }
     }
 

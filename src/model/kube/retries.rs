@@ -99,6 +99,8 @@ impl Kube {
     ) {
         let p = &self.pods[pod.index()];
         if p.retry_gen == gen && p.state == PodState::WaitingIp {
+            let k = env.queue.current();
+            self.wake_for_retry(env.events, env.nodes, pod, k);
             self.sandbox_attempt(env, pod);
         }
     }

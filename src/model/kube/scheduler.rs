@@ -20,6 +20,8 @@ impl Kube {
             max_pods,
             pods: Vec::new(),
             waits: super::NodeWaits::default(),
+            dormant: Vec::new(),
+            dormant_seen: None,
         });
         self.pod_eni.add_node();
     }
@@ -201,7 +203,7 @@ impl Kube {
         if n.ready {
             self.cni_add(env, pod);
         } else if n.registered {
-            self.schedule_retry(env, pod, node);
+            self.retry_later(env, pod, node, None);
         }
     }
 
@@ -283,7 +285,7 @@ impl Kube {
             }
             Err(why) => {
                 self.failed_add(env, pod, node, why);
-                self.schedule_retry(env, pod, node);
+                self.retry_later(env, pod, node, Some(why));
             }
         }
     }

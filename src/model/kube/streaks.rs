@@ -30,7 +30,7 @@ impl Kube {
                 return;
             }
             // an earlier instant's, not classified yet
-            self.classify(env.events, env.nodes, pod);
+            self.classify(env.events, env.nodes, pod, true);
         }
         self.pods[pod.index()].failure = Some(Failure {
             node,
@@ -50,14 +50,22 @@ impl Kube {
         let all = &self.pods;
         pods.sort_unstable_by_key(|p| all[p.index()].seq);
         for &pod in &pods {
-            self.classify(events, nodes, pod);
+            self.classify(events, nodes, pod, true);
         }
         pods.clear();
         self.unclassified = pods;
     }
 
-    /// Classifies `pod`'s held failure, if any.
-    fn classify(&mut self, events: &mut EventOrder, nodes: &Nodes, pod: PodId) {
+    /// Classifies `pod`'s held failure, if any: when its instant is over (`ended`; a new
+    /// streak's row then goes after the instant's rows, in pod creation order), or in the
+    /// instant, as the pod's wait ends (the row goes where it is now).
+    pub(super) fn classify(
+        &mut self,
+        events: &mut EventOrder,
+        nodes: &Nodes,
+        pod: PodId,
+        ended: bool,
+    ) {
         let Some(f) = self.pods[pod.index()].failure.take() else {
             return;
         };
@@ -76,7 +84,12 @@ impl Kube {
                     count: f.count,
                     why: f.why,
                     cause,
-                    slot: events.reserve(StreakOwner::Pod(pod)),
+                    slot: if ended {
+                        let seq = self.pods[pod.index()].seq;
+                        events.reserve_end_of(StreakOwner::Pod(pod), f.at, seq)
+                    } else {
+                        events.reserve(StreakOwner::Pod(pod), f.at)
+                    },
                 });
             }
         }
@@ -84,7 +97,7 @@ impl Kube {
 
     /// Ends `pod`'s streak (its wait ended, or it moved): its held failure joins it first.
     pub(super) fn end_streak<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
-        self.classify(env.events, env.nodes, pod);
+        self.classify(env.events, env.nodes, pod, false);
         self.cut_streak(env.events, env.nodes, pod);
     }
 

@@ -74,9 +74,24 @@ impl Kube {
     }
 
     /// The node's causes from `now` on (`plan`, the first at `now`): the log's changes at
-    /// or after `now` are replaced.
-    pub fn set_wait_plan(&mut self, node: NodeId, now: SimTime, plan: &[CauseChange]) {
+    /// or after `now` are replaced. Returns what changed from `now` on.
+    pub fn set_wait_plan(
+        &mut self,
+        node: NodeId,
+        now: SimTime,
+        plan: &[CauseChange],
+    ) -> super::LogChange {
         let log = &mut self.nodes[node.index()].waits.log;
+        // the cause at now and the changes planned after it, before
+        let before_now = log.iter().rev().find(|c| c.from <= now).map(|c| c.cause);
+        let old_future = log.iter().rev().take_while(|c| c.from > now).count();
+        let start = log.len() - old_future;
+        let planned_same = plan.iter().filter(|c| c.from > now).count() == old_future
+            && plan
+                .iter()
+                .filter(|c| c.from > now)
+                .zip(log.range(start..))
+                .all(|(a, b)| a == b);
         while log.back().is_some_and(|c| c.from >= now) {
             log.pop_back();
         }
@@ -84,6 +99,17 @@ impl Kube {
             if log.back().is_none_or(|c| c.cause != change.cause) {
                 log.push_back(change);
             }
+        }
+        let after_now = log.iter().rev().find(|c| c.from <= now).map(|c| c.cause);
+        let free = |c: &CauseChange| c.cause == WaitCause::KubeletRetry;
+        super::LogChange {
+            now: before_now != after_now,
+            wake_now: matches!(
+                after_now,
+                Some(WaitCause::KubeletRetry | WaitCause::IpamdUnavailable)
+            ),
+            planned: !planned_same,
+            next_free: log.iter().find(|c| c.from > now && free(c)).map(|c| c.from),
         }
     }
 

@@ -66,6 +66,8 @@ impl Kube {
     /// Deletes a pod: its slot frees and its IP goes back to the CNI, which lets it cool
     /// (§d.2).
     pub(super) fn delete_pod<R: Recorder, C: Cni>(&mut self, env: &mut Env<'_, R, C>, pod: PodId) {
+        let k = env.queue.current();
+        self.settle_now(env.events, env.nodes, pod, k, true);
         if matches!(
             self.pods[pod.index()].state,
             PodState::Unschedulable | PodState::WaitingIp

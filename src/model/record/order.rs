@@ -21,7 +21,7 @@
 use super::Fact;
 use crate::model::ids::{GroupId, NodeId, Owner, PodId};
 use crate::time::SimTime;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// A fact with where and when, as ids (names are resolved when the row leaves).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,7 +49,15 @@ pub enum StreakOwner {
 
 /// A reserved place in the order of rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Slot(u64);
+pub struct Slot(At);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum At {
+    /// In the main sequence, by number.
+    Main(u64),
+    /// Placed late, before main row `.0`, among the late places there by `(time, order)`.
+    Late(u64, SimTime, u64),
+}
 
 #[derive(Clone, Copy, Debug)]
 enum Entry {
@@ -61,10 +69,24 @@ enum Entry {
     Dropped,
 }
 
+/// Where a row stands in the file: its instant, then 0 for rows recorded as they
+/// happened (in the order they were), or 1 + an order for the streaks that start at the
+/// instant, placed when it is over (in that order, after its other rows).
+type Place = (SimTime, u64);
+
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    place: Place,
+    entry: Entry,
+}
+
 /// Rows waiting to be written in order (see the module's documentation).
 #[derive(Debug, Default)]
 pub struct EventOrder {
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Held>,
+    /// Places reserved late, for streaks that started at an instant already over
+    /// ([`EventOrder::reserve_end_of`]), keyed by the main row they come before.
+    late: BTreeMap<(u64, SimTime, u64), Entry>,
     /// The sequence number of `entries[0]`.
     first: u64,
     /// Time of the last row that left (rows leave in time order).
@@ -81,15 +103,48 @@ impl EventOrder {
 
     /// Records a fact that is complete now.
     pub fn push(&mut self, draft: Draft) {
-        self.entries.push_back(Entry::Ready(draft));
+        self.entries.push_back(Held {
+            place: (draft.time, 0),
+            entry: Entry::Ready(draft),
+        });
         self.ready += 1;
     }
 
-    /// Reserves the place of a streak's row, after every row recorded so far.
-    pub fn reserve(&mut self, owner: StreakOwner) -> Slot {
-        let slot = Slot(self.first + self.entries.len() as u64);
-        self.entries.push_back(Entry::Open(owner));
+    /// Reserves the place of a streak's row that starts now (at `time`), after every row
+    /// recorded so far.
+    pub fn reserve(&mut self, owner: StreakOwner, time: SimTime) -> Slot {
+        let slot = Slot(At::Main(self.first + self.entries.len() as u64));
+        self.entries.push_back(Held {
+            place: (time, 0),
+            entry: Entry::Open(owner),
+        });
         slot
+    }
+
+    /// Reserves the place of a streak's row that starts at instant `time`, now over or
+    /// ending: after every row of that instant, and after the streaks of that instant
+    /// placed so with a smaller `order` (a pod's creation number). A streak found late
+    /// (a dormant pod's, counted after its instant) takes the same place as one placed
+    /// when its instant ended.
+    pub fn reserve_end_of(&mut self, owner: StreakOwner, time: SimTime, order: u64) -> Slot {
+        let place = (time, order.saturating_add(1));
+        if self.entries.back().is_none_or(|b| b.place <= place) {
+            let slot = Slot(At::Main(self.first + self.entries.len() as u64));
+            self.entries.push_back(Held {
+                place,
+                entry: Entry::Open(owner),
+            });
+            return slot;
+        }
+        // before the first main row placed after it
+        let after = self.entries.partition_point(|h| h.place <= place) as u64;
+        let key = (self.first + after, time, place.1);
+        debug_assert!(
+            !self.late.contains_key(&key),
+            "one streak per pod per instant"
+        );
+        self.late.insert(key, Entry::Open(owner));
+        Slot(At::Late(key.0, key.1, key.2))
     }
 
     /// Puts a streak's row in its reserved place.
@@ -104,48 +159,78 @@ impl EventOrder {
     }
 
     fn set(&mut self, slot: Slot, entry: Entry) {
-        let i = slot.0.checked_sub(self.first).map(|i| i as usize);
-        match i.and_then(|i| self.entries.get_mut(i)) {
+        let e = match slot.0 {
+            At::Main(n) => n
+                .checked_sub(self.first)
+                .and_then(|i| self.entries.get_mut(i as usize))
+                .map(|h| &mut h.entry),
+            At::Late(a, t, o) => self.late.get_mut(&(a, t, o)),
+        };
+        match e {
             Some(e @ Entry::Open(_)) => *e = entry,
             _ => debug_assert!(false, "slot {slot:?} is not reserved"),
         }
     }
 
+    /// The late place to leave next, if it comes before the main rows waiting.
+    fn late_front(&self) -> Option<((u64, SimTime, u64), Entry)> {
+        let (&k, &e) = self.late.first_key_value()?;
+        (k.0 <= self.first).then_some((k, e))
+    }
+
     /// Passes every row that may leave, in order, to `write`.
     pub fn drain(&mut self, mut write: impl FnMut(&Draft)) {
-        while let Some(front) = self.entries.front() {
-            match front {
+        loop {
+            let entry = match self.late_front() {
+                Some((_, e)) => e,
+                None => match self.entries.front() {
+                    Some(h) => h.entry,
+                    None => break,
+                },
+            };
+            match entry {
                 Entry::Open(_) => break,
                 Entry::Ready(d) => {
                     debug_assert!(d.time >= self.last, "rows leave in time order");
                     self.last = d.time;
-                    write(d);
+                    write(&d);
                     self.ready -= 1;
                 }
                 Entry::Dropped => {}
             }
-            self.entries.pop_front();
-            self.first += 1;
+            if self.late_front().is_some() {
+                self.late.pop_first();
+            } else {
+                self.entries.pop_front();
+                self.first += 1;
+            }
         }
     }
 
     /// The streak to end now: the one holding back more than [`EventOrder::HOLD_LIMIT`]
     /// complete rows, if any.
     pub fn overdue(&self) -> Option<StreakOwner> {
-        match self.entries.front() {
-            Some(Entry::Open(owner)) if self.ready > Self::HOLD_LIMIT => Some(*owner),
+        if self.ready <= Self::HOLD_LIMIT {
+            return None;
+        }
+        let front = match self.late_front() {
+            Some((_, e)) => e,
+            None => self.entries.front()?.entry,
+        };
+        match front {
+            Entry::Open(owner) => Some(owner),
             _ => None,
         }
     }
 
     /// Rows and places waiting.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.late.len()
     }
 
     /// Nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.late.is_empty()
     }
 }
 
@@ -173,7 +258,7 @@ mod tests {
     fn a_streak_row_is_written_in_its_reserved_place() {
         let mut o = EventOrder::default();
         o.push(draft(1));
-        let s = o.reserve(StreakOwner::Pod(PodId::from_index(0)));
+        let s = o.reserve(StreakOwner::Pod(PodId::from_index(0)), SimTime(2));
         o.push(draft(3));
         o.push(draft(4));
         // only the row before the reserved place may leave
@@ -183,11 +268,48 @@ mod tests {
         assert!(o.is_empty());
     }
 
+    /// A streak found after its instant is over takes the place it would have had then:
+    /// after the instant's rows and the streaks of the instant with a smaller order,
+    /// before the later instants' rows, whatever was recorded since.
+    #[test]
+    fn a_late_place_is_where_the_instant_ended() {
+        // a row at `t` marked with node `m`, to read the order back
+        let mark = |t: u64, m: u32| Draft {
+            node: Some(NodeId::from_index(m as usize)),
+            ..draft(t)
+        };
+        let mut o = EventOrder::default();
+        let held = o.reserve(StreakOwner::Pod(PodId::from_index(9)), SimTime(1));
+        o.push(mark(2, 0));
+        let a = o.reserve_end_of(StreakOwner::Pod(PodId::from_index(1)), SimTime(2), 10);
+        let c = o.reserve_end_of(StreakOwner::Pod(PodId::from_index(3)), SimTime(2), 30);
+        o.push(mark(3, 1));
+        o.push(mark(4, 2));
+        // found late: pod 2 (order 20) at instant 2, pod 4 (order 5) at instant 3
+        let b = o.reserve_end_of(StreakOwner::Pod(PodId::from_index(2)), SimTime(2), 20);
+        let d = o.reserve_end_of(StreakOwner::Pod(PodId::from_index(4)), SimTime(3), 5);
+        assert_eq!(o.len(), 8);
+        for (slot, t, m) in [
+            (a, 2, 10),
+            (b, 2, 20),
+            (c, 2, 30),
+            (d, 3, 40),
+            (held, 1, 90),
+        ] {
+            o.fill(slot, mark(t, m));
+        }
+        let mut order = Vec::new();
+        o.drain(|r| order.push(r.node.unwrap().index()));
+        // held (1), row 0 (2), a, b, c (2), row 1 (3), d (3), row 2 (4)
+        assert_eq!(order, [90, 0, 10, 20, 30, 1, 40, 2]);
+        assert!(o.is_empty());
+    }
+
     #[test]
     fn a_cancelled_place_releases_the_rows_behind_it() {
         let mut o = EventOrder::default();
-        let a = o.reserve(StreakOwner::Node(NodeId::from_index(0)));
-        let b = o.reserve(StreakOwner::Node(NodeId::from_index(1)));
+        let a = o.reserve(StreakOwner::Node(NodeId::from_index(0)), SimTime(0));
+        let b = o.reserve(StreakOwner::Node(NodeId::from_index(1)), SimTime(0));
         o.push(draft(5));
         o.fill(b, draft(2));
         assert_eq!(drained(&mut o), Vec::<u64>::new());
@@ -199,10 +321,10 @@ mod tests {
     fn the_oldest_streak_is_overdue_past_the_limit() {
         let mut o = EventOrder::default();
         let owner = StreakOwner::Pod(PodId::from_index(7));
-        o.reserve(owner);
+        o.reserve(owner, SimTime(0));
         // other streaks' places do not count: 1,000 more pods waiting
         for p in 0..1000 {
-            o.reserve(StreakOwner::Pod(PodId::from_index(100 + p)));
+            o.reserve(StreakOwner::Pod(PodId::from_index(100 + p)), SimTime(0));
         }
         // HOLD_LIMIT complete rows: not yet over
         for t in 1..=EventOrder::HOLD_LIMIT as u64 {
@@ -216,8 +338,8 @@ mod tests {
     #[test]
     fn filled_places_count_as_waiting_rows_until_they_leave() {
         let mut o = EventOrder::default();
-        let a = o.reserve(StreakOwner::Pod(PodId::from_index(0)));
-        let b = o.reserve(StreakOwner::Pod(PodId::from_index(1)));
+        let a = o.reserve(StreakOwner::Pod(PodId::from_index(0)), SimTime(0));
+        let b = o.reserve(StreakOwner::Pod(PodId::from_index(1)), SimTime(0));
         o.fill(b, draft(1));
         o.push(draft(2));
         assert_eq!(o.ready, 2);

@@ -21,7 +21,7 @@ use super::event::Event;
 use super::ids::{NodeId, PodId};
 use super::ipamd::{Ctx, Ipamds, NodeIpamd};
 use super::kube::pods::{Pod, PodName};
-use super::kube::{Env, Kube};
+use super::kube::{Env, Kube, NoAddress};
 use super::nodes::Nodes;
 use super::record::{
     CauseChange, Draft, EventOrder, EventRecord, Recorder, RestartReason, StreakOwner, WaitCause,
@@ -39,11 +39,35 @@ pub struct ModelOptions {
     /// Idle nodes sleep through their idle ticks (default); `false` runs every tick, the
     /// reference the lazy loop is checked against.
     pub lazy_ticks: bool,
+    /// Pods whose CNI ADD cannot succeed sleep through their kubelet's retries until their
+    /// node's wait cause changes (default); `false` runs every retry as an event, the
+    /// reference the dormant retries are checked against.
+    pub lazy_retries: bool,
 }
 
 impl Default for ModelOptions {
     fn default() -> Self {
-        ModelOptions { lazy_ticks: true }
+        ModelOptions {
+            lazy_ticks: true,
+            lazy_retries: true,
+        }
+    }
+}
+
+impl ModelOptions {
+    /// The environment variable that makes loops eager, for comparing outputs from the
+    /// command line: `IPAMSIM_EAGER=ticks`, `retries` or `ticks,retries` (outputs are the
+    /// same; only the events handled and the time differ).
+    pub const ENV: &'static str = "IPAMSIM_EAGER";
+
+    /// The options [`ModelOptions::ENV`] chooses (the defaults when unset).
+    pub fn from_env() -> Self {
+        let v = std::env::var(Self::ENV).unwrap_or_default();
+        let eager = |what: &str| v.split(',').any(|w| w.trim() == what);
+        ModelOptions {
+            lazy_ticks: !eager("ticks"),
+            lazy_retries: !eager("retries"),
+        }
     }
 }
 
@@ -109,7 +133,8 @@ impl<R: Recorder> World<R> {
             })
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone());
-        let kube = Kube::new(&sc);
+        let mut kube = Kube::new(&sc);
+        kube.lazy_retries = options.lazy_retries;
         let controller_rng = rng_stream(sc.seed, streams::RESOURCE_CONTROLLER);
         let controller = super::podeni::Controller::new(&sc.resource_controller, controller_rng);
         let calico = sc.ipam.calico().then(|| Calico::new(&sc));
@@ -231,7 +256,7 @@ impl<R: Recorder> World<R> {
     /// After an event: the wait causes of the nodes it touched that have waiting pods
     /// (node not Ready, else what its ipamd — or Calico — says, now and as time alone
     /// changes it). A change of Calico's pool that concerns every node touches them all.
-    fn update_waits(&mut self, now: SimTime) {
+    fn update_waits(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
         if self.calico.as_mut().is_some_and(Calico::take_global_dirty) {
             for i in 0..self.nodes.len() {
                 self.kube.touch(NodeId::from_index(i));
@@ -262,7 +287,19 @@ impl<R: Recorder> World<R> {
                 self.plan.clear();
                 self.plan.push(CauseChange { from: now, cause });
             }
-            self.kube.set_wait_plan(node, now, &self.plan);
+            let change = self.kube.set_wait_plan(node, now, &self.plan);
+            if self.kube.has_dormant(node) {
+                let s = ipamd.stats(now);
+                let why = NoAddress {
+                    available: s.available(),
+                    cooling: s.cooldown,
+                    total: s.total,
+                };
+                let k = queue.current();
+                let (events, nodes) = (&mut self.events, &self.nodes);
+                self.kube
+                    .wake_dormant(events, nodes, queue, node, k, change, why);
+            }
         }
         self.touched = touched;
     }
@@ -280,7 +317,10 @@ impl<R: Recorder> World<R> {
         self.drain_events();
         while let Some(owner) = self.events.overdue() {
             match owner {
-                StreakOwner::Pod(pod) => self.kube.cut_streak(&mut self.events, &self.nodes, pod),
+                StreakOwner::Pod(pod) => {
+                    self.kube
+                        .cut_overdue(&mut self.events, &self.nodes, queue, pod)
+                }
                 StreakOwner::Node(node) => {
                     self.with_ipamd(now, node, queue, |ip, ctx| ip.end_repeats(ctx))
                 }
@@ -408,7 +448,7 @@ impl<R: Recorder> Model for World<R> {
         if self.kube.pod_eni.has_requests() {
             self.serve_branch_requests(now, queue);
         }
-        self.update_waits(now);
+        self.update_waits(now, queue);
         self.write_events(now, queue);
     }
 

@@ -98,6 +98,7 @@ impl<R: Recorder> World<R> {
     /// Records the pods alive at the end of the run (`end`; deleted pods were recorded as
     /// they were deleted): `pods.csv` and the summary's pod totals.
     pub fn record_pods(&mut self, end: SimTime) {
+        self.kube.settle_all(&mut self.events, &self.nodes, end);
         self.end_instant();
         let mut queue = crate::engine::EventQueue::new();
         for i in 0..self.nodes.len() {
