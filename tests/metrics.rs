@@ -378,3 +378,64 @@ fn a_calico_run_has_no_aws_node_series() {
     );
     assert!(samples.iter().any(|s| s.name == "ipamsim_pods_waiting_ip"));
 }
+
+#[test]
+fn alerts_says_what_it_needs() {
+    let rules = "deploy/prometheus/aws-vpc-cni-rules.yaml";
+    // a run without metrics.om: invalid input, with the way to write it
+    let plain = fresh_dir("metrics", "alerts-plain");
+    let p = plain.to_str().unwrap();
+    assert!(ipamsim(&[
+        "run",
+        "scenarios/three-t3-medium.yaml",
+        "--out",
+        p,
+        "--quiet"
+    ])
+    .status
+    .success());
+    let r = ipamsim(&["alerts", p, "--rules", rules]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("metrics.om") && err.contains("--outputs all,metrics"),
+        "{err}"
+    );
+    // Prometheus's binaries missing from PATH: a failure naming the binary
+    let out = run("scenarios/three-t3-medium.yaml", "alerts-nopath", &[]);
+    let r = std::process::Command::new(env!("CARGO_BIN_EXE_ipamsim"))
+        .args(["alerts", out.to_str().unwrap(), "--rules", rules])
+        .env("PATH", "")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("`promtool`, not found on PATH"), "{err}");
+    // a rule file that is not one
+    let r = ipamsim(&[
+        "alerts",
+        out.to_str().unwrap(),
+        "--rules",
+        "no/such/rules.yaml",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--rules no/such/rules.yaml"));
+    if crate::metrics_prometheus::binaries().is_some() {
+        let bad = fresh_dir("metrics", "alerts-bad").join("bad.yaml");
+        std::fs::write(
+            &bad,
+            "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(\n",
+        )
+        .unwrap();
+        let r = ipamsim(&[
+            "alerts",
+            out.to_str().unwrap(),
+            "--rules",
+            bad.to_str().unwrap(),
+        ]);
+        assert_eq!(r.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("promtool check rules refused it"), "{err}");
+    }
+}

@@ -8,7 +8,7 @@
 
 use crate::common::{fresh_dir, ipamsim};
 use crate::metrics::{ms_of, read_csv};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -354,6 +354,121 @@ fn prometheus_answers_what_the_csvs_say() {
         }
     }
     assert!(exprs >= 8, "{exprs} panel queries");
+}
+
+/// When kube-prometheus's `AwsVpcCniWarmIPsLow` (the EKS expression, `for: 10m`) fires,
+/// worked out from nodes.csv alone, one evaluation per row: per node, a stretch of rows
+/// with `ips_total − ips_assigned < 10` is pending from its first row, firing from the
+/// first row at least 600 s later, resolved at the first row after it that is not below
+/// 10. Each (instance, pending_s, firing_s, resolved_s), in node then time order.
+fn warm_ip_alerts_from_csv(
+    nodes: &[HashMap<String, String>],
+) -> Vec<(String, f64, f64, Option<f64>)> {
+    let mut by_node: BTreeMap<&str, Vec<(f64, bool)>> = BTreeMap::new();
+    for r in nodes {
+        let total: i64 = r["ips_total"].parse().unwrap();
+        let assigned: i64 = r["ips_assigned"].parse().unwrap();
+        let t: f64 = r["time_s"].parse().unwrap();
+        by_node
+            .entry(&r["node"])
+            .or_default()
+            .push((t, total - assigned < 10));
+    }
+    let mut out = Vec::new();
+    for (node, rows) in by_node {
+        let mut pending: Option<f64> = None;
+        let mut firing: Option<f64> = None;
+        for (t, low) in rows {
+            match (low, pending) {
+                (true, None) => pending = Some(t),
+                (true, Some(p)) if firing.is_none() && t - p >= 600.0 => firing = Some(t),
+                (false, Some(p)) => {
+                    if let Some(f) = firing {
+                        out.push((node.to_string(), p, f, Some(t)));
+                    }
+                    (pending, firing) = (None, None);
+                }
+                _ => {}
+            }
+        }
+        if let (Some(p), Some(f)) = (pending, firing) {
+            out.push((node.to_string(), p, f, None));
+        }
+    }
+    out
+}
+
+/// `ipamsim alerts DIR --rules deploy/prometheus/aws-vpc-cni-rules.yaml --format json`:
+/// each (instance, pending_s, firing_s, resolved_s).
+fn alerts_of(dir: &Path) -> Vec<(String, f64, f64, Option<f64>)> {
+    let rules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus/aws-vpc-cni-rules.yaml");
+    let r = ipamsim(&[
+        "alerts",
+        dir.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let rule = &v["rules"][0];
+    assert_eq!(rule["alert"], "AwsVpcCniWarmIPsLow");
+    assert_eq!(rule["for_s"], 600.0);
+    rule["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["labels"]["instance"].as_str().unwrap().to_string(),
+                f["pending_s"].as_f64().unwrap(),
+                f["firing_s"].as_f64().unwrap(),
+                f["resolved_s"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn alerts_lists_when_the_eks_warm_ip_alert_fires() {
+    let Some((_, promtool)) = binaries() else {
+        return;
+    };
+    let work = fresh_dir("prom", "alerts");
+    let db = work.join("tsdb");
+    let three = backfilled_run(
+        &promtool,
+        "scenarios/three-t3-medium.yaml",
+        (&work, "three"),
+        &[],
+        &db,
+    );
+    // A t3.medium holds at most 15 addresses and never keeps 10 free (nodes.csv), so each
+    // of the three nodes is pending from 0 s and fires 600 s later, at the run's last
+    // sample, still firing at the end.
+    let want: Vec<_> = ["ng1-1", "ng1-2", "ng1-3"]
+        .into_iter()
+        .map(|n| (n.to_string(), 0.0, 600.0, None))
+        .collect();
+    assert_eq!(
+        warm_ip_alerts_from_csv(&read_csv(&three.join("nodes.csv"))),
+        want
+    );
+    assert_eq!(alerts_of(&three), want);
+    // scale-out: 12 nodes, some stretches long enough to fire and later resolved; the
+    // command agrees with the CSV, row by row
+    let so = backfilled_run(
+        &promtool,
+        "scenarios/scale-out.yaml",
+        (&work, "so"),
+        &[],
+        &db,
+    );
+    let from_csv = warm_ip_alerts_from_csv(&read_csv(&so.join("nodes.csv")));
+    assert!(from_csv.iter().any(|a| a.3.is_some()), "{from_csv:?}");
+    assert_eq!(alerts_of(&so), from_csv);
 }
 
 /// A panel's expression with the dashboard's variables replaced as Grafana would: every
