@@ -116,7 +116,7 @@ fn run(scenario: &str, name: &str, extra: &[&str]) -> std::path::PathBuf {
     out
 }
 
-fn last_by<'a>(samples: &'a [Sample], name: &str, key: &str) -> BTreeMap<String, u64> {
+fn last_by(samples: &[Sample], name: &str, key: &str) -> BTreeMap<String, u64> {
     // the last sample of each series, summed by the value of label `key`
     let mut last: BTreeMap<BTreeMap<String, String>, &Sample> = BTreeMap::new();
     for s in samples.iter().filter(|s| s.name == name) {

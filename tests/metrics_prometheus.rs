@@ -42,6 +42,9 @@ pub fn binaries() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
+/// A series of a range query: its labels and (Unix ms, value) points.
+pub type Series = (BTreeMap<String, String>, Vec<(i64, f64)>);
+
 /// A Prometheus server started by a test, killed when dropped (a failing assertion
 /// included).
 pub struct Prometheus {
@@ -150,11 +153,7 @@ impl Prometheus {
 
     /// A range query from `start` to `end` (Unix ms) every `step_ms`: each series'
     /// labels and its (ms, value) points.
-    pub fn query_range(
-        &self,
-        expr: &str,
-        (start, end, step_ms): (i64, i64, i64),
-    ) -> Vec<(BTreeMap<String, String>, Vec<(i64, f64)>)> {
+    pub fn query_range(&self, expr: &str, (start, end, step_ms): (i64, i64, i64)) -> Vec<Series> {
         let step = secs(step_ms);
         let (start, end) = (secs(start), secs(end));
         let params = [

@@ -13,7 +13,7 @@ use super::openmetrics::{Family, Kind, OmWriter, UnixMillis};
 use crate::model::record::{
     AwsNodeCounters, ClusterMetricsRow, Ec2Error, NodeMetricsRow, SubnetRow, WaitCause,
 };
-use crate::scenario::Ec2Action;
+use crate::scenario::{Ec2Action, EC2_ACTIONS};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -52,8 +52,11 @@ impl NodeSeries {
     }
 }
 
+/// A family and how to read its value from a sample of type `T`.
+type Reader<T, V> = (Family, fn(&T) -> V);
+
 /// The families of each node, in the order they are written.
-const NODE_GAUGES: [(Family, fn(&NodePoint) -> u32); 6] = [
+const NODE_GAUGES: [Reader<NodePoint, u32>; 6] = [
     (
         gauge("awscni_eni_allocated", "The number of ENIs allocated"),
         |p| p.enis,
@@ -248,7 +251,7 @@ impl Samples {
                 }
             }
         }
-        let plain: [(Family, fn(&AwsNodeCounters) -> u32); 2] =
+        let plain: [Reader<AwsNodeCounters, u32>; 2] =
             [(ADD_IP, |c| c.add_ip), (NO_IP, |c| c.no_ip)];
         for (family, value) in plain {
             if self.nodes.is_empty() {
@@ -337,14 +340,14 @@ impl Samples {
                 w.sample(&[("subnet", name)], u64::from(free), self.at(t))?;
             }
         }
-        let counters: [(Family, fn(&ClusterMetricsRow) -> &[u64; 12]); 2] = [
+        let counters: [Reader<ClusterMetricsRow, [u64; EC2_ACTIONS]>; 2] = [
             (
                 Family {
                     name: "ipamsim_ec2_requests",
                     kind: Kind::Counter,
                     help: "EC2 requests made by the cluster, throttled ones and the SDK's retries included",
                 },
-                |r| &r.ec2_requests,
+                |r| r.ec2_requests,
             ),
             (
                 Family {
@@ -352,7 +355,7 @@ impl Samples {
                     kind: Kind::Counter,
                     help: "EC2 requests answered RequestLimitExceeded",
                 },
-                |r| &r.ec2_throttled,
+                |r| r.ec2_throttled,
             ),
         ];
         for (family, values) in counters {
