@@ -439,3 +439,93 @@ fn alerts_says_what_it_needs() {
         assert!(err.contains("promtool check rules refused it"), "{err}");
     }
 }
+
+/// aws-node's EC2 counters under throttling. AssignPrivateIpAddresses gets a bucket of 1
+/// token and no refill: ng-1's nodeInit call takes it (1 call, 1 request, no error);
+/// every request of ng-2 after it is throttled, and each of its calls fails for good
+/// after the SDK's 3 attempts. So, with T the timeline's final `ec2_throttled`, ng-2 made
+/// T / 3 calls, all failed with RequestLimitExceeded, and the account saw 1 + T requests.
+#[test]
+fn ec2_counters_count_calls_not_requests() {
+    let dir = fresh_dir("metrics", "throttled");
+    let scenario = dir.join("t.yaml");
+    std::fs::write(
+        &scenario,
+        "duration: 30s
+ec2:
+  throttling: {AssignPrivateIpAddresses: {bucket: 1, refill: 0}}
+ipamd: {placement: canonical}
+subnets: [{name: a, cidr: 10.8.0.0/16}]
+nodegroups: [{name: ng, instance_type: m5.large, count: 2, subnet: a}]
+",
+    )
+    .unwrap();
+    let out = run(scenario.to_str().unwrap(), "throttled-out", &[]);
+    let (_, samples) = read_om(&out.join("metrics.om"));
+    let timeline = read_csv(&out.join("timeline.csv"));
+    let t: u64 = timeline.last().unwrap()["ec2_throttled"].parse().unwrap();
+    assert!(t >= 3 && t % 3 == 0, "{t}");
+    let at_end = |name: &str, node: &str, pairs: &[(&str, &str)]| -> u64 {
+        samples
+            .iter()
+            .filter(|s| {
+                s.name == name
+                    && s.labels.get("node").map(String::as_str) == Some(node)
+                    && pairs
+                        .iter()
+                        .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .last()
+            .map_or(0, |s| s.value)
+    };
+    let assign = [("fn", "AssignPrivateIpAddresses")];
+    assert_eq!(at_end("awscni_ec2api_req_count", "ng-1", &assign), 1);
+    assert_eq!(at_end("awscni_ec2api_error_count", "ng-1", &assign), 0);
+    assert_eq!(at_end("awscni_ec2api_req_count", "ng-2", &assign), t / 3);
+    assert_eq!(at_end("awscni_ec2api_error_count", "ng-2", &assign), t / 3);
+    let throttled = [
+        ("api", "AssignPrivateIpAddresses"),
+        ("error", "RequestLimitExceeded"),
+    ];
+    assert_eq!(
+        at_end("awscni_aws_api_error_count", "ng-2", &throttled),
+        t / 3
+    );
+    let requests = last_by(&samples, "ipamsim_ec2_requests_total", "action");
+    assert_eq!(requests["AssignPrivateIpAddresses"], 1 + t);
+    let throttled = last_by(&samples, "ipamsim_ec2_throttled_requests_total", "action");
+    assert_eq!(throttled["AssignPrivateIpAddresses"], t);
+}
+
+/// An aws-node restart starts its counters again at 0, as a new process's registry does.
+/// ng-1's aws-node restarts at 60 s and serves again after nodeInit (CrashLoopBackOff:
+/// 10 s later); the 3 pods created at 60 s are bound meanwhile, their CNI ADDs refused
+/// while ipamd does not serve (aws-node never sees them: not counted), then each gets its
+/// address from the ENIs nodeInit finds again: 3 answered ADDs that found an address.
+#[test]
+fn a_restart_starts_the_counters_again() {
+    let dir = fresh_dir("metrics", "restart");
+    let scenario = dir.join("r.yaml");
+    std::fs::write(&scenario, crate::common::RESTART_AT_60S).unwrap();
+    let out = run(scenario.to_str().unwrap(), "restart-out", &[]);
+    let (_, samples) = read_om(&out.join("metrics.om"));
+    let value = |name: &str, fn_: Option<&str>, time_s: &str| -> Option<u64> {
+        let ms = ms_of(time_s);
+        samples
+            .iter()
+            .find(|s| s.name == name && s.ms == ms && s.labels.get("fn").map(String::as_str) == fn_)
+            .map(|s| s.value)
+    };
+    let describe = Some("DescribeNetworkInterfaces");
+    assert!(value("awscni_ec2api_req_count", describe, "59.000").unwrap() > 0);
+    // the sample at 60 s comes after the restart at 60 s
+    assert_eq!(
+        value("awscni_ec2api_req_count", describe, "60.000"),
+        Some(0)
+    );
+    assert_eq!(value("awscni_add_ip_req_count", None, "60.000"), Some(0));
+    let adds = value("awscni_add_ip_req_count", None, "180.000").unwrap();
+    let no_ip = value("awscni_no_available_ip_addresses", None, "180.000").unwrap();
+    assert_eq!(adds - no_ip, 3);
+    assert!(value("awscni_ec2api_req_count", describe, "180.000").unwrap() > 0);
+}
