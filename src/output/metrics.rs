@@ -237,12 +237,12 @@ impl Samples {
 
     /// The node families (none when no node was sampled: a Calico run).
     fn write_nodes<W: Write>(&self, w: &mut OmWriter<W>) -> io::Result<()> {
+        if self.nodes.is_empty() {
+            return Ok(());
+        }
         let start = self.start;
         let at = move |t: SimTime| stamp(start, t);
         for (family, value) in NODE_GAUGES {
-            if self.nodes.is_empty() {
-                break;
-            }
             w.family(family)?;
             for s in &self.nodes {
                 let labels = node_labels(s);
@@ -254,9 +254,6 @@ impl Samples {
         let plain: [Reader<AwsNodeCounters, u32>; 2] =
             [(ADD_IP, |c| c.add_ip), (NO_IP, |c| c.no_ip)];
         for (family, value) in plain {
-            if self.nodes.is_empty() {
-                break;
-            }
             w.family(family)?;
             for s in &self.nodes {
                 let labels = node_labels(s);
@@ -265,44 +262,39 @@ impl Samples {
                 }
             }
         }
-        if !self.nodes.is_empty() {
-            // a labelled child exists from its first increment on (client_golang)
-            w.family(DEL_IP)?;
-            for s in &self.nodes {
-                let [a, b, c] = node_labels(s);
-                labelled(
-                    w,
-                    s,
-                    &[a, b, c, ("reason", "PodDeleted")],
-                    |c| c.del_ip,
-                    &at,
-                )?;
-            }
-            for (family, which) in [(EC2_REQ, 0), (EC2_ERR, 1)] {
-                w.family(family)?;
-                for s in &self.nodes {
-                    let [a, b, c] = node_labels(s);
-                    for action in Ec2Action::ALL {
-                        let i = action as usize;
-                        let labels = [a, b, c, ("fn", action.name())];
-                        let value = |c: &AwsNodeCounters| match which {
-                            0 => c.ec2_calls[i],
-                            _ => c.ec2_errors[i],
-                        };
-                        labelled(w, s, &labels, value, &at)?;
-                    }
-                }
-            }
-            w.family(API_ERR)?;
+        // a labelled child exists from its first increment on (client_golang)
+        w.family(DEL_IP)?;
+        for s in &self.nodes {
+            let [a, b, c] = node_labels(s);
+            labelled(
+                w,
+                s,
+                &[a, b, c, ("reason", "PodDeleted")],
+                |c| c.del_ip,
+                &at,
+            )?;
+        }
+        let per_action: [Reader<AwsNodeCounters, [u32; EC2_ACTIONS]>; 2] =
+            [(EC2_REQ, |c| c.ec2_calls), (EC2_ERR, |c| c.ec2_errors)];
+        for (family, values) in per_action {
+            w.family(family)?;
             for s in &self.nodes {
                 let [a, b, c] = node_labels(s);
                 for action in Ec2Action::ALL {
-                    for error in Ec2Error::ALL {
-                        let labels = [a, b, c, ("api", action.name()), ("error", error.name())];
-                        let value =
-                            |c: &AwsNodeCounters| c.api_errors[action as usize][error.index()];
-                        labelled(w, s, &labels, value, &at)?;
-                    }
+                    let labels = [a, b, c, ("fn", action.name())];
+                    let value = |c: &AwsNodeCounters| values(c)[action as usize];
+                    labelled(w, s, &labels, value, &at)?;
+                }
+            }
+        }
+        w.family(API_ERR)?;
+        for s in &self.nodes {
+            let [a, b, c] = node_labels(s);
+            for action in Ec2Action::ALL {
+                for error in Ec2Error::ALL {
+                    let labels = [a, b, c, ("api", action.name()), ("error", error.name())];
+                    let value = |c: &AwsNodeCounters| c.api_errors[action as usize][error.index()];
+                    labelled(w, s, &labels, value, &at)?;
                 }
             }
         }
