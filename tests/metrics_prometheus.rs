@@ -34,7 +34,9 @@ pub fn binaries() -> Option<(PathBuf, PathBuf)> {
             panic!("prometheus/promtool not found on PATH, and CI=true: CI must install them (Debian: apt-get install prometheus)")
         }
         _ => {
-            eprintln!(
+            // straight to stderr, past the test harness's capture, so that it shows
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "skipped: prometheus/promtool not found (Debian: apt-get install prometheus)"
             );
             None
