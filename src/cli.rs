@@ -1,7 +1,9 @@
 //! Command-line definitions (clap): the commands; each one's flags are its `Args`, in
 //! its module under `commands`. No logic here.
 
-use crate::commands::{capacity, compare, explain, import, merge, plan, report, run, validate};
+use crate::commands::{
+    alerts, capacity, compare, explain, import, merge, plan, report, run, validate,
+};
 use clap::{Parser, Subcommand};
 
 /// A deterministic simulator of the AWS VPC CNI's IP address manager (ipamd) across a
@@ -18,7 +20,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario and write its output files: timeline.csv, nodes.csv, pods.csv,
-    /// subnets.csv, events.csv, waits.csv, blocks.csv (Calico runs only) and summary.json.
+    /// subnets.csv, events.csv, waits.csv, blocks.csv (Calico runs only) and summary.json;
+    /// with `--outputs …,metrics` also metrics.om (OpenMetrics, aws-node's awscni_* names).
     Run(run::Args),
     /// Check a scenario file and print every problem found; exit 0 only if it is valid.
     Validate(validate::Args),
@@ -45,6 +48,10 @@ pub enum Command {
     /// Explain why pods waited, from a run's waits.csv, pods.csv and events.csv: pod-seconds
     /// by cause and the slowest pods, or with `--pod` one pod's story in time order.
     Explain(explain::Args),
+    /// List when each alerting rule of a Prometheus rule file would have fired over a run,
+    /// and for which nodes: the run's metrics.om backfilled into a real Prometheus, which
+    /// evaluates the rules (needs prometheus and promtool on PATH).
+    Alerts(alerts::Args),
 }
 
 #[cfg(test)]

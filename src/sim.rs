@@ -6,6 +6,7 @@ use crate::model::world::ModelOptions;
 use crate::model::World;
 use crate::output::csv_files::{CsvRecorder, CsvWriters};
 use crate::output::files::{DirError, OutputDir, RESULT_FILES};
+use crate::output::openmetrics::UnixMillis;
 use crate::output::summary::Summary;
 use crate::output::writer_thread::ThreadedRecorder;
 use crate::scenario::Scenario;
@@ -136,6 +137,10 @@ pub fn run_to_dir_with(
     let mut recorder = CsvRecorder::new(writers)?;
     if chosen.blocks && scenario.ipam.calico() {
         recorder = recorder.with_blocks(dir.create("blocks.csv")?)?;
+    }
+    if chosen.metrics {
+        let start = UnixMillis(chosen.metrics_start_ms);
+        recorder = recorder.with_metrics(dir.create("metrics.om")?, start);
     }
     match writers_mode {
         Writers::Inline => write_run(

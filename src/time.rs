@@ -285,6 +285,113 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         .map_err(|_| too_long())
 }
 
+/// Parses an RFC 3339 date and time, `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`, into Unix
+/// milliseconds (at most three digits of fraction; years 1970 to 9999, not before the
+/// Unix epoch once the offset is applied). The error says what is allowed.
+pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
+    const FORM: &str = "give an RFC 3339 UTC time such as 2026-01-01T00:00:00Z \
+                        (YYYY-MM-DDTHH:MM:SS, optional .fff milliseconds, then Z or ±HH:MM; \
+                        years 1970 to 9999)";
+    let b = text.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let d = b.get(r)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| d.iter().fold(0i64, |n, &c| n * 10 + i64::from(c - b'0')))
+    };
+    let sep = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    let bad = || format!("not an RFC 3339 time; {FORM}");
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
+        return Err(bad());
+    }
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    ) else {
+        return Err(bad());
+    };
+    let mut i = 19;
+    let mut ms = 0;
+    if sep(i, b".") {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 3 {
+            return Err(format!(
+                "{} digits of fraction; at most 3 (milliseconds) are allowed; {FORM}",
+                digits
+            ));
+        }
+        let f = num(i + 1..i + 1 + digits).ok_or_else(bad)?;
+        ms = f * 10i64.pow(3 - digits as u32);
+        i += 1 + digits;
+    }
+    let offset_min = match b.get(i..) {
+        Some(b"Z" | b"z") => 0,
+        Some([sign @ (b'+' | b'-'), ..]) if b.len() == i + 6 && sep(i + 3, b":") => {
+            let (Some(oh), Some(om)) = (num(i + 1..i + 3), num(i + 4..i + 6)) else {
+                return Err(bad());
+            };
+            if oh > 23 || om > 59 {
+                return Err(format!("offset out of range; {FORM}"));
+            }
+            let m = oh * 60 + om;
+            if *sign == b'-' {
+                -m
+            } else {
+                m
+            }
+        }
+        _ => return Err(bad()),
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1970..=9999).contains(&y) {
+        return Err(format!("year {y} out of range; {FORM}"));
+    }
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in[(mo - 1) as usize] {
+        return Err(format!("no such date {y:04}-{mo:02}-{d:02}; {FORM}"));
+    }
+    if h > 23 || mi > 59 || sec > 59 {
+        return Err(format!(
+            "no such time of day {h:02}:{mi:02}:{sec:02}; {FORM}"
+        ));
+    }
+    // days from 1970-01-01 (the proleptic Gregorian calendar; H. Hinnant's days_from_civil)
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    if secs < 0 {
+        return Err(format!(
+            "before the Unix epoch (1970-01-01T00:00:00Z); {FORM}"
+        ));
+    }
+    Ok(secs * 1000 + ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +477,46 @@ mod tests {
         assert_eq!(SimTime(1_234_499).secs_str(), "1.234");
         assert_eq!(SimTime(u64::MAX).secs_str(), "18446744073709.552");
         assert_eq!(SimDuration(2_500_000).to_string(), "2.500s");
+    }
+
+    /// Unix times worked out by hand: 2026-01-01 is 20,454 days after 1970-01-01
+    /// (56 years, 14 of them leap: 56 × 365 + 14), × 86,400 s = 1,767,225,600 s.
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(
+            parse_rfc3339_ms("2026-01-01T00:00:00Z"),
+            Ok(1_767_225_600_000)
+        );
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Ok(0));
+        // one day, one hour, one minute, one second and 5 ms later
+        assert_eq!(parse_rfc3339_ms("1970-01-02T01:01:01.005z"), Ok(90_061_005));
+        // +02:00 is two hours earlier in UTC; a tenth of a second is 100 ms
+        assert_eq!(
+            parse_rfc3339_ms("2026-01-01t02:00:00.1+02:00"),
+            Ok(1_767_225_600_100)
+        );
+        // 2024 is a leap year: Feb 29 exists, and Mar 1 is one day after it
+        let feb29 = parse_rfc3339_ms("2024-02-29T00:00:00Z").unwrap();
+        assert_eq!(
+            parse_rfc3339_ms("2024-03-01T00:00:00Z"),
+            Ok(feb29 + 86_400_000)
+        );
+        for bad in [
+            "",
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "2026-01-01 00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00.1234Z",
+            "1969-12-31T23:59:59Z",
+            "1970-01-01T00:00:00+01:00",
+            "2026-01-01T00:00:00+1:00",
+            "+2026-01-01T00:00:00Z",
+        ] {
+            let e = parse_rfc3339_ms(bad).unwrap_err();
+            assert!(e.contains("2026-01-01T00:00:00Z"), "{bad}: {e}");
+        }
     }
 }

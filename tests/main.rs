@@ -26,6 +26,8 @@ mod ipv6;
 mod layout;
 mod lazy_ticks;
 mod messages;
+mod metrics;
+mod metrics_prometheus;
 mod node_start;
 mod outputs;
 mod prefix;

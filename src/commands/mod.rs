@@ -3,6 +3,7 @@
 //! `main` prints once and turns into the exit status. Shared here: exit statuses, the error
 //! type, writing to stdout and stderr without panicking, signals, the progress bar.
 
+pub mod alerts;
 pub mod capacity;
 pub mod compare;
 mod error;

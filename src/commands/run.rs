@@ -35,12 +35,17 @@ pub struct Args {
     /// `--slo 'p99_time_to_ip<=10s'` (repeatable). Exit 3 when one is missed.
     #[arg(long, value_name = "METRIC<=VALUE")]
     pub slo: Vec<String>,
-    /// Which CSV files to write, comma-separated: timeline, nodes, pods, subnets,
-    /// events, waits, blocks (Calico runs only), all (default: the scenario's
-    /// `outputs:`, else all). summary.json is always written; `summary` alone writes
-    /// only it.
+    /// Which files to write, comma-separated: timeline, nodes, pods, subnets,
+    /// events, waits, blocks (Calico runs only), all (every CSV file), metrics
+    /// (metrics.om, OpenMetrics; only when named: `all,metrics`) (default: the
+    /// scenario's `outputs:`, else all). summary.json is always written; `summary` alone
+    /// writes only it.
     #[arg(long, value_name = "LIST")]
     pub outputs: Option<String>,
+    /// The wall-clock time simulated time 0 stands for in metrics.om's timestamps
+    /// (RFC 3339, e.g. 2026-01-01T00:00:00Z, the default).
+    #[arg(long, value_name = "RFC3339")]
+    pub metrics_start: Option<String>,
 }
 
 /// Runs one scenario into its directory.
@@ -55,6 +60,14 @@ pub fn run(a: &Args) -> Result<(), Error> {
     if let Some(list) = &a.outputs {
         sc.outputs = crate::scenario::OutputSet::parse_list(list)
             .map_err(|e| Error::invalid(format_args!("--outputs {list}: {e}")))?;
+    }
+    if let Some(text) = &a.metrics_start {
+        sc.outputs.metrics_start_ms = crate::time::parse_rfc3339_ms(text).map_err(|e| {
+            Error::invalid(format_args!(
+                "--metrics-start {}: {e}",
+                crate::scenario::Escaped(text)
+            ))
+        })?;
     }
     let (mut summary, stats, started) = simulate(sc, &sha, a)?;
     // Objectives: judged after the files were written; summary.json gets their outcomes.

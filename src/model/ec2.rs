@@ -74,6 +74,17 @@ pub enum Response {
     ServerError(SimDuration),
 }
 
+impl Response {
+    /// The error code of a failed request (`None` when it succeeded).
+    pub fn error(&self) -> Option<crate::model::record::Ec2Error> {
+        match self {
+            Response::Ok(_) => None,
+            Response::Throttled(_) => Some(crate::model::record::Ec2Error::RequestLimitExceeded),
+            Response::ServerError(_) => Some(crate::model::record::Ec2Error::InternalError),
+        }
+    }
+}
+
 /// The simulated EC2 endpoint of the account: latencies, throttling, injected errors and
 /// counters.
 pub struct Ec2 {
@@ -123,6 +134,11 @@ impl Ec2 {
             return Response::ServerError(self.config.error_latency);
         }
         Response::Ok(draw(self.config.latency[i], rng))
+    }
+
+    /// Requests answered `RequestLimitExceeded` so far, per action.
+    pub fn throttled(&self) -> &[u64; crate::scenario::EC2_ACTIONS] {
+        &self.throttled
     }
 
     /// Requests made so far, per action (indexed by `Ec2Action as usize`), throttled ones

@@ -5,8 +5,11 @@
 //! allocating: names and detail texts go through buffers kept by the writer.
 
 use super::detail::write_detail;
+use super::metrics::MetricsFile;
+use super::openmetrics::UnixMillis;
 use crate::model::record::{
-    BlockRow, EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
+    BlockRow, ClusterMetricsRow, EventRecord, NodeMetricsRow, NodeRow, PodRecord, Recorder,
+    SubnetRow, TimelineRow, WaitRecord,
 };
 use crate::time::SimTime;
 use serde::Serialize;
@@ -196,6 +199,7 @@ pub struct CsvRecorder<W: Write> {
     pods: Option<CsvFile<W>>,
     waits: Option<CsvFile<W>>,
     blocks: Option<CsvFile<W>>,
+    metrics: Option<MetricsFile<W>>,
     detail: String,
     name: String,
     ip: String,
@@ -235,6 +239,8 @@ pub struct Files {
     pub waits: bool,
     /// `blocks.csv`.
     pub blocks: bool,
+    /// `metrics.om`.
+    pub metrics: bool,
 }
 
 impl CsvRecorder<io::Sink> {
@@ -272,6 +278,7 @@ impl<W: Write> CsvRecorder<W> {
             pods: w.pods.map(CsvFile::new::<PodCsvRow<'_>>).transpose()?,
             waits: w.waits.map(CsvFile::new::<WaitCsvRow<'_>>).transpose()?,
             blocks: None,
+            metrics: None,
             detail: String::with_capacity(256),
             name: String::with_capacity(64),
             ip: String::with_capacity(16),
@@ -286,6 +293,12 @@ impl<W: Write> CsvRecorder<W> {
         Ok(self)
     }
 
+    /// Also writes `metrics.om` to `w`, its timestamps counted from `start`.
+    pub fn with_metrics(mut self, w: W, start: UnixMillis) -> Self {
+        self.metrics = Some(MetricsFile::new(w, start));
+        self
+    }
+
     /// The files this recorder writes (a record for any other is dropped unformatted).
     pub fn files(&self) -> Files {
         Files {
@@ -296,6 +309,7 @@ impl<W: Write> CsvRecorder<W> {
             pods: self.pods.is_some(),
             waits: self.waits.is_some(),
             blocks: self.blocks.is_some(),
+            metrics: self.metrics.is_some(),
         }
     }
 
@@ -345,6 +359,9 @@ impl<W: Write> CsvRecorder<W> {
         {
             f.finish()?.flush()?;
         }
+        if let Some(m) = self.metrics {
+            m.finish()?.flush()?;
+        }
         Ok(())
     }
 }
@@ -368,6 +385,25 @@ impl<W: Write> Recorder for CsvRecorder<W> {
         if let Some(f) = &mut self.subnets {
             let r = f.row(row);
             self.keep(r);
+        }
+        if let Some(m) = &mut self.metrics {
+            m.subnet(row);
+        }
+    }
+
+    fn wants_metrics(&self) -> bool {
+        self.metrics.is_some()
+    }
+
+    fn node_metrics(&mut self, row: &NodeMetricsRow<'_>) {
+        if let Some(m) = &mut self.metrics {
+            m.node(row);
+        }
+    }
+
+    fn cluster_metrics(&mut self, row: &ClusterMetricsRow) {
+        if let Some(m) = &mut self.metrics {
+            m.cluster(row);
         }
     }
 

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Every file a run or a comparison can leave in its directory (the lock file aside).
-pub const RESULT_FILES: [&str; 12] = [
+pub const RESULT_FILES: [&str; 13] = [
     "timeline.csv",
     "nodes.csv",
     "pods.csv",
@@ -37,6 +37,7 @@ pub const RESULT_FILES: [&str; 12] = [
     "comparison.json",
     "blocks.csv",
     "shard.json",
+    "metrics.om",
 ];
 
 /// Why an output directory cannot be used.

@@ -9,7 +9,8 @@
 
 use crate::model::ids::{GroupId, NodeId};
 use crate::model::record::{
-    BlockRow, EventRecord, Fact, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
+    BlockRow, ClusterMetricsRow, EventRecord, Fact, NodeMetricsRow, NodeRow, PodRecord, Recorder,
+    SubnetRow, TimelineRow, WaitRecord,
 };
 use crate::model::{NameSuffix, PodName};
 use crate::scenario::NodeGroupSpec;
@@ -43,6 +44,13 @@ struct NodeOwned {
     node: Span,
     nodegroup: Span,
     instance_type: Span,
+}
+
+/// A node's `metrics.om` sample: the row with empty names, and its names.
+struct NodeMetricsOwned {
+    row: NodeMetricsRow<'static>,
+    node: Span,
+    nodegroup: Span,
 }
 
 /// A `subnets.csv` sample.
@@ -93,6 +101,8 @@ pub struct Batch {
     events: Vec<EventOwned>,
     pods: Vec<PodOwned>,
     waits: Vec<WaitOwned>,
+    node_metrics: Vec<NodeMetricsOwned>,
+    cluster_metrics: Vec<ClusterMetricsRow>,
 }
 
 /// An empty name, for the borrowed fields of a row kept with its names apart.
@@ -108,6 +118,8 @@ impl Batch {
             + self.events.len()
             + self.pods.len()
             + self.waits.len()
+            + self.node_metrics.len()
+            + self.cluster_metrics.len()
     }
 
     /// No row held.
@@ -125,6 +137,8 @@ impl Batch {
         self.events.clear();
         self.pods.clear();
         self.waits.clear();
+        self.node_metrics.clear();
+        self.cluster_metrics.clear();
     }
 
     fn span(&mut self, s: &str) -> Span {
@@ -183,6 +197,25 @@ impl Batch {
             instance_type: self.span(r.instance_type),
         };
         self.nodes.push(owned);
+    }
+
+    /// Keeps a node's metrics sample.
+    pub fn node_metrics(&mut self, r: &NodeMetricsRow<'_>) {
+        let owned = NodeMetricsOwned {
+            row: NodeMetricsRow {
+                node: "",
+                nodegroup: "",
+                ..*r
+            },
+            node: self.span(r.node),
+            nodegroup: self.span(r.nodegroup),
+        };
+        self.node_metrics.push(owned);
+    }
+
+    /// Keeps the cluster's metrics sample.
+    pub fn cluster_metrics(&mut self, r: &ClusterMetricsRow) {
+        self.cluster_metrics.push(*r);
     }
 
     /// Keeps a subnet's sample.
@@ -298,6 +331,16 @@ impl Batch {
                 node: w.node.map(|s| self.str(s)),
                 ..w.record
             });
+        }
+        for m in &self.node_metrics {
+            to.node_metrics(&NodeMetricsRow {
+                node: self.str(m.node),
+                nodegroup: self.str(m.nodegroup),
+                ..m.row
+            });
+        }
+        for c in &self.cluster_metrics {
+            to.cluster_metrics(c);
         }
     }
 }

@@ -16,7 +16,8 @@
 use super::csv_files::{CsvRecorder, Files};
 use super::rows::Batch;
 use crate::model::record::{
-    BlockRow, EventRecord, NodeRow, PodRecord, Recorder, SubnetRow, TimelineRow, WaitRecord,
+    BlockRow, ClusterMetricsRow, EventRecord, NodeMetricsRow, NodeRow, PodRecord, Recorder,
+    SubnetRow, TimelineRow, WaitRecord,
 };
 use crate::scenario::NodeGroupSpec;
 use std::io::{self, Write};
@@ -133,7 +134,7 @@ impl Recorder for ThreadedRecorder {
     }
 
     fn subnet(&mut self, row: &SubnetRow<'_>) {
-        if self.files.subnets {
+        if self.files.subnets || self.files.metrics {
             self.batch.subnet(row);
             self.sent_if_full();
         }
@@ -163,6 +164,24 @@ impl Recorder for ThreadedRecorder {
     fn block(&mut self, row: &BlockRow<'_>) {
         if self.files.blocks {
             self.batch.block(row);
+            self.sent_if_full();
+        }
+    }
+
+    fn wants_metrics(&self) -> bool {
+        self.files.metrics
+    }
+
+    fn node_metrics(&mut self, row: &NodeMetricsRow<'_>) {
+        if self.files.metrics {
+            self.batch.node_metrics(row);
+            self.sent_if_full();
+        }
+    }
+
+    fn cluster_metrics(&mut self, row: &ClusterMetricsRow) {
+        if self.files.metrics {
+            self.batch.cluster_metrics(row);
             self.sent_if_full();
         }
     }

@@ -463,6 +463,7 @@ impl Default for Ec2Config {
 }
 
 /// Which output files a run writes (`outputs:` or `--outputs`); `summary.json` always is.
+/// `all` is every CSV file; `metrics.om` is written only when `metrics` is named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutputSet {
     /// `timeline.csv`.
@@ -479,6 +480,11 @@ pub struct OutputSet {
     pub waits: bool,
     /// `blocks.csv` (written by Calico runs only).
     pub blocks: bool,
+    /// `metrics.om` (OpenMetrics; opt-in, not part of `all`).
+    pub metrics: bool,
+    /// The Unix time (ms) `metrics.om`'s timestamps count from (`--metrics-start`;
+    /// default 2026-01-01T00:00:00Z).
+    pub metrics_start_ms: i64,
 }
 
 impl Default for OutputSet {
@@ -492,15 +498,20 @@ impl Default for OutputSet {
             events: true,
             waits: true,
             blocks: true,
+            metrics: false,
+            metrics_start_ms: Self::DEFAULT_METRICS_START_MS,
         }
     }
 }
 
 impl OutputSet {
     /// The names `outputs:` and `--outputs` accept, in the order files are listed.
-    pub const NAMES: [&'static str; 7] = [
-        "timeline", "nodes", "pods", "subnets", "events", "waits", "blocks",
+    pub const NAMES: [&'static str; 8] = [
+        "timeline", "nodes", "pods", "subnets", "events", "waits", "blocks", "metrics",
     ];
+
+    /// 2026-01-01T00:00:00Z in Unix milliseconds: `metrics.om`'s default epoch.
+    pub const DEFAULT_METRICS_START_MS: i64 = 1_767_225_600_000;
 
     /// No CSV file (only `summary.json`).
     pub const NONE: OutputSet = OutputSet {
@@ -511,6 +522,8 @@ impl OutputSet {
         events: false,
         waits: false,
         blocks: false,
+        metrics: false,
+        metrics_start_ms: Self::DEFAULT_METRICS_START_MS,
     };
 
     /// Adds the file named `name` (one of [`OutputSet::NAMES`], or `all`); false if the
@@ -524,7 +537,15 @@ impl OutputSet {
             "events" => self.events = true,
             "waits" => self.waits = true,
             "blocks" => self.blocks = true,
-            "all" => *self = OutputSet::default(),
+            "metrics" => self.metrics = true,
+            // every CSV file; metrics.om only if named
+            "all" => {
+                *self = OutputSet {
+                    metrics: self.metrics,
+                    metrics_start_ms: self.metrics_start_ms,
+                    ..OutputSet::default()
+                }
+            }
             _ => return false,
         }
         true

@@ -68,6 +68,7 @@ impl NodeIpamd {
         let (max_attempts, max_backoff, quota_max) =
             (retry.max_attempts, retry.max_backoff, retry.quota);
         let Some(err) = error else {
+            self.counters.call(call.action, None);
             self.end_repeats(ctx);
             self.last_failure = None;
             let refund = if self.retry_cost_in_flight > 0 {
@@ -111,6 +112,7 @@ impl NodeIpamd {
             }
             self.sleep(ctx, latency + backoff, Step::Retry);
         } else {
+            self.counters.call(action, Some(err));
             self.call_error = Some(err);
             if self.shown & SHOWN_FAILED != 0 {
                 self.count_repeat(ctx, action, err, true);

@@ -149,6 +149,8 @@ impl NodeIpamd {
         let primary = match result {
             Ok(p) => p,
             Err(error) => {
+                self.counters
+                    .error(Ec2Action::CreateNetworkInterface, error);
                 ctx.emit(Fact::InsufficientAddresses {
                     action: Ec2Action::CreateNetworkInterface,
                     eni: None,
@@ -191,6 +193,9 @@ impl NodeIpamd {
     /// (or much later, with the injected fault); then `ModifyNetworkInterfaceAttribute`.
     pub(super) fn attached(&mut self, ctx: &mut Ctx<'_>, mut e: NewEni) {
         if self.attach_exceeds_instance_limit() {
+            let error = Ec2Error::AttachmentLimitExceeded;
+            self.counters
+                .error(Ec2Action::AttachNetworkInterface, error);
             return self.attach_failed(ctx, e, Ec2Error::AttachmentLimitExceeded);
         }
         let mut delay = ec2::draw(ctx.ec2.imds_delay(), &mut self.rng.imds);
@@ -373,6 +378,8 @@ impl NodeIpamd {
             ctx.now,
             &mut self.rng.ec2,
         );
+        self.counters
+            .call(Ec2Action::DeleteNetworkInterface, r.error());
         if !matches!(r, Response::Ok(_)) {
             let at = ctx.now + LEAK_CLEANUP_PERIOD;
             return ctx.queue.schedule(at, Event::LeakedEniCleanup(id));

@@ -117,7 +117,8 @@ impl NodeIpamd {
         self.gen += 1;
         self.serving = false;
         self.call_error = None;
-        // a new process: its timers start from zero
+        // a new process: its timers and its Prometheus counters start from zero
+        self.counters = crate::model::record::AwsNodeCounters::default();
         self.last_pool_action = None;
         self.last_decrease = None;
         self.last_insufficient = None;

@@ -144,10 +144,11 @@ impl NodeIpamd {
     pub(super) fn ipv6_assigned(&mut self, ctx: &mut Ctx<'_>, error: Option<Ec2Error>) {
         let subnet = self.conf.subnet;
         let got = match error {
-            None => ctx
-                .subnet(subnet)
-                .allocate_v6_prefix()
-                .ok_or(Ec2Error::InsufficientCidrBlocks),
+            None => ctx.subnet(subnet).allocate_v6_prefix().ok_or_else(|| {
+                let e = Ec2Error::InsufficientCidrBlocks;
+                self.counters.error(Ec2Action::AssignIpv6Addresses, e);
+                e
+            }),
             Some(e) => Err(e),
         };
         match got {

@@ -33,7 +33,7 @@ use super::ec2::Ec2;
 use super::event::Event;
 use super::ids::{EniId, GroupId, NodeId, PodId, SubnetId};
 use super::lease::{Ipv4, Lease, Leased};
-use super::record::{Draft, Ec2Error, EventOrder, Fact};
+use super::record::{AwsNodeCounters, Draft, Ec2Error, EventOrder, Fact};
 use super::subnet::Subnet;
 use crate::engine::EventQueue;
 use crate::scenario::{Ec2Action, NodeGroupSpec, Placement, Scenario};
@@ -325,6 +325,8 @@ pub struct NodeIpamd {
     pub enis_attached: u64,
     /// ENIs freed.
     pub enis_freed: u64,
+    /// This aws-node process's Prometheus counters (`metrics.om`).
+    pub counters: AwsNodeCounters,
     /// Sleeping through idle ticks: the loop's phase and what was applied.
     dormant: Option<dormant::Dormant>,
     /// The last failed request, until a request succeeds.
@@ -378,6 +380,7 @@ impl NodeIpamd {
             next_eni_id: 0,
             enis_attached: 0,
             enis_freed: 0,
+            counters: AwsNodeCounters::default(),
             dormant: None,
             last_failure: None,
             repeats: None,
@@ -446,9 +449,11 @@ impl NodeIpamd {
         if !self.serving {
             return None;
         }
+        self.counters.add_ip = self.counters.add_ip.saturating_add(1);
         if self.v6.is_none() {
             let s = self.ds.stats(now);
             if s.available() <= s.cooldown {
+                self.counters.no_ip = self.counters.no_ip.saturating_add(1);
                 return None;
             }
         }
@@ -462,12 +467,18 @@ impl NodeIpamd {
                 addr,
             });
         }
-        let (eni, addr) = self.ds.assign(now, pod, eni_rot, ip_rot)?;
+        let Some((eni, addr)) = self.ds.assign(now, pod, eni_rot, ip_rot) else {
+            self.counters.no_ip = self.counters.no_ip.saturating_add(1);
+            return None;
+        };
         Some(Lease::v4(Some(eni), Ipv4(addr)))
     }
 
     /// CNI DEL (`UnassignPodIPAddress`, §d.2): the address stays on the ENI and cools.
     pub fn cni_del(&mut self, now: SimTime, pod: PodId, lease: Lease) {
+        if self.serving {
+            self.counters.del_ip = self.counters.del_ip.saturating_add(1);
+        }
         match (lease.addr, &mut self.v6, lease.eni) {
             (Leased::V6Offset(off), Some(v6), _) => v6.unassign(now, off, pod),
             (Leased::V4(addr), None, Some(eni)) => {

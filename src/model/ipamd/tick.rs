@@ -157,6 +157,8 @@ impl NodeIpamd {
                 self.increase_done(ctx)
             }
             Err(error) => {
+                self.counters
+                    .error(Ec2Action::AssignPrivateIpAddresses, error);
                 let insufficient = |then| Fact::InsufficientAddresses {
                     action: Ec2Action::AssignPrivateIpAddresses,
                     eni: Some(eni),
@@ -350,6 +352,8 @@ impl NodeIpamd {
         let r = ctx
             .ec2
             .request(Ec2Action::DescribeNetworkInterfaces, now, &mut self.rng.ec2);
+        self.counters
+            .call(Ec2Action::DescribeNetworkInterfaces, r.error());
         if !matches!(r, Response::Ok(_)) {
             return;
         }

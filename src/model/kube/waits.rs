@@ -137,6 +137,18 @@ impl Kube {
         }
     }
 
+    /// Pods bound to a node and waiting for an IP at `t`, counted by the cause their
+    /// `waits.csv` interval at `t` names (indexed by [`WaitCause::index`]).
+    pub fn waiting_by_cause(&self, t: SimTime) -> [u32; WaitCause::ALL.len()] {
+        let mut out = [0; WaitCause::ALL.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            for &(_, pod) in &n.waits.waiting {
+                out[self.cause_at(pod, NodeId::from_index(i), t).index()] += 1;
+            }
+        }
+        out
+    }
+
     /// A pod-network pod now waits on `node` (bound at `now`).
     pub(super) fn start_node_wait(&mut self, node: NodeId, pod: PodId, now: SimTime) {
         self.nodes[node.index()].waits.waiting.push((now, pod));

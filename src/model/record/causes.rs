@@ -19,6 +19,20 @@ pub enum Ec2Error {
 }
 
 impl Ec2Error {
+    /// Every error, in the order of [`Ec2Error::index`].
+    pub const ALL: [Ec2Error; 5] = [
+        Ec2Error::RequestLimitExceeded,
+        Ec2Error::InternalError,
+        Ec2Error::InsufficientFreeAddressesInSubnet,
+        Ec2Error::InsufficientCidrBlocks,
+        Ec2Error::AttachmentLimitExceeded,
+    ];
+
+    /// Its position in [`Ec2Error::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// EC2's error code.
     pub fn name(self) -> &'static str {
         match self {

@@ -3,11 +3,13 @@
 //! The model never formats text. Writers (`crate::output`) turn these records into CSV and
 //! JSON through libraries; tests keep them in memory ([`MemoryRecorder`]) and match on the
 //! typed fields. Files: `samples.rs` (timeline, node, subnet and pod rows), `facts.rs` (the
-//! events), `waits.rs` (wait causes and intervals), `memory.rs` (the in-memory recorder).
+//! events), `waits.rs` (wait causes and intervals), `metrics.rs` (the samples of `metrics.om`),
+//! `memory.rs` (the in-memory recorder).
 
 mod causes;
 mod facts;
 mod memory;
+mod metrics;
 mod order;
 mod samples;
 mod waits;
@@ -16,6 +18,7 @@ pub use facts::{Ec2Error, Fact, InsufficientThen, RestartReason};
 pub use memory::{
     BlockSample, MemoryRecorder, NodeSample, OwnedEvent, OwnedPod, OwnedWait, SubnetSample,
 };
+pub use metrics::{AwsNodeCounters, ClusterMetricsRow, NodeMetricsRow, EC2_ERRORS};
 pub use order::{Draft, EventOrder, Slot, StreakOwner};
 pub use samples::{BlockRow, NodeRow, PodAddr, PodRecord, PodState, SubnetRow, TimelineRow};
 pub use waits::{CauseChange, WaitCause, WaitRecord};
@@ -61,4 +64,15 @@ pub trait Recorder {
     /// A claimed Calico block's sample (`blocks.csv`); every claimed block at every sample
     /// time, in block order. Default: not kept.
     fn block(&mut self, _row: &BlockRow<'_>) {}
+    /// Whether `metrics.om` is written: the world builds the metrics rows only then.
+    /// Default: no.
+    fn wants_metrics(&self) -> bool {
+        false
+    }
+    /// A node's metrics (`metrics.om`), right after its `nodes.csv` sample (VPC CNI runs
+    /// only). Default: not kept.
+    fn node_metrics(&mut self, _row: &NodeMetricsRow<'_>) {}
+    /// The cluster's metrics (`metrics.om`), right after the timeline's sample. Default:
+    /// not kept.
+    fn cluster_metrics(&mut self, _row: &ClusterMetricsRow) {}
 }

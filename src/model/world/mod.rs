@@ -134,7 +134,9 @@ impl<R: Recorder> World<R> {
             .collect();
         let ec2 = Ec2::new(sc.ec2.clone());
         let mut kube = Kube::new(&sc);
-        kube.lazy_retries = options.lazy_retries;
+        // metrics.om counts every CNI ADD per node as it happens (and resets the counts
+        // with aws-node): its runs keep every retry an event
+        kube.lazy_retries = options.lazy_retries && !recorder.wants_metrics();
         let controller_rng = rng_stream(sc.seed, streams::RESOURCE_CONTROLLER);
         let controller = super::podeni::Controller::new(&sc.resource_controller, controller_rng);
         let calico = sc.ipam.calico().then(|| Calico::new(&sc));

@@ -3,7 +3,9 @@
 
 use super::World;
 use crate::engine::Watch;
-use crate::model::record::{BlockRow, NodeRow, Recorder, SubnetRow, TimelineRow};
+use crate::model::record::{
+    BlockRow, ClusterMetricsRow, NodeMetricsRow, NodeRow, Recorder, SubnetRow, TimelineRow,
+};
 use crate::time::SimTime;
 
 impl<R: Recorder> World<R> {
@@ -12,6 +14,7 @@ impl<R: Recorder> World<R> {
     /// when the run is being stopped (it is then abandoned).
     pub(super) fn take_sample(&mut self, now: SimTime, watch: &mut Watch<'_>) {
         let (unschedulable, waiting, running) = self.kube.counts();
+        let metrics = self.recorder.wants_metrics();
         let mut row = TimelineRow {
             time: now,
             nodes: 0,
@@ -55,6 +58,25 @@ impl<R: Recorder> World<R> {
                 prefixes: s.prefixes,
                 pods: k.bound,
             });
+            if metrics && self.calico.is_none() {
+                // `updateIPStats` sets the maxima in nodeInit (ipamd.go)
+                let (eni_max, ip_max) = match k.ready {
+                    true => (ip.conf.max_eni, ip.conf.max_eni * ip.conf.ips_per_eni),
+                    false => (0, 0),
+                };
+                self.recorder.node_metrics(&NodeMetricsRow {
+                    time: now,
+                    node: &node.name,
+                    nodegroup: &group.name,
+                    enis,
+                    eni_max,
+                    ip_max,
+                    ips_total: s.total,
+                    ips_assigned: s.assigned,
+                    prefixes: s.prefixes,
+                    counters: ip.counters,
+                });
+            }
         }
         row.ips_available = row.ips_total - row.ips_assigned;
         row.subnet_free_ips = self.subnets.iter().map(|s| u64::from(s.free())).sum();
@@ -67,6 +89,15 @@ impl<R: Recorder> World<R> {
             });
         }
         self.recorder.timeline(&row);
+        if metrics {
+            self.recorder.cluster_metrics(&ClusterMetricsRow {
+                time: now,
+                pods_unschedulable: unschedulable,
+                waiting_ip: self.kube.waiting_by_cause(now),
+                ec2_requests: *self.ec2.calls(),
+                ec2_throttled: *self.ec2.throttled(),
+            });
+        }
         if let Some(c) = &self.calico {
             for (index, b) in c.pool.blocks() {
                 if !watch.go_on(now) {
