@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Import(a) => commands::import::import(a),
         Report(a) => commands::report::report(a),
         Explain(a) => commands::explain::explain(a),
+        Check(a) => commands::check::check(a),
     };
     // the error, if any, is said once, here (130 if a signal came, however late)
     commands::exit_status(result).into()

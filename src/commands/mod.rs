@@ -4,6 +4,7 @@
 //! type, writing to stdout and stderr without panicking, signals, the progress bar.
 
 pub mod capacity;
+pub mod check;
 pub mod compare;
 mod error;
 pub mod explain;

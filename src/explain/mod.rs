@@ -26,6 +26,7 @@ mod text;
 pub use overview::{overview, CauseTotal, Overview, SlowPod};
 pub use steps::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitCauseSeconds, WaitStep};
 pub use story::pod_story;
+pub use read::{check_dir, parse_ms, Table};
 pub(crate) use text::{outcome, shell_word};
 pub use text::{overview_text, story_text};
 
