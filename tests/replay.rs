@@ -1,0 +1,413 @@
+//! `ipamsim import` replays and `ipamsim check`: the fixtures of tests/fixtures/import/replay/
+//! (a managed nodegroup's scale-out, a Karpenter launch, DaemonSets, a Job whose pods end and
+//! are deleted, a bare pod, address-failure events), and a round trip: a run, written out as
+//! kubectl would have recorded it, imported, run again and checked against itself.
+
+use crate::common;
+
+use common::{fresh_dir, ipamsim};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import/replay")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Imports the fixture's three pod files into `dir/cluster.yaml`.
+fn import_fixture(dir: &Path) -> std::process::Output {
+    let out = dir.join("cluster.yaml");
+    ipamsim(&[
+        "import",
+        "--nodes",
+        &fixture("nodes.json"),
+        "--subnets",
+        &fixture("subnets.json"),
+        "--pods",
+        &fixture("pods-before.json"),
+        &fixture("pods-watch.json"),
+        &fixture("pods-after.json"),
+        "--since",
+        "2026-08-01T12:00:00Z",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn a_scale_out_history_becomes_launches_and_traces() {
+    let dir = fresh_dir("replay", "fixture");
+    let out = import_fixture(&dir);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // the multi-NIC pod is the one warning, placed in the watch stream's 84th document
+    assert!(
+        stderr.contains("pods-watch.json:")
+            && stderr.contains(": warning: [83].object.metadata.annotations[\"k8s.amazonaws.com/nicConfig\"]: pod default/debug-shell"),
+        "{stderr}"
+    );
+    let yaml = read(&dir.join("cluster.yaml"));
+    let sc: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+    // window 12:00:00 (--since) → 12:03:40 (debug-shell's deletion, the last change) = 220 s,
+    // plus the 120 s tail
+    assert_eq!(sc["duration"], "340s");
+    let groups = sc["nodegroups"].as_sequence().unwrap();
+    let group = |name: &str| groups.iter().find(|g| g["name"] == name).unwrap().clone();
+    let ng = group("ng-general");
+    // the two nodes of 10:00:40 are there at t = 0; those created at 12:01:30 and :31 join:
+    // launched 60 s (the assumed provision time) before, at 30 s and 31 s
+    assert_eq!(ng["count"], 2);
+    assert_eq!(ng["max_pods"], 12);
+    let launches: Vec<(String, u64)> = ng["launch"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|l| (l["at"].as_str().unwrap().to_string(), l["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(launches, [("30s".to_string(), 1), ("31s".to_string(), 1)]);
+    // Ready 40 s and 44 s after creation: the lower median of the two is 40 s
+    assert_eq!(ng["aws_node_start"], "40s");
+    // Karpenter's c6a.2xlarge: created 12:02:00 → launched at 60 s; Ready 30 s later
+    let k = group("default");
+    assert_eq!(k["count"], 0);
+    assert_eq!(k["instance_type"], "c6a.2xlarge");
+    assert_eq!(k["launch"][0]["at"], "60s");
+    assert_eq!(k["aws_node_start"], "30s");
+    let traces: Vec<&str> = sc["workloads"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|w| w["trace"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        traces,
+        [
+            "traces/coredns.csv",
+            "traces/default-bare-pods.csv",
+            "traces/report-29012040.csv",
+            "traces/web.csv"
+        ]
+    );
+    // the Job's pods: created 12:00:30, ended when their containers finished (12:01:10,
+    // :15, :20), before their deletion at 12:04:00
+    assert_eq!(
+        read(&dir.join("traces/report-29012040.csv")),
+        "time_s,action,pod,workload\n\
+         30.000,create,report-29012040-p3n7d,report-29012040\n\
+         30.000,create,report-29012040-t6w1z,report-29012040\n\
+         30.000,create,report-29012040-x8k2q,report-29012040\n\
+         70.000,delete,report-29012040-x8k2q,report-29012040\n\
+         75.000,delete,report-29012040-p3n7d,report-29012040\n\
+         80.000,delete,report-29012040-t6w1z,report-29012040\n"
+    );
+    // web: 4 pods at 5 s, 36 more at 60 s, none deleted
+    let web = read(&dir.join("traces/web.csv"));
+    assert_eq!(web.lines().filter(|l| l.starts_with("5.000,create")).count(), 4);
+    assert_eq!(web.lines().filter(|l| l.starts_with("60.000,create")).count(), 36);
+    assert!(!web.contains("delete"));
+    // coredns, created at 10:01 (before --since), is there from t = 0
+    assert!(read(&dir.join("traces/coredns.csv")).contains("0.000,create,coredns-5b8c9d7f6c-h4x2p,coredns"));
+    // DaemonSet pods are not in traces: the scenario's DaemonSets run on every node
+    assert!(!web.contains("aws-node"));
+    // the scenario validates and runs, with the traces beside it
+    ok(&ipamsim(&["validate", dir.join("cluster.yaml").to_str().unwrap()]));
+}
+
+#[test]
+fn the_same_history_imports_to_the_same_bytes() {
+    let a = fresh_dir("replay", "same-a");
+    let b = fresh_dir("replay", "same-b");
+    ok(&import_fixture(&a));
+    ok(&import_fixture(&b));
+    for f in [
+        "cluster.yaml",
+        "traces/web.csv",
+        "traces/coredns.csv",
+        "traces/report-29012040.csv",
+        "traces/default-bare-pods.csv",
+    ] {
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
+    }
+}
+
+#[test]
+fn check_reads_the_fixture_events_and_names_unexplained_pods() {
+    let dir = fresh_dir("replay", "check-fixture");
+    ok(&import_fixture(&dir));
+    let run = dir.join("run");
+    ok(&ipamsim(&["run", dir.join("cluster.yaml").to_str().unwrap(), "--out", run.to_str().unwrap(), "-q"]));
+    let out = ipamsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--observed",
+        &fixture("pods-before.json"),
+        &fixture("pods-watch.json"),
+        &fixture("pods-after.json"),
+        "--events",
+        &fixture("events.json"),
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&ok(&out)).unwrap();
+    // 40 web + 3 Job + 2 coredns + 1 bare pod are shared; DaemonSet pods are not compared
+    assert_eq!(v["matched"]["compared"], 46);
+    assert_eq!(v["all"]["pods"], 46);
+    assert_eq!(v["workloads"]["web"]["pods"], 40);
+    // two FailedCreatePodSandBox events for lack of an address, 3 failures each; the
+    // scaling event is not one
+    let f = &v["address_failures"]["observed"];
+    assert_eq!((f["events"].as_u64(), f["failures"].as_u64()), (Some(2), Some(6)));
+    assert_eq!(f["first"], "2026-08-01T12:02:02Z");
+    assert_eq!(f["last"], "2026-08-01T12:02:23Z");
+    // observed web p99: the Karpenter node's pods, created 12:01:00, sandbox at 12:02:32 = 92 s
+    assert_eq!(v["workloads"]["web"]["observed"]["p99"], 92.0);
+    // every unexplained pod comes with its story's command
+    for u in v["unexplained"].as_array().unwrap() {
+        let pod = u["pod"].as_str().unwrap();
+        assert!(u["explain"].as_str().unwrap().ends_with(&format!("--pod {pod}")));
+        assert!(u["observed_s"].as_f64().unwrap() > u["simulated_s"].as_f64().unwrap() + 10.0);
+    }
+}
+
+// ---- the round trip ----------------------------------------------------------------
+
+/// A scale-out with a launch and a scale-in: 2 m5.large with 12 workload slots each (max
+/// pods 14, two host-network DaemonSets); web has 10 pods at 10 s and goes to 40 at 90 s, so
+/// 16 pods wait for the two nodes launched at 60 s (Ready about 125 s); back to 20 at 240 s
+/// (20 deletions). The first pods come once both nodes are Ready: at t = 0 which node's
+/// init ends first is a draw of the seed, and the run and its replay draw differently.
+const ROUND_TRIP: &str = "\
+duration: 6m
+subnets:
+  - {name: a, cidr: 10.0.0.0/16}
+nodegroups:
+  - name: ng
+    instance_type: m5.large
+    count: 2
+    subnet: a
+    max_pods: 14
+    launch:
+      - {at: 60s, count: 2}
+daemonsets:
+  - {name: aws-node, host_network: true}
+  - {name: kube-proxy, host_network: true}
+workloads:
+  - name: web
+    steps:
+      - {at: 10s, replicas: 10}
+      - {at: 90s, replicas: 40}
+      - {at: 240s, replicas: 20}
+";
+
+/// `ms` after 2026-08-01T12:00:00Z as kubectl prints a metav1.Time (whole seconds, rounded
+/// down).
+fn stamp(ms: u64) -> String {
+    let s = 12 * 3600 + ms / 1000;
+    format!("2026-08-01T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
+fn ms(cell: &str) -> Option<u64> {
+    (!cell.is_empty()).then(|| (cell.parse::<f64>().unwrap() * 1000.0).round() as u64)
+}
+
+/// Rows of a run's CSV as maps by column.
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            header.iter().zip(rec.iter()).map(|(h, c)| (h.to_string(), c.to_string())).collect()
+        })
+        .collect()
+}
+
+/// What kubectl would have recorded of run `run`: the nodes (created when registered,
+/// Ready when init finished) and one List of every pod (deleted ones with their
+/// deletionTimestamp); `late` adds 120 s to the sandbox time of the pods it names.
+fn kubectl_of(run: &Path, late: &BTreeSet<String>) -> (Value, Value) {
+    let events = rows(&run.join("events.csv"));
+    let mut registered: BTreeMap<String, u64> = BTreeMap::new();
+    let mut ready: BTreeMap<String, u64> = BTreeMap::new();
+    for e in &events {
+        match e["kind"].as_str() {
+            "ipamd_start" if e["time_s"] == "0.000" => {
+                registered.insert(e["node"].clone(), 0);
+            }
+            "node_registered" => {
+                registered.insert(e["node"].clone(), ms(&e["time_s"]).unwrap());
+            }
+            "node_ready" => {
+                ready.entry(e["node"].clone()).or_insert(ms(&e["time_s"]).unwrap());
+            }
+            _ => {}
+        }
+    }
+    let nodes: Vec<Value> = registered
+        .iter()
+        .enumerate()
+        .map(|(k, (name, at))| {
+            json!({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {
+                    "name": name, "uid": format!("node-{k}"), "creationTimestamp": stamp(*at),
+                    "labels": {
+                        "eks.amazonaws.com/nodegroup": "ng",
+                        "node.kubernetes.io/instance-type": "m5.large",
+                        "topology.kubernetes.io/zone": "us-west-2a"
+                    }
+                },
+                "status": {
+                    "addresses": [{"type": "InternalIP", "address": format!("10.0.{}.10", k + 1)}],
+                    "allocatable": {"pods": "14"},
+                    "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": stamp(ready[name])}]
+                }
+            })
+        })
+        .collect();
+    let mut pods = Vec::new();
+    for (k, p) in rows(&run.join("pods.csv")).iter().enumerate() {
+        let created = ms(&p["created_s"]).unwrap();
+        let daemonset = p["workload"] != "web";
+        let owner = if daemonset {
+            json!({"kind": "DaemonSet", "name": p["workload"], "controller": true})
+        } else {
+            json!({"kind": "ReplicaSet", "name": "web-5f6d7c8b9a", "controller": true})
+        };
+        let mut conditions = Vec::new();
+        if let Some(s) = ms(&p["scheduled_s"]) {
+            conditions.push(json!({"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp(s)}));
+        }
+        if let Some(ip) = ms(&p["ip_assigned_s"]) {
+            let shift = if late.contains(&p["pod"]) { 120_000 } else { 0 };
+            conditions.push(json!({"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": stamp(ip + shift)}));
+        }
+        let mut metadata = json!({
+            "name": p["pod"], "namespace": "default", "uid": format!("pod-{k}"),
+            "creationTimestamp": stamp(created),
+            "labels": {"pod-template-hash": "5f6d7c8b9a"},
+            "ownerReferences": [owner]
+        });
+        if let Some(d) = ms(&p["deleted_s"]) {
+            metadata["deletionTimestamp"] = json!(stamp(d));
+        }
+        pods.push(json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+            "spec": {"nodeName": p["node"], "hostNetwork": p["host_network"] == "true"},
+            "status": {"phase": "Running", "conditions": conditions}
+        }));
+    }
+    let list = |items: Vec<Value>| json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}});
+    (list(nodes), list(pods))
+}
+
+fn write_json(path: &Path, v: &Value) -> String {
+    std::fs::write(path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Runs the round-trip scenario, records it as kubectl would (with `late` pods' sandboxes
+/// 120 s later), imports it with `--replay`, runs the import; returns (the second run, the
+/// observed pods file, the web pods).
+fn round_trip(tag: &str, late: impl Fn(&[String]) -> BTreeSet<String>) -> (PathBuf, String, BTreeSet<String>) {
+    let dir = fresh_dir("replay", tag);
+    let scenario = dir.join("s.yaml");
+    std::fs::write(&scenario, ROUND_TRIP).unwrap();
+    let first = dir.join("first");
+    ok(&ipamsim(&["run", scenario.to_str().unwrap(), "--out", first.to_str().unwrap(), "-q"]));
+    let mut web: Vec<String> = rows(&first.join("pods.csv"))
+        .into_iter()
+        .filter(|p| p["workload"] == "web")
+        .map(|p| p["pod"].clone())
+        .collect();
+    web.sort();
+    let late = late(&web);
+    let (nodes, pods) = kubectl_of(&first, &late);
+    let nodes = write_json(&dir.join("nodes.json"), &nodes);
+    let pods = write_json(&dir.join("pods.json"), &pods);
+    let imported = dir.join("replay/cluster.yaml");
+    ok(&ipamsim(&["import", "--nodes", &nodes, "--pods", &pods, "--replay", "--out", imported.to_str().unwrap()]));
+    let second = dir.join("second");
+    ok(&ipamsim(&["run", imported.to_str().unwrap(), "--out", second.to_str().unwrap(), "-q"]));
+    (second, pods, web.into_iter().collect())
+}
+
+fn check_json(run: &Path, pods: &str, extra: &[&str]) -> (Option<i32>, Value) {
+    let mut args = vec!["check", run.to_str().unwrap(), "--observed", pods, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = ipamsim(&args);
+    let v = serde_json::from_str(&String::from_utf8_lossy(&out.stdout))
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), v)
+}
+
+#[test]
+fn a_run_recorded_imported_and_run_again_agrees_with_itself() {
+    let (second, pods, web) = round_trip("round-trip", |_| BTreeSet::new());
+    let (code, v) = check_json(&second, &pods, &[]);
+    assert_eq!(code, Some(0));
+    // every web pod of the first run (10 + 30 created; the scale-in deletes, it creates
+    // none) is in the replay under its own name, and started in both
+    assert_eq!(web.len(), 40);
+    assert_eq!(v["matched"]["compared"], 40);
+    assert_eq!(v["matched"]["observed_only"], 0);
+    // agreement within the stated margin (10 s): no pod unexplained, and every percentile
+    // of the replay within 10 s of the recorded one (the recording rounds times down to
+    // whole seconds; the replay's node start is the median, its draws its own)
+    assert_eq!(v["all"]["unexplained"], json!([]));
+    for group in [&v["all"], &v["workloads"]["web"]] {
+        for p in ["p50", "p90", "p99"] {
+            let o = group["observed"][p].as_f64().unwrap();
+            let s = group["simulated"][p].as_f64().unwrap();
+            assert!((o - s).abs() <= 10.0, "{p}: observed {o} s, simulated {s} s");
+        }
+    }
+}
+
+#[test]
+fn pods_started_two_minutes_late_are_unexplained_and_miss_the_tolerance() {
+    // every second web pod (by name) got its sandbox 120 s later than the model says
+    let (second, pods, _) = round_trip("late", |web| web.iter().step_by(2).cloned().collect());
+    let late: BTreeSet<String> = rows(&second.join("pods.csv"))
+        .into_iter()
+        .filter(|p| p["workload"] == "web")
+        .map(|p| p["pod"].clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .step_by(2)
+        .collect();
+    let (code, v) = check_json(&second, &pods, &["--tolerance", "20"]);
+    // 120 s late is far beyond the 10 s margin: exactly those 20 pods are unexplained
+    let unexplained: BTreeSet<String> = v["workloads"]["web"]["unexplained"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(unexplained.len(), 20);
+    assert_eq!(unexplained, late);
+    // half the pods 120 s late moves p90 and p99 by about 120 s: outside 20 %, exit 3
+    assert_eq!(code, Some(3));
+    assert_eq!(v["within_tolerance"], false);
+    let outside = v["all"]["outside_tolerance"].as_array().unwrap();
+    assert!(outside.contains(&json!("p90")) && outside.contains(&json!("p99")), "{outside:?}");
+}
