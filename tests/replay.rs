@@ -411,3 +411,85 @@ fn pods_started_two_minutes_late_are_unexplained_and_miss_the_tolerance() {
     let outside = v["all"]["outside_tolerance"].as_array().unwrap();
     assert!(outside.contains(&json!("p90")) && outside.contains(&json!("p99")), "{outside:?}");
 }
+
+// ---- bad inputs ----------------------------------------------------------------------
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Two watch events; the second pod's creationTimestamp is `created`.
+fn watch_text(created: &str) -> String {
+    format!(
+        "{{\"type\": \"ADDED\", \"object\": {{\"kind\": \"Pod\", \"metadata\": {{\"name\": \"a\", \
+         \"uid\": \"1\", \"creationTimestamp\": \"2026-08-01T12:00:00Z\"}}}}}}\n\
+         {{\"type\": \"ADDED\",\n \"object\": {{\"kind\": \"Pod\", \"metadata\": {{\"name\": \"b\", \
+         \"uid\": \"2\",\n  \"creationTimestamp\": {created}}}}}}}\n"
+    )
+}
+
+#[test]
+fn bad_timestamps_and_broken_streams_are_located_and_nothing_is_written() {
+    let dir = fresh_dir("replay", "bad");
+    let out = dir.join("cluster.yaml");
+    let import = |pods: &Path| {
+        ipamsim(&[
+            "import",
+            "--nodes",
+            &fixture("nodes.json"),
+            "--pods",
+            pods.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let bad = dir.join("bad-time.json");
+    std::fs::write(&bad, watch_text("\"yesterday\"")).unwrap();
+    let o = import(&bad);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr_of(&o);
+    // document 2 ([1]) of the stream, on the file's fourth line after two blanks and
+    // `"creationTimestamp": ` (19 + 2 characters): column 24
+    assert!(
+        e.contains("bad-time.json:4:24: [1].object.metadata.creationTimestamp: \"yesterday\" is not a timestamp such as \"2024-05-01T10:00:00Z\""),
+        "{e}"
+    );
+    assert!(e.contains("nothing was written"), "{e}");
+    // a number where a timestamp goes: serde's type error, at the value
+    std::fs::write(&bad, watch_text("17")).unwrap();
+    let e = stderr_of(&import(&bad));
+    assert!(e.contains("bad-time.json:4:24: [1].object.metadata.creationTimestamp: invalid type: integer `17`, expected a string"), "{e}");
+    // a stream cut in its second document
+    let text = watch_text("\"2026-08-01T12:00:01Z\"");
+    std::fs::write(&bad, &text[..text.len() - 10]).unwrap();
+    let o = import(&bad);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr_of(&o).contains("the file ends before the JSON document does"), "{}", stderr_of(&o));
+    assert!(!out.exists() && !dir.join("traces").exists());
+    // a replay goes to a file, with its traces beside it
+    std::fs::write(&bad, watch_text("\"2026-08-01T12:00:01Z\"")).unwrap();
+    let o = ipamsim(&["import", "--nodes", &fixture("nodes.json"), "--pods", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr_of(&o).contains("give --out FILE"), "{}", stderr_of(&o));
+}
+
+#[test]
+fn check_refuses_a_missing_run_and_a_broken_observation() {
+    let dir = fresh_dir("replay", "check-bad");
+    let o = ipamsim(&["check", dir.join("nothing").to_str().unwrap(), "--observed", &fixture("pods-after.json")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr_of(&o).contains("no such directory"), "{}", stderr_of(&o));
+    // a real run, and an observation with a bad time in its second document
+    ok(&import_fixture(&dir));
+    let run = dir.join("run");
+    ok(&ipamsim(&["run", dir.join("cluster.yaml").to_str().unwrap(), "--out", run.to_str().unwrap(), "-q"]));
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, watch_text("\"2026-08-01 12:00\"")).unwrap();
+    let o = ipamsim(&["check", run.to_str().unwrap(), "--observed", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr_of(&o);
+    assert!(e.contains("bad.json:4:24: [1].object.metadata.creationTimestamp:"), "{e}");
+    assert!(o.stdout.is_empty());
+    let o = ipamsim(&["check", run.to_str().unwrap(), "--observed", &fixture("pods-after.json"), "--tolerance", "-5"]);
+    assert_eq!(o.status.code(), Some(2));
+}
