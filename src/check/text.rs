@@ -197,11 +197,11 @@ pub fn report_text(r: &CheckReport) -> String {
         }
     }
     out.push_str(
-        "\nThe observed time is creationTimestamp → the first of PodReadyToStartContainers \
-         (sandbox and network up), container startedAt, ContainersReady, Ready; it also holds \
-         what the model leaves out: the kubelet's sandbox set-up, and after \
-         PodReadyToStartContainers image pulls, init containers and readiness probes. The \
-         simulated time is creation → IP assigned (binding, host network).\n",
+        "\nobserved: creationTimestamp → the first of PodReadyToStartContainers (sandbox and \
+         network up),\n  container startedAt, ContainersReady, Ready; beyond the model it holds \
+         the sandbox set-up,\n  and after PodReadyToStartContainers image pulls, init \
+         containers and readiness probes.\nsimulated: creation → IP assigned (binding for \
+         host-network pods), as pods.csv.\n",
     );
     if let Some(ok) = r.within_tolerance {
         let pct = r.tolerance_pct.unwrap_or_default();
