@@ -261,7 +261,10 @@ fn pods_group_into_workloads_and_daemonsets_by_owner() {
         .workloads
         .iter()
         .map(|w| {
-            let name = w.name.as_deref().expect("a snapshot's workloads have names");
+            let name = w
+                .name
+                .as_deref()
+                .expect("a snapshot's workloads have names");
             (name, (w.replicas.expect("and replicas"), w.host_network))
         })
         .collect();

@@ -81,7 +81,12 @@ fn a_scale_out_history_becomes_launches_and_traces() {
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|l| (l["at"].as_str().unwrap().to_string(), l["count"].as_u64().unwrap()))
+        .map(|l| {
+            (
+                l["at"].as_str().unwrap().to_string(),
+                l["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(launches, [("30s".to_string(), 1), ("31s".to_string(), 1)]);
     // Ready 40 s and 44 s after creation: the lower median of the two is 40 s
@@ -121,15 +126,29 @@ fn a_scale_out_history_becomes_launches_and_traces() {
     );
     // web: 4 pods at 5 s, 36 more at 60 s, none deleted
     let web = read(&dir.join("traces/web.csv"));
-    assert_eq!(web.lines().filter(|l| l.starts_with("5.000,create")).count(), 4);
-    assert_eq!(web.lines().filter(|l| l.starts_with("60.000,create")).count(), 36);
+    assert_eq!(
+        web.lines()
+            .filter(|l| l.starts_with("5.000,create"))
+            .count(),
+        4
+    );
+    assert_eq!(
+        web.lines()
+            .filter(|l| l.starts_with("60.000,create"))
+            .count(),
+        36
+    );
     assert!(!web.contains("delete"));
     // coredns, created at 10:01 (before --since), is there from t = 0
-    assert!(read(&dir.join("traces/coredns.csv")).contains("0.000,create,coredns-5b8c9d7f6c-h4x2p,coredns"));
+    assert!(read(&dir.join("traces/coredns.csv"))
+        .contains("0.000,create,coredns-5b8c9d7f6c-h4x2p,coredns"));
     // DaemonSet pods are not in traces: the scenario's DaemonSets run on every node
     assert!(!web.contains("aws-node"));
     // the scenario validates and runs, with the traces beside it
-    ok(&ipamsim(&["validate", dir.join("cluster.yaml").to_str().unwrap()]));
+    ok(&ipamsim(&[
+        "validate",
+        dir.join("cluster.yaml").to_str().unwrap(),
+    ]));
 }
 
 #[test]
@@ -145,7 +164,11 @@ fn the_same_history_imports_to_the_same_bytes() {
         "traces/report-29012040.csv",
         "traces/default-bare-pods.csv",
     ] {
-        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
@@ -154,7 +177,13 @@ fn check_reads_the_fixture_events_and_names_unexplained_pods() {
     let dir = fresh_dir("replay", "check-fixture");
     ok(&import_fixture(&dir));
     let run = dir.join("run");
-    ok(&ipamsim(&["run", dir.join("cluster.yaml").to_str().unwrap(), "--out", run.to_str().unwrap(), "-q"]));
+    ok(&ipamsim(&[
+        "run",
+        dir.join("cluster.yaml").to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "-q",
+    ]));
     let out = ipamsim(&[
         "check",
         run.to_str().unwrap(),
@@ -175,7 +204,10 @@ fn check_reads_the_fixture_events_and_names_unexplained_pods() {
     // two FailedCreatePodSandBox events for lack of an address, 3 failures each; the
     // scaling event is not one
     let f = &v["address_failures"]["observed"];
-    assert_eq!((f["events"].as_u64(), f["failures"].as_u64()), (Some(2), Some(6)));
+    assert_eq!(
+        (f["events"].as_u64(), f["failures"].as_u64()),
+        (Some(2), Some(6))
+    );
     assert_eq!(f["first"], "2026-08-01T12:02:02Z");
     assert_eq!(f["last"], "2026-08-01T12:02:23Z");
     // observed web p99: the Karpenter node's pods, created 12:01:00, sandbox at 12:02:32 = 92 s
@@ -183,7 +215,10 @@ fn check_reads_the_fixture_events_and_names_unexplained_pods() {
     // every unexplained pod comes with its story's command
     for u in v["unexplained"].as_array().unwrap() {
         let pod = u["pod"].as_str().unwrap();
-        assert!(u["explain"].as_str().unwrap().ends_with(&format!("--pod {pod}")));
+        assert!(u["explain"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("--pod {pod}")));
         assert!(u["observed_s"].as_f64().unwrap() > u["simulated_s"].as_f64().unwrap() + 10.0);
     }
 }
@@ -222,7 +257,12 @@ workloads:
 /// down).
 fn stamp(ms: u64) -> String {
     let s = 12 * 3600 + ms / 1000;
-    format!("2026-08-01T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+    format!(
+        "2026-08-01T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 fn ms(cell: &str) -> Option<u64> {
@@ -236,7 +276,11 @@ fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            header.iter().zip(rec.iter()).map(|(h, c)| (h.to_string(), c.to_string())).collect()
+            header
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -257,7 +301,9 @@ fn kubectl_of(run: &Path, late: &BTreeSet<String>) -> (Value, Value) {
                 registered.insert(e["node"].clone(), ms(&e["time_s"]).unwrap());
             }
             "node_ready" => {
-                ready.entry(e["node"].clone()).or_insert(ms(&e["time_s"]).unwrap());
+                ready
+                    .entry(e["node"].clone())
+                    .or_insert(ms(&e["time_s"]).unwrap());
             }
             _ => {}
         }
@@ -295,7 +341,9 @@ fn kubectl_of(run: &Path, late: &BTreeSet<String>) -> (Value, Value) {
         };
         let mut conditions = Vec::new();
         if let Some(s) = ms(&p["scheduled_s"]) {
-            conditions.push(json!({"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp(s)}));
+            conditions.push(
+                json!({"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp(s)}),
+            );
         }
         if let Some(ip) = ms(&p["ip_assigned_s"]) {
             let shift = if late.contains(&p["pod"]) { 120_000 } else { 0 };
@@ -328,12 +376,21 @@ fn write_json(path: &Path, v: &Value) -> String {
 /// Runs the round-trip scenario, records it as kubectl would (with `late` pods' sandboxes
 /// 120 s later), imports it with `--replay`, runs the import; returns (the second run, the
 /// observed pods file, the web pods).
-fn round_trip(tag: &str, late: impl Fn(&[String]) -> BTreeSet<String>) -> (PathBuf, String, BTreeSet<String>) {
+fn round_trip(
+    tag: &str,
+    late: impl Fn(&[String]) -> BTreeSet<String>,
+) -> (PathBuf, String, BTreeSet<String>) {
     let dir = fresh_dir("replay", tag);
     let scenario = dir.join("s.yaml");
     std::fs::write(&scenario, ROUND_TRIP).unwrap();
     let first = dir.join("first");
-    ok(&ipamsim(&["run", scenario.to_str().unwrap(), "--out", first.to_str().unwrap(), "-q"]));
+    ok(&ipamsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        first.to_str().unwrap(),
+        "-q",
+    ]));
     let mut web: Vec<String> = rows(&first.join("pods.csv"))
         .into_iter()
         .filter(|p| p["workload"] == "web")
@@ -345,14 +402,36 @@ fn round_trip(tag: &str, late: impl Fn(&[String]) -> BTreeSet<String>) -> (PathB
     let nodes = write_json(&dir.join("nodes.json"), &nodes);
     let pods = write_json(&dir.join("pods.json"), &pods);
     let imported = dir.join("replay/cluster.yaml");
-    ok(&ipamsim(&["import", "--nodes", &nodes, "--pods", &pods, "--replay", "--out", imported.to_str().unwrap()]));
+    ok(&ipamsim(&[
+        "import",
+        "--nodes",
+        &nodes,
+        "--pods",
+        &pods,
+        "--replay",
+        "--out",
+        imported.to_str().unwrap(),
+    ]));
     let second = dir.join("second");
-    ok(&ipamsim(&["run", imported.to_str().unwrap(), "--out", second.to_str().unwrap(), "-q"]));
+    ok(&ipamsim(&[
+        "run",
+        imported.to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+        "-q",
+    ]));
     (second, pods, web.into_iter().collect())
 }
 
 fn check_json(run: &Path, pods: &str, extra: &[&str]) -> (Option<i32>, Value) {
-    let mut args = vec!["check", run.to_str().unwrap(), "--observed", pods, "--format", "json"];
+    let mut args = vec![
+        "check",
+        run.to_str().unwrap(),
+        "--observed",
+        pods,
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(extra);
     let out = ipamsim(&args);
     let v = serde_json::from_str(&String::from_utf8_lossy(&out.stdout))
@@ -378,7 +457,10 @@ fn a_run_recorded_imported_and_run_again_agrees_with_itself() {
         for p in ["p50", "p90", "p99"] {
             let o = group["observed"][p].as_f64().unwrap();
             let s = group["simulated"][p].as_f64().unwrap();
-            assert!((o - s).abs() <= 10.0, "{p}: observed {o} s, simulated {s} s");
+            assert!(
+                (o - s).abs() <= 10.0,
+                "{p}: observed {o} s, simulated {s} s"
+            );
         }
     }
 }
@@ -409,7 +491,10 @@ fn pods_started_two_minutes_late_are_unexplained_and_miss_the_tolerance() {
     assert_eq!(code, Some(3));
     assert_eq!(v["within_tolerance"], false);
     let outside = v["all"]["outside_tolerance"].as_array().unwrap();
-    assert!(outside.contains(&json!("p90")) && outside.contains(&json!("p99")), "{outside:?}");
+    assert!(
+        outside.contains(&json!("p90")) && outside.contains(&json!("p99")),
+        "{outside:?}"
+    );
 }
 
 // ---- bad inputs ----------------------------------------------------------------------
@@ -464,32 +549,76 @@ fn bad_timestamps_and_broken_streams_are_located_and_nothing_is_written() {
     std::fs::write(&bad, &text[..text.len() - 10]).unwrap();
     let o = import(&bad);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr_of(&o).contains("the file ends before the JSON document does"), "{}", stderr_of(&o));
+    assert!(
+        stderr_of(&o).contains("the file ends before the JSON document does"),
+        "{}",
+        stderr_of(&o)
+    );
     assert!(!out.exists() && !dir.join("traces").exists());
     // a replay goes to a file, with its traces beside it
     std::fs::write(&bad, watch_text("\"2026-08-01T12:00:01Z\"")).unwrap();
-    let o = ipamsim(&["import", "--nodes", &fixture("nodes.json"), "--pods", bad.to_str().unwrap()]);
+    let o = ipamsim(&[
+        "import",
+        "--nodes",
+        &fixture("nodes.json"),
+        "--pods",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr_of(&o).contains("give --out FILE"), "{}", stderr_of(&o));
+    assert!(
+        stderr_of(&o).contains("give --out FILE"),
+        "{}",
+        stderr_of(&o)
+    );
 }
 
 #[test]
 fn check_refuses_a_missing_run_and_a_broken_observation() {
     let dir = fresh_dir("replay", "check-bad");
-    let o = ipamsim(&["check", dir.join("nothing").to_str().unwrap(), "--observed", &fixture("pods-after.json")]);
+    let o = ipamsim(&[
+        "check",
+        dir.join("nothing").to_str().unwrap(),
+        "--observed",
+        &fixture("pods-after.json"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr_of(&o).contains("no such directory"), "{}", stderr_of(&o));
+    assert!(
+        stderr_of(&o).contains("no such directory"),
+        "{}",
+        stderr_of(&o)
+    );
     // a real run, and an observation with a bad time in its second document
     ok(&import_fixture(&dir));
     let run = dir.join("run");
-    ok(&ipamsim(&["run", dir.join("cluster.yaml").to_str().unwrap(), "--out", run.to_str().unwrap(), "-q"]));
+    ok(&ipamsim(&[
+        "run",
+        dir.join("cluster.yaml").to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "-q",
+    ]));
     let bad = dir.join("bad.json");
     std::fs::write(&bad, watch_text("\"2026-08-01 12:00\"")).unwrap();
-    let o = ipamsim(&["check", run.to_str().unwrap(), "--observed", bad.to_str().unwrap()]);
+    let o = ipamsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--observed",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr_of(&o);
-    assert!(e.contains("bad.json:4:24: [1].object.metadata.creationTimestamp:"), "{e}");
+    assert!(
+        e.contains("bad.json:4:24: [1].object.metadata.creationTimestamp:"),
+        "{e}"
+    );
     assert!(o.stdout.is_empty());
-    let o = ipamsim(&["check", run.to_str().unwrap(), "--observed", &fixture("pods-after.json"), "--tolerance", "-5"]);
+    let o = ipamsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--observed",
+        &fixture("pods-after.json"),
+        "--tolerance",
+        "-5",
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }

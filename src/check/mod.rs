@@ -250,7 +250,7 @@ pub fn check(c: &CheckInputs<'_>) -> Result<CheckReport, CheckError> {
         ..CheckReport::default()
     };
     let mut all = (Vec::new(), Vec::new());
-    let mut per: BTreeMap<String, (Vec<u64>, Vec<u64>, Vec<String>)> = BTreeMap::new();
+    let mut per: BTreeMap<String, Sides> = BTreeMap::new();
     let mut unexplained: Vec<(Ms, Unexplained)> = Vec::new();
     for (name, life) in &by_name {
         let Some(s) = sim.get(*name) else {
@@ -267,10 +267,10 @@ pub fn check(c: &CheckInputs<'_>) -> Result<CheckReport, CheckError> {
         all.0.push(o_ms);
         all.1.push(s_ms.0);
         let w = per.entry(s.workload.clone()).or_default();
-        w.0.push(o_ms);
-        w.1.push(s_ms.0);
+        w.observed.push(o_ms);
+        w.simulated.push(s_ms.0);
         if o_ms > s_ms.0 + c.margin_ms {
-            w.2.push(name.to_string());
+            w.unexplained.push(name.to_string());
             unexplained.push((
                 Ms(o_ms - s_ms.0),
                 Unexplained {
@@ -299,24 +299,43 @@ pub fn check(c: &CheckInputs<'_>) -> Result<CheckReport, CheckError> {
         .collect();
     report.matched.simulated_only = sim
         .iter()
-        .filter(|(n, p)| !observed_names.contains(n.as_str()) && !daemonsets.contains(p.workload.as_str()))
+        .filter(|(n, p)| {
+            !observed_names.contains(n.as_str()) && !daemonsets.contains(p.workload.as_str())
+        })
         .count();
     unexplained.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.pod.cmp(&b.1.pod)));
     let mut all_names: Vec<String> = unexplained.iter().map(|(_, u)| u.pod.clone()).collect();
     all_names.sort();
     report.all = group(&mut all.0, &mut all.1, all_names, c.tolerance_pct);
-    for (w, (mut o, mut s, names)) in per {
-        report.workloads.insert(w, group(&mut o, &mut s, names, c.tolerance_pct));
+    for (w, mut sides) in per {
+        let g = group(
+            &mut sides.observed,
+            &mut sides.simulated,
+            sides.unexplained,
+            c.tolerance_pct,
+        );
+        report.workloads.insert(w, g);
     }
     report.unexplained = unexplained.into_iter().map(|(_, u)| u).collect();
     if c.tolerance_pct.is_some() {
         let out = !report.all.outside_tolerance.is_empty()
-            || report.workloads.values().any(|g| !g.outside_tolerance.is_empty());
+            || report
+                .workloads
+                .values()
+                .any(|g| !g.outside_tolerance.is_empty());
         report.within_tolerance = Some(!out);
     }
     report.address_failures = failures(c, &obs, &sim_nodes);
     report.warnings = obs.warnings;
     Ok(report)
+}
+
+/// One workload's times to running (ms) and unexplained pods, as they are gathered.
+#[derive(Default)]
+struct Sides {
+    observed: Vec<u64>,
+    simulated: Vec<u64>,
+    unexplained: Vec<String>,
 }
 
 /// One group's percentiles, unexplained pods and tolerance verdict.
@@ -378,7 +397,12 @@ fn failures(
         s.first_s = min_opt(s.first_s, f.first.map(Ms::secs));
         s.last_s = max_opt(s.last_s, f.last.map(Ms::secs));
     }
-    s.nodes = ranked(sim_nodes.iter().map(|(n, f)| (n.clone(), f.count)).collect());
+    s.nodes = ranked(
+        sim_nodes
+            .iter()
+            .map(|(n, f)| (n.clone(), f.count))
+            .collect(),
+    );
     Failures {
         observed: o,
         simulated: s,

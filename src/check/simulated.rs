@@ -68,7 +68,11 @@ pub fn pods(dir: &Path) -> Read<BTreeMap<String, SimPod>> {
         let host = match r.host_network {
             "true" => true,
             "false" => false,
-            v => return Err(t.error(format!("column host_network: {v:?} is neither true nor false"))),
+            v => {
+                return Err(t.error(format!(
+                    "column host_network: {v:?} is neither true nor false"
+                )))
+            }
         };
         let running = if host { r.scheduled_s } else { r.ip_assigned_s };
         out.insert(

@@ -76,7 +76,11 @@ fn nodes(list: &[NodeFailures]) -> String {
         .iter()
         .take(NODES_SHOWN)
         .map(|n| {
-            let name = if n.node.is_empty() { "(no node)" } else { &n.node };
+            let name = if n.node.is_empty() {
+                "(no node)"
+            } else {
+                &n.node
+            };
             format!("{name} {}", n.failures)
         })
         .collect();

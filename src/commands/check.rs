@@ -68,7 +68,11 @@ pub fn check(a: &Args) -> Result<(), Error> {
         tolerance_pct: a.tolerance,
     };
     let report = check::check(&inputs).map_err(|e| {
-        let exit = if e.invalid { Exit::Invalid } else { Exit::Failure };
+        let exit = if e.invalid {
+            Exit::Invalid
+        } else {
+            Exit::Failure
+        };
         Error::lines(exit, e.lines)
     })?;
     for w in &report.warnings {
@@ -77,9 +81,8 @@ pub fn check(a: &Args) -> Result<(), Error> {
     let text = match a.format {
         CheckFormat::Text => check::text::report_text(&report),
         CheckFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).map_err(|e| {
-                Error::failure(format_args!("writing JSON failed: {e}"))
-            })?;
+            let mut s = serde_json::to_string_pretty(&report)
+                .map_err(|e| Error::failure(format_args!("writing JSON failed: {e}")))?;
             s.push('\n');
             s
         }

@@ -4,9 +4,9 @@
 //! and renamed when whole.
 
 use super::{eprint_line, print, Error, Exit};
-use crate::import::json::{Located, MAX_KEPT};
 use crate::import::history::replay::TraceFile;
 use crate::import::history::stamp::parse_stamp;
+use crate::import::json::{Located, MAX_KEPT};
 use crate::import::{self, Imported, Inputs};
 use crate::output::files::{DirError, OutputDir};
 use crate::text::Count;
@@ -52,9 +52,7 @@ pub struct Args {
 pub fn import(args: &Args) -> Result<(), Error> {
     let since = match &args.since {
         None => None,
-        Some(t) => Some(
-            parse_stamp(t).map_err(|m| Error::invalid(format_args!("--since: {m}")))?,
-        ),
+        Some(t) => Some(parse_stamp(t).map_err(|m| Error::invalid(format_args!("--since: {m}")))?),
     };
     let pods: Vec<&Path> = args.pods.iter().map(PathBuf::as_path).collect();
     let inputs = Inputs {
@@ -170,11 +168,7 @@ fn inputs_read<'a>(inputs: &Inputs<'a>) -> Vec<&'a Path> {
 /// Writes a replay's trace files to `traces/` beside the scenario `path` (each under a
 /// temporary name until all are written), before the scenario itself: a scenario is never
 /// there without its traces.
-fn write_traces(
-    path: &Path,
-    traces: &[TraceFile],
-    inputs: &Inputs<'_>,
-) -> Result<(), Error> {
+fn write_traces(path: &Path, traces: &[TraceFile], inputs: &Inputs<'_>) -> Result<(), Error> {
     if traces.is_empty() {
         return Ok(());
     }

@@ -24,9 +24,9 @@ mod story;
 mod text;
 
 pub use overview::{overview, CauseTotal, Overview, SlowPod};
+pub(crate) use read::{check_dir, parse_ms, Table};
 pub use steps::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitCauseSeconds, WaitStep};
 pub use story::pod_story;
-pub use read::{check_dir, parse_ms, Table};
 pub(crate) use text::{outcome, shell_word};
 pub use text::{overview_text, story_text};
 

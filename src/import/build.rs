@@ -56,7 +56,7 @@ pub const PROVISION_MS: u64 = 60_000;
 
 /// Milliseconds as a duration string (`12.5s`, `60s`).
 pub fn ms_duration(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         let frac = format!("{:03}", ms % 1000);
@@ -356,7 +356,9 @@ fn nodegroups(
                     provision_time: ms_duration(l.registered_ms - at),
                 };
                 match launch.last_mut() {
-                    Some(last) if last.at == entry.at && last.provision_time == entry.provision_time => {
+                    Some(last)
+                        if last.at == entry.at && last.provision_time == entry.provision_time =>
+                    {
                         last.count += 1;
                     }
                     _ => launch.push(entry),
@@ -370,7 +372,9 @@ fn nodegroups(
                 count: members.count,
                 subnet: net_names[k].clone(),
                 max_pods,
-                aws_node_start: ready.get(ready.len().saturating_sub(1) / 2).map(|&m| ms_duration(m)),
+                aws_node_start: ready
+                    .get(ready.len().saturating_sub(1) / 2)
+                    .map(|&m| ms_duration(m)),
                 launch,
             }
         })

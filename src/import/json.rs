@@ -389,7 +389,10 @@ impl Found {
                 continue;
             }
             let paths: Vec<&JsonPath> = mine.iter().map(|&i| &self.items[i].1).collect();
-            for (&i, place) in mine.iter().zip(locate::places(&input.path, input.stream, &paths)) {
+            for (&i, place) in mine
+                .iter()
+                .zip(locate::places(&input.path, input.stream, &paths))
+            {
                 at[i] = place;
             }
         }

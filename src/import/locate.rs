@@ -458,8 +458,14 @@ mod tests {
         );
         let a = JsonPath::root().index(1).key("object").key("a");
         let first = JsonPath::root().index(0).key("type");
-        assert_eq!(places(&p, true, &[&a, &first]), [Some((4, 18)), Some((1, 10))]);
+        assert_eq!(
+            places(&p, true, &[&a, &first]),
+            [Some((4, 18)), Some((1, 10))]
+        );
         let (path, at) = value_before(&p, true, (4, 18)).unwrap();
-        assert_eq!((path.to_string(), at), ("[1].object.a".to_string(), (4, 18)));
+        assert_eq!(
+            (path.to_string(), at),
+            ("[1].object.a".to_string(), (4, 18))
+        );
     }
 }

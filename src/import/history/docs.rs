@@ -14,8 +14,7 @@ use std::marker::PhantomData;
 pub trait Object: DeserializeOwned + Default {
     /// Reads the value of top-level key `key` into `self` if it is one of the object's;
     /// `Ok(false)` (the value not read) if not.
-    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A)
-        -> Result<bool, A::Error>;
+    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
 
     /// Takes the document's `kind` (read before it is known whether the document is a
     /// List or the object itself).
@@ -111,9 +110,7 @@ impl<'de, T: Object, F: FnMut(Read<T>)> de::Visitor<'de> for DocSeed<'_, T, F> {
                         object: PhantomData::<fn() -> T>,
                     })?;
                 }
-                "object" if wrapped.is_some() => {
-                    return Err(de::Error::duplicate_field("object"))
-                }
+                "object" if wrapped.is_some() => return Err(de::Error::duplicate_field("object")),
                 "object" => wrapped = Some(map.next_value::<T>()?),
                 "kind" => {
                     // a List's kind, or the bare object's: both kept

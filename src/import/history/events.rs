@@ -124,7 +124,10 @@ impl Failures {
         {
             return;
         }
-        let Some(obj) = e.involved_object.as_ref().filter(|o| o.kind.as_deref() == Some("Pod"))
+        let Some(obj) = e
+            .involved_object
+            .as_ref()
+            .filter(|o| o.kind.as_deref() == Some("Pod"))
         else {
             return;
         };
@@ -152,12 +155,17 @@ impl Failures {
             found.warn(
                 file,
                 at.clone(),
-                format!("the sandbox failure of pod {pod} has no firstTimestamp or eventTime; skipped"),
+                format!(
+                    "the sandbox failure of pod {pod} has no firstTimestamp or eventTime; skipped"
+                ),
             );
             return;
         };
         let last = parse(e.last_timestamp.as_ref(), "lastTimestamp", found).unwrap_or(first);
-        let namespace = obj.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let namespace = obj
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
         let failure = AddressFailure {
             namespace: namespace.clone(),
             pod: pod.clone(),

@@ -70,7 +70,11 @@ struct Documents<T, F> {
 }
 
 impl<T: Object, F: FnMut(Read<T>)> StreamSeed for Documents<T, F> {
-    fn document<'de, D: de::Deserializer<'de>>(&mut self, doc: usize, d: D) -> Result<(), D::Error> {
+    fn document<'de, D: de::Deserializer<'de>>(
+        &mut self,
+        doc: usize,
+        d: D,
+    ) -> Result<(), D::Error> {
         let mut kind = DocKind::default();
         de::DeserializeSeed::deserialize(
             DocSeed {

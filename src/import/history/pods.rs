@@ -221,8 +221,7 @@ impl History {
             );
             return;
         }
-        if came == Came::Event("BOOKMARK".to_string()) || came == Came::Event("ERROR".to_string())
-        {
+        if came == Came::Event("BOOKMARK".to_string()) || came == Came::Event("ERROR".to_string()) {
             return;
         }
         let meta_at = at.key("metadata");
@@ -354,7 +353,11 @@ impl History {
             snap.keys.insert(key.clone());
         }
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-        let host_network = pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false);
+        let host_network = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
         let life = self.pods.entry(key).or_insert_with(|| PodLife {
             namespace,
             name,
@@ -407,10 +410,7 @@ impl History {
         let mut out: Vec<PodLife> = Vec::with_capacity(self.pods.len());
         for (key, mut life) in self.pods {
             // the last snapshot that holds it; the next one does not
-            let last_in = self
-                .snapshots
-                .iter()
-                .rposition(|s| s.keys.contains(&key));
+            let last_in = self.snapshots.iter().rposition(|s| s.keys.contains(&key));
             if let Some(next) = last_in.and_then(|l| self.snapshots.get(l + 1)) {
                 let t = next.time;
                 life.ended = Some(life.ended.map_or(t, |e| e.min(t)));

@@ -117,15 +117,17 @@ pub fn replay(r: &ReplayInputs<'_>, found: &mut Found) -> Option<Replay> {
         found.error(
             2,
             JsonPath::root(),
-            "no pod to replay: the --pods files hold no pod other than DaemonSet pods"
-                .to_string(),
+            "no pod to replay: the --pods files hold no pod other than DaemonSet pods".to_string(),
         );
         return None;
     };
     let mut end = start;
     for (_, p) in &pods {
         end = end.max(p.created);
-        for t in [p.scheduled, p.running.map(|r| r.0), p.ended].into_iter().flatten() {
+        for t in [p.scheduled, p.running.map(|r| r.0), p.ended]
+            .into_iter()
+            .flatten()
+        {
             end = end.max(t);
         }
     }
@@ -149,7 +151,10 @@ pub fn replay(r: &ReplayInputs<'_>, found: &mut Found) -> Option<Replay> {
                 found.warn(
                     NODES,
                     at,
-                    format!("node {} has no creationTimestamp; it is there at t = 0", node.name),
+                    format!(
+                        "node {} has no creationTimestamp; it is there at t = 0",
+                        node.name
+                    ),
                 );
                 launches.push(None);
                 continue;
@@ -161,7 +166,9 @@ pub fn replay(r: &ReplayInputs<'_>, found: &mut Found) -> Option<Replay> {
         }
         end = end.max(created);
         let ready = node.ready.as_deref().and_then(|t| parse_stamp(t).ok());
-        let ready_after_ms = ready.filter(|t| *t >= created).map(|t| offset_ms(t, created));
+        let ready_after_ms = ready
+            .filter(|t| *t >= created)
+            .map(|t| offset_ms(t, created));
         if let Some(m) = ready_after_ms {
             ready_ms.push(m);
         }
@@ -285,7 +292,9 @@ fn traces(
             warned_eni = true;
             found.warn(
                 p.file,
-                p.at.key("metadata").key("annotations").key(super::pods::POD_ENI_ANNOTATION),
+                p.at.key("metadata")
+                    .key("annotations")
+                    .key(super::pods::POD_ENI_ANNOTATION),
                 format!(
                     "pod {}/{} has a branch ENI (security groups for pods), but ENABLE_POD_ENI \
                      is off in the CNI settings written (give --aws-node): such pods are \
@@ -347,7 +356,9 @@ fn traces(
             }
         }
         rows.sort_unstable();
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
         let header: Vec<&str> = TRACE_HEADER.split(',').collect();
         let mut written = w.write_record(&header).is_ok();
         for (t, action, name) in rows {

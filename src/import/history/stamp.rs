@@ -102,7 +102,20 @@ pub fn parse_stamp(text: &str) -> Result<Stamp, String> {
     ) else {
         return Err(bad());
     };
-    let month_days = [31, if leap(y) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap(y) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] {
         return Err(bad());
     }
@@ -170,7 +183,11 @@ mod tests {
             parse_stamp("2024-05-01T10:00:00Z")
         );
         assert_eq!(parse_stamp("1970-01-01T00:00:00.000001Z"), Ok(Stamp(1)));
-        for text in ["2024-05-01T10:00:07Z", "2000-02-29T23:59:59.250000Z", "1969-12-31T00:00:00Z"] {
+        for text in [
+            "2024-05-01T10:00:07Z",
+            "2000-02-29T23:59:59.250000Z",
+            "1969-12-31T00:00:00Z",
+        ] {
             assert_eq!(parse_stamp(text).unwrap().to_string(), text);
         }
         for bad in [
