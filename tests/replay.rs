@@ -622,3 +622,38 @@ fn check_refuses_a_missing_run_and_a_broken_observation() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn one_list_counts_replicas_and_a_stream_or_replay_flag_replays() {
+    let dir = fresh_dir("replay", "modes");
+    let nodes = fixture("nodes.json");
+    // one List: replicas from t = 0, printed (no --out needed): the 40 web pods of 12:05
+    let out = ipamsim(&["import", "--nodes", &nodes, "--pods", &fixture("pods-after.json")]);
+    let yaml = ok(&out);
+    assert!(yaml.contains("- name: web\n  replicas: 40\n"), "{yaml}");
+    assert!(!yaml.contains("trace:"));
+    // the same List with --replay is a replay, which needs --out
+    let o = ipamsim(&["import", "--nodes", &nodes, "--pods", &fixture("pods-after.json"), "--replay"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr_of(&o).contains("give --out FILE"));
+    // a watch stream alone replays
+    let scenario = dir.join("watch.yaml");
+    ok(&ipamsim(&[
+        "import",
+        "--nodes",
+        &nodes,
+        "--pods",
+        &fixture("pods-watch.json"),
+        "--out",
+        scenario.to_str().unwrap(),
+    ]));
+    assert!(read(&scenario).contains("- trace: traces/web.csv"));
+    // a List cut short is still read as a List: its own error, not a request for --out
+    let cut = dir.join("cut.json");
+    let text = read(Path::new(&fixture("pods-after.json")));
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let o = ipamsim(&["import", "--nodes", &nodes, "--pods", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr_of(&o);
+    assert!(e.contains("the file ends before the JSON document does") && !e.contains("--out"), "{e}");
+}

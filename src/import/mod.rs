@@ -53,7 +53,7 @@ impl Inputs<'_> {
         self.replay
             || self.since.is_some()
             || self.pods.len() > 1
-            || self.pods.first().is_some_and(|p| !history::is_one_list(p))
+            || self.pods.first().is_some_and(|p| history::is_stream(p))
     }
 }
 

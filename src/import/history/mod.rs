@@ -92,16 +92,19 @@ impl<T: Object, F: FnMut(Read<T>)> StreamSeed for Documents<T, F> {
     }
 }
 
-/// Whether the file at `path` is exactly one JSON document with `items` (a List
-/// snapshot). `false` for anything else, a stream or unreadable text included (the
-/// reader then says what is wrong).
-pub fn is_one_list(path: &Path) -> bool {
+/// Whether the file at `path` is a watch stream rather than one List: its first document
+/// reads, and it is not a List (no `items`) or more documents follow it. A file whose first
+/// document does not read is no stream: the List reader then says what is wrong with it.
+pub fn is_stream(path: &Path) -> bool {
     let Ok(file) = crate::input::open(path, crate::input::JSON) else {
         return false;
     };
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, file));
-    let has_items = de::Deserializer::deserialize_map(&mut de, HasItems);
-    matches!(has_items, Ok(true)) && de.end().is_ok()
+    match de::Deserializer::deserialize_map(&mut de, HasItems) {
+        Ok(true) => de.end().is_err(),
+        Ok(false) => true,
+        Err(_) => false,
+    }
 }
 
 /// A document's top-level keys: whether `items` is one (values skipped).

@@ -313,7 +313,9 @@ impl History {
         let done = matches!(phase, Some("Succeeded" | "Failed"));
         let clock = self.clock.entry(file).or_insert(latest);
         *clock = (*clock).max(latest);
-        let mut ended = deletion.or(finished.filter(|_| done));
+        // a finished pod gives its address back when its last container ends (or, without
+        // a finishedAt, no later than this sighting shows it finished)
+        let mut ended = deletion.or(finished.filter(|_| done).or(done.then_some(latest)));
         if came == Came::Event("DELETED".to_string()) && ended.is_none() {
             ended = Some(*clock);
         }
@@ -383,7 +385,8 @@ impl History {
         }
         life.scheduled = life.scheduled.or(scheduled);
         life.running = match (life.running, running) {
-            (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
+            // the better instant (RunningBy's order), the earliest of one kind
+            (Some(a), Some(b)) => Some(if (b.1, b.0) < (a.1, a.0) { b } else { a }),
             (a, b) => a.or(b),
         };
         life.ended = match (life.ended, ended) {
