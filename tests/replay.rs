@@ -657,3 +657,42 @@ fn one_list_counts_replicas_and_a_stream_or_replay_flag_replays() {
     let e = stderr_of(&o);
     assert!(e.contains("the file ends before the JSON document does") && !e.contains("--out"), "{e}");
 }
+
+#[test]
+fn a_watch_stream_with_or_without_watch_events_replays_the_same() {
+    // the fixture's stream without --output-watch-events: each event's object alone
+    let dir = fresh_dir("replay", "bare");
+    let events = read(Path::new(&fixture("pods-watch.json")));
+    let mut bare = String::new();
+    for ev in serde_json::Deserializer::from_str(&events).into_iter::<Value>() {
+        let ev = ev.unwrap();
+        bare.push_str(&serde_json::to_string_pretty(&ev["object"]).unwrap());
+        bare.push('\n');
+    }
+    let bare_file = dir.join("pods-watch-bare.json");
+    std::fs::write(&bare_file, bare).unwrap();
+    let import = |watch: &str, out: &Path| {
+        ok(&ipamsim(&[
+            "import",
+            "--nodes",
+            &fixture("nodes.json"),
+            "--pods",
+            &fixture("pods-before.json"),
+            watch,
+            &fixture("pods-after.json"),
+            "--since",
+            "2026-08-01T12:00:00Z",
+            "--out",
+            out.to_str().unwrap(),
+        ]))
+    };
+    let (a, b) = (dir.join("a/cluster.yaml"), dir.join("b/cluster.yaml"));
+    import(&fixture("pods-watch.json"), &a);
+    import(bare_file.to_str().unwrap(), &b);
+    // every pod that goes away says when: the Job's pods finish (finishedAt), the bare pod
+    // carries its deletionTimestamp; a DELETED event adds nothing here
+    for f in ["cluster.yaml", "traces/web.csv", "traces/report-29012040.csv", "traces/default-bare-pods.csv"] {
+        let (x, y) = (a.with_file_name(f), b.with_file_name(f));
+        assert_eq!(read(&x), read(&y), "{f}");
+    }
+}

@@ -181,8 +181,6 @@ pub struct History {
     /// The latest timestamp of each file so far (a `DELETED` event without a
     /// `deletionTimestamp` happened no earlier).
     clock: BTreeMap<usize, Stamp>,
-    /// The earliest and latest timestamps seen.
-    pub span: Option<(Stamp, Stamp)>,
 }
 
 /// A timestamp field, or a problem at its path.
@@ -315,14 +313,11 @@ impl History {
         *clock = (*clock).max(latest);
         // a finished pod gives its address back when its last container ends (or, without
         // a finishedAt, no later than this sighting shows it finished)
-        let mut ended = deletion.or(finished.filter(|_| done).or(done.then_some(latest)));
+        let gave_back = finished.or(Some(latest)).filter(|_| done);
+        let mut ended = [deletion, gave_back].into_iter().flatten().min();
         if came == Came::Event("DELETED".to_string()) && ended.is_none() {
             ended = Some(*clock);
         }
-        self.span = Some(match self.span {
-            None => (created, latest),
-            Some((a, b)) => (a.min(created), b.max(latest)),
-        });
         let running = [
             (sandbox, RunningBy::SandboxReady),
             (started, RunningBy::ContainerStarted),
