@@ -78,6 +78,7 @@ fn the_import_corpus_imports_from_files_without_panicking() {
                 pods: if all { &one } else { &[] },
                 replay: false,
                 since: None,
+                events: None,
             };
             let (errors, warnings) = match import(&inputs) {
                 Ok(i) => (Vec::new(), i.warnings),

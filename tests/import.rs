@@ -40,6 +40,7 @@ fn inputs<'a>(
         pods,
         replay: false,
         since: None,
+        events: None,
     }
 }
 

@@ -42,6 +42,8 @@ fn import_fixture(dir: &Path) -> std::process::Output {
         &fixture("pods-before.json"),
         &fixture("pods-watch.json"),
         &fixture("pods-after.json"),
+        "--events",
+        &fixture("events.json"),
         "--since",
         "2026-08-01T12:00:00Z",
         "--out",
@@ -73,30 +75,53 @@ fn a_scale_out_history_becomes_launches_and_traces() {
     let groups = sc["nodegroups"].as_sequence().unwrap();
     let group = |name: &str| groups.iter().find(|g| g["name"] == name).unwrap().clone();
     let ng = group("ng-general");
-    // the two nodes of 10:00:40 are there at t = 0; those created at 12:01:30 and :31 join:
-    // launched 60 s (the assumed provision time) before, at 30 s and 31 s
+    // the two nodes of 10:00:40 are there at t = 0; those created at 12:01:30 and :31 join.
+    // The Cluster Autoscaler decided at 12:01:05: provision 25 s and 26 s, the group's
+    // (lower) median 25 s, so launches at 90 − 25 = 65 s and 91 − 25 = 66 s
     assert_eq!(ng["count"], 2);
     assert_eq!(ng["max_pods"], 12);
-    let launches: Vec<(String, u64)> = ng["launch"]
+    let launches: Vec<(String, u64, String)> = ng["launch"]
         .as_sequence()
         .unwrap()
         .iter()
         .map(|l| {
-            (
-                l["at"].as_str().unwrap().to_string(),
-                l["count"].as_u64().unwrap(),
-            )
+            let at = l["at"].as_str().unwrap().to_string();
+            let provision = l["provision_time"].as_str().unwrap().to_string();
+            (at, l["count"].as_u64().unwrap(), provision)
         })
         .collect();
-    assert_eq!(launches, [("30s".to_string(), 1), ("31s".to_string(), 1)]);
+    let want = |at: &str| (at.to_string(), 1, "25s".to_string());
+    assert_eq!(launches, [want("65s"), want("66s")]);
     // Ready 40 s and 44 s after creation: the lower median of the two is 40 s
     assert_eq!(ng["aws_node_start"], "40s");
-    // Karpenter's c6a.2xlarge: created 12:02:00 → launched at 60 s; Ready 30 s later
+    // Karpenter's c6a.2xlarge: nominated at 12:01:12, created 12:02:00 → provision 48 s,
+    // launched at 120 − 48 = 72 s; Ready 30 s after creation
     let k = group("default");
     assert_eq!(k["count"], 0);
     assert_eq!(k["instance_type"], "c6a.2xlarge");
-    assert_eq!(k["launch"][0]["at"], "60s");
+    assert_eq!(k["launch"][0]["at"], "72s");
+    assert_eq!(k["launch"][0]["provision_time"], "48s");
     assert_eq!(k["aws_node_start"], "30s");
+    // without the events, 60 s is assumed: launches at 30 s, 31 s and 60 s
+    let plain = dir.join("plain.yaml");
+    ok(&ipamsim(&[
+        "import",
+        "--nodes",
+        &fixture("nodes.json"),
+        "--pods",
+        &fixture("pods-after.json"),
+        "--since",
+        "2026-08-01T12:00:00Z",
+        "--out",
+        plain.to_str().unwrap(),
+    ]));
+    let plain = read(&plain);
+    let ng_launches = "  - at: 30s\n    count: 1\n    provision_time: 60s\n  - at: 31s\n";
+    assert!(plain.contains(ng_launches), "{plain}");
+    assert!(
+        plain.contains("  - at: 60s\n    count: 1\n    provision_time: 60s\n"),
+        "{plain}"
+    );
     let traces: Vec<&str> = sc["workloads"]
         .as_sequence()
         .unwrap()
@@ -628,12 +653,25 @@ fn one_list_counts_replicas_and_a_stream_or_replay_flag_replays() {
     let dir = fresh_dir("replay", "modes");
     let nodes = fixture("nodes.json");
     // one List: replicas from t = 0, printed (no --out needed): the 40 web pods of 12:05
-    let out = ipamsim(&["import", "--nodes", &nodes, "--pods", &fixture("pods-after.json")]);
+    let out = ipamsim(&[
+        "import",
+        "--nodes",
+        &nodes,
+        "--pods",
+        &fixture("pods-after.json"),
+    ]);
     let yaml = ok(&out);
     assert!(yaml.contains("- name: web\n  replicas: 40\n"), "{yaml}");
     assert!(!yaml.contains("trace:"));
     // the same List with --replay is a replay, which needs --out
-    let o = ipamsim(&["import", "--nodes", &nodes, "--pods", &fixture("pods-after.json"), "--replay"]);
+    let o = ipamsim(&[
+        "import",
+        "--nodes",
+        &nodes,
+        "--pods",
+        &fixture("pods-after.json"),
+        "--replay",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr_of(&o).contains("give --out FILE"));
     // a watch stream alone replays
@@ -655,7 +693,10 @@ fn one_list_counts_replicas_and_a_stream_or_replay_flag_replays() {
     let o = ipamsim(&["import", "--nodes", &nodes, "--pods", cut.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr_of(&o);
-    assert!(e.contains("the file ends before the JSON document does") && !e.contains("--out"), "{e}");
+    assert!(
+        e.contains("the file ends before the JSON document does") && !e.contains("--out"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -691,7 +732,12 @@ fn a_watch_stream_with_or_without_watch_events_replays_the_same() {
     import(bare_file.to_str().unwrap(), &b);
     // every pod that goes away says when: the Job's pods finish (finishedAt), the bare pod
     // carries its deletionTimestamp; a DELETED event adds nothing here
-    for f in ["cluster.yaml", "traces/web.csv", "traces/report-29012040.csv", "traces/default-bare-pods.csv"] {
+    for f in [
+        "cluster.yaml",
+        "traces/web.csv",
+        "traces/report-29012040.csv",
+        "traces/default-bare-pods.csv",
+    ] {
         let (x, y) = (a.with_file_name(f), b.with_file_name(f));
         assert_eq!(read(&x), read(&y), "{f}");
     }

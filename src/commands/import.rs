@@ -42,6 +42,10 @@ pub struct Args {
     /// `--replay`.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
+    /// `kubectl get events -A -o json` output: the autoscalers' scale-up events
+    /// (TriggeredScaleUp, Nominated) give a replay's provision times. Implies `--replay`.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
     /// Write the scenario to FILE (whole or not at all) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -62,6 +66,7 @@ pub fn import(args: &Args) -> Result<(), Error> {
         pods: &pods,
         replay: args.replay,
         since,
+        events: args.events.as_deref(),
     };
     if args.out.is_none() && inputs.is_replay() {
         return Err(Error::invalid(format_args!(
@@ -158,11 +163,16 @@ fn summary(path: &Path, imported: &Imported) -> String {
 
 /// Every input file of the import.
 fn inputs_read<'a>(inputs: &Inputs<'a>) -> Vec<&'a Path> {
-    [Some(inputs.nodes), inputs.subnets, inputs.aws_node]
-        .into_iter()
-        .flatten()
-        .chain(inputs.pods.iter().copied())
-        .collect()
+    [
+        Some(inputs.nodes),
+        inputs.subnets,
+        inputs.aws_node,
+        inputs.events,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(inputs.pods.iter().copied())
+    .collect()
 }
 
 /// Writes a replay's trace files to `traces/` beside the scenario `path` (each under a

@@ -47,12 +47,20 @@ pub struct NodeLaunch {
     pub registered_ms: u64,
     /// Registration → Ready (ms), if it became Ready.
     pub ready_after_ms: Option<u64>,
+    /// Launch → registration (ms), if estimated (from an autoscaler's event).
+    pub provision_ms: Option<u64>,
 }
 
 /// The boot time assumed for a launched node (ms): the model's default `provision_time`,
 /// 60 s. Only the registration is in the node objects; a launch is written this long
 /// before it (or at t = 0, booting for less, when the registration comes sooner).
 pub const PROVISION_MS: u64 = 60_000;
+
+/// The median of `v` (the lower of the two middle values), none when empty.
+pub fn median(mut v: Vec<u64>) -> Option<u64> {
+    v.sort_unstable();
+    v.get(v.len().checked_sub(1)? / 2).copied()
+}
 
 /// Milliseconds as a duration string (`12.5s`, `60s`).
 pub fn ms_duration(ms: u64) -> String {
@@ -347,9 +355,11 @@ fn nodegroups(
             let (_, itype, k, max_pods) = key;
             let mut launched = members.launched;
             launched.sort_by_key(|l| l.registered_ms);
+            let provision = median(launched.iter().filter_map(|l| l.provision_ms).collect())
+                .unwrap_or(PROVISION_MS);
             let mut launch: Vec<LaunchOut> = Vec::new();
             for l in &launched {
-                let at = l.registered_ms.saturating_sub(PROVISION_MS);
+                let at = l.registered_ms.saturating_sub(provision);
                 let entry = LaunchOut {
                     at: ms_duration(at),
                     count: 1,
@@ -364,17 +374,14 @@ fn nodegroups(
                     _ => launch.push(entry),
                 }
             }
-            let mut ready: Vec<u64> = launched.iter().filter_map(|l| l.ready_after_ms).collect();
-            ready.sort_unstable();
+            let ready = median(launched.iter().filter_map(|l| l.ready_after_ms).collect());
             NodeGroupOut {
                 name,
                 instance_type: itype,
                 count: members.count,
                 subnet: net_names[k].clone(),
                 max_pods,
-                aws_node_start: ready
-                    .get(ready.len().saturating_sub(1) / 2)
-                    .map(|&m| ms_duration(m)),
+                aws_node_start: ready.map(ms_duration),
                 launch,
             }
         })

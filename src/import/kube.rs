@@ -165,6 +165,9 @@ pub struct NodeInfo {
     pub created: Option<String>,
     /// When its `Ready` condition became `True` (RFC 3339), if it is Ready.
     pub ready: Option<String>,
+    /// Karpenter launched it (a `karpenter.sh/nodepool` or `karpenter.sh/provisioner-name`
+    /// label).
+    pub karpenter: bool,
 }
 
 impl NodeInfo {
@@ -357,6 +360,7 @@ fn node_info(
         zone: labels.get("topology.kubernetes.io/zone").cloned(),
         created: meta.creation_timestamp,
         ready,
+        karpenter: labels.contains_key(GROUP_LABELS[1]) || labels.contains_key(GROUP_LABELS[2]),
     })
 }
 

@@ -44,14 +44,18 @@ pub struct Inputs<'a> {
     pub replay: bool,
     /// Where a replay's window starts (else at the first pod's creation).
     pub since: Option<history::stamp::Stamp>,
+    /// `kubectl get events -A -o json`: the autoscalers' scale-up events, for a replay's
+    /// provision times.
+    pub events: Option<&'a Path>,
 }
 
 impl Inputs<'_> {
-    /// Whether the pods make a replay: `--replay` or `--since`, several files, or a file
-    /// that is not one List (a watch stream).
+    /// Whether the pods make a replay: `--replay`, `--since` or `--events`, several files,
+    /// or a file that is not one List (a watch stream).
     pub fn is_replay(&self) -> bool {
         self.replay
             || self.since.is_some()
+            || self.events.is_some()
             || self.pods.len() > 1
             || self.pods.first().is_some_and(|p| history::is_stream(p))
     }
@@ -141,10 +145,19 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         }
     }
     let lives = history.finish();
+    let mut events_file = inputs.events.map(InputFile::new);
+    let mut scale_ups = history::events::ScaleUps::default();
+    if let Some(f) = events_file.as_mut() {
+        let k = PODS + pods_files.len();
+        history::read_objects(f, k, &mut found, &mut errors, |r, found| {
+            scale_ups.take(k, r, found)
+        });
+    }
     // Placing needs every file's index, present or not.
     let absent = InputFile::new(Path::new(""));
     let mut files = vec![&nodes_file, subnets_file.as_ref().unwrap_or(&absent)];
     files.extend(pods_files.iter());
+    files.extend(events_file.iter());
     let finish = |found: Found, errors: &mut Vec<Located>, warnings: &mut Vec<Located>| {
         let dropped = found.dropped();
         let (e, w) = found.place(&files);
@@ -170,6 +183,7 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
             pods: &lives,
             cni: &cni,
             since: inputs.since,
+            scale_ups: inputs.events.map(|_| &scale_ups),
         };
         match history::replay::replay(&r, &mut found) {
             Some(r) => (r.scenario, r.traces),

@@ -79,6 +79,53 @@ pub struct Source {
     pub host: Option<String>,
 }
 
+/// Event reasons that mark an autoscaler's decision to launch nodes: the Cluster
+/// Autoscaler's `TriggeredScaleUp` and Karpenter's `Nominated` (both on the pending pods).
+pub const SCALE_UP_REASONS: [&str; 2] = ["TriggeredScaleUp", "Nominated"];
+
+/// When autoscalers decided to launch nodes (their events' first times), by autoscaler.
+#[derive(Default)]
+pub struct ScaleUps {
+    /// The Cluster Autoscaler's `TriggeredScaleUp` (managed and self-managed groups).
+    pub cluster_autoscaler: Vec<Stamp>,
+    /// Karpenter's `Nominated`.
+    pub karpenter: Vec<Stamp>,
+}
+
+impl ScaleUps {
+    /// Takes one event read from input `file`; other reasons are skipped.
+    pub fn take(&mut self, file: usize, read: Read<Event>, found: &mut Found) {
+        let Read { at, object: e, .. } = read;
+        let list = match e.reason.as_deref() {
+            Some("TriggeredScaleUp") => &mut self.cluster_autoscaler,
+            Some("Nominated") => &mut self.karpenter,
+            _ => return,
+        };
+        let (key, text) = match (&e.first_timestamp, &e.event_time) {
+            (Some(t), _) => ("firstTimestamp", t),
+            (None, Some(t)) => ("eventTime", t),
+            (None, None) => return,
+        };
+        match parse_stamp(text) {
+            Ok(s) => list.push(s),
+            Err(m) => found.error(file, at.key(key), m),
+        }
+    }
+
+    /// The earliest decision of the right autoscaler within `window_us` before `created`.
+    pub fn before(&self, karpenter: bool, created: Stamp, window_us: i64) -> Option<Stamp> {
+        let list = if karpenter {
+            &self.karpenter
+        } else {
+            &self.cluster_autoscaler
+        };
+        list.iter()
+            .copied()
+            .filter(|t| *t <= created && created.since(*t) <= window_us)
+            .min()
+    }
+}
+
 /// One pod's sandbox failures for lack of an address, as one event counts them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddressFailure {

@@ -9,6 +9,7 @@ use super::super::json::{Found, JsonPath};
 use super::super::kube::{NodeInfo, Owner, PodInfo};
 use super::super::names::{dns_label, unique, MAX_LABEL};
 use super::super::out::{ScenarioOut, WorkloadOut};
+use super::events::ScaleUps;
 use super::pods::PodLife;
 use super::stamp::{parse_stamp, Stamp};
 use crate::scenario::trace::TRACE_HEADER;
@@ -37,7 +38,13 @@ pub struct ReplayInputs<'a> {
     pub cni: &'a CniConfig,
     /// Where the window starts, if given (`--since`); else the first pod's creation.
     pub since: Option<Stamp>,
+    /// The autoscalers' scale-up events (`--events`), if given.
+    pub scale_ups: Option<&'a ScaleUps>,
 }
+
+/// How long before a node's creation an autoscaler's decision may be its launch (µs): 5 min,
+/// well above an EC2 instance's boot.
+pub const SCALE_UP_WINDOW_US: i64 = 300_000_000;
 
 /// A trace file of the replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,6 +141,7 @@ pub fn replay(r: &ReplayInputs<'_>, found: &mut Found) -> Option<Replay> {
     // the nodes: at t = 0, or launched when they registered
     let mut launches: Vec<Option<NodeLaunch>> = Vec::with_capacity(r.nodes.len());
     let mut ready_ms: Vec<u64> = Vec::new();
+    let mut provision_ms: Vec<u64> = Vec::new();
     for node in r.nodes {
         let at = JsonPath::root()
             .key("items")
@@ -172,9 +180,15 @@ pub fn replay(r: &ReplayInputs<'_>, found: &mut Found) -> Option<Replay> {
         if let Some(m) = ready_after_ms {
             ready_ms.push(m);
         }
+        let decided = r
+            .scale_ups
+            .and_then(|u| u.before(node.karpenter, created, SCALE_UP_WINDOW_US));
+        let provision = decided.map(|t| offset_ms(created, t));
+        provision_ms.extend(provision);
         launches.push(Some(NodeLaunch {
             registered_ms: offset_ms(created, start),
             ready_after_ms,
+            provision_ms: provision,
         }));
     }
     // what the scenario's sections need of the pods: the DaemonSets, and the pods alive at
@@ -205,7 +219,7 @@ pub fn replay(r: &ReplayInputs<'_>, found: &mut Found) -> Option<Replay> {
     let window_ms = offset_ms(end, start);
     let duration_s = window_ms.div_ceil(1000) + TAIL_S;
     scenario.duration = format!("{duration_s}s");
-    scenario.notes = notes(start, end, total, &traces, &ready_ms);
+    scenario.notes = notes(start, end, total, &traces, &ready_ms, &provision_ms);
     Some(Replay {
         scenario,
         traces: traces.into_iter().map(|(_, t)| t).collect(),
@@ -220,6 +234,7 @@ fn notes(
     pods: usize,
     traces: &[(WorkloadOut, TraceFile)],
     ready_ms: &[u64],
+    provision_ms: &[u64],
 ) -> Vec<String> {
     let mut notes = vec![
         format!(
@@ -248,11 +263,28 @@ fn notes(
         ms_duration(sorted[0]),
         ms_duration(sorted[sorted.len() - 1])
     ));
-    notes.push(format!(
-        "provision_time: {} assumed (launch → registration is not in the node objects); each \
-         launch is written that long before the node's creationTimestamp, so it registers then.",
-        ms_duration(PROVISION_MS)
-    ));
+    if provision_ms.is_empty() {
+        notes.push(format!(
+            "provision_time: {} assumed (launch → registration is not in the node objects; \
+             give --events for the autoscalers' scale-up events); each launch is written that \
+             long before the node's creationTimestamp, so it registers then.",
+            ms_duration(PROVISION_MS)
+        ));
+    } else {
+        let mut sorted = provision_ms.to_vec();
+        sorted.sort_unstable();
+        notes.push(format!(
+            "provision_time, estimated for {} from the autoscalers' events (TriggeredScaleUp, \
+             Nominated; the earliest in the 5 min before each creation): {} (median; min {}, \
+             max {}); each group's median is its launches' provision_time ({} for a group \
+             without one), written that long before the nodes' creationTimestamp.",
+            crate::text::Count(sorted.len() as u64, "node", "nodes"),
+            ms_duration(sorted[(sorted.len() - 1) / 2]),
+            ms_duration(sorted[0]),
+            ms_duration(sorted[sorted.len() - 1]),
+            ms_duration(PROVISION_MS)
+        ));
+    }
     notes
 }
 
