@@ -224,6 +224,8 @@ fn check_reads_the_fixture_events_and_names_unexplained_pods() {
     let v: Value = serde_json::from_str(&ok(&out)).unwrap();
     // 40 web + 3 Job + 2 coredns + 1 bare pod are shared; DaemonSet pods are not compared
     assert_eq!(v["matched"]["compared"], 46);
+    // the run's DaemonSet pods (`<daemonset>-<node>`) are no pods of the cluster's
+    assert_eq!(v["matched"]["simulated_only"], 0);
     assert_eq!(v["all"]["pods"], 46);
     assert_eq!(v["workloads"]["web"]["pods"], 40);
     // two FailedCreatePodSandBox events for lack of an address, 3 failures each; the
@@ -474,6 +476,7 @@ fn a_run_recorded_imported_and_run_again_agrees_with_itself() {
     assert_eq!(web.len(), 40);
     assert_eq!(v["matched"]["compared"], 40);
     assert_eq!(v["matched"]["observed_only"], 0);
+    assert_eq!(v["matched"]["simulated_only"], 0);
     // agreement within the stated margin (10 s): no pod unexplained, and every percentile
     // of the replay within 10 s of the recorded one (the recording rounds times down to
     // whole seconds; the replay's node start is the median, its draws its own)

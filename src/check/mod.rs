@@ -289,19 +289,13 @@ pub fn check(c: &CheckInputs<'_>) -> Result<CheckReport, CheckError> {
         }
     }
     let observed_names: std::collections::BTreeSet<&str> = by_name.keys().copied().collect();
-    let daemonsets: std::collections::BTreeSet<&str> = obs
-        .pods
-        .iter()
-        .filter_map(|(_, l)| match &l.owner {
-            crate::import::kube::Owner::DaemonSet(d) => Some(d.as_str()),
-            _ => None,
-        })
-        .collect();
+    // a DaemonSet's pods are `<daemonset>-<node>` in the run: not the cluster's pods
+    let daemonset_pod = |name: &str, p: &simulated::SimPod| {
+        !p.node.is_empty() && name == format!("{}-{}", p.workload, p.node)
+    };
     report.matched.simulated_only = sim
         .iter()
-        .filter(|(n, p)| {
-            !observed_names.contains(n.as_str()) && !daemonsets.contains(p.workload.as_str())
-        })
+        .filter(|(n, p)| !observed_names.contains(n.as_str()) && !daemonset_pod(n, p))
         .count();
     unexplained.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.pod.cmp(&b.1.pod)));
     let mut all_names: Vec<String> = unexplained.iter().map(|(_, u)| u.pod.clone()).collect();
