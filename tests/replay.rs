@@ -745,3 +745,99 @@ fn a_watch_stream_with_or_without_watch_events_replays_the_same() {
         assert_eq!(read(&x), read(&y), "{f}");
     }
 }
+
+/// A watch stream of two pods of Deployment `api` created at 12:00:00 and :05, the second
+/// with the branch ENI annotation of security groups for pods.
+fn pod_eni_stream() -> String {
+    let pod = |name: &str, at: &str, eni: bool| {
+        let mut p = json!({
+            "kind": "Pod",
+            "metadata": {
+                "name": name, "namespace": "shop", "uid": name, "creationTimestamp": at,
+                "labels": {"pod-template-hash": "7d9f"},
+                "ownerReferences": [{"kind": "ReplicaSet", "name": "api-7d9f", "controller": true}]
+            },
+            "spec": {"containers": [{"name": "api", "image": "api:1"}]}
+        });
+        if eni {
+            p["metadata"]["annotations"] = json!({
+                "vpc.amazonaws.com/pod-eni": "[{\"eniId\":\"eni-0a1b\",\"ifAddress\":\"02:42:ac:11:00:02\",\"privateIp\":\"10.0.13.9\",\"vlanId\":1,\"subnetCidr\":\"10.0.0.0/19\"}]"
+            });
+        }
+        json!({"type": "ADDED", "object": p}).to_string()
+    };
+    format!(
+        "{}\n{}\n",
+        pod("api-7d9f-a1", "2026-08-01T12:00:00Z", false),
+        pod("api-7d9f-b2", "2026-08-01T12:00:05Z", true)
+    )
+}
+
+#[test]
+fn branch_eni_pods_keep_security_groups_when_the_cni_has_them() {
+    let dir = fresh_dir("replay", "pod-eni");
+    let stream = dir.join("pods.json");
+    std::fs::write(&stream, pod_eni_stream()).unwrap();
+    let manifest = read(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/aws-node/aws-node-daemonset.yaml"),
+    );
+    let from = "- name: ENABLE_POD_ENI\n          value: \"false\"";
+    assert!(manifest.contains(from));
+    let on = dir.join("aws-node-pod-eni.yaml");
+    std::fs::write(
+        &on,
+        manifest.replace(from, "- name: ENABLE_POD_ENI\n          value: \"true\""),
+    )
+    .unwrap();
+    let import = |aws_node: &Path, out: &Path| {
+        ipamsim(&[
+            "import",
+            "--nodes",
+            &fixture("nodes.json"),
+            "--aws-node",
+            aws_node.to_str().unwrap(),
+            "--pods",
+            stream.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    // ENABLE_POD_ENI on: the annotated pod makes a workload of its own with security
+    // groups; both are Deployment `api` of namespace `shop`, so `shop-api` and, made
+    // unique, `shop-api-2` (its key sorts after: security groups true)
+    let with = dir.join("on/cluster.yaml");
+    ok(&import(&on, &with));
+    let sc: serde_yaml::Value = serde_yaml::from_str(&read(&with)).unwrap();
+    let workloads: Vec<(String, bool)> = sc["workloads"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let trace = w["trace"].as_str().unwrap().to_string();
+            (trace, w["security_group_policy"].as_bool().unwrap_or(false))
+        })
+        .collect();
+    assert_eq!(
+        workloads,
+        [
+            ("traces/shop-api-2.csv".to_string(), true),
+            ("traces/shop-api.csv".to_string(), false)
+        ]
+    );
+    assert!(
+        read(&dir.join("on/traces/shop-api-2.csv")).contains("5.000,create,api-7d9f-b2,shop-api-2")
+    );
+    // off (the shipped manifest): one workload, and a warning naming the pod
+    let without = dir.join("off/cluster.yaml");
+    let o = import(&fixture_aws_node(), &without);
+    ok(&o);
+    let e = stderr_of(&o);
+    assert!(e.contains("pod shop/api-7d9f-b2 has a branch ENI (security groups for pods), but ENABLE_POD_ENI is off"), "{e}");
+    let sc: serde_yaml::Value = serde_yaml::from_str(&read(&without)).unwrap();
+    assert_eq!(sc["workloads"].as_sequence().unwrap().len(), 1);
+}
+
+fn fixture_aws_node() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-node/aws-node-daemonset.yaml")
+}
