@@ -2,7 +2,7 @@
 //! its module under `commands`. No logic here.
 
 use crate::commands::{
-    alerts, capacity, compare, explain, import, merge, plan, report, run, validate,
+    alerts, capacity, check, compare, explain, import, merge, plan, report, run, validate,
 };
 use clap::{Parser, Subcommand};
 
@@ -45,6 +45,10 @@ pub enum Command {
     Import(import::Args),
     /// Write DIR/report.html: charts of a run's timeline.csv and/or a comparison.csv.
     Report(report::Args),
+    /// Compare a run with what a cluster recorded (kubectl get pods/events -o json): time to
+    /// running per workload, sandbox failures for lack of an address, and the pods the model
+    /// leaves unexplained. See docs/import.md.
+    Check(check::Args),
     /// Explain why pods waited, from a run's waits.csv, pods.csv and events.csv: pod-seconds
     /// by cause and the slowest pods, or with `--pod` one pod's story in time order.
     Explain(explain::Args),

@@ -118,6 +118,7 @@ pub fn import_json(data: &[u8]) -> Result<Outcome, String> {
         subnets: subnets.as_deref().filter(|_| subnets_ok),
         pods: &pods,
         cni: &cni,
+        launches: &[],
     };
     let mut found = Found::default();
     let built = build::build(&cluster, &mut found);

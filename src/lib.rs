@@ -3,12 +3,14 @@
 //!
 //! Layers: [`engine`] (generic event queue), [`model`] (the cluster and ipamd),
 //! [`scenario`] (YAML in), [`output`] (CSV and summary out), [`sim`] (one run);
-//! [`import`] writes a scenario from a real cluster's kubectl and AWS CLI output.
+//! [`import`] writes a scenario from a real cluster's kubectl and AWS CLI output, and
+//! [`check`] compares a run with what the cluster recorded.
 
 #![warn(missing_docs)]
 
 pub mod capacity;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod compare;

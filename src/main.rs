@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Report(a) => commands::report::report(a),
         Explain(a) => commands::explain::explain(a),
         Alerts(a) => commands::alerts::alerts(a),
+        Check(a) => commands::check::check(a),
     };
     // the error, if any, is said once, here (130 if a signal came, however late)
     commands::exit_status(result).into()

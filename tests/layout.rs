@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Each top-level module's floor (docs/development.md, "Layout").
-const FLOORS: [(&str, u32); 21] = [
+const FLOORS: [(&str, u32); 22] = [
     ("time", 0),
     ("text", 0),
     ("input", 0),
@@ -28,6 +28,7 @@ const FLOORS: [(&str, u32); 21] = [
     ("plan", 5),
     ("compare", 6),
     ("capacity", 6),
+    ("check", 6),
     ("report", 6),
     ("fuzzing", 6),
     ("commands", 7),

@@ -33,6 +33,7 @@ mod outputs;
 mod prefix;
 mod properties;
 mod properties_cli;
+mod replay;
 mod report;
 mod robustness;
 mod scenario_input;

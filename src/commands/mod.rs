@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod capacity;
+pub mod check;
 pub mod compare;
 mod error;
 pub mod explain;

@@ -24,6 +24,7 @@ mod story;
 mod text;
 
 pub use overview::{overview, CauseTotal, Overview, SlowPod};
+pub(crate) use read::{check_dir, parse_ms, Table};
 pub use steps::{EniGrowth, Life, NodeEvent, PodStory, Release, Step, WaitCauseSeconds, WaitStep};
 pub use story::pod_story;
 pub(crate) use text::{outcome, shell_word};

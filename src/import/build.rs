@@ -6,7 +6,9 @@ use super::estimate::node_addresses;
 use super::json::{Found, JsonPath};
 use super::kube::{NodeInfo, Owner, PodInfo};
 use super::names::{distinguish, dns_label, unique, MAX_LABEL};
-use super::out::{CniOut, DaemonSetOut, NodeGroupOut, ScenarioOut, SubnetOut, WorkloadOut};
+use super::out::{
+    CniOut, DaemonSetOut, LaunchOut, NodeGroupOut, ScenarioOut, SubnetOut, WorkloadOut,
+};
 use crate::scenario::{CniConfig, Ipv4Cidr};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +35,41 @@ pub struct Cluster<'a> {
     pub pods: &'a [PodInfo],
     /// The CNI settings written.
     pub cni: &'a CniConfig,
+    /// For each node (by index, or none at all), when it joins after t = 0: a replay's
+    /// launches; `None` for a node present at t = 0.
+    pub launches: &'a [Option<NodeLaunch>],
+}
+
+/// A node that joins a replay after t = 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeLaunch {
+    /// When the kubelet registered it (its creationTimestamp), ms from the start.
+    pub registered_ms: u64,
+    /// Registration → Ready (ms), if it became Ready.
+    pub ready_after_ms: Option<u64>,
+    /// Launch → registration (ms), if estimated (from an autoscaler's event).
+    pub provision_ms: Option<u64>,
+}
+
+/// The boot time assumed for a launched node (ms): the model's default `provision_time`,
+/// 60 s. Only the registration is in the node objects; a launch is written this long
+/// before it (or at t = 0, booting for less, when the registration comes sooner).
+pub const PROVISION_MS: u64 = 60_000;
+
+/// The median of `v` (the lower of the two middle values), none when empty.
+pub fn median(mut v: Vec<u64>) -> Option<u64> {
+    v.sort_unstable();
+    v.get(v.len().checked_sub(1)? / 2).copied()
+}
+
+/// Milliseconds as a duration string (`12.5s`, `60s`).
+pub fn ms_duration(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        let frac = format!("{:03}", ms % 1000);
+        format!("{}.{}s", ms / 1000, frac.trim_end_matches('0'))
+    }
 }
 
 /// A subnet of the scenario, before naming.
@@ -55,6 +92,7 @@ pub fn build(c: &Cluster<'_>, found: &mut Found) -> ScenarioOut {
     // A node in no subnet (or several) is a problem already recorded: nothing to build.
     let Some(node_net) = node_net.into_iter().collect::<Option<Vec<usize>>>() else {
         return ScenarioOut {
+            notes: Vec::new(),
             duration: DURATION.to_string(),
             cni: CniOut::from(c.cni),
             subnets: Vec::new(),
@@ -112,10 +150,11 @@ pub fn build(c: &Cluster<'_>, found: &mut Found) -> ScenarioOut {
                 .map(|u| u32::try_from(u).unwrap_or(u32::MAX)),
         });
     }
-    let nodegroups = nodegroups(c.nodes, &node_net, &net_names);
+    let nodegroups = nodegroups(c.nodes, &node_net, &net_names, c.launches);
     let (daemonsets, workloads) = pod_groups(c.pods);
     subnets.sort_by(|a, b| a.name.cmp(&b.name));
     ScenarioOut {
+        notes: Vec::new(),
         duration: DURATION.to_string(),
         cni: CniOut::from(c.cni),
         subnets,
@@ -268,20 +307,36 @@ fn assumed(nodes: &[NodeInfo]) -> (Vec<Net>, Vec<Option<usize>>) {
 
 /// One nodegroup per (group label, instance type, subnet, max pods), named after the group
 /// label (`nodes` without one) plus whichever of the type, the subnet and `maxpods-N`
-/// differ between groups of that label; sorted by name.
-fn nodegroups(nodes: &[NodeInfo], node_net: &[usize], net_names: &[String]) -> Vec<NodeGroupOut> {
+/// differ between groups of that label; sorted by name. `count` is the nodes at t = 0;
+/// the others (`launches`) are the group's `launch` entries, and the median of their
+/// registration → Ready its `aws_node_start`.
+fn nodegroups(
+    nodes: &[NodeInfo],
+    node_net: &[usize],
+    net_names: &[String],
+    launches: &[Option<NodeLaunch>],
+) -> Vec<NodeGroupOut> {
     type Key = (String, String, usize, Option<u32>);
-    let mut counts: BTreeMap<Key, u32> = BTreeMap::new();
-    for (node, &k) in nodes.iter().zip(node_net) {
+    #[derive(Default)]
+    struct Members {
+        count: u32,
+        launched: Vec<NodeLaunch>,
+    }
+    let mut groups: BTreeMap<Key, Members> = BTreeMap::new();
+    for (i, (node, &k)) in nodes.iter().zip(node_net).enumerate() {
         let key = (
             node.group.clone().unwrap_or_default(),
             node.instance_type.name.clone(),
             k,
             node.max_pods,
         );
-        *counts.entry(key).or_default() += 1;
+        let m = groups.entry(key).or_default();
+        match launches.get(i).copied().flatten() {
+            Some(l) => m.launched.push(l),
+            None => m.count += 1,
+        }
     }
-    let keyed: Vec<(String, Vec<String>)> = counts
+    let keyed: Vec<(String, Vec<String>)> = groups
         .keys()
         .map(|(group, itype, k, max_pods)| {
             let parts = vec![
@@ -293,15 +348,42 @@ fn nodegroups(nodes: &[NodeInfo], node_net: &[usize], net_names: &[String]) -> V
         })
         .collect();
     let names = unique(distinguish(&keyed), MAX_LABEL);
-    let mut out: Vec<NodeGroupOut> = counts
+    let mut out: Vec<NodeGroupOut> = groups
         .into_iter()
         .zip(names)
-        .map(|(((_, itype, k, max_pods), count), name)| NodeGroupOut {
-            name,
-            instance_type: itype,
-            count,
-            subnet: net_names[k].clone(),
-            max_pods,
+        .map(|((key, members), name)| {
+            let (_, itype, k, max_pods) = key;
+            let mut launched = members.launched;
+            launched.sort_by_key(|l| l.registered_ms);
+            let provision = median(launched.iter().filter_map(|l| l.provision_ms).collect())
+                .unwrap_or(PROVISION_MS);
+            let mut launch: Vec<LaunchOut> = Vec::new();
+            for l in &launched {
+                let at = l.registered_ms.saturating_sub(provision);
+                let entry = LaunchOut {
+                    at: ms_duration(at),
+                    count: 1,
+                    provision_time: ms_duration(l.registered_ms - at),
+                };
+                match launch.last_mut() {
+                    Some(last)
+                        if last.at == entry.at && last.provision_time == entry.provision_time =>
+                    {
+                        last.count += 1;
+                    }
+                    _ => launch.push(entry),
+                }
+            }
+            let ready = median(launched.iter().filter_map(|l| l.ready_after_ms).collect());
+            NodeGroupOut {
+                name,
+                instance_type: itype,
+                count: members.count,
+                subnet: net_names[k].clone(),
+                max_pods,
+                aws_node_start: ready.map(ms_duration),
+                launch,
+            }
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -311,7 +393,7 @@ fn nodegroups(nodes: &[NodeInfo], node_net: &[usize], net_names: &[String]) -> V
 /// DaemonSets (by namespace and name; host network if its pods are) with aws-node and
 /// kube-proxy always present, and workloads: one per (namespace, owner, host network) with
 /// a replica per pod; bare pods of a namespace form `<namespace>-bare-pods`.
-fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOut>) {
+pub(super) fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOut>) {
     let mut daemonsets: BTreeMap<(String, String), bool> = BTreeMap::new();
     let mut workloads: BTreeMap<(String, String, String, bool), u32> = BTreeMap::new();
     for p in pods {
@@ -376,9 +458,11 @@ fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOut>) {
         .into_iter()
         .zip(wl_names)
         .map(|(((_, _, _, host), replicas), name)| WorkloadOut {
-            name,
+            name: Some(name),
+            trace: None,
             host_network: host,
-            replicas,
+            security_group_policy: false,
+            replicas: Some(replicas),
         })
         .collect();
     wl.sort_by(|a, b| a.name.cmp(&b.name));
@@ -386,7 +470,7 @@ fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOut>) {
 }
 
 /// Each entry's short name as a DNS label, or its long one where two short ones collide.
-fn two_level(keys: &[(String, String)]) -> Vec<String> {
+pub(super) fn two_level(keys: &[(String, String)]) -> Vec<String> {
     let short: Vec<String> = keys.iter().map(|(s, _)| dns_label(s, "pods")).collect();
     let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &short {

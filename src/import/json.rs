@@ -65,6 +65,9 @@ pub struct InputFile {
     pub file: String,
     /// Its path.
     pub path: PathBuf,
+    /// Whether it is read as a stream of JSON documents (`kubectl get … -o json --watch`):
+    /// paths then start with the document's index, `[3].object.metadata`.
+    pub stream: bool,
 }
 
 impl InputFile {
@@ -73,6 +76,7 @@ impl InputFile {
         InputFile {
             file: crate::scenario::shown_path(path).to_string(),
             path: path.to_path_buf(),
+            stream: false,
         }
     }
 
@@ -123,6 +127,65 @@ where
         ));
     }
     parsed.map_err(|e| json_problem(input, &e))
+}
+
+/// Reads the documents of a stream ([`read_json_stream`]), one call per document.
+pub trait StreamSeed {
+    /// Reads document `doc` (0-based) from `d`.
+    fn document<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        doc: usize,
+        d: D,
+    ) -> Result<(), D::Error>;
+}
+
+/// Reads `input` as a stream of JSON documents, one after another with blanks between
+/// them as `kubectl get … -o json --watch` prints them (one document is a stream too),
+/// each through `seed(d)` for document `d` (0-based), at most [`MAX_JSON_BYTES`] in all.
+/// Returns how many documents were read. A syntax or type error is placed as
+/// [`read_json`] places it, in document `d` at `[d]…` when the file holds several.
+pub fn read_json_stream(input: &InputFile, seed: &mut impl StreamSeed) -> Result<usize, Located> {
+    let file = crate::input::open(&input.path, crate::input::JSON)
+        .map_err(|e| input.problem(String::new(), format!("cannot read file: {}", io_text(&e))))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    if let Some(problem) = not_an_object(&mut reader, input) {
+        return Err(problem);
+    }
+    let too_large = || {
+        input.problem(
+            String::new(),
+            format!(
+                "the file is larger than 1 GiB ({MAX_JSON_BYTES} bytes), the most that is read"
+            ),
+        )
+    };
+    let mut de = serde_json::Deserializer::from_reader(&mut reader);
+    let mut d = 0;
+    let failed = loop {
+        if let Err(e) = seed.document(d, &mut de) {
+            break Some((e, d > 0));
+        }
+        d += 1;
+        match de.end() {
+            Ok(()) => break None,
+            // more than blanks follow: the next document
+            Err(e) if e.is_syntax() => {}
+            Err(e) => break Some((e, true)),
+        }
+    };
+    drop(de);
+    if reader.get_ref().exceeded() {
+        return Err(too_large());
+    }
+    if let Some((e, stream)) = failed {
+        // the first document is placed as a document of its own
+        let as_read = InputFile {
+            stream,
+            ..input.clone()
+        };
+        return Err(json_problem(&as_read, &e));
+    }
+    Ok(d)
 }
 
 /// One JSON document read through `seed`, with nothing but blanks after it (as
@@ -209,7 +272,7 @@ fn json_problem(input: &InputFile, e: &serde_json::Error) -> Located {
     let mut path = String::new();
     // serde_json places a wrong type just after the value; name and place the value itself.
     if let (true, Some(at)) = (e.is_data(), location) {
-        if let Some((p, value_at)) = locate::value_before(&input.path, at) {
+        if let Some((p, value_at)) = locate::value_before(&input.path, input.stream, at) {
             path = p.to_string();
             location = Some(value_at);
         }
@@ -296,6 +359,16 @@ impl Found {
         self.errors > 0
     }
 
+    /// Takes the leading document index off the paths of input `file` (read as a stream
+    /// that turned out to hold one document), so they read `items[2]…`, not `[0].items[2]…`.
+    pub fn single_document(&mut self, file: usize) {
+        for (f, path, _, _) in &mut self.items {
+            if *f == file && matches!(path.0.first(), Some(super::path::Step::Index(_))) {
+                path.0.remove(0);
+            }
+        }
+    }
+
     /// The problems and the warnings recorded but not kept.
     pub fn dropped(&self) -> (u64, u64) {
         (
@@ -316,7 +389,10 @@ impl Found {
                 continue;
             }
             let paths: Vec<&JsonPath> = mine.iter().map(|&i| &self.items[i].1).collect();
-            for (&i, place) in mine.iter().zip(locate::places(&input.path, &paths)) {
+            for (&i, place) in mine
+                .iter()
+                .zip(locate::places(&input.path, input.stream, &paths))
+            {
                 at[i] = place;
             }
         }

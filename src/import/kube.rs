@@ -21,6 +21,14 @@ pub struct ObjectMeta {
     pub labels: Option<BTreeMap<String, String>>,
     /// `metadata.ownerReferences` (pods).
     pub owner_references: Option<Vec<OwnerReference>>,
+    /// `metadata.uid`.
+    pub uid: Option<String>,
+    /// `metadata.creationTimestamp` (RFC 3339).
+    pub creation_timestamp: Option<String>,
+    /// `metadata.deletionTimestamp` (RFC 3339): when a graceful deletion ends.
+    pub deletion_timestamp: Option<String>,
+    /// `metadata.annotations`.
+    pub annotations: Option<BTreeMap<String, String>>,
 }
 
 /// One `metadata.ownerReferences` entry.
@@ -54,6 +62,30 @@ pub struct NodeStatus {
     pub allocatable: Option<BTreeMap<String, String>>,
     /// `status.capacity`.
     pub capacity: Option<BTreeMap<String, String>>,
+    /// `status.conditions` (`Ready` and its transition time).
+    pub conditions: Option<Vec<Condition>>,
+}
+
+/// One `status.conditions` entry of a node or a pod.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// `Ready`, `PodScheduled`, `ContainersReady`, …
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `True`, `False`, `Unknown`.
+    pub status: Option<String>,
+    /// When the status last changed (RFC 3339).
+    pub last_transition_time: Option<String>,
+}
+
+/// The transition time of condition `kind` when its status is `True`.
+pub fn true_since<'a>(conditions: Option<&'a [Condition]>, kind: &str) -> Option<&'a str> {
+    conditions?
+        .iter()
+        .find(|c| c.kind.as_deref() == Some(kind) && c.status.as_deref() == Some("True"))?
+        .last_transition_time
+        .as_deref()
 }
 
 /// One `status.addresses` entry.
@@ -129,6 +161,13 @@ pub struct NodeInfo {
     pub max_pods: Option<u32>,
     /// The `topology.kubernetes.io/zone` label, if any.
     pub zone: Option<String>,
+    /// `metadata.creationTimestamp` (RFC 3339), if given: when the kubelet registered it.
+    pub created: Option<String>,
+    /// When its `Ready` condition became `True` (RFC 3339), if it is Ready.
+    pub ready: Option<String>,
+    /// Karpenter launched it (a `karpenter.sh/nodepool` or `karpenter.sh/provisioner-name`
+    /// label).
+    pub karpenter: bool,
 }
 
 impl NodeInfo {
@@ -305,6 +344,11 @@ fn node_info(
         }
     };
     let group = GROUP_LABELS.iter().find_map(|l| labels.get(*l).cloned());
+    let ready = true_since(
+        node.status.as_ref().and_then(|s| s.conditions.as_deref()),
+        "Ready",
+    )
+    .map(str::to_string);
     Some(NodeInfo {
         name,
         index,
@@ -314,11 +358,14 @@ fn node_info(
         ip_index,
         max_pods,
         zone: labels.get("topology.kubernetes.io/zone").cloned(),
+        created: meta.creation_timestamp,
+        ready,
+        karpenter: labels.contains_key(GROUP_LABELS[1]) || labels.contains_key(GROUP_LABELS[2]),
     })
 }
 
 /// A problem at a path.
-type PathProblem = (JsonPath, String);
+pub type PathProblem = (JsonPath, String);
 
 /// The node's first IPv4 `InternalIP` and its index in `status.addresses`.
 fn internal_ip(
@@ -501,7 +548,7 @@ impl<'a> PodReader<'a> {
 
 /// The pod's owner: its controller reference (else its first owner reference); a
 /// ReplicaSet named `<deployment>-<pod-template-hash>` stands for its Deployment.
-fn owner_of(meta: &ObjectMeta, at: &JsonPath) -> Result<Owner, PathProblem> {
+pub fn owner_of(meta: &ObjectMeta, at: &JsonPath) -> Result<Owner, PathProblem> {
     let refs = meta.owner_references.as_deref().unwrap_or_default();
     let chosen = refs
         .iter()

@@ -188,7 +188,7 @@ enum Go {
 /// reader), calling `visit` with the path to each value and where it starts, in document
 /// order, until the end, a malformed part, or `Go::Stop`. `false` when the file cannot be
 /// opened.
-fn walk(path: &Path, mut visit: impl FnMut(&[Here], Pos) -> Go) -> bool {
+fn walk(path: &Path, stream: bool, mut visit: impl FnMut(&[Here], Pos) -> Go) -> bool {
     let Ok(file) = crate::input::open(path, crate::input::JSON) else {
         return false;
     };
@@ -202,8 +202,14 @@ fn walk(path: &Path, mut visit: impl FnMut(&[Here], Pos) -> Go) -> bool {
     };
     // `steps` is the path to the value about to be read; `open[i]` whether container i
     // (an object when true) has had a member yet.
+    // A stream of documents is read as the elements of a list without brackets or commas:
+    // document `d` is at `[d]`.
     let mut steps: Vec<Here> = Vec::new();
     let mut objects: Vec<bool> = Vec::new();
+    if stream {
+        steps.push(Here::Index(0));
+        objects.push(false);
+    }
     let _ = (|| -> Result<(), ()> {
         loop {
             // a value
@@ -246,6 +252,16 @@ fn walk(path: &Path, mut visit: impl FnMut(&[Here], Pos) -> Go) -> bool {
                     return Ok(()); // the document's end
                 };
                 c.skip_blanks();
+                if stream && objects.len() == 1 {
+                    // the next document, if any
+                    c.peek().ok_or(())?;
+                    let Some(Here::Index(d)) = steps.last_mut() else {
+                        return Err(());
+                    };
+                    *d += 1;
+                    closed = false;
+                    continue;
+                }
                 match (c.bump().ok_or(())?, object) {
                     (b',', true) => {
                         *steps.last_mut().ok_or(())? = c.key()?;
@@ -275,7 +291,7 @@ fn walk(path: &Path, mut visit: impl FnMut(&[Here], Pos) -> Go) -> bool {
 /// the file at `path`, or of the value of its longest prefix that exists (so a missing key
 /// is placed at the object that lacks it); `None` for every path when the file cannot be
 /// read or its document does not start as JSON.
-pub fn places(path: &Path, wanted: &[&JsonPath]) -> Vec<Option<(usize, usize)>> {
+pub fn places(path: &Path, stream: bool, wanted: &[&JsonPath]) -> Vec<Option<(usize, usize)>> {
     // The wanted paths as a trie (node 0 the root): a value is matched against the
     // children of its parent's node only, so a pass costs one lookup per value, not one
     // per value and wanted path.
@@ -298,8 +314,9 @@ pub fn places(path: &Path, wanted: &[&JsonPath]) -> Vec<Option<(usize, usize)>> 
     let mut seen: Vec<Option<Pos>> = vec![None; children.len()];
     // node_at[d]: the trie node of the first d steps of the current path (None: not a
     // prefix of any wanted path); after a visit at depth L it has L + 1 entries.
-    let mut node_at: Vec<Option<usize>> = Vec::new();
-    let ok = walk(path, |steps, pos| {
+    // (a stream's root, the list of documents, is never visited itself)
+    let mut node_at: Vec<Option<usize>> = if stream { vec![Some(0)] } else { Vec::new() };
+    let ok = walk(path, stream, |steps, pos| {
         node_at.truncate(steps.len());
         let node = match steps.last() {
             None => Some(0),
@@ -342,9 +359,13 @@ pub fn places(path: &Path, wanted: &[&JsonPath]) -> Vec<Option<(usize, usize)>> 
 /// The path and position (line, character column) of the last value that starts at or
 /// before `at` (line, byte column, as serde_json reports an error): the value serde_json
 /// had just read when it found a value of the wrong type.
-pub fn value_before(path: &Path, at: (usize, usize)) -> Option<(JsonPath, (usize, usize))> {
+pub fn value_before(
+    path: &Path,
+    stream: bool,
+    at: (usize, usize),
+) -> Option<(JsonPath, (usize, usize))> {
     let mut last: Option<(Vec<Here>, Pos)> = None;
-    walk(path, |steps, pos| {
+    walk(path, stream, |steps, pos| {
         if (pos.line, pos.byte_col) > at {
             return Go::Stop;
         }
@@ -393,11 +414,11 @@ mod tests {
         // key: the object `{"a": 1}` on line 3, column 5; a missing index: the list
         // (line 2, column 12)
         assert_eq!(
-            places(&p, &[&c, &missing, &beyond]),
+            places(&p, false, &[&c, &missing, &beyond]),
             [Some((4, 17)), Some((3, 5)), Some((2, 12))]
         );
         // serde_json reports a wrong type after the value: (4, 19) is past the `2`.
-        let (path, at) = value_before(&p, (4, 19)).unwrap();
+        let (path, at) = value_before(&p, false, (4, 19)).unwrap();
         assert_eq!((path.to_string().as_str(), at), ("items[1].b.c", (4, 17)));
     }
 
@@ -412,9 +433,9 @@ mod tests {
             .key("labels")
             .key("node.kubernetes.io/zone");
         // the value "a": 1 + `{"é": 0, "labels": {"node\u002ekubernetes.io\/zone": ` = col 54
-        assert_eq!(places(&p, &[&zone]), [Some((1, 54))]);
+        assert_eq!(places(&p, false, &[&zone]), [Some((1, 54))]);
         // the same place in bytes is column 55 (é is two bytes)
-        let (path, at) = value_before(&p, (1, 55)).unwrap();
+        let (path, at) = value_before(&p, false, (1, 55)).unwrap();
         assert_eq!(path, zone);
         assert_eq!(at, (1, 54));
     }
@@ -424,8 +445,27 @@ mod tests {
         let p = file("broken.json", "{\"a\": [1, 2,, 3], \"b\": 1}");
         let b = JsonPath::root().key("b");
         // the walk stops at `,,`: `b` is never reached, so it is placed at the root
-        assert_eq!(places(&p, &[&b]), [Some((1, 1))]);
+        assert_eq!(places(&p, false, &[&b]), [Some((1, 1))]);
         let gone = std::env::temp_dir().join("ipamsim-locate-no-such-file.json");
-        assert_eq!(places(&gone, &[&b]), [None]);
+        assert_eq!(places(&gone, false, &[&b]), [None]);
+    }
+
+    #[test]
+    fn a_stream_of_documents_places_paths_under_each_document_index() {
+        let p = file(
+            "stream.json",
+            "{\"type\": \"ADDED\",\n \"object\": {\"a\": 1}}\n{\"type\": \"DELETED\",\n \"object\": {\"a\": 2}}\n",
+        );
+        let a = JsonPath::root().index(1).key("object").key("a");
+        let first = JsonPath::root().index(0).key("type");
+        assert_eq!(
+            places(&p, true, &[&a, &first]),
+            [Some((4, 18)), Some((1, 10))]
+        );
+        let (path, at) = value_before(&p, true, (4, 18)).unwrap();
+        assert_eq!(
+            (path.to_string(), at),
+            ("[1].object.a".to_string(), (4, 18))
+        );
     }
 }

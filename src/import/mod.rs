@@ -14,6 +14,7 @@
 pub mod aws;
 pub mod build;
 pub mod estimate;
+pub mod history;
 pub mod json;
 pub mod kube;
 pub mod list;
@@ -35,8 +36,29 @@ pub struct Inputs<'a> {
     pub subnets: Option<&'a Path>,
     /// The aws-node DaemonSet manifest.
     pub aws_node: Option<&'a Path>,
-    /// `kubectl get pods -A -o json`.
-    pub pods: Option<&'a Path>,
+    /// `kubectl get pods -A -o json` (a List), or several files and watch streams for a
+    /// replay.
+    pub pods: &'a [&'a Path],
+    /// Replay the pods' history even from one List (several files or a watch stream
+    /// always replay).
+    pub replay: bool,
+    /// Where a replay's window starts (else at the first pod's creation).
+    pub since: Option<history::stamp::Stamp>,
+    /// `kubectl get events -A -o json`: the autoscalers' scale-up events, for a replay's
+    /// provision times.
+    pub events: Option<&'a Path>,
+}
+
+impl Inputs<'_> {
+    /// Whether the pods make a replay: `--replay`, `--since` or `--events`, several files,
+    /// or a file that is not one List (a watch stream).
+    pub fn is_replay(&self) -> bool {
+        self.replay
+            || self.since.is_some()
+            || self.events.is_some()
+            || self.pods.len() > 1
+            || self.pods.first().is_some_and(|p| history::is_stream(p))
+    }
 }
 
 /// An imported scenario.
@@ -51,6 +73,8 @@ pub struct Imported {
     pub warnings: Vec<Located>,
     /// Warnings found but not kept (beyond [`json::MAX_KEPT`]).
     pub more_warnings: u64,
+    /// A replay's trace files (written beside the scenario), none otherwise.
+    pub traces: Vec<history::replay::TraceFile>,
 }
 
 /// Why nothing was imported: every problem, and the warnings found on the way.
@@ -83,7 +107,8 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
 
     let nodes_file = InputFile::new(inputs.nodes);
     let subnets_file = inputs.subnets.map(InputFile::new);
-    let pods_file = inputs.pods.map(InputFile::new);
+    let mut pods_files: Vec<InputFile> = inputs.pods.iter().map(|p| InputFile::new(p)).collect();
+    let replaying = inputs.is_replay();
     let mut found = Found::default();
     let mut reader = kube::NodeReader::new(NODES, &found);
     let read = read_json_with(
@@ -104,26 +129,35 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
             Vec::new()
         }
     });
-    let pods = match &pods_file {
-        Some(f) => {
-            let mut reader = kube::PodReader::new(PODS, &found, &skipped);
-            match read_json_with(f, list::list_seed(|i, p| reader.take(i, p, &mut found))) {
-                Ok(head) => reader.finish(&head, &mut found),
-                Err(e) => {
-                    errors.push(e);
-                    Vec::new()
-                }
-            }
+    let mut pods = Vec::new();
+    let mut history = history::pods::History::default();
+    for (k, f) in pods_files.iter_mut().enumerate() {
+        if replaying {
+            history::read_objects(f, PODS + k, &mut found, &mut errors, |r, found| {
+                history.take(PODS + k, r, found)
+            });
+            continue;
         }
-        None => Vec::new(),
-    };
+        let mut reader = kube::PodReader::new(PODS, &found, &skipped);
+        match read_json_with(f, list::list_seed(|i, p| reader.take(i, p, &mut found))) {
+            Ok(head) => pods = reader.finish(&head, &mut found),
+            Err(e) => errors.push(e),
+        }
+    }
+    let lives = history.finish();
+    let mut events_file = inputs.events.map(InputFile::new);
+    let mut scale_ups = history::events::ScaleUps::default();
+    if let Some(f) = events_file.as_mut() {
+        let k = PODS + pods_files.len();
+        history::read_objects(f, k, &mut found, &mut errors, |r, found| {
+            scale_ups.take(k, r, found)
+        });
+    }
     // Placing needs every file's index, present or not.
     let absent = InputFile::new(Path::new(""));
-    let files = [
-        &nodes_file,
-        subnets_file.as_ref().unwrap_or(&absent),
-        pods_file.as_ref().unwrap_or(&absent),
-    ];
+    let mut files = vec![&nodes_file, subnets_file.as_ref().unwrap_or(&absent)];
+    files.extend(pods_files.iter());
+    files.extend(events_file.iter());
     let finish = |found: Found, errors: &mut Vec<Located>, warnings: &mut Vec<Located>| {
         let dropped = found.dropped();
         let (e, w) = found.place(&files);
@@ -141,13 +175,30 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         });
     }
 
-    let cluster = build::Cluster {
-        nodes: &nodes,
-        subnets: subnets.as_deref(),
-        pods: &pods,
-        cni: &cni,
+    let (built, traces) = if replaying {
+        let r = history::replay::ReplayInputs {
+            nodes: &nodes,
+            skipped: &skipped,
+            subnets: subnets.as_deref(),
+            pods: &lives,
+            cni: &cni,
+            since: inputs.since,
+            scale_ups: inputs.events.map(|_| &scale_ups),
+        };
+        match history::replay::replay(&r, &mut found) {
+            Some(r) => (r.scenario, r.traces),
+            None => (build::build(&empty_cluster(&cni), &mut found), Vec::new()),
+        }
+    } else {
+        let cluster = build::Cluster {
+            nodes: &nodes,
+            subnets: subnets.as_deref(),
+            pods: &pods,
+            cni: &cni,
+            launches: &[],
+        };
+        (build::build(&cluster, &mut found), Vec::new())
     };
-    let built = build::build(&cluster, &mut found);
     let (more_errors, more_warnings) = finish(found, &mut errors, &mut warnings);
     let failed = |errors, warnings| Failed {
         errors,
@@ -182,12 +233,8 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
             return Err(failed(errors, warnings));
         }
     };
-    let opts = crate::scenario::LoadOptions { allow_large: true };
-    if let Err(e) = crate::scenario::parse_with(&yaml, SELF_CHECK, Path::new("."), &opts) {
-        errors.extend(e.problems.into_iter().map(|d| Located {
-            file: SELF_CHECK.to_string(),
-            diagnostic: d,
-        }));
+    if let Err(problems) = self_check(&yaml, &traces) {
+        errors.extend(problems);
         return Err(failed(errors, warnings));
     }
     Ok(Imported {
@@ -195,6 +242,7 @@ pub fn import(inputs: &Inputs<'_>) -> Result<Imported, Failed> {
         yaml,
         warnings,
         more_warnings,
+        traces,
     })
 }
 
@@ -236,6 +284,61 @@ fn aws_node_cni(
             CniConfig::default()
         }
     }
+}
+
+/// A cluster of nothing (the sections of a replay that found nothing to replay).
+fn empty_cluster(cni: &CniConfig) -> build::Cluster<'_> {
+    build::Cluster {
+        nodes: &[],
+        subnets: None,
+        pods: &[],
+        cni,
+        launches: &[],
+    }
+}
+
+/// Checks the scenario with the scenario loader, as it will be read: with its trace files
+/// beside it (written for the check to a directory of its own under the system's temporary
+/// directory, removed after).
+fn self_check(yaml: &str, traces: &[history::replay::TraceFile]) -> Result<(), Vec<Located>> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CHECKS: AtomicU64 = AtomicU64::new(0);
+    let opts = crate::scenario::LoadOptions { allow_large: true };
+    let located = |e: crate::scenario::ScenarioErrors| {
+        e.problems
+            .into_iter()
+            .map(|d| Located {
+                file: SELF_CHECK.to_string(),
+                diagnostic: d,
+            })
+            .collect::<Vec<_>>()
+    };
+    if traces.is_empty() {
+        return crate::scenario::parse_with(yaml, SELF_CHECK, Path::new("."), &opts)
+            .map(|_| ())
+            .map_err(located);
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "ipamsim-import-{}-{}",
+        std::process::id(),
+        CHECKS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::create_dir_all(dir.join("traces")).and_then(|()| {
+        traces
+            .iter()
+            .try_for_each(|t| std::fs::write(dir.join(&t.path), &t.bytes))
+    });
+    let checked = match written {
+        Ok(()) => crate::scenario::parse_with(yaml, SELF_CHECK, &dir, &opts)
+            .map(|_| ())
+            .map_err(located),
+        Err(e) => Err(vec![self_problem(format!(
+            "cannot write the trace files to check them in {}: {e}",
+            dir.display()
+        ))]),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    checked
 }
 
 /// A problem with the written scenario itself (a bug, never the user's input).

@@ -7,6 +7,9 @@ use serde::Serialize;
 /// A whole scenario file.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioOut {
+    /// Comment lines written after [`HEADER`] (without `# `): how a replay was made.
+    #[serde(skip)]
+    pub notes: Vec<String>,
     /// `duration`: simulated time (a duration string).
     pub duration: String,
     /// `cni`: every aws-node setting the scenario reads.
@@ -121,6 +124,23 @@ pub struct NodeGroupOut {
     /// kubelet max pods (pods), when the nodes report it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_pods: Option<u32>,
+    /// aws-node's start on a launched node (a duration string), when estimated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_node_start: Option<String>,
+    /// Nodes launched after t = 0, in time order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub launch: Vec<LaunchOut>,
+}
+
+/// One `nodegroups[].launch` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LaunchOut {
+    /// When (a duration string from the scenario's start).
+    pub at: String,
+    /// Nodes launched then.
+    pub count: u32,
+    /// Boot until the kubelet registers the node (a duration string).
+    pub provision_time: String,
 }
 
 /// One `daemonsets` entry.
@@ -132,16 +152,24 @@ pub struct DaemonSetOut {
     pub host_network: bool,
 }
 
-/// One `workloads` entry: a fixed replica count from t = 0.
+/// One `workloads` entry: a fixed replica count from t = 0, or a trace.
 #[derive(Clone, Debug, Serialize)]
 pub struct WorkloadOut {
-    /// A DNS label.
-    pub name: String,
+    /// A DNS label (none for a trace: its rows name the workload).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The trace file, relative to the scenario's directory (`traces/<name>.csv`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
     /// Host network, when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub host_network: bool,
-    /// Pods.
-    pub replicas: u32,
+    /// Security groups for pods (a branch ENI per pod), when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub security_group_policy: bool,
+    /// Pods (none for a trace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
 }
 
 /// The first lines of every imported scenario (YAML comments).
@@ -150,8 +178,18 @@ pub const HEADER: &str =
                           (docs/import.md).\n# Every node runs from t = 0; edit `duration` and \
                           the workloads to replay what you want.\n";
 
-/// The scenario as YAML text: [`HEADER`], then the document.
+/// The first line of an imported replay (its notes follow).
+pub const REPLAY_HEADER: &str =
+    "# Written by `ipamsim import` from a cluster's kubectl and AWS CLI output \
+     (docs/import.md, \"Replay your cluster\").\n";
+
+/// The scenario as YAML text: [`HEADER`] (a replay: [`REPLAY_HEADER`] and its notes), then
+/// the document.
 pub fn to_yaml(s: &ScenarioOut) -> Result<String, String> {
     let body = serde_yaml::to_string(s).map_err(|e| e.to_string())?;
-    Ok(format!("{HEADER}{body}"))
+    if s.notes.is_empty() {
+        return Ok(format!("{HEADER}{body}"));
+    }
+    let notes: String = s.notes.iter().map(|n| format!("# {n}\n")).collect();
+    Ok(format!("{REPLAY_HEADER}{notes}{body}"))
 }
