@@ -477,16 +477,18 @@ fn a_run_recorded_imported_and_run_again_agrees_with_itself() {
     assert_eq!(v["matched"]["compared"], 40);
     assert_eq!(v["matched"]["observed_only"], 0);
     assert_eq!(v["matched"]["simulated_only"], 0);
-    // agreement within the stated margin (10 s): no pod unexplained, and every percentile
-    // of the replay within 10 s of the recorded one (the recording rounds times down to
-    // whole seconds; the replay's node start is the median, its draws its own)
+    // agreement within the stated margin (10 s): no pod unexplained, and p50 and p90 of
+    // the replay within 10 s of the recorded ones (the recording rounds times down to whole
+    // seconds; the replay's node start is the median, its EC2 latencies its own draws).
+    // p99 of 40 pods is their maximum, the one pod whose ENI came last in either run: it
+    // follows one draw of each run, and is held to two margins (20 s)
     assert_eq!(v["all"]["unexplained"], json!([]));
     for group in [&v["all"], &v["workloads"]["web"]] {
-        for p in ["p50", "p90", "p99"] {
+        for (p, margin) in [("p50", 10.0), ("p90", 10.0), ("p99", 20.0)] {
             let o = group["observed"][p].as_f64().unwrap();
             let s = group["simulated"][p].as_f64().unwrap();
             assert!(
-                (o - s).abs() <= 10.0,
+                (o - s).abs() <= margin,
                 "{p}: observed {o} s, simulated {s} s"
             );
         }

@@ -271,7 +271,8 @@ impl Kube {
             } else if change.wake_now && (change.now || fresh) {
                 Some(Bound::After(k))
             } else if fresh || change.planned {
-                change.next_free.map(Bound::From)
+                // a change after the run's end needs no wake (nor a walk to it)
+                change.next_free.filter(|&t| t <= self.end).map(Bound::From)
             } else {
                 None
             };

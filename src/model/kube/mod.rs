@@ -194,6 +194,8 @@ pub struct Kube {
     /// Pods whose attempt cannot succeed sleep until their node's log changes
     /// (`dormant.rs`); `false`: every retry is an event.
     pub lazy_retries: bool,
+    /// The end of the run (a change planned later wakes no one).
+    end: SimTime,
 }
 
 impl Kube {
@@ -236,6 +238,7 @@ impl Kube {
                 sc.kubelet.retry_jitter,
             ),
             lazy_retries: true,
+            end: SimTime(sc.duration.micros()),
         }
     }
 
