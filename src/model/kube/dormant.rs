@@ -351,9 +351,11 @@ impl Kube {
         !self.nodes[node.index()].dormant.is_empty()
     }
 
-    /// `pod`'s streak holds too many rows back (`EventOrder::overdue`): it ends now, after
-    /// the attempts so far are counted (a dormant pod's next counted failure starts the
-    /// next streak, in the place its instant's end gives it).
+    /// `pod`'s streak holds too many rows back (`EventOrder::overdue`). A dormant pod counts
+    /// its attempts so far first: if its streak had ended already (another cause at a
+    /// counted attempt), its row is now filled where it ended and nothing is cut; else the
+    /// streak ends now (the next counted failure starts the next one, in the place its
+    /// instant's end gives it).
     pub fn cut_overdue(
         &mut self,
         events: &mut EventOrder,
@@ -363,7 +365,12 @@ impl Kube {
     ) {
         let k = queue.current();
         if let Some((node, i)) = self.sleeper(pod) {
+            let slot = |kube: &Kube| kube.pods[pod.index()].streak.map(|s| s.slot);
+            let before = slot(self);
             self.settle(events, nodes, node, i, k);
+            if slot(self) != before {
+                return;
+            }
         }
         self.cut_streak(events, nodes, pod);
     }

@@ -78,6 +78,8 @@ type Place = (SimTime, u64);
 struct Held {
     place: Place,
     entry: Entry,
+    /// Facts recorded before it (`EventOrder::pushed` then).
+    pushed: u64,
 }
 
 /// Rows waiting to be written in order (see the module's documentation).
@@ -86,13 +88,15 @@ pub struct EventOrder {
     entries: VecDeque<Held>,
     /// Places reserved late, for streaks that started at an instant already over
     /// ([`EventOrder::reserve_end_of`]), keyed by the main row they come before.
-    late: BTreeMap<(u64, SimTime, u64), Entry>,
+    late: BTreeMap<(u64, SimTime, u64), (Entry, u64)>,
     /// The sequence number of `entries[0]`.
     first: u64,
     /// Time of the last row that left (rows leave in time order).
     last: SimTime,
     /// Complete rows waiting (`Entry::Ready`).
     ready: usize,
+    /// Facts recorded so far ([`EventOrder::push`]).
+    pushed: u64,
 }
 
 impl EventOrder {
@@ -106,8 +110,10 @@ impl EventOrder {
         self.entries.push_back(Held {
             place: (draft.time, 0),
             entry: Entry::Ready(draft),
+            pushed: self.pushed,
         });
         self.ready += 1;
+        self.pushed += 1;
     }
 
     /// Reserves the place of a streak's row that starts now (at `time`), after every row
@@ -117,6 +123,7 @@ impl EventOrder {
         self.entries.push_back(Held {
             place: (time, 0),
             entry: Entry::Open(owner),
+            pushed: self.pushed,
         });
         slot
     }
@@ -133,6 +140,7 @@ impl EventOrder {
             self.entries.push_back(Held {
                 place,
                 entry: Entry::Open(owner),
+                pushed: self.pushed,
             });
             return slot;
         }
@@ -143,7 +151,9 @@ impl EventOrder {
             !self.late.contains_key(&key),
             "one streak per pod per instant"
         );
-        self.late.insert(key, Entry::Open(owner));
+        // the facts recorded before its place: those before the main row it precedes
+        let pushed = self.entries[after as usize].pushed;
+        self.late.insert(key, (Entry::Open(owner), pushed));
         Slot(At::Late(key.0, key.1, key.2))
     }
 
@@ -164,7 +174,7 @@ impl EventOrder {
                 .checked_sub(self.first)
                 .and_then(|i| self.entries.get_mut(i as usize))
                 .map(|h| &mut h.entry),
-            At::Late(a, t, o) => self.late.get_mut(&(a, t, o)),
+            At::Late(a, t, o) => self.late.get_mut(&(a, t, o)).map(|(e, _)| e),
         };
         match e {
             Some(e @ Entry::Open(_)) => *e = entry,
@@ -172,17 +182,18 @@ impl EventOrder {
         }
     }
 
-    /// The late place to leave next, if it comes before the main rows waiting.
-    fn late_front(&self) -> Option<((u64, SimTime, u64), Entry)> {
+    /// The late place to leave next, if it comes before the main rows waiting: its entry
+    /// and the facts recorded before it.
+    fn late_front(&self) -> Option<(Entry, u64)> {
         let (&k, &e) = self.late.first_key_value()?;
-        (k.0 <= self.first).then_some((k, e))
+        (k.0 <= self.first).then_some(e)
     }
 
     /// Passes every row that may leave, in order, to `write`.
     pub fn drain(&mut self, mut write: impl FnMut(&Draft)) {
         loop {
             let entry = match self.late_front() {
-                Some((_, e)) => e,
+                Some((e, _)) => e,
                 None => match self.entries.front() {
                     Some(h) => h.entry,
                     None => break,
@@ -207,18 +218,20 @@ impl EventOrder {
         }
     }
 
-    /// The streak to end now: the one holding back more than [`EventOrder::HOLD_LIMIT`]
-    /// complete rows, if any.
+    /// The streak to end now: the one in front, holding back more than
+    /// [`EventOrder::HOLD_LIMIT`] facts recorded since its place, if any. (Facts, not rows
+    /// waiting: the count does not depend on when other streaks' rows were filled in, so
+    /// a streak found late is cut where one found at once is.)
     pub fn overdue(&self) -> Option<StreakOwner> {
-        if self.ready <= Self::HOLD_LIMIT {
-            return None;
-        }
-        let front = match self.late_front() {
-            Some((_, e)) => e,
-            None => self.entries.front()?.entry,
+        let (front, before) = match self.late_front() {
+            Some(e) => e,
+            None => {
+                let h = self.entries.front()?;
+                (h.entry, h.pushed)
+            }
         };
         match front {
-            Entry::Open(owner) => Some(owner),
+            Entry::Open(owner) if self.pushed - before > Self::HOLD_LIMIT as u64 => Some(owner),
             _ => None,
         }
     }
