@@ -251,7 +251,10 @@ impl Kube {
         // nothing for them to see: the log and the pool as they were, no pod new to sleep
         let n = &mut self.nodes[node.index()];
         let why_changed = n.dormant_seen != Some(why);
-        if !(change.now || change.planned || why_changed) {
+        // (a pod new to sleep makes `why_changed`; on a Ready node every sleeper fails)
+        let planned = change.planned && change.next_free.is_some_and(|t| t <= self.end);
+        let now = change.now && (change.wake_now || !n.ready);
+        if !(now || planned || why_changed) {
             return;
         }
         n.dormant_seen = Some(why);
