@@ -3,6 +3,8 @@
 //! [`SimTime`] is an instant measured from the scenario start; [`SimDuration`] is a span.
 //! Seconds as decimals appear only when output is written ([`SimTime::secs_str`]).
 
+pub mod calendar;
+
 use std::fmt;
 
 /// Microseconds in one second.
@@ -346,25 +348,10 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
         }
         _ => return Err(bad()),
     };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
     if !(1970..=9999).contains(&y) {
         return Err(format!("year {y} out of range; {FORM}"));
     }
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in[(mo - 1) as usize] {
+    if !(1..=12).contains(&mo) || d < 1 || d > crate::time::calendar::days_in_month(y, mo) {
         return Err(format!("no such date {y:04}-{mo:02}-{d:02}; {FORM}"));
     }
     if h > 23 || mi > 59 || sec > 59 {
@@ -372,17 +359,7 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
             "no such time of day {h:02}:{mi:02}:{sec:02}; {FORM}"
         ));
     }
-    // days from 1970-01-01 (the proleptic Gregorian calendar; H. Hinnant's days_from_civil)
-    let (yy, mm) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::time::calendar::days_from_civil(y, mo, d);
     let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
     if secs < 0 {
         return Err(format!(

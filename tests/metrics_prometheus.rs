@@ -8,9 +8,9 @@
 
 use crate::common::{fresh_dir, ipamsim};
 use crate::metrics::{ms_of, read_csv};
+use ipamsim::commands::alerts::prometheus::http_get;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -112,18 +112,7 @@ impl Prometheus {
     /// An HTTP/1.0 GET (no chunked encoding; the server closes the connection):
     /// status and body.
     pub fn get(&self, path: &str) -> std::io::Result<(u16, String)> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
-        let mut text = String::new();
-        s.read_to_string(&mut text)?;
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        Ok((status, body.to_string()))
+        http_get(self.port, path, Duration::from_secs(30))
     }
 
     /// `/api/v1/<endpoint>?<params>`: the `data` of a successful answer.

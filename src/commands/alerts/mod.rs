@@ -11,7 +11,7 @@
 //! be on `PATH` (Debian: `apt-get install prometheus`); a missing one is exit 1, naming it.
 
 mod firing;
-mod prometheus;
+pub mod prometheus;
 
 use super::{print, Error, Exit};
 use crate::scenario::shown_path;

@@ -1,7 +1,10 @@
 //! Kubernetes timestamps: RFC 3339 as the API server prints them (`2024-05-01T10:00:00Z`,
 //! `metav1.Time`, whole seconds) and `metav1.MicroTime` (`2024-05-01T10:00:00.123456Z`),
 //! with `Z` or a numeric offset. Read into microseconds since the Unix epoch, with no
-//! calendar library: days from the civil date by the proleptic Gregorian rule.
+//! calendar library: days from the civil date by the proleptic Gregorian rule
+//! ([`crate::time::calendar`]).
+
+use crate::time::calendar::{civil_from_days, days_from_civil, days_in_month};
 
 /// A point in time, µs since 1970-01-01T00:00:00Z (UTC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -12,32 +15,6 @@ impl Stamp {
     pub fn since(self, earlier: Stamp) -> i64 {
         self.0.saturating_sub(earlier.0)
     }
-}
-
-/// Days from 1970-01-01 to year `y`, month `m` (1–12), day `d` (H. Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count from 1970-01-01 (`civil_from_days`, the inverse of
-/// [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 impl std::fmt::Display for Stamp {
@@ -59,11 +36,6 @@ impl std::fmt::Display for Stamp {
         }
         f.write_str("Z")
     }
-}
-
-/// Whether `y` is a leap year.
-fn leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (a lower-case `t`/`z` or a space
@@ -102,21 +74,7 @@ pub fn parse_stamp(text: &str) -> Result<Stamp, String> {
     ) else {
         return Err(bad());
     };
-    let month_days = [
-        31,
-        if leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
         return Err(bad());
     }
     // 60: a leap second, read as the next second's start
