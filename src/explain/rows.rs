@@ -345,6 +345,7 @@ mod tests {
                 count: Some(2),
                 subnet: "",
                 until: Some(ms(4_000)),
+                network_card: None,
             }],
         );
         let events: Vec<EventRow> = read_all(&dir, "events.csv");

@@ -115,6 +115,10 @@ pub struct EventCsvRow<'a> {
     /// When a row spanning time ends: a `no_ip` row's last failed CNI ADD (s).
     #[serde(rename = "until_s", serialize_with = "crate::time::serialize_opt_secs")]
     pub until: Option<SimTime>,
+    /// On a node that manages several network cards (`ENABLE_MULTI_NIC`): the card the row
+    /// is about (an ENI's card, the card the pool manager worked on, the card that had no
+    /// address for a `no_ip` pod); empty elsewhere.
+    pub network_card: Option<u8>,
 }
 
 /// One `pods.csv` row.
@@ -431,6 +435,7 @@ impl<W: Write> Recorder for CsvRecorder<W> {
             count: f.count(),
             subnet: e.subnet.unwrap_or(""),
             until: f.until(),
+            network_card: e.card,
         };
         let r = match &mut self.events {
             Some(f) => f.row(&row),

@@ -73,6 +73,7 @@ struct EventOwned {
     pod: Option<Name>,
     subnet: Option<Span>,
     fact: Fact,
+    card: Option<u8>,
 }
 
 /// A pod's life: the record with empty names, and its names.
@@ -246,6 +247,7 @@ impl Batch {
             pod: e.pod.map(|p| self.name(p)),
             subnet: self.opt(e.subnet),
             fact: e.fact,
+            card: e.card,
         };
         self.events.push(owned);
     }
@@ -315,6 +317,7 @@ impl Batch {
                 pod: e.pod.map(|n| self.pod_name(n)),
                 subnet: e.subnet.map(|s| self.str(s)),
                 fact: e.fact,
+                card: e.card,
             });
         }
         for p in &self.pods {

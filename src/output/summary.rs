@@ -253,6 +253,22 @@ pub struct PodEniCounts {
     pub peak_branch_enis: u32,
 }
 
+/// Multi-NIC (`ENABLE_MULTI_NIC`): pods annotated `multi-nic-attachment` on nodes that
+/// manage several network cards, each holding one address per card.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MultiNicCounts {
+    /// Nodes that managed more than one network card (nodes).
+    pub multi_card_nodes: u32,
+    /// Multi-homed pods that got their addresses (pods; one address on every managed card).
+    pub multi_homed_pods: u64,
+    /// The addresses those pods got (addresses).
+    pub multi_homed_addresses: u64,
+    /// Multi-homed pods holding their addresses at the end (pods).
+    pub multi_homed_pods_at_end: u64,
+    /// The addresses they hold at the end (addresses).
+    pub multi_homed_addresses_at_end: u64,
+}
+
 /// Subnet addresses.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SubnetCounts {
@@ -361,6 +377,9 @@ pub struct Summary {
     /// Trunk and branch ENIs; only with `ENABLE_POD_ENI`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_enis: Option<PodEniCounts>,
+    /// Multi-homed pods and their addresses; only with `ENABLE_MULTI_NIC`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_nic: Option<MultiNicCounts>,
     /// Subnets.
     pub subnets: SubnetCounts,
     /// Simulated seconds with at least one pod waiting for an IP.
@@ -468,6 +487,17 @@ impl Summary {
                         .count() as u32,
                     branch_enis_created: c.created,
                     peak_branch_enis: c.peak_branches,
+                }
+            }),
+            multi_nic: world.scenario().cni.enable_multi_nic.then(|| {
+                let nodes = &world.ipamd().nodes;
+                let at_end = nodes.iter().map(|n| n.homed_at_end());
+                MultiNicCounts {
+                    multi_card_nodes: nodes.iter().filter(|n| n.card_count() > 1).count() as u32,
+                    multi_homed_pods: nodes.iter().map(|n| n.homed_pods).sum(),
+                    multi_homed_addresses: nodes.iter().map(|n| n.homed_addresses).sum(),
+                    multi_homed_pods_at_end: at_end.clone().map(|(p, _)| p).sum(),
+                    multi_homed_addresses_at_end: at_end.map(|(_, a)| a).sum(),
                 }
             }),
             subnets: SubnetCounts {

@@ -230,6 +230,8 @@ raw_mapping! {
         /// `POD_SECURITY_GROUP_ENFORCING_MODE` (`strict` or `standard`; stored, not modelled
         /// yet).
         pod_security_group_enforcing_mode: Scalar = "POD_SECURITY_GROUP_ENFORCING_MODE",
+        /// `ENABLE_MULTI_NIC` (bool).
+        enable_multi_nic: Scalar = "ENABLE_MULTI_NIC",
     }
 }
 
@@ -324,6 +326,8 @@ raw_mapping! {
         trace: Scalar = "trace",
         /// `security_group_policy`: bool, default false.
         security_group_policy: Scalar = "security_group_policy",
+        /// `annotations`: the pods' annotations, a mapping of strings.
+        annotations: Deferred<'a> = "annotations",
     }
 }
 

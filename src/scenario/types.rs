@@ -38,6 +38,9 @@ pub struct CniConfig {
     /// `POD_SECURITY_GROUP_ENFORCING_MODE` (default strict). Read and checked; not modelled
     /// yet.
     pub pod_security_group_enforcing_mode: PodSgEnforcingMode,
+    /// `ENABLE_MULTI_NIC` (default false, v1.20.0+): ipamd manages every network card of
+    /// the node, one datastore and one warm pool per card (`pkg/ipamd/ipamd.go:296-324`).
+    pub enable_multi_nic: bool,
 }
 
 /// `POD_SECURITY_GROUP_ENFORCING_MODE`: how security groups for pods are enforced.
@@ -66,6 +69,7 @@ impl Default for CniConfig {
             enable_ipv6: false,
             enable_pod_eni: false,
             pod_security_group_enforcing_mode: PodSgEnforcingMode::Strict,
+            enable_multi_nic: false,
         }
     }
 }
@@ -184,6 +188,11 @@ pub struct WorkloadSpec {
     /// `security_group_policy`: a SecurityGroupPolicy selects the pods, so each requests
     /// one `vpc.amazonaws.com/pod-eni` and gets its own branch ENI (with `ENABLE_POD_ENI`).
     pub security_group_policy: bool,
+    /// `annotations`: the pods' annotations as a manifest writes them, sorted by key.
+    pub annotations: Vec<(String, String)>,
+    /// The pods carry `k8s.amazonaws.com/nicConfig: multi-nic-attachment`: each asks the
+    /// VPC CNI for one address per managed network card (a multi-homed pod).
+    pub multi_nic: bool,
     /// `(time, replicas)` in strictly increasing time order; from `replicas`/`at` or `steps`
     /// (empty for churn and trace workloads).
     pub steps: Vec<(SimTime, u32)>,

@@ -154,6 +154,8 @@ pub(super) fn node_run(
     let at = SimTime(WORKLOAD_AT_S * 1_000_000);
     let workload = |name: &str, n: u32, sgp: bool| WorkloadSpec {
         security_group_policy: sgp,
+        annotations: Vec::new(),
+        multi_nic: false,
         name: name.into(),
         host_network: false,
         steps: vec![(at, n)],

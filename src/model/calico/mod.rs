@@ -174,6 +174,7 @@ impl Calico {
     fn no_address(&self, node: NodeId, _why: Refusal) -> NoAddress {
         let s = self.stats(node);
         NoAddress {
+            card: None,
             available: s.available(),
             cooling: 0,
             total: s.total,
@@ -222,10 +223,11 @@ impl Cni for Calico {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Result<Lease, NoAddress> {
         // The assignment without its latency (the kubelet calls `start_add`).
-        let _ = (now, pod, queue);
+        let _ = (now, pod, multi_nic, queue);
         match self.with_pool(|p| p.assign(node)) {
             Ok(a) => {
                 self.nodes[node.index()].held += 1;
@@ -240,6 +242,7 @@ impl Cni for Calico {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        _multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Option<Result<Lease, NoAddress>> {
         self.nodes[node.index()].queue.push_back(pod);
@@ -290,11 +293,12 @@ impl Cni for Plugin<'_> {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Result<Lease, NoAddress> {
         match self {
-            Plugin::Vpc(c) => c.add(now, node, pod, queue),
-            Plugin::Calico(c) => c.add(now, node, pod, queue),
+            Plugin::Vpc(c) => c.add(now, node, pod, multi_nic, queue),
+            Plugin::Calico(c) => c.add(now, node, pod, multi_nic, queue),
         }
     }
 
@@ -303,11 +307,12 @@ impl Cni for Plugin<'_> {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Option<Result<Lease, NoAddress>> {
         match self {
-            Plugin::Vpc(c) => c.start_add(now, node, pod, queue),
-            Plugin::Calico(c) => c.start_add(now, node, pod, queue),
+            Plugin::Vpc(c) => c.start_add(now, node, pod, multi_nic, queue),
+            Plugin::Calico(c) => c.start_add(now, node, pod, multi_nic, queue),
         }
     }
 

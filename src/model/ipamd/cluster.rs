@@ -16,6 +16,8 @@ pub struct Ipamds {
     pub nodes: Vec<NodeIpamd>,
     /// Leaked ENIs, by [`LeakedId`](crate::model::ids::LeakedId).
     pub leaked: Vec<Leaked>,
+    /// Some node manages several network cards (`ENABLE_MULTI_NIC`).
+    pub multi_card: bool,
 }
 
 impl Ipamds {
@@ -32,7 +34,9 @@ impl Ipamds {
 
 impl crate::model::kube::Cni for Ipamds {
     fn lazy_retries(&self) -> bool {
-        true
+        // with several cards, an ADD's outcome depends on the pod (multi-homed or not) and a
+        // failed multi-homed ADD changes the pool (its addresses cool): every retry is run
+        !self.multi_card
     }
 
     fn serving(&self, node: NodeId) -> bool {
@@ -44,19 +48,22 @@ impl crate::model::kube::Cni for Ipamds {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Result<Lease, crate::model::kube::NoAddress> {
         let ip = &mut self.nodes[node.index()];
         let key = queue.current();
         ip.catch_up(node, key);
-        match ip.cni_add(now, pod) {
-            Some(addr) => {
+        match ip.cni_add(now, pod, multi_nic) {
+            Ok(addr) => {
                 ip.poke(queue, node, key);
                 Ok(addr)
             }
-            None => {
+            Err(why) => {
+                let why = why.filter(|_| ip.card_count() > 1);
                 let s = ip.stats(now);
                 Err(crate::model::kube::NoAddress {
+                    card: why,
                     available: s.available(),
                     cooling: s.cooldown,
                     total: s.total,

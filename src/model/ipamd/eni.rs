@@ -10,7 +10,7 @@ use super::{
 use crate::model::ec2::{self, Response};
 use crate::model::event::Event;
 use crate::model::ids::{EniId, LeakedId, SubnetId};
-use crate::model::record::{Ec2Error, Fact, InsufficientThen};
+use crate::model::record::{Draft, Ec2Error, Fact, InsufficientThen};
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -77,7 +77,7 @@ impl NodeIpamd {
             return self.increase_done(ctx);
         }
         let stats = self.ds.stats(ctx.now);
-        let want = pool::new_eni_cidrs(stats, self.conf.targets, self.conf.cidrs_per_eni);
+        let want = pool::new_eni_cidrs(stats, self.targets(), self.conf.cidrs_per_eni);
         if want == 0 {
             self.tick_active = true;
             self.last_pool_action = Some(ctx.now);
@@ -91,6 +91,7 @@ impl NodeIpamd {
         let creating = Creating {
             eni: NewEni {
                 id,
+                card: self.card,
                 ..NewEni::default()
             },
             to_allocate: want,
@@ -182,10 +183,13 @@ impl NodeIpamd {
 
     /// `DescribeInstances` returned: the lowest free device index.
     pub(super) fn instances_described(&mut self, ctx: &mut Ctx<'_>, mut e: NewEni) {
-        let orphans = &self.orphans;
-        e.device_index = self
-            .ds
-            .lowest_free_device_index(|d| orphans.iter().any(|o| o.device_index == d));
+        // device indexes are per network card (`awsGetFreeDeviceNumber`, awsutils.go:930-973)
+        let (orphans, card) = (&self.orphans, self.card);
+        e.device_index = self.ds.lowest_free_device_index(|d| {
+            orphans
+                .iter()
+                .any(|o| o.card == card && o.device_index == d)
+        });
         self.ec2_call(ctx, Ec2Action::AttachNetworkInterface, Step::Attached(e))
     }
 
@@ -240,7 +244,9 @@ impl NodeIpamd {
     /// EC2 refuses an attach beyond the instance's interface limit; datastore ENIs and
     /// orphans (attached but unknown to the pool) both occupy a slot.
     fn attach_exceeds_instance_limit(&self) -> bool {
-        self.ds.enis().len() + self.orphans.len() >= self.conf.instance_max_enis as usize
+        let card = self.card;
+        let orphans = self.orphans.iter().filter(|o| o.card == card).count();
+        self.ds.enis().len() + orphans >= self.conf.instance_max_enis as usize
     }
 
     /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new
@@ -280,17 +286,22 @@ impl NodeIpamd {
     /// `createTime` starts now. `adopting`: reconcile adopts an orphan (else an increase
     /// created it).
     pub(super) fn setup_eni(&mut self, ctx: &mut Ctx<'_>, e: NewEni, adopting: bool) {
-        let (id, count) = (e.id, e.ips.len() + e.prefixes.len());
-        add_new_eni(&mut self.ds, e, ctx.now);
+        let (id, count, card) = (e.id, e.ips.len() + e.prefixes.len(), e.card);
+        add_new_eni(self.datastore_mut(card), e, ctx.now);
         self.last_pool_action = Some(ctx.now);
-        self.at_max_eni = false;
+        self.clear_at_max_eni(card);
         self.enis_attached += 1;
-        ctx.emit(Fact::EniReady {
-            eni: id,
-            count: count as u32,
-            adopted: adopting,
-            prefixes: self.pd(),
-        });
+        // an adopted ENI may be another card's than the one in hand
+        let draft = Draft {
+            card: (self.conf.cards > 1).then_some(card),
+            ..ctx.draft(Fact::EniReady {
+                eni: id,
+                count: count as u32,
+                adopted: adopting,
+                prefixes: self.pd(),
+            })
+        };
+        ctx.events.push(draft);
         if adopting {
             self.adopt_next_orphan(ctx)
         } else {
@@ -313,6 +324,7 @@ impl NodeIpamd {
             ips: eni.ips.iter().map(|s| s.addr).collect(),
             prefixes: eni.prefixes.iter().map(|p| p.base).collect(),
             visible_at: ctx.now,
+            card: self.card,
         };
         let freeing = Freeing { eni: freeing, then };
         self.at_max_eni = false;
@@ -406,12 +418,14 @@ impl NodeIpamd {
         let r = &mut self.releasing;
         let subnet = r.subnet;
         let list = &mut self.unreleased;
+        let card = self.card;
         let entry = |addr, prefix| Unreleased {
             eni,
             addr,
             prefix,
             since: now,
             subnet,
+            card,
         };
         list.extend(r.ips.drain(..).map(|a| entry(a, false)));
         list.extend(r.prefixes.drain(..).map(|p| entry(p, true)));

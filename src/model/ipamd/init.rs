@@ -55,6 +55,8 @@ impl NodeIpamd {
     /// only; after a restart every attached ENI, all counted as new); then pre-scaling (§g.8).
     fn init_adopt(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
+        // the primary ENI is card 0's
+        self.hold_card(ctx, 0);
         if self.ds.enis().is_empty() {
             let primary_ip = self.conf.primary_ip.unwrap_or(0);
             let id = EniId(self.next_eni_id);
@@ -62,15 +64,23 @@ impl NodeIpamd {
             self.ds
                 .add_eni(Eni::new(id, 0, primary_ip, self.conf.subnet, true, now));
         } else {
-            self.ds.reset_create_times(now);
+            for k in 0..self.conf.cards {
+                self.datastore_mut(k).reset_create_times(now);
+            }
             let mut attached: Vec<NewEni> = std::mem::take(&mut self.orphans);
             attached.extend(self.carried.take().filter(|e| e.attached));
             for e in attached {
-                add_new_eni(&mut self.ds, e, now);
+                add_new_eni(self.datastore_mut(e.card), e, now);
             }
         }
         if self.conf.ipv6 {
             return self.init_ipv6(ctx);
+        }
+        if self.conf.cards > 1 {
+            // pre-scaling card by card, in Go map order (`handlePreScaling`, ipamd.go:674-693)
+            let first = self.begin_card_pass(now);
+            self.hold_card(ctx, first);
+            return self.init_card(ctx);
         }
         let stats = self.ds.stats(now);
         let c = &self.conf;
@@ -89,6 +99,9 @@ impl NodeIpamd {
         if ctx.sc.cni.custom_network_cfg && self.ds.stats(ctx.now).total == 0 {
             return self.restart(ctx, RestartReason::CustomNetworkingNoEni);
         }
+        if self.next_card_of_pass(ctx).is_some() {
+            return self.init_card(ctx);
+        }
         if self.conf.ipv6 {
             // no pool-manager loop in IPv6 mode (ipamd.go:769-780)
             self.step = Step::Serving;
@@ -101,6 +114,22 @@ impl NodeIpamd {
         // a failure streak of nodeInit is recorded before the node's ticks begin
         self.end_repeats(ctx);
         self.last_failure = None;
+    }
+
+    /// Pre-scaling of the card in hand: one increase if its statistics at the pass's start
+    /// say its pool is low. A card whose pool is empty after it fails `nodeInit` with
+    /// custom networking, as card 0 does ([`NodeIpamd::init_done`]); an empty pool is
+    /// always low, so checking every card is the same as checking the low ones.
+    fn init_card(&mut self, ctx: &mut Ctx<'_>) {
+        let (stats, _) = self.pass_snapshot();
+        let c = &self.conf;
+        if pool::is_too_low(stats, self.targets(), c.ips_per_eni, c.max_pods) {
+            self.caller = Caller::Init;
+            let fresh = self.ds.stats(ctx.now);
+            self.increase(ctx, fresh);
+        } else {
+            self.init_done(ctx);
+        }
     }
 
     /// aws-node exits and the kubelet restarts it after CrashLoopBackOff (10 s, doubling,
@@ -122,7 +151,7 @@ impl NodeIpamd {
         self.last_pool_action = None;
         self.last_decrease = None;
         self.last_insufficient = None;
-        self.at_max_eni = false;
+        self.clear_all_at_max_eni();
         // a free in flight is abandoned as if it finished; a release in flight is lost
         // from the datastore already and comes back as unreleased addresses
         let delay = SimDuration(RESTART_BACKOFF.micros() << k).min(RESTART_BACKOFF_MAX);
@@ -151,13 +180,16 @@ impl NodeIpamd {
         let held = self.take_held();
         self.call_error = None;
         self.serving = false;
-        for eni in self.ds.drain_enis() {
-            let s = &mut subnets[eni.subnet.index()];
-            if !eni.is_primary {
-                s.release_ip(eni.primary_ip);
+        self.homed.clear();
+        for k in 0..self.conf.cards {
+            for eni in self.datastore_mut(k).drain_enis() {
+                let s = &mut subnets[eni.subnet.index()];
+                if !eni.is_primary {
+                    s.release_ip(eni.primary_ip);
+                }
+                eni.ips.iter().for_each(|slot| s.release_ip(slot.addr));
+                eni.prefixes.iter().for_each(|p| s.release_prefix(p.base));
             }
-            eni.ips.iter().for_each(|slot| s.release_ip(slot.addr));
-            eni.prefixes.iter().for_each(|p| s.release_prefix(p.base));
         }
         let held = held.map(|h| match h {
             Held::New(e) | Held::Freeing(e) => e,

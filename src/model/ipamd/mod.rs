@@ -15,6 +15,7 @@
 //! pure pool rules), `cluster.rs` (every node's ipamd as the kubelet's CNI).
 
 mod calls;
+mod cards;
 mod cluster;
 pub mod datastore;
 mod dormant;
@@ -27,6 +28,7 @@ mod tick;
 mod waiting;
 mod wake;
 
+pub use cards::{CardPass, CardSlot, Homed};
 pub use cluster::Ipamds;
 
 use super::ec2::Ec2;
@@ -99,6 +101,8 @@ pub struct NewEni {
     pub prefixes: Vec<u32>,
     /// When it appears in IMDS.
     pub visible_at: SimTime,
+    /// The network card it is attached on (0 unless `ENABLE_MULTI_NIC`).
+    pub card: u8,
 }
 
 /// Addresses on their way back to a subnet (a release or delete in flight).
@@ -145,6 +149,8 @@ pub struct Unreleased {
     pub since: SimTime,
     /// The ENI's subnet.
     pub subnet: SubnetId,
+    /// The ENI's network card.
+    pub card: u8,
 }
 
 /// A leaked ENI waiting for the hourly cleanup.
@@ -185,6 +191,11 @@ pub struct NodeConf {
     pub custom_networking: bool,
     /// IPv6 mode: one /80 on the primary ENI, no pool manager (`ipv6.rs`).
     pub ipv6: bool,
+    /// Network cards ipamd manages (cards): the type's cards with `ENABLE_MULTI_NIC`, else 1.
+    pub cards: u8,
+    /// `ENABLE_MULTI_NIC`: a pod annotated `multi-nic-attachment` is served (without it
+    /// ipamd refuses its ADD, `rpc_handler.go:197-201`).
+    pub multi_nic: bool,
 }
 
 /// One node's random streams, one per component (design.md §3).
@@ -234,6 +245,8 @@ pub struct Ctx<'a> {
     pub events: &'a mut EventOrder,
     /// Set when `nodeInit` finished for the first time: the node becomes Ready.
     pub ready: bool,
+    /// On a node that manages several network cards, the card in hand (facts carry it).
+    pub card: Option<u8>,
 }
 
 impl Ctx<'_> {
@@ -251,6 +264,7 @@ impl Ctx<'_> {
             group: self.group_id,
             pod: None,
             fact,
+            card: self.card,
         }
     }
 
@@ -344,11 +358,34 @@ pub struct NodeIpamd {
     draws: u64,
     /// Placement draws made before the tick in progress.
     tick_draws_start: u64,
+    /// The network card in hand: [`NodeIpamd::ds`] is its datastore (`cards.rs`).
+    card: u8,
+    /// Every managed card's slot when the node manages several (empty otherwise); the
+    /// slot of the card in hand holds a placeholder.
+    cards: Vec<CardSlot>,
+    /// The pass over the cards in progress (a tick, or pre-scaling).
+    pass: CardPass,
+    /// Multi-homed pods' addresses beyond their lease, with the pod.
+    homed: Vec<(PodId, Homed)>,
+    /// Pods that got an address on every managed card (pods), with several cards.
+    pub homed_pods: u64,
+    /// Addresses those pods got (addresses).
+    pub homed_addresses: u64,
 }
 
 impl NodeIpamd {
     /// A node's ipamd before its instance has booted.
     pub fn new(ds: Datastore, conf: NodeConf, rng: NodeRngs) -> NodeIpamd {
+        let cards = if conf.cards > 1 {
+            (0..conf.cards)
+                .map(|_| CardSlot {
+                    ds: Datastore::new(ds.cooldown_s, ds.pd),
+                    ..CardSlot::default()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         NodeIpamd {
             ds,
             conf,
@@ -389,6 +426,12 @@ impl NodeIpamd {
             tick_active: false,
             draws: 0,
             tick_draws_start: 0,
+            card: 0,
+            cards,
+            pass: CardPass::default(),
+            homed: Vec::new(),
+            homed_pods: 0,
+            homed_addresses: 0,
         }
     }
 
@@ -430,6 +473,18 @@ impl NodeIpamd {
     pub fn stats(&self, now: SimTime) -> PoolStats {
         match &self.v6 {
             Some(v6) => v6.stats(now),
+            None if self.conf.cards > 1 => {
+                self.datastores().fold(PoolStats::default(), |a, (_, d)| {
+                    let s = d.stats(now);
+                    PoolStats {
+                        total: a.total + s.total,
+                        assigned: a.assigned + s.assigned,
+                        cooldown: a.cooldown + s.cooldown,
+                        prefixes: a.prefixes + s.prefixes,
+                        free_prefixes: a.free_prefixes + s.free_prefixes,
+                    }
+                })
+            }
             None => self.ds.stats(now),
         }
     }
@@ -445,16 +500,30 @@ impl NodeIpamd {
     /// Only a walk of the datastore that finds an address draws its Go map order: a walk
     /// that finds none shows no order, so a failed ADD draws nothing (and a kubelet retry
     /// that is not simulated as an event shifts no draw).
-    pub fn cni_add(&mut self, now: SimTime, pod: PodId) -> Option<Lease> {
+    ///
+    /// `multi`: the pod is annotated `multi-nic-attachment` (one address per managed card,
+    /// `cards.rs`); ipamd refuses it without `ENABLE_MULTI_NIC` (`rpc_handler.go:197-201`).
+    /// On a failure, `Err` names the card that had no address (`None`: not served, or
+    /// refused).
+    pub fn cni_add(&mut self, now: SimTime, pod: PodId, multi: bool) -> Result<Lease, Option<u8>> {
         if !self.serving {
-            return None;
+            return Err(None);
         }
         self.counters.add_ip = self.counters.add_ip.saturating_add(1);
+        if multi && !self.conf.multi_nic {
+            return Err(None);
+        }
+        if self.conf.cards > 1 {
+            return self.cni_add_cards(now, pod, multi).map_err(|k| {
+                self.counters.no_ip = self.counters.no_ip.saturating_add(1);
+                Some(k)
+            });
+        }
         if self.v6.is_none() {
             let s = self.ds.stats(now);
             if s.available() <= s.cooldown {
                 self.counters.no_ip = self.counters.no_ip.saturating_add(1);
-                return None;
+                return Err(Some(0));
             }
         }
         let eni_rot = self.map_order();
@@ -462,16 +531,16 @@ impl NodeIpamd {
         if let Some(v6) = &mut self.v6 {
             let eni = self.ds.enis().first().map_or(EniId(1), |e| e.id);
             let addr = Leased::V6Offset(v6.assign(now, ip_rot, pod));
-            return Some(Lease {
+            return Ok(Lease {
                 eni: Some(eni),
                 addr,
             });
         }
         let Some((eni, addr)) = self.ds.assign(now, pod, eni_rot, ip_rot) else {
             self.counters.no_ip = self.counters.no_ip.saturating_add(1);
-            return None;
+            return Err(Some(0));
         };
-        Some(Lease::v4(Some(eni), Ipv4(addr)))
+        Ok(Lease::v4(Some(eni), Ipv4(addr)))
     }
 
     /// CNI DEL (`UnassignPodIPAddress`, §d.2): the address stays on the ENI and cools.
@@ -481,6 +550,9 @@ impl NodeIpamd {
         }
         match (lease.addr, &mut self.v6, lease.eni) {
             (Leased::V6Offset(off), Some(v6), _) => v6.unassign(now, off, pod),
+            (Leased::V4(addr), None, Some(eni)) if self.conf.cards > 1 => {
+                self.cni_del_cards(now, pod, eni, addr.0);
+            }
             (Leased::V4(addr), None, Some(eni)) => {
                 self.ds.unassign(now, eni, addr.0, pod);
             }

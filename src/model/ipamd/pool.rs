@@ -1,7 +1,8 @@
 //! ipamd's pool decisions as pure functions of datastore statistics (spec §c).
 //!
-//! Network card 0, secondary-IP mode (SIP) or prefix-delegation mode (PD). Every function
-//! cites the rule it follows. Units: IP addresses unless a name says prefixes; in PD,
+//! Secondary-IP mode (SIP) or prefix-delegation mode (PD), on network card 0 or, with
+//! `ENABLE_MULTI_NIC`, on a card > 0 ([`Targets::secondary_card`]). Every function cites the
+//! rule it follows. Units: IP addresses unless a name says prefixes; in PD on card 0,
 //! "short" and "over" are counted in /28 prefixes of 16 addresses, as the real code does.
 
 /// Addresses in one /28 prefix.
@@ -20,9 +21,27 @@ pub struct Targets {
     pub warm_prefix: u32,
     /// Prefix delegation is in effect on this node.
     pub pd: bool,
+    /// A network card > 0 (`ENABLE_MULTI_NIC`): `datastoreTargetState` uses
+    /// `WARM_IP_TARGET = MINIMUM_IP_TARGET = 1` whatever the settings, and counts `short`
+    /// and `over` in IPs even in PD, its prefix arithmetic being for card 0 only
+    /// (`pkg/ipamd/ipamd.go:2181-2185, 2212`; spec §c.3).
+    pub secondary_card: bool,
 }
 
 impl Targets {
+    /// The targets of a network card > 0 on a node whose card 0 uses `self`: warm-IP mode
+    /// with `DefaultWarmIPTarget = DefaultMinimumIPTarget = 1` (`ipamd.go:206-207,
+    /// 2181-2185`; `tryFreeENI` the same, `ipamd.go:862-865`), the mode and the other
+    /// targets unchanged.
+    pub fn for_secondary_card(self) -> Targets {
+        Targets {
+            warm_ip: 1,
+            minimum_ip: 1,
+            secondary_card: true,
+            ..self
+        }
+    }
+
     /// Warm-IP mode: `WARM_IP_TARGET ≠ 0 OR MINIMUM_IP_TARGET ≠ 0` (`ipamd.go:1941-1943`).
     pub fn warm_ip_mode(&self) -> bool {
         self.warm_ip != 0 || self.minimum_ip != 0
@@ -83,7 +102,7 @@ pub fn target_state(stats: PoolStats, t: Targets) -> Option<(u32, u32)> {
     let min = i64::from(t.minimum_ip);
     let short_ip = (warm - available).max(0).max(min - total);
     let over_ip = (available - warm).max(0).min(total - min).max(0);
-    if !t.pd {
+    if !t.pd || t.secondary_card {
         return Some((short_ip as u32, over_ip as u32));
     }
     let per = i64::from(IPS_PER_PREFIX);
@@ -429,6 +448,7 @@ mod tests {
             minimum_ip,
             warm_prefix,
             pd: true,
+            secondary_card: false,
         }
     }
     fn pst(prefixes: u32, assigned: u32, free_prefixes: u32) -> PoolStats {

@@ -14,22 +14,41 @@ impl NodeIpamd {
     /// `updateIPPoolIfRequired` (§b.4).
     pub(super) fn pool_update(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
-        let stats = self.ds.stats(now);
-        let t = self.conf.targets;
-        let freeable = t.pd && self.ds.freeable_eni_exists();
         self.tick_active = false;
         self.tick_draws_start = self.draws;
         self.caller = Caller::Tick;
         self.decreased = false;
+        if self.conf.cards > 1 {
+            // every card's statistics now, then the cards in Go map order (`cards.rs`)
+            let first = self.begin_card_pass(now);
+            self.hold_card(ctx, first);
+            let (stats, freeable) = self.pass_snapshot();
+            return self.card_update(ctx, stats, freeable);
+        }
+        let stats = self.ds.stats(now);
+        let freeable = self.conf.targets.pd && self.ds.freeable_eni_exists();
+        self.card_update(ctx, stats, freeable)
+    }
+
+    /// One card's decisions of the tick (§b.4 step 3), on its statistics at the tick's
+    /// start (`stats`, and `freeable` = `CheckFreeableENIexists`): increase, else decrease,
+    /// and `tryFreeENI` if the snapshot asks for it. The increase and the decrease read
+    /// the card's datastore afresh, as `increaseDatastorePool` and
+    /// `decreaseDatastorePool` do.
+    fn card_update(&mut self, ctx: &mut Ctx<'_>, stats: PoolStats, freeable: bool) {
+        let now = ctx.now;
+        let t = self.targets();
         self.remove_extra =
             pool::should_remove_extra_enis(stats, t, self.conf.ips_per_eni, freeable);
         let skip_decrease = self
             .last_decrease
             .is_some_and(|d| now.since(d) <= DECREASE_INTERVAL);
         if pool::is_too_low(stats, t, self.conf.ips_per_eni, self.conf.max_pods) {
-            self.increase(ctx, stats);
+            let fresh = self.ds.stats(now);
+            self.increase(ctx, fresh);
         } else if pool::is_too_high(stats, t) && !skip_decrease {
-            self.decrease(ctx, stats);
+            let fresh = self.ds.stats(now);
+            self.decrease(ctx, fresh);
         } else {
             self.free_eni_phase(ctx);
         }
@@ -40,7 +59,7 @@ impl NodeIpamd {
         if self.backoff_cause(ctx.now).is_some() {
             return self.increase_done(ctx);
         }
-        match pool::cidrs_to_allocate(stats, self.conf.targets, self.conf.ips_per_eni) {
+        match pool::cidrs_to_allocate(stats, self.targets(), self.conf.ips_per_eni) {
             None => self.alloc_eni(ctx),
             Some(want) => {
                 let rot = self.map_order();
@@ -243,7 +262,7 @@ impl NodeIpamd {
 
     /// `decreaseDatastorePool` (§c.11): release `over` IPs or prefixes, ENI by ENI.
     fn decrease(&mut self, ctx: &mut Ctx<'_>, stats: PoolStats) {
-        let over = pool::decrease_amount(stats, self.conf.targets);
+        let over = pool::decrease_amount(stats, self.targets());
         let rot = self.map_order();
         self.decreased = true;
         let d = Decrease {
@@ -302,7 +321,7 @@ impl NodeIpamd {
         }
         self.remove_extra = false;
         let rot = self.map_order();
-        let Some(eni) = self.ds.deletable_eni(ctx.now, self.conf.targets, rot) else {
+        let Some(eni) = self.ds.deletable_eni(ctx.now, self.targets(), rot) else {
             return self.end_tick(ctx);
         };
         self.start_free(ctx, eni, FreeThen::EndTick);
@@ -310,6 +329,10 @@ impl NodeIpamd {
 
     /// End of `updateIPPoolIfRequired`; sleep 2.5 s, then the reconcile check.
     pub(super) fn end_tick(&mut self, ctx: &mut Ctx<'_>) {
+        if self.caller == Caller::Tick && self.next_card_of_pass(ctx).is_some() {
+            let (stats, freeable) = self.pass_snapshot();
+            return self.card_update(ctx, stats, freeable);
+        }
         if self.decreased {
             self.decreased = false;
             self.last_decrease = Some(ctx.now);
@@ -369,12 +392,14 @@ impl NodeIpamd {
                 addr,
                 prefix,
                 subnet,
+                card,
                 ..
             } = u;
             // CIDRs of an ENI that is gone return to the subnet
-            if prefix && !self.ds.add_prefixes(eni, &[addr]) {
+            let ds = self.datastore_mut(card);
+            if prefix && !ds.add_prefixes(eni, &[addr]) {
                 ctx.subnet(subnet).release_prefix(addr);
-            } else if !prefix && !self.ds.add_ips(eni, &[addr]) {
+            } else if !prefix && !ds.add_ips(eni, &[addr]) {
                 ctx.subnet(subnet).release_ip(addr);
             }
             readded += 1;

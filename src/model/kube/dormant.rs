@@ -110,6 +110,7 @@ impl Kube {
             last: env.now,
             next: env.now + delay,
             why: why.unwrap_or(NoAddress {
+                card: None,
                 available: 0,
                 cooling: 0,
                 total: 0,

@@ -39,17 +39,23 @@ pub struct NoAddress {
     pub cooling: u32,
     /// Addresses held.
     pub total: u32,
+    /// On a node that manages several network cards, the card that had no address for
+    /// the pod.
+    pub card: Option<u8>,
 }
 
 /// The CNI as the kubelet sees it: ADD gives a pod an address or fails; DEL gives it back.
 /// Both may schedule events of the address manager (`queue`).
 pub trait Cni {
-    /// CNI ADD for `pod` on `node` at `now`.
+    /// CNI ADD for `pod` on `node` at `now`; `multi_nic`: the pod is annotated
+    /// `k8s.amazonaws.com/nicConfig: multi-nic-attachment` (the VPC CNI then gives it one
+    /// address per managed network card).
     fn add(
         &mut self,
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Result<Lease, NoAddress>;
     /// Starts a CNI ADD: `Some(answer)` at once, or `None` when the plugin answers later
@@ -59,9 +65,10 @@ pub trait Cni {
         now: SimTime,
         node: NodeId,
         pod: PodId,
+        multi_nic: bool,
         queue: &mut EventQueue<Event>,
     ) -> Option<Result<Lease, NoAddress>> {
-        Some(self.add(now, node, pod, queue))
+        Some(self.add(now, node, pod, multi_nic, queue))
     }
     /// Whether the node's CNI answers ADDs at all now (the VPC CNI: ipamd is serving).
     /// Default: always.
@@ -187,6 +194,8 @@ pub struct Kube {
     pub last_queued: Option<SimTime>,
     /// Pods asking for a pod ENI, and the branch ENIs kube gave back (`podeni.rs`).
     pub pod_eni: podeni::PodEniState,
+    /// Per workload: its pods are annotated `multi-nic-attachment`.
+    multi_nic: Vec<bool>,
     /// Pods with a failed CNI ADD whose cause is not decided yet (`streaks.rs`).
     unclassified: Vec<PodId>,
     /// The kubelet's retry delays (`retries.rs`).
@@ -231,6 +240,7 @@ impl Kube {
             dirty: Vec::new(),
             last_queued: None,
             pod_eni: podeni::PodEniState::new(sc),
+            multi_nic: sc.workloads.iter().map(|w| w.multi_nic).collect(),
             unclassified: Vec::new(),
             delays: retries::RetryDelays::new(
                 sc.seed,
@@ -293,6 +303,7 @@ impl Kube {
             group: env.nodes.get(node).group,
             pod: fact.pod().map(|p| pods[p.index()].owner),
             fact,
+            card: None,
         });
     }
 
@@ -300,6 +311,12 @@ impl Kube {
     fn new_pod(&mut self, now: SimTime, owner: Owner, host_network: bool) -> PodId {
         let mut pod = Pod::new(now, owner, host_network);
         pod.pod_eni = self.pod_eni.requests_pod_eni(owner, host_network);
+        pod.multi_nic = match owner {
+            Owner::Workload(w, _) | Owner::Trace(w, _) => {
+                !host_network && self.multi_nic[w.index()]
+            }
+            Owner::DaemonSet(..) => false,
+        };
         pod.seq = self.next_seq;
         self.next_seq += 1;
         let id = match self.free.pop() {

@@ -203,6 +203,7 @@ impl Kube {
     /// nothing while ipamd does not serve (an aws-node restart).
     pub(super) fn pod_eni_add(&self, pod: PodId, serving: bool) -> Result<Lease, NoAddress> {
         let no = NoAddress {
+            card: None,
             available: 0,
             cooling: 0,
             total: 0,

@@ -47,6 +47,9 @@ pub struct Pod {
     /// A SecurityGroupPolicy selects it: it requests one `vpc.amazonaws.com/pod-eni` and
     /// its IP is its own branch ENI's.
     pub pod_eni: bool,
+    /// Annotated `k8s.amazonaws.com/nicConfig: multi-nic-attachment`: it asks for one
+    /// address per managed network card.
+    pub multi_nic: bool,
     /// Its branch ENI, once the controller annotated the pod with it.
     pub branch: Option<Branch>,
     /// It sleeps: its retry clock is with its node (`dormant.rs`).
@@ -118,6 +121,7 @@ impl Pod {
             streak: None,
             failure: None,
             pod_eni: false,
+            multi_nic: false,
             branch: None,
             sleeping: false,
         }

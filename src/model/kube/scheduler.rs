@@ -255,7 +255,8 @@ impl Kube {
             let answer = self.pod_eni_add(pod, env.cni.serving(node));
             return self.cni_answer(env, pod, answer);
         }
-        if let Some(answer) = env.cni.start_add(now, node, pod, env.queue) {
+        let multi_nic = self.pods[pod.index()].multi_nic;
+        if let Some(answer) = env.cni.start_add(now, node, pod, multi_nic, env.queue) {
             self.cni_answer(env, pod, answer);
         }
     }

@@ -124,6 +124,7 @@ impl Kube {
             group: nodes.get(s.node).group,
             pod: Some(p.owner),
             fact,
+            card: s.why.card,
         };
         events.fill(s.slot, draft);
     }

@@ -23,6 +23,9 @@ pub struct NodeWaits {
     waiting: Vec<(SimTime, PodId)>,
     /// Cause changes in time order; the last one holds until the next.
     log: VecDeque<CauseChange>,
+    /// On a node with several managed network cards, the causes of multi-homed pods
+    /// (one address per card), which can differ from the others' (empty elsewhere).
+    homed: VecDeque<CauseChange>,
     /// Queued for a cause update at the end of the event.
     dirty: bool,
 }
@@ -81,35 +84,23 @@ impl Kube {
         now: SimTime,
         plan: &[CauseChange],
     ) -> super::LogChange {
-        let log = &mut self.nodes[node.index()].waits.log;
-        // the cause at now and the changes planned after it, before
-        let before_now = log.iter().rev().find(|c| c.from <= now).map(|c| c.cause);
-        let old_future = log.iter().rev().take_while(|c| c.from > now).count();
-        let start = log.len() - old_future;
-        let planned_same = plan.iter().filter(|c| c.from > now).count() == old_future
-            && plan
-                .iter()
-                .filter(|c| c.from > now)
-                .zip(log.range(start..))
-                .all(|(a, b)| a == b);
-        while log.back().is_some_and(|c| c.from >= now) {
-            log.pop_back();
-        }
-        for &change in plan {
-            if log.back().is_none_or(|c| c.cause != change.cause) {
-                log.push_back(change);
-            }
-        }
-        let after_now = log.iter().rev().find(|c| c.from <= now).map(|c| c.cause);
-        let free = |c: &CauseChange| c.cause == WaitCause::KubeletRetry;
-        super::LogChange {
-            now: before_now != after_now,
-            wake_now: matches!(
-                after_now,
-                Some(WaitCause::KubeletRetry | WaitCause::IpamdUnavailable)
-            ),
-            planned: !planned_same,
-            next_free: log.iter().find(|c| c.from > now && free(c)).map(|c| c.from),
+        apply_plan(&mut self.nodes[node.index()].waits.log, now, plan)
+    }
+
+    /// The causes of multi-homed pods on a node with several managed cards, from `now` on
+    /// (as [`Kube::set_wait_plan`]).
+    pub fn set_homed_wait_plan(&mut self, node: NodeId, now: SimTime, plan: &[CauseChange]) {
+        apply_plan(&mut self.nodes[node.index()].waits.homed, now, plan);
+    }
+
+    /// The log that names `pod`'s causes on `node`: the multi-homed pods' on a node that
+    /// keeps one, else the node's.
+    fn log_of(&self, pod: PodId, node: NodeId) -> &VecDeque<CauseChange> {
+        let w = &self.nodes[node.index()].waits;
+        if self.pods[pod.index()].multi_nic && !w.homed.is_empty() {
+            &w.homed
+        } else {
+            &w.log
         }
     }
 
@@ -117,7 +108,7 @@ impl Kube {
     /// it: the node's log at `t` (its last change at or before `t`), seen through the pod's
     /// branch ENI for a pod with a pod ENI, as [`Kube::end_wait`] cuts it.
     pub(super) fn cause_at(&self, pod: PodId, node: NodeId, t: SimTime) -> WaitCause {
-        let log = &self.nodes[node.index()].waits.log;
+        let log = self.log_of(pod, node);
         // a waiting pod's node log covers its binding; a pod bound and failed within one
         // instant whose wait also ended in it has only the log's first change
         let cause = log
@@ -193,7 +184,8 @@ impl Kube {
         };
         w.waiting.remove(i);
         let node_name = env.nodes.get(node).name.as_str();
-        let log = &w.log;
+        let homed = self.pods[pod.index()].multi_nic && !w.homed.is_empty();
+        let log = if homed { &w.homed } else { &w.log };
         // a pod-ENI pod's pieces, coalesced: (cause, start, end) not yet emitted
         let mut open: Option<(WaitCause, SimTime, SimTime)> = None;
         for (k, &CauseChange { from, cause }) in log.iter().enumerate() {
@@ -238,12 +230,55 @@ impl Kube {
         );
         // keep what the oldest waiting pod still needs
         match w.waiting.first() {
-            None => w.log.clear(),
+            None => {
+                w.log.clear();
+                w.homed.clear();
+            }
             Some(&(oldest, _)) => {
-                while w.log.len() >= 2 && w.log[1].from <= oldest {
-                    w.log.pop_front();
+                for log in [&mut w.log, &mut w.homed] {
+                    while log.len() >= 2 && log[1].from <= oldest {
+                        log.pop_front();
+                    }
                 }
             }
         }
+    }
+}
+
+/// Replaces `log`'s changes at or after `now` with `plan` (the first at `now`); returns
+/// what changed from `now` on.
+fn apply_plan(
+    log: &mut VecDeque<CauseChange>,
+    now: SimTime,
+    plan: &[CauseChange],
+) -> super::LogChange {
+    // the cause at now and the changes planned after it, before
+    let before_now = log.iter().rev().find(|c| c.from <= now).map(|c| c.cause);
+    let old_future = log.iter().rev().take_while(|c| c.from > now).count();
+    let start = log.len() - old_future;
+    let planned_same = plan.iter().filter(|c| c.from > now).count() == old_future
+        && plan
+            .iter()
+            .filter(|c| c.from > now)
+            .zip(log.range(start..))
+            .all(|(a, b)| a == b);
+    while log.back().is_some_and(|c| c.from >= now) {
+        log.pop_back();
+    }
+    for &change in plan {
+        if log.back().is_none_or(|c| c.cause != change.cause) {
+            log.push_back(change);
+        }
+    }
+    let after_now = log.iter().rev().find(|c| c.from <= now).map(|c| c.cause);
+    let free = |c: &CauseChange| c.cause == WaitCause::KubeletRetry;
+    super::LogChange {
+        now: before_now != after_now,
+        wake_now: matches!(
+            after_now,
+            Some(WaitCause::KubeletRetry | WaitCause::IpamdUnavailable)
+        ),
+        planned: !planned_same,
+        next_free: log.iter().find(|c| c.from > now && free(c)).map(|c| c.from),
     }
 }

@@ -65,6 +65,7 @@ impl Controller {
         fact: Fact,
     ) {
         ctx.events.push(Draft {
+            card: None,
             time: ctx.now,
             node: Some(node),
             group: ctx.nodes.get(node).group,

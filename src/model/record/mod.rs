@@ -44,6 +44,8 @@ pub struct EventRecord<'a> {
     pub subnet: Option<&'a str>,
     /// What happened.
     pub fact: Fact,
+    /// On a node that manages several network cards, the card the fact is about.
+    pub card: Option<u8>,
 }
 
 /// Receives what the model records.

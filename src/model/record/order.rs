@@ -36,6 +36,8 @@ pub struct Draft {
     pub pod: Option<Owner>,
     /// What happened.
     pub fact: Fact,
+    /// On a node that manages several network cards, the card the fact is about.
+    pub card: Option<u8>,
 }
 
 /// Whose streak holds a reserved place.
@@ -258,6 +260,7 @@ mod tests {
             group: GroupId::from_index(0),
             pod: None,
             fact: Fact::NodeReady,
+            card: None,
         }
     }
 

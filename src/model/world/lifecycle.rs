@@ -39,6 +39,7 @@ impl<R: Recorder> World<R> {
             minimum_ip: sc.cni.minimum_ip_target,
             warm_prefix: sc.cni.warm_prefix_target,
             pd,
+            secondary_card: false,
         };
         let primary_ip = self.subnets[subnet.index()].allocate_ip();
         let max_eni = pool::effective_max_eni(sc.cni.max_eni, it.max_enis);
@@ -52,6 +53,12 @@ impl<R: Recorder> World<R> {
         let trunk = u32::from(branches > 0);
         let index = self.nodes.len() as u32;
         let stream = |c| node_stream(sc.seed, c, index);
+        // ENABLE_MULTI_NIC: every card is managed (ipamd.go:296-324; no EFA-only cards here)
+        let cards = if sc.cni.enable_multi_nic && !sc.cni.enable_ipv6 {
+            u8::try_from(it.cards()).unwrap_or(u8::MAX)
+        } else {
+            1
+        };
         let conf = NodeConf {
             targets,
             cidrs_per_eni,
@@ -67,9 +74,13 @@ impl<R: Recorder> World<R> {
             primary_ip,
             placement: sc.ipamd.placement,
             tick_overhead: sc.ipamd.tick_overhead,
-            lazy: self.options.lazy_ticks,
+            // idle ticks are slept through on one-card nodes only (`dormant.rs` watches
+            // one datastore)
+            lazy: self.options.lazy_ticks && cards == 1,
             custom_networking: sc.cni.custom_network_cfg,
             ipv6: sc.cni.enable_ipv6,
+            cards,
+            multi_nic: sc.cni.enable_multi_nic,
         };
         let rngs = NodeRngs {
             ec2: stream(streams::EC2),
@@ -186,6 +197,7 @@ impl<R: Recorder> World<R> {
     /// Records a fact about a node from outside its ipamd and kube.
     fn emit_node(&mut self, now: SimTime, node: NodeId, fact: Fact) {
         self.events.push(Draft {
+            card: None,
             time: now,
             node: Some(node),
             group: self.nodes.get(node).group,
@@ -197,6 +209,7 @@ impl<R: Recorder> World<R> {
     /// Records a fact about a nodegroup as a whole (launches, scale-ups).
     fn emit_group(&mut self, now: SimTime, group: GroupId, fact: Fact) {
         self.events.push(Draft {
+            card: None,
             time: now,
             node: None,
             group,

@@ -146,7 +146,11 @@ impl<R: Recorder> World<R> {
             calico,
             nodes: Nodes::default(),
             kube,
-            ipamd: Ipamds::default(),
+            ipamd: Ipamds {
+                multi_card: sc.cni.enable_multi_nic
+                    && sc.nodegroups.iter().any(|g| g.instance_type.cards() > 1),
+                ..Ipamds::default()
+            },
             subnets,
             ec2,
             autoscaler: Autoscaler::default(),
@@ -233,8 +237,10 @@ impl<R: Recorder> World<R> {
         f: impl FnOnce(&mut NodeIpamd, &mut Ctx<'_>),
     ) {
         let info = self.nodes.get(node);
-        let Ipamds { nodes, leaked } = &mut self.ipamd;
+        let Ipamds { nodes, leaked, .. } = &mut self.ipamd;
+        let card = nodes[node.index()].card_tag();
         let mut ctx = Ctx {
+            card,
             now,
             node,
             group: &self.sc.nodegroups[info.group.index()],
@@ -290,9 +296,17 @@ impl<R: Recorder> World<R> {
                 self.plan.push(CauseChange { from: now, cause });
             }
             let change = self.kube.set_wait_plan(node, now, &self.plan);
+            if ipamd.card_count() > 1 {
+                // multi-homed pods wait for every card (`NodeIpamd::homed_wait_cause`)
+                if self.kube.node(node).ready {
+                    ipamd.homed_wait_plan(now, &mut self.plan);
+                }
+                self.kube.set_homed_wait_plan(node, now, &self.plan);
+            }
             if self.kube.has_dormant(node) {
                 let s = ipamd.stats(now);
                 let why = NoAddress {
+                    card: None,
                     available: s.available(),
                     cooling: s.cooldown,
                     total: s.total,
@@ -343,6 +357,7 @@ impl<R: Recorder> World<R> {
                 pod: d.pod.map(|o| super::kube::owner_pod_name(sc, nodes, o)),
                 subnet: d.fact.subnet().map(|s| subnets[s.index()].name.as_str()),
                 fact: d.fact,
+                card: d.card,
             });
         });
     }

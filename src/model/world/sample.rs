@@ -35,7 +35,7 @@ impl<R: Recorder> World<R> {
                 Some(c) => c.stats(id),
                 None => ip.stats(now),
             };
-            let enis = ip.ds.enis().len() as u32;
+            let enis = ip.eni_count();
             row.nodes += 1;
             row.enis += enis;
             row.ips_total += s.total;

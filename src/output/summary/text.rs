@@ -133,6 +133,16 @@ impl fmt::Display for Summary {
                 p.peak_branch_enis
             )?;
         }
+        if let Some(m) = &self.multi_nic {
+            writeln!(
+                f,
+                "multi-NIC:       {} on {}, {} at end ({} held)",
+                Count(m.multi_homed_pods, "multi-homed pod", "multi-homed pods"),
+                Count(m.multi_homed_addresses, "address", "addresses"),
+                m.multi_homed_pods_at_end,
+                Count(m.multi_homed_addresses_at_end, "address", "addresses"),
+            )?;
+        }
         if let Some(c) = &self.calico {
             writeln!(
                 f,

@@ -29,7 +29,8 @@ fn form(key: &str) -> Option<Form> {
         | "ENABLE_SUBNET_DISCOVERY"
         | "ENABLE_IPv4"
         | "ENABLE_IPv6"
-        | "ENABLE_POD_ENI" => Form::Bool,
+        | "ENABLE_POD_ENI"
+        | "ENABLE_MULTI_NIC" => Form::Bool,
         "POD_SECURITY_GROUP_ENFORCING_MODE" => Form::PodSgMode,
         _ => return None,
     })
@@ -133,6 +134,9 @@ impl Checker<'_> {
         }
         if let Some(b) = flag(self, &raw.enable_pod_eni, "ENABLE_POD_ENI", false) {
             cni.enable_pod_eni = b;
+        }
+        if let Some(b) = flag(self, &raw.enable_multi_nic, "ENABLE_MULTI_NIC", false) {
+            cni.enable_multi_nic = b;
         }
         if let Some(v) = &raw.pod_security_group_enforcing_mode {
             let at = path.key("POD_SECURITY_GROUP_ENFORCING_MODE");

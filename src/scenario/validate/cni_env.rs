@@ -58,20 +58,19 @@ const UPSTREAM_COSMETIC: [&str; 37] = [
 
 /// aws-node v1.23.1 variables that do change ipamd upstream (spec §a.1) but that the
 /// simulator does not model yet: accepted with a warning that says so.
-const UPSTREAM_UNMODELLED: [&str; 8] = [
+const UPSTREAM_UNMODELLED: [&str; 7] = [
     "AWS_MANAGE_ENIS_NON_SCHEDULABLE",
     "DISABLE_LEAKED_ENI_CLEANUP",
     "DISABLE_NETWORK_RESOURCE_PROVISIONING",
     "ENABLE_IMDS_ONLY_MODE",
-    "ENABLE_MULTI_NIC",
     "HTTP_TIMEOUT",
     "MANAGE_UNTAGGED_ENI",
     "VPC_CNI_VERSION",
 ];
 
 /// Every upstream variable accepted and ignored (both lists).
-pub(super) const UPSTREAM_IGNORED: [&str; 45] = {
-    let mut all = [""; 45];
+pub(super) const UPSTREAM_IGNORED: [&str; 44] = {
+    let mut all = [""; 44];
     let mut i = 0;
     while i < UPSTREAM_COSMETIC.len() {
         all[i] = UPSTREAM_COSMETIC[i];

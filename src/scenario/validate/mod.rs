@@ -52,6 +52,7 @@ mod ec2;
 mod ipam;
 mod knobs;
 mod modes;
+mod multinic;
 mod nodegroups;
 mod overrides;
 mod placement;

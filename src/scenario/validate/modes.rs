@@ -9,6 +9,7 @@ impl Checker<'_> {
     pub(super) fn check_modes(&mut self, sc: &Scenario, top: &FieldPath) {
         self.check_ipv6(sc, top);
         self.check_pod_eni(sc, top);
+        self.check_multi_nic(sc, top);
     }
 
     /// Security groups for pods: selected pods request `vpc.amazonaws.com/pod-eni`, which

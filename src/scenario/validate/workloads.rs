@@ -69,11 +69,17 @@ impl Checker<'_> {
             let security_group_policy =
                 self.optional_bool(&raw.security_group_policy, &at.key("security_group_policy"));
             let source = self.workload_source(&raw, &at);
+            let annotations = self.annotations(raw.annotations.as_ref(), &at.key("annotations"));
+            let multi_nic = annotations
+                .iter()
+                .any(|(k, v)| k == multinic::NIC_CONFIG && v == multinic::MULTI_NIC_ATTACHMENT);
             out.push(match (name, source) {
                 (Some(name), Some((steps, source))) => Some(WorkloadSpec {
                     name,
                     host_network,
                     security_group_policy,
+                    annotations,
+                    multi_nic,
                     steps,
                     source,
                 }),
