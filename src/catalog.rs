@@ -8,6 +8,8 @@
 
 use std::sync::OnceLock;
 
+mod cards;
+
 /// One EC2 instance type's networking limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstanceType {
