@@ -1,10 +1,14 @@
-//! The EC2 instance-type table, embedded from `data/instance-types.csv`, and the branch-ENI
-//! table of security groups for pods, embedded from `data/branch-eni-limits.csv`.
+//! The EC2 instance-type table, embedded from `data/instance-types.csv` (networking limits)
+//! joined with `data/instance-vcpus.csv` (vCPU counts), and the branch-ENI table of security
+//! groups for pods, embedded from `data/branch-eni-limits.csv`.
 //!
 //! Values come from the VPC CNI's `pkg/vpc/vpc_ip_resource_limit.go` and the VPC resource
-//! controller's `pkg/aws/vpc/limits.go` (see `data/README.md`).
+//! controller's `pkg/aws/vpc/limits.go` (see `data/README.md`); the vCPU counts from the
+//! sources `data/README.md` lists.
 
 use std::sync::OnceLock;
+
+mod cards;
 
 /// One EC2 instance type's networking limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,9 +25,17 @@ pub struct InstanceType {
     pub bare_metal: bool,
     /// Default vCPU count, if known.
     pub vcpus: Option<u32>,
+    /// Maximum ENIs on each network card (ENIs), by network-card index; card 0 first.
+    /// `network_cards[0] == max_enis` for every type in the table (a test checks it).
+    pub network_cards: Vec<u32>,
 }
 
 impl InstanceType {
+    /// Network cards of the type (cards; at least 1 for every type in the table).
+    pub fn cards(&self) -> usize {
+        self.network_cards.len()
+    }
+
     /// kubelet max pods as `misc/eni-max-pods.txt` computes it:
     /// `ENIs × (IPv4 per ENI − 1) + 2` (pods).
     pub fn default_max_pods(&self) -> u32 {
@@ -128,30 +140,66 @@ impl InstanceType {
 const IPS_PER_PREFIX: u32 = 16;
 
 const TABLE: &str = include_str!("../data/instance-types.csv");
+const VCPU_TABLE: &str = include_str!("../data/instance-vcpus.csv");
 
 /// All instance types, sorted by name (byte order).
 pub fn all() -> &'static [InstanceType] {
     static CATALOG: OnceLock<Vec<InstanceType>> = OnceLock::new();
-    CATALOG.get_or_init(|| parse_table(TABLE))
+    CATALOG.get_or_init(|| parse_table(TABLE, VCPU_TABLE))
 }
 
-fn parse_table(text: &str) -> Vec<InstanceType> {
-    let mut out = Vec::new();
-    for line in text.lines().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').collect();
-        // The file is part of the binary and checked by a test; a malformed row is a build bug.
-        out.push(InstanceType {
-            name: f[0].to_string(),
-            max_enis: f[1].parse().expect("max_enis"),
-            ipv4_per_eni: f[2].parse().expect("ipv4_per_eni"),
-            hypervisor: f[3].to_string(),
-            bare_metal: f[4] == "true",
-            vcpus: f[7].parse().ok(),
-        });
-    }
+/// One row of `data/instance-types.csv`.
+#[derive(serde::Deserialize)]
+struct LimitRow {
+    instance_type: String,
+    max_enis: u32,
+    ipv4_per_eni: u32,
+    hypervisor: String,
+    bare_metal: bool,
+    /// Maximum ENIs per network card, by card index, joined by `;` (e.g. `8;8`).
+    network_card_max_enis: String,
+}
+
+/// One row of `data/instance-vcpus.csv`.
+#[derive(serde::Deserialize)]
+struct VcpuRow {
+    instance_type: String,
+    /// Empty when unknown.
+    vcpus: Option<u32>,
+}
+
+/// The rows of the embedded files, joined by name. Both files are part of the binary and
+/// checked by tests (row counts, the same names in both, card 0 = `max_enis`); a row that
+/// does not parse is left out, which those tests would catch at build time, never at run time.
+fn parse_table(limits: &str, vcpus: &str) -> Vec<InstanceType> {
+    let vcpus: std::collections::HashMap<String, Option<u32>> =
+        csv::Reader::from_reader(vcpus.as_bytes())
+            .deserialize::<VcpuRow>()
+            .filter_map(Result::ok)
+            .map(|r| (r.instance_type, r.vcpus))
+            .collect();
+    let mut out: Vec<InstanceType> = csv::Reader::from_reader(limits.as_bytes())
+        .deserialize::<LimitRow>()
+        .filter_map(Result::ok)
+        .filter_map(|r| {
+            let network_cards = r
+                .network_card_max_enis
+                .split(';')
+                .map(str::parse)
+                .collect::<Result<Vec<u32>, _>>()
+                .ok()?;
+            Some(InstanceType {
+                vcpus: vcpus.get(&r.instance_type).copied().flatten(),
+                name: r.instance_type,
+                max_enis: r.max_enis,
+                ipv4_per_eni: r.ipv4_per_eni,
+                hypervisor: r.hypervisor,
+                bare_metal: r.bare_metal,
+                network_cards,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 
@@ -237,6 +285,56 @@ mod tests {
         // data/README.md: 1391 rows excluding the header.
         assert_eq!(all().len(), 1391);
         assert!(all().windows(2).all(|w| w[0].name < w[1].name));
+    }
+
+    #[test]
+    fn vcpu_file_lists_the_same_types_in_the_same_order() {
+        // Every type of instance-types.csv is in instance-vcpus.csv and the other way round,
+        // row for row (both sorted by name in byte order), each once.
+        let names = |text: &str| -> Vec<String> {
+            text.lines()
+                .skip(1)
+                .map(|l| l.split(',').next().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(
+            VCPU_TABLE.lines().next(),
+            Some("instance_type,vcpus,vcpus_source")
+        );
+        let limits = names(TABLE);
+        assert_eq!(limits, names(VCPU_TABLE));
+        assert_eq!(limits.len(), 1391);
+        // data/README.md: only bmn-sf1.metal has an unknown vCPU count.
+        let unknown: Vec<&str> = all()
+            .iter()
+            .filter(|t| t.vcpus.is_none())
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(unknown, ["bmn-sf1.metal"]);
+    }
+
+    #[test]
+    fn network_cards_start_with_the_default_card() {
+        // data/README.md: card 0 is the default card of every type, and the CNI's ENILimit is
+        // the default card's MaximumNetworkInterfaces.
+        for t in all() {
+            assert_eq!(t.network_cards.first(), Some(&t.max_enis), "{}", t.name);
+        }
+        // 1324 types have one card; 67 have more (54 + 5 + 2 + 3 + 1 + 2).
+        assert_eq!(all().iter().filter(|t| t.cards() == 1).count(), 1324);
+        assert_eq!(all().iter().filter(|t| t.cards() > 1).count(), 67);
+        // The network_cards column of the file is the number of entries of the list.
+        for line in TABLE.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let t = lookup(f[0]).unwrap();
+            assert_eq!(t.cards().to_string(), f[5], "{}", t.name);
+        }
+        // c6in.32xlarge: 2 cards of 8 ENIs; p5.48xlarge: 32 cards of 2;
+        // p6-b300.48xlarge: 17 cards.
+        assert_eq!(lookup("c6in.32xlarge").unwrap().network_cards, [8, 8]);
+        assert_eq!(lookup("p5.48xlarge").unwrap().network_cards, [2; 32]);
+        assert_eq!(lookup("p6-b300.48xlarge").unwrap().cards(), 17);
+        assert_eq!(lookup("t3.medium").unwrap().network_cards, [3]);
     }
 
     #[test]

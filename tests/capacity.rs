@@ -53,8 +53,13 @@ max_pods_prefix_delegation,pod_ips_prefix_delegation,max_pods_custom_networking,
 pod_ips_custom_networking,warning"
     );
     assert_eq!(
-        header[12..].join(","),
+        header[12..15].join(","),
         "trunking_compatible,branch_enis,calculator_max_pods"
+    );
+    assert_eq!(
+        header[15..].join(","),
+        "network_cards,enis_per_card,pod_ips_multi_nic,pod_ips_multi_nic_prefix_delegation,\
+multi_homed_pods_max"
     );
     assert_eq!(header, CSV_HEADER);
 }
@@ -177,14 +182,19 @@ fn single_eni_type_warns_that_custom_networking_leaves_no_eni() {
         r.warnings,
         [
             "custom networking: default max pods 51 allows 49 pods for 0 pod IPs",
-            "custom networking leaves no ENI for pods"
+            "custom networking leaves no ENI for pods",
+            // It has 2 network cards of 1 ENI (data/instance-types.csv "1;1"): with
+            // multi-NIC 2 x 1 x 49 = 98 pod IPs.
+            "multi-NIC: Karpenter's max pods 51 counts card 0 only but with ENABLE_MULTI_NIC \
+             the CNI can attach 98 pod IPs on 2 cards"
         ]
     );
     let (_, ours) = our_csv(&[r]);
     assert_eq!(
         ours["hpc6id.32xlarge"][11],
         "custom networking: default max pods 51 allows 49 pods for 0 pod IPs; \
-custom networking leaves no ENI for pods"
+custom networking leaves no ENI for pods; multi-NIC: Karpenter's max pods 51 counts card 0 \
+only but with ENABLE_MULTI_NIC the CNI can attach 98 pod IPs on 2 cards"
     );
 }
 
@@ -371,11 +381,12 @@ fn cli_csv_and_json_forms() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], CSV_HEADER.join(","));
     // t3.medium: 3 x 6, 17 / 15, PD 110 / 240, CN 12 / 10; not trunking-compatible;
-    // the calculator's 3 x 5 + 2 = 17 (under its 110 cap).
+    // the calculator's 3 x 5 + 2 = 17 (under its 110 cap); one network card of 3 ENIs, so
+    // multi-NIC changes nothing: 15 pod IPs, 240 with prefixes, 15 multi-homed pods.
     assert_eq!(
         lines[1],
         "t3.medium,nitro,2,3,6,17,15,110,240,12,10,\
-custom networking: default max pods 17 allows 15 pods for 10 pod IPs,false,,17"
+custom networking: default max pods 17 allows 15 pods for 10 pod IPs,false,,17,1,3,15,240,15"
     );
     let json = common::ipamsim(&["capacity", "-t", "t3.medium", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
@@ -426,6 +437,8 @@ fn calculator_max_pods_is_the_calculators_recommendation() {
     assert!(lines
         .next()
         .unwrap()
-        .ends_with(",branch_enis,calculator_max_pods"));
-    assert!(lines.next().unwrap().ends_with(",110"), "{text}");
+        .contains(",branch_enis,calculator_max_pods,"));
+    // m5.4xlarge: calculator_max_pods (column 15) 110; one card of 8 ENIs after it.
+    let cells: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(cells[14..16], ["110", "1"], "{text}");
 }

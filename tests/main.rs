@@ -8,6 +8,7 @@ mod autoscaling;
 mod bounded_inputs;
 mod calico;
 mod capacity;
+mod capacity_cards;
 mod capacity_scenario;
 mod churn_trace;
 mod cli;

@@ -58,6 +58,20 @@ pub struct CapacityRow {
     /// Branch ENIs per node for security groups for pods (ENIs, one per selected pod);
     /// `None` when the type is not trunking-compatible.
     pub branch_enis: Option<u32>,
+    /// Network cards (cards); 1 for most types.
+    pub network_cards: u32,
+    /// ENIs ipamd can attach to each network card with `ENABLE_MULTI_NIC=true`, card 0 first
+    /// (ENIs; [`InstanceType::card_enis`]). The CSV joins them with `;`.
+    pub enis_per_card: Vec<u32>,
+    /// Pod IPs on all network cards with `ENABLE_MULTI_NIC=true`, secondary-IP mode: the sum
+    /// over cards of ENIs × (IPv4 − 1) (addresses). `pod_ips` on a one-card type.
+    pub pod_ips_multi_nic: u32,
+    /// The same with prefix delegation: × 16 where the CNI supports it (addresses).
+    pub pod_ips_multi_nic_prefix_delegation: u32,
+    /// Pods annotated `multi-nic-attachment` whose addresses a node can hold with
+    /// `ENABLE_MULTI_NIC=true`, secondary-IP mode: each takes one address on every card, so
+    /// the card with the fewest pod IPs bounds them (pods).
+    pub multi_homed_pods_max: u32,
 }
 
 /// Builds one row per type, in the order given. `max_eni` is the calculator's
@@ -84,6 +98,11 @@ fn row(t: &InstanceType, max_eni: Option<u32>) -> CapacityRow {
         warnings: Vec::new(),
         trunking_compatible: t.trunking_compatible(),
         branch_enis: t.branch_enis(),
+        network_cards: u32::try_from(t.cards()).unwrap_or(u32::MAX),
+        enis_per_card: (0..t.cards()).map(|c| t.card_enis(c)).collect(),
+        pod_ips_multi_nic: t.multi_nic_pod_ips(false, false),
+        pod_ips_multi_nic_prefix_delegation: t.multi_nic_pod_ips(true, false),
+        multi_homed_pods_max: t.multi_homed_pods(false, false),
     };
     r.warnings = warnings(&r, t.supports_prefix_delegation());
     r
@@ -108,6 +127,17 @@ fn warnings(r: &CapacityRow, prefix_delegation: bool) -> Vec<String> {
     }
     if r.enis == 1 {
         w.push("custom networking leaves no ENI for pods".to_string());
+    }
+    if r.network_cards > 1 {
+        // Karpenter's ENILimitedPods counts the default card's ENIs only: the same formula
+        // as eni-max-pods, so its max pods is `max_pods`.
+        w.push(format!(
+            "multi-NIC: Karpenter's max pods {} counts card 0 only but with ENABLE_MULTI_NIC \
+             the CNI can attach {} on {} cards",
+            r.max_pods,
+            crate::text::Count(r.pod_ips_multi_nic.into(), "pod IP", "pod IPs"),
+            r.network_cards
+        ));
     }
     w
 }
@@ -142,6 +172,50 @@ mod tests {
             vec!["custom networking: default max pods 17 allows 15 pods for 10 pod IPs"]
         );
         assert_eq!((r.trunking_compatible, r.branch_enis), (false, None));
+    }
+
+    #[test]
+    fn multi_card_rows() {
+        // c6in.32xlarge: 2 cards of 8 ENIs, 50 IPv4 per ENI (data/instance-types.csv "8;8").
+        // Multi-NIC pod IPs 2 x 8 x (50 - 1) = 784; with prefixes x 16 = 12544; multi-homed
+        // pods 8 x 49 = 392 (one address on each card); Karpenter's max pods counts card 0
+        // only: 8 x 49 + 2 = 394 (the max_pods column).
+        let r = one("c6in.32xlarge");
+        assert_eq!((r.network_cards, r.enis_per_card.clone()), (2, vec![8, 8]));
+        assert_eq!(
+            (r.pod_ips_multi_nic, r.pod_ips_multi_nic_prefix_delegation),
+            (784, 12544)
+        );
+        assert_eq!((r.multi_homed_pods_max, r.max_pods), (392, 394));
+        assert_eq!(
+            r.warnings.last().map(String::as_str),
+            Some(
+                "multi-NIC: Karpenter's max pods 394 counts card 0 only but with \
+                 ENABLE_MULTI_NIC the CNI can attach 784 pod IPs on 2 cards"
+            )
+        );
+        // p5.48xlarge: 32 cards of 2 ENIs, 50 IPv4: 32 x 2 x 49 = 3136 pod IPs, 98
+        // multi-homed pods (2 x 49 per card), Karpenter 2 x 49 + 2 = 100.
+        let p = one("p5.48xlarge");
+        assert_eq!((p.network_cards, p.enis_per_card.len()), (32, 32));
+        assert_eq!(
+            (p.pod_ips_multi_nic, p.multi_homed_pods_max, p.max_pods),
+            (3136, 98, 100)
+        );
+        assert!(p
+            .warnings
+            .iter()
+            .any(|w| w.contains("max pods 100 counts card 0 only")));
+        // One card: the multi-NIC columns repeat card 0's, and no multi-NIC warning
+        // (t3.medium: 3 ENIs, 15 pod IPs, 240 with prefixes).
+        let t = one("t3.medium");
+        assert_eq!((t.network_cards, t.enis_per_card.clone()), (1, vec![3]));
+        assert_eq!(
+            (t.pod_ips_multi_nic, t.pod_ips_multi_nic_prefix_delegation),
+            (15, 240)
+        );
+        assert_eq!(t.multi_homed_pods_max, 15);
+        assert!(t.warnings.iter().all(|w| !w.starts_with("multi-NIC")));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 /// CSV header of [`write_csv`], in column order: the field names of [`CapacityCsvRow`] (a
 /// test checks they agree). Columns are only ever appended.
-pub const CSV_HEADER: [&str; 15] = [
+pub const CSV_HEADER: [&str; 20] = [
     "instance_type",
     "hypervisor",
     "vcpus",
@@ -24,6 +24,11 @@ pub const CSV_HEADER: [&str; 15] = [
     "trunking_compatible",
     "branch_enis",
     "calculator_max_pods",
+    "network_cards",
+    "enis_per_card",
+    "pod_ips_multi_nic",
+    "pod_ips_multi_nic_prefix_delegation",
+    "multi_homed_pods_max",
 ];
 
 /// Legend printed under the table by [`write_table`].
@@ -31,9 +36,10 @@ pub const TABLE_LEGEND: &str =
     "MAX_PODS = eni-max-pods.txt (ENIs x (IPv4 - 1) + 2); CALC_MAX_PODS = what the EKS \
 max-pods calculator recommends (the same, capped at 110 up to 30 vCPUs and 250 above). PD = prefix \
 delegation, CN = custom networking (PD/CN max pods: the calculator's; '-' = vCPUs unknown). BRANCH_ENIS = branch ENIs \
-per node for security groups for pods ('-' = not trunking-compatible). Warnings: default max pods \
+per node for security groups for pods ('-' = not trunking-compatible). CARDS = network cards \
+(ENABLE_MULTI_NIC uses them all: see the CSV's multi-NIC columns). Warnings: default max pods \
 exceeds CN pod IPs + 2 (set max pods to CN_MAX_PODS); no prefix delegation on this hypervisor; \
-a single ENI leaves none for CN pods.";
+a single ENI leaves none for CN pods; Karpenter's max pods counts card 0 only (multi-card types).";
 
 /// One CSV row of `capacity --format csv`: the fields of a [`CapacityRow`] in
 /// [`CSV_HEADER`] order (units there). `None` is an empty cell; booleans are `true`/`false`.
@@ -70,6 +76,16 @@ pub struct CapacityCsvRow<'a> {
     /// The max-pods calculator's value in secondary-IP mode (pods); empty when vCPUs are
     /// unknown.
     pub calculator_max_pods: Option<u32>,
+    /// Network cards (cards).
+    pub network_cards: u32,
+    /// ENIs per network card, card 0 first, joined with `;` (ENIs), e.g. `8;8`.
+    pub enis_per_card: String,
+    /// Pod IPs on all cards with `ENABLE_MULTI_NIC` (addresses).
+    pub pod_ips_multi_nic: u32,
+    /// The same with prefix delegation (addresses).
+    pub pod_ips_multi_nic_prefix_delegation: u32,
+    /// Pods with an address on every card (`multi-nic-attachment`) a node can hold (pods).
+    pub multi_homed_pods_max: u32,
 }
 
 impl<'a> From<&'a CapacityRow> for CapacityCsvRow<'a> {
@@ -90,6 +106,16 @@ impl<'a> From<&'a CapacityRow> for CapacityCsvRow<'a> {
             trunking_compatible: r.trunking_compatible,
             branch_enis: r.branch_enis,
             calculator_max_pods: r.calculator_max_pods,
+            network_cards: r.network_cards,
+            enis_per_card: r
+                .enis_per_card
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(";"),
+            pod_ips_multi_nic: r.pod_ips_multi_nic,
+            pod_ips_multi_nic_prefix_delegation: r.pod_ips_multi_nic_prefix_delegation,
+            multi_homed_pods_max: r.multi_homed_pods_max,
         }
     }
 }
@@ -113,7 +139,7 @@ pub fn write_json(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
 }
 
 /// Short column titles for [`write_table`].
-const TABLE_HEADER: [&str; 14] = [
+const TABLE_HEADER: [&str; 15] = [
     "TYPE",
     "HYPERVISOR",
     "VCPUS",
@@ -127,11 +153,12 @@ const TABLE_HEADER: [&str; 14] = [
     "CN_MAX_PODS",
     "CN_POD_IPS",
     "BRANCH_ENIS",
+    "CARDS",
     "WARNING",
 ];
 
 /// Right-aligned (numeric) columns of [`TABLE_HEADER`].
-const NUMERIC: std::ops::RangeInclusive<usize> = 2..=12;
+const NUMERIC: std::ops::RangeInclusive<usize> = 2..=13;
 
 /// A number, or `-` when unknown.
 fn num(v: Option<u32>) -> String {
@@ -139,7 +166,7 @@ fn num(v: Option<u32>) -> String {
 }
 
 /// The table cells of one row, in [`TABLE_HEADER`] order.
-fn table_cells(r: &CapacityRow) -> [String; 14] {
+fn table_cells(r: &CapacityRow) -> [String; 15] {
     let warning = if r.warnings.is_empty() {
         "-".to_string()
     } else {
@@ -159,6 +186,7 @@ fn table_cells(r: &CapacityRow) -> [String; 14] {
         num(r.max_pods_custom_networking),
         r.pod_ips_custom_networking.to_string(),
         num(r.branch_enis),
+        r.network_cards.to_string(),
         warning,
     ]
 }
@@ -166,7 +194,7 @@ fn table_cells(r: &CapacityRow) -> [String; 14] {
 /// Writes an aligned, human-readable table (text columns left-aligned, numbers right-aligned,
 /// `-` for unknown values) followed by a blank line and the [`TABLE_LEGEND`].
 pub fn write_table(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
-    let body: Vec<[String; 14]> = rows.iter().map(table_cells).collect();
+    let body: Vec<[String; 15]> = rows.iter().map(table_cells).collect();
     let mut widths = TABLE_HEADER.map(str::len);
     for cells in &body {
         for (w, c) in widths.iter_mut().zip(cells) {
@@ -182,7 +210,7 @@ pub fn write_table(rows: &[CapacityRow], mut w: impl Write) -> io::Result<()> {
     w.flush()
 }
 
-fn table_line(cells: &[String; 14], widths: &[usize; 14]) -> String {
+fn table_line(cells: &[String; 15], widths: &[usize; 15]) -> String {
     let mut line = String::new();
     for (i, (c, &width)) in cells.iter().zip(widths).enumerate() {
         if i > 0 {
