@@ -52,7 +52,7 @@ fn run_writes_the_four_files_with_the_contract_headers() {
     // the contract's four columns first, then the typed ones (README: events.csv)
     assert_eq!(
         header("events.csv"),
-        "time_s,node,kind,detail,nodegroup,pod,cause,eni,action,count,subnet,until_s"
+        "time_s,node,kind,detail,nodegroup,pod,cause,eni,action,count,subnet,until_s,network_card"
     );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();

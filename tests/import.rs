@@ -656,13 +656,13 @@ fn aws_node_problems_and_warnings_are_placed_in_the_manifest() {
     let n = fixture(T3_NODES);
     let m = fixture(AWS_NODE);
     let i = import(&inputs(&n, None, Some(&m), None)).unwrap();
-    // The manifest's ignored variables: 17 (docs/scenario-input.md), each at its `name`.
+    // The manifest's ignored variables: 16 (docs/scenario-input.md), each at its `name`.
     let from_manifest: Vec<_> = i
         .warnings
         .iter()
         .filter(|w| w.file.ends_with(".yaml"))
         .collect();
-    assert_eq!(from_manifest.len(), 17);
+    assert_eq!(from_manifest.len(), 16);
     let text = read(AWS_NODE);
     let (line, col) = position_of(&text, "ADDITIONAL_ENI_TAGS", 0);
     assert_eq!(from_manifest[0].diagnostic.location, Some((line, col)));

@@ -29,6 +29,7 @@ mod lazy_ticks;
 mod messages;
 mod metrics;
 mod metrics_prometheus;
+mod multi_nic;
 mod node_start;
 mod outputs;
 mod prefix;

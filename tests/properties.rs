@@ -118,6 +118,9 @@ struct Cni {
     /// Security groups for pods: `ENABLE_POD_ENI`, and a SecurityGroupPolicy selecting
     /// workload 0 (not with Calico, which validate refuses).
     pod_eni: bool,
+    /// `ENABLE_MULTI_NIC` on nodes of this multi-card type, and the last workload
+    /// multi-homed (not with security groups for pods or Calico, which validate refuses).
+    multi_nic: Option<&'static str>,
 }
 
 /// EC2, faults, kubelet, ipamd and scheduler knobs.
@@ -252,6 +255,10 @@ fn cluster() -> impl Strategy<Value = Cluster> {
         )
 }
 
+/// Types with several network cards: 2 cards of 8 ENIs, 2 cards of 1 ENI (card 0 holds
+/// only the primary), 32 cards of 2 ENIs.
+const MULTI_CARD_TYPES: &[&str] = &["c6in.32xlarge", "hpc6id.32xlarge", "p5.48xlarge"];
+
 fn cni() -> impl Strategy<Value = Cni> {
     (
         prop::bool::weighted(0.4),
@@ -259,13 +266,15 @@ fn cni() -> impl Strategy<Value = Cni> {
         select(&[30i64, 0, 5, -1, 9_223_372_036][..]),
         prop::option::weighted(0.15, 1u32..4),
         prop::bool::weighted(0.2),
+        prop::option::weighted(0.2, select(MULTI_CARD_TYPES)),
     )
-        .prop_map(|(pd, warm, cooldown, max_eni, pod_eni)| Cni {
+        .prop_map(|(pd, warm, cooldown, max_eni, pod_eni, multi_nic)| Cni {
             pd,
             warm,
             cooldown,
             max_eni,
             pod_eni,
+            multi_nic,
         })
 }
 
@@ -333,6 +342,14 @@ fn life_yaml(l: &Life) -> String {
 }
 
 impl Gen {
+    /// The multi-card type when `ENABLE_MULTI_NIC` is generated and allowed.
+    fn multi_nic(&self) -> Option<&'static str> {
+        let pod_eni = self.cni.pod_eni && self.calico.is_none();
+        self.cni
+            .multi_nic
+            .filter(|_| !pod_eni && self.calico.is_none())
+    }
+
     fn yaml(&self) -> String {
         let c = &self.cluster;
         let mut y = format!(
@@ -353,6 +370,10 @@ impl Gen {
         }
         if c.custom.is_some() {
             y += "  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true\n";
+        }
+        let multi = self.multi_nic();
+        if multi.is_some() {
+            y += "  ENABLE_MULTI_NIC: true\n";
         }
         // subnets: a is 10.0.0.0/N
         let size = 1u32 << (32 - c.prefix);
@@ -388,7 +409,8 @@ impl Gen {
         };
         y += &format!(
             "nodegroups:\n  - name: ng\n    instance_type: {}\n    count: {}\n    {subnets}\n",
-            c.itype, c.count
+            multi.unwrap_or(c.itype),
+            c.count
         );
         if let Some(m) = c.max_pods {
             y += &format!("    max_pods: {m}\n");
@@ -460,6 +482,10 @@ impl Gen {
             if pod_eni && i == 0 {
                 y += "    security_group_policy: true\n";
             }
+            let homed = multi.is_some() && i + 1 == self.work.len();
+            if homed {
+                y += "    annotations: {k8s.amazonaws.com/nicConfig: multi-nic-attachment}\n";
+            }
             match w {
                 Work::Replicas { at, n, host } => {
                     y += &format!("    at: {at}s\n    replicas: {n}\n    host_network: {host}\n")
@@ -502,8 +528,13 @@ impl Gen {
                     } else {
                         ""
                     };
-                    y.truncate(y.len() - format!("  - name: w{i}\n{sgp}").len());
-                    y += &format!("  - trace: trace{i}.csv\n{sgp}");
+                    let ann = if homed {
+                        "    annotations: {k8s.amazonaws.com/nicConfig: multi-nic-attachment}\n"
+                    } else {
+                        ""
+                    };
+                    y.truncate(y.len() - format!("  - name: w{i}\n{sgp}{ann}").len());
+                    y += &format!("  - trace: trace{i}.csv\n{sgp}{ann}");
                 }
             }
         }
@@ -1310,6 +1341,23 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
             }
         }
     }
+    // the workload names of multi-homed pods, and the cards each then holds an address on
+    let mut homed_workloads: HashSet<&str> = HashSet::new();
+    for w in sc.workloads.iter().filter(|w| w.multi_nic) {
+        match &w.source {
+            WorkloadSource::Trace(t) => {
+                homed_workloads.extend(t.workloads.iter().map(String::as_str))
+            }
+            _ => {
+                homed_workloads.insert(w.name.as_str());
+            }
+        }
+    }
+    let cards = if sc.cni.enable_multi_nic {
+        sc.nodegroups[0].instance_type.cards() as u32
+    } else {
+        1
+    };
     // No address held by two pods at once, and a released address cools for
     // IP_COOLDOWN_PERIOD before another pod gets it, unless it left the releasing node's
     // datastore in between: a decrease or ENI free (which release cooling addresses too,
@@ -1406,7 +1454,13 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 // a pod selected for security groups holds its branch ENI's address, not
                 // one of ipamd's
                 let branch = selected.contains(p.workload.as_str());
-                holding += u32::from(!p.host_network && !branch);
+                // a multi-homed pod on a multi-card node holds one address per card
+                let addresses = if homed_workloads.contains(p.workload.as_str()) {
+                    cards
+                } else {
+                    1
+                };
+                holding += u32::from(!p.host_network && !branch) * addresses;
             } else if bound {
                 counted[2] += 1;
             } else {
@@ -1612,42 +1666,73 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
     let mut seen = HashSet::new();
     let mut pod_ips = HashSet::new();
     for (ni, n) in w.node_views().enumerate() {
-        for e in n.ds.enis() {
-            let subnet = &w.subnets()[e.subnet.index()];
-            let addrs = std::iter::once(e.primary_ip)
-                .chain(e.ips.iter().map(|s| s.addr))
-                .chain(
-                    e.prefixes
-                        .iter()
-                        .flat_map(|p| p.slots.iter().map(|s| s.addr)),
-                );
-            for a in addrs {
-                ensure!(seen.insert(a), "{a:#x} held twice at the end");
-                ensure!(
-                    subnet.contains(a) && subnet.is_used(a),
-                    "{a:#x} not used in its ENI's subnet"
-                );
-            }
-            for p in &e.prefixes {
-                ensure!(p.base % 16 == 0, "prefix {:#x} not aligned", p.base);
-            }
-            for s in e
-                .ips
-                .iter()
-                .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
-            {
-                if let Some(pod) = s.pod {
-                    let p = &w.pods()[pod.index()];
-                    ensure!(
-                        p.ip == Some(Lease::v4(Some(e.id), Ipv4(s.addr))),
-                        "slot and pod disagree on {:#x}",
-                        s.addr
+        let ip = n.ipamd;
+        let it =
+            &w.scenario().nodegroups[w.nodes().get(NodeId(ni as u32)).group.index()].instance_type;
+        let homed = ip.homed();
+        // multi-homed pods on several cards: each holds one address on every card
+        for (pod, _) in homed {
+            let extra = homed.iter().filter(|(q, _)| q == pod).count();
+            ensure!(
+                extra + 1 == usize::from(ip.card_count()),
+                "a multi-homed pod holds {} addresses on {} cards",
+                extra + 1,
+                ip.card_count()
+            );
+        }
+        for (card, ds) in ip.datastores() {
+            ensure!(
+                usize::from(card) < it.cards(),
+                "card {card} on a type with {} cards",
+                it.cards()
+            );
+            ensure!(
+                ds.enis().len() as u32 <= it.network_cards[usize::from(card)],
+                "card {card} holds {} ENIs, its limit is {}",
+                ds.enis().len(),
+                it.network_cards[usize::from(card)]
+            );
+            for e in ds.enis() {
+                let subnet = &w.subnets()[e.subnet.index()];
+                let addrs = std::iter::once(e.primary_ip)
+                    .chain(e.ips.iter().map(|s| s.addr))
+                    .chain(
+                        e.prefixes
+                            .iter()
+                            .flat_map(|p| p.slots.iter().map(|s| s.addr)),
                     );
+                for a in addrs {
+                    ensure!(seen.insert(a), "{a:#x} held twice at the end");
                     ensure!(
-                        p.node == Some(NodeId(ni as u32)),
-                        "a pod's slot on another node"
+                        subnet.contains(a) && subnet.is_used(a),
+                        "{a:#x} not used in its ENI's subnet"
                     );
-                    ensure!(pod_ips.insert(s.addr), "{:#x} in two slots", s.addr);
+                }
+                for p in &e.prefixes {
+                    ensure!(p.base % 16 == 0, "prefix {:#x} not aligned", p.base);
+                }
+                for s in e
+                    .ips
+                    .iter()
+                    .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
+                {
+                    if let Some(pod) = s.pod {
+                        let p = &w.pods()[pod.index()];
+                        let extra = homed.iter().any(|(q, h)| {
+                            *q == pod && h.card == card && h.eni == e.id && h.addr == s.addr
+                        });
+                        ensure!(
+                            p.ip == Some(Lease::v4(Some(e.id), Ipv4(s.addr)))
+                                || (extra && p.multi_nic),
+                            "slot and pod disagree on {:#x}",
+                            s.addr
+                        );
+                        ensure!(
+                            p.node == Some(NodeId(ni as u32)),
+                            "a pod's slot on another node"
+                        );
+                        ensure!(pod_ips.insert(s.addr), "{:#x} in two slots", s.addr);
+                    }
                 }
             }
         }

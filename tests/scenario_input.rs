@@ -421,7 +421,6 @@ fn cni_from_reads_the_aws_node_daemonset() {
             "DISABLE_METRICS",
             "DISABLE_NETWORK_RESOURCE_PROVISIONING",
             "ENABLE_IMDS_ONLY_MODE",
-            "ENABLE_MULTI_NIC",
             "NETWORK_POLICY_ENFORCING_MODE",
             "VPC_CNI_VERSION",
         ]

@@ -246,7 +246,11 @@ mod tests {
         ));
         // A whole row is every column, in the file's order.
         assert_eq!(fields_of::<PodRow>(), pods());
-        assert_eq!(fields_of::<EventRow>(), header_of::<EventCsvRow<'_>>());
+        // events.csv's last column, `network_card` (multi-NIC), is read by no explain
+        // step, so runs written before it was added still read
+        let events = header_of::<EventCsvRow<'_>>();
+        assert_eq!(events.last().map(String::as_str), Some("network_card"));
+        assert_eq!(fields_of::<EventRow>(), &events[..events.len() - 1]);
         assert_eq!(fields_of::<WaitIn<'_>>(), header_of::<WaitCsvRow<'_>>());
     }
 

@@ -262,6 +262,11 @@ impl NodeIpamd {
         Ok(Lease::v4(Some(eni), Ipv4(addr)))
     }
 
+    /// Multi-homed pods' addresses beyond their lease, with the pod.
+    pub fn homed(&self) -> &[(PodId, Homed)] {
+        &self.homed
+    }
+
     /// Multi-homed pods holding their addresses now, and those addresses (pods, addresses).
     pub fn homed_at_end(&self) -> (u64, u64) {
         if self.conf.cards <= 1 {

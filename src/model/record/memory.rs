@@ -18,6 +18,8 @@ pub struct OwnedEvent {
     pub who: String,
     /// What happened.
     pub fact: Fact,
+    /// On a node that manages several network cards, the card the fact is about.
+    pub card: Option<u8>,
 }
 
 impl OwnedEvent {
@@ -228,6 +230,7 @@ impl Recorder for MemoryRecorder {
                 .node
                 .map_or_else(|| e.group.name.clone(), |(_, n)| n.to_string()),
             fact: e.fact,
+            card: e.card,
         });
     }
 }
