@@ -67,7 +67,8 @@ pub struct SubnetInfo {
     pub vpc: String,
     /// The `Name` tag, if any.
     pub name_tag: Option<String>,
-    /// The `kubernetes.io/role/cni` tag: `"1"` → true, `"0"` → false, else untagged.
+    /// The `kubernetes.io/role/cni` tag: `"0"` → false, any other non-empty value → true,
+    /// absent or empty → untagged (as ipamd reads it).
     pub role_cni: Option<bool>,
 }
 
@@ -187,10 +188,12 @@ pub fn subnets(doc: DescribeSubnets, file: usize, found: &mut Found) -> Vec<Subn
                 .find(|t| t.key.as_deref() == Some(key))
                 .and_then(|t| t.value.clone())
         };
+        // as ipamd reads it: "0" excludes, any other non-empty value opts in, an empty
+        // value is no tag (pkg/awsutils/awsutils.go:1262-1271)
         let role_cni = match tag("kubernetes.io/role/cni").as_deref() {
-            Some("1") => Some(true),
+            None | Some("") => None,
             Some("0") => Some(false),
-            _ => None,
+            Some(_) => Some(true),
         };
         out.push(SubnetInfo {
             id,

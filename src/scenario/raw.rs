@@ -230,6 +230,8 @@ raw_mapping! {
         /// `POD_SECURITY_GROUP_ENFORCING_MODE` (`strict` or `standard`; stored, not modelled
         /// yet).
         pod_security_group_enforcing_mode: Scalar = "POD_SECURITY_GROUP_ENFORCING_MODE",
+        /// `CLUSTER_NAME` (string; subnet discovery's cluster tags).
+        cluster_name: Scalar = "CLUSTER_NAME",
     }
 }
 
@@ -244,6 +246,8 @@ raw_mapping! {
         az: Scalar = "az",
         /// `role_cni`: the `kubernetes.io/role/cni` tag as a boolean; default untagged.
         role_cni: Scalar = "role_cni",
+        /// `tags`: the subnet's AWS tags, a mapping of tag key to string value.
+        tags: Deferred<'a> = "tags",
         /// `used`: a count of scattered addresses, or a list of ranges.
         used: Deferred<'a> = "used",
         /// `reservations`: prefix-type CIDR reservations.

@@ -56,9 +56,10 @@ impl NodeIpamd {
             return (cause, Some(i.at + INSUFFICIENT_COOLDOWN + TICK));
         }
         if self.ds.enis().len() as u32 >= self.conf.max_eni
-            && !self
-                .ds
-                .has_room(self.conf.cidrs_per_eni, self.conf.custom_networking)
+            && !self.ds.has_room(
+                self.conf.cidrs_per_eni,
+                self.conf.custom_networking || self.conf.primary_excluded,
+            )
         {
             return (WaitCause::MaxEnis, None);
         }
