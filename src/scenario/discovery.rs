@@ -63,7 +63,7 @@ pub fn valid_for_eni(tags: Tags<'_>, primary: bool, cluster: &str) -> bool {
 /// `IsSubnetExcluded` (`awsutils.go:2577-2609`): the subnet is tagged `"0"`, or tagged
 /// non-zero but for other clusters only. It equals "not [`valid_for_eni`] as the primary
 /// subnet". With subnet discovery on, an ENI in such a subnet is marked excluded from pod
-/// addresses when it is set up (`pkg/ipamd/ipamd.go:1295-1300, 2868-2891`), in IPv4 only;
+/// addresses when it is set up (`pkg/ipamd/ipamd.go:1295-1300, 2868-2893`), in IPv4 only;
 /// with it off, ipamd refuses to create any ENI when the primary subnet is excluded
 /// (`awsutils.go:1203-1212`).
 pub fn excluded(tags: Tags<'_>, cluster: &str) -> bool {

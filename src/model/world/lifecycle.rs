@@ -71,7 +71,7 @@ impl<R: Recorder> World<R> {
             lazy: self.options.lazy_ticks,
             custom_networking: sc.cni.custom_network_cfg,
             // `setupENI` marks the primary ENI excluded from pod addresses when its subnet
-            // is (subnet discovery on, IPv4: ipamd.go:1295-1300, 2868-2891)
+            // is (subnet discovery on, IPv4: ipamd.go:1295-1300, 2868-2893)
             primary_excluded: sc.cni.enable_subnet_discovery
                 && !sc.cni.enable_ipv6
                 && discovery::excluded(Tags::of(&sc.subnets[subnet_index]), &sc.cni.cluster_name),

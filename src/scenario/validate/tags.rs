@@ -265,7 +265,7 @@ impl Checker<'_> {
                         format!(
                             "subnet \"{}\" is excluded by its tags: in IPv6 mode ipamd then \
                              leaves the primary ENI out and creates an ENI for the node's /80 \
-                             (pkg/ipamd/ipamd.go:503-523); this is not modelled; remove the \
+                             (pkg/ipamd/ipamd.go:503-524); this is not modelled; remove the \
                              exclusion or run IPv4",
                             own.name
                         ),
