@@ -227,3 +227,30 @@ fn same_scenario_same_bytes() {
         );
     }
 }
+
+#[test]
+fn lazy_loops_write_the_eager_bytes() {
+    // the four variants above: refusals every tick must keep the node's ticks awake
+    let none = SCENARIO.replace(
+        "  - name: ours\n    cidr: 10.0.4.0/25\n    az: a\n    tags:\n      kubernetes.io/role/cni: \"1\"\n      cni.networking.k8s.aws/cluster/prod: shared\n      cni.networking.k8s.aws/cluster/staging: shared\n",
+        "",
+    );
+    let variants = [
+        ("tagged", SCENARIO.to_string()),
+        (
+            "unnamed",
+            SCENARIO.replace("cni:\n  CLUSTER_NAME: prod\n", ""),
+        ),
+        (
+            "untagged",
+            SCENARIO.replace("    tags: {kubernetes.io/role/cni: \"0\"}\n", ""),
+        ),
+        ("none", none),
+    ];
+    for (label, yaml) in variants {
+        let sc = ipamsim::scenario::parse(&yaml, "test.yaml").unwrap();
+        for ticks in [true, false] {
+            crate::lazy_ticks::same_bytes_as(sc.clone(), label, ticks);
+        }
+    }
+}

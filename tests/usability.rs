@@ -196,7 +196,7 @@ fn an_unknown_set_key_gets_the_nearest_name() {
          \"WARM_IP_TARGET\"?); allowed: WARM_ENI_TARGET, WARM_IP_TARGET, MINIMUM_IP_TARGET, \
          WARM_PREFIX_TARGET, ENABLE_PREFIX_DELEGATION, MAX_ENI, IP_COOLDOWN_PERIOD, \
          AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG, ENABLE_SUBNET_DISCOVERY, ENABLE_IPv4, \
-         ENABLE_IPv6, ENABLE_POD_ENI, POD_SECURITY_GROUP_ENFORCING_MODE\n"
+         ENABLE_IPv6, ENABLE_POD_ENI, POD_SECURITY_GROUP_ENFORCING_MODE, CLUSTER_NAME\n"
     );
     // Nothing near: no suggestion, the list alone.
     let o = ipamsim(&[
