@@ -3,6 +3,7 @@
 use crate::common;
 
 use common::{fresh_dir, ipamsim};
+use ipamsim::import::{import, Inputs};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -253,4 +254,89 @@ fn lazy_loops_write_the_eager_bytes() {
             crate::lazy_ticks::same_bytes_as(sc.clone(), label, ticks);
         }
     }
+}
+
+/// tests/fixtures/`rel`, with `from` replaced by `to`, written to `dir/name`.
+fn edited_fixture(dir: &Path, name: &str, rel: &str, from: &str, to: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = std::fs::read_to_string(root.join(rel)).unwrap();
+    assert!(text.contains(from), "{from:?} is not in {rel}");
+    let p = dir.join(name);
+    std::fs::write(&p, text.replace(from, to)).unwrap();
+    p
+}
+
+#[test]
+fn import_keeps_cluster_tags_and_cluster_name() {
+    // The import fixture's eks-pods-us-west-2a (tagged kubernetes.io/role/cni=1) gains the
+    // cluster tag for "prod" (value kept as written), and aws-node CLUSTER_NAME=prod: the
+    // imported scenario carries both, so the subnet stays usable for new ENIs.
+    let dir = fresh_dir("discovery", "import");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let (nodes, pods) = (
+        root.join("import/cluster/nodes.json"),
+        root.join("import/cluster/pods.json"),
+    );
+    let subnets = edited_fixture(
+        &dir,
+        "subnets.json",
+        "import/cluster/subnets.json",
+        "\"Value\": \"eks-pods-us-west-2a\"\n                },",
+        "\"Value\": \"eks-pods-us-west-2a\"\n                },\n                {\n                    \
+         \"Key\": \"cni.networking.k8s.aws/cluster/prod\",\n                    \
+         \"Value\": \"shared\"\n                },",
+    );
+    let env = "- name: WARM_ENI_TARGET";
+    let manifest = edited_fixture(
+        &dir,
+        "aws-node.yaml",
+        "aws-node/aws-node-daemonset.yaml",
+        env,
+        &format!("- name: CLUSTER_NAME\n          value: prod\n        {env}"),
+    );
+    let pod_files = [pods.as_path()];
+    fn inputs<'a>(
+        nodes: &'a Path,
+        subnets: &'a Path,
+        aws_node: &'a Path,
+        pods: &'a [&'a Path],
+    ) -> Inputs<'a> {
+        Inputs {
+            nodes,
+            subnets: Some(subnets),
+            aws_node: Some(aws_node),
+            pods,
+            replay: false,
+            since: None,
+            events: None,
+        }
+    }
+    let Ok(i) = import(&inputs(&nodes, &subnets, &manifest, &pod_files)) else {
+        panic!("the edited cluster imports");
+    };
+    assert_eq!(i.scenario.cni.cluster_name, "prod");
+    let tagged = &i.scenario.subnets[0];
+    assert_eq!(tagged.name, "eks-pods-us-west-2a");
+    let want: Vec<(&str, &str)> = vec![("cni.networking.k8s.aws/cluster/prod", "shared")];
+    let got: Vec<(&str, &str)> = tagged
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(got, want);
+    // the written scenario reads back with the tag and the name
+    let sc = ipamsim::scenario::parse(&i.yaml, "imported.yaml").unwrap();
+    assert_eq!(sc.cni.cluster_name, "prod");
+    assert_eq!(sc.subnets[0].cluster_tags, ["prod"]);
+    assert_eq!(sc.subnets[0].role_cni, Some(true));
+    // the fixture as it is: no tags key, no CLUSTER_NAME
+    let (plain_subnets, plain_manifest) = (
+        root.join("import/cluster/subnets.json"),
+        root.join("aws-node/aws-node-daemonset.yaml"),
+    );
+    let plain = import(&inputs(&nodes, &plain_subnets, &plain_manifest, &pod_files));
+    let Ok(plain) = plain else {
+        panic!("the fixture imports")
+    };
+    assert!(!plain.yaml.contains("tags:") && !plain.yaml.contains("CLUSTER_NAME"));
 }

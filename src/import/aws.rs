@@ -70,6 +70,8 @@ pub struct SubnetInfo {
     /// The `kubernetes.io/role/cni` tag: `"0"` → false, any other non-empty value → true,
     /// absent or empty → untagged (as ipamd reads it).
     pub role_cni: Option<bool>,
+    /// Its `cni.networking.k8s.aws/cluster/<name>` tags (key, value), by key.
+    pub cluster_tags: Vec<(String, String)>,
 }
 
 impl SubnetInfo {
@@ -204,8 +206,24 @@ pub fn subnets(doc: DescribeSubnets, file: usize, found: &mut Found) -> Vec<Subn
             vpc: s.vpc_id.clone().unwrap_or_default(),
             name_tag: tag("Name").filter(|n| !n.trim().is_empty()),
             role_cni,
+            cluster_tags: cluster_tags(s.tags.iter().flatten()),
         });
     }
+    out
+}
+
+/// The `cni.networking.k8s.aws/cluster/<name>` tags of a subnet (subnet discovery's cluster
+/// tags, `pkg/awsutils/awsutils.go:71`), by key; a tag without a value has value "".
+fn cluster_tags<'a>(tags: impl Iterator<Item = &'a Tag>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = tags
+        .filter_map(|t| {
+            let key = t.key.as_deref()?;
+            key.starts_with("cni.networking.k8s.aws/cluster/")
+                .then(|| (key.to_string(), t.value.clone().unwrap_or_default()))
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
     out
 }
 
