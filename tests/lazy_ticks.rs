@@ -43,7 +43,9 @@ fn same_bytes(sc: Scenario, label: &str) -> (u64, u64) {
     same_bytes_as(sc, label, true)
 }
 
-fn same_bytes_as(sc: Scenario, label: &str, ticks: bool) -> (u64, u64) {
+/// Panics, naming the file and line, unless the lazy loops write the eager loop's bytes;
+/// the events each handled.
+pub(crate) fn same_bytes_as(sc: Scenario, label: &str, ticks: bool) -> (u64, u64) {
     let all = ModelOptions::default();
     let reference = if ticks {
         ModelOptions {

@@ -42,6 +42,7 @@ mod scenario_input;
 mod security_groups;
 mod signals;
 mod steady_state;
+mod subnet_discovery;
 mod throttling;
 mod timing;
 mod usability;

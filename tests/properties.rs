@@ -25,6 +25,7 @@ use ipamsim::model::World;
 use ipamsim::output::csv_files::{CsvRecorder, CsvWriters};
 use ipamsim::output::summary::Summary;
 use ipamsim::scenario::churn::{Arrivals, Lifetime};
+use ipamsim::scenario::discovery;
 use ipamsim::scenario::{
     self, LoadOptions, OutputSet, Scenario, ScenarioErrors, Source, UsedSpec, WorkloadSource,
 };
@@ -1282,15 +1283,24 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 .filter(|e| &e.az == az)
                 .map(|e| e.subnet)
                 .collect()
-        } else {
+        } else if sc.cni.enable_subnet_discovery {
+            // the subnets discovery allows (the node's own only if not excluded: an
+            // excluded primary ENI holds no pod IPs); branch ENIs of security groups for
+            // pods use the node's own subnet whatever its tags
+            let cluster = sc.cni.cluster_name.as_str();
             (0..sc.subnets.len())
                 .filter(|&s| {
-                    s == own
-                        || (sc.cni.enable_subnet_discovery
-                            && sc.subnets[s].role_cni == Some(true)
-                            && &sc.subnets[s].az == az)
+                    (s == own && sc.cni.enable_pod_eni)
+                        || (&sc.subnets[s].az == az
+                            && discovery::valid_for_eni(
+                                discovery::Tags::of(&sc.subnets[s]),
+                                s == own,
+                                cluster,
+                            ))
                 })
                 .collect()
+        } else {
+            vec![own]
         };
         let Some(&s) = allowed.iter().find(|&&s| {
             let c = sc.subnets[s].cidr;

@@ -54,8 +54,9 @@ pub(super) const NODE_START: [&str; 5] = [
 
 /// Whether `e` tells about `cause` (such events are listed first when there are many).
 fn tells(cause: WaitCause, e: &NodeEvent) -> bool {
-    const GROWTH: [&str; 12] = [
+    const GROWTH: [&str; 13] = [
         "create_eni",
+        "no_subnet_for_eni",
         "eni_ready",
         "eni_adopted",
         "assign_ips",
@@ -299,7 +300,8 @@ fn growth(log: &[NodeEvent], s: Ms, e: Ms) -> Option<EniGrowth> {
 }
 
 /// The event that ended the ENI creation `c`: its `eni_ready` or `eni_adopted`, or what
-/// made it fail (`attach_failed`, `eni_not_in_imds` of it, an `increase_failed`, an
+/// made it fail (`attach_failed`, `eni_not_in_imds`, `no_subnet_for_eni` of it, an
+/// `increase_failed`, an
 /// `insufficient_cooldown`, or the next `create_eni`). `c` is an element of `log`.
 fn ending<'a>(log: &'a [NodeEvent], c: &NodeEvent) -> Option<&'a NodeEvent> {
     let at = log.iter().position(|x| std::ptr::eq(x, c))?;
@@ -313,6 +315,7 @@ fn ending<'a>(log: &'a [NodeEvent], c: &NodeEvent) -> Option<&'a NodeEvent> {
                     "eni_adopted",
                     "attach_failed",
                     "eni_not_in_imds",
+                    "no_subnet_for_eni",
                 ],
             ))
             || is(x, &["increase_failed", "insufficient_cooldown"])

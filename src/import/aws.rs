@@ -67,8 +67,11 @@ pub struct SubnetInfo {
     pub vpc: String,
     /// The `Name` tag, if any.
     pub name_tag: Option<String>,
-    /// The `kubernetes.io/role/cni` tag: `"1"` → true, `"0"` → false, else untagged.
+    /// The `kubernetes.io/role/cni` tag: `"0"` → false, any other non-empty value → true,
+    /// absent or empty → untagged (as ipamd reads it).
     pub role_cni: Option<bool>,
+    /// Its `cni.networking.k8s.aws/cluster/<name>` tags (key, value), by key.
+    pub cluster_tags: Vec<(String, String)>,
 }
 
 impl SubnetInfo {
@@ -187,10 +190,12 @@ pub fn subnets(doc: DescribeSubnets, file: usize, found: &mut Found) -> Vec<Subn
                 .find(|t| t.key.as_deref() == Some(key))
                 .and_then(|t| t.value.clone())
         };
+        // as ipamd reads it: "0" excludes, any other non-empty value opts in, an empty
+        // value is no tag (pkg/awsutils/awsutils.go:1262-1271)
         let role_cni = match tag("kubernetes.io/role/cni").as_deref() {
-            Some("1") => Some(true),
+            None | Some("") => None,
             Some("0") => Some(false),
-            _ => None,
+            Some(_) => Some(true),
         };
         out.push(SubnetInfo {
             id,
@@ -201,8 +206,24 @@ pub fn subnets(doc: DescribeSubnets, file: usize, found: &mut Found) -> Vec<Subn
             vpc: s.vpc_id.clone().unwrap_or_default(),
             name_tag: tag("Name").filter(|n| !n.trim().is_empty()),
             role_cni,
+            cluster_tags: cluster_tags(s.tags.iter().flatten()),
         });
     }
+    out
+}
+
+/// The `cni.networking.k8s.aws/cluster/<name>` tags of a subnet (subnet discovery's cluster
+/// tags, `pkg/awsutils/awsutils.go:71`), by key; a tag without a value has value "".
+fn cluster_tags<'a>(tags: impl Iterator<Item = &'a Tag>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = tags
+        .filter_map(|t| {
+            let key = t.key.as_deref()?;
+            key.starts_with("cni.networking.k8s.aws/cluster/")
+                .then(|| (key.to_string(), t.value.clone().unwrap_or_default()))
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
     out
 }
 

@@ -79,6 +79,8 @@ struct Net {
     cidr: Ipv4Cidr,
     az: Option<String>,
     role_cni: Option<bool>,
+    /// Subnet discovery's cluster tags (key, value).
+    cluster_tags: Vec<(String, String)>,
     /// Addresses in use (from `describe-subnets`), and where that subnet is in its file.
     in_use: Option<(u64, JsonPath)>,
 }
@@ -145,6 +147,7 @@ pub fn build(c: &Cluster<'_>, found: &mut Found) -> ScenarioOut {
             cidr: net.cidr.to_string(),
             az: net.az.clone(),
             role_cni: net.role_cni,
+            tags: net.cluster_tags.iter().cloned().collect(),
             used: used
                 .filter(|u| *u > 0)
                 .map(|u| u32::try_from(u).unwrap_or(u32::MAX)),
@@ -252,6 +255,7 @@ fn from_subnets(
                 cidr: s.cidr,
                 az: Some(s.az.clone()),
                 role_cni: s.role_cni,
+                cluster_tags: s.cluster_tags.clone(),
                 in_use: Some((s.in_use(), s.at.clone())),
             }
         })
@@ -283,6 +287,7 @@ fn assumed(nodes: &[NodeInfo]) -> (Vec<Net>, Vec<Option<usize>>) {
                 cidr,
                 az: None,
                 role_cni: None,
+                cluster_tags: Vec::new(),
                 in_use: None,
             }
         })

@@ -3,6 +3,7 @@
 
 use crate::scenario::{CniConfig, PodSgEnforcingMode};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Serialize)]
@@ -67,6 +68,9 @@ pub struct CniOut {
     /// `strict` or `standard`; stored, not modelled yet.
     #[serde(rename = "POD_SECURITY_GROUP_ENFORCING_MODE")]
     pub pod_security_group_enforcing_mode: &'static str,
+    /// The cluster's name for subnet discovery's cluster tags; left out when unset.
+    #[serde(rename = "CLUSTER_NAME", skip_serializing_if = "String::is_empty")]
+    pub cluster_name: String,
 }
 
 impl From<&CniConfig> for CniOut {
@@ -88,6 +92,7 @@ impl From<&CniConfig> for CniOut {
                 PodSgEnforcingMode::Strict => "strict",
                 PodSgEnforcingMode::Standard => "standard",
             },
+            cluster_name: c.cluster_name.clone(),
         }
     }
 }
@@ -105,6 +110,10 @@ pub struct SubnetOut {
     /// The `kubernetes.io/role/cni` tag, when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_cni: Option<bool>,
+    /// Subnet discovery's cluster tags (`cni.networking.k8s.aws/cluster/<name>` → value),
+    /// when any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// Addresses held by other resources (addresses), when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used: Option<u32>,

@@ -29,8 +29,10 @@ pub struct Subnet {
     pub cidr: Ipv4Cidr,
     /// Availability zone.
     pub az: String,
-    /// The `kubernetes.io/role/cni` tag.
+    /// The `kubernetes.io/role/cni` tag (as [`SubnetSpec::role_cni`]).
     pub role_cni: Option<bool>,
+    /// Cluster names of its `cni.networking.k8s.aws/cluster/<name>` tags, sorted.
+    pub cluster_tags: Vec<String>,
     /// Taken addresses (padding bits past the CIDR are set).
     used: Vec<u64>,
     prefix_only: Vec<u64>,
@@ -85,6 +87,7 @@ impl Subnet {
             cidr: spec.cidr,
             az: spec.az.clone(),
             role_cni: spec.role_cni,
+            cluster_tags: spec.cluster_tags.clone(),
             used: vec![0; words],
             prefix_only: vec![0; words],
             free: size,
@@ -380,6 +383,7 @@ mod tests {
             },
             az: "default".into(),
             role_cni: None,
+            cluster_tags: Vec::new(),
             used: UsedSpec::None,
             reservations: vec![],
             ipv6_cidr: None,

@@ -272,6 +272,12 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
             eni.0
         ),
         Fact::EniCleanedUp { eni } => write!(out, "leaked eni-{} deleted", eni.0),
+        Fact::NoSubnetForEni { eni } => write!(
+            out,
+            "eni-{}: no subnet qualifies for a new ENI (subnet tags): refused before \
+             CreateNetworkInterface; no back-off, the next tick tries again",
+            eni.0
+        ),
         Fact::EniNotInImds { eni } => write!(
             out,
             "eni-{} not seen in IMDS after 12 polls: attached but unused until reconcile adopts it",

@@ -6,6 +6,7 @@
 
 pub mod autoscaling;
 pub mod churn;
+pub mod discovery;
 pub mod ipam;
 mod knobs;
 pub mod raw;

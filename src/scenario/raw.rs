@@ -232,6 +232,8 @@ raw_mapping! {
         pod_security_group_enforcing_mode: Scalar = "POD_SECURITY_GROUP_ENFORCING_MODE",
         /// `ENABLE_MULTI_NIC` (bool).
         enable_multi_nic: Scalar = "ENABLE_MULTI_NIC",
+        /// `CLUSTER_NAME` (string; subnet discovery's cluster tags).
+        cluster_name: Scalar = "CLUSTER_NAME",
     }
 }
 
@@ -246,6 +248,8 @@ raw_mapping! {
         az: Scalar = "az",
         /// `role_cni`: the `kubernetes.io/role/cni` tag as a boolean; default untagged.
         role_cni: Scalar = "role_cni",
+        /// `tags`: the subnet's AWS tags, a mapping of tag key to string value.
+        tags: Deferred<'a> = "tags",
         /// `used`: a count of scattered addresses, or a list of ranges.
         used: Deferred<'a> = "used",
         /// `reservations`: prefix-type CIDR reservations.

@@ -41,6 +41,10 @@ pub struct CniConfig {
     /// `ENABLE_MULTI_NIC` (default false, v1.20.0+): ipamd manages every network card of
     /// the node, one datastore and one warm pool per card (`pkg/ipamd/ipamd.go:296-324`).
     pub enable_multi_nic: bool,
+    /// `CLUSTER_NAME` (default empty = unset): with subnet discovery, a subnet tagged
+    /// `cni.networking.k8s.aws/cluster/<name>` for other clusters only is not used
+    /// (`model/ipamd/discovery.rs`).
+    pub cluster_name: String,
 }
 
 /// `POD_SECURITY_GROUP_ENFORCING_MODE`: how security groups for pods are enforced.
@@ -70,6 +74,7 @@ impl Default for CniConfig {
             enable_pod_eni: false,
             pod_security_group_enforcing_mode: PodSgEnforcingMode::Strict,
             enable_multi_nic: false,
+            cluster_name: String::new(),
         }
     }
 }
@@ -123,10 +128,14 @@ pub struct SubnetSpec {
     pub cidr: Ipv4Cidr,
     /// Availability zone (default `default`).
     pub az: String,
-    /// The subnet's `kubernetes.io/role/cni` tag: `Some(true)` = "1", `Some(false)` = "0",
-    /// `None` = untagged. Subnet discovery uses another subnet only when it is `Some(true)`
-    /// and skips the node's own subnet only when it is `Some(false)`.
+    /// The subnet's `kubernetes.io/role/cni` tag as ipamd reads it: `Some(false)` = "0",
+    /// `Some(true)` = any other non-empty value ("1", "shared", …), `None` = untagged or an
+    /// empty value. Subnet discovery uses another subnet only when it is `Some(true)` and
+    /// skips the node's own subnet when it is `Some(false)` (`model/ipamd/discovery.rs`).
     pub role_cni: Option<bool>,
+    /// The cluster names of the subnet's `cni.networking.k8s.aws/cluster/<name>` tag keys
+    /// (values are not read), sorted; empty when it has none.
+    pub cluster_tags: Vec<String>,
     /// Addresses taken by other resources at t = 0.
     pub used: UsedSpec,
     /// Subnet CIDR reservations of type `prefix`: only /28 prefixes may use them.

@@ -11,6 +11,8 @@ use crate::model::ec2::{self, Response};
 use crate::model::event::Event;
 use crate::model::ids::{EniId, LeakedId, SubnetId};
 use crate::model::record::{Draft, Ec2Error, Fact, InsufficientThen};
+use crate::model::subnet::Subnet;
+use crate::scenario::discovery::{self, Tags};
 use crate::scenario::Ec2Action;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -25,11 +27,19 @@ fn leak_cleanup_offset_us(seed: u64, node: u32) -> u64 {
     (x ^ (x >> 31)) % 300_000_000
 }
 
+/// What subnet discovery reads of a subnet.
+fn tags(s: &Subnet) -> Tags<'_> {
+    Tags {
+        role_cni: s.role_cni,
+        clusters: &s.cluster_tags,
+    }
+}
+
 impl NodeIpamd {
     /// Subnets `CreateNetworkInterface` tries, in order (§e.1 step 3): the ENIConfig subnet
     /// with custom networking; with subnet discovery every subnet of the node's AZ that
-    /// qualifies (the node's own unless tagged `kubernetes.io/role/cni=0`, others only if
-    /// tagged non-zero), most free addresses first; else the node's own subnet.
+    /// qualifies ([`discovery::valid_for_eni`]), most free addresses first; else the node's
+    /// own subnet unless it is excluded ([`discovery::excluded`]). None: ipamd refuses.
     fn subnets_for_new_eni(&self, ctx: &Ctx<'_>, out: &mut Vec<SubnetId>) {
         out.clear();
         let own = self.conf.subnet;
@@ -44,8 +54,10 @@ impl NodeIpamd {
             );
             return;
         }
+        let cluster = ctx.sc.cni.cluster_name.as_str();
         if !ctx.sc.cni.enable_subnet_discovery {
-            out.push(own);
+            let s = &ctx.subnets[own.index()];
+            out.extend((!discovery::excluded(tags(s), cluster)).then_some(own));
             return;
         }
         out.extend(
@@ -53,12 +65,7 @@ impl NodeIpamd {
                 .iter()
                 .enumerate()
                 .filter(|(i, s)| {
-                    &s.az == az
-                        && if *i == own.index() {
-                            s.role_cni != Some(false)
-                        } else {
-                            s.role_cni == Some(true)
-                        }
+                    &s.az == az && discovery::valid_for_eni(tags(s), *i == own.index(), cluster)
                 })
                 .map(|(i, _)| SubnetId::from_index(i)),
         );
@@ -115,9 +122,14 @@ impl NodeIpamd {
 
     /// One `CreateNetworkInterface` in the next subnet to try.
     pub(super) fn create_next_subnet(&mut self, ctx: &mut Ctx<'_>, c: Creating) {
+        if self.subnets_to_try.is_empty() {
+            // no subnet qualifies: an error that is not insufficient addresses, no back-off
+            ctx.emit(Fact::NoSubnetForEni { eni: c.eni.id });
+            return self.increase_done(ctx);
+        }
         if c.next_subnet >= self.subnets_to_try.len() {
-            // every candidate failed (or none qualified): an insufficient-address last
-            // error starts the back-off; an EC2 error (throttling) does not
+            // every candidate failed: an insufficient-address last error starts the
+            // back-off; an EC2 error (throttling) does not
             if c.failed_ec2 {
                 return self.increase_done(ctx);
             }

@@ -189,6 +189,9 @@ pub struct NodeConf {
     pub lazy: bool,
     /// Custom networking: the primary ENI holds no pod addresses.
     pub custom_networking: bool,
+    /// Subnet discovery excluded the primary ENI's subnet (`scenario::discovery`): like
+    /// custom networking, the primary ENI holds no pod addresses.
+    pub primary_excluded: bool,
     /// IPv6 mode: one /80 on the primary ENI, no pool manager (`ipv6.rs`).
     pub ipv6: bool,
     /// Network cards ipamd manages (cards): the type's cards with `ENABLE_MULTI_NIC`, else 1.

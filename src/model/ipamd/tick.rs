@@ -63,7 +63,7 @@ impl NodeIpamd {
             None => self.alloc_eni(ctx),
             Some(want) => {
                 let rot = self.map_order();
-                let skip_primary = ctx.sc.cni.custom_network_cfg;
+                let skip_primary = ctx.sc.cni.custom_network_cfg || self.conf.primary_excluded;
                 let mut cands = std::mem::take(&mut self.candidates);
                 self.ds
                     .allocatable(self.conf.cidrs_per_eni, skip_primary, rot, &mut cands);

@@ -120,7 +120,7 @@ impl NodeIpamd {
         if ds.enis().len() as u32 >= self.conf.max_eni
             && !ds.has_room(
                 self.conf.cidrs_per_eni,
-                self.conf.custom_networking && k == 0,
+                (self.conf.custom_networking || self.conf.primary_excluded) && k == 0,
             )
         {
             return (WaitCause::MaxEnis, None);

@@ -243,6 +243,13 @@ pub enum Fact {
         /// The ENI.
         eni: EniId,
     },
+    /// No subnet qualifies for a new ENI (subnet discovery's tags, or an excluded primary
+    /// subnet with discovery off): ipamd refuses it before any `CreateNetworkInterface`, with
+    /// no back-off (`pkg/awsutils/awsutils.go:1198-1212`).
+    NoSubnetForEni {
+        /// The ENI that was to be created.
+        eni: EniId,
+    },
     /// Injected fault: a new ENI will not show in IMDS for a while.
     EniMissingFromImds {
         /// The ENI.
@@ -383,6 +390,7 @@ impl Fact {
             Fact::EniLeaked { .. } => "eni_leaked",
             Fact::EniCleanedUp { .. } => "eni_cleaned_up",
             Fact::EniNotInImds { .. } => "eni_not_in_imds",
+            Fact::NoSubnetForEni { .. } => "no_subnet_for_eni",
             Fact::EniMissingFromImds { .. } => "fault",
             Fact::AwsNodeRestart { .. } => "aws_node_restart",
             Fact::Reconcile { .. } => "reconcile",
@@ -434,6 +442,7 @@ impl Fact {
             | Fact::EniLeaked { eni, .. }
             | Fact::EniCleanedUp { eni }
             | Fact::EniNotInImds { eni }
+            | Fact::NoSubnetForEni { eni }
             | Fact::EniMissingFromImds { eni, .. } => Some(*eni),
             Fact::InsufficientAddresses { eni, .. } | Fact::IncreaseFailed { eni, .. } => *eni,
             _ => None,

@@ -11,6 +11,7 @@ use crate::model::ipamd::{NodeConf, NodeIpamd, NodeRngs};
 use crate::model::nodes::NodeInfo;
 use crate::model::record::{Draft, Fact, Recorder};
 use crate::model::rng::{node_stream, streams};
+use crate::scenario::discovery::{self, Tags};
 use crate::time::{SimDuration, SimTime};
 
 impl<R: Recorder> World<R> {
@@ -78,6 +79,11 @@ impl<R: Recorder> World<R> {
             // one datastore)
             lazy: self.options.lazy_ticks && cards == 1,
             custom_networking: sc.cni.custom_network_cfg,
+            // `setupENI` marks the primary ENI excluded from pod addresses when its subnet
+            // is (subnet discovery on, IPv4: ipamd.go:1295-1300, 2868-2893)
+            primary_excluded: sc.cni.enable_subnet_discovery
+                && !sc.cni.enable_ipv6
+                && discovery::excluded(Tags::of(&sc.subnets[subnet_index]), &sc.cni.cluster_name),
             ipv6: sc.cni.enable_ipv6,
             cards,
             multi_nic: sc.cni.enable_multi_nic,

@@ -17,6 +17,8 @@ enum Form {
     Bool,
     /// `strict` or `standard`, exactly (`cmd/aws-vpc-cni/main.go`, validateEnvVars).
     PodSgMode,
+    /// Any text, read as is (`os.Getenv`).
+    Text,
 }
 
 /// How each variable of [`RawCni::KEYS`] is read.
@@ -32,6 +34,7 @@ fn form(key: &str) -> Option<Form> {
         | "ENABLE_POD_ENI"
         | "ENABLE_MULTI_NIC" => Form::Bool,
         "POD_SECURITY_GROUP_ENFORCING_MODE" => Form::PodSgMode,
+        "CLUSTER_NAME" => Form::Text,
         _ => return None,
     })
 }
@@ -151,6 +154,17 @@ impl Checker<'_> {
                          start with any other value when ENABLE_POD_ENI is true)"
                     ),
                 ),
+            }
+        }
+        if let Some(v) = &raw.cluster_name {
+            // `os.Getenv(CLUSTER_NAME)` (pkg/awsutils/awsutils.go:427, 1298): any text;
+            // empty means unset
+            match v {
+                Scalar::Other(found) => self.error(
+                    &path.key("CLUSTER_NAME"),
+                    format!("expected the cluster's name as text; found {found}"),
+                ),
+                _ => cni.cluster_name = v.text(),
             }
         }
         self.cni_warnings(&cni, path);
@@ -437,6 +451,7 @@ pub fn normalize_cni_value(key: &str, value: &str) -> Result<String, String> {
         Form::PodSgMode => parse_pod_sg_mode(value)
             .map(|_| value.to_string())
             .ok_or_else(|| format!("{key}: {value:?} is not allowed; allowed: strict, standard")),
+        Form::Text => Ok(value.to_string()),
     }
 }
 

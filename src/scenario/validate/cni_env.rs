@@ -16,7 +16,7 @@ use crate::scenario::yaml::parse_documents;
 
 /// aws-node v1.23.1 variables that do not change IP address management (logging, SNAT,
 /// MTU, metrics, plugin chaining, paths…): accepted with a warning naming them.
-const UPSTREAM_COSMETIC: [&str; 37] = [
+const UPSTREAM_COSMETIC: [&str; 36] = [
     "ADDITIONAL_ENI_TAGS",
     "ANNOTATE_POD_IP",
     "AWS_EC2_ENDPOINT",
@@ -37,7 +37,6 @@ const UPSTREAM_COSMETIC: [&str; 37] = [
     "AWS_VPC_K8S_PLUGIN_LOG_FILE",
     "AWS_VPC_K8S_PLUGIN_LOG_LEVEL",
     "CLUSTER_ENDPOINT",
-    "CLUSTER_NAME",
     "DISABLE_INTROSPECTION",
     "DISABLE_METRICS",
     "DISABLE_POD_V6",

@@ -60,18 +60,22 @@ mod scalars;
 mod scenario;
 mod sources;
 mod subnets;
+mod tags;
 mod workloads;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_sections;
+#[cfg(test)]
+mod tests_tags;
 
 use checker::*;
 pub use cni::{check_cni_value, normalize_cni_value};
 pub use cni_env::{read_aws_node_env, AwsNodeEnv};
 pub use placement::{start_addresses, StartAddresses};
 use subnets::*;
+use tags::*;
 
 /// Reads a scenario file and validates it ([`parse`]). The file name in messages is
 /// `path` as given; a read failure is a single diagnostic.

@@ -252,6 +252,7 @@ mod tests {
             cidr: parse_subnet_cidr(cidr).unwrap(),
             az: "default".into(),
             role_cni: None,
+            cluster_tags: Vec::new(),
             used,
             reservations: reservations
                 .iter()

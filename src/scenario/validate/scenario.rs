@@ -60,6 +60,7 @@ impl<'t> Checker<'t> {
         if cni.custom_network_cfg {
             self.check_eniconfig_coverage(&nodegroups, &subnets, &eniconfigs, &top);
         }
+        self.check_discovery(&cni, &subnets, &nodegroups, &eniconfigs, &top);
         let sweep = self.sweep(raw.sweep.as_ref(), &top.key("sweep"));
         let faults = self.faults(raw.faults.as_ref(), &top.key("faults"), &nodegroups);
         let daemonsets = self.daemonsets(raw.daemonsets.as_ref(), &top.key("daemonsets"));

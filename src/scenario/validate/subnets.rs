@@ -40,6 +40,12 @@ impl Checker<'_> {
                 Some(v) => self.boolean(&at.key("role_cni"), v).map(Some),
                 None => Some(None),
             };
+            let (tags, tags_ok) = match &raw.tags {
+                Some(t) => self.subnet_tags(t.value, &at.key("tags")),
+                None => (DiscoveryTags::default(), true),
+            };
+            let role_cni = role_cni.and_then(|key| self.merge_role_cni(key, &tags, &at));
+            let cluster_tags = tags_ok.then_some(tags.clusters);
             let reservations = match (&raw.reservations, cidr) {
                 (Some(r), Some(c)) => self.reservations(r.value, &at.key("reservations"), c),
                 (Some(r), None) => {
@@ -67,12 +73,20 @@ impl Checker<'_> {
                 }
                 None => Some(None),
             };
-            let spec = match (&name, cidr, az, role_cni, used, reservations, ipv6_cidr) {
+            let spec = match (
+                &name,
+                cidr,
+                az,
+                (role_cni, cluster_tags),
+                used,
+                reservations,
+                ipv6_cidr,
+            ) {
                 (
                     Some(name),
                     Some(cidr),
                     Some(az),
-                    Some(role_cni),
+                    (Some(role_cni), Some(cluster_tags)),
                     Some(used),
                     Some(reservations),
                     Some(ipv6_cidr),
@@ -81,6 +95,7 @@ impl Checker<'_> {
                     cidr,
                     az,
                     role_cni,
+                    cluster_tags,
                     used,
                     reservations,
                     ipv6_cidr,
