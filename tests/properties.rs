@@ -996,6 +996,15 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
         subnets_at.keys().all(|t| times.contains(t)),
         "subnets.csv has a time the timeline has not"
     );
+    let max_cards: u64 = if sc.cni.enable_multi_nic {
+        sc.nodegroups
+            .iter()
+            .map(|g| g.instance_type.cards() as u64)
+            .max()
+            .unwrap_or(1)
+    } else {
+        1
+    };
     let max_pods: HashMap<&str, u32> = sc
         .nodegroups
         .iter()
@@ -1048,8 +1057,9 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
                 num(n, "ips_available") == num(n, "ips_total") - num(n, "ips_assigned"),
                 "t={t}: node available"
             );
+            // a multi-homed pod on a multi-card node holds one address per card
             ensure!(
-                num(n, "ips_assigned") <= num(n, "pods"),
+                num(n, "ips_assigned") <= num(n, "pods") * max_cards,
                 "t={t}: more IPs assigned than pods bound"
             );
         }

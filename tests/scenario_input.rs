@@ -449,7 +449,7 @@ fn cni_from_reads_the_aws_node_daemonset() {
             &LoadOptions::default(),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(chosen.warnings.len(), 17);
+    assert_eq!(chosen.warnings.len(), 16);
 
     // `cni` entries override the manifest's.
     let text = format!("{text}cni:\n  WARM_ENI_TARGET: 0\n  WARM_IP_TARGET: 3\n");

@@ -199,7 +199,9 @@ pub(super) fn node_run(
     }
     if !world.nodes().is_empty() {
         let node = world.node(0);
-        count_prefixes(node.ds, &mut fp);
+        for (_, ds) in node.ipamd.datastores() {
+            count_prefixes(ds, &mut fp);
+        }
         if node.primary_ip.is_none() {
             // The instance found no address: it needs one, and there is none.
             if let Some(take) = fp.takes.get_mut(primary.index()) {
@@ -276,7 +278,7 @@ fn end_state(world: &World<MemoryRecorder>, end: SimTime) -> NodeState {
         .filter(|p| p.node == Some(NodeId(0)) && p.state == PodState::WaitingIp)
         .count();
     NodeState {
-        enis: u32::try_from(node.ds.enis().len()).unwrap_or(u32::MAX),
+        enis: node.ipamd.eni_count(),
         ips: stats.total,
         prefixes: stats.prefixes,
         // ipamd's pods, and those with their own branch ENI

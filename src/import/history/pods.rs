@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// (security groups for pods).
 pub const POD_ENI_ANNOTATION: &str = "vpc.amazonaws.com/pod-eni";
 
-/// Annotations that ask for pod interfaces on several network cards (multi-NIC), which
-/// the model does not have.
+/// Annotations that ask for pod interfaces on several network cards (multi-NIC, or Multus),
+/// which import replays with one address.
 pub const MULTI_NIC_ANNOTATIONS: [&str; 2] =
     ["k8s.amazonaws.com/nicConfig", "k8s.v1.cni.cncf.io/networks"];
 

@@ -314,7 +314,9 @@ fn traces(
                 p.at.key("metadata").key("annotations").key(annotation),
                 format!(
                     "pod {}/{} asks for interfaces on several network cards ({annotation}); \
-                     the model has network card 0 only: it is replayed with one address",
+                     import replays it with one address (to model multi-NIC, give its \
+                     workload `annotations:` with k8s.amazonaws.com/nicConfig: \
+                     multi-nic-attachment and set cni.ENABLE_MULTI_NIC: true)",
                     p.namespace, p.name
                 ),
             );

@@ -85,6 +85,20 @@ impl NodeIpamd {
         (0..self.conf.cards).map(|k| (k, self.datastore(k)))
     }
 
+    /// The statistics of every card's datastore, summed (addresses and prefixes).
+    pub(super) fn stats_over_cards(&self, now: SimTime) -> PoolStats {
+        self.datastores().fold(PoolStats::default(), |a, (_, d)| {
+            let s = d.stats(now);
+            PoolStats {
+                total: a.total + s.total,
+                assigned: a.assigned + s.assigned,
+                cooldown: a.cooldown + s.cooldown,
+                prefixes: a.prefixes + s.prefixes,
+                free_prefixes: a.free_prefixes + s.free_prefixes,
+            }
+        })
+    }
+
     /// ENIs in every card's datastore (ENIs).
     pub fn eni_count(&self) -> u32 {
         self.datastores().map(|(_, d)| d.enis().len() as u32).sum()

@@ -476,18 +476,7 @@ impl NodeIpamd {
     pub fn stats(&self, now: SimTime) -> PoolStats {
         match &self.v6 {
             Some(v6) => v6.stats(now),
-            None if self.conf.cards > 1 => {
-                self.datastores().fold(PoolStats::default(), |a, (_, d)| {
-                    let s = d.stats(now);
-                    PoolStats {
-                        total: a.total + s.total,
-                        assigned: a.assigned + s.assigned,
-                        cooldown: a.cooldown + s.cooldown,
-                        prefixes: a.prefixes + s.prefixes,
-                        free_prefixes: a.free_prefixes + s.free_prefixes,
-                    }
-                })
-            }
+            None if self.conf.cards > 1 => self.stats_over_cards(now),
             None => self.ds.stats(now),
         }
     }

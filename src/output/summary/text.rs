@@ -136,11 +136,11 @@ impl fmt::Display for Summary {
         if let Some(m) = &self.multi_nic {
             writeln!(
                 f,
-                "multi-NIC:       {} on {}, {} at end ({} held)",
+                "multi-NIC:       {} got {} (one per card); {} at end holding {}",
                 Count(m.multi_homed_pods, "multi-homed pod", "multi-homed pods"),
                 Count(m.multi_homed_addresses, "address", "addresses"),
                 m.multi_homed_pods_at_end,
-                Count(m.multi_homed_addresses_at_end, "address", "addresses"),
+                m.multi_homed_addresses_at_end,
             )?;
         }
         if let Some(c) = &self.calico {

@@ -163,7 +163,7 @@ impl Checker<'_> {
         if sc.cni.enable_multi_nic && sc.cni.enable_ipv6 {
             self.error(
                 &key,
-                "multi-NIC in IPv6 mode (createSecondaryIPv6ENIs, pkg/ipamd/ipamd.go:1013-1042) \
+                "multi-NIC in IPv6 mode (createSecondaryIPv6ENIs, pkg/ipamd/ipamd.go:1011-1042) \
                  is not modelled yet; allowed: ENABLE_MULTI_NIC with IPv4 (ENABLE_IPv6 false)",
             );
         }
