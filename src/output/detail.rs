@@ -49,7 +49,7 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
         Fact::Ipv6Prefix { prefix } => write!(
             out,
             "AssignIpv6Addresses: the primary ENI holds {}/80",
-            std::net::Ipv6Addr::from(prefix)
+            std::net::Ipv6Addr::from(u128::from(prefix))
         ),
         Fact::NodeRegistered { start } => write!(
             out,

@@ -154,7 +154,9 @@ impl NodeIpamd {
         match got {
             Ok(prefix) => {
                 self.v6 = Some(V6Pool::new(prefix, ctx.sc.cni.ip_cooldown_period_s));
-                ctx.emit(Fact::Ipv6Prefix { prefix });
+                ctx.emit(Fact::Ipv6Prefix {
+                    prefix: prefix.into(),
+                });
                 self.init_done(ctx);
             }
             Err(e) => self.restart(ctx, RestartReason::Ipv6PrefixFailed(e)),

@@ -6,6 +6,28 @@ use crate::time::{SimDuration, SimTime};
 
 pub use super::causes::{Ec2Error, InsufficientThen, RestartReason};
 
+/// An IPv6 address as four 32-bit words (most significant first): a fact holds it without
+/// raising every fact's alignment to a `u128`'s 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct V6Bits([u32; 4]);
+
+impl From<u128> for V6Bits {
+    fn from(a: u128) -> V6Bits {
+        V6Bits([
+            (a >> 96) as u32,
+            (a >> 64) as u32,
+            (a >> 32) as u32,
+            a as u32,
+        ])
+    }
+}
+
+impl From<V6Bits> for u128 {
+    fn from(b: V6Bits) -> u128 {
+        b.0.iter().fold(0, |acc, &w| (acc << 32) | u128::from(w))
+    }
+}
+
 /// One fact worth explaining, with typed fields. `events.csv` writes one row per fact;
 /// `kind` is [`Fact::kind`]. `prefixes` says whether counts are /28 prefixes (prefix
 /// delegation) or single IPs.
@@ -33,7 +55,7 @@ pub enum Fact {
     /// IPv6 mode: `AssignIpv6Addresses` gave the primary ENI this /80.
     Ipv6Prefix {
         /// The /80's network address.
-        prefix: u128,
+        prefix: V6Bits,
     },
     /// A launched node's kubelet registered it (NotReady); aws-node starts, and ipamd's
     /// `nodeInit` begins after `start` (the drawn `aws_node_start`).
