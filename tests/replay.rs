@@ -843,3 +843,85 @@ fn branch_eni_pods_keep_security_groups_when_the_cni_has_them() {
 fn fixture_aws_node() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-node/aws-node-daemonset.yaml")
 }
+
+/// Two pods of Deployment `api`, the second annotated `k8s.amazonaws.com/nicConfig:
+/// multi-nic-attachment`.
+fn multi_nic_stream() -> String {
+    pod_eni_stream().replace(
+        "\"vpc.amazonaws.com/pod-eni\":",
+        "\"k8s.amazonaws.com/nicConfig\":\"multi-nic-attachment\",\"x\":",
+    )
+}
+
+#[test]
+fn multi_homed_pods_keep_their_annotation_when_the_cni_has_multi_nic() {
+    let dir = fresh_dir("replay", "multi-nic");
+    let stream = dir.join("pods.json");
+    std::fs::write(&stream, multi_nic_stream()).unwrap();
+    let manifest = read(&fixture_aws_node());
+    let from = "- name: ENABLE_MULTI_NIC\n          value: \"false\"";
+    assert!(manifest.contains(from));
+    let on = dir.join("aws-node-multi-nic.yaml");
+    std::fs::write(
+        &on,
+        manifest.replace(from, "- name: ENABLE_MULTI_NIC\n          value: \"true\""),
+    )
+    .unwrap();
+    let import = |aws_node: &Path, out: &Path| {
+        ipamsim(&[
+            "import",
+            "--nodes",
+            &fixture("nodes.json"),
+            "--aws-node",
+            aws_node.to_str().unwrap(),
+            "--pods",
+            stream.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    // on: the annotated pod makes a workload of its own with the annotation (its key sorts
+    // after the plain one's), the CNI settings say ENABLE_MULTI_NIC, and the scenario is
+    // valid as written
+    let with = dir.join("on/cluster.yaml");
+    let o = import(&on, &with);
+    ok(&o);
+    assert!(!stderr_of(&o).contains("several network cards"));
+    let sc: serde_yaml::Value = serde_yaml::from_str(&read(&with)).unwrap();
+    assert_eq!(sc["cni"]["ENABLE_MULTI_NIC"].as_bool(), Some(true));
+    let workloads: Vec<(String, Option<String>)> = sc["workloads"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let nic = w["annotations"]["k8s.amazonaws.com/nicConfig"]
+                .as_str()
+                .map(String::from);
+            (w["trace"].as_str().unwrap().to_string(), nic)
+        })
+        .collect();
+    assert_eq!(
+        workloads,
+        [
+            (
+                "traces/shop-api-2.csv".to_string(),
+                Some("multi-nic-attachment".to_string())
+            ),
+            ("traces/shop-api.csv".to_string(), None)
+        ]
+    );
+    let v = ipamsim(&["validate", with.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", stderr_of(&v));
+    // off (the shipped manifest): one workload, no annotation, a warning naming the pod
+    let without = dir.join("off/cluster.yaml");
+    let o = import(&fixture_aws_node(), &without);
+    ok(&o);
+    let e = stderr_of(&o);
+    assert!(
+        e.contains("pod shop/api-7d9f-b2 asks for interfaces on several network cards"),
+        "{e}"
+    );
+    let sc: serde_yaml::Value = serde_yaml::from_str(&read(&without)).unwrap();
+    assert_eq!(sc["workloads"].as_sequence().unwrap().len(), 1);
+    assert!(sc["cni"]["ENABLE_MULTI_NIC"].is_null());
+}

@@ -467,6 +467,7 @@ pub(super) fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOu
             trace: None,
             host_network: host,
             security_group_policy: false,
+            annotations: Default::default(),
             replicas: Some(replicas),
         })
         .collect();

@@ -71,6 +71,12 @@ pub struct CniOut {
     /// The cluster's name for subnet discovery's cluster tags; left out when unset.
     #[serde(rename = "CLUSTER_NAME", skip_serializing_if = "String::is_empty")]
     pub cluster_name: String,
+    /// Multi-NIC; written only when on.
+    #[serde(
+        rename = "ENABLE_MULTI_NIC",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub enable_multi_nic: bool,
 }
 
 impl From<&CniConfig> for CniOut {
@@ -93,6 +99,7 @@ impl From<&CniConfig> for CniOut {
                 PodSgEnforcingMode::Standard => "standard",
             },
             cluster_name: c.cluster_name.clone(),
+            enable_multi_nic: c.enable_multi_nic,
         }
     }
 }
@@ -176,6 +183,9 @@ pub struct WorkloadOut {
     /// Security groups for pods (a branch ENI per pod), when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub security_group_policy: bool,
+    /// The pods' annotations the model reads (multi-NIC's `nicConfig`), when any.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub annotations: std::collections::BTreeMap<String, String>,
     /// Pods (none for a trace).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,

@@ -74,6 +74,9 @@ pub fn write_detail(out: &mut impl Write, e: &EventRecord<'_>) -> fmt::Result {
                 " available={available} cooling={cooling} total={total} waits {}",
                 cause.word()
             )?;
+            if let Some(card) = e.card {
+                write!(out, " on network card {card}")?;
+            }
             if count > 1 {
                 write!(
                     out,

@@ -19,6 +19,11 @@ pub const POD_ENI_ANNOTATION: &str = "vpc.amazonaws.com/pod-eni";
 pub const MULTI_NIC_ANNOTATIONS: [&str; 2] =
     ["k8s.amazonaws.com/nicConfig", "k8s.v1.cni.cncf.io/networks"];
 
+/// The VPC CNI's multi-NIC annotation and its one value (`cmd/routed-eni-cni-plugin/cni.go:53-54`).
+pub const NIC_CONFIG: &str = "k8s.amazonaws.com/nicConfig";
+/// See [`NIC_CONFIG`].
+pub const MULTI_NIC_ATTACHMENT: &str = "multi-nic-attachment";
+
 /// A `Pod` with the fields a replay reads.
 #[derive(Debug, Default, Deserialize)]
 pub struct Pod {
@@ -146,6 +151,9 @@ pub struct PodLife {
     pub pod_eni: bool,
     /// The multi-NIC annotation it has, if any.
     pub multi_nic: Option<String>,
+    /// It has `k8s.amazonaws.com/nicConfig: multi-nic-attachment`: the VPC CNI gives it
+    /// one address per managed network card.
+    pub multi_homed: bool,
     /// `spec.nodeName`, last seen.
     pub node: Option<String>,
     /// `metadata.creationTimestamp`.
@@ -328,6 +336,8 @@ impl History {
         .find_map(|(s, by)| s.map(|s| (s, by)));
         let annotations = meta.annotations.as_ref();
         let pod_eni = annotations.is_some_and(|a| a.contains_key(POD_ENI_ANNOTATION));
+        let multi_homed = annotations
+            .is_some_and(|a| a.get(NIC_CONFIG).map(String::as_str) == Some(MULTI_NIC_ATTACHMENT));
         let multi_nic = annotations.and_then(|a| {
             MULTI_NIC_ANNOTATIONS
                 .iter()
@@ -362,6 +372,7 @@ impl History {
             host_network,
             pod_eni,
             multi_nic: multi_nic.clone(),
+            multi_homed,
             node: None,
             created,
             scheduled: None,
@@ -372,6 +383,7 @@ impl History {
         });
         // later sightings add what earlier ones did not have
         life.pod_eni |= pod_eni;
+        life.multi_homed |= multi_homed;
         if life.multi_nic.is_none() {
             life.multi_nic = multi_nic;
         }

@@ -10,7 +10,7 @@ use super::super::kube::{NodeInfo, Owner, PodInfo};
 use super::super::names::{dns_label, unique, MAX_LABEL};
 use super::super::out::{ScenarioOut, WorkloadOut};
 use super::events::ScaleUps;
-use super::pods::PodLife;
+use super::pods::{PodLife, MULTI_NIC_ATTACHMENT, NIC_CONFIG};
 use super::stamp::{parse_stamp, Stamp};
 use crate::scenario::trace::TRACE_HEADER;
 use crate::scenario::CniConfig;
@@ -296,7 +296,7 @@ fn traces(
     start: Stamp,
     found: &mut Found,
 ) -> Vec<(WorkloadOut, TraceFile)> {
-    type Key = (String, String, String, bool, bool);
+    type Key = (String, String, String, bool, bool, bool);
     let mut groups: BTreeMap<Key, Vec<(usize, &PodLife)>> = BTreeMap::new();
     let mut warned_eni = false;
     for &(i, p) in pods {
@@ -308,7 +308,9 @@ fn traces(
         if p.ended.is_some_and(|e| e <= start) {
             continue;
         }
-        if let Some(annotation) = &p.multi_nic {
+        // a multi-homed pod is modelled when the CNI settings written have multi-NIC on
+        let homed = p.multi_homed && r.cni.enable_multi_nic;
+        if let (Some(annotation), false) = (&p.multi_nic, homed) {
             found.warn(
                 p.file,
                 p.at.key("metadata").key("annotations").key(annotation),
@@ -337,12 +339,12 @@ fn traces(
                 ),
             );
         }
-        let key = (p.namespace.clone(), kind, owner, p.host_network, sgp);
+        let key = (p.namespace.clone(), kind, owner, p.host_network, sgp, homed);
         groups.entry(key).or_default().push((i, p));
     }
     let keys: Vec<(String, String)> = groups
         .keys()
-        .map(|(ns, kind, name, _, _)| {
+        .map(|(ns, kind, name, _, _, _)| {
             if kind.is_empty() {
                 let bare = format!("{ns}-bare-pods");
                 (bare.clone(), bare)
@@ -353,7 +355,7 @@ fn traces(
         .collect();
     let labels = unique(two_level(&keys), MAX_LABEL);
     let mut out = Vec::new();
-    for (((_, _, _, host, sgp), members), workload) in groups.into_iter().zip(labels) {
+    for (((_, _, _, host, sgp, homed), members), workload) in groups.into_iter().zip(labels) {
         let workload = dns_label(&workload, "pods");
         // (name, create ms, delete ms), a name's lives in order, none overlapping
         let mut lives: Vec<(&str, u64, Option<u64>, &PodLife)> = members
@@ -414,6 +416,11 @@ fn traces(
                 trace: Some(path.clone()),
                 host_network: host,
                 security_group_policy: sgp,
+                annotations: if homed {
+                    [(NIC_CONFIG.to_string(), MULTI_NIC_ATTACHMENT.to_string())].into()
+                } else {
+                    Default::default()
+                },
                 replicas: None,
             },
             TraceFile {
