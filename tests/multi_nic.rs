@@ -275,5 +275,51 @@ fn the_summary_counts_multi_homed_pods() {
     let col = h.iter().position(|c| c == "ips_assigned").unwrap();
     let last = r.records().last().unwrap().unwrap();
     assert_eq!(&last[col], "20");
+    // a pod whose first ADD failed: card 1 keeps one spare address, so of the 10 pods
+    // created at once all but one fail there first; events.csv names the card and explain
+    // says it
+    let events = std::fs::read_to_string(out_dir.join("events.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(events.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (kind, pod, card) = (at("kind"), at("pod"), at("network_card"));
+    let no_ip: Vec<csv::StringRecord> = r
+        .records()
+        .map(Result::unwrap)
+        .filter(|x| &x[kind] == "no_ip")
+        .collect();
+    assert!(no_ip.len() >= 9, "{} no_ip rows", no_ip.len());
+    let first = no_ip
+        .iter()
+        .find(|x| &x[card] == "1")
+        .expect("a failure on card 1");
+    let story = ipamsim(&["explain", out_dir.to_str().unwrap(), "--pod", &first[pod]]);
+    let text = String::from_utf8_lossy(&story.stdout);
+    assert!(text.contains(") on network card 1: "), "{text}");
+    // a run written before the column still explains, without the card
+    let old: String = events
+        .lines()
+        .map(|l| {
+            let mut rec = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            let row = rec.records().next().unwrap().unwrap();
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(row.iter().take(row.len() - 1)).unwrap();
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        })
+        .collect();
+    std::fs::write(out_dir.join("events.csv"), old).unwrap();
+    let story = ipamsim(&["explain", out_dir.to_str().unwrap(), "--pod", &first[pod]]);
+    assert!(
+        story.status.success(),
+        "{}",
+        String::from_utf8_lossy(&story.stderr)
+    );
+    let text = String::from_utf8_lossy(&story.stdout);
+    assert!(
+        text.contains("CNI ADD failed (") && !text.contains("network card"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

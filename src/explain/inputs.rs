@@ -2,7 +2,7 @@
 //! each file streamed once; only the pod's rows and its nodes' are kept.
 
 use super::read::Table;
-use super::rows::{EventKey, EventRow, PodName, PodNode, PodRow, WaitIn};
+use super::rows::{EventCard, EventKey, EventRow, PodName, PodNode, PodRow, WaitIn};
 use super::steps::NodeEvent;
 use super::{ExplainError, Ms, Nearest};
 use crate::model::record::WaitCause;
@@ -105,6 +105,8 @@ pub(super) fn read_events(
 ) -> Result<Events, ExplainError> {
     let cols = t.columns::<EventRow>()?;
     let key = t.columns::<EventKey<'_>>()?;
+    // a run written before multi-NIC has no `network_card` column
+    let card = t.columns::<EventCard>().ok();
     let mut ev = Events::default();
     while t.next()? {
         let k: EventKey<'_> = t.row(&key)?;
@@ -117,7 +119,10 @@ pub(super) fn read_events(
         if !(own || on_node || group) {
             continue;
         }
-        let e = NodeEvent::from(t.row::<EventRow>(&cols)?);
+        let mut e = NodeEvent::from(t.row::<EventRow>(&cols)?);
+        if let Some(c) = &card {
+            e.network_card = t.row::<EventCard>(c)?.network_card;
+        }
         if own {
             ev.own.push(e);
         } else if on_node {

@@ -145,6 +145,13 @@ pub(super) struct EventKey<'r> {
     pub(super) pod: &'r str,
 }
 
+/// `events.csv`'s `network_card`, read apart: runs written before the column have none.
+#[derive(Deserialize)]
+pub(super) struct EventCard {
+    #[serde(deserialize_with = "opt_whole")]
+    pub(super) network_card: Option<u64>,
+}
+
 /// An `events.csv` row (`EventCsvRow`), whole; empty cells are `None`.
 #[derive(Deserialize)]
 pub(super) struct EventRow {
@@ -181,6 +188,7 @@ impl From<EventRow> for NodeEvent {
             count: r.count,
             subnet: r.subnet,
             until_s: r.until_s,
+            network_card: None,
         }
     }
 }
@@ -369,6 +377,7 @@ mod tests {
                 count: Some(2),
                 subnet: None,
                 until_s: Some(Ms(4_000)),
+                network_card: None,
             }
         );
         let _ = std::fs::remove_dir_all(&dir);

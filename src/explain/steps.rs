@@ -37,6 +37,10 @@ pub struct NodeEvent {
     pub subnet: Option<String>,
     /// The last instance of an aggregated row (s).
     pub until_s: Option<Ms>,
+    /// On a node that manages several network cards, the card the row is about (`None`
+    /// also for runs written before the column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_card: Option<u64>,
 }
 
 /// Seconds of one cause in one pod's wait.
@@ -143,6 +147,10 @@ pub enum Step {
         count: u64,
         /// Why the pod waited at the first failure (its `waits.csv` cause then).
         cause: Option<String>,
+        /// On a node that manages several network cards, the card with no address for
+        /// the pod.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        network_card: Option<u64>,
     },
     /// One wait interval.
     Wait(Box<WaitStep>),

@@ -98,6 +98,7 @@ impl Ctx<'_> {
                 until_s: e.until_s.unwrap_or(e.time_s),
                 count: e.count.unwrap_or(1),
                 cause: e.cause.clone(),
+                network_card: e.network_card,
             });
         }
         for w in waits {

@@ -241,11 +241,13 @@ fn step_lines<'a>(
             until_s,
             count,
             cause,
+            network_card,
         } => {
             // the cause is the pod's waits.csv cause at the failure
+            let card = network_card.map_or(String::new(), |k| format!(" on network card {k}"));
             let why = match cause.as_deref().and_then(WaitCause::from_word) {
-                Some(c) => format!(" ({}): {}", c.word(), c.meaning()),
-                None => ": no assignable address".to_string(),
+                Some(c) => format!(" ({}){card}: {}", c.word(), c.meaning()),
+                None => format!("{card}: no assignable address"),
             };
             let more = if *count > 1 {
                 format!(" ({count} failures until {until_s} s)")
