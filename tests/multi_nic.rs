@@ -323,3 +323,32 @@ fn the_summary_counts_multi_homed_pods() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Security groups for pods with multi-NIC. The trunk ENI takes one of card 0's slots only
+/// (`hasRoomForEni` counts it on the default card, `ipamd.go:2592-2597`): on a
+/// c6in.32xlarge (trunking-compatible, 2 cards of 8 ENIs, 49 pod IPs per ENI) card 0 holds
+/// 7 ENIs = 343 IPs and card 1 all 8 = 392. 700 plain pods (max pods raised to 800) fill
+/// card 0 and then take card 1's addresses, as the ADD walks the cards: 700 − 343 = 357
+/// on card 1, which needs ⌈357 / 49⌉ = 8 ENIs. Were the trunk's slot kept on card 1 too,
+/// only 343 + 343 = 686 would run. Card 1 grows one IP per pool tick (WARM_IP_TARGET 1),
+/// so its 357 take about 30 minutes: the run lasts an hour.
+#[test]
+fn the_trunk_takes_a_slot_of_card_zero_only() {
+    let cni = "  ENABLE_MULTI_NIC: true\n  ENABLE_POD_ENI: true";
+    let text = one_node(
+        "c6in.32xlarge",
+        cni,
+        "name: web\n    at: 30s\n    replicas: 700",
+        "60m",
+    )
+    .replace("max_pods: 200", "max_pods: 800");
+    let (w, _) = run_yaml(&text);
+    assert_eq!(running(&w, "web"), 700);
+    let ip = &w.node(0).ipamd;
+    assert_eq!(ip.datastore(0).enis().len(), 7);
+    assert_eq!(ip.datastore(1).enis().len(), 8);
+    let now = SimTime(w.scenario().duration.micros());
+    assert_eq!(ip.datastore(0).stats(now).assigned, 343);
+    assert_eq!(ip.datastore(1).stats(now).assigned, 357);
+    assert_eq!(events_of(&w, "trunk_attached").len(), 1);
+}

@@ -120,7 +120,7 @@ struct Cni {
     /// workload 0 (not with Calico, which validate refuses).
     pod_eni: bool,
     /// `ENABLE_MULTI_NIC` on nodes of this multi-card type, and the last workload
-    /// multi-homed (not with security groups for pods or Calico, which validate refuses).
+    /// multi-homed (not with Calico, which validate refuses).
     multi_nic: Option<&'static str>,
 }
 
@@ -345,10 +345,7 @@ fn life_yaml(l: &Life) -> String {
 impl Gen {
     /// The multi-card type when `ENABLE_MULTI_NIC` is generated and allowed.
     fn multi_nic(&self) -> Option<&'static str> {
-        let pod_eni = self.cni.pod_eni && self.calico.is_none();
-        self.cni
-            .multi_nic
-            .filter(|_| !pod_eni && self.calico.is_none())
+        self.cni.multi_nic.filter(|_| self.calico.is_none())
     }
 
     fn yaml(&self) -> String {

@@ -151,6 +151,26 @@ impl NodeIpamd {
         self.cards.iter_mut().for_each(|c| c.at_max_eni = false);
     }
 
+    /// `maxENI` as `hasRoomForEni` applies it to card `k` (ENIs): the trunk's slot is card
+    /// 0's only (ipamd.go:2592-2597).
+    pub(super) fn max_eni_of(&self, k: u8) -> u32 {
+        if k == 0 {
+            self.conf.max_eni
+        } else {
+            self.conf.max_eni + self.conf.trunk
+        }
+    }
+
+    /// The interfaces EC2 lets card `k` attach (ENIs): every card has the default card's
+    /// maximum in the table; card 0's trunk slot aside.
+    pub(super) fn instance_max_enis_of(&self, k: u8) -> u32 {
+        if k == 0 {
+            self.conf.instance_max_enis
+        } else {
+            self.conf.instance_max_enis + self.conf.trunk
+        }
+    }
+
     /// The warm-pool targets of the card in hand: the settings on card 0, the fixed
     /// targets of a card > 0 ([`Targets::for_secondary_card`]).
     pub(super) fn targets(&self) -> Targets {

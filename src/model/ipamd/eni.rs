@@ -74,7 +74,7 @@ impl NodeIpamd {
 
     /// `hasRoomForEni` then `tryAllocateENI` (§c.6 step 5, §e.1).
     pub(super) fn alloc_eni(&mut self, ctx: &mut Ctx<'_>) {
-        let max_eni = self.conf.max_eni;
+        let max_eni = self.max_eni_of(self.card);
         if self.ds.enis().len() as u32 >= max_eni {
             if !self.at_max_eni {
                 self.tick_active = true;
@@ -258,7 +258,7 @@ impl NodeIpamd {
     fn attach_exceeds_instance_limit(&self) -> bool {
         let card = self.card;
         let orphans = self.orphans.iter().filter(|o| o.card == card).count();
-        self.ds.enis().len() + orphans >= self.conf.instance_max_enis as usize
+        self.ds.enis().len() + orphans >= self.instance_max_enis_of(card) as usize
     }
 
     /// Attach failed (the interface limit, or an EC2 error after the SDK's retries): the new

@@ -196,6 +196,10 @@ pub struct NodeConf {
     pub ipv6: bool,
     /// Network cards ipamd manages (cards): the type's cards with `ENABLE_MULTI_NIC`, else 1.
     pub cards: u8,
+    /// ENI slots card 0 keeps for the trunk ENI of security groups for pods (0 or 1);
+    /// `max_eni` and `instance_max_enis` already leave it out, cards > 0 do not keep it
+    /// (`hasRoomForEni`, ipamd.go:2592-2597).
+    pub trunk: u32,
     /// `ENABLE_MULTI_NIC`: a pod annotated `multi-nic-attachment` is served (without it
     /// ipamd refuses its ADD, `rpc_handler.go:197-201`).
     pub multi_nic: bool,

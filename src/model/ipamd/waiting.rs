@@ -117,7 +117,7 @@ impl NodeIpamd {
             };
             return (cause, Some(i.at + INSUFFICIENT_COOLDOWN + TICK));
         }
-        if ds.enis().len() as u32 >= self.conf.max_eni
+        if ds.enis().len() as u32 >= self.max_eni_of(k)
             && !ds.has_room(
                 self.conf.cidrs_per_eni,
                 (self.conf.custom_networking || self.conf.primary_excluded) && k == 0,

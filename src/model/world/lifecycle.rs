@@ -86,6 +86,7 @@ impl<R: Recorder> World<R> {
                 && discovery::excluded(Tags::of(&sc.subnets[subnet_index]), &sc.cni.cluster_name),
             ipv6: sc.cni.enable_ipv6,
             cards,
+            trunk,
             multi_nic: sc.cni.enable_multi_nic,
         };
         let rngs = NodeRngs {

@@ -167,13 +167,6 @@ impl Checker<'_> {
                  is not modelled yet; allowed: ENABLE_MULTI_NIC with IPv4 (ENABLE_IPv6 false)",
             );
         }
-        if sc.cni.enable_multi_nic && sc.cni.enable_pod_eni {
-            self.error(
-                &key,
-                "multi-NIC together with security groups for pods is not modelled yet; \
-                 allowed: ENABLE_MULTI_NIC with ENABLE_POD_ENI false",
-            );
-        }
         for &i in &homed {
             let w = &sc.workloads[i];
             let at = top
@@ -181,7 +174,20 @@ impl Checker<'_> {
                 .index(i)
                 .key("annotations")
                 .key(NIC_CONFIG);
-            if !sc.cni.enable_multi_nic {
+            // a pod with a pod ENI is answered from its branch ENI first, one interface
+            // whatever the annotation (rpc_handler.go:103-116)
+            if w.security_group_policy && sc.cni.enable_pod_eni {
+                self.warn(
+                    &top.key("workloads").index(i).key("security_group_policy"),
+                    format!(
+                        "the pods of workload \"{}\" get a branch ENI: ipamd gives a pod with \
+                         a pod ENI one interface, not one per card (\"SGP pod doesn't support \
+                         multiple NIC attachments for pod, falling back to default one \
+                         interface per pod\", pkg/ipamd/rpc_handler.go:114-116)",
+                        w.name
+                    ),
+                );
+            } else if !sc.cni.enable_multi_nic {
                 self.error(
                     &at,
                     format!(
