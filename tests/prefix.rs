@@ -388,11 +388,7 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
                     hold(s.addr, false);
                 }
             }
-            for s in e
-                .ips
-                .iter()
-                .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
-            {
+            for s in e.slots() {
                 if let Some(pod) = s.pod {
                     let p = &w.pods()[pod.index()];
                     assert_eq!(

@@ -1711,13 +1711,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
             );
             for e in ds.enis() {
                 let subnet = &w.subnets()[e.subnet.index()];
-                let addrs = std::iter::once(e.primary_ip)
-                    .chain(e.ips.iter().map(|s| s.addr))
-                    .chain(
-                        e.prefixes
-                            .iter()
-                            .flat_map(|p| p.slots.iter().map(|s| s.addr)),
-                    );
+                let addrs = e.addresses();
                 for a in addrs {
                     ensure!(seen.insert(a), "{a:#x} held twice at the end");
                     ensure!(
@@ -1728,11 +1722,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
                 for p in &e.prefixes {
                     ensure!(p.base % 16 == 0, "prefix {:#x} not aligned", p.base);
                 }
-                for s in e
-                    .ips
-                    .iter()
-                    .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
-                {
+                for s in e.slots() {
                     if let Some(pod) = s.pod {
                         let p = &w.pods()[pod.index()];
                         let extra = homed.iter().any(|(q, h)| {

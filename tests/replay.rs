@@ -780,31 +780,8 @@ fn branch_eni_pods_keep_security_groups_when_the_cni_has_them() {
     let dir = fresh_dir("replay", "pod-eni");
     let stream = dir.join("pods.json");
     std::fs::write(&stream, pod_eni_stream()).unwrap();
-    let manifest = read(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-node/aws-node-daemonset.yaml"),
-    );
-    let from = "- name: ENABLE_POD_ENI\n          value: \"false\"";
-    assert!(manifest.contains(from));
-    let on = dir.join("aws-node-pod-eni.yaml");
-    std::fs::write(
-        &on,
-        manifest.replace(from, "- name: ENABLE_POD_ENI\n          value: \"true\""),
-    )
-    .unwrap();
-    let import = |aws_node: &Path, out: &Path| {
-        ipamsim(&[
-            "import",
-            "--nodes",
-            &fixture("nodes.json"),
-            "--aws-node",
-            aws_node.to_str().unwrap(),
-            "--pods",
-            stream.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    };
+    let on = aws_node_with(&dir, "ENABLE_POD_ENI");
+    let import = |aws_node: &Path, out: &Path| import_stream(aws_node, &stream, out);
     // ENABLE_POD_ENI on: the annotated pod makes a workload of its own with security
     // groups; both are Deployment `api` of namespace `shop`, so `shop-api` and, made
     // unique, `shop-api-2` (its key sorts after: security groups true)
@@ -844,6 +821,36 @@ fn fixture_aws_node() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-node/aws-node-daemonset.yaml")
 }
 
+/// The fixture aws-node manifest with boolean `variable` (false there) turned on, written
+/// in `dir`.
+fn aws_node_with(dir: &Path, variable: &str) -> PathBuf {
+    let manifest = read(&fixture_aws_node());
+    let from = format!("- name: {variable}\n          value: \"false\"");
+    assert!(
+        manifest.contains(&from),
+        "{variable} is false in the fixture"
+    );
+    let to = format!("- name: {variable}\n          value: \"true\"");
+    let on = dir.join(format!("aws-node-{variable}.yaml"));
+    std::fs::write(&on, manifest.replace(&from, &to)).unwrap();
+    on
+}
+
+/// `import` of the fixture nodes, an aws-node manifest and one pods stream into `out`.
+fn import_stream(aws_node: &Path, stream: &Path, out: &Path) -> std::process::Output {
+    ipamsim(&[
+        "import",
+        "--nodes",
+        &fixture("nodes.json"),
+        "--aws-node",
+        aws_node.to_str().unwrap(),
+        "--pods",
+        stream.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// Two pods of Deployment `api`, the second annotated `k8s.amazonaws.com/nicConfig:
 /// multi-nic-attachment`.
 fn multi_nic_stream() -> String {
@@ -858,28 +865,8 @@ fn multi_homed_pods_keep_their_annotation_when_the_cni_has_multi_nic() {
     let dir = fresh_dir("replay", "multi-nic");
     let stream = dir.join("pods.json");
     std::fs::write(&stream, multi_nic_stream()).unwrap();
-    let manifest = read(&fixture_aws_node());
-    let from = "- name: ENABLE_MULTI_NIC\n          value: \"false\"";
-    assert!(manifest.contains(from));
-    let on = dir.join("aws-node-multi-nic.yaml");
-    std::fs::write(
-        &on,
-        manifest.replace(from, "- name: ENABLE_MULTI_NIC\n          value: \"true\""),
-    )
-    .unwrap();
-    let import = |aws_node: &Path, out: &Path| {
-        ipamsim(&[
-            "import",
-            "--nodes",
-            &fixture("nodes.json"),
-            "--aws-node",
-            aws_node.to_str().unwrap(),
-            "--pods",
-            stream.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    };
+    let on = aws_node_with(&dir, "ENABLE_MULTI_NIC");
+    let import = |aws_node: &Path, out: &Path| import_stream(aws_node, &stream, out);
     // on: the annotated pod makes a workload of its own with the annotation (its key sorts
     // after the plain one's), the CNI settings say ENABLE_MULTI_NIC, and the scenario is
     // valid as written

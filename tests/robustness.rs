@@ -18,13 +18,7 @@ fn check(w: &World<MemoryRecorder>, label: &str) {
     for (ni, n) in w.node_views().enumerate() {
         for e in n.ds.enis() {
             let subnet = &w.subnets()[e.subnet.index()];
-            let addrs = std::iter::once(e.primary_ip)
-                .chain(e.ips.iter().map(|s| s.addr))
-                .chain(
-                    e.prefixes
-                        .iter()
-                        .flat_map(|p| p.slots.iter().map(|s| s.addr)),
-                );
+            let addrs = e.addresses();
             for a in addrs {
                 assert!(seen.insert(a), "{label}: {a:#x} held twice");
                 assert!(
@@ -32,11 +26,7 @@ fn check(w: &World<MemoryRecorder>, label: &str) {
                     "{label}: {a:#x} held but free in its subnet"
                 );
             }
-            for s in e
-                .ips
-                .iter()
-                .chain(e.prefixes.iter().flat_map(|p| p.slots.iter()))
-            {
+            for s in e.slots() {
                 if let Some(pod) = s.pod {
                     assert_eq!(
                         w.pods()[pod.index()].ip,

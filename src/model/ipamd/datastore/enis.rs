@@ -114,6 +114,18 @@ pub struct Eni {
 }
 
 impl Eni {
+    /// Its address slots: the secondary IPs, then every address of every prefix.
+    pub fn slots(&self) -> impl Iterator<Item = &IpSlot> + '_ {
+        self.ips
+            .iter()
+            .chain(self.prefixes.iter().flat_map(|p| p.slots.iter()))
+    }
+
+    /// Every address it holds: its primary, then its slots' ([`Eni::slots`]).
+    pub fn addresses(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.primary_ip).chain(self.slots().map(|s| s.addr))
+    }
+
     /// An ENI with no secondary IPs or prefixes yet.
     pub fn new(
         id: EniId,
