@@ -352,3 +352,49 @@ fn the_trunk_takes_a_slot_of_card_zero_only() {
     assert_eq!(ip.datastore(1).stats(now).assigned, 357);
     assert_eq!(events_of(&w, "trunk_attached").len(), 1);
 }
+
+/// Custom networking with multi-NIC: `tryAllocateENI` takes the ENIConfig's subnet for a
+/// new ENI on any card (`ipamd.go:1050-1071`), and only card 0 has a primary ENI to leave
+/// without pod addresses. One c6in.32xlarge in a /24 node subnet (251 usable), pods from
+/// a /16: `nodeInit` creates card 0's first pod ENI (49 IPs) and card 1's (1 IP, its
+/// target), both in the pod subnet; the node subnet loses only the instance's address
+/// (250 free). 5 multi-homed pods then hold one address on each card: 10.
+#[test]
+fn custom_networking_puts_every_card_s_enis_in_the_eniconfig_subnet() {
+    let text = "duration: 5m
+cni:
+  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: true
+  ENABLE_MULTI_NIC: true
+ipamd: {placement: canonical}
+subnets:
+  - {name: nodes-a, cidr: 10.0.0.0/24, az: a}
+  - {name: pods-a, cidr: 100.64.0.0/16, az: a}
+eniconfigs:
+  - {az: a, subnet: pods-a}
+nodegroups:
+  - {name: ng, instance_type: c6in.32xlarge, count: 1, subnet: nodes-a}
+workloads:
+  - name: homed
+    at: 30s
+    replicas: 5
+    annotations: {k8s.amazonaws.com/nicConfig: multi-nic-attachment}
+";
+    let (w, _) = run_yaml(text);
+    assert_eq!(running(&w, "homed"), 5);
+    assert_eq!(pool(&w).2, 10);
+    let ip = &w.node(0).ipamd;
+    let now = SimTime(w.scenario().duration.micros());
+    for (card, ds) in ip.datastores() {
+        for e in ds.enis() {
+            let subnet = &w.subnets()[e.subnet.index()].name;
+            if e.is_primary {
+                assert_eq!((card, subnet.as_str(), e.total()), (0, "nodes-a", 0));
+            } else {
+                assert_eq!(subnet, "pods-a", "card {card} eni-{}", e.id.0);
+            }
+        }
+        assert_eq!(ds.stats(now).assigned, 5, "card {card}");
+    }
+    assert_eq!(ip.datastore(1).enis().len(), 1);
+    assert_eq!(w.subnets()[0].free(), 250);
+}
