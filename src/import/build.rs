@@ -449,14 +449,7 @@ pub(super) fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOu
     ds.sort_by(|a, b| a.name.cmp(&b.name));
     let wl_keys: Vec<(String, String)> = workloads
         .keys()
-        .map(|(ns, kind, name, _)| {
-            if kind.is_empty() {
-                let bare = format!("{ns}-bare-pods");
-                (bare.clone(), bare)
-            } else {
-                (name.clone(), format!("{ns}-{name}"))
-            }
-        })
+        .map(|(ns, kind, name, _)| label_key(ns, kind, name))
         .collect();
     let wl_names = unique(two_level(&wl_keys), MAX_LABEL);
     let mut wl: Vec<WorkloadOut> = workloads
@@ -473,6 +466,17 @@ pub(super) fn pod_groups(pods: &[PodInfo]) -> (Vec<DaemonSetOut>, Vec<WorkloadOu
         .collect();
     wl.sort_by(|a, b| a.name.cmp(&b.name));
     (ds, wl)
+}
+
+/// A workload's `(short, long)` names for [`two_level`]: its owner's name and
+/// `<namespace>-<name>`; a namespace's bare pods (no owner kind) are `<namespace>-bare-pods`.
+pub(super) fn label_key(ns: &str, kind: &str, name: &str) -> (String, String) {
+    if kind.is_empty() {
+        let bare = format!("{ns}-bare-pods");
+        (bare.clone(), bare)
+    } else {
+        (name.to_string(), format!("{ns}-{name}"))
+    }
 }
 
 /// Each entry's short name as a DNS label, or its long one where two short ones collide.

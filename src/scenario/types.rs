@@ -209,6 +209,12 @@ pub struct WorkloadSpec {
     pub source: WorkloadSource,
 }
 
+/// The pod annotation the VPC CNI plugin reads for multi-NIC
+/// (`cmd/routed-eni-cni-plugin/cni.go:53`).
+pub const NIC_CONFIG: &str = "k8s.amazonaws.com/nicConfig";
+/// Its one value that asks for an address per managed network card (`cni.go:54`).
+pub const MULTI_NIC_ATTACHMENT: &str = "multi-nic-attachment";
+
 /// Where a workload's pods come from.
 #[derive(Clone, Debug)]
 pub enum WorkloadSource {

@@ -6,6 +6,7 @@ use super::super::json::{Found, JsonPath};
 use super::super::kube::{owner_of, true_since, Condition, ObjectMeta, Owner};
 use super::docs::{Came, Object, Read};
 use super::stamp::{parse_stamp, Stamp};
+use crate::scenario::{MULTI_NIC_ATTACHMENT, NIC_CONFIG};
 use serde::de::MapAccess;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,13 +17,7 @@ pub const POD_ENI_ANNOTATION: &str = "vpc.amazonaws.com/pod-eni";
 
 /// Annotations that ask for pod interfaces on several network cards (multi-NIC, or Multus),
 /// which import replays with one address.
-pub const MULTI_NIC_ANNOTATIONS: [&str; 2] =
-    ["k8s.amazonaws.com/nicConfig", "k8s.v1.cni.cncf.io/networks"];
-
-/// The VPC CNI's multi-NIC annotation and its one value (`cmd/routed-eni-cni-plugin/cni.go:53-54`).
-pub const NIC_CONFIG: &str = "k8s.amazonaws.com/nicConfig";
-/// See [`NIC_CONFIG`].
-pub const MULTI_NIC_ATTACHMENT: &str = "multi-nic-attachment";
+pub const MULTI_NIC_ANNOTATIONS: [&str; 2] = [NIC_CONFIG, "k8s.v1.cni.cncf.io/networks"];
 
 /// A `Pod` with the fields a replay reads.
 #[derive(Debug, Default, Deserialize)]

@@ -10,10 +10,11 @@ use super::super::kube::{NodeInfo, Owner, PodInfo};
 use super::super::names::{dns_label, unique, MAX_LABEL};
 use super::super::out::{ScenarioOut, WorkloadOut};
 use super::events::ScaleUps;
-use super::pods::{PodLife, MULTI_NIC_ATTACHMENT, NIC_CONFIG};
+use super::pods::PodLife;
 use super::stamp::{parse_stamp, Stamp};
 use crate::scenario::trace::TRACE_HEADER;
 use crate::scenario::CniConfig;
+use crate::scenario::{MULTI_NIC_ATTACHMENT, NIC_CONFIG};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -344,14 +345,7 @@ fn traces(
     }
     let keys: Vec<(String, String)> = groups
         .keys()
-        .map(|(ns, kind, name, _, _, _)| {
-            if kind.is_empty() {
-                let bare = format!("{ns}-bare-pods");
-                (bare.clone(), bare)
-            } else {
-                (name.clone(), format!("{ns}-{name}"))
-            }
-        })
+        .map(|(ns, kind, name, _, _, _)| build::label_key(ns, kind, name))
         .collect();
     let labels = unique(two_level(&keys), MAX_LABEL);
     let mut out = Vec::new();

@@ -60,7 +60,6 @@ impl crate::model::kube::Cni for Ipamds {
                 Ok(addr)
             }
             Err(why) => {
-                let why = why.filter(|_| ip.card_count() > 1);
                 let s = ip.stats(now);
                 Err(crate::model::kube::NoAddress {
                     card: why,

@@ -499,8 +499,8 @@ impl NodeIpamd {
     ///
     /// `multi`: the pod is annotated `multi-nic-attachment` (one address per managed card,
     /// `cards.rs`); ipamd refuses it without `ENABLE_MULTI_NIC` (`rpc_handler.go:197-201`).
-    /// On a failure, `Err` names the card that had no address (`None`: not served, or
-    /// refused).
+    /// On a failure, `Err` names, on a node that manages several cards, the card that had
+    /// no address (`None` on a one-card node, and when not served or refused).
     pub fn cni_add(&mut self, now: SimTime, pod: PodId, multi: bool) -> Result<Lease, Option<u8>> {
         if !self.serving {
             return Err(None);
@@ -519,7 +519,7 @@ impl NodeIpamd {
             let s = self.ds.stats(now);
             if s.available() <= s.cooldown {
                 self.counters.no_ip = self.counters.no_ip.saturating_add(1);
-                return Err(Some(0));
+                return Err(None);
             }
         }
         let eni_rot = self.map_order();
@@ -534,7 +534,7 @@ impl NodeIpamd {
         }
         let Some((eni, addr)) = self.ds.assign(now, pod, eni_rot, ip_rot) else {
             self.counters.no_ip = self.counters.no_ip.saturating_add(1);
-            return Err(Some(0));
+            return Err(None);
         };
         Ok(Lease::v4(Some(eni), Ipv4(addr)))
     }

@@ -5,11 +5,7 @@
 
 use super::*;
 use crate::scenario::IpamPlugin;
-
-/// The pod annotation the VPC CNI plugin reads (`cmd/routed-eni-cni-plugin/cni.go:53`).
-pub const NIC_CONFIG: &str = "k8s.amazonaws.com/nicConfig";
-/// Its one value that asks for an address per managed card (`cni.go:54`).
-pub const MULTI_NIC_ATTACHMENT: &str = "multi-nic-attachment";
+use crate::scenario::{MULTI_NIC_ATTACHMENT, NIC_CONFIG};
 
 /// Longest annotation name part (Kubernetes qualified names: 63 characters).
 const MAX_NAME: usize = 63;

@@ -70,9 +70,9 @@ impl Checker<'_> {
                 self.optional_bool(&raw.security_group_policy, &at.key("security_group_policy"));
             let source = self.workload_source(&raw, &at);
             let annotations = self.annotations(raw.annotations.as_ref(), &at.key("annotations"));
-            let multi_nic = annotations
-                .iter()
-                .any(|(k, v)| k == multinic::NIC_CONFIG && v == multinic::MULTI_NIC_ATTACHMENT);
+            let multi_nic = annotations.iter().any(|(k, v)| {
+                k == crate::scenario::NIC_CONFIG && v == crate::scenario::MULTI_NIC_ATTACHMENT
+            });
             out.push(match (name, source) {
                 (Some(name), Some((steps, source))) => Some(WorkloadSpec {
                     name,
