@@ -17,6 +17,7 @@
 //! many events, between events and between the rows of a sample alike ([`Watch`]).
 
 mod heap;
+pub mod prefetch;
 pub mod pulse;
 
 use crate::time::{SimDuration, SimTime};
@@ -185,6 +186,11 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|e| SimTime(e.time))
     }
 
+    /// The earliest pending event, if any.
+    pub fn peek_event(&self) -> Option<&E> {
+        self.heap.peek().map(|e| &e.event)
+    }
+
     /// Removes and returns the earliest event; it becomes the current one.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = self.heap.pop()?;
@@ -209,6 +215,10 @@ pub trait Model {
     type Event;
     /// Handles one event at `now`; may schedule more.
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);
+    /// A hint, given before an event is handled, of the event most likely next (the
+    /// earliest pending one then): a model may start loading the state it will touch
+    /// ([`prefetch::prefetch`]). Nothing may change: the default does nothing.
+    fn prefetch(&self, _next: &Self::Event) {}
     /// Records a sample at `now`, after every event at `now` has run. A long sample asks
     /// `watch` between its rows ([`Watch::go_on`]) and may stop half-way when told to: the
     /// run is then abandoned.
@@ -297,6 +307,9 @@ pub fn run<M: Model>(
             break;
         }
         let (now, event) = queue.pop().expect("peeked");
+        if let Some(next) = queue.peek_event() {
+            model.prefetch(next);
+        }
         model.handle(now, event, queue);
         stats.events += 1;
         if !watch.go_on(now) {

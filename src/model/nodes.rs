@@ -53,6 +53,14 @@ impl Nodes {
         &self.list[id.index()]
     }
 
+    /// Starts loading instance `id`'s record, which the next event reads
+    /// ([`crate::engine::prefetch`]); nothing if there is no such instance.
+    pub fn prefetch(&self, id: NodeId) {
+        if let Some(n) = self.list.get(id.index()) {
+            crate::engine::prefetch::prefetch(n);
+        }
+    }
+
     /// One instance, mutably.
     pub fn get_mut(&mut self, id: NodeId) -> &mut NodeInfo {
         &mut self.list[id.index()]

@@ -381,6 +381,18 @@ pub struct NodeIpamd {
 }
 
 impl NodeIpamd {
+    /// Starts loading what a wake reads first (its generation, step, call, settings and
+    /// EC2 stream; [`crate::engine::prefetch`]).
+    pub fn prefetch(&self) {
+        use crate::engine::prefetch::prefetch;
+        prefetch(&self.gen);
+        prefetch(&self.step);
+        prefetch(&self.call);
+        prefetch(&self.conf);
+        prefetch(&self.rng.ec2);
+        prefetch(&self.ds);
+    }
+
     /// A node's ipamd before its instance has booted.
     pub fn new(ds: Datastore, conf: NodeConf, rng: NodeRngs) -> NodeIpamd {
         let cards = if conf.cards > 1 {

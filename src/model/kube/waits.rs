@@ -52,6 +52,18 @@ impl WaitTotals {
 }
 
 impl Kube {
+    /// Starts loading node `node`'s and pod `pod`'s state, which the next event reads
+    /// ([`crate::engine::prefetch`]).
+    pub fn prefetch(&self, node: Option<NodeId>, pod: Option<PodId>) {
+        use crate::engine::prefetch::prefetch;
+        if let Some(n) = node.and_then(|n| self.nodes.get(n.index())) {
+            prefetch(n);
+        }
+        if let Some(p) = pod.and_then(|p| self.pods.get(p.index())) {
+            prefetch(p);
+        }
+    }
+
     /// Queues `node` for a cause update at the end of the event.
     pub fn touch(&mut self, node: NodeId) {
         let w = &mut self.nodes[node.index()].waits;
@@ -279,6 +291,13 @@ fn apply_plan(
             Some(WaitCause::KubeletRetry | WaitCause::IpamdUnavailable)
         ),
         planned: !planned_same,
-        next_free: log.iter().find(|c| c.from > now && free(c)).map(|c| c.from),
+        // the changes after now are the log's tail (it is in time order)
+        next_free: log
+            .iter()
+            .rev()
+            .take_while(|c| c.from > now)
+            .filter(|c| free(c))
+            .last()
+            .map(|c| c.from),
     }
 }

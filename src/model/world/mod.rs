@@ -413,6 +413,20 @@ pub struct NodeView<'a> {
 impl<R: Recorder> Model for World<R> {
     type Event = Event;
 
+    fn prefetch(&self, next: &Event) {
+        match *next {
+            Event::IpamdWake { node, .. } => {
+                if let Some(ip) = self.ipamd.nodes.get(node.index()) {
+                    ip.prefetch();
+                }
+                self.nodes.prefetch(node);
+                self.kube.prefetch(Some(node), None);
+            }
+            Event::KubeletRetry { pod, .. } => self.kube.prefetch(None, Some(pod)),
+            _ => {}
+        }
+    }
+
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         if now > self.instant {
             self.end_instant();
