@@ -310,3 +310,43 @@ workloads:
     // handles at most 60 % of the events (about half, measured)
     assert!(5 * lazy < 3 * eager, "dormant {lazy}, eager {eager}");
 }
+
+/// A node that is never idle (its pool always wants addresses the account's buckets
+/// refuse) still saves its reconciles: each tick's reconcile, which finds no orphan ENI and
+/// no unreleased address, is applied when the tick ends instead of being an event, and the
+/// files are the same bytes as the eager loop's.
+#[test]
+fn a_throttled_node_passes_its_reconciles_without_events() {
+    // One m5.xlarge, 20 pods at 1 min: 14 addresses on the primary ENI, so the pool wants
+    // a new ENI. A mutating bucket of 1 token refilled at 1/s, of which other tenants use
+    // 1/s on CreateNetworkInterface and AssignPrivateIpAddresses: after the first ENI
+    // (63 s) every CreateNetworkInterface is refused, so every tick from then on makes a
+    // call and the lazy loop never sleeps through.
+    let yaml = "name: never-idle
+seed: 4
+duration: 10m
+subnets:
+  - {name: s0, cidr: 10.0.0.0/20}
+nodegroups:
+  - {name: workers, instance_type: m5.xlarge, count: 1, subnet: s0}
+ec2:
+  throttling:
+    mutating: {bucket: 1, refill: 1}
+    background: {AssignPrivateIpAddresses: 1, CreateNetworkInterface: 1}
+workloads:
+  - {name: web, at: 1m, replicas: 20}
+";
+    let sc = scenario::parse(yaml, "never-idle.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let (lazy, eager) = same_bytes(sc, "never idle");
+    let saved = eager - lazy;
+    // Before the pods (0.5 s to 60 s) the pool is full and idle: the eager loop runs
+    // about 12 periods of 5.002 s, 2 events each, that the lazy loop sleeps through (at
+    // most 24). From 63 s to 600 s each period is a tick whose call is refused (3
+    // requests, at most 0.15 s + 2 s + 4 s of backoff, plus 0.05 s to the failed
+    // increase), then two half-periods of 2.501 s: at most 11.21 s, so at least
+    // 537 / 11.21 = 47 periods, each with one reconcile passed. Without passing them the
+    // saving would be the idle ticks' alone.
+    assert!(saved >= 24 + 47, "saved {saved} events of {eager}");
+    // and at most every reconcile of the run: 600 / 5.002 = 120, plus the idle ticks
+    assert!(saved <= 24 + 120, "saved {saved} events of {eager}");
+}

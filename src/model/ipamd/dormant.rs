@@ -113,6 +113,37 @@ impl NodeIpamd {
         true
     }
 
+    /// At the end of a tick that did something (so the loop does not sleep through): when
+    /// the reconcile half a period later can do nothing but set `lastNodeIPPoolAction` —
+    /// no orphan ENI to adopt, no unreleased address to add back, and only this loop
+    /// changes those or `lastNodeIPPoolAction`, and it sleeps until then — its effect is
+    /// applied now and the next tick is scheduled as of the reconcile's instant, with the
+    /// node's rank: the place in the order the eager loop gives it, one event fewer per
+    /// period (a restart, the only thing that could come between, resets
+    /// `lastNodeIPPoolAction` itself). Returns false when the reconcile must run.
+    pub(super) fn pass_idle_reconcile(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if !self.conf.lazy || !self.orphans.is_empty() || !self.unreleased.is_empty() {
+            return false;
+        }
+        let h = self.half_period();
+        let at = ctx.now + h;
+        if self
+            .last_pool_action
+            .is_none_or(|t| at.since(t) > RECONCILE_INTERVAL)
+        {
+            self.last_pool_action = Some(at);
+        }
+        self.call_error = None;
+        self.step = Step::PoolUpdate;
+        let wake = Event::IpamdWake {
+            node: ctx.node,
+            gen: self.gen,
+        };
+        ctx.queue
+            .schedule_as_of(at + h, at, Self::rank(ctx.node), wake);
+        true
+    }
+
     /// The earliest instant after `now` at which time alone could change an idle tick's
     /// decision (conservative: every threshold counts, whatever the tick's path).
     fn next_flip(&self, now: SimTime) -> Option<SimTime> {

@@ -339,7 +339,7 @@ impl NodeIpamd {
             self.last_pool_action = Some(ctx.now);
             self.tick_active = true;
         }
-        if self.try_sleep_through(ctx) {
+        if self.try_sleep_through(ctx) || self.pass_idle_reconcile(ctx) {
             return;
         }
         let d = self.half_period();
