@@ -136,6 +136,15 @@ impl Ec2 {
         Response::Ok(draw(self.config.latency[i], rng))
     }
 
+    /// Counts a request of `action` that the account's bucket refused, made without
+    /// asking ([`Ec2::request`] would have refused it: the bucket is empty until its next
+    /// refill and the request draws nothing).
+    pub fn count_refused(&mut self, action: Ec2Action) {
+        let i = action as usize;
+        self.calls[i] += 1;
+        self.throttled[i] += 1;
+    }
+
     /// Requests answered `RequestLimitExceeded` so far, per action.
     pub fn throttled(&self) -> &[u64; crate::scenario::EC2_ACTIONS] {
         &self.throttled

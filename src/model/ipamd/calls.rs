@@ -9,7 +9,7 @@ use crate::time::SimDuration;
 use rand::Rng;
 
 /// Tokens of the retry quota one retry costs (SDK `RetryCost`).
-const RETRY_COST: u32 = 5;
+pub(super) const RETRY_COST: u32 = 5;
 
 /// The streak has shown its first `ec2_retry` row.
 const SHOWN_RETRY: u8 = 1;
@@ -124,6 +124,10 @@ impl NodeIpamd {
                     error: err,
                 });
             }
+            if err == Ec2Error::RequestLimitExceeded && self.refuse_ahead(ctx, &call.then, latency)
+            {
+                return;
+            }
             self.sleep(ctx, latency, call.then);
         }
     }
@@ -136,7 +140,19 @@ impl NodeIpamd {
         error: Ec2Error,
         final_: bool,
     ) {
-        let now = ctx.now;
+        self.count_repeat_at(ctx, ctx.now, action, error, final_);
+    }
+
+    /// [`NodeIpamd::count_repeat`] for a request made at `now` (not before the event
+    /// being handled's instant when it starts a streak: its place is reserved now).
+    pub(super) fn count_repeat_at(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        now: crate::time::SimTime,
+        action: Ec2Action,
+        error: Ec2Error,
+        final_: bool,
+    ) {
         let r = self.repeats.get_or_insert_with(|| Repeats {
             action,
             error,
@@ -153,6 +169,8 @@ impl NodeIpamd {
 
     /// Records the repeated failures counted so far as one `ec2_repeats` row.
     pub fn end_repeats(&mut self, ctx: &mut Ctx<'_>) {
+        // a refused request carried ahead is counted first, or its wake put back
+        self.settle_ahead(ctx);
         let Some(r) = self.repeats.take() else {
             return;
         };

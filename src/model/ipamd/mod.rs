@@ -14,6 +14,7 @@
 //! waiting on the node has no IP), `datastore.rs` and `pool.rs` (the datastore and the
 //! pure pool rules), `cluster.rs` (every node's ipamd as the kubelet's CNI).
 
+mod ahead;
 mod calls;
 mod cards;
 mod cluster;
@@ -352,6 +353,8 @@ pub struct NodeIpamd {
     dormant: Option<dormant::Dormant>,
     /// The last failed request, until a request succeeds.
     last_failure: Option<Failure>,
+    /// A refused request the loop carries instead of a wake (`ahead.rs`).
+    ahead: Option<ahead::Ahead>,
     /// Failed requests repeating the last one, not yet recorded (`Fact::Ec2Repeats`).
     repeats: Option<calls::Repeats>,
     /// Which kinds of row the current failure streak has shown once already
@@ -378,6 +381,10 @@ pub struct NodeIpamd {
     pub homed_pods: u64,
     /// Addresses those pods got (addresses).
     pub homed_addresses: u64,
+    /// Refused requests carried ahead of their instant and counted (`ahead.rs`).
+    pub ahead_counted: u64,
+    /// … whose wake was put back as an event because something looked first.
+    pub ahead_put_back: u64,
 }
 
 impl NodeIpamd {
@@ -439,6 +446,9 @@ impl NodeIpamd {
             counters: AwsNodeCounters::default(),
             dormant: None,
             last_failure: None,
+            ahead: None,
+            ahead_counted: 0,
+            ahead_put_back: 0,
             repeats: None,
             shown: 0,
             v6: None,

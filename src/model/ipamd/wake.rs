@@ -12,6 +12,7 @@ impl NodeIpamd {
         if gen != self.gen {
             return;
         }
+        self.settle_ahead(ctx);
         let step = std::mem::take(&mut self.step);
         let error = self.call_error.take();
         match (step, error) {
