@@ -22,6 +22,10 @@
 //! A node never goes dormant while anything could act without a tick: orphan ENIs or
 //! unreleased addresses (reconcile would act), an ENI carried over a restart. (An ENI
 //! being created or freed is held by a step, so its tick was not idle.)
+//!
+//! A busy node's reconcile that can do nothing but set `lastNodeIPPoolAction` is passed
+//! the same way: applied when the tick ends, the next tick scheduled as of its instant
+//! ([`NodeIpamd::pass_idle_reconcile`]).
 
 use super::{Ctx, NodeIpamd, Step, DECREASE_INTERVAL, INSUFFICIENT_COOLDOWN, RECONCILE_INTERVAL};
 use crate::engine::{EventQueue, Key};

@@ -6,7 +6,8 @@
 //! random streams; what it shares with other nodes (the EC2 account, the subnets, the
 //! recorder, the event queue) it reaches through a [`Ctx`] for one call.
 //!
-//! Files: `calls.rs` (EC2 calls through the SDK's retryer, ipamd's own retries), `init.rs`
+//! Files: `calls.rs` (EC2 calls through the SDK's retryer, ipamd's own retries),
+//! `ahead.rs` (a refused retry counted without its wake), `init.rs`
 //! (`nodeInit`, restarts, termination), `tick.rs` (`updateIPPoolIfRequired`: increase,
 //! decrease, `tryFreeENI`, reconcile), `eni.rs` (creating, attaching, setting up, freeing
 //! and leaking ENIs), `step.rs` (the loop's steps, each carrying the data of the routine
