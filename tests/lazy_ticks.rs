@@ -351,17 +351,17 @@ workloads:
     assert!(saved <= 24 + 120, "saved {saved} events of {eager}");
 }
 
-/// Refused requests carried ahead of their wake (`src/model/ipamd/ahead.rs`): under a
-/// bucket that refuses almost everything, with aws-node restarting on every node now and
-/// then, the lazy loop skips most one-address retries of `tryAssignIPs`, puts a skipped
-/// wake back when a restart comes before it, and writes the eager loop's bytes.
-#[test]
-fn refused_retries_carried_ahead_write_the_eager_bytes() {
-    // 200 m5.xlarge, 2,000 pods at 1 min, WARM_IP_TARGET 2 (so the pools grow by
-    // AssignPrivateIpAddresses on ENIs with room), one mutating token a second, no SDK
-    // retries, 400 ms per refused request: each tick's assignment is refused, and its
-    // one-address retry 400 ms later falls in the same second (so is certain to be
-    // refused) when the first came in the first 0.6 s of a second.
+/// Refused requests carried ahead of their wake (`src/model/ipamd/ahead.rs`) under a bucket
+/// that refuses almost everything, with aws-node restarting on every node now and then:
+/// the lazy loop skips most one-address retries of `tryAssignIPs` (and with them, when
+/// nothing else is due, the end of the tick), puts a skipped wake back when a restart
+/// comes before it, and writes the eager loop's bytes. Returns the requests counted ahead
+/// and the wakes put back.
+fn restarts_while_refused(cni: &str, replicas: u32) -> (u64, u64) {
+    // 200 m5.xlarge, one mutating token a second, no SDK retries, 400 ms per refused
+    // request: each tick's assignment is refused, and its one-address retry 400 ms later
+    // falls in the same second (so is certain to be refused) when the first came in the
+    // first 0.6 s of a second.
     let (nodes, restarts_each) = (200u32, 6u32);
     let mut yaml = format!(
         "name: restarts-while-refused
@@ -372,14 +372,13 @@ subnets:
   - {{name: s0, cidr: 10.0.0.0/18}}
 nodegroups:
   - {{name: workers, instance_type: m5.xlarge, count: {nodes}, subnet: s0}}
-cni: {{WARM_IP_TARGET: 2}}
-ec2:
+{cni}ec2:
   error_latency: 400ms
   throttling:
     mutating: {{bucket: 1, refill: 1}}
   retry: {{max_attempts: 1}}
 workloads:
-  - {{name: web, at: 1m, replicas: 2000}}
+  - {{name: web, at: 1m, replicas: {replicas}}}
 faults:
   aws_node_restarts:
 "
@@ -407,11 +406,30 @@ faults:
     let ip = &world.ipamd().nodes;
     let counted: u64 = ip.iter().map(|n| n.ahead_counted).sum();
     let put_back: u64 = ip.iter().map(|n| n.ahead_put_back).sum();
-    // Each skipped wake is one event fewer; a put-back one is handled after all.
+    // each request counted ahead is a wake fewer (two when the tick's end went with it)
+    assert!(eager - lazy >= counted, "lazy {lazy}, eager {eager}");
+    (counted, put_back)
+}
+
+/// With WARM_IP_TARGET 2 each tick asks `tryFreeENI` to look at the pool, so only the
+/// one-address retry is carried, not the tick's end.
+#[test]
+fn refused_retries_carried_ahead_write_the_eager_bytes() {
+    let (counted, put_back) = restarts_while_refused("cni: {WARM_IP_TARGET: 2}\n", 2000);
     assert!(counted > 1_000, "counted {counted}, put back {put_back}");
     // 1,200 restarts, each on a node that is refused in a 0.4 s window of its ~5.4 s
     // cycle about 60 % of the time: about 1,200 × 0.6 × 0.4 / 5.4 ≈ 50 restarts fall in a
-    // window while the pool still grows (fewer once it is full); at least a few do.
+    // window while the pools still grow (fewer once they are full); at least a few do.
     assert!(put_back >= 3, "counted {counted}, put back {put_back}");
-    assert!(eager - lazy >= counted, "lazy {lazy}, eager {eager}");
+}
+
+/// With the default warm pool the tick's end is carried too: a restart can fall before
+/// the retry or between it and the tick's end, and either wake is put back.
+#[test]
+fn refused_retries_and_tick_ends_carried_ahead_write_the_eager_bytes() {
+    // 30 pods per node: the pools grow by assignments to ENIs with room for the whole run
+    let (counted, put_back) = restarts_while_refused("", 6000);
+    assert!(counted > 1_000, "counted {counted}, put back {put_back}");
+    // the window is 0.8 s of each ~5.8 s cycle now (retry, then the tick's end)
+    assert!(put_back >= 3, "counted {counted}, put back {put_back}");
 }

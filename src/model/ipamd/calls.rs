@@ -16,7 +16,7 @@ const SHOWN_RETRY: u8 = 1;
 /// … its first `ec2_failed` row.
 const SHOWN_FAILED: u8 = 2;
 /// … its first `increase_failed` row.
-const SHOWN_STEP: u8 = 4;
+pub(super) const SHOWN_STEP: u8 = 4;
 
 /// Failed requests repeating the node's last failed one (same action, same error), with no
 /// success in between, beyond the first row of each kind.

@@ -126,17 +126,12 @@ impl NodeIpamd {
     /// period (a restart, the only thing that could come between, resets
     /// `lastNodeIPPoolAction` itself). Returns false when the reconcile must run.
     pub(super) fn pass_idle_reconcile(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if !self.conf.lazy || !self.orphans.is_empty() || !self.unreleased.is_empty() {
+        if !self.reconcile_passes() {
             return false;
         }
         let h = self.half_period();
         let at = ctx.now + h;
-        if self
-            .last_pool_action
-            .is_none_or(|t| at.since(t) > RECONCILE_INTERVAL)
-        {
-            self.last_pool_action = Some(at);
-        }
+        self.reconcile_effect(at);
         self.call_error = None;
         self.step = Step::PoolUpdate;
         let wake = Event::IpamdWake {
@@ -146,6 +141,23 @@ impl NodeIpamd {
         ctx.queue
             .schedule_as_of(at + h, at, Self::rank(ctx.node), wake);
         true
+    }
+
+    /// Whether the next reconcile can do nothing but set `lastNodeIPPoolAction` (and the
+    /// loop passes it: lazy ticks).
+    pub(super) fn reconcile_passes(&self) -> bool {
+        self.conf.lazy && self.orphans.is_empty() && self.unreleased.is_empty()
+    }
+
+    /// What an idle reconcile at `at` does: `lastNodeIPPoolAction` set when more than 60 s
+    /// passed since it.
+    pub(super) fn reconcile_effect(&mut self, at: SimTime) {
+        if self
+            .last_pool_action
+            .is_none_or(|t| at.since(t) > RECONCILE_INTERVAL)
+        {
+            self.last_pool_action = Some(at);
+        }
     }
 
     /// The earliest instant after `now` at which time alone could change an idle tick's

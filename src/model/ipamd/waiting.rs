@@ -89,7 +89,7 @@ impl NodeIpamd {
             return (WaitCause::KubeletRetry, None);
         }
         let growth = if k == self.card {
-            self.growth_in_flight()
+            self.growth_at(now)
         } else {
             None
         };
@@ -157,19 +157,41 @@ impl NodeIpamd {
         cause_at: impl Fn(&Self, SimTime) -> (WaitCause, Option<SimTime>),
     ) {
         out.clear();
+        // A growth call the loop carries ahead ends at a known instant (`ahead.rs`): the
+        // causes until then, then from then on, each walked as the event at that instant
+        // would walk them.
+        let ends = self.growth_ends().filter(|&e| e > now);
         let mut at = now;
-        // Each change ends one of three time-limited states (cooling, back-off,
-        // throttle memory); cooling may end address by address, so bound the walk
-        // (several cards: more states, a longer walk).
-        for _ in 0..8 * usize::from(self.conf.cards) {
-            let (cause, until) = cause_at(self, at);
-            if out.last().is_none_or(|c| c.cause != cause) {
-                out.push(CauseChange { from: at, cause });
+        for stop in [ends, None] {
+            // Each change ends one of three time-limited states (cooling, back-off,
+            // throttle memory); cooling may end address by address, so bound the walk
+            // (several cards: more states, a longer walk).
+            for _ in 0..8 * usize::from(self.conf.cards) {
+                if stop.is_some_and(|e| at >= e) {
+                    break;
+                }
+                let (cause, until) = cause_at(self, at);
+                if out.last().is_none_or(|c| c.cause != cause) {
+                    out.push(CauseChange { from: at, cause });
+                }
+                match until {
+                    Some(u) if u > at => at = u,
+                    _ => break,
+                }
             }
-            match until {
-                Some(u) if u > at => at = u,
-                _ => return,
+            match stop {
+                Some(e) => at = e,
+                None => return,
             }
+        }
+    }
+
+    /// [`NodeIpamd::growth_in_flight`] at `t`, with a carried-ahead growth call ended at
+    /// its instant.
+    fn growth_at(&self, t: SimTime) -> Option<bool> {
+        match self.growth_ends() {
+            Some(e) if t < e => Some(true),
+            _ => self.growth_in_flight(),
         }
     }
 
