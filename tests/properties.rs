@@ -1370,8 +1370,13 @@ fn check_run(sc: &Scenario, run: &Run) -> Result<(), TestCaseError> {
             }
         }
     }
+    // (a mutated scenario may have no node group left: its nodes come from elsewhere)
     let cards = if sc.cni.enable_multi_nic {
-        sc.nodegroups[0].instance_type.cards() as u32
+        sc.nodegroups
+            .iter()
+            .map(|g| g.instance_type.cards() as u32)
+            .max()
+            .unwrap_or(1)
     } else {
         1
     };
