@@ -117,11 +117,6 @@ impl NodeIpamd {
         if wake_at.micros() / every >= now.micros().div_ceil(every) {
             return false;
         }
-        let rank = u64::from(ctx.node.0);
-        let wake = Event::IpamdWake {
-            node: ctx.node,
-            gen: self.gen,
-        };
         // the tick's end too, when the wake after it comes before any sample and the
         // run's end (what is carried is counted then)
         let h = self.half_period();
@@ -142,12 +137,7 @@ impl NodeIpamd {
         });
         if end.is_some() {
             // what the tick's end leaves: no call, its reconcile passed, the next tick
-            self.step = Step::PoolUpdate;
-            self.call_error = None;
-            let reconcile = wake_at + h;
-            self.reconcile_effect(reconcile);
-            ctx.queue
-                .schedule_as_of(reconcile + h, reconcile, rank, wake);
+            self.reconcile_passed(ctx, wake_at);
             return true;
         }
         // what the skipped wake leaves: the one-address retry, failed
@@ -157,21 +147,25 @@ impl NodeIpamd {
             retry: true,
             fill,
         };
-        ctx.queue.schedule_as_of(wake_at, at, rank, wake);
+        let wake = Event::IpamdWake {
+            node: ctx.node,
+            gen: self.gen,
+        };
+        ctx.queue
+            .schedule_as_of(wake_at, at, Self::rank(ctx.node), wake);
         true
     }
 
     /// Whether the wake after a failed one-address retry is certain to do nothing but end
     /// the tick and pass its reconcile: its `increase_failed` row already shown in this
     /// failure streak, a tick's increase (not pre-scaling), no `tryFreeENI` asked, no
-    /// release in the tick, one card, and nothing for reconcile to do (only the loop
-    /// changes any of these, and it sleeps until then).
+    /// release in the tick, and nothing for reconcile to do (which also means lazy
+    /// ticks, so one card); only the loop changes any of these, and it sleeps until then.
     fn tick_end_certain(&self) -> bool {
         self.shown & SHOWN_STEP != 0
             && self.caller == Caller::Tick
             && !self.remove_extra
             && !self.decreased
-            && self.conf.cards <= 1
             && self.reconcile_passes()
     }
 
@@ -188,7 +182,7 @@ impl NodeIpamd {
         let Some(a) = self.ahead.take() else {
             return;
         };
-        let rank = u64::from(ctx.node.0);
+        let rank = Self::rank(ctx.node);
         let k = ctx.queue.current();
         let before = |at: SimTime, sched: SimTime| (at, sched, rank) < (k.time, k.sched, k.rank);
         if !before(a.at, a.sched) {
@@ -242,6 +236,6 @@ impl NodeIpamd {
             gen: self.gen,
         };
         ctx.queue
-            .schedule_as_of(at, sched, u64::from(ctx.node.0), wake);
+            .schedule_as_of(at, sched, Self::rank(ctx.node), wake);
     }
 }

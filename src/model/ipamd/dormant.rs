@@ -77,7 +77,7 @@ impl NodeIpamd {
         h + h
     }
 
-    fn rank(node: NodeId) -> u64 {
+    pub(super) fn rank(node: NodeId) -> u64 {
         u64::from(node.0)
     }
 
@@ -129,8 +129,16 @@ impl NodeIpamd {
         if !self.reconcile_passes() {
             return false;
         }
+        self.reconcile_passed(ctx, ctx.now);
+        true
+    }
+
+    /// The tick ended at `tick_end` and its reconcile, half a period later, is passed:
+    /// its effect applied, no call left, the next tick scheduled as of the reconcile's
+    /// instant with the node's rank.
+    pub(super) fn reconcile_passed(&mut self, ctx: &mut Ctx<'_>, tick_end: SimTime) {
         let h = self.half_period();
-        let at = ctx.now + h;
+        let at = tick_end + h;
         self.reconcile_effect(at);
         self.call_error = None;
         self.step = Step::PoolUpdate;
@@ -140,7 +148,6 @@ impl NodeIpamd {
         };
         ctx.queue
             .schedule_as_of(at + h, at, Self::rank(ctx.node), wake);
-        true
     }
 
     /// Whether the next reconcile can do nothing but set `lastNodeIPPoolAction` (and the
