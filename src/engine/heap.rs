@@ -31,6 +31,11 @@ impl<T: Ord> Heap<T> {
         self.data.first()
     }
 
+    /// The second smallest element: the smallest of the root's children.
+    pub fn peek_second(&self) -> Option<&T> {
+        self.data.get(1..self.data.len().min(5))?.iter().min()
+    }
+
     /// Adds an element.
     pub fn push(&mut self, x: T) {
         self.data.push(x);
@@ -98,6 +103,10 @@ mod tests {
                 assert_eq!(h.pop(), Some(want));
             }
             assert_eq!(h.len(), reference.len());
+            // the second smallest, by a scan of the reference
+            let first = reference.iter().min();
+            let second = reference.iter().filter(|&x| Some(x) != first).min();
+            assert_eq!(h.peek_second(), second);
         }
         reference.sort_unstable();
         for want in reference {

@@ -17,11 +17,12 @@
 //! many events, between events and between the rows of a sample alike ([`Watch`]).
 
 mod heap;
+mod ladder;
 pub mod prefetch;
 pub mod pulse;
 
 use crate::time::{SimDuration, SimTime};
-use heap::Heap;
+use ladder::{Ladder, Timed};
 use std::cmp::Ordering;
 
 /// Where an event stands in the total order of the run.
@@ -67,6 +68,12 @@ impl<E> Entry<E> {
     }
 }
 
+impl<E> Timed for Entry<E> {
+    fn time(&self) -> u64 {
+        self.time
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
         (self.time, self.sched, self.rank_seq) == (other.time, other.sched, other.rank_seq)
@@ -86,7 +93,7 @@ impl<E> Ord for Entry<E> {
 
 /// A priority queue of future events.
 pub struct EventQueue<E> {
-    heap: Heap<Entry<E>>,
+    heap: Ladder<Entry<E>>,
     next_seq: u64,
     /// The key of the event being handled (time zero before the first).
     current: Key,
@@ -102,7 +109,7 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: Heap::with_capacity(1024),
+            heap: Ladder::new(),
             next_seq: 0,
             current: Key {
                 time: SimTime::ZERO,
@@ -191,6 +198,12 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|e| &e.event)
     }
 
+    /// The pending event after the earliest, when it is known without a search (the
+    /// engine's hint for [`Model::prefetch_ahead`]).
+    pub fn peek_second_event(&self) -> Option<&E> {
+        self.heap.peek_second().map(|e| &e.event)
+    }
+
     /// Removes and returns the earliest event; it becomes the current one.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = self.heap.pop()?;
@@ -219,6 +232,11 @@ pub trait Model {
     /// earliest pending one then): a model may start loading the state it will touch
     /// ([`prefetch::prefetch`]). Nothing may change: the default does nothing.
     fn prefetch(&self, _next: &Self::Event) {}
+    /// The same hint one event further ahead (the event after `next`, when the queue knows
+    /// it), given before [`Model::prefetch`]: a model may start loading what it needs to
+    /// read to know what the event after will touch, so that by then [`Model::prefetch`]
+    /// can follow it without waiting. Nothing may change: the default does nothing.
+    fn prefetch_ahead(&self, _after_next: &Self::Event) {}
     /// Records a sample at `now`, after every event at `now` has run. A long sample asks
     /// `watch` between its rows ([`Watch::go_on`]) and may stop half-way when told to: the
     /// run is then abandoned.
@@ -307,6 +325,9 @@ pub fn run<M: Model>(
             break;
         }
         let (now, event) = queue.pop().expect("peeked");
+        if let Some(after_next) = queue.peek_second_event() {
+            model.prefetch_ahead(after_next);
+        }
         if let Some(next) = queue.peek_event() {
             model.prefetch(next);
         }

@@ -19,3 +19,20 @@ pub fn prefetch<T>(r: &T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = r;
 }
+
+/// Cache line size assumed (bytes).
+const LINE: usize = 64;
+
+/// Asks for every cache line of `*r` to be loaded (for a record whose fields are read
+/// together, larger than a line).
+#[inline(always)]
+pub fn prefetch_whole<T>(r: &T) {
+    let base = (r as *const T).cast::<u8>();
+    let mut off = 0;
+    while off < std::mem::size_of::<T>() {
+        // SAFETY: `off` is inside `*r`, so the pointer stays within one object (`add`'s
+        // requirement); it is only handed to the prefetch hint, never read.
+        prefetch(unsafe { &*base.add(off) });
+        off += LINE;
+    }
+}

@@ -28,7 +28,7 @@ use std::thread::JoinHandle;
 pub const BATCH_ROWS: usize = 1024;
 
 /// Full batches the channel holds before the simulation thread waits for the writer.
-pub const BATCHES_IN_FLIGHT: usize = 4;
+pub const BATCHES_IN_FLIGHT: usize = 64;
 
 /// A [`Recorder`] that hands rows to a [`CsvRecorder`] on a writer thread.
 pub struct ThreadedRecorder {

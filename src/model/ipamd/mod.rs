@@ -399,6 +399,15 @@ impl NodeIpamd {
         prefetch(&self.conf);
         prefetch(&self.rng.ec2);
         prefetch(&self.ds);
+        prefetch(&self.dormant);
+    }
+
+    /// Starts loading the datastore's ENI list (read once [`NodeIpamd::prefetch`]'s lines
+    /// are in).
+    pub fn prefetch_enis(&self) {
+        for eni in self.ds.enis() {
+            crate::engine::prefetch::prefetch_whole(eni);
+        }
     }
 
     /// A node's ipamd before its instance has booted.

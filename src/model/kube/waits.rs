@@ -60,8 +60,14 @@ impl Kube {
             prefetch(n);
         }
         if let Some(p) = pod.and_then(|p| self.pods.get(p.index())) {
-            prefetch(p);
+            crate::engine::prefetch::prefetch_whole(p);
         }
+    }
+
+    /// The node pod `pod` is bound to, if any (for a prefetch hint: no check of the pod's
+    /// life).
+    pub fn pod_node(&self, pod: PodId) -> Option<NodeId> {
+        self.pods.get(pod.index()).and_then(|p| p.node)
     }
 
     /// Queues `node` for a cause update at the end of the event.

@@ -410,19 +410,48 @@ pub struct NodeView<'a> {
     pub ipamd: &'a NodeIpamd,
 }
 
+impl<R: Recorder> World<R> {
+    /// Starts loading node `node`'s ipamd, instance and kube records.
+    fn prefetch_node(&self, node: NodeId) {
+        if let Some(ip) = self.ipamd.nodes.get(node.index()) {
+            ip.prefetch();
+        }
+        self.nodes.prefetch(node);
+        self.kube.prefetch(Some(node), None);
+    }
+}
+
 impl<R: Recorder> Model for World<R> {
     type Event = Event;
 
+    /// Two events ahead: a wake's node records, a pod event's pod record (which names its
+    /// node, for [`Model::prefetch`] to follow).
+    fn prefetch_ahead(&self, after_next: &Event) {
+        match *after_next {
+            Event::IpamdWake { node, .. } => self.prefetch_node(node),
+            Event::KubeletRetry { pod, .. } | Event::PodExpire { pod, .. } => {
+                self.kube.prefetch(None, Some(pod))
+            }
+            _ => {}
+        }
+    }
+
+    /// The next event: a wake's node records and its ENI list; a pod event's pod record
+    /// and, when its node is known, that node's records.
     fn prefetch(&self, next: &Event) {
         match *next {
             Event::IpamdWake { node, .. } => {
+                self.prefetch_node(node);
                 if let Some(ip) = self.ipamd.nodes.get(node.index()) {
-                    ip.prefetch();
+                    ip.prefetch_enis();
                 }
-                self.nodes.prefetch(node);
-                self.kube.prefetch(Some(node), None);
             }
-            Event::KubeletRetry { pod, .. } => self.kube.prefetch(None, Some(pod)),
+            Event::KubeletRetry { pod, .. } | Event::PodExpire { pod, .. } => {
+                self.kube.prefetch(None, Some(pod));
+                if let Some(node) = self.kube.pod_node(pod) {
+                    self.prefetch_node(node);
+                }
+            }
             _ => {}
         }
     }
