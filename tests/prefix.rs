@@ -389,7 +389,7 @@ fn check_allocation_invariants(w: &World<MemoryRecorder>, label: &str) {
                 }
             }
             for s in e.slots() {
-                if let Some(pod) = s.pod {
+                if let Some(pod) = s.pod() {
                     let p = &w.pods()[pod.index()];
                     assert_eq!(
                         p.ip,

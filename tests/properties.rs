@@ -1728,7 +1728,7 @@ fn check_datastores(w: &World<Tee>) -> Result<(), TestCaseError> {
                     ensure!(p.base % 16 == 0, "prefix {:#x} not aligned", p.base);
                 }
                 for s in e.slots() {
-                    if let Some(pod) = s.pod {
+                    if let Some(pod) = s.pod() {
                         let p = &w.pods()[pod.index()];
                         let extra = homed.iter().any(|(q, h)| {
                             *q == pod && h.card == card && h.eni == e.id && h.addr == s.addr

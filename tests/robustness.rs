@@ -27,7 +27,7 @@ fn check(w: &World<MemoryRecorder>, label: &str) {
                 );
             }
             for s in e.slots() {
-                if let Some(pod) = s.pod {
+                if let Some(pod) = s.pod() {
                     assert_eq!(
                         w.pods()[pod.index()].ip,
                         Some(Lease::v4(Some(e.id), Ipv4(s.addr))),

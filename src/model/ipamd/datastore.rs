@@ -22,7 +22,10 @@ pub const MIN_ENI_LIFETIME: SimDuration = SimDuration::from_secs(60);
 ///
 /// Its statistics are counters kept as addresses come and go, so [`Datastore::stats`] does
 /// not rescan the slots: only the cooling count needs time, and it comes from the queue of
-/// recent releases (the ones still inside the cooldown), each checked against its slot.
+/// recent releases (the ones still inside the cooldown). A release inside the cooldown is
+/// still its slot's last: an address is taken again, or its release forgotten, only once
+/// out of cooldown, and a CIDR or ENI removed takes its releases out of the queue; so the
+/// count reads the queue alone (debug builds check each entry against its slot).
 #[derive(Clone, Debug, Default)]
 pub struct Datastore {
     /// ENIs in device-index order.
@@ -72,14 +75,12 @@ impl Datastore {
     /// `GetIPStats` (spec §c.1), from the counters and the recent releases.
     pub fn stats(&self, now: SimTime) -> PoolStats {
         let mut cooldown = 0;
-        for &Release { at: t, eni, addr } in self.released.iter().rev() {
-            if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+        for r in self.released.iter().rev() {
+            if !pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
                 break;
             }
-            let still = self
-                .slot(eni, addr)
-                .is_some_and(|s| s.pod.is_none() && s.unassigned_at == Some(t));
-            cooldown += u32::from(still);
+            self.debug_check_release(r);
+            cooldown += 1;
         }
         let s = PoolStats {
             total: self.total,
@@ -96,16 +97,12 @@ impl Datastore {
     /// may be assigned), or `None` if none is cooling.
     pub fn cooling_ends(&self, now: SimTime) -> Option<SimTime> {
         let mut oldest = None;
-        for &Release { at: t, eni, addr } in self.released.iter().rev() {
-            if !pool::is_cooling(now.micros(), t.micros(), self.cooldown_s) {
+        for r in self.released.iter().rev() {
+            if !pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
                 break;
             }
-            let still = self
-                .slot(eni, addr)
-                .is_some_and(|s| s.pod.is_none() && s.unassigned_at == Some(t));
-            if still {
-                oldest = Some(t);
-            }
+            self.debug_check_release(r);
+            oldest = Some(r.at);
         }
         // cooling while `now − t ≤ cooldown`, so assignable from `t + cooldown + 1 µs`
         let cooldown_us = u64::try_from(self.cooldown_s)
@@ -120,6 +117,19 @@ impl Datastore {
         self.enis
             .iter()
             .any(|e| e.cidrs() < max_cidrs && !(skip_primary && e.is_primary))
+    }
+
+    /// Debug builds: a release inside the cooldown is still its slot's last (see
+    /// [`Datastore`]).
+    fn debug_check_release(&self, r: &Release) {
+        debug_assert!(
+            self.slot(r.eni, r.addr)
+                .is_some_and(|s| s.released_at(r.at)),
+            "release of {} on eni-{} at {} µs is no longer its slot's",
+            r.addr,
+            r.eni.0,
+            r.at.micros()
+        );
     }
 
     /// The slot of `addr` on ENI `eni`, if both are still there.
@@ -155,7 +165,7 @@ impl Datastore {
             }
             for slot in &eni.ips {
                 s.total += 1;
-                if slot.pod.is_some() {
+                if !slot.is_free() {
                     s.assigned += 1;
                 } else if slot.cooling(now, self.cooldown_s) {
                     s.cooldown += 1;
@@ -182,6 +192,7 @@ impl Datastore {
     /// datastore).
     pub fn remove_eni(&mut self, id: EniId) -> Option<Eni> {
         let eni = self.enis.remove(self.position(id)?);
+        self.released.retain(|r| r.eni != id);
         self.total -= eni.total();
         self.assigned -= eni.assigned;
         self.prefixes -= eni.prefixes.len() as u32;
@@ -295,11 +306,10 @@ impl Datastore {
             let m = eni.ips.len();
             for j in 0..m {
                 let slot = &mut eni.ips[(ip_rot as usize + j) % m];
-                if slot.pod.is_some() || slot.cooling(now, cooldown_s) {
+                if !slot.is_free() || slot.cooling(now, cooldown_s) {
                     continue;
                 }
-                slot.pod = Some(pod);
-                slot.unassigned_at = None;
+                slot.take_for(pod);
                 eni.assigned += 1;
                 self.assigned += 1;
                 return Some((eni.id, slot.addr));
@@ -331,9 +341,8 @@ impl Datastore {
             },
         };
         match slot {
-            Some(slot) if slot.pod == Some(pod) => {
-                slot.pod = None;
-                slot.unassigned_at = Some(now);
+            Some(slot) if slot.pod() == Some(pod) => {
+                slot.release_at(now);
                 if let Some(used) = prefix_used {
                     *used -= 1;
                     if *used == 0 {
@@ -442,6 +451,12 @@ impl Datastore {
             }
             let taken = &out[start..];
             eni.prefixes.retain(|p| !taken.contains(&p.base));
+            self.released.retain(|r| {
+                r.eni != id
+                    || !taken
+                        .iter()
+                        .any(|&b| r.addr.wrapping_sub(b) < IPS_PER_PREFIX)
+            });
             let n = taken.len() as u32;
             self.total -= IPS_PER_PREFIX * n;
             self.prefixes -= n;
@@ -453,12 +468,14 @@ impl Datastore {
                     break;
                 }
                 let slot = eni.ips[(rot as usize + j) % m];
-                if slot.pod.is_none() {
+                if slot.is_free() {
                     out.push(slot.addr);
                 }
             }
             let taken = &out[start..];
             eni.ips.retain(|s| !taken.contains(&s.addr));
+            self.released
+                .retain(|r| r.eni != id || !taken.contains(&r.addr));
             self.total -= taken.len() as u32;
         }
         (out.len() - start) as u32

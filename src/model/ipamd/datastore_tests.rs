@@ -89,7 +89,7 @@ fn c22_young_and_cooling_block_free() {
     ds.add_eni(e2);
     ds.assign(SimTime::ZERO, PodId(1), 0, 0);
     ds.assign(SimTime::ZERO, PodId(2), 0, 0);
-    ds.enis[1].ips[0].unassigned_at = Some(SimTime(95_000_000));
+    ds.enis[1].ips[0].release_at(SimTime(95_000_000));
     let none = Targets {
         warm_eni: 1,
         ..Targets::default()
@@ -118,6 +118,59 @@ fn take_freeable_ignores_cooldown() {
     assert_eq!(n, 2);
     assert_eq!(out, vec![2, 3]);
     assert_eq!(ds.enis[0].ips.len(), 1);
+}
+
+/// A cooling address released to EC2 (C17: cooldown does not protect it) takes its
+/// release with it: when the same address comes back (a later `AssignPrivateIpAddresses`
+/// may hand it out again) it is a fresh slot, not cooling. Derivation: ENI 1 with 1 and 2,
+/// pods on both; pod 8 leaves 2 at 5 µs (C 1); the one free CIDR, 2, is released (T 1,
+/// C 0); 2 comes back at 6 µs: T 2, U 1, C 0, and pod 9 may take it at once.
+#[test]
+fn a_released_cidr_takes_its_cooling_with_it() {
+    let mut ds = Datastore::new(30, false);
+    ds.add_eni(eni(1, true, &[1, 2]));
+    ds.assign(SimTime::ZERO, PodId(7), 0, 0); // takes 1
+    ds.assign(SimTime::ZERO, PodId(8), 0, 0); // takes 2
+    ds.unassign(SimTime(5), EniId(1), 2, PodId(8));
+    assert_eq!(ds.stats(SimTime(5)).cooldown, 1);
+    let mut out = vec![];
+    assert_eq!(ds.take_freeable(EniId(1), 5, 0, &mut out), 1);
+    assert_eq!(out, vec![2]);
+    assert_eq!(ds.stats(SimTime(6)).cooldown, 0);
+    assert!(ds.add_ips(EniId(1), &[2]));
+    let s = ds.stats(SimTime(6));
+    assert_eq!((s.total, s.assigned, s.cooldown), (2, 1, 0));
+    assert_eq!(ds.cooling_ends(SimTime(6)), None);
+    assert_eq!(ds.assign(SimTime(6), PodId(9), 0, 0), Some((EniId(1), 2)));
+}
+
+/// The same for a prefix (its 16 addresses) and for a whole ENI: a /28 with one cooling
+/// address is released (it has no assigned address) and comes back, and an ENI with a
+/// cooling address is removed: nothing cools after either.
+#[test]
+fn a_released_prefix_or_eni_takes_its_cooling_with_it() {
+    let base = 0x0a00_0000;
+    let mut ds = pd_store(&[&[base], &[base + 16]]);
+    // pod 1 takes base on ENI 1 (rotation 0), pod 2 base + 16 on ENI 2 (rotation 1)
+    assert_eq!(
+        ds.assign(SimTime::ZERO, PodId(1), 0, 0),
+        Some((EniId(1), base))
+    );
+    assert_eq!(
+        ds.assign(SimTime::ZERO, PodId(2), 1, 0),
+        Some((EniId(2), base + 16))
+    );
+    ds.unassign(SimTime(1), EniId(1), base, PodId(1));
+    ds.unassign(SimTime(2), EniId(2), base + 16, PodId(2));
+    assert_eq!(ds.stats(SimTime(3)).cooldown, 2);
+    let mut out = vec![];
+    assert_eq!(ds.take_freeable(EniId(1), 1, 0, &mut out), 1);
+    assert_eq!(ds.stats(SimTime(3)).cooldown, 1);
+    assert!(ds.add_prefixes(EniId(1), &[base]));
+    assert!(ds.remove_eni(EniId(2)).is_some());
+    let s = ds.stats(SimTime(3));
+    assert_eq!((s.total, s.assigned, s.cooldown), (16, 0, 0));
+    assert_eq!(ds.cooling_ends(SimTime(3)), None);
 }
 
 fn pd_store(prefix_bases: &[&[u32]]) -> Datastore {
