@@ -55,13 +55,23 @@ impl Kube {
     /// Starts loading node `node`'s and pod `pod`'s state, which the next event reads
     /// ([`crate::engine::prefetch`]).
     pub fn prefetch(&self, node: Option<NodeId>, pod: Option<PodId>) {
-        use crate::engine::prefetch::prefetch;
+        use crate::engine::prefetch::prefetch_whole;
         if let Some(n) = node.and_then(|n| self.nodes.get(n.index())) {
-            prefetch(n);
+            prefetch_whole(n);
         }
         if let Some(p) = pod.and_then(|p| self.pods.get(p.index())) {
+            prefetch_whole(p);
+        }
+    }
+
+    /// Starts loading the record of the slot a new pod will reuse, and returns the node the
+    /// scheduler would pick now, for the caller to load (a hint only: the event before may
+    /// change the pick).
+    pub fn prefetch_arrival(&self) -> Option<NodeId> {
+        if let Some(p) = self.free.last().and_then(|p| self.pods.get(p.index())) {
             crate::engine::prefetch::prefetch_whole(p);
         }
+        self.schedulable.first().map(|&(_, n)| n)
     }
 
     /// The node pod `pod` is bound to, if any (for a prefetch hint: no check of the pod's

@@ -452,6 +452,11 @@ impl<R: Recorder> Model for World<R> {
                     self.prefetch_node(node);
                 }
             }
+            Event::WorkloadArrival { .. } => {
+                if let Some(node) = self.kube.prefetch_arrival() {
+                    self.prefetch_node(node);
+                }
+            }
             _ => {}
         }
     }
