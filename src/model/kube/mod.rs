@@ -9,6 +9,7 @@
 mod dormant;
 pub mod podeni;
 pub mod pods;
+mod ranked;
 mod retries;
 mod scheduler;
 pub mod sources;
@@ -28,7 +29,7 @@ use crate::engine::EventQueue;
 use crate::scenario::{Scenario, SchedulerPolicy, WorkloadSource};
 use crate::time::SimTime;
 use pods::{NameSuffix, Owner, Pod, PodName};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Why a CNI ADD found no address, as the address manager reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,7 +185,7 @@ pub struct Kube {
     /// Unschedulable pods in arrival order (stale entries skipped lazily).
     pending: VecDeque<PodLife>,
     /// Ready nodes with a free slot, keyed for the scheduler policy.
-    schedulable: BTreeSet<(u32, NodeId)>,
+    schedulable: ranked::RankedNodes,
     policy: SchedulerPolicy,
     /// Churn and trace workloads' run state.
     sources: sources::SourceState,
@@ -234,7 +235,9 @@ impl Kube {
             workload_pods: vec![Vec::new(); n],
             workload_next: vec![1; n],
             pending: VecDeque::new(),
-            schedulable: BTreeSet::new(),
+            schedulable: ranked::RankedNodes::new(
+                sc.scheduler.policy == SchedulerPolicy::MostAllocated,
+            ),
             policy: sc.scheduler.policy,
             sources: sources::SourceState::default(),
             dirty: Vec::new(),

@@ -53,12 +53,11 @@ impl Kube {
     /// changed.
     pub(super) fn reindex_node(&mut self, node: NodeId, old_bound: u32, was_eligible: bool) {
         if was_eligible {
-            let key = self.sched_key(old_bound);
-            self.schedulable.remove(&(key, node));
+            self.schedulable.remove(old_bound, node.index());
         }
         if self.eligible(node) {
-            let key = self.sched_key(self.nodes[node.index()].bound);
-            self.schedulable.insert((key, node));
+            let bound = self.nodes[node.index()].bound;
+            self.schedulable.insert(bound, node.index());
         }
         self.reindex_pod_eni(node);
     }
@@ -103,7 +102,7 @@ impl Kube {
         let best = if self.pods[pod.index()].pod_eni {
             self.pod_eni_node()
         } else {
-            self.schedulable.first().map(|&(_, n)| n)
+            self.schedulable.first().map(NodeId::from_index)
         };
         let Some(node) = best else {
             return false;

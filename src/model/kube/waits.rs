@@ -71,7 +71,7 @@ impl Kube {
         if let Some(p) = self.free.last().and_then(|p| self.pods.get(p.index())) {
             crate::engine::prefetch::prefetch_whole(p);
         }
-        self.schedulable.first().map(|&(_, n)| n)
+        self.schedulable.first().map(NodeId::from_index)
     }
 
     /// The node pod `pod` is bound to, if any (for a prefetch hint: no check of the pod's
