@@ -411,6 +411,14 @@ pub struct NodeView<'a> {
 }
 
 impl<R: Recorder> World<R> {
+    /// Starts loading node `node`'s ENI list, for a pod event whose kube work comes before
+    /// its CNI call (the node's ipamd record was asked for with the event before).
+    fn prefetch_enis(&self, node: Option<NodeId>) {
+        if let Some(ip) = node.and_then(|n| self.ipamd.nodes.get(n.index())) {
+            ip.prefetch_enis();
+        }
+    }
+
     /// Starts loading node `node`'s ipamd, instance and kube records.
     fn prefetch_node(&self, node: NodeId) {
         if let Some(ip) = self.ipamd.nodes.get(node.index()) {
@@ -498,9 +506,11 @@ impl<R: Recorder> Model for World<R> {
             Event::AutoscalerTick => self.on_autoscaler_tick(now, queue),
             Event::NodeLaunch { group, entry } => self.on_node_launch(now, group, entry, queue),
             Event::WorkloadArrival { workload } => {
+                self.prefetch_enis(self.kube.prefetch_arrival());
                 self.with_kube(now, queue, |k, env| k.on_arrival(env, workload))
             }
             Event::PodExpire { pod, life } => {
+                self.prefetch_enis(self.kube.pod_node(pod));
                 self.with_kube(now, queue, |k, env| k.on_pod_expire(env, pod, life))
             }
             Event::TraceRow { workload, row } => {
