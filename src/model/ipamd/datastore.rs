@@ -44,6 +44,9 @@ pub struct Datastore {
     free_prefixes: u32,
     /// Releases in time order; entries past the cooldown are dropped at the next release.
     released: VecDeque<Release>,
+    /// The last release noted (µs; none when `None`), kept beside the counters: when it is
+    /// out of cooldown so is every entry, and the queue is not read.
+    newest_release: Option<SimTime>,
 }
 
 /// An address a pod released (the cooling count checks whether it is still unassigned).
@@ -75,7 +78,7 @@ impl Datastore {
     /// `GetIPStats` (spec §c.1), from the counters and the recent releases.
     pub fn stats(&self, now: SimTime) -> PoolStats {
         let mut cooldown = 0;
-        for r in self.released.iter().rev() {
+        for r in self.recent_releases(now) {
             if !pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
                 break;
             }
@@ -97,7 +100,7 @@ impl Datastore {
     /// may be assigned), or `None` if none is cooling.
     pub fn cooling_ends(&self, now: SimTime) -> Option<SimTime> {
         let mut oldest = None;
-        for r in self.released.iter().rev() {
+        for r in self.recent_releases(now) {
             if !pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
                 break;
             }
@@ -117,6 +120,18 @@ impl Datastore {
         self.enis
             .iter()
             .any(|e| e.cidrs() < max_cidrs && !(skip_primary && e.is_primary))
+    }
+
+    /// The releases newest first, none when the newest is out of cooldown at `now` (the
+    /// callers stop at the first entry out of cooldown).
+    fn recent_releases(&self, now: SimTime) -> impl Iterator<Item = &Release> {
+        let any = self
+            .newest_release
+            .is_some_and(|t| pool::is_cooling(now.micros(), t.micros(), self.cooldown_s));
+        self.released
+            .iter()
+            .rev()
+            .take(if any { usize::MAX } else { 0 })
     }
 
     /// Debug builds: a release inside the cooldown is still its slot's last (see
@@ -207,6 +222,7 @@ impl Datastore {
         self.prefixes = 0;
         self.free_prefixes = 0;
         self.released.clear();
+        self.newest_release = None;
         std::mem::take(&mut self.enis)
     }
 
@@ -369,6 +385,7 @@ impl Datastore {
             self.released.pop_front();
         }
         self.released.push_back(Release { at: now, eni, addr });
+        self.newest_release = Some(now);
     }
 
     /// Ids of ENIs that can take more CIDRs (`GetAllocatableENIs`, §c.7): fewer than

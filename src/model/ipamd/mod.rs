@@ -405,8 +405,14 @@ impl NodeIpamd {
     /// Starts loading the datastore's ENI list (read once [`NodeIpamd::prefetch`]'s lines
     /// are in).
     pub fn prefetch_enis(&self) {
+        use crate::engine::prefetch::{prefetch, prefetch_whole};
         for eni in self.ds.enis() {
-            crate::engine::prefetch::prefetch_whole(eni);
+            prefetch_whole(eni);
+        }
+        // a CNI ADD that finds an address draws its Go map order
+        if self.conf.placement == Placement::Random {
+            prefetch(&self.draws);
+            prefetch_whole(&self.rng.placement);
         }
     }
 
