@@ -55,12 +55,6 @@ pub struct Ladder<T> {
     horizon: u64,
 }
 
-impl<T: Timed> Default for Ladder<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl<T: Timed> Ladder<T> {
     /// An empty queue.
     pub fn new() -> Self {

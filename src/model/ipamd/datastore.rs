@@ -77,14 +77,7 @@ impl Datastore {
 
     /// `GetIPStats` (spec §c.1), from the counters and the recent releases.
     pub fn stats(&self, now: SimTime) -> PoolStats {
-        let mut cooldown = 0;
-        for r in self.recent_releases(now) {
-            if !pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
-                break;
-            }
-            self.debug_check_release(r);
-            cooldown += 1;
-        }
+        let cooldown = self.cooling_releases(now).count() as u32;
         let s = PoolStats {
             total: self.total,
             assigned: self.assigned,
@@ -99,14 +92,7 @@ impl Datastore {
     /// When the oldest address still cooling at `now` stops cooling (the first instant it
     /// may be assigned), or `None` if none is cooling.
     pub fn cooling_ends(&self, now: SimTime) -> Option<SimTime> {
-        let mut oldest = None;
-        for r in self.recent_releases(now) {
-            if !pool::is_cooling(now.micros(), r.at.micros(), self.cooldown_s) {
-                break;
-            }
-            self.debug_check_release(r);
-            oldest = Some(r.at);
-        }
+        let oldest = self.cooling_releases(now).last().map(|r| r.at);
         // cooling while `now − t ≤ cooldown`, so assignable from `t + cooldown + 1 µs`
         let cooldown_us = u64::try_from(self.cooldown_s)
             .ok()?
@@ -122,16 +108,17 @@ impl Datastore {
             .any(|e| e.cidrs() < max_cidrs && !(skip_primary && e.is_primary))
     }
 
-    /// The releases newest first, none when the newest is out of cooldown at `now` (the
-    /// callers stop at the first entry out of cooldown).
-    fn recent_releases(&self, now: SimTime) -> impl Iterator<Item = &Release> {
-        let any = self
-            .newest_release
-            .is_some_and(|t| pool::is_cooling(now.micros(), t.micros(), self.cooldown_s));
+    /// The releases still cooling at `now`, newest first (the queue is not read when the
+    /// newest is out of cooldown).
+    fn cooling_releases(&self, now: SimTime) -> impl Iterator<Item = &Release> {
+        let cooling = move |t: SimTime| pool::is_cooling(now.micros(), t.micros(), self.cooldown_s);
+        let any = self.newest_release.is_some_and(cooling);
         self.released
             .iter()
             .rev()
             .take(if any { usize::MAX } else { 0 })
+            .take_while(move |r| cooling(r.at))
+            .inspect(|r| self.debug_check_release(r))
     }
 
     /// Debug builds: a release inside the cooldown is still its slot's last (see

@@ -402,14 +402,14 @@ impl NodeIpamd {
         prefetch(&self.dormant);
     }
 
-    /// Starts loading the datastore's ENI list (read once [`NodeIpamd::prefetch`]'s lines
-    /// are in).
+    /// Starts loading the datastore's ENI list and, with random placement, the Go-map-order
+    /// stream a CNI ADD that finds an address draws from (read once
+    /// [`NodeIpamd::prefetch`]'s lines are in).
     pub fn prefetch_enis(&self) {
         use crate::engine::prefetch::{prefetch, prefetch_whole};
         for eni in self.ds.enis() {
             prefetch_whole(eni);
         }
-        // a CNI ADD that finds an address draws its Go map order
         if self.conf.placement == Placement::Random {
             prefetch(&self.draws);
             prefetch_whole(&self.rng.placement);

@@ -93,6 +93,13 @@ impl Kube {
         }
     }
 
+    /// The node a pod without a pod ENI goes to now: the policy's first Ready node with a
+    /// free slot (also a prefetch hint before an arrival, which the event before may
+    /// change).
+    pub fn scheduler_pick(&self) -> Option<NodeId> {
+        self.schedulable.first().map(NodeId::from_index)
+    }
+
     /// Tries to place a pod; returns false if no node can take it.
     pub(super) fn try_schedule<R: Recorder, C: Cni>(
         &mut self,
@@ -102,7 +109,7 @@ impl Kube {
         let best = if self.pods[pod.index()].pod_eni {
             self.pod_eni_node()
         } else {
-            self.schedulable.first().map(NodeId::from_index)
+            self.scheduler_pick()
         };
         let Some(node) = best else {
             return false;

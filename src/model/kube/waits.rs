@@ -65,13 +65,12 @@ impl Kube {
     }
 
     /// Starts loading the record of the slot a new pod will reuse, and returns the node the
-    /// scheduler would pick now, for the caller to load (a hint only: the event before may
-    /// change the pick).
+    /// scheduler would pick now ([`Kube::scheduler_pick`]), for the caller to load.
     pub fn prefetch_arrival(&self) -> Option<NodeId> {
         if let Some(p) = self.free.last().and_then(|p| self.pods.get(p.index())) {
             crate::engine::prefetch::prefetch_whole(p);
         }
-        self.schedulable.first().map(NodeId::from_index)
+        self.scheduler_pick()
     }
 
     /// The node pod `pod` is bound to, if any (for a prefetch hint: no check of the pod's

@@ -411,8 +411,8 @@ pub struct NodeView<'a> {
 }
 
 impl<R: Recorder> World<R> {
-    /// Starts loading node `node`'s ENI list, for a pod event whose kube work comes before
-    /// its CNI call (the node's ipamd record was asked for with the event before).
+    /// Starts loading node `node`'s ENI list and Go-map-order stream
+    /// ([`NodeIpamd::prefetch_enis`]; its ipamd record was asked for with the event before).
     fn prefetch_enis(&self, node: Option<NodeId>) {
         if let Some(ip) = node.and_then(|n| self.ipamd.nodes.get(n.index())) {
             ip.prefetch_enis();
@@ -450,9 +450,7 @@ impl<R: Recorder> Model for World<R> {
         match *next {
             Event::IpamdWake { node, .. } => {
                 self.prefetch_node(node);
-                if let Some(ip) = self.ipamd.nodes.get(node.index()) {
-                    ip.prefetch_enis();
-                }
+                self.prefetch_enis(Some(node));
             }
             Event::KubeletRetry { pod, .. } | Event::PodExpire { pod, .. } => {
                 self.kube.prefetch(None, Some(pod));
@@ -506,7 +504,7 @@ impl<R: Recorder> Model for World<R> {
             Event::AutoscalerTick => self.on_autoscaler_tick(now, queue),
             Event::NodeLaunch { group, entry } => self.on_node_launch(now, group, entry, queue),
             Event::WorkloadArrival { workload } => {
-                self.prefetch_enis(self.kube.prefetch_arrival());
+                self.prefetch_enis(self.kube.scheduler_pick());
                 self.with_kube(now, queue, |k, env| k.on_arrival(env, workload))
             }
             Event::PodExpire { pod, life } => {
